@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything tsvrrpd's tests and demo need on a bare Debian machine with Node 20:
+# Debian packages (real keepalived peer, tcpdump, iproute2, libpcap headers for `cap`), npm packages, the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v keepalived >/dev/null || need+=(keepalived)
+command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v ip >/dev/null || need+=(iproute2)
+command -v ping >/dev/null || need+=(iputils-ping)
+command -v nft >/dev/null || need+=(nftables)
+[ -f /usr/include/pcap/pcap.h ] || need+=(libpcap-dev)
+command -v make >/dev/null || need+=(make)
+command -v g++ >/dev/null || need+=(g++)
+command -v python3 >/dev/null || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Native addons (raw-socket, cap) build with node-gyp during install; netlink ships prebuilt binaries.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown user config' || true
+fi
+node -e "require('raw-socket'); require('cap'); require('netlink')" \
+  || { echo "setup: native modules failed to load after npm ci" >&2; exit 1; }
+echo "setup: building"
+npm run --silent build
