@@ -1,0 +1,481 @@
+// One virtual router's RFC 5798 section 6.4 state machine, with keepalived's choices where the
+// RFC leaves room (preempt_delay, initial state MASTER, lower-priority adverts answered at once).
+// Pure: events in, actions out, time injected as milliseconds on a monotonic clock.
+import { compareAddressBytes, formatAddress, type Family } from "./address.js";
+import { AUTH_NONE, checkAuth, sameAddressList, type Advert, type DropCode, type Version } from "./packet.js";
+import { masterDownMs, skewMs } from "./timing.js";
+
+export type State = "INIT" | "BACKUP" | "MASTER" | "FAULT";
+
+export interface GarpSettings {
+  /** Delay before the second burst after becoming master (keepalived garp_master_delay, 5 s). 0: none. */
+  readonly masterDelayMs: number;
+  /** Packets per burst (garp_master_repeat, 5). */
+  readonly masterRepeat: number;
+  /** Period of refresh bursts while master (garp_master_refresh, 0 = off). */
+  readonly masterRefreshMs: number;
+  /** Packets per refresh burst (garp_master_refresh_repeat, 1). */
+  readonly masterRefreshRepeat: number;
+}
+
+export const DEFAULT_GARP: GarpSettings = { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1 };
+
+export interface InstanceConfig {
+  readonly name: string;
+  readonly vrid: number;
+  readonly version: Version;
+  readonly family: Family;
+  /** Base priority 1..255; 255 = address owner. */
+  readonly priority: number;
+  /** Configured advertisement interval in centiseconds (v2: multiple of 100). */
+  readonly advertIntervalCs: number;
+  readonly vips: readonly Uint8Array[];
+  /** Our primary address (the advert source): the election's tie-break. */
+  readonly primaryAddress: Uint8Array;
+  /** keepalived `state`: MASTER shortens the first wait to one interval. */
+  readonly initialState: "MASTER" | "BACKUP";
+  readonly nopreempt: boolean;
+  readonly preemptDelayMs: number;
+  /** v2 auth: AUTH_NONE or AUTH_PASS with its 8 key bytes. */
+  readonly authType: number;
+  readonly authKey: Uint8Array;
+  readonly garp: GarpSettings;
+  /** keepalived lower_prio_no_advert: a master does not answer lower-priority adverts at once. */
+  readonly lowerPrioNoAdvert: boolean;
+  /** Adverts missed before the master is declared down (keepalived down_timer_adverts, 3). */
+  readonly downTimerAdverts: number;
+}
+
+export type InstanceEvent =
+  | { readonly type: "startup" }
+  | { readonly type: "shutdown" }
+  /** A decoded advert that passed the socket layer's TTL and peer checks. */
+  | { readonly type: "advert"; readonly advert: Advert; readonly source: Uint8Array }
+  /** Any armed deadline may be due: the runtime calls this at nextDeadline(). */
+  | { readonly type: "timer" }
+  /** A weight-0 tracker (check script, TCP check) changed; `source` names it. */
+  | { readonly type: "health"; readonly ok: boolean; readonly source: string }
+  /** The instance's interface or a weight-0 tracked interface went up or down. */
+  | { readonly type: "link"; readonly up: boolean; readonly ifname: string }
+  /** Weighted trackers moved the effective priority (already clamped 1..254 by the tracker). */
+  | { readonly type: "priority"; readonly effective: number };
+
+export type LogLevel = "debug" | "info" | "warn";
+
+export type Action =
+  | { readonly type: "send-advert"; readonly priority: number; readonly intervalCs: number }
+  | { readonly type: "add-vips" }
+  | { readonly type: "remove-vips" }
+  /** Gratuitous ARP / unsolicited NA for every VIP, `repeat` times. */
+  | { readonly type: "announce"; readonly repeat: number }
+  | { readonly type: "state"; readonly from: State; readonly to: State; readonly reason: string }
+  | { readonly type: "log"; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };
+
+export interface InstanceStats {
+  advertsSent: number;
+  advertsReceived: number;
+  becameMaster: number;
+  releasedMaster: number;
+  priorityZeroSent: number;
+  priorityZeroReceived: number;
+  addressListMismatch: number;
+  transitions: number;
+  drops: Partial<Record<DropCode, number>>;
+}
+
+/** Named deadlines (ms); undefined = not armed. */
+interface Deadlines {
+  advert?: number;
+  masterDown?: number;
+  garpDelay?: number;
+  garpRefresh?: number;
+}
+
+const MISMATCH_LOG_EVERY_MS = 60_000;
+
+export class VrrpInstance {
+  readonly config: InstanceConfig;
+  private _state: State = "INIT";
+  private _now = 0;
+  private effective: number;
+  private masterIntervalCs: number;
+  private readonly faults = new Set<string>();
+  private readonly deadlines: Deadlines = {};
+  /** keepalived preempt_time: set by the first lower-priority advert in BACKUP. */
+  private preemptUntil: number | undefined;
+  private lastMismatchLog = -Infinity;
+  private _masterAddress: Uint8Array | undefined;
+  private _masterPriority = 0;
+  private _since = 0;
+  readonly stats: InstanceStats = {
+    advertsSent: 0,
+    advertsReceived: 0,
+    becameMaster: 0,
+    releasedMaster: 0,
+    priorityZeroSent: 0,
+    priorityZeroReceived: 0,
+    addressListMismatch: 0,
+    transitions: 0,
+    drops: {},
+  };
+
+  constructor(config: InstanceConfig) {
+    this.config = config;
+    this.effective = config.priority;
+    this.masterIntervalCs = config.advertIntervalCs;
+  }
+
+  get state(): State {
+    return this._state;
+  }
+  get effectivePriority(): number {
+    return this.effective;
+  }
+  get masterAdverIntervalCs(): number {
+    return this.masterIntervalCs;
+  }
+  /** Address and priority of the master we last accepted an advert from (BACKUP), or ours (MASTER). */
+  get masterAddress(): Uint8Array | undefined {
+    return this._state === "MASTER" ? this.config.primaryAddress : this._masterAddress;
+  }
+  get masterPriority(): number {
+    return this._state === "MASTER" ? this.effective : this._masterPriority;
+  }
+  get since(): number {
+    return this._since;
+  }
+  get faultReasons(): readonly string[] {
+    return [...this.faults];
+  }
+  get isOwner(): boolean {
+    return this.config.priority === 255;
+  }
+
+  /** Earliest armed deadline, or undefined when nothing is armed (INIT, FAULT). */
+  nextDeadline(): number | undefined {
+    let min: number | undefined;
+    for (const d of [this.deadlines.advert, this.deadlines.masterDown, this.deadlines.garpDelay, this.deadlines.garpRefresh]) {
+      if (d !== undefined && (min === undefined || d < min)) min = d;
+    }
+    return min;
+  }
+
+  /** Which deadlines are armed (for invariants and status). */
+  armed(): Readonly<Deadlines> {
+    return { ...this.deadlines };
+  }
+
+  masterDownIntervalMs(): number {
+    return masterDownMs(this.config.version, this.skewPriority(), this.masterIntervalCs, this.config.downTimerAdverts);
+  }
+
+  skewTimeMs(): number {
+    return skewMs(this.config.version, this.skewPriority(), this.masterIntervalCs);
+  }
+
+  /** Handles one event at time `now` (ms, monotonic, never decreasing). */
+  handle(event: InstanceEvent, now: number): Action[] {
+    if (now < this._now) now = this._now; // a clock must not run backwards; clamp rather than misfire
+    this._now = now;
+    const out: Action[] = [];
+    switch (event.type) {
+      case "startup":
+        this.onStartup(out);
+        break;
+      case "shutdown":
+        this.onShutdown(out);
+        break;
+      case "timer":
+        this.onTimer(out);
+        break;
+      case "advert":
+        this.onAdvert(event.advert, event.source, out);
+        break;
+      case "health":
+        this.onFaultSource(`check:${event.source}`, !event.ok, out);
+        break;
+      case "link":
+        this.onFaultSource(`link:${event.ifname}`, !event.up, out);
+        break;
+      case "priority":
+        this.onPriority(event.effective, out);
+        break;
+    }
+    return out;
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  private onStartup(out: Action[]): void {
+    if (this._state !== "INIT") return;
+    if (this.faults.size > 0) {
+      this.transition("FAULT", `startup with ${[...this.faults].join(", ")} down`, out);
+      return;
+    }
+    this.enterFromIdle("startup", out);
+  }
+
+  private onShutdown(out: Action[]): void {
+    if (this._state === "INIT") return;
+    if (this._state === "MASTER") {
+      this.sendAdvert(0, out);
+      out.push({ type: "remove-vips" });
+      this.stats.releasedMaster++;
+    }
+    this.clearDeadlines();
+    this.transition("INIT", "shutdown", out);
+  }
+
+  private onTimer(out: Action[]): void {
+    const now = this._now;
+    const d = this.deadlines;
+    if (this._state === "BACKUP" && d.masterDown !== undefined && d.masterDown <= now) {
+      this.becomeMaster("master down timer expired", out);
+      return;
+    }
+    if (this._state !== "MASTER") return;
+    if (d.advert !== undefined && d.advert <= now) {
+      this.sendAdvert(this.effective, out);
+      // Keep the cadence anchored to the schedule; if we fell behind by a whole interval, re-anchor.
+      const next = d.advert + this.intervalMs();
+      d.advert = next > now ? next : now + this.intervalMs();
+    }
+    if (d.garpDelay !== undefined && d.garpDelay <= now) {
+      d.garpDelay = undefined;
+      out.push({ type: "announce", repeat: this.config.garp.masterRepeat });
+    }
+    if (d.garpRefresh !== undefined && d.garpRefresh <= now) {
+      d.garpRefresh = now + this.config.garp.masterRefreshMs;
+      out.push({ type: "announce", repeat: this.config.garp.masterRefreshRepeat });
+    }
+  }
+
+  private onAdvert(advert: Advert, source: Uint8Array, out: Action[]): void {
+    const c = this.config;
+    if (advert.vrid !== c.vrid) return this.drop("UNKNOWN_VRID", `VRID ${advert.vrid}, ours ${c.vrid}`, out);
+    if (advert.version !== c.version) return this.drop("BAD_VERSION", `VRRPv${advert.version}, configured v${c.version}`, out);
+    if (advert.family !== c.family) return this.drop("BAD_FAMILY", `IPv${advert.family}, configured IPv${c.family}`, out);
+    if (compareAddressBytes(source, c.primaryAddress) === 0) return this.drop("OWN_ADVERT", "source is our own address", out);
+    const authErr = checkAuth(advert, c.authType, c.authKey);
+    if (authErr) return this.drop(authErr.code, authErr.detail, out);
+    if (c.version === 2 && advert.intervalCs !== c.advertIntervalCs) {
+      return this.drop("BAD_INTERVAL", `interval ${advert.intervalCs / 100} s, configured ${c.advertIntervalCs / 100} s`, out);
+    }
+    if (this._state === "INIT" || this._state === "FAULT") return; // RFC 5798 6.4: not listening
+    this.stats.advertsReceived++;
+    if (!sameAddressList(advert, c.vips)) {
+      this.stats.addressListMismatch++;
+      if (this._now - this.lastMismatchLog >= MISMATCH_LOG_EVERY_MS) {
+        this.lastMismatchLog = this._now;
+        out.push({
+          type: "log",
+          level: "warn",
+          msg: "advert address list differs from configured VIPs; accepting it (as keepalived >= 2.3.3 does)",
+          fields: { from: formatAddress(source), count: advert.count, configured: c.vips.length },
+        });
+      }
+    }
+    if (advert.priority === 0) this.stats.priorityZeroReceived++;
+    if (this._state === "BACKUP") this.backupReceives(advert, source, out);
+    else this.masterReceives(advert, source, out);
+  }
+
+  private backupReceives(advert: Advert, source: Uint8Array, out: Action[]): void {
+    const now = this._now;
+    if (advert.priority === 0) {
+      // The master is leaving: take over after Skew_Time only.
+      this.deadlines.masterDown = now + this.skewTimeMs();
+      return;
+    }
+    const delayRunning = this.config.preemptDelayMs > 0 && (this.preemptUntil === undefined || this.preemptUntil > now);
+    if (this.config.nopreempt || advert.priority >= this.effective || delayRunning) {
+      if (this.config.version === 3 && advert.intervalCs !== this.masterIntervalCs) {
+        out.push({
+          type: "log",
+          level: "info",
+          msg: "advert interval differs; adopting the master's",
+          fields: { from: formatAddress(source), masterIntervalCs: advert.intervalCs, configuredCs: this.config.advertIntervalCs },
+        });
+        this.masterIntervalCs = advert.intervalCs;
+      }
+      this.deadlines.masterDown = now + this.masterDownIntervalMs();
+      this._masterAddress = source;
+      this._masterPriority = advert.priority;
+      if (this.config.preemptDelayMs > 0) {
+        if (advert.priority >= this.effective) this.preemptUntil = undefined;
+        else if (this.preemptUntil === undefined) {
+          this.preemptUntil = now + this.config.preemptDelayMs;
+          out.push({ type: "log", level: "info", msg: "lower-priority master seen; preempt delay started", fields: { until: this.preemptUntil, masterPriority: advert.priority } });
+        }
+      }
+      return;
+    }
+    // Preempting: a lower-priority master's adverts are ignored, so its down timer runs out.
+    this._masterAddress = source;
+    this._masterPriority = advert.priority;
+  }
+
+  private masterReceives(advert: Advert, source: Uint8Array, out: Action[]): void {
+    const cmp = compareAddressBytes(source, this.config.primaryAddress);
+    if (advert.priority === 0) {
+      // Another router is leaving: re-assert at once so backups do not take over after Skew_Time.
+      this.sendAdvert(this.effective, out);
+      this.deadlines.advert = this._now + this.intervalMs();
+      return;
+    }
+    if (advert.priority > this.effective || (advert.priority === this.effective && cmp > 0)) {
+      if (this.config.version === 3) this.masterIntervalCs = advert.intervalCs;
+      this._masterAddress = source;
+      this._masterPriority = advert.priority;
+      this.leaveMaster(
+        "BACKUP",
+        advert.priority > this.effective
+          ? `higher priority ${advert.priority} from ${formatAddress(source)} (ours ${this.effective})`
+          : `equal priority ${advert.priority} from higher address ${formatAddress(source)}`,
+        out,
+      );
+      return;
+    }
+    // Lower priority (or equal from a lower address): a second master exists; force a new election.
+    out.push({
+      type: "log",
+      level: "info",
+      msg: "received advert with lower priority while master",
+      fields: { from: formatAddress(source), priority: advert.priority, ours: this.effective },
+    });
+    if (!this.config.lowerPrioNoAdvert) this.sendAdvert(this.effective, out);
+  }
+
+  private onFaultSource(source: string, down: boolean, out: Action[]): void {
+    const had = this.faults.size > 0;
+    if (down) this.faults.add(source);
+    else this.faults.delete(source);
+    const has = this.faults.size > 0;
+    if (this._state === "INIT" || had === has) return;
+    if (has) {
+      const reason = `${source} down`;
+      if (this._state === "MASTER") this.leaveMaster("FAULT", reason, out);
+      else {
+        this.clearDeadlines();
+        this.transition("FAULT", reason, out);
+      }
+    } else if (this._state === "FAULT") {
+      this.enterFromIdle(`${source} recovered`, out);
+    }
+  }
+
+  private onPriority(effective: number, out: Action[]): void {
+    const p = this.isOwner ? 255 : Math.min(254, Math.max(1, Math.round(effective)));
+    if (p === this.effective) return;
+    out.push({ type: "log", level: "info", msg: "effective priority changed", fields: { from: this.effective, to: p } });
+    this.effective = p;
+    // The down timer keeps its deadline; the new skew applies from the next advert (as keepalived).
+  }
+
+  // --- transitions ----------------------------------------------------------------------------
+
+  /** From INIT or FAULT with nothing failing: owner goes MASTER at once, others BACKUP. */
+  private enterFromIdle(reason: string, out: Action[]): void {
+    if (this.isOwner) {
+      this.becomeMaster(`${reason}: address owner (priority 255)`, out);
+      return;
+    }
+    this.masterIntervalCs = this.config.advertIntervalCs;
+    this._masterAddress = undefined;
+    this._masterPriority = 0;
+    this.preemptUntil = undefined;
+    // keepalived: `state MASTER` waits one interval (plus the smallest skew) to hear a master.
+    const wait =
+      this.config.initialState === "MASTER" && reason === "startup"
+        ? this.intervalMs() + skewMs(this.config.version, 255, this.masterIntervalCs)
+        : this.masterDownIntervalMs();
+    this.deadlines.masterDown = this._now + wait;
+    this.transition("BACKUP", reason, out);
+  }
+
+  private becomeMaster(reason: string, out: Action[]): void {
+    const now = this._now;
+    this.clearDeadlines();
+    // Advert first so the old master drops its VIPs before our gratuitous ARPs (keepalived order).
+    this.sendAdvert(this.effective, out);
+    out.push({ type: "add-vips" });
+    out.push({ type: "announce", repeat: this.config.garp.masterRepeat });
+    this.deadlines.advert = now + this.intervalMs();
+    if (this.config.garp.masterDelayMs > 0) this.deadlines.garpDelay = now + this.config.garp.masterDelayMs;
+    if (this.config.garp.masterRefreshMs > 0) this.deadlines.garpRefresh = now + this.config.garp.masterRefreshMs;
+    this.masterIntervalCs = this.config.advertIntervalCs;
+    this.stats.becameMaster++;
+    this.transition("MASTER", reason, out);
+  }
+
+  private leaveMaster(to: "BACKUP" | "FAULT", reason: string, out: Action[]): void {
+    if (to === "FAULT") this.sendAdvert(0, out);
+    out.push({ type: "remove-vips" });
+    this.clearDeadlines();
+    this.stats.releasedMaster++;
+    if (to === "BACKUP") {
+      this.preemptUntil = undefined;
+      this.deadlines.masterDown = this._now + this.masterDownIntervalMs();
+    } else {
+      this.masterIntervalCs = this.config.advertIntervalCs;
+    }
+    this.transition(to, reason, out);
+  }
+
+  private transition(to: State, reason: string, out: Action[]): void {
+    const from = this._state;
+    this._state = to;
+    this._since = this._now;
+    this.stats.transitions++;
+    out.push({ type: "state", from, to, reason });
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  private sendAdvert(priority: number, out: Action[]): void {
+    this.stats.advertsSent++;
+    if (priority === 0) this.stats.priorityZeroSent++;
+    out.push({ type: "send-advert", priority, intervalCs: this.config.advertIntervalCs });
+  }
+
+  private drop(code: DropCode, detail: string, out: Action[]): void {
+    this.stats.drops[code] = (this.stats.drops[code] ?? 0) + 1;
+    out.push({ type: "log", level: "debug", msg: "advert dropped", fields: { code, detail } });
+  }
+
+  private clearDeadlines(): void {
+    this.deadlines.advert = undefined;
+    this.deadlines.masterDown = undefined;
+    this.deadlines.garpDelay = undefined;
+    this.deadlines.garpRefresh = undefined;
+  }
+
+  private intervalMs(): number {
+    return this.config.advertIntervalCs * 10;
+  }
+
+  /** keepalived skews with 255 for an owner whose effective priority was lowered. */
+  private skewPriority(): number {
+    return this.isOwner ? 255 : this.effective;
+  }
+}
+
+export function defaultInstanceConfig(partial: Partial<InstanceConfig> & Pick<InstanceConfig, "vrid" | "primaryAddress">): InstanceConfig {
+  return {
+    name: `VI_${partial.vrid}`,
+    version: 2,
+    family: 4,
+    priority: 100,
+    advertIntervalCs: 100,
+    vips: [],
+    initialState: "BACKUP",
+    nopreempt: false,
+    preemptDelayMs: 0,
+    authType: AUTH_NONE,
+    authKey: new Uint8Array(8),
+    garp: DEFAULT_GARP,
+    lowerPrioNoAdvert: false,
+    downTimerAdverts: 3,
+    ...partial,
+  };
+}
