@@ -1,0 +1,214 @@
+// keepalived.conf syntax: words, "quoted strings", { } blocks, # and ! comments, `include GLOB`.
+// Produces a tree of statements with file and line, and knows nothing about keyword meanings.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import type { Diagnostic, Location } from "./errors.js";
+
+export interface Statement {
+  readonly keyword: string;
+  readonly args: readonly string[];
+  readonly block?: readonly Statement[];
+  readonly where: Location;
+}
+
+interface Token {
+  readonly text: string;
+  readonly kind: "word" | "open" | "close" | "eol";
+  readonly where: Location;
+}
+
+const MAX_INCLUDE_DEPTH = 8;
+
+export interface ReadResult {
+  readonly statements: Statement[];
+  readonly files: string[];
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Reads a file (and its includes) into statements. Never throws for content problems. */
+export function readConfTree(path: string): ReadResult {
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  const tokens: Token[] = [];
+  loadFile(resolve(path), { file: path, line: 0 }, 0, tokens, files, diagnostics, true);
+  const statements = parseTokens(tokens, diagnostics);
+  return { statements, files, diagnostics };
+}
+
+/** Parses text (tests, fuzzing); `include` resolves relative to the working directory. */
+export function parseConfText(text: string, file = "<text>"): ReadResult {
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [file];
+  const tokens: Token[] = [];
+  tokenize(text, file, 0, tokens, files, diagnostics);
+  return { statements: parseTokens(tokens, diagnostics), files, diagnostics };
+}
+
+function loadFile(path: string, from: Location, depth: number, out: Token[], files: string[], diags: Diagnostic[], main = false): void {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    diags.push({ severity: "error", code: main ? "CONF_UNREADABLE" : "INCLUDE_UNREADABLE", where: from, message: `cannot read ${path}: ${err.code ?? err.message}` });
+    return;
+  }
+  files.push(path);
+  tokenize(text, path, depth, out, files, diags);
+}
+
+function tokenize(text: string, file: string, depth: number, out: Token[], files: string[], diags: Diagnostic[]): void {
+  const lines = text.split(/\r?\n/);
+  for (let ln = 0; ln < lines.length; ln++) {
+    const where = { file, line: ln + 1 };
+    const words = splitLine(lines[ln] as string, where, diags);
+    if (words.length === 0) continue;
+    if (words[0] === "include") {
+      if (words.length < 2) diags.push({ severity: "error", code: "INCLUDE_EMPTY", where, message: "include needs a file name or pattern" });
+      else if (depth >= MAX_INCLUDE_DEPTH) diags.push({ severity: "error", code: "INCLUDE_DEPTH", where, message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
+      else {
+        for (const pattern of words.slice(1)) {
+          const matches = expandGlob(isAbsolute(pattern) ? pattern : join(dirname(resolve(file)), pattern));
+          if (matches.length === 0) diags.push({ severity: "warning", code: "INCLUDE_NO_MATCH", where, message: `include ${pattern} matches no file` });
+          for (const m of matches) loadFile(m, where, depth + 1, out, files, diags);
+        }
+      }
+      continue;
+    }
+    for (const w of words) {
+      out.push({ text: w, kind: w === "{" ? "open" : w === "}" ? "close" : "word", where });
+    }
+    out.push({ text: "", kind: "eol", where });
+  }
+}
+
+/** Splits one line into words; `{` and `}` are their own words; quotes group; # and ! start comments. */
+function splitLine(line: string, where: Location, diags: Diagnostic[]): string[] {
+  const words: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i] as string;
+    if (c === " " || c === "\t") {
+      i++;
+      continue;
+    }
+    if (c === "#" || c === "!") break;
+    if (c === "{" || c === "}") {
+      words.push(c);
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      const end = line.indexOf('"', i + 1);
+      if (end < 0) {
+        diags.push({ severity: "error", code: "UNTERMINATED_QUOTE", where, message: "unterminated quoted string" });
+        words.push(line.slice(i + 1));
+        break;
+      }
+      words.push(line.slice(i + 1, end));
+      i = end + 1;
+      continue;
+    }
+    let j = i;
+    while (j < line.length && !" \t{}".includes(line[j] as string)) j++;
+    words.push(line.slice(i, j));
+    i = j;
+  }
+  return words;
+}
+
+function parseTokens(tokens: Token[], diags: Diagnostic[]): Statement[] {
+  let pos = 0;
+  const parseBlock = (depth: number, opener?: Location): Statement[] => {
+    const out: Statement[] = [];
+    while (pos < tokens.length) {
+      const t = tokens[pos] as Token;
+      if (t.kind === "eol") {
+        pos++;
+        continue;
+      }
+      if (t.kind === "close") {
+        pos++;
+        if (depth === 0) {
+          diags.push({ severity: "error", code: "UNBALANCED_BRACE", where: t.where, message: "'}' without a matching '{'" });
+          continue;
+        }
+        return out;
+      }
+      if (t.kind === "open") {
+        // An anonymous block: keep it (its contents still get diagnosed) under an empty keyword.
+        pos++;
+        out.push({ keyword: "", args: [], block: parseBlock(depth + 1, t.where), where: t.where });
+        continue;
+      }
+      const keyword = t.text;
+      const where = t.where;
+      const args: string[] = [];
+      pos++;
+      let block: Statement[] | undefined;
+      while (pos < tokens.length) {
+        const u = tokens[pos] as Token;
+        if (u.kind === "word") {
+          args.push(u.text);
+          pos++;
+        } else if (u.kind === "open") {
+          pos++;
+          block = parseBlock(depth + 1, u.where);
+          break;
+        } else if (u.kind === "eol") {
+          pos++;
+          // keepalived allows the opening brace on the next line
+          const next = tokens[pos];
+          if (next && next.kind === "open") {
+            pos++;
+            block = parseBlock(depth + 1, next.where);
+          }
+          break;
+        } else break; // close: handled by the loop above
+      }
+      out.push(block ? { keyword, args, block, where } : { keyword, args, where });
+    }
+    if (depth > 0) diags.push({ severity: "error", code: "UNBALANCED_BRACE", where: opener ?? { file: "?", line: 0 }, message: "'{' is never closed" });
+    return out;
+  };
+  return parseBlock(0);
+}
+
+/** Minimal glob: `*`, `?` and `[...]` within path components. */
+export function expandGlob(pattern: string): string[] {
+  if (!/[*?[]/.test(pattern)) {
+    try {
+      return statSync(pattern).isFile() ? [pattern] : [];
+    } catch {
+      return [];
+    }
+  }
+  const parts = pattern.split("/");
+  let bases = [parts[0] === "" ? "/" : parts[0] as string];
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const next: string[] = [];
+    for (const base of bases) {
+      if (!/[*?[]/.test(part)) {
+        next.push(join(base, part));
+        continue;
+      }
+      const re = new RegExp("^" + part.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]") + "$");
+      let entries: string[] = [];
+      try {
+        entries = readdirSync(base).sort();
+      } catch {
+        continue;
+      }
+      for (const e of entries) if (re.test(e) && !e.startsWith(".")) next.push(join(base, e));
+    }
+    bases = next;
+  }
+  return bases.filter((p) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
+}

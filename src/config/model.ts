@@ -1,0 +1,106 @@
+// The one configuration model the daemon runs from, whether it came from keepalived.conf
+// (keepalived-conf.ts) or from OPENSHIFT_HA_* variables.
+import type { Family } from "../vrrp/address.js";
+import type { GarpSettings } from "../vrrp/instance.js";
+import type { Version } from "../vrrp/packet.js";
+import type { Location } from "./errors.js";
+
+export interface VipSpec {
+  /** Address without prefix. */
+  readonly address: string;
+  readonly family: Family;
+  /** keepalived: /32 or /128 when not given. */
+  readonly prefix: number;
+  /** Interface the VIP lives on: `dev`, else the instance's interface. */
+  readonly dev?: string;
+  readonly label?: string;
+  /** Address scope name (global, site, link, host) as keepalived accepts. */
+  readonly scope?: string;
+  readonly where: Location;
+}
+
+export interface TrackRef {
+  readonly name: string;
+  /** undefined: keepalived's default (0 for scripts: FAULT on failure). */
+  readonly weight?: number;
+  readonly where: Location;
+}
+
+export interface NotifyScripts {
+  readonly master?: string;
+  readonly backup?: string;
+  readonly fault?: string;
+  readonly stop?: string;
+  /** Generic `notify`: called with TYPE NAME STATE PRIORITY. */
+  readonly generic?: string;
+}
+
+export interface InstanceSpec {
+  readonly name: string;
+  readonly where: Location;
+  readonly interface: string;
+  readonly vrid: number;
+  readonly family: Family;
+  readonly version: Version;
+  /** After keepalived's defaulting: state MASTER without priority = 255, else 100. */
+  readonly priority: number;
+  readonly initialState: "MASTER" | "BACKUP";
+  readonly advertIntervalCs: number;
+  readonly nopreempt: boolean;
+  readonly preemptDelayMs: number;
+  readonly authPass?: string;
+  readonly vips: readonly VipSpec[];
+  readonly excludedVips: readonly VipSpec[];
+  readonly unicastSrcIp?: string;
+  readonly unicastPeers: readonly string[];
+  readonly mcastSrcIp?: string;
+  readonly accept: boolean;
+  readonly notify: NotifyScripts;
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly garp: GarpSettings;
+  readonly lowerPrioNoAdvert: boolean;
+  readonly downTimerAdverts: number;
+  readonly v3ChecksumAsV2: boolean;
+}
+
+export interface ScriptSpec {
+  readonly name: string;
+  readonly where: Location;
+  /** The command line as written; split into argv by the script runner, never given to a shell. */
+  readonly script: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly weight: number;
+  readonly rise: number;
+  readonly fall: number;
+  readonly user?: string;
+  readonly group?: string;
+  readonly initFail: boolean;
+}
+
+export interface SyncGroupSpec {
+  readonly name: string;
+  readonly where: Location;
+  readonly members: readonly string[];
+  readonly notify: NotifyScripts;
+}
+
+export interface GlobalSpec {
+  readonly routerId?: string;
+  readonly scriptUser?: string;
+  readonly scriptGroup?: string;
+  readonly enableScriptSecurity: boolean;
+  readonly notifyFifo?: string;
+  /** HTTP listener for /metrics, /healthz, /status (tsvrrpd extension `http_listen ADDR:PORT`). */
+  readonly httpListen?: string;
+}
+
+export interface DaemonConfig {
+  readonly global: GlobalSpec;
+  readonly instances: readonly InstanceSpec[];
+  readonly scripts: readonly ScriptSpec[];
+  readonly syncGroups: readonly SyncGroupSpec[];
+  /** Files read, main file first (includes after). */
+  readonly files: readonly string[];
+}
