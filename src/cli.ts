@@ -1,0 +1,240 @@
+// Command line: keepalived's daemon flags, so tsvrrpd can replace the keepalived binary.
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { loadKeepalivedConf } from "./config/keepalived-conf.js";
+import { formatDiagnostic } from "./config/errors.js";
+import { createLogger } from "./daemon/log.js";
+import { Runtime } from "./daemon/runtime.js";
+
+export interface CliOptions {
+  file: string;
+  dontFork: boolean;
+  logConsole: boolean;
+  logDetail: boolean;
+  pidFile: string;
+  vrrpPidFile?: string;
+  configTest: boolean;
+  dumpConf: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export class UsageError extends Error {
+  readonly code = "USAGE";
+}
+
+const USAGE = `Usage: tsvrrpd [OPTION...]
+VRRP daemon compatible with keepalived's configuration and flags.
+
+  -f, --use-file=FILE       configuration file (default /etc/keepalived/keepalived.conf)
+  -n, --dont-fork           stay in the foreground
+  -l, --log-console         log to the console (readable lines on a terminal)
+  -D, --log-detail          detailed (debug) logging
+  -p, --pid=FILE            pid file (default /run/keepalived.pid)
+  -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
+  -t, --config-test[=FILE]  check the configuration and exit (0 ok, 3 cannot run, 4 errors)
+  -d, --dump-conf           log the parsed configuration at start
+  -P, --vrrp                run only VRRP (always the case)
+  -h, --help                this text
+  -v, --version             version
+`;
+
+const VALUE = new Set(["-f", "--use-file", "-p", "--pid", "-r", "--vrrp_pid", "-S", "--log-facility", "-g", "--log-file", "-i", "--config-id"]);
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const o: CliOptions = {
+    file: "/etc/keepalived/keepalived.conf",
+    dontFork: false,
+    logConsole: false,
+    logDetail: false,
+    pidFile: "/run/keepalived.pid",
+    configTest: false,
+    dumpConf: false,
+    help: false,
+    version: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i] as string;
+    let value: string | undefined;
+    const eq = arg.indexOf("=");
+    if (arg.startsWith("--") && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    } else if (/^-[a-zA-Z]./.test(arg) && VALUE.has(arg.slice(0, 2))) {
+      value = arg.slice(2); // -fFILE
+      arg = arg.slice(0, 2);
+    } else if (/^-[a-zA-Z]{2,}$/.test(arg)) {
+      // bundled short flags: -nlD
+      const expanded = arg.slice(1).split("").map((c) => `-${c}`);
+      argv = [...argv.slice(0, i), ...expanded, ...argv.slice(i + 1)];
+      i--;
+      continue;
+    }
+    const need = (): string => {
+      if (value !== undefined) return value;
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case "-f":
+      case "--use-file":
+        o.file = need();
+        break;
+      case "-n":
+      case "--dont-fork":
+        o.dontFork = true;
+        break;
+      case "-l":
+      case "--log-console":
+        o.logConsole = true;
+        break;
+      case "-D":
+      case "--log-detail":
+        o.logDetail = true;
+        break;
+      case "-p":
+      case "--pid":
+        o.pidFile = need();
+        break;
+      case "-r":
+      case "--vrrp_pid":
+        o.vrrpPidFile = need();
+        break;
+      case "-t":
+      case "--config-test":
+        o.configTest = true;
+        if (value) o.file = value;
+        break;
+      case "-d":
+      case "--dump-conf":
+        o.dumpConf = true;
+        break;
+      case "-P":
+      case "--vrrp":
+        break;
+      case "-S":
+      case "--log-facility":
+      case "-g":
+      case "--log-file":
+      case "-i":
+      case "--config-id":
+        need(); // accepted for compatibility; logs go to stdout
+        break;
+      case "-h":
+      case "--help":
+        o.help = true;
+        break;
+      case "-v":
+      case "--version":
+        o.version = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  return o;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Exit codes of -t, as keepalived: 0 fine, 3 cannot run, 4 errors but would run. */
+export function configTest(file: string, out: (s: string) => void): number {
+  const { config, diagnostics } = loadKeepalivedConf(file);
+  for (const d of diagnostics) out(formatDiagnostic(d));
+  if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
+  if (diagnostics.some((d) => d.severity === "error")) return config.instances.length > 0 ? 4 : 3;
+  out(`${file}: configuration OK (${config.instances.length} instance(s))`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const invokedAs = basename(process.argv[1] ?? "tsvrrpd");
+  // The OpenShift liveness probe runs `pgrep keepalived`: answer to that name when run as keepalived.
+  process.title = invokedAs === "keepalived" || process.env.TSVRRPD_PROCESS_NAME === "keepalived" ? "keepalived" : "tsvrrpd";
+  let opts: CliOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+    process.exit(1);
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (opts.version) {
+    process.stdout.write(`tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)\n`);
+    return;
+  }
+  if (opts.configTest) {
+    process.exit(configTest(opts.file, (s) => process.stderr.write(s + "\n")));
+  }
+  if (!opts.dontFork) {
+    // keepalived detaches unless -n; do the same by re-running ourselves in the background.
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, ...argv, "-n"], { detached: true, stdio: "ignore" });
+    child.unref();
+    return;
+  }
+  await runDaemon(opts);
+}
+
+async function runDaemon(opts: CliOptions): Promise<void> {
+  const log = createLogger({ console: opts.logConsole, detail: opts.logDetail });
+  const { config, diagnostics } = loadKeepalivedConf(opts.file);
+  for (const d of diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
+  if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
+    log.fatal({ file: opts.file }, "cannot read the configuration; exiting");
+    process.exit(3);
+  }
+  if (opts.dumpConf) log.info({ config }, "configuration");
+  for (const f of [opts.pidFile, opts.vrrpPidFile]) {
+    if (!f) continue;
+    try {
+      writeFileSync(f, `${process.pid}\n`);
+    } catch (e) {
+      log.warn({ file: f, err: (e as Error).message }, "cannot write pid file; continuing");
+    }
+  }
+  const runtime = new Runtime(config, { log });
+  let exiting = false;
+  const shutdown = async (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    await runtime.stop(signal);
+    for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGHUP", () => {
+    const next = loadKeepalivedConf(opts.file);
+    for (const d of next.diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
+    if (next.diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
+      log.error({ file: opts.file }, "reload: cannot read the configuration; keeping the running one");
+      return;
+    }
+    runtime.reload(next.config).catch((e) => log.error({ err: (e as Error).message }, "reload failed"));
+  });
+  process.on("SIGUSR1", () => {
+    try {
+      runtime.writeDataFile();
+    } catch (e) {
+      log.error({ err: (e as Error).message }, "cannot write the state dump");
+    }
+  });
+  try {
+    await runtime.start();
+  } catch (e) {
+    log.fatal({ err: (e as Error).message, code: (e as { code?: string }).code }, "cannot start; exiting");
+    runtime.close();
+    process.exit(3);
+  }
+}

@@ -1,0 +1,547 @@
+// The one place where the protocol core's actions meet sockets, netlink and processes.
+// Each configured instance gets a VrrpInstance (pure), a shared AdvertSocket for its interface and
+// family, an encoder, a timer, and serialised netlink operations for its VIPs.
+import { performance } from "node:perf_hooks";
+import { writeFileSync } from "node:fs";
+import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
+import { AdvertSocket, VRRP_GROUP_V4, VRRP_GROUP_V6, type ReceivedAdvert } from "../net/advert-socket.js";
+import { Announcer } from "../net/announce.js";
+import { Rtnl, type AddressEvent, type AddressInfo, type LinkEvent, type LinkInfo, type VipRequest } from "../netlink/rtnl.js";
+import { addressBytes, formatAddress, sameAddressBytes, type Family } from "../vrrp/address.js";
+import { VrrpInstance, type Action, type InstanceConfig, type State } from "../vrrp/instance.js";
+import { AUTH_NONE, AUTH_PASS, AdvertEncoder, decodeAdvert, passwordBytes, type DropCode } from "../vrrp/packet.js";
+import type { Logger } from "./log.js";
+import { NotifyRunner } from "./notify.js";
+
+interface ResolvedVip {
+  readonly spec: VipSpec;
+  readonly ifname: string;
+  readonly bytes: Uint8Array;
+}
+
+class InstanceRuntime {
+  vi: VrrpInstance;
+  encoder?: AdvertEncoder;
+  src?: Uint8Array;
+  socket?: AdvertSocket;
+  timer?: NodeJS.Timeout;
+  holdsVips = false;
+  readonly peers: Uint8Array[];
+  readonly vips: ResolvedVip[];
+  readonly socketDrops: Partial<Record<DropCode, number>> = {};
+  ops: Promise<void> = Promise.resolve();
+  lastDropLog = 0;
+
+  constructor(readonly spec: InstanceSpec, config: InstanceConfig, readonly log: Logger) {
+    this.vi = new VrrpInstance(config);
+    this.peers = spec.unicastPeers.map((p) => addressBytes(p));
+    this.vips = spec.vips.map((v) => ({ spec: v, ifname: v.dev ?? spec.interface, bytes: addressBytes(v.address) }));
+  }
+
+  get key(): string {
+    return instanceKey(this.spec);
+  }
+}
+
+/** keepalived matches instances across reloads by these, not by name. */
+export function instanceKey(s: InstanceSpec): string {
+  return [s.vrid, s.family, s.interface, s.unicastSrcIp ?? "", s.unicastPeers.length > 0 ? "unicast" : "multicast"].join("/");
+}
+
+export interface RuntimeOptions {
+  readonly log: Logger;
+  /** Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data). */
+  readonly dataFile?: string;
+}
+
+export class Runtime {
+  private readonly rtnl = new Rtnl();
+  private readonly announcer = new Announcer();
+  private readonly sockets = new Map<string, AdvertSocket>();
+  private readonly links = new Map<string, LinkInfo>();
+  private addresses: AddressInfo[] = [];
+  private instances: InstanceRuntime[] = [];
+  private readonly notify: NotifyRunner;
+  private readonly log: Logger;
+  /** Adverts for VRIDs no instance runs, per interface/family. */
+  unknownVrid = 0;
+  private stopping = false;
+
+  constructor(private config: DaemonConfig, private readonly options: RuntimeOptions) {
+    this.log = options.log;
+    this.notify = new NotifyRunner(options.log);
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  async start(): Promise<void> {
+    for (const l of await this.rtnl.links()) this.links.set(l.name, l);
+    this.addresses = await this.rtnl.addresses();
+    this.rtnl.watch((e) => this.onNetlink(e));
+    for (const spec of this.config.instances) await this.startInstance(spec);
+    this.log.info({ instances: this.instances.length }, "tsvrrpd started");
+  }
+
+  private toInstanceConfig(spec: InstanceSpec, primary: Uint8Array): InstanceConfig {
+    return {
+      name: spec.name,
+      vrid: spec.vrid,
+      version: spec.version,
+      family: spec.family,
+      priority: spec.priority,
+      advertIntervalCs: spec.advertIntervalCs,
+      vips: spec.vips.map((v) => addressBytes(v.address)),
+      primaryAddress: primary,
+      initialState: spec.initialState,
+      nopreempt: spec.nopreempt,
+      preemptDelayMs: spec.preemptDelayMs,
+      authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
+      authKey: passwordBytes(spec.authPass ?? ""),
+      garp: spec.garp,
+      lowerPrioNoAdvert: spec.lowerPrioNoAdvert,
+      downTimerAdverts: spec.downTimerAdverts,
+    };
+  }
+
+  /** Source address keepalived would use: configured, else the interface's first IPv4 / link-local IPv6. */
+  private sourceFor(spec: InstanceSpec, link: LinkInfo | undefined): Uint8Array | undefined {
+    const configured = spec.unicastSrcIp ?? spec.mcastSrcIp;
+    if (configured) return addressBytes(configured);
+    if (!link) return undefined;
+    const vipSet = spec.vips.map((v) => addressBytes(v.address));
+    const mine = this.addresses.filter((a) => a.index === link.index && a.family === spec.family && !vipSet.some((v) => sameAddressBytes(v, a.address)));
+    const pick = spec.family === 4 ? mine.find((a) => a.scope === 0) ?? mine[0] : mine.find((a) => a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
+    return pick ? Uint8Array.from(pick.address) : undefined;
+  }
+
+  private async startInstance(spec: InstanceSpec): Promise<InstanceRuntime> {
+    const log = this.log.child({ instance: spec.name, vrid: spec.vrid, interface: spec.interface });
+    const link = this.links.get(spec.interface);
+    const src = this.sourceFor(spec, link);
+    const placeholder = spec.family === 4 ? new Uint8Array(4) : new Uint8Array(16);
+    const ir = new InstanceRuntime(spec, this.toInstanceConfig(spec, src ?? placeholder), log);
+    this.instances.push(ir);
+    const now = this.now();
+    if (!link) {
+      log.error({ code: "NO_INTERFACE" }, `interface ${spec.interface} not found; instance stays in FAULT until it appears`);
+      this.apply(ir, ir.vi.handle({ type: "link", up: false, ifname: spec.interface }, now));
+    } else {
+      if (!link.up) this.apply(ir, ir.vi.handle({ type: "link", up: false, ifname: spec.interface }, now));
+      try {
+        this.attach(ir, link, src);
+      } catch (e) {
+        log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, "cannot open the advert socket; instance stays in FAULT");
+        this.apply(ir, ir.vi.handle({ type: "health", ok: false, source: "socket" }, now));
+      }
+    }
+    for (const t of spec.trackInterfaces) {
+      const l = this.links.get(t.name);
+      if (!l || !l.up) {
+        if (!l) log.warn({ track: t.name }, `tracked interface ${t.name} not found; counts as down`);
+        if (!t.weight) this.apply(ir, ir.vi.handle({ type: "link", up: false, ifname: t.name }, now));
+      }
+    }
+    await this.removeLeftoverVips(ir);
+    this.apply(ir, ir.vi.handle({ type: "startup" }, this.now()));
+    return ir;
+  }
+
+  /** Binds the instance to its interface: source address, encoder, shared socket. */
+  private attach(ir: InstanceRuntime, link: LinkInfo, src: Uint8Array | undefined): void {
+    const { spec } = ir;
+    if (!src) {
+      ir.log.error({ code: "NO_SOURCE_ADDRESS" }, `no IPv${spec.family} source address on ${spec.interface}; instance stays in FAULT until one is added`);
+      this.apply(ir, ir.vi.handle({ type: "health", ok: false, source: "source-address" }, this.now()));
+      return;
+    }
+    ir.src = src;
+    const group = spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6;
+    ir.encoder = new AdvertEncoder({
+      version: spec.version,
+      family: spec.family,
+      vrid: spec.vrid,
+      addresses: ir.vips.map((v) => v.bytes),
+      authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
+      authKey: passwordBytes(spec.authPass ?? ""),
+      src,
+      dst: ir.peers[0] ?? group,
+      v3ChecksumAsV2: spec.v3ChecksumAsV2,
+    });
+    const key = `${spec.interface}/${spec.family}`;
+    let sock = this.sockets.get(key);
+    if (!sock) {
+      sock = new AdvertSocket(
+        { ifname: spec.interface, ifindex: link.index, family: spec.family, mac: link.mac },
+        (rx) => this.onAdvert(rx),
+        (err) => this.log.warn({ interface: spec.interface, code: (err as { code?: string }).code, err: err.message }, "advert socket error; continuing"),
+      );
+      this.sockets.set(key, sock);
+    }
+    ir.socket = sock;
+  }
+
+  private async removeLeftoverVips(ir: InstanceRuntime): Promise<void> {
+    for (const v of ir.vips) {
+      const link = this.links.get(v.ifname);
+      if (!link) continue;
+      const present = this.addresses.some((a) => a.index === link.index && sameAddressBytes(a.address, v.bytes));
+      if (!present) continue;
+      ir.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP left behind on the interface (earlier crash?); removing it before joining as BACKUP");
+      try {
+        await this.rtnl.delAddress(this.vipRequest(v, link));
+      } catch (e) {
+        ir.log.error({ vip: v.spec.address, err: (e as Error).message }, "could not remove leftover VIP");
+      }
+    }
+  }
+
+  private vipRequest(v: ResolvedVip, link: LinkInfo): VipRequest {
+    return { index: link.index, family: v.spec.family, address: v.bytes, prefix: v.spec.prefix, ...(v.spec.label ? { label: v.spec.label } : {}), ...(v.spec.scope ? { scope: v.spec.scope } : {}) };
+  }
+
+  // --- receive path ------------------------------------------------------------------------------
+
+  private onAdvert(rx: ReceivedAdvert): void {
+    if (rx.payload.length < 2) return;
+    const vrid = rx.payload[1]!;
+    let matched = false;
+    for (const ir of this.instances) {
+      const s = ir.spec;
+      if (s.vrid !== vrid || s.family !== rx.family || s.interface !== rx.ifname) continue;
+      const unicast = ir.peers.length > 0;
+      if (unicast === rx.multicast) continue; // a multicast instance does not take unicast adverts and vice versa
+      matched = true;
+      // RFC 5798 7.1 / keepalived: multicast adverts must arrive with TTL / hop limit 255;
+      // unicast ones may cross routers (keepalived checks them only with min_ttl/max_ttl).
+      if (rx.multicast && rx.ttl !== 255) {
+        this.dropped(ir, "BAD_TTL", `TTL/hop limit ${rx.ttl} from ${formatAddress(rx.src)}, expect 255`);
+        continue;
+      }
+      if (unicast && !ir.peers.some((p) => sameAddressBytes(p, rx.src))) {
+        this.dropped(ir, "NOT_PEER", `unicast advert from ${formatAddress(rx.src)}, not a unicast_peer`);
+        continue;
+      }
+      const r = decodeAdvert(rx.payload, rx.family, rx.src, rx.dst, { v3ChecksumAsV2: s.v3ChecksumAsV2 });
+      if (!r.ok) {
+        this.dropped(ir, r.code, `${r.detail} (from ${formatAddress(rx.src)})`);
+        continue;
+      }
+      this.apply(ir, ir.vi.handle({ type: "advert", advert: r.advert, source: rx.src }, this.now()));
+    }
+    if (!matched) this.unknownVrid++;
+  }
+
+  private dropped(ir: InstanceRuntime, code: DropCode, detail: string): void {
+    ir.socketDrops[code] = (ir.socketDrops[code] ?? 0) + 1;
+    const now = this.now();
+    if (now - ir.lastDropLog >= 10_000) {
+      ir.lastDropLog = now;
+      ir.log.warn({ code, detail, dropsSoFar: ir.socketDrops }, "advert dropped (logged at most every 10 s)");
+    }
+  }
+
+  // --- actions -----------------------------------------------------------------------------------
+
+  private apply(ir: InstanceRuntime, actions: Action[]): void {
+    /** Resolves when this batch's advert has left: announcements wait for it (keepalived order). */
+    let advertSent: Promise<void> | undefined;
+    for (const a of actions) {
+      switch (a.type) {
+        case "send-advert":
+          advertSent = this.sendAdvert(ir, a.priority, a.intervalCs);
+          break;
+        case "add-vips":
+          ir.holdsVips = true;
+          this.vipOps(ir, "add");
+          break;
+        case "remove-vips":
+          ir.holdsVips = false;
+          this.vipOps(ir, "remove");
+          break;
+        case "announce": {
+          const repeat = a.repeat;
+          if (advertSent) void advertSent.then(() => this.announce(ir, repeat));
+          else this.announce(ir, repeat);
+          break;
+        }
+        case "state":
+          this.onState(ir, a.from, a.to, a.reason);
+          break;
+        case "log":
+          ir.log[a.level](a.fields ?? {}, a.msg);
+          break;
+      }
+    }
+    this.schedule(ir);
+  }
+
+  private sendAdvert(ir: InstanceRuntime, priority: number, intervalCs: number): Promise<void> | undefined {
+    const { encoder, socket, src } = ir;
+    if (!encoder || !socket) return undefined;
+    return new Promise<void>((resolve) => {
+      if (ir.peers.length === 0) {
+        socket.send(encoder.encode(priority, intervalCs), src, ir.spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6, resolve);
+        return;
+      }
+      let left = ir.peers.length;
+      for (const peer of ir.peers) {
+        encoder.setDestination(peer);
+        socket.send(encoder.encode(priority, intervalCs), src, peer, () => --left === 0 && resolve());
+      }
+    });
+  }
+
+  private vipOps(ir: InstanceRuntime, op: "add" | "remove"): void {
+    ir.ops = ir.ops.then(async () => {
+      for (const v of ir.vips) {
+        const link = this.links.get(v.ifname);
+        if (!link) {
+          ir.log.error({ vip: v.spec.address, dev: v.ifname }, `cannot ${op} VIP: interface ${v.ifname} not found`);
+          continue;
+        }
+        try {
+          const changed = op === "add" ? await this.rtnl.addAddress(this.vipRequest(v, link)) : await this.rtnl.delAddress(this.vipRequest(v, link));
+          ir.log.info({ vip: `${v.spec.address}/${v.spec.prefix}`, dev: v.ifname, changed }, op === "add" ? "VIP added" : "VIP removed");
+        } catch (e) {
+          ir.log.error({ vip: v.spec.address, dev: v.ifname, code: (e as { code?: string }).code, err: (e as Error).message }, `VIP ${op} failed; continuing`);
+        }
+      }
+    });
+  }
+
+  private announce(ir: InstanceRuntime, repeat: number): void {
+    const byIf = new Map<string, Uint8Array[]>();
+    for (const v of ir.vips) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
+    for (const [ifname, vips] of byIf) {
+      const link = this.links.get(ifname);
+      if (!link) continue;
+      const ll = this.addresses.find((a) => a.index === link.index && a.family === 6 && a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
+      try {
+        const r = this.announcer.announce({ ifname, mac: link.mac, ...(ll ? { linkLocal: ll.address } : {}) }, vips, repeat);
+        ir.log.debug({ dev: ifname, ...r }, "gratuitous ARP / unsolicited NA sent");
+        if (r.skipped > 0) ir.log.warn({ dev: ifname }, "no link-local address: unsolicited NA not sent");
+      } catch (e) {
+        ir.log.error({ dev: ifname, err: (e as Error).message }, "cannot send gratuitous ARP / NA; continuing");
+      }
+    }
+  }
+
+  private onState(ir: InstanceRuntime, from: State, to: State, reason: string): void {
+    ir.log.info({ from, to, reason, priority: ir.vi.effectivePriority }, `state ${from} -> ${to}`);
+    const state = to === "INIT" ? "STOP" : to;
+    const n = ir.spec.notify;
+    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[state];
+    const fields = { instance: ir.spec.name, state };
+    if (specific) this.notify.enqueue({ key: ir.spec.name, command: specific, extraArgs: [], fields });
+    if (n.generic) this.notify.enqueue({ key: ir.spec.name, command: n.generic, extraArgs: ["INSTANCE", ir.spec.name, state, String(ir.vi.effectivePriority)], fields });
+  }
+
+  private schedule(ir: InstanceRuntime): void {
+    if (ir.timer) clearTimeout(ir.timer);
+    ir.timer = undefined;
+    const due = ir.vi.nextDeadline();
+    if (due === undefined || this.stopping) return;
+    ir.timer = setTimeout(() => {
+      ir.timer = undefined;
+      this.apply(ir, ir.vi.handle({ type: "timer" }, this.now()));
+    }, Math.max(0, Math.ceil(due - this.now())));
+  }
+
+  // --- netlink events ----------------------------------------------------------------------------
+
+  private onNetlink(e: LinkEvent | AddressEvent): void {
+    if (e.kind === "link") this.onLink(e);
+    else this.onAddress(e);
+  }
+
+  private onLink(e: LinkEvent): void {
+    const { link } = e;
+    const before = [...this.links.values()].find((l) => l.index === link.index);
+    if (e.removed) {
+      if (before) this.links.delete(before.name);
+    } else {
+      if (before && before.name !== link.name) {
+        this.links.delete(before.name); // renamed: the old name is gone
+        this.announcer.forget(before.name);
+      }
+      this.links.set(link.name, link);
+    }
+    const now = this.now();
+    const names = new Set([link.name, ...(before ? [before.name] : [])]);
+    for (const ir of this.instances) {
+      for (const name of names) {
+        const present = this.links.get(name);
+        const up = Boolean(present && present.up);
+        const own = ir.spec.interface === name;
+        const tracked = ir.spec.trackInterfaces.find((t) => t.name === name);
+        if (!own && !(tracked && !tracked.weight)) continue;
+        if (own && present && !ir.socket && up) {
+          // The interface appeared (or came back): bind now.
+          try {
+            this.attach(ir, present, this.sourceFor(ir.spec, present));
+          } catch (err) {
+            ir.log.error({ err: (err as Error).message }, "cannot open the advert socket");
+          }
+        }
+        const wasUp = ir.vi.faultReasons.includes(`link:${name}`) === false;
+        if (wasUp !== up) {
+          ir.log.warn({ link: name, up, removed: e.removed }, up ? `interface ${name} is up` : `interface ${name} is down or gone`);
+          this.apply(ir, ir.vi.handle({ type: "link", up, ifname: name }, now));
+        }
+      }
+    }
+  }
+
+  private onAddress(e: AddressEvent): void {
+    const a = e.address;
+    if (e.removed) this.addresses = this.addresses.filter((x) => !(x.index === a.index && sameAddressBytes(x.address, a.address)));
+    else if (!this.addresses.some((x) => x.index === a.index && sameAddressBytes(x.address, a.address))) this.addresses.push(a);
+    if (this.stopping) return;
+    const now = this.now();
+    for (const ir of this.instances) {
+      // A VIP deleted by hand while we are master is put back, as keepalived does.
+      if (e.removed && ir.holdsVips && ir.vi.state === "MASTER") {
+        const v = ir.vips.find((x) => sameAddressBytes(x.bytes, a.address) && this.links.get(x.ifname)?.index === a.index);
+        if (v) {
+          ir.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP removed from the interface by someone else while MASTER; restoring it");
+          this.vipOps(ir, "add");
+        }
+      }
+      // A source address that appears lifts the no-source FAULT.
+      if (!e.removed && !ir.src && ir.spec.interface && this.links.get(ir.spec.interface)?.index === a.index && a.family === ir.spec.family) {
+        const link = this.links.get(ir.spec.interface)!;
+        const src = this.sourceFor(ir.spec, link);
+        if (src) {
+          ir.vi = new VrrpInstance(this.toInstanceConfig(ir.spec, src));
+          this.attach(ir, link, src);
+          ir.log.info({ src: formatAddress(src) }, "source address available");
+          this.apply(ir, ir.vi.handle({ type: "startup" }, now));
+        }
+      }
+    }
+  }
+
+  // --- operations --------------------------------------------------------------------------------
+
+  /** Graceful stop: priority 0 from masters, VIPs removed, scripts notified, sockets closed. */
+  async stop(reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.log.info({ reason }, "stopping");
+    const now = this.now();
+    for (const ir of this.instances) this.apply(ir, ir.vi.handle({ type: "shutdown" }, now));
+    this.stopping = true;
+    for (const ir of this.instances) if (ir.timer) clearTimeout(ir.timer);
+    await Promise.all(this.instances.map((ir) => ir.ops));
+    // Let queued raw sends (the priority 0 adverts) leave before closing.
+    await new Promise((r) => setTimeout(r, 20));
+    await Promise.race([this.notify.idle(), new Promise((r) => setTimeout(r, 2000))]);
+    this.close();
+    this.log.info("stopped");
+  }
+
+  close(): void {
+    for (const ir of this.instances) if (ir.timer) clearTimeout(ir.timer);
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
+    this.announcer.close();
+    this.rtnl.close();
+  }
+
+  /** SIGHUP: unchanged instances keep running untouched; removed ones stop; new ones start. */
+  async reload(next: DaemonConfig): Promise<void> {
+    const now = this.now();
+    const oldByKey = new Map(this.instances.map((ir) => [ir.key, ir]));
+    const keep: InstanceRuntime[] = [];
+    const toStart: InstanceSpec[] = [];
+    for (const spec of next.instances) {
+      const old = oldByKey.get(instanceKey(spec));
+      if (old && sameSpec(old.spec, spec)) {
+        keep.push(old);
+        oldByKey.delete(old.key);
+      } else toStart.push(spec);
+    }
+    for (const ir of oldByKey.values()) {
+      ir.log.info("instance removed or changed by reload; stopping it");
+      this.apply(ir, ir.vi.handle({ type: "shutdown" }, now));
+      if (ir.timer) clearTimeout(ir.timer);
+    }
+    await Promise.all([...oldByKey.values()].map((ir) => ir.ops));
+    this.instances = keep;
+    this.config = next;
+    for (const spec of toStart) await this.startInstance(spec);
+    this.log.info({ kept: keep.length, started: toStart.length, stopped: oldByKey.size }, "configuration reloaded");
+  }
+
+  status(): InstanceStatus[] {
+    return this.instances.map((ir) => ({
+      name: ir.spec.name,
+      vrid: ir.spec.vrid,
+      interface: ir.spec.interface,
+      family: ir.spec.family,
+      version: ir.spec.version,
+      state: ir.vi.state,
+      sinceMs: ir.vi.since,
+      priority: ir.spec.priority,
+      effectivePriority: ir.vi.effectivePriority,
+      master: ir.vi.masterAddress ? formatAddress(ir.vi.masterAddress) : undefined,
+      masterPriority: ir.vi.masterPriority,
+      advertIntervalCs: ir.vi.masterAdverIntervalCs,
+      vips: ir.vips.map((v) => `${v.spec.address}/${v.spec.prefix}`),
+      holdsVips: ir.holdsVips,
+      faults: ir.vi.faultReasons,
+      stats: { ...ir.vi.stats, drops: { ...ir.vi.stats.drops, ...ir.socketDrops } },
+    }));
+  }
+
+  /** keepalived's SIGUSR1 data file, in its spirit: one block per instance. */
+  writeDataFile(path = this.options.dataFile ?? "/tmp/keepalived.data"): void {
+    const lines = ["------< VRRP Topology >------"];
+    for (const s of this.status()) {
+      lines.push(
+        ` VRRP Instance = ${s.name}`,
+        `   State = ${s.state}`,
+        `   Interface = ${s.interface}`,
+        `   Virtual Router ID = ${s.vrid}`,
+        `   Version = ${s.version}`,
+        `   Priority = ${s.priority}`,
+        `   Effective priority = ${s.effectivePriority}`,
+        `   Advert interval = ${s.advertIntervalCs * 10} milli-sec`,
+        `   Master router = ${s.master ?? "(none)"}`,
+        `   Master priority = ${s.masterPriority}`,
+        `   Virtual IP (${s.vips.length}):`,
+        ...s.vips.map((v) => `     ${v} dev ${s.interface}`),
+        `   Faults = ${s.faults.join(", ") || "none"}`,
+        `   Adverts sent = ${s.stats.advertsSent}, received = ${s.stats.advertsReceived}, transitions = ${s.stats.transitions}`,
+        `   Drops = ${JSON.stringify(s.stats.drops)}`,
+      );
+    }
+    writeFileSync(path, lines.join("\n") + "\n");
+    this.log.info({ path }, "state dump written");
+  }
+}
+
+export interface InstanceStatus {
+  name: string;
+  vrid: number;
+  interface: string;
+  family: Family;
+  version: number;
+  state: State;
+  sinceMs: number;
+  priority: number;
+  effectivePriority: number;
+  master: string | undefined;
+  masterPriority: number;
+  advertIntervalCs: number;
+  vips: string[];
+  holdsVips: boolean;
+  faults: readonly string[];
+  stats: VrrpInstance["stats"];
+}
+
+function sameSpec(a: InstanceSpec, b: InstanceSpec): boolean {
+  const strip = (s: InstanceSpec) => JSON.stringify({ ...s, where: undefined, vips: s.vips.map((v) => ({ ...v, where: undefined })), excludedVips: [], trackScripts: s.trackScripts.map((t) => ({ ...t, where: undefined })), trackInterfaces: s.trackInterfaces.map((t) => ({ ...t, where: undefined })) });
+  return strip(a) === strip(b);
+}

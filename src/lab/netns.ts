@@ -1,0 +1,154 @@
+// A LAN of network namespaces for tests, the demo and the benches: one bridge namespace, one
+// namespace per router joined to it by a veth pair (eth0 inside). Documentation addresses only,
+// no route out. Everything it made is removed by destroy(), which tests call also on failure.
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface LabRouter {
+  readonly name: string;
+  /** IPv4 with prefix, e.g. 192.0.2.11/24. */
+  readonly v4: string;
+  /** Optional global IPv6 with prefix. */
+  readonly v6?: string;
+}
+
+export class LabError extends Error {
+  constructor(readonly command: string, readonly output: string) {
+    super(`lab: ${command} failed: ${output.trim()}`);
+    this.name = "LabError";
+  }
+}
+
+function sh(cmd: string, args: string[], allowFail = false): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  if (r.status !== 0 && !allowFail) throw new LabError(`${cmd} ${args.join(" ")}`, `${r.stderr}${r.stdout}${r.error?.message ?? ""}`);
+  return r.stdout;
+}
+
+export class Lab {
+  readonly dir: string;
+  readonly lanNs: string;
+  private readonly namespaces: string[] = [];
+  private readonly children = new Set<ChildProcess>();
+  readonly routers = new Map<string, LabRouter>();
+
+  /** `tag`: a short unique prefix (namespace names are limited and shared machine-wide). */
+  constructor(readonly tag: string) {
+    this.dir = mkdtempSync(join(tmpdir(), `tsvrrpd-${tag}-`));
+    this.lanNs = `${tag}-lan`;
+  }
+
+  ns(router: string): string {
+    return `${this.tag}-${router}`;
+  }
+
+  private addNs(name: string): void {
+    sh("ip", ["netns", "del", name], true); // a leftover from a killed run
+    sh("ip", ["netns", "add", name]);
+    this.namespaces.push(name);
+    sh("ip", ["-n", name, "link", "set", "lo", "up"]);
+    for (const k of ["all", "default"]) sh("ip", ["netns", "exec", name, "sysctl", "-qw", `net.ipv6.conf.${k}.accept_dad=0`]);
+  }
+
+  create(routers: readonly LabRouter[]): this {
+    this.addNs(this.lanNs);
+    sh("ip", ["-n", this.lanNs, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0"]);
+    sh("ip", ["-n", this.lanNs, "link", "set", "br0", "up"]);
+    for (const r of routers) this.addRouter(r);
+    return this;
+  }
+
+  addRouter(r: LabRouter): void {
+    const ns = this.ns(r.name);
+    this.addNs(ns);
+    sh("ip", ["link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", r.name, "netns", this.lanNs]);
+    sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=0"]);
+    sh("ip", ["-n", this.lanNs, "link", "set", r.name, "master", "br0"]);
+    sh("ip", ["-n", this.lanNs, "link", "set", r.name, "up"]);
+    sh("ip", ["-n", ns, "addr", "add", r.v4, "dev", "eth0"]);
+    if (r.v6) sh("ip", ["-n", ns, "addr", "add", r.v6, "dev", "eth0", "nodad"]);
+    sh("ip", ["-n", ns, "link", "set", "eth0", "up"]);
+    this.routers.set(r.name, r);
+  }
+
+  /** Runs a command in a router's namespace (or the LAN's) and returns stdout. */
+  exec(router: string | null, cmd: string, args: string[], allowFail = false): string {
+    return sh("ip", ["netns", "exec", router ? this.ns(router) : this.lanNs, cmd, ...args], allowFail);
+  }
+
+  /** Starts a long-running process in a namespace; destroy() kills it if still alive. */
+  spawn(router: string | null, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+    const child = spawn("ip", ["netns", "exec", router ? this.ns(router) : this.lanNs, cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], ...opts });
+    this.children.add(child);
+    child.on("exit", () => this.children.delete(child));
+    return child;
+  }
+
+  /** Addresses on a router's interface, e.g. ["192.0.2.11/24", "192.0.2.100/32"]. */
+  addresses(router: string, ifname = "eth0"): string[] {
+    const out = this.exec(router, "ip", ["-j", "addr", "show", "dev", ifname], true);
+    try {
+      const j = JSON.parse(out) as { addr_info: { local: string; prefixlen: number }[] }[];
+      return (j[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+    } catch {
+      return [];
+    }
+  }
+
+  holders(vip: string): string[] {
+    return [...this.routers.keys()].filter((r) => this.addresses(r).some((a) => a.split("/")[0] === vip));
+  }
+
+  /** tcpdump on the bridge: every frame any router sends. Resolves once tcpdump is listening. */
+  async capture(file: string, filter = "ip proto 112 or ip6 proto 112 or arp or icmp6"): Promise<ChildProcess> {
+    const child = this.spawn(null, "tcpdump", ["-i", "br0", "-U", "-w", file, "-n", filter]);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("tcpdump did not start within 5 s")), 5000);
+      child.stderr?.on("data", (d: Buffer) => {
+        if (d.toString().includes("listening on")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`tcpdump exited with ${code}`)));
+    });
+    return child;
+  }
+
+  async destroy(): Promise<void> {
+    for (const c of this.children) {
+      try {
+        c.kill("SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    for (const ns of this.namespaces.reverse()) {
+      // processes still inside (a daemon a test started differently) die with their namespace's pids
+      const pids = sh("ip", ["netns", "pids", ns], true).split(/\s+/).filter(Boolean);
+      for (const p of pids) {
+        try {
+          process.kill(Number(p), "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      sh("ip", ["netns", "del", ns], true);
+    }
+    this.namespaces.length = 0;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until `check` returns true, polling every `stepMs`; throws with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000, stepMs = 50): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  if (!check()) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

@@ -1,0 +1,195 @@
+// Raw VRRP sockets (protocol 112) on one interface and family, shared by its instances.
+// IPv4: one raw socket sends (IP_HDRINCL: our source, TOS 0xc0, TTL 255) and receives with the
+// IP header, so TTL and destination are visible. IPv6: a raw socket sends (kernel checksum,
+// hop limit 255); receiving goes through libpcap, because a raw IPv6 socket hides the hop limit
+// and RFC 5798 requires dropping adverts whose hop limit is not 255.
+import { createRequire } from "node:module";
+import { formatAddress, type Family } from "../vrrp/address.js";
+import { writeIpv4Header } from "./frames.js";
+import { PcapLink } from "./pcap-link.js";
+
+const require = createRequire(import.meta.url);
+
+interface RawSocket {
+  on(event: "message", cb: (buf: Buffer, source: string) => void): void;
+  on(event: "error", cb: (err: Error) => void): void;
+  send(buf: Buffer, offset: number, length: number, address: string, before: (() => void) | null, after: (err: Error | null, bytes: number) => void): void;
+  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
+  pauseRecv(): void;
+  close(): void;
+}
+
+const SOL_SOCKET = 1;
+const SO_BINDTODEVICE = 25;
+const SO_RCVBUF = 8;
+const IPPROTO_IP = 0;
+const IP_HDRINCL = 3;
+const IP_MULTICAST_LOOP = 34;
+const IP_ADD_MEMBERSHIP = 35;
+const IPPROTO_IPV6 = 41;
+const IPV6_CHECKSUM = 7;
+const IPV6_UNICAST_HOPS = 16;
+const IPV6_MULTICAST_HOPS = 18;
+const IPV6_MULTICAST_LOOP = 19;
+const IPV6_ADD_MEMBERSHIP = 20;
+
+export const VRRP_GROUP_V4 = Uint8Array.from([224, 0, 0, 18]);
+export const VRRP_GROUP_V6 = Uint8Array.from(Buffer.from("ff020000000000000000000000000012", "hex"));
+
+export interface ReceivedAdvert {
+  readonly ifname: string;
+  readonly family: Family;
+  /** Copies: safe to keep. */
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+  readonly ttl: number;
+  readonly multicast: boolean;
+  /** The VRRP message; a view valid only during the callback. */
+  readonly payload: Uint8Array;
+}
+
+export interface AdvertSocketOptions {
+  readonly ifname: string;
+  readonly ifindex: number;
+  readonly family: Family;
+  /** Our MAC on the interface: the IPv6 capture skips our own frames by it. */
+  readonly mac: Uint8Array;
+}
+
+export class SocketError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = "SocketError";
+  }
+}
+
+export class AdvertSocket {
+  private readonly sock: RawSocket;
+  private readonly pcap?: PcapLink;
+  private readonly header = Buffer.alloc(20);
+  sendErrors = 0;
+  /** Packets the socket layer could not even parse (shorter than an IP header). */
+  malformed = 0;
+
+  constructor(
+    readonly options: AdvertSocketOptions,
+    onAdvert: (rx: ReceivedAdvert) => void,
+    private readonly onError: (err: Error) => void,
+  ) {
+    const raw = require("raw-socket") as { createSocket(o: object): RawSocket };
+    const { ifname, family } = options;
+    try {
+      this.sock = raw.createSocket({ addressFamily: family === 4 ? 1 : 2, protocol: 112, bufferSize: 65_536 });
+    } catch (e) {
+      throw new SocketError("SOCKET_OPEN", `cannot open raw VRRP socket for ${ifname} (IPv${family}): ${(e as Error).message} (needs root or CAP_NET_RAW)`);
+    }
+    this.sock.on("error", (e) => this.onError(new SocketError("SOCKET_IO", `raw socket on ${ifname}: ${e.message}`)));
+    const dev = Buffer.from(`${ifname}\0`);
+    this.sock.setOption(SOL_SOCKET, SO_BINDTODEVICE, dev, dev.length);
+    if (family === 4) {
+      this.sock.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      this.sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+      const mreqn = Buffer.alloc(12);
+      Buffer.from(VRRP_GROUP_V4).copy(mreqn, 0);
+      mreqn.writeInt32LE(options.ifindex, 8);
+      this.join(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreqn);
+      this.sock.on("message", (buf) => this.receiveV4(buf, onAdvert));
+    } else {
+      this.sock.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, 6);
+      this.sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
+      this.sock.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255);
+      this.sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+      const mreq = Buffer.alloc(20);
+      Buffer.from(VRRP_GROUP_V6).copy(mreq, 0);
+      mreq.writeUInt32LE(options.ifindex, 16);
+      // The membership makes the NIC accept 33:33:00:00:00:12; the capture below does the reading.
+      this.join(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq);
+      this.sock.setOption(SOL_SOCKET, SO_RCVBUF, 4096);
+      this.sock.pauseRecv();
+      const mac = Buffer.from(options.mac).toString("hex").match(/../g)!.join(":");
+      this.pcap = new PcapLink(ifname, `ip6 proto 112 and not ether src ${mac}`, (frame) => this.receiveV6(frame, onAdvert));
+    }
+  }
+
+  private join(level: number, option: number, req: Buffer): void {
+    try {
+      this.sock.setOption(level, option, req, req.length);
+    } catch (e) {
+      throw new SocketError("MULTICAST_JOIN", `cannot join the VRRP multicast group on ${this.options.ifname}: ${(e as Error).message}`);
+    }
+  }
+
+  private receiveV4(buf: Buffer, onAdvert: (rx: ReceivedAdvert) => void): void {
+    if (buf.length < 20 || buf[0]! >> 4 !== 4) {
+      this.malformed++;
+      return;
+    }
+    const ihl = (buf[0]! & 0x0f) * 4;
+    const total = Math.min(buf.readUInt16BE(2), buf.length);
+    if (ihl < 20 || total < ihl) {
+      this.malformed++;
+      return;
+    }
+    const dst = Uint8Array.prototype.slice.call(buf, 16, 20);
+    onAdvert({
+      ifname: this.options.ifname,
+      family: 4,
+      src: Uint8Array.prototype.slice.call(buf, 12, 16),
+      dst,
+      ttl: buf[8]!,
+      multicast: dst[0]! >= 224 && dst[0]! <= 239,
+      payload: buf.subarray(ihl, total),
+    });
+  }
+
+  private receiveV6(frame: Buffer, onAdvert: (rx: ReceivedAdvert) => void): void {
+    // Ethernet (14) + IPv6 (40); the filter already matched next header 112.
+    if (frame.length < 54) {
+      this.malformed++;
+      return;
+    }
+    const ip = 14;
+    const plen = frame.readUInt16BE(ip + 4);
+    const dst = Uint8Array.prototype.slice.call(frame, ip + 24, ip + 40);
+    onAdvert({
+      ifname: this.options.ifname,
+      family: 6,
+      src: Uint8Array.prototype.slice.call(frame, ip + 8, ip + 24),
+      dst,
+      ttl: frame[ip + 7]!,
+      multicast: dst[0] === 0xff,
+      payload: frame.subarray(ip + 40, Math.min(frame.length, ip + 40 + plen)),
+    });
+  }
+
+  /** Sends one advert. IPv4 needs our source (HDRINCL); IPv6 lets the kernel pick the link-local. */
+  /** `onSent` runs once the kernel has taken the packet (the send is queued until writable). */
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, onSent?: () => void): void {
+    const { family } = this.options;
+    let packet: Buffer;
+    if (family === 4) {
+      if (!src) throw new SocketError("NO_SOURCE", `IPv4 advert on ${this.options.ifname} without a source address`);
+      packet = Buffer.allocUnsafe(20 + vrrp.length);
+      writeIpv4Header(packet, src, dst, vrrp.length);
+      packet.set(vrrp, 20);
+    } else {
+      packet = Buffer.from(vrrp); // the send is queued: the caller's buffer is reused next interval
+    }
+    this.sock.send(packet, 0, packet.length, formatAddress(dst), null, (err) => {
+      if (err) {
+        this.sendErrors++;
+        this.onError(new SocketError("SEND", `sending advert on ${this.options.ifname} to ${formatAddress(dst)}: ${err.message}`));
+      }
+      onSent?.();
+    });
+  }
+
+  close(): void {
+    try {
+      this.sock.close();
+    } catch {
+      // already closed
+    }
+    this.pcap?.close();
+  }
+}

@@ -1,0 +1,172 @@
+// Links and addresses through rtnetlink (package `netlink`): VIP add/remove the way keepalived
+// does it, interface lookups, and link/address change events for FAULT tracking and VIP repair.
+import { createRtNetlink, rt, type RtNetlinkSocket } from "netlink";
+import { formatAddress, type Family } from "../vrrp/address.js";
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const RTM_NEWLINK = 16;
+const RTM_DELLINK = 17;
+const RTM_NEWADDR = 20;
+const RTM_DELADDR = 21;
+const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+export interface LinkInfo {
+  readonly index: number;
+  readonly name: string;
+  readonly mac: Buffer;
+  /** Administratively up and running (carrier): keepalived's IFF_UP && IFF_RUNNING. */
+  readonly up: boolean;
+}
+
+export interface AddressInfo {
+  readonly index: number;
+  readonly family: Family;
+  readonly address: Buffer;
+  readonly prefix: number;
+  readonly scope: number;
+  readonly label?: string;
+  readonly tentative: boolean;
+}
+
+export interface VipRequest {
+  readonly index: number;
+  readonly family: Family;
+  readonly address: Uint8Array;
+  readonly prefix: number;
+  readonly label?: string;
+  readonly scope?: string;
+}
+
+export type LinkEvent = { readonly kind: "link"; readonly removed: boolean; readonly link: LinkInfo };
+export type AddressEvent = { readonly kind: "address"; readonly removed: boolean; readonly address: AddressInfo };
+
+export class NetlinkError extends Error {
+  constructor(readonly code: string, readonly op: string, message: string) {
+    super(message);
+    this.name = "NetlinkError";
+  }
+}
+
+function errnoOf(e: unknown): string {
+  const m = /\b(E[A-Z]+)\b/.exec(String((e as Error)?.message ?? e));
+  return m?.[1] ?? "EUNKNOWN";
+}
+
+function toLink(data: { index?: number; flags?: { up?: boolean; running?: boolean } }, attrs: { ifname?: string; address?: Buffer }): LinkInfo {
+  return {
+    index: data.index ?? 0,
+    name: attrs.ifname ?? "",
+    mac: attrs.address ?? Buffer.alloc(6),
+    up: Boolean(data.flags?.up && data.flags?.running),
+  };
+}
+
+function toAddress(data: { index?: number; family?: number; prefixlen?: number; scope?: number; flags?: { tentative?: boolean } }, attrs: { local?: Buffer; address?: Buffer; label?: string; flags?: { tentative?: boolean } }): AddressInfo | undefined {
+  const family = data.family === AF_INET ? 4 : data.family === AF_INET6 ? 6 : undefined;
+  const address = attrs.local ?? attrs.address;
+  if (!family || !address) return undefined;
+  return {
+    index: data.index ?? 0,
+    family,
+    address,
+    prefix: data.prefixlen ?? 0,
+    scope: data.scope ?? 0,
+    ...(attrs.label ? { label: attrs.label } : {}),
+    tentative: Boolean(data.flags?.tentative || attrs.flags?.tentative),
+  };
+}
+
+export class Rtnl {
+  private readonly sock: RtNetlinkSocket;
+  private watching = false;
+
+  constructor() {
+    this.sock = createRtNetlink();
+  }
+
+  async links(): Promise<LinkInfo[]> {
+    const msgs = await this.sock.getLinks();
+    return msgs.map((m) => toLink(m.data, m.attrs));
+  }
+
+  async link(name: string): Promise<LinkInfo | undefined> {
+    return (await this.links()).find((l) => l.name === name);
+  }
+
+  async addresses(index?: number): Promise<AddressInfo[]> {
+    const msgs = await this.sock.getAddresses();
+    const out: AddressInfo[] = [];
+    for (const m of msgs) {
+      const a = toAddress(m.data, m.attrs);
+      if (a && (index === undefined || a.index === index)) out.push(a);
+    }
+    return out;
+  }
+
+  /** Adds a VIP. Already present counts as success (returns false). */
+  async addAddress(v: VipRequest): Promise<boolean> {
+    const address = Buffer.from(v.address);
+    try {
+      await this.sock.newAddress(
+        {
+          family: v.family === 4 ? AF_INET : AF_INET6,
+          prefixlen: v.prefix,
+          index: v.index,
+          scope: SCOPES[v.scope ?? "global"] ?? 0,
+          // IPv6 VIPs skip DAD so they answer at once (keepalived sets IFA_F_NODAD too)
+          ...(v.family === 6 ? { flags: { nodad: true } } : {}),
+        },
+        { local: address, address, ...(v.label && v.family === 4 ? { label: v.label } : {}) },
+      );
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "EEXIST") return false;
+      throw new NetlinkError(code, "add", `adding ${formatAddress(v.address)}/${v.prefix} on ifindex ${v.index}: ${code}`);
+    }
+  }
+
+  /** Removes a VIP. Already absent counts as success (returns false). */
+  async delAddress(v: VipRequest): Promise<boolean> {
+    const address = Buffer.from(v.address);
+    try {
+      await this.sock.delAddress({ family: v.family === 4 ? AF_INET : AF_INET6, prefixlen: v.prefix, index: v.index }, { local: address, address });
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "EADDRNOTAVAIL" || code === "ENODEV") return false;
+      throw new NetlinkError(code, "delete", `removing ${formatAddress(v.address)}/${v.prefix} from ifindex ${v.index}: ${code}`);
+    }
+  }
+
+  /** Subscribes to link and address changes. */
+  watch(onEvent: (e: LinkEvent | AddressEvent) => void): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.sock.addMembership("LINK");
+    this.sock.addMembership("IPV4_IFADDR");
+    this.sock.addMembership("IPV6_IFADDR");
+    // The parsed 'message' event drops the message type (new vs delete), so read the raw socket.
+    this.sock.socket.on("message", (msgs: { type: number; data: Buffer }[]) => {
+      for (const m of msgs) {
+        try {
+          if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
+            const p = rt.parseLinkMessage(m.data);
+            onEvent({ kind: "link", removed: m.type === RTM_DELLINK, link: toLink(p.data, p.attrs) });
+          } else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
+            const p = rt.parseAddressMessage(m.data);
+            const a = toAddress(p.data, p.attrs);
+            if (a) onEvent({ kind: "address", removed: m.type === RTM_DELADDR, address: a });
+          }
+        } catch {
+          // A message we cannot parse is not ours to act on.
+        }
+      }
+    });
+  }
+
+  close(): void {
+    this.sock.socket.close();
+  }
+}
