@@ -180,6 +180,13 @@ export class Runtime {
       this.sockets.set(key, sock);
     }
     ir.socket = sock;
+    for (const v of ir.vips) {
+      try {
+        this.announcer.prepare(v.ifname);
+      } catch (e) {
+        ir.log.warn({ dev: v.ifname, err: (e as Error).message }, "cannot open packet injection for gratuitous ARP / NA; takeovers will not announce");
+      }
+    }
   }
 
   private async removeLeftoverVips(ir: InstanceRuntime): Promise<void> {

@@ -52,6 +52,11 @@ export class Lab {
     for (const k of ["all", "default"]) sh("ip", ["netns", "exec", name, "sysctl", "-qw", `net.ipv6.conf.${k}.accept_dad=0`]);
   }
 
+  /** The LAN port (in the bridge namespace) that a router's eth0 is plugged into. */
+  port(router: string): string {
+    return `p-${router}`;
+  }
+
   create(routers: readonly LabRouter[]): this {
     this.addNs(this.lanNs);
     sh("ip", ["-n", this.lanNs, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0"]);
@@ -63,10 +68,11 @@ export class Lab {
   addRouter(r: LabRouter): void {
     const ns = this.ns(r.name);
     this.addNs(ns);
-    sh("ip", ["link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", r.name, "netns", this.lanNs]);
+    const port = `p-${r.name}`;
+    sh("ip", ["link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", port, "netns", this.lanNs]);
     sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=0"]);
-    sh("ip", ["-n", this.lanNs, "link", "set", r.name, "master", "br0"]);
-    sh("ip", ["-n", this.lanNs, "link", "set", r.name, "up"]);
+    sh("ip", ["-n", this.lanNs, "link", "set", "dev", port, "master", "br0"]);
+    sh("ip", ["-n", this.lanNs, "link", "set", "dev", port, "up"]);
     sh("ip", ["-n", ns, "addr", "add", r.v4, "dev", "eth0"]);
     if (r.v6) sh("ip", ["-n", ns, "addr", "add", r.v6, "dev", "eth0", "nodad"]);
     sh("ip", ["-n", ns, "link", "set", "eth0", "up"]);
@@ -103,7 +109,7 @@ export class Lab {
 
   /** tcpdump on the bridge: every frame any router sends. Resolves once tcpdump is listening. */
   async capture(file: string, filter = "ip proto 112 or ip6 proto 112 or arp or icmp6"): Promise<ChildProcess> {
-    const child = this.spawn(null, "tcpdump", ["-i", "br0", "-U", "-w", file, "-n", filter]);
+    const child = this.spawn(null, "tcpdump", ["-i", "br0", "--immediate-mode", "-U", "-w", file, "-n", filter]);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("tcpdump did not start within 5 s")), 5000);
       child.stderr?.on("data", (d: Buffer) => {
@@ -115,6 +121,19 @@ export class Lab {
       child.on("exit", (code) => reject(new Error(`tcpdump exited with ${code}`)));
     });
     return child;
+  }
+
+  /** Signals every process inside a router's namespace. */
+  killAll(router: string, signal: NodeJS.Signals): number {
+    const pids = sh("ip", ["netns", "pids", this.ns(router)], true).split(/\s+/).filter(Boolean);
+    for (const p of pids) {
+      try {
+        process.kill(Number(p), signal);
+      } catch {
+        // gone
+      }
+    }
+    return pids.length;
   }
 
   async destroy(): Promise<void> {

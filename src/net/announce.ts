@@ -13,6 +13,11 @@ export class Announcer {
   private readonly links = new Map<string, PcapLink>();
   sent = 0;
 
+  /** Opens the interface's handle ahead of time: opening costs milliseconds a takeover should not pay. */
+  prepare(ifname: string): void {
+    this.link(ifname);
+  }
+
   private link(ifname: string): PcapLink {
     let l = this.links.get(ifname);
     if (!l) {

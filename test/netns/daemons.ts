@@ -1,0 +1,94 @@
+// Starting tsvrrpd and real keepalived inside lab namespaces with one shared configuration.
+import type { ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Lab } from "../../src/lab/netns.js";
+
+export type Kind = "tsvrrpd" | "keepalived";
+export type Mode = "v2-pass" | "v3-ipv4" | "v3-ipv6" | "v3-unicast" | "v2-unicast";
+
+export const BIN = new URL("../../bin/tsvrrpd", import.meta.url).pathname;
+
+export interface ConfOptions {
+  router: string;
+  priority: number;
+  mode: Mode;
+  preempt?: "preempt" | "nopreempt" | { delaySec: number };
+  /** Router addresses (for unicast peers): name -> IPv4. */
+  peers?: Record<string, string>;
+  vrid?: number;
+  extra?: string;
+  garpDelaySec?: number;
+}
+
+export const VIP4 = "198.51.100.10";
+export const VIP6 = "2001:db8:1::10";
+
+export function vipOf(mode: Mode): string {
+  return mode === "v3-ipv6" ? VIP6 : VIP4;
+}
+
+export function intervalOf(mode: Mode): number {
+  return mode.startsWith("v2") ? 1 : 0.1;
+}
+
+export function keepalivedConf(o: ConfOptions): string {
+  const v3 = o.mode.startsWith("v3");
+  const unicast = o.mode.endsWith("unicast");
+  const preempt = o.preempt ?? "preempt";
+  const lines = [
+    "global_defs {",
+    `  router_id ${o.router}`,
+    `  vrrp_garp_master_delay ${o.garpDelaySec ?? 0}`,
+    "}",
+    "vrrp_instance VI_1 {",
+    "  state BACKUP",
+    "  interface eth0",
+    `  virtual_router_id ${o.vrid ?? 42}`,
+    `  priority ${o.priority}`,
+    `  advert_int ${intervalOf(o.mode)}`,
+    v3 ? "  version 3" : "  version 2",
+  ];
+  if (preempt === "nopreempt") lines.push("  nopreempt");
+  else if (typeof preempt === "object") lines.push(`  preempt_delay ${preempt.delaySec}`);
+  if (!v3) lines.push("  authentication {", "    auth_type PASS", "    auth_pass s3cr3tpw", "  }");
+  if (unicast) {
+    const me = o.peers?.[o.router];
+    lines.push(`  unicast_src_ip ${me}`, "  unicast_peer {", ...Object.entries(o.peers ?? {}).filter(([n]) => n !== o.router).map(([, a]) => `    ${a}`), "  }");
+  }
+  lines.push("  virtual_ipaddress {", `    ${vipOf(o.mode)}`, "  }");
+  if (o.extra) lines.push(o.extra);
+  lines.push("}");
+  return lines.join("\n") + "\n";
+}
+
+export interface Running {
+  readonly kind: Kind;
+  readonly router: string;
+  readonly child: ChildProcess;
+  output(): string;
+}
+
+export function startDaemon(lab: Lab, router: string, kind: Kind, conf: string, tag = ""): Running {
+  const file = join(lab.dir, `${router}${tag}.conf`);
+  writeFileSync(file, conf);
+  const pid = join(lab.dir, `${router}${tag}.pid`);
+  const child =
+    kind === "tsvrrpd"
+      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid])
+      : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`]);
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  return { kind, router, child, output: () => out };
+}
+
+/** SIGKILL every process in the router's namespace: the daemon dies without a word (keepalived's children too). */
+export function crash(lab: Lab, router: string): void {
+  lab.killAll(router, "SIGKILL");
+}
+
+export function macOf(lab: Lab, router: string): string {
+  const j = JSON.parse(lab.exec(router, "ip", ["-j", "link", "show", "eth0"])) as { address: string }[];
+  return j[0]!.address;
+}

@@ -1,0 +1,141 @@
+// tsvrrpd against tsvrrpd and against real keepalived (Debian's), on a bridge LAN of namespaces:
+// election, failover after SIGKILL of the master, gratuitous ARP / NA on the wire from the new
+// master, and the old master's return under preempt.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Lab, waitFor } from "../../src/lab/netns.js";
+import { readPcap } from "../../src/lab/pcap-file.js";
+import { crash, intervalOf, keepalivedConf, macOf, startDaemon, vipOf, type Kind, type Mode, type Running } from "./daemons.js";
+
+const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };
+let seq = 0;
+
+interface Ctx {
+  lab: Lab;
+  running: Running[];
+}
+
+const ctx: { c?: Ctx } = {};
+function setup(): Ctx {
+  const lab = new Lab(`iop${process.pid % 1000}${seq++}`);
+  ctx.c = { lab, running: [] }; // registered before create(): afterEach removes a half-built LAN too
+  lab.create([
+    { name: "a", v4: `${ROUTERS.a}/24`, v6: "2001:db8::11/64" },
+    { name: "b", v4: `${ROUTERS.b}/24`, v6: "2001:db8::12/64" },
+  ]);
+  return ctx.c;
+}
+
+beforeEach(() => {
+  setup();
+});
+afterEach(async (t) => {
+  const c = ctx.c;
+  if (!c) return;
+  ctx.c = undefined;
+  if (t.task.result?.state === "fail") for (const r of c.running) console.log(`--- ${r.kind} on ${r.router}:\n${r.output().slice(-4000)}`);
+  await c.lab.destroy();
+});
+
+function conf(router: "a" | "b", priority: number, mode: Mode, preempt?: "preempt" | "nopreempt" | { delaySec: number }): string {
+  return keepalivedConf({ router, priority, mode, peers: ROUTERS, ...(preempt ? { preempt } : {}) });
+}
+
+async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<void> {
+  const { lab, running } = ctx.c!;
+  const vip = vipOf(mode);
+  const mdiMs = 3 * intervalOf(mode) * 1000 + ((256 - 100) / 256) * (mode.startsWith("v2") ? 1000 : intervalOf(mode) * 1000);
+  const pcap = `${lab.dir}/lan.pcap`;
+  await lab.capture(pcap);
+  running.push(startDaemon(lab, "b", low, conf("b", 100, mode)));
+  running.push(startDaemon(lab, "a", high, conf("a", 200, mode)));
+
+  // Election: the higher priority holds the VIP, alone.
+  await waitFor(`${high} on a to hold ${vip} alone`, () => {
+    const h = lab.holders(vip);
+    return h.length === 1 && h[0] === "a";
+  }, 15_000);
+  await new Promise((r) => setTimeout(r, mdiMs)); // stable for a whole down interval
+  expect(lab.holders(vip)).toEqual(["a"]);
+
+  // Failover: a dies without a word; b takes over within the down interval (+ scheduling slack).
+  crash(lab, "a");
+  const killedAt = Date.now() / 1000;
+  await waitFor(`${low} on b to take ${vip}`, () => lab.holders(vip).includes("b"), mdiMs + 5000);
+  await new Promise((r) => setTimeout(r, 300));
+  const wire = readPcap(pcap);
+  const bMac = macOf(lab, "b");
+  const aMac = macOf(lab, "a");
+  const lastA = wire.filter((w) => w.kind === "vrrp" && w.srcMac === aMac && w.t <= killedAt + 0.05).at(-1);
+  const firstB = wire.find((w) => w.kind === "vrrp" && w.srcMac === bMac && w.t > killedAt);
+  expect(lastA, "a's adverts on the wire").toBeDefined();
+  expect(firstB, "b's first advert after the kill").toBeDefined();
+  expect(firstB!.priority).toBe(100);
+  expect(firstB!.ttl).toBe(255);
+  const gap = firstB!.t - lastA!.t;
+  expect(gap * 1000).toBeGreaterThan(mdiMs - intervalOf(mode) * 1000 - 1);
+  expect(gap * 1000).toBeLessThan(mdiMs + 500);
+  const announce = wire.find((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip && w.t >= firstB!.t);
+  expect(announce, `gratuitous ARP / NA for ${vip} from b after its first advert`).toBeDefined();
+  console.log(`${mode} ${high}->${low}: failover gap ${(gap * 1000).toFixed(1)} ms (floor ${mdiMs.toFixed(1)} ms), announce +${((announce!.t - firstB!.t) * 1000).toFixed(2)} ms`);
+
+  // Return: a restarts; it removes the VIP it left behind and, under preempt, takes over again.
+  running.push(startDaemon(lab, "a", high, conf("a", 200, mode), "-2"));
+  await waitFor(`a to take ${vip} back under preempt`, () => {
+    const h = lab.holders(vip);
+    return h.length === 1 && h[0] === "a";
+  }, mdiMs + 8000);
+}
+
+const MODES: Mode[] = ["v2-pass", "v3-ipv4", "v3-ipv6", "v3-unicast"];
+const PAIRS: [Kind, Kind][] = [
+  ["tsvrrpd", "tsvrrpd"],
+  ["tsvrrpd", "keepalived"],
+  ["keepalived", "tsvrrpd"],
+];
+
+describe("interop on a namespace LAN (high priority -> low priority)", () => {
+  for (const mode of MODES) {
+    for (const [high, low] of PAIRS) {
+      it(`${mode}: ${high} (200) vs ${low} (100): election, failover, return`, () => electionAndFailover(high, low, mode), 60_000);
+    }
+  }
+});
+
+describe("preemption modes against keepalived", () => {
+  it("nopreempt: a restarted higher-priority tsvrrpd stays BACKUP behind keepalived", async () => {
+    const { lab, running } = ctx.c!;
+    const vip = vipOf("v3-ipv4");
+    running.push(startDaemon(lab, "b", "keepalived", conf("b", 100, "v3-ipv4", "nopreempt")));
+    await waitFor("keepalived on b to hold the VIP", () => lab.holders(vip).includes("b"), 10_000);
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf("a", 200, "v3-ipv4", "nopreempt")));
+    await new Promise((r) => setTimeout(r, 2000)); // > 5 down intervals
+    expect(lab.holders(vip)).toEqual(["b"]);
+  });
+
+  it("preempt_delay: tsvrrpd takes over from keepalived only after the delay", async () => {
+    const { lab, running } = ctx.c!;
+    const vip = vipOf("v3-ipv4");
+    running.push(startDaemon(lab, "b", "keepalived", conf("b", 100, "v3-ipv4")));
+    await waitFor("keepalived on b to hold the VIP", () => lab.holders(vip).includes("b"), 10_000);
+    const started = Date.now();
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf("a", 200, "v3-ipv4", { delaySec: 3 })));
+    await waitFor("tsvrrpd on a to take over", () => lab.holders(vip).includes("a"), 10_000, 20);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(3000);
+    expect(took).toBeLessThan(3000 + 2500);
+    await waitFor("keepalived to release", () => lab.holders(vip).length === 1, 2000);
+  });
+
+  it("keepalived with preempt_delay waits for the delay before taking over from tsvrrpd", async () => {
+    const { lab, running } = ctx.c!;
+    const vip = vipOf("v3-ipv4");
+    running.push(startDaemon(lab, "b", "tsvrrpd", conf("b", 100, "v3-ipv4")));
+    await waitFor("tsvrrpd on b to hold the VIP", () => lab.holders(vip).includes("b"), 10_000);
+    const started = Date.now();
+    running.push(startDaemon(lab, "a", "keepalived", conf("a", 200, "v3-ipv4", { delaySec: 2 })));
+    await waitFor("keepalived on a to take over", () => lab.holders(vip).includes("a"), 10_000, 20);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    await waitFor("tsvrrpd to release", () => lab.holders(vip).length === 1, 2000);
+    expect(lab.holders(vip)).toEqual(["a"]);
+  });
+});
