@@ -193,7 +193,7 @@ export function expandGlob(pattern: string): string[] {
         next.push(join(base, part));
         continue;
       }
-      const re = new RegExp("^" + part.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]") + "$");
+      const re = globComponentRegExp(part);
       let entries: string[] = [];
       try {
         entries = readdirSync(base).sort();
@@ -211,4 +211,25 @@ export function expandGlob(pattern: string): string[] {
       return false;
     }
   });
+}
+
+/** One path component of a glob as a RegExp; a `[` without its `]` is a literal character. */
+export function globComponentRegExp(part: string): RegExp {
+  let re = "^";
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i] as string;
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "[") {
+      const end = part.indexOf("]", i + 2);
+      if (end < 0) re += "\\[";
+      else {
+        let body = part.slice(i + 1, end).replace(/\\/g, "\\\\");
+        if (body.startsWith("!")) body = "^" + body.slice(1);
+        re += `[${body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(re + "$");
 }

@@ -198,3 +198,16 @@ describe("keepalived.conf parser", () => {
     );
   });
 });
+
+describe("include globs", async () => {
+  const { globComponentRegExp } = await import("../../src/config/conf-syntax.js");
+  it("treats an unclosed [ as a literal and supports classes, * and ?", () => {
+    expect(globComponentRegExp("a[").test("a[")).toBe(true);
+    expect(globComponentRegExp("*.conf").test("x.conf")).toBe(true);
+    expect(globComponentRegExp("*.conf").test("xconf")).toBe(false);
+    expect(globComponentRegExp("r[12].conf").test("r2.conf")).toBe(true);
+    expect(globComponentRegExp("r[!12].conf").test("r2.conf")).toBe(false);
+    expect(globComponentRegExp("?.c").test("a.c")).toBe(true);
+    expect(globComponentRegExp("a+b(c)").test("a+b(c)")).toBe(true);
+  });
+});
