@@ -27,20 +27,24 @@ class InstanceRuntime {
   timer?: NodeJS.Timeout;
   holdsVips = false;
   readonly peers: Uint8Array[];
-  readonly vips: ResolvedVip[];
+  vips: ResolvedVip[];
   readonly socketDrops: Partial<Record<DropCode, number>> = {};
   ops: Promise<void> = Promise.resolve();
   lastDropLog = 0;
 
-  constructor(readonly spec: InstanceSpec, config: InstanceConfig, readonly log: Logger) {
+  constructor(public spec: InstanceSpec, config: InstanceConfig, readonly log: Logger) {
     this.vi = new VrrpInstance(config);
     this.peers = spec.unicastPeers.map((p) => addressBytes(p));
-    this.vips = spec.vips.map((v) => ({ spec: v, ifname: v.dev ?? spec.interface, bytes: addressBytes(v.address) }));
+    this.vips = resolveVips(spec);
   }
 
   get key(): string {
     return instanceKey(this.spec);
   }
+}
+
+function resolveVips(spec: InstanceSpec): ResolvedVip[] {
+  return spec.vips.map((v) => ({ spec: v, ifname: v.dev ?? spec.interface, bytes: addressBytes(v.address) }));
 }
 
 /** keepalived matches instances across reloads by these, not by name. */
@@ -301,8 +305,12 @@ export class Runtime {
   }
 
   private vipOps(ir: InstanceRuntime, op: "add" | "remove"): void {
+    this.vipOpsFor(ir, op, ir.vips);
+  }
+
+  private vipOpsFor(ir: InstanceRuntime, op: "add" | "remove", vips: readonly ResolvedVip[]): void {
     ir.ops = ir.ops.then(async () => {
-      for (const v of ir.vips) {
+      for (const v of vips) {
         const link = this.links.get(v.ifname);
         if (!link) {
           ir.log.error({ vip: v.spec.address, dev: v.ifname }, `cannot ${op} VIP: interface ${v.ifname} not found`);
@@ -376,6 +384,7 @@ export class Runtime {
       this.links.set(link.name, link);
     }
     const now = this.now();
+    if (!e.removed && link.up && before && !before.up) this.reopenPcap(link.name);
     const names = new Set([link.name, ...(before ? [before.name] : [])]);
     for (const ir of this.instances) {
       for (const name of names) {
@@ -398,6 +407,24 @@ export class Runtime {
           this.apply(ir, ir.vi.handle({ type: "link", up, ifname: name }, now));
         }
       }
+    }
+  }
+
+  /** libpcap handles go deaf after their link went down: renew them when it is back up. */
+  private reopenPcap(ifname: string): void {
+    for (const sock of this.sockets.values()) {
+      if (sock.options.ifname !== ifname) continue;
+      try {
+        sock.reopenCapture();
+      } catch (err) {
+        this.log.error({ interface: ifname, err: (err as Error).message }, "cannot reopen the IPv6 advert capture; IPv6 adverts on this link go unheard");
+      }
+    }
+    this.announcer.forget(ifname);
+    try {
+      this.announcer.prepare(ifname);
+    } catch (err) {
+      this.log.error({ interface: ifname, err: (err as Error).message }, "cannot reopen packet injection; takeovers will not announce");
     }
   }
 
@@ -456,21 +483,32 @@ export class Runtime {
     this.rtnl.close();
   }
 
-  /** SIGHUP: unchanged instances keep running untouched; removed ones stop; new ones start. */
+  /**
+   * SIGHUP: instances are matched by key (keepalived's rule). Matched ones keep their state and
+   * take the new settings in place; a master applies VIP changes without leaving MASTER. Removed
+   * ones stop (priority 0, VIPs released); new ones start.
+   */
   async reload(next: DaemonConfig): Promise<void> {
     const now = this.now();
     const oldByKey = new Map(this.instances.map((ir) => [ir.key, ir]));
     const keep: InstanceRuntime[] = [];
     const toStart: InstanceSpec[] = [];
+    let changed = 0;
     for (const spec of next.instances) {
       const old = oldByKey.get(instanceKey(spec));
-      if (old && sameSpec(old.spec, spec)) {
-        keep.push(old);
-        oldByKey.delete(old.key);
-      } else toStart.push(spec);
+      if (!old) {
+        toStart.push(spec);
+        continue;
+      }
+      oldByKey.delete(old.key);
+      keep.push(old);
+      if (!sameSpec(old.spec, spec)) {
+        changed++;
+        this.reconfigure(old, spec);
+      }
     }
     for (const ir of oldByKey.values()) {
-      ir.log.info("instance removed or changed by reload; stopping it");
+      ir.log.info("instance removed by reload; stopping it");
       this.apply(ir, ir.vi.handle({ type: "shutdown" }, now));
       if (ir.timer) clearTimeout(ir.timer);
     }
@@ -478,7 +516,25 @@ export class Runtime {
     this.instances = keep;
     this.config = next;
     for (const spec of toStart) await this.startInstance(spec);
-    this.log.info({ kept: keep.length, started: toStart.length, stopped: oldByKey.size }, "configuration reloaded");
+    this.log.info({ kept: keep.length - changed, changed, started: toStart.length, stopped: oldByKey.size }, "configuration reloaded");
+  }
+
+  private reconfigure(ir: InstanceRuntime, spec: InstanceSpec): void {
+    const oldVips = ir.vips;
+    const newVips = resolveVips(spec);
+    const gone = oldVips.filter((o) => !newVips.some((n) => n.ifname === o.ifname && sameAddressBytes(n.bytes, o.bytes)));
+    const added = newVips.filter((n) => !oldVips.some((o) => o.ifname === n.ifname && sameAddressBytes(n.bytes, o.bytes)));
+    ir.spec = spec;
+    ir.vips = newVips;
+    ir.vi.reconfigure(this.toInstanceConfig(spec, ir.src ?? ir.vi.config.primaryAddress));
+    const link = this.links.get(spec.interface);
+    if (link && ir.src) this.attach(ir, link, ir.src); // new encoder (VIPs, auth, interval)
+    if (ir.holdsVips) {
+      if (gone.length) this.vipOpsFor(ir, "remove", gone);
+      if (added.length) this.vipOpsFor(ir, "add", added);
+    }
+    ir.log.info({ vipsAdded: added.length, vipsRemoved: gone.length, state: ir.vi.state }, "instance reconfigured by reload; state kept");
+    this.schedule(ir);
   }
 
   status(): InstanceStatus[] {

@@ -65,7 +65,8 @@ export class SocketError extends Error {
 
 export class AdvertSocket {
   private readonly sock: RawSocket;
-  private readonly pcap?: PcapLink;
+  private pcap?: PcapLink;
+  private readonly onAdvert: (rx: ReceivedAdvert) => void;
   private readonly header = Buffer.alloc(20);
   sendErrors = 0;
   /** Packets the socket layer could not even parse (shorter than an IP header). */
@@ -76,6 +77,7 @@ export class AdvertSocket {
     onAdvert: (rx: ReceivedAdvert) => void,
     private readonly onError: (err: Error) => void,
   ) {
+    this.onAdvert = onAdvert;
     const raw = require("raw-socket") as { createSocket(o: object): RawSocket };
     const { ifname, family } = options;
     try {
@@ -106,9 +108,23 @@ export class AdvertSocket {
       this.join(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq);
       this.sock.setOption(SOL_SOCKET, SO_RCVBUF, 4096);
       this.sock.pauseRecv();
-      const mac = Buffer.from(options.mac).toString("hex").match(/../g)!.join(":");
-      this.pcap = new PcapLink(ifname, `ip6 proto 112 and not ether src ${mac}`, (frame) => this.receiveV6(frame, onAdvert));
+      this.pcap = this.openCapture();
     }
+  }
+
+  private openCapture(): PcapLink {
+    const mac = Buffer.from(this.options.mac).toString("hex").match(/../g)!.join(":");
+    return new PcapLink(this.options.ifname, `ip6 proto 112 and not ether src ${mac}`, (frame) => this.receiveV6(frame, this.onAdvert));
+  }
+
+  /**
+   * After the link went down and up, libpcap's handle stops delivering (it saw ENETDOWN):
+   * open a new one. IPv4 raw sockets need nothing.
+   */
+  reopenCapture(): void {
+    if (!this.pcap) return;
+    this.pcap.close();
+    this.pcap = this.openCapture();
   }
 
   private join(level: number, option: number, req: Buffer): void {

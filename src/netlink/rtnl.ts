@@ -150,18 +150,21 @@ export class Rtnl {
     // The parsed 'message' event drops the message type (new vs delete), so read the raw socket.
     this.sock.socket.on("message", (msgs: { type: number; data: Buffer }[]) => {
       for (const m of msgs) {
+        let event: LinkEvent | AddressEvent | undefined;
         try {
           if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
             const p = rt.parseLinkMessage(m.data);
-            onEvent({ kind: "link", removed: m.type === RTM_DELLINK, link: toLink(p.data, p.attrs) });
+            event = { kind: "link", removed: m.type === RTM_DELLINK, link: toLink(p.data, p.attrs) };
           } else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
             const p = rt.parseAddressMessage(m.data);
             const a = toAddress(p.data, p.attrs);
-            if (a) onEvent({ kind: "address", removed: m.type === RTM_DELADDR, address: a });
+            if (a) event = { kind: "address", removed: m.type === RTM_DELADDR, address: a };
           }
         } catch {
           // A message we cannot parse is not ours to act on.
         }
+        // Outside the try: a failure in the handler must surface, not pass for a bad message.
+        if (event) onEvent(event);
       }
     });
   }

@@ -94,7 +94,7 @@ interface Deadlines {
 const MISMATCH_LOG_EVERY_MS = 60_000;
 
 export class VrrpInstance {
-  readonly config: InstanceConfig;
+  private _config: InstanceConfig;
   private _state: State = "INIT";
   private _now = 0;
   private effective: number;
@@ -120,9 +120,24 @@ export class VrrpInstance {
   };
 
   constructor(config: InstanceConfig) {
-    this.config = config;
+    this._config = config;
     this.effective = config.priority;
     this.masterIntervalCs = config.advertIntervalCs;
+  }
+
+  get config(): InstanceConfig {
+    return this._config;
+  }
+
+  /**
+   * SIGHUP with the same instance: keep state, timers and counters, take the new settings
+   * (keepalived keeps a reloaded instance's state; a master stays master).
+   */
+  reconfigure(config: InstanceConfig): void {
+    const basePriorityChanged = config.priority !== this._config.priority;
+    this._config = config;
+    if (basePriorityChanged) this.effective = config.priority;
+    if (this._state !== "BACKUP") this.masterIntervalCs = config.advertIntervalCs;
   }
 
   get state(): State {

@@ -1,0 +1,216 @@
+// The daemon's operational behaviour on a namespace LAN: clean stop, reload, state dump, link
+// faults, bad configuration, keepalived's process name and -t exit codes.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Lab, waitFor } from "../../src/lab/netns.js";
+import { readPcap } from "../../src/lab/pcap-file.js";
+import { BIN, macOf, startDaemon, type Running } from "./daemons.js";
+
+let seq = 0;
+const labs: { lab: Lab; running: Running[] }[] = [];
+
+function newLab(): { lab: Lab; running: Running[] } {
+  const lab = new Lab(`dmn${process.pid % 1000}${seq++}`);
+  const entry = { lab, running: [] as Running[] };
+  labs.push(entry); // registered before create(): cleanup also removes a half-built LAN
+  lab.create([
+    { name: "a", v4: "192.0.2.11/24" },
+    { name: "b", v4: "192.0.2.12/24" },
+  ]);
+  return entry;
+}
+
+afterEach(async (t) => {
+  for (const { lab, running } of labs.splice(0)) {
+    if (t.task.result?.state === "fail") for (const r of running) console.log(`--- ${r.kind} on ${r.router}:\n${r.output().slice(-3000)}`);
+    await lab.destroy();
+  }
+});
+
+function inst(name: string, vrid: number, priority: number, vips: string[], extra = "", iface = "eth0"): string {
+  return `vrrp_instance ${name} {
+  interface ${iface}
+  virtual_router_id ${vrid}
+  priority ${priority}
+  version 3
+  advert_int 0.1
+  virtual_ipaddress {
+${vips.map((v) => `    ${v}`).join("\n")}
+  }
+${extra}
+}
+`;
+}
+const GLOBAL = "global_defs {\n  vrrp_garp_master_delay 0\n}\n";
+const VIP = "198.51.100.10";
+
+describe("daemon operations", () => {
+  it("SIGTERM on the master: priority 0 advert, VIP released, exit 0, backup takes over within the skew time", async () => {
+    const { lab, running } = newLab();
+    const pcap = join(lab.dir, "lan.pcap");
+    await lab.capture(pcap);
+    running.push(startDaemon(lab, "b", "tsvrrpd", GLOBAL + inst("VI", 1, 100, [VIP])));
+    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI", 1, 200, [VIP]));
+    running.push(a);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    const exited = new Promise<number | null>((r) => a.child.on("exit", (code) => r(code)));
+    lab.killAll("a", "SIGTERM");
+    expect(await exited).toBe(0);
+    await waitFor("b master", () => lab.holders(VIP).join() === "b", 3000);
+    await new Promise((r) => setTimeout(r, 200));
+    const wire = readPcap(pcap);
+    const aMac = macOf(lab, "a");
+    const bMac = macOf(lab, "b");
+    const zero = wire.find((w) => w.kind === "vrrp" && w.srcMac === aMac && w.priority === 0);
+    expect(zero, "a's priority 0 advert").toBeDefined();
+    const firstB = wire.find((w) => w.kind === "vrrp" && w.srcMac === bMac && w.t > zero!.t);
+    const skewMs = ((256 - 100) * 100) / 256; // v3: (256 - prio) x interval / 256
+    expect((firstB!.t - zero!.t) * 1000).toBeLessThan(skewMs + 40);
+    expect(a.output()).toContain('"msg":"stopped"');
+  });
+
+  it("SIGHUP: the master keeps its VIP without a flap, VIP changes apply in place, new and removed instances start and stop", async () => {
+    const { lab, running } = newLab();
+    const file = join(lab.dir, "a.conf");
+    writeFileSync(file, GLOBAL + inst("VI_1", 1, 200, [VIP]));
+    const a = lab.spawn("a", BIN, ["-n", "-l", "-f", file, "-p", join(lab.dir, "a.pid")]);
+    let out = "";
+    a.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    running.push({ kind: "tsvrrpd", router: "a", child: a, output: () => out });
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    let lost = 0;
+    const poll = setInterval(() => {
+      if (!lab.addresses("a").some((x) => x.startsWith(`${VIP}/`))) lost++;
+    }, 20);
+    try {
+      writeFileSync(file, GLOBAL + inst("VI_1", 1, 200, [VIP, "198.51.100.11"]) + inst("VI_2", 2, 150, ["198.51.100.20"]));
+      lab.killAll("a", "SIGHUP");
+      await waitFor("VIP added in place and VI_2 master", () => lab.holders("198.51.100.11").join() === "a" && lab.holders("198.51.100.20").join() === "a", 5000);
+      writeFileSync(file, GLOBAL + inst("VI_1", 1, 200, [VIP]));
+      lab.killAll("a", "SIGHUP");
+      await waitFor("removed VIP and instance released", () => lab.holders("198.51.100.11").length === 0 && lab.holders("198.51.100.20").length === 0, 5000);
+    } finally {
+      clearInterval(poll);
+    }
+    expect(lost, "polls that found the VIP missing during reloads").toBe(0);
+    expect(out.match(/state MASTER -> BACKUP|state BACKUP -> MASTER/g)?.length).toBe(2); // VI_1 once at start, VI_2 once
+    expect(out).toContain("instance reconfigured by reload; state kept");
+  });
+
+  it("SIGUSR1 writes a keepalived-style state dump", async () => {
+    const { lab, running } = newLab();
+    rmSync("/tmp/keepalived.data", { force: true });
+    running.push(startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI_DUMP", 7, 200, [VIP])));
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    lab.killAll("a", "SIGUSR1");
+    await waitFor("dump file", () => existsSync("/tmp/keepalived.data") && readFileSync("/tmp/keepalived.data", "utf8").includes("VI_DUMP"), 3000);
+    const dump = readFileSync("/tmp/keepalived.data", "utf8");
+    expect(dump).toContain("VRRP Instance = VI_DUMP");
+    expect(dump).toContain("State = MASTER");
+    expect(dump).toContain(`${VIP}/32`);
+    rmSync("/tmp/keepalived.data", { force: true });
+  });
+
+  it("interface down on the master: FAULT, VIP moves to the backup, comes back after link up", async () => {
+    const { lab, running } = newLab();
+    running.push(startDaemon(lab, "b", "tsvrrpd", GLOBAL + inst("VI", 1, 100, [VIP])));
+    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI", 1, 200, [VIP]));
+    running.push(a);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    lab.exec("a", "ip", ["link", "set", "eth0", "down"]);
+    await waitFor("b master and a without VIP", () => lab.holders(VIP).join() === "b", 3000);
+    expect(a.output()).toMatch(/state MASTER -> FAULT/);
+    lab.exec("a", "ip", ["link", "set", "eth0", "up"]);
+    await waitFor("a master again", () => lab.holders(VIP).join() === "a", 5000);
+  });
+
+  it("a backup whose link went down and up still hears IPv6 adverts (no dual master) and announces on takeover", async () => {
+    const { lab, running } = newLab();
+    const VIP6 = "2001:db8:1::10";
+    const confs = (p: number) => GLOBAL + inst("V6", 1, p, [VIP6]) + inst("V4", 2, p, [VIP]);
+    running.push(startDaemon(lab, "a", "tsvrrpd", confs(200)));
+    running.push(startDaemon(lab, "b", "tsvrrpd", confs(100)));
+    await waitFor("a master of both", () => lab.holders(VIP6).join() === "a" && lab.holders(VIP).join() === "a", 10_000);
+    lab.exec("b", "ip", ["link", "set", "eth0", "down"]);
+    await new Promise((r) => setTimeout(r, 500));
+    lab.exec("b", "ip", ["link", "set", "eth0", "up"]);
+    await new Promise((r) => setTimeout(r, 1500)); // > 3 down intervals: b would be master if deaf
+    expect(lab.holders(VIP6)).toEqual(["a"]);
+    expect(lab.holders(VIP)).toEqual(["a"]);
+    const pcap = join(lab.dir, "lan.pcap");
+    await lab.capture(pcap);
+    const killedAt = Date.now() / 1000;
+    lab.killAll("a", "SIGKILL");
+    await waitFor("b master of both", () => lab.holders(VIP6).includes("b") && lab.holders(VIP).includes("b"), 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const bMac = macOf(lab, "b");
+    const after = readPcap(pcap).filter((w) => w.t > killedAt && w.srcMac === bMac);
+    expect(after.some((w) => w.kind === "na" && w.target === VIP6)).toBe(true);
+    expect(after.some((w) => w.kind === "arp" && w.target === VIP)).toBe(true);
+  });
+
+  it("track_interface: a tracked link losing carrier puts the instance in FAULT", async () => {
+    const { lab, running } = newLab();
+    lab.exec("a", "ip", ["link", "add", "eth1", "type", "veth", "peer", "name", "eth1p"]);
+    lab.exec("a", "ip", ["link", "set", "eth1", "up"]);
+    lab.exec("a", "ip", ["link", "set", "eth1p", "up"]);
+    running.push(startDaemon(lab, "b", "tsvrrpd", GLOBAL + inst("VI", 1, 100, [VIP])));
+    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI", 1, 200, [VIP], "  track_interface {\n    eth1\n  }"));
+    running.push(a);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    lab.exec("a", "ip", ["link", "set", "eth1p", "down"]); // eth1 loses carrier
+    await waitFor("b master", () => lab.holders(VIP).join() === "b", 3000);
+    expect(a.output()).toMatch(/"reason":"link:eth1 down"/);
+    lab.exec("a", "ip", ["link", "set", "eth1p", "up"]);
+    await waitFor("a master again", () => lab.holders(VIP).join() === "a", 5000);
+  });
+
+  it("a missing interface is named in an error; the other instances keep serving", async () => {
+    const { lab, running } = newLab();
+    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI_BAD", 3, 200, ["198.51.100.30"], "", "eth9") + inst("VI_OK", 1, 200, [VIP]));
+    running.push(a);
+    await waitFor("VI_OK master", () => lab.holders(VIP).join() === "a", 10_000);
+    expect(a.output()).toMatch(/"instance":"VI_BAD".*"code":"NO_INTERFACE".*interface eth9 not found; instance stays in FAULT/);
+    expect(a.child.exitCode).toBeNull();
+  });
+
+  it("run under the name keepalived, pgrep keepalived finds it (the OpenShift liveness probe)", async () => {
+    const { lab, running } = newLab();
+    const link = join(lab.dir, "keepalived");
+    symlinkSync(BIN, link);
+    const file = join(lab.dir, "k.conf");
+    writeFileSync(file, GLOBAL + inst("VI", 1, 200, [VIP]));
+    const child = lab.spawn("a", link, ["-n", "-f", file, "-p", join(lab.dir, "k.pid")]);
+    running.push({ kind: "tsvrrpd", router: "a", child, output: () => "" });
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    const pids = lab.exec("a", "pgrep", ["-x", "keepalived"], true).split(/\s+/).filter(Boolean).map(Number);
+    expect(pids).toContain(child.pid);
+  });
+});
+
+describe("-t (config test) exit codes", () => {
+  const run = (file: string) => spawnSync(BIN, ["-t", "-f", file], { encoding: "utf8" });
+  const dir = join(tmpdir(), `tsvrrpd-t-${process.pid}`);
+  it("0 for a good file, 4 for errors with runnable instances, 3 when nothing can run", () => {
+    mkdirSync(dir, { recursive: true });
+    try {
+      writeFileSync(join(dir, "ok.conf"), inst("A", 1, 100, [VIP]));
+      writeFileSync(join(dir, "partial.conf"), inst("A", 1, 100, [VIP]) + inst("B", 300, 100, [VIP]));
+      writeFileSync(join(dir, "bad.conf"), inst("B", 300, 100, [VIP]));
+      const ok = run(join(dir, "ok.conf"));
+      expect(ok.status).toBe(0);
+      const partial = run(join(dir, "partial.conf"));
+      expect(partial.status).toBe(4);
+      expect(partial.stderr).toContain("partial.conf:14: error: 'virtual_router_id' expects an integer 1..255, got \"300\"");
+      expect(run(join(dir, "bad.conf")).status).toBe(3);
+      const missing = run(join(dir, "missing.conf"));
+      expect(missing.status).toBe(3);
+      expect(missing.stderr).toContain("ENOENT");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
