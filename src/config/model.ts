@@ -69,6 +69,8 @@ export interface ScriptSpec {
   readonly where: Location;
   /** The command line as written; split into argv by the script runner, never given to a shell. */
   readonly script: string;
+  /** A native TCP connect instead of a script (OpenShift's default check; port 0 = always OK). */
+  readonly tcp?: { readonly host: string; readonly port: number };
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly weight: number;

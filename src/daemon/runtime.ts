@@ -12,6 +12,8 @@ import { VrrpInstance, type Action, type InstanceConfig, type State } from "../v
 import { AUTH_NONE, AUTH_PASS, AdvertEncoder, decodeAdvert, passwordBytes, type DropCode } from "../vrrp/packet.js";
 import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
+import { Tracking } from "./tracking.js";
+import { effectivePriority, type WeightedTracker } from "../health/tracker.js";
 
 interface ResolvedVip {
   readonly spec: VipSpec;
@@ -66,7 +68,10 @@ export class Runtime {
   private addresses: AddressInfo[] = [];
   private instances: InstanceRuntime[] = [];
   private readonly notify: NotifyRunner;
+  private tracking: Tracking;
   private readonly log: Logger;
+  private readonly groupStates = new Map<string, State>();
+  private syncing = false;
   /** Adverts for VRIDs no instance runs, per interface/family. */
   unknownVrid = 0;
   private stopping = false;
@@ -74,6 +79,7 @@ export class Runtime {
   constructor(private config: DaemonConfig, private readonly options: RuntimeOptions) {
     this.log = options.log;
     this.notify = new NotifyRunner(options.log);
+    this.tracking = new Tracking(config, options.log, (name) => this.onCheckChange(name));
   }
 
   now(): number {
@@ -84,6 +90,8 @@ export class Runtime {
     for (const l of await this.rtnl.links()) this.links.set(l.name, l);
     this.addresses = await this.rtnl.addresses();
     this.rtnl.watch((e) => this.onNetlink(e));
+    // Every tracked check runs once before the instances start, so none starts on a guess.
+    await this.tracking.start();
     for (const spec of this.config.instances) await this.startInstance(spec);
     this.log.info({ instances: this.instances.length }, "tsvrrpd started");
   }
@@ -148,6 +156,7 @@ export class Runtime {
       }
     }
     await this.removeLeftoverVips(ir);
+    this.refreshTracking(ir);
     this.apply(ir, ir.vi.handle({ type: "startup" }, this.now()));
     return ir;
   }
@@ -258,6 +267,7 @@ export class Runtime {
   private apply(ir: InstanceRuntime, actions: Action[]): void {
     /** Resolves when this batch's advert has left: announcements wait for it (keepalived order). */
     let advertSent: Promise<void> | undefined;
+    const transitions: [State, State][] = [];
     for (const a of actions) {
       switch (a.type) {
         case "send-advert":
@@ -279,6 +289,7 @@ export class Runtime {
         }
         case "state":
           this.onState(ir, a.from, a.to, a.reason);
+          transitions.push([a.from, a.to]);
           break;
         case "log":
           ir.log[a.level](a.fields ?? {}, a.msg);
@@ -286,6 +297,7 @@ export class Runtime {
       }
     }
     this.schedule(ir);
+    for (const [from, to] of transitions) this.afterTransition(ir, from, to);
   }
 
   private sendAdvert(ir: InstanceRuntime, priority: number, intervalCs: number): Promise<void> | undefined {
@@ -364,6 +376,76 @@ export class Runtime {
     }, Math.max(0, Math.ceil(due - this.now())));
   }
 
+  // --- tracking and sync groups -------------------------------------------------------------------
+
+  /** Feeds tracker states to the instance: weight 0 = FAULT while failed, others move the priority. */
+  private refreshTracking(ir: InstanceRuntime): void {
+    const now = this.now();
+    const weighted: WeightedTracker[] = [];
+    for (const t of ir.spec.trackScripts) {
+      const state = this.tracking.state(t.name);
+      if (!state) continue; // disabled (security, missing): not tracked, as keepalived
+      const weight = t.weight ?? this.config.scripts.find((x) => x.name === t.name)?.weight ?? 0;
+      if (weight === 0) this.apply(ir, ir.vi.handle({ type: "health", ok: state === "OK", source: t.name }, now));
+      else weighted.push({ weight, state });
+    }
+    for (const t of ir.spec.trackInterfaces) {
+      if (!t.weight) continue;
+      weighted.push({ weight: t.weight, state: this.links.get(t.name)?.up ? "OK" : "FAILED" });
+    }
+    const p = effectivePriority(ir.spec.priority, weighted);
+    if (p !== ir.vi.effectivePriority) this.apply(ir, ir.vi.handle({ type: "priority", effective: p }, now));
+  }
+
+  private onCheckChange(name: string): void {
+    for (const ir of this.instances) if (ir.spec.trackScripts.some((t) => t.name === name)) this.refreshTracking(ir);
+  }
+
+  private groupOf(ir: InstanceRuntime): { name: string; members: InstanceRuntime[] } | undefined {
+    const g = this.config.syncGroups.find((x) => x.members.includes(ir.spec.name));
+    if (!g) return undefined;
+    return { name: g.name, members: this.instances.filter((i) => g.members.includes(i.spec.name)) };
+  }
+
+  /** keepalived sync groups: a member's FAULT pulls the group to FAULT; a member yielding MASTER takes the others along. */
+  private afterTransition(ir: InstanceRuntime, from: State, to: State): void {
+    const g = this.groupOf(ir);
+    if (!g || this.syncing) return;
+    this.syncing = true;
+    try {
+      const now = this.now();
+      const source = `sync:${g.name}`;
+      const ownFaults = (i: InstanceRuntime) => i.vi.faultReasons.filter((r) => r !== `check:${source}`).length > 0;
+      if (to === "FAULT" && ownFaults(ir)) {
+        for (const m of g.members) if (m !== ir) this.apply(m, m.vi.handle({ type: "health", ok: false, source }, now));
+      } else if (from === "FAULT" && !g.members.some(ownFaults)) {
+        for (const m of g.members) this.apply(m, m.vi.handle({ type: "health", ok: true, source }, now));
+      }
+      if (from === "MASTER" && to === "BACKUP") {
+        for (const m of g.members) if (m !== ir) this.apply(m, m.vi.handle({ type: "sync-backup", group: g.name }, now));
+      }
+    } finally {
+      this.syncing = false;
+    }
+    this.notifyGroup(g);
+  }
+
+  private notifyGroup(g: { name: string; members: InstanceRuntime[] }): void {
+    const states = g.members.map((m) => m.vi.state);
+    const state: State = states.includes("FAULT") ? "FAULT" : states.every((s) => s === "MASTER") ? "MASTER" : states.every((s) => s === "INIT") ? "INIT" : "BACKUP";
+    if (this.groupStates.get(g.name) === state) return;
+    this.groupStates.set(g.name, state);
+    const spec = this.config.syncGroups.find((x) => x.name === g.name);
+    if (!spec) return;
+    const word = state === "INIT" ? "STOP" : state;
+    this.log.info({ group: g.name, state: word }, `sync group ${g.name} is ${word}`);
+    const n = spec.notify;
+    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[word];
+    const fields = { group: g.name, state: word };
+    if (specific) this.notify.enqueue({ key: `group:${g.name}`, command: specific, extraArgs: [], fields });
+    if (n.generic) this.notify.enqueue({ key: `group:${g.name}`, command: n.generic, extraArgs: ["GROUP", g.name, word, "0"], fields });
+  }
+
   // --- netlink events ----------------------------------------------------------------------------
 
   private onNetlink(e: LinkEvent | AddressEvent): void {
@@ -392,7 +474,11 @@ export class Runtime {
         const up = Boolean(present && present.up);
         const own = ir.spec.interface === name;
         const tracked = ir.spec.trackInterfaces.find((t) => t.name === name);
-        if (!own && !(tracked && !tracked.weight)) continue;
+        if (tracked?.weight) {
+          this.refreshTracking(ir);
+          continue;
+        }
+        if (!own && !tracked) continue;
         if (own && present && !ir.socket && up) {
           // The interface appeared (or came back): bind now.
           try {
@@ -466,6 +552,7 @@ export class Runtime {
     const now = this.now();
     for (const ir of this.instances) this.apply(ir, ir.vi.handle({ type: "shutdown" }, now));
     this.stopping = true;
+    this.tracking.stop();
     for (const ir of this.instances) if (ir.timer) clearTimeout(ir.timer);
     await Promise.all(this.instances.map((ir) => ir.ops));
     // Let queued raw sends (the priority 0 adverts) leave before closing.
@@ -476,6 +563,7 @@ export class Runtime {
   }
 
   close(): void {
+    this.tracking.stop();
     for (const ir of this.instances) if (ir.timer) clearTimeout(ir.timer);
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
@@ -515,6 +603,11 @@ export class Runtime {
     await Promise.all([...oldByKey.values()].map((ir) => ir.ops));
     this.instances = keep;
     this.config = next;
+    // Scripts are re-read with the file; their rise/fall state starts afresh.
+    this.tracking.stop();
+    this.tracking = new Tracking(next, this.log, (name) => this.onCheckChange(name));
+    await this.tracking.start();
+    for (const ir of keep) this.refreshTracking(ir);
     for (const spec of toStart) await this.startInstance(spec);
     this.log.info({ kept: keep.length - changed, changed, started: toStart.length, stopped: oldByKey.size }, "configuration reloaded");
   }
@@ -535,6 +628,10 @@ export class Runtime {
     }
     ir.log.info({ vipsAdded: added.length, vipsRemoved: gone.length, state: ir.vi.state }, "instance reconfigured by reload; state kept");
     this.schedule(ir);
+  }
+
+  checks(): ReturnType<Tracking["status"]> {
+    return this.tracking.status();
   }
 
   status(): InstanceStatus[] {

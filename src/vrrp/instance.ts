@@ -58,7 +58,9 @@ export type InstanceEvent =
   /** The instance's interface or a weight-0 tracked interface went up or down. */
   | { readonly type: "link"; readonly up: boolean; readonly ifname: string }
   /** Weighted trackers moved the effective priority (already clamped 1..254 by the tracker). */
-  | { readonly type: "priority"; readonly effective: number };
+  | { readonly type: "priority"; readonly effective: number }
+  /** A sync-group peer left MASTER for BACKUP: so does this member (keepalived sync groups). */
+  | { readonly type: "sync-backup"; readonly group: string };
 
 export type LogLevel = "debug" | "info" | "warn";
 
@@ -214,6 +216,9 @@ export class VrrpInstance {
         break;
       case "priority":
         this.onPriority(event.effective, out);
+        break;
+      case "sync-backup":
+        if (this._state === "MASTER") this.leaveMaster("BACKUP", `sync group ${event.group} member went BACKUP`, out);
         break;
     }
     return out;

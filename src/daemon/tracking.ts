@@ -1,0 +1,118 @@
+// Runs the vrrp_scripts that instances track (script or native TCP check), with keepalived's
+// script user and script security, and reports state changes to the runtime.
+import type { DaemonConfig, ScriptSpec } from "../config/model.js";
+import { splitCommandLine } from "../health/command-line.js";
+import { PeriodicCheck, type ProbeResult } from "../health/periodic-check.js";
+import { runScript } from "../health/script-check.js";
+import { checkScriptPath, resolveExecutable } from "../health/script-security.js";
+import { tcpCheck } from "../health/tcp-check.js";
+import type { TrackerState } from "../health/tracker.js";
+import { lookupUser, type Ids } from "../health/users.js";
+import type { Logger } from "./log.js";
+
+export interface CheckStatus {
+  readonly name: string;
+  readonly state: TrackerState | "DISABLED";
+  readonly runs: number;
+  readonly skipped: number;
+  readonly last?: ProbeResult;
+}
+
+export class Tracking {
+  private readonly checks = new Map<string, PeriodicCheck>();
+  private readonly disabled = new Map<string, string>();
+
+  constructor(private readonly config: DaemonConfig, private readonly log: Logger, private readonly onChange: (name: string, state: TrackerState) => void) {}
+
+  /** keepalived: script_user, else `keepalived_script` if that user exists, else root. */
+  private runAs(spec: ScriptSpec): Ids | undefined {
+    const g = this.config.global;
+    const user = spec.user ?? g.scriptUser;
+    if (user) {
+      const ids = lookupUser(user, spec.user ? spec.group : g.scriptGroup);
+      if (!ids) throw new Error(`script user ${user} not found`);
+      return ids;
+    }
+    return lookupUser("keepalived_script");
+  }
+
+  /** Validates and starts every tracked script; resolves once each has run once. */
+  async start(): Promise<void> {
+    const used = new Set(this.config.instances.flatMap((i) => i.trackScripts.map((t) => t.name)));
+    const starts: Promise<void>[] = [];
+    for (const spec of this.config.scripts) {
+      if (!used.has(spec.name)) continue;
+      const problem = this.validate(spec);
+      if (problem) {
+        this.disabled.set(spec.name, problem);
+        this.log.error({ script: spec.name, file: spec.where.file, line: spec.where.line }, `${problem}; script disabled and not tracked (as keepalived does)`);
+        continue;
+      }
+      const ids = spec.tcp ? undefined : this.runAs(spec);
+      const log = this.log.child({ script: spec.name });
+      const probe = spec.tcp
+        ? async (): Promise<ProbeResult> => {
+            const r = await tcpCheck(spec.tcp!.host, spec.tcp!.port, spec.timeoutMs);
+            return { ok: r.ok, detail: { ms: r.ms, ...(r.error ? { error: r.error } : {}) } };
+          }
+        : async (): Promise<ProbeResult> => {
+            const r = await runScript(spec.script, { timeoutMs: spec.timeoutMs, ...(ids ? { uid: ids.uid, gid: ids.gid } : {}) });
+            return { ok: r.ok, detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}), ...(r.error ? { error: r.error } : {}) } };
+          };
+      const check = new PeriodicCheck({
+        name: spec.name,
+        intervalMs: spec.intervalMs,
+        rise: spec.rise,
+        fall: spec.fall,
+        initFail: spec.initFail,
+        probe,
+        onResult: (r, state, changed) => {
+          if (r.detail.timedOut) log.warn(r.detail, `check timed out after ${spec.timeoutMs} ms; killed, counts as a failure`);
+          if (changed) {
+            log.info({ state, ...r.detail }, `check ${spec.name} is now ${state}`);
+            this.onChange(spec.name, state);
+          } else log.debug({ ok: r.ok, state, ...r.detail }, "check result");
+        },
+        onSkip: () => log.warn({ intervalMs: spec.intervalMs }, "previous run still going; this run skipped"),
+      });
+      this.checks.set(spec.name, check);
+      starts.push(check.start());
+    }
+    await Promise.all(starts);
+  }
+
+  private validate(spec: ScriptSpec): string | undefined {
+    if (spec.tcp) return undefined;
+    let argv: string[];
+    try {
+      argv = splitCommandLine(spec.script);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    try {
+      this.runAs(spec);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const exe = resolveExecutable(argv[0] as string);
+    if (!exe) return `script ${argv[0]} not found on PATH`;
+    const p = checkScriptPath(exe, this.config.global.enableScriptSecurity ? "strict" : "world-writable-only");
+    return p?.message;
+  }
+
+  /** undefined: not tracked (unknown or disabled). */
+  state(name: string): TrackerState | undefined {
+    return this.checks.get(name)?.state;
+  }
+
+  status(): CheckStatus[] {
+    return [
+      ...[...this.checks.values()].map((c) => ({ name: c.name, state: c.state, runs: c.runs, skipped: c.skipped, ...(c.lastResult ? { last: c.lastResult } : {}) })),
+      ...[...this.disabled.keys()].map((name) => ({ name, state: "DISABLED" as const, runs: 0, skipped: 0 })),
+    ];
+  }
+
+  stop(): void {
+    for (const c of this.checks.values()) c.stop();
+  }
+}

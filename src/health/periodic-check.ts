@@ -1,0 +1,74 @@
+// A check run on an interval, never overlapping itself (a run still going when the next is due
+// is skipped, as keepalived does), with rise/fall applied to its results.
+import { RiseFall, type TrackerState } from "./tracker.js";
+
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface PeriodicCheckOptions {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly rise: number;
+  readonly fall: number;
+  readonly initFail: boolean;
+  readonly probe: () => Promise<ProbeResult>;
+  /** Called after every run with the result and the (possibly unchanged) tracker state. */
+  readonly onResult: (r: ProbeResult, state: TrackerState, changed: boolean) => void;
+  readonly onSkip?: () => void;
+}
+
+export class PeriodicCheck {
+  private readonly riseFall: RiseFall;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private stopped = false;
+  runs = 0;
+  skipped = 0;
+  lastResult?: ProbeResult;
+
+  constructor(private readonly o: PeriodicCheckOptions) {
+    this.riseFall = new RiseFall(o.rise, o.fall, o.initFail);
+  }
+
+  get name(): string {
+    return this.o.name;
+  }
+
+  get state(): TrackerState {
+    return this.riseFall.state;
+  }
+
+  /** Runs once now (awaitable, for start-up), then every interval. */
+  async start(): Promise<void> {
+    await this.tick();
+    if (this.stopped) return;
+    this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    if (this.running) {
+      this.skipped++;
+      this.o.onSkip?.();
+      return;
+    }
+    this.running = true;
+    try {
+      const r = await this.o.probe();
+      this.runs++;
+      this.lastResult = r;
+      if (this.stopped) return;
+      const changed = this.riseFall.result(r.ok) !== undefined;
+      this.o.onResult(r, this.riseFall.state, changed);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,81 @@
+// One run of a check script, as keepalived runs vrrp_script: argv split from the script line (no
+// shell), its own process group, killed (SIGTERM, then SIGKILL 2 s later) when it outlives its
+// timeout, which counts as a failure. Output is kept, bounded, for the log.
+import { spawn } from "node:child_process";
+import { splitCommandLine } from "./command-line.js";
+
+export interface ScriptRunOptions {
+  readonly timeoutMs: number;
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Bytes of stdout+stderr kept (the rest is drained and dropped). */
+  readonly outputLimit?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface ScriptResult {
+  readonly ok: boolean;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly timedOut: boolean;
+  readonly ms: number;
+  readonly output: string;
+  readonly error?: string;
+}
+
+const KILL_GRACE_MS = 2000;
+
+export function runScript(line: string, o: ScriptRunOptions): Promise<ScriptResult> {
+  const started = Date.now();
+  let argv: string[];
+  try {
+    argv = splitCommandLine(line);
+  } catch (e) {
+    return Promise.resolve({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: (e as Error).message });
+  }
+  const limit = o.outputLimit ?? 4096;
+  return new Promise((resolve) => {
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // own process group: a timeout kills whatever the script started too
+      ...(o.uid !== undefined ? { uid: o.uid } : {}),
+      ...(o.gid !== undefined ? { gid: o.gid } : {}),
+      env: o.env ?? { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+    });
+    let out = "";
+    const take = (b: Buffer) => {
+      if (out.length < limit) out += b.toString("utf8", 0, Math.min(b.length, limit - out.length));
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      signalGroup(child.pid, "SIGTERM");
+      killTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), KILL_GRACE_MS);
+    }, o.timeoutMs);
+    let settled = false;
+    const finish = (r: Omit<ScriptResult, "ms" | "output">) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // The group may outlive the leader (a forked child kept running): make sure it is gone.
+      if (timedOut) signalGroup(child.pid, "SIGKILL");
+      if (killTimer) clearTimeout(killTimer);
+      resolve({ ...r, ms: Date.now() - started, output: out });
+    };
+    child.on("error", (e) => finish({ ok: false, exitCode: null, signal: null, timedOut: false, error: e.message }));
+    // 'exit', not 'close': a grandchild holding the pipes open must not delay the result.
+    child.on("exit", (code, signal) => finish({ ok: !timedOut && code === 0, exitCode: code, signal, timedOut }));
+  });
+}
+
+function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // already gone
+  }
+}
