@@ -69,14 +69,14 @@ export interface Running {
   output(): string;
 }
 
-export function startDaemon(lab: Lab, router: string, kind: Kind, conf: string, tag = ""): Running {
+export function startDaemon(lab: Lab, router: string, kind: Kind, conf: string, tag = "", env: NodeJS.ProcessEnv = {}): Running {
   const file = join(lab.dir, `${router}${tag}.conf`);
   writeFileSync(file, conf);
   const pid = join(lab.dir, `${router}${tag}.pid`);
   const child =
     kind === "tsvrrpd"
-      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid])
-      : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`]);
+      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid], { env: { ...process.env, ...env } })
+      : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`], { env: { ...process.env, ...env } });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));

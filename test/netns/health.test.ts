@@ -1,0 +1,155 @@
+// Health tracking on a namespace LAN: a dead service moves the VIP, notify scripts see every
+// transition, weights move priority without FAULT, sync groups move together.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Lab, waitFor } from "../../src/lab/netns.js";
+import { startDaemon, type Running } from "./daemons.js";
+
+let seq = 0;
+const labs: { lab: Lab; running: Running[] }[] = [];
+function newLab() {
+  const lab = new Lab(`hlt${process.pid % 1000}${seq++}`);
+  const entry = { lab, running: [] as Running[] };
+  labs.push(entry);
+  lab.create([
+    { name: "a", v4: "192.0.2.11/24" },
+    { name: "b", v4: "192.0.2.12/24" },
+  ]);
+  return entry;
+}
+afterEach(async (t) => {
+  for (const { lab, running } of labs.splice(0)) {
+    if (t.task.result?.state === "fail") for (const r of running) console.log(`--- ${r.kind} on ${r.router}:\n${r.output().slice(-3000)}`);
+    await lab.destroy();
+  }
+});
+
+const VIP = "198.51.100.10";
+const VIP2 = "198.51.100.20";
+const INTERVAL_MS = 300;
+
+function files(lab: Lab) {
+  const check = join(lab.dir, "check-port.mjs");
+  writeFileSync(
+    check,
+    `#!/usr/bin/env node
+const { connect } = await import("node:net");
+connect(Number(process.argv[2]), "127.0.0.1").on("connect", () => process.exit(0)).on("error", () => process.exit(1));
+setTimeout(() => process.exit(2), 1000);
+`,
+  );
+  chmodSync(check, 0o755);
+  const notify = join(lab.dir, "notify.sh");
+  writeFileSync(notify, `#!/bin/sh\necho "$1 $2 $3 $4" >> ${lab.dir}/notify-$ROUTER.log\n`);
+  chmodSync(notify, 0o755);
+  return { check, notify };
+}
+
+function conf(o: { check: string; notify: string; router: string; priority: number; weight?: number; port?: number; sync?: boolean }): string {
+  const port = o.port ?? 8080;
+  const track = `  track_script {\n    chk_svc${o.weight !== undefined ? ` weight ${o.weight}` : ""}\n  }`;
+  const inst = (name: string, vrid: number, vip: string, tracked: boolean) => `vrrp_instance ${name} {
+  interface eth0
+  virtual_router_id ${vrid}
+  priority ${o.priority}
+  version 3
+  advert_int 0.1
+  virtual_ipaddress {
+    ${vip}
+  }
+${tracked ? track : ""}
+  notify ${o.notify}
+}
+`;
+  return `global_defs {
+  vrrp_garp_master_delay 0
+}
+vrrp_script chk_svc {
+  script "${o.check} ${port}"
+  interval ${INTERVAL_MS / 1000}
+  timeout 1
+  rise 2
+  fall 2
+}
+${inst("VI_1", 1, VIP, true)}${o.sync ? inst("VI_2", 2, VIP2, false) + "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n  notify " + o.notify + "\n}\n" : ""}`;
+}
+
+function listen(lab: Lab, router: string, port = 8080) {
+  return lab.spawn(router, "node", ["-e", `require("node:net").createServer((s) => s.end()).listen(${port}, "127.0.0.1")`]);
+}
+
+function notifyLog(lab: Lab, router: string): string[] {
+  const f = join(lab.dir, `notify-${router}.log`);
+  return existsSync(f) ? readFileSync(f, "utf8").trim().split("\n") : [];
+}
+
+describe("health tracking", () => {
+  it("a dead TCP service on the master moves the VIP within fall x interval + down interval, and back under preempt; notify sees every transition", async () => {
+    const { lab, running } = newLab();
+    const f = files(lab);
+    const svcA = listen(lab, "a");
+    listen(lab, "b");
+    await new Promise((r) => setTimeout(r, 300));
+    running.push(startDaemon(lab, "b", "tsvrrpd", conf({ ...f, router: "b", priority: 100 }), "", { ROUTER: "b" }));
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf({ ...f, router: "a", priority: 200 }), "", { ROUTER: "a" }));
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    const stoppedAt = Date.now();
+    svcA.kill("SIGKILL");
+    await waitFor("b master", () => lab.holders(VIP).join() === "b", 5000, 20);
+    const moved = Date.now() - stoppedAt;
+    // fall (2) runs at most 2 intervals apart, the check's own time, then FAULT sends priority 0: b waits the skew only
+    expect(moved).toBeLessThan(2 * INTERVAL_MS + INTERVAL_MS + 360 + 500);
+    listen(lab, "a");
+    await waitFor("a master again", () => lab.holders(VIP).join() === "a", 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(notifyLog(lab, "a")).toEqual(["INSTANCE VI_1 BACKUP 200", "INSTANCE VI_1 MASTER 200", "INSTANCE VI_1 FAULT 200", "INSTANCE VI_1 BACKUP 200", "INSTANCE VI_1 MASTER 200"]);
+    expect(notifyLog(lab, "b")).toEqual(["INSTANCE VI_1 BACKUP 100", "INSTANCE VI_1 MASTER 100", "INSTANCE VI_1 BACKUP 100"]);
+  });
+
+  it("a negative weight lowers the advertised priority instead of FAULT: the backup preempts", async () => {
+    const { lab, running } = newLab();
+    const f = files(lab);
+    const svcA = listen(lab, "a");
+    listen(lab, "b");
+    await new Promise((r) => setTimeout(r, 300));
+    running.push(startDaemon(lab, "b", "tsvrrpd", conf({ ...f, router: "b", priority: 100 }), "", { ROUTER: "b" }));
+    const a = startDaemon(lab, "a", "tsvrrpd", conf({ ...f, router: "a", priority: 200, weight: -150 }), "", { ROUTER: "a" });
+    running.push(a);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    svcA.kill("SIGKILL");
+    await waitFor("b master", () => lab.holders(VIP).join() === "b", 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(notifyLog(lab, "a").at(-1)).toBe("INSTANCE VI_1 BACKUP 50");
+    expect(a.output()).not.toMatch(/-> FAULT/);
+  });
+
+  it("sync group: a failing check on one member takes the whole group to FAULT; GROUP notify runs", async () => {
+    const { lab, running } = newLab();
+    const f = files(lab);
+    const svcA = listen(lab, "a");
+    listen(lab, "b");
+    await new Promise((r) => setTimeout(r, 300));
+    running.push(startDaemon(lab, "b", "tsvrrpd", conf({ ...f, router: "b", priority: 100, sync: true }), "", { ROUTER: "b" }));
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf({ ...f, router: "a", priority: 200, sync: true }), "", { ROUTER: "a" }));
+    await waitFor("a master of both", () => lab.holders(VIP).join() === "a" && lab.holders(VIP2).join() === "a", 10_000);
+    svcA.kill("SIGKILL");
+    await waitFor("b master of both", () => lab.holders(VIP).join() === "b" && lab.holders(VIP2).join() === "b", 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    const log = notifyLog(lab, "a");
+    expect(log).toContain("INSTANCE VI_2 FAULT 200");
+    expect(log).toContain("GROUP G MASTER 0");
+    expect(log.at(-1)).toBe("GROUP G FAULT 0");
+  });
+
+  it("a world-writable check script is refused with an error naming it, and not tracked", async () => {
+    const { lab, running } = newLab();
+    const f = files(lab);
+    chmodSync(f.check, 0o777);
+    const a = startDaemon(lab, "a", "tsvrrpd", conf({ ...f, router: "a", priority: 200 }), "", { ROUTER: "a" });
+    running.push(a);
+    await waitFor("a master (the refused check is not tracked)", () => lab.holders(VIP).join() === "a", 10_000);
+    expect(a.output()).toContain(`${f.check} is writable by every user`);
+    expect(a.output()).toContain("script disabled and not tracked");
+  });
+});
