@@ -82,8 +82,28 @@ function tokenize(text: string, file: string, depth: number, out: Token[], files
   }
 }
 
-/** Splits one line into words; `{` and `}` are their own words; quotes group; # and ! start comments. */
-function splitLine(line: string, where: Location, diags: Diagnostic[]): string[] {
+/**
+ * keepalived's decomment(): `!` or `#` outside double quotes ends the line, even inside a word
+ * (`auth_pass abc!def` is `abc`); `\!` and `\#` are literal characters.
+ */
+export function decomment(line: string): string {
+  let out = "";
+  let quote = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (c === '"') quote = !quote;
+    else if (c === "\\" && !quote && (line[i + 1] === "#" || line[i + 1] === "!")) {
+      out += line[++i];
+      continue;
+    } else if (!quote && (c === "!" || c === "#")) break;
+    out += c;
+  }
+  return out;
+}
+
+/** Splits one line into words; `{` and `}` are their own words; quotes group. */
+function splitLine(raw: string, where: Location, diags: Diagnostic[]): string[] {
+  const line = decomment(raw);
   const words: string[] = [];
   let i = 0;
   while (i < line.length) {
@@ -92,7 +112,6 @@ function splitLine(line: string, where: Location, diags: Diagnostic[]): string[]
       i++;
       continue;
     }
-    if (c === "#" || c === "!") break;
     if (c === "{" || c === "}") {
       words.push(c);
       i++;

@@ -211,3 +211,14 @@ describe("include globs", async () => {
     expect(globComponentRegExp("a+b(c)").test("a+b(c)")).toBe(true);
   });
 });
+
+describe("comments as keepalived strips them", () => {
+  it("! and # end the line even inside a word, not inside quotes; backslash escapes them", () => {
+    const { config } = parseKeepalivedConf(
+      `vrrp_script chk {\n script "/bin/check #1!"\n}\nvrrp_instance A {\n interface eth0 # the LAN\n virtual_router_id 1\n authentication {\n  auth_type PASS\n  auth_pass my-ha.conf!\n }\n notify /bin/n\\!x\n}\n`,
+    );
+    expect(config.scripts[0]!.script).toBe("/bin/check #1!");
+    expect(config.instances[0]!.authPass).toBe("my-ha.conf");
+    expect(config.instances[0]!.notify.generic).toBe("/bin/n!x");
+  });
+});
