@@ -104,6 +104,13 @@ export class Rtnl {
     return out;
   }
 
+  /** Interface index of the IPv4 default route (main table), if there is one. */
+  async defaultRouteIndex(): Promise<number | undefined> {
+    const routes = await this.sock.getRoutes({ family: AF_INET });
+    const def = routes.find((r) => r.data.dstLen === 0 && (r.data.table === 254 || r.attrs.table === 254) && r.attrs.oif !== undefined);
+    return def?.attrs.oif;
+  }
+
   /** Adds a VIP. Already present counts as success (returns false). */
   async addAddress(v: VipRequest): Promise<boolean> {
     const address = Buffer.from(v.address);
