@@ -25,6 +25,8 @@ export class UsageError extends Error {
 }
 
 const USAGE = `Usage: tsvrrpd [OPTION...]
+       tsvrrpd openshift [--print-config]   run from OPENSHIFT_HA_* variables (keepalived-ipfailover)
+       tsvrrpd remove-failover              what the IP-failover removal Job does
 VRRP daemon compatible with keepalived's configuration and flags.
 
   -f, --use-file=FILE       configuration file (default /etc/keepalived/keepalived.conf)
@@ -156,6 +158,12 @@ export function configTest(file: string, out: (s: string) => void): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "openshift" || argv[0] === "remove-failover") {
+    const m = await import("./openshift/commands.js");
+    if (argv[0] === "openshift") await m.openshiftCommand(argv.slice(1));
+    else await m.removeFailoverCommand();
+    return;
+  }
   const invokedAs = basename(process.argv[1] ?? "tsvrrpd");
   // The OpenShift liveness probe runs `pgrep keepalived`: answer to that name when run as keepalived.
   process.title = invokedAs === "keepalived" || process.env.TSVRRPD_PROCESS_NAME === "keepalived" ? "keepalived" : "tsvrrpd";

@@ -1,0 +1,31 @@
+# tsvrrpd as a drop-in for OpenShift's keepalived-ipfailover image: same entry points
+# (/var/lib/ipfailover/keepalived/monitor.sh, remove-failover.sh), same OPENSHIFT_HA_* variables,
+# a process named keepalived for the `pgrep keepalived` liveness probe.
+
+FROM node:20-bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpcap-dev python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY patches ./patches
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY bin ./bin
+COPY scripts ./scripts
+RUN npm run build && bash scripts/install-image-root.sh /rootfs
+
+FROM node:20-bookworm-slim
+# libpcap: GARP/NA injection and IPv6 advert capture; iproute2/nftables/iptables/kmod/procps:
+# what the old image's users and the removal Job expect to find.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpcap0.8 iproute2 nftables iptables kmod procps \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /rootfs/ /
+LABEL io.k8s.display-name="OpenShift IP Failover (tsvrrpd)" \
+      io.k8s.description="Highly available IP addresses with VRRP: tsvrrpd in place of keepalived." \
+      io.openshift.tags="openshift,ha,ip,failover,vrrp"
+EXPOSE 63000
+WORKDIR /var/lib/ipfailover
+ENTRYPOINT ["/var/lib/ipfailover/keepalived/monitor.sh"]

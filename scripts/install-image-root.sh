@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Lays tsvrrpd out under ROOT the way the container image has it (the Dockerfile runs this too):
+#   ROOT/opt/tsvrrpd                          the built package with production node_modules
+#   ROOT/var/lib/ipfailover/keepalived/*.sh   the entry points today's keepalived-ipfailover image has
+# Needs a built checkout (npm ci && npm run build).
+set -euo pipefail
+root=${1:?usage: install-image-root.sh ROOT}
+src=$(cd "$(dirname "$0")/.." && pwd)
+app="$root/opt/tsvrrpd"
+mkdir -p "$app" "$root/var/lib/ipfailover/keepalived"
+cp -a "$src/package.json" "$src/package-lock.json" "$src/dist" "$src/bin" "$src/patches" "$src/node_modules" "$app/"
+(cd "$app" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null 2>&1)
+ln -sf tsvrrpd "$app/bin/keepalived"
+
+# Thin wrappers at the paths the Deployment and the removal Job use. They find the install
+# relative to themselves, so they work in the image (/) and in a test root alike.
+for pair in "monitor.sh:openshift" "remove-failover.sh:remove-failover"; do
+  name=${pair%%:*}
+  cmd=${pair#*:}
+  cat > "$root/var/lib/ipfailover/keepalived/$name" <<EOS
+#!/bin/sh
+# tsvrrpd in place of keepalived: same environment (OPENSHIFT_HA_*), same paths.
+here=\$(cd "\$(dirname "\$0")" && pwd)
+exec node "\$here/../../../../opt/tsvrrpd/bin/keepalived" $cmd "\$@"
+EOS
+  chmod 0755 "$root/var/lib/ipfailover/keepalived/$name"
+done

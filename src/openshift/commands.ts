@@ -1,0 +1,140 @@
+// `tsvrrpd openshift` (the monitor.sh entry point) and `tsvrrpd remove-failover` (the removal
+// Job), with today's image's messages, signals and clean-up.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { dirname } from "node:path";
+import { EnvError, planFromEnv, readSettings, type OpenShiftSettings } from "../config/openshift-env.js";
+import { createLogger } from "../daemon/log.js";
+import { Runtime } from "../daemon/runtime.js";
+import { Rtnl } from "../netlink/rtnl.js";
+import { addressBytes, familyOf } from "../vrrp/address.js";
+import { readHostFacts } from "./host-facts.js";
+import { ensureMulticastRule, removeMulticastRule } from "./multicast-rule.js";
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+
+function fail(e: unknown): never {
+  if (e instanceof EnvError) {
+    process.stderr.write(`tsvrrpd openshift: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+/** Releases every configured VIP on the interface, as the image's cleanup() does (absent ones are fine). */
+async function releaseVips(rtnl: Rtnl, s: OpenShiftSettings): Promise<void> {
+  say("  - Cleaning up ... ");
+  say(`  - Releasing VIPs ${s.vips.join(" ")} (interface ${s.interface}) ... `);
+  const link = await rtnl.link(s.interface);
+  for (const vip of s.vips) {
+    say(`  - Releasing VIP ${vip} ... `);
+    if (!link) continue;
+    const [addr, prefix] = vip.split("/");
+    const family = familyOf(addr!);
+    if (!family) continue;
+    // The image deletes /32 for every entry; IPv6 VIPs were added as /128, so that is what goes.
+    await rtnl.delAddress({ index: link.index, family, address: addressBytes(addr!), prefix: prefix ? Number(prefix) : family === 4 ? 32 : 128 }).catch(() => false);
+  }
+}
+
+export async function openshiftCommand(args: string[]): Promise<void> {
+  process.title = "keepalived"; // the Deployment's liveness probe is `pgrep keepalived`
+  const printOnly = args.includes("--print-config");
+  const rtnl = new Rtnl();
+  let plan;
+  try {
+    plan = planFromEnv(process.env, await readHostFacts(rtnl));
+  } catch (e) {
+    rtnl.close();
+    fail(e);
+  }
+  if (printOnly) {
+    process.stdout.write(plan.conf);
+    rtnl.close();
+    return;
+  }
+  const log = createLogger({ console: true, detail: process.env.TSVRRPD_LOG_DETAIL === "1" });
+  for (const w of plan.settings.warnings) log.warn({ code: "OPENSHIFT_ENV" }, w);
+  if (plan.settings.multicastAccept) {
+    say("  - Ensuring nftables rule for keepalived multicast (224.0.0.18) ...");
+    const r = ensureMulticastRule(plan.settings.iptablesChain);
+    if (r.error) log.error({ tool: r.tool, err: r.error }, "cannot install the multicast accept rule; continuing (adverts may be filtered)");
+    else if (r.changed) say(`  - Added ${r.tool} rule to accept multicast 224.0.0.18.`);
+  }
+  const confPath = process.env.KEEPALIVED_CONFIG ?? "/etc/keepalived/keepalived.conf";
+  say(`  - Generating and writing config to ${confPath}`);
+  try {
+    mkdirSync(dirname(confPath), { recursive: true });
+    writeFileSync(confPath, plan.conf);
+  } catch (e) {
+    log.warn({ path: confPath, err: (e as Error).message }, "cannot write the generated configuration (kept in memory)");
+  }
+  say("  - Starting failover services ...");
+  const runtime = new Runtime(plan.config, { log });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    await runtime.stop(signal);
+    const r2 = new Rtnl();
+    await releaseVips(r2, plan.settings);
+    r2.close();
+    process.exit(0);
+  };
+  // monitor.sh traps SIGHUP, SIGINT and SIGTERM alike: stop and release.
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => void stop(sig));
+  process.on("SIGUSR1", () => runtime.writeDataFile());
+  rtnl.close();
+  try {
+    await runtime.start();
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, "cannot start; releasing VIPs and exiting");
+    await stop("start-failure");
+  }
+}
+
+/** Other tsvrrpd/keepalived processes (the daemon the removal Job stops). */
+function daemonPids(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const comm = readFileSync(`/proc/${d}/comm`, "utf8").trim();
+      if (comm === "keepalived" || comm === "tsvrrpd") out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export async function removeFailoverCommand(): Promise<void> {
+  say("remove-failover.sh: OpenShift IP Failover service terminating.");
+  const rtnl = new Rtnl();
+  let settings: OpenShiftSettings;
+  try {
+    settings = readSettings(process.env, await readHostFacts(rtnl));
+  } catch (e) {
+    rtnl.close();
+    fail(e);
+  }
+  say("  - Removing ip_vs module ...");
+  spawnSync("modprobe", ["-r", "ip_vs"], { stdio: "ignore" });
+  if (settings.multicastAccept) {
+    const r = removeMulticastRule(settings.iptablesChain);
+    if (r.changed) say("  - Removing keepalived multicast nftables rules ...");
+    if (r.error) process.stderr.write(`remove-failover: ${r.error}\n`);
+  }
+  const pids = daemonPids();
+  for (const p of pids) {
+    try {
+      process.kill(p, "SIGTERM");
+    } catch {
+      // gone
+    }
+  }
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && daemonPids().some((p) => pids.includes(p))) await new Promise((r) => setTimeout(r, 50));
+  await releaseVips(rtnl, settings);
+  rtnl.close();
+}
