@@ -1,6 +1,6 @@
 // `tsvrrpd openshift` (the monitor.sh entry point) and `tsvrrpd remove-failover` (the removal
 // Job), with today's image's messages, signals and clean-up.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { dirname } from "node:path";
 import { EnvError, planFromEnv, readSettings, type OpenShiftSettings } from "../config/openshift-env.js";
@@ -93,14 +93,15 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   }
 }
 
-/** Other tsvrrpd/keepalived processes (the daemon the removal Job stops). */
+/** Other tsvrrpd/keepalived processes in our network namespace (the daemon the removal Job stops). */
 function daemonPids(): number[] {
   const out: number[] = [];
+  const ownNet = readlinkSync("/proc/self/ns/net");
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
     try {
       const comm = readFileSync(`/proc/${d}/comm`, "utf8").trim();
-      if (comm === "keepalived" || comm === "tsvrrpd") out.push(Number(d));
+      if ((comm === "keepalived" || comm === "tsvrrpd") && readlinkSync(`/proc/${d}/ns/net`) === ownNet) out.push(Number(d));
     } catch {
       // gone
     }

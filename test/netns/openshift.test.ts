@@ -1,0 +1,137 @@
+// The OpenShift drop-in on a namespace LAN: the image layout's entry points (installed the way the
+// Dockerfile installs them), and a mixed cluster of real keepalived running the configuration
+// today's image generates next to tsvrrpd running from the same OPENSHIFT_HA_* variables.
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseEnvFile } from "../../src/config/openshift-env.js";
+import { Lab, waitFor } from "../../src/lab/netns.js";
+
+const REPO = new URL("../..", import.meta.url).pathname;
+const VIPS = ["203.0.113.10", "203.0.113.11", "203.0.113.12"];
+let seq = 0;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function newLab(): Lab {
+  const lab = new Lab(`ocp${process.pid % 1000}${seq++}`);
+  cleanups.push(() => lab.destroy());
+  lab.create([
+    { name: "a", v4: "192.0.2.11/24" },
+    { name: "b", v4: "192.0.2.12/24" },
+  ]);
+  return lab;
+}
+
+function collect(child: ChildProcess): () => string {
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  return () => out;
+}
+
+const oneHolderEach = (lab: Lab) => VIPS.every((v) => lab.holders(v).length === 1);
+
+describe("image layout entry points", () => {
+  it("monitor.sh runs the failover, answers pgrep keepalived, releases VIPs on SIGTERM; remove-failover.sh cleans up, twice", async () => {
+    const lab = newLab();
+    const root = join(lab.dir, "root");
+    const inst = spawnSync("bash", [join(REPO, "scripts/install-image-root.sh"), root], { encoding: "utf8" });
+    expect(inst.status, inst.stderr).toBe(0);
+    const monitor = join(root, "var/lib/ipfailover/keepalived/monitor.sh");
+    const remove = join(root, "var/lib/ipfailover/keepalived/remove-failover.sh");
+    const env = {
+      ...process.env,
+      OPENSHIFT_HA_VIRTUAL_IPS: "203.0.113.10-12",
+      OPENSHIFT_HA_REPLICA_COUNT: "2",
+      OPENSHIFT_HA_NETWORK_INTERFACE: "eth0",
+      OPENSHIFT_HA_MONITOR_PORT: "8080",
+      OPENSHIFT_HA_NFTABLES_RULE: "true",
+      OPENSHIFT_HA_PREEMPTION: "nopreempt",
+      KEEPALIVED_CONFIG: join(lab.dir, "keepalived.conf"),
+    };
+    for (const r of ["a", "b"]) lab.spawn(r, "node", ["-e", `require("node:net").createServer((s) => s.end()).listen(8080, "${r === "a" ? "192.0.2.11" : "192.0.2.12"}")`]);
+    const a = lab.spawn("a", monitor, [], { env });
+    const aOut = collect(a);
+    const b = lab.spawn("b", monitor, [], { env });
+    const bOut = collect(b);
+    cleanups.push(() => {
+      if (!oneHolderEach(lab)) console.log(`--- a:\n${aOut().slice(-3000)}\n--- b:\n${bOut().slice(-3000)}`);
+    });
+    await waitFor("one holder per VIP", () => oneHolderEach(lab), 15_000);
+    expect(lab.exec("a", "pgrep", ["-x", "keepalived"], true).split(/\s+/).filter(Boolean).map(Number)).toContain(a.pid);
+    expect(lab.exec("a", "nft", ["list", "chain", "inet", "keepalived", "filter"])).toContain("ip daddr 224.0.0.18 accept");
+    expect(readFileSync(env.KEEPALIVED_CONFIG, "utf8")).toContain("vrrp_instance OpenShift_IPFailover_VIP_3");
+
+    const exited = new Promise<number | null>((r) => a.on("exit", (code) => r(code)));
+    a.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(aOut()).toContain("  - Releasing VIPs 203.0.113.10 203.0.113.11 203.0.113.12 (interface eth0) ... ");
+    expect(lab.addresses("a").filter((x) => x.startsWith("203.0.113."))).toEqual([]);
+    await waitFor("b holds every VIP", () => VIPS.every((v) => lab.holders(v).join() === "b"), 5000);
+
+    for (let run = 1; run <= 2; run++) {
+      const r = spawnSync("ip", ["netns", "exec", lab.ns("b"), remove], { env, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain("remove-failover.sh: OpenShift IP Failover service terminating.");
+      expect(r.stdout).toContain("  - Releasing VIP 203.0.113.12 ... ");
+      if (run === 1) expect(r.stdout).toContain("  - Removing keepalived multicast nftables rules ...");
+      expect(lab.addresses("b").filter((x) => x.startsWith("203.0.113."))).toEqual([]);
+      expect(lab.exec("b", "nft", ["list", "tables"], true)).not.toContain("keepalived");
+    }
+    await waitFor("b's daemon stopped", () => b.exitCode !== null, 5000);
+  });
+});
+
+describe("mixed cluster: keepalived with the image's config next to tsvrrpd openshift", () => {
+  const dir = "/tmp/tsvrrpd-ocmix";
+  it("one master per group, failover both ways, check and notify scripts from /etc/keepalive-style paths", async () => {
+    const lab = newLab();
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, "keepalive"), { recursive: true, mode: 0o755 });
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const node = `for ip in $(ip -4 -o addr show dev eth0 | awk '{print $4}'); do case $ip in 192.0.2.*) echo \${ip%/*};; esac; done`;
+    writeFileSync(join(dir, "keepalive/check.sh"), `#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n[ -e "${dir}/healthy-$(${node})" ]\n`);
+    writeFileSync(join(dir, "keepalive/notify.sh"), `#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\necho "$(${node}) $*" >> ${dir}/notify.log\n`);
+    chmodSync(join(dir, "keepalive/check.sh"), 0o755);
+    chmodSync(join(dir, "keepalive/notify.sh"), 0o755);
+    writeFileSync(join(dir, "healthy-192.0.2.11"), "");
+    writeFileSync(join(dir, "healthy-192.0.2.12"), "");
+
+    const fixtures = new URL("../fixtures/openshift/", import.meta.url);
+    const conf = join(lab.dir, "keepalived-a.conf");
+    writeFileSync(conf, readFileSync(new URL("mixed.192.0.2.11.keepalived.conf", fixtures)));
+    const ka = lab.spawn("a", "keepalived", ["-n", "-l", "-f", conf, "-p", join(lab.dir, "ka.pid"), "-r", join(lab.dir, "ka.vrrp.pid")]);
+    const kaOut = collect(ka);
+    // keepalived first: its master-type group (VIP_2, priority 244) must be up before tsvrrpd joins
+    await waitFor("keepalived holds VIP_2", () => lab.holders("203.0.113.11").join() === "a", 10_000);
+    const env = { ...process.env, ...parseEnvFile(readFileSync(new URL("mixed.env", fixtures), "utf8")), KEEPALIVED_CONFIG: join(lab.dir, "keepalived-b.conf") };
+    const ts = lab.spawn("b", join(REPO, "bin/tsvrrpd"), ["openshift"], { env });
+    const tsOut = collect(ts);
+    cleanups.push(() => {
+      if (!existsSync(join(dir, "done"))) console.log(`--- keepalived a:\n${kaOut().slice(-3000)}\n--- tsvrrpd b:\n${tsOut().slice(-4000)}`);
+    });
+    // Node .11 has VIP_2 as its master type (244); node .12 has VIP_1 and VIP_3 (243).
+    const layout = () => lab.holders("203.0.113.10").join() === "b" && lab.holders("203.0.113.11").join() === "a" && lab.holders("203.0.113.12").join() === "b";
+    await waitFor("one master per group, as the priorities say", layout, 10_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(layout()).toBe(true);
+
+    rmSync(join(dir, "healthy-192.0.2.11")); // keepalived's check fails: FAULT, b takes all
+    await waitFor("tsvrrpd holds everything", () => VIPS.every((v) => lab.holders(v).join() === "b"), 10_000);
+    writeFileSync(join(dir, "healthy-192.0.2.11"), "");
+    await new Promise((r) => setTimeout(r, 2500));
+    rmSync(join(dir, "healthy-192.0.2.12")); // tsvrrpd's check fails: FAULT, a takes all
+    await waitFor("keepalived holds everything", () => VIPS.every((v) => lab.holders(v).join() === "a"), 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const log = readFileSync(join(dir, "notify.log"), "utf8");
+    expect(log).toContain("192.0.2.12 INSTANCE OpenShift_IPFailover_VIP_2 MASTER");
+    expect(log).toContain("192.0.2.12 INSTANCE OpenShift_IPFailover_VIP_1 FAULT");
+    expect(log).toContain("192.0.2.11 INSTANCE OpenShift_IPFailover_VIP_2 FAULT");
+    expect(log).toContain("192.0.2.11 INSTANCE OpenShift_IPFailover_VIP_1 MASTER");
+    writeFileSync(join(dir, "done"), "");
+  });
+});
