@@ -6,6 +6,7 @@ import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic } from "./config/errors.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
+import { ControlServer, DEFAULT_CONTROL_SOCKET, MetricsHttpServer } from "./daemon/control.js";
 
 export interface CliOptions {
   file: string;
@@ -18,6 +19,8 @@ export interface CliOptions {
   dumpConf: boolean;
   help: boolean;
   version: boolean;
+  http?: string;
+  control: string;
 }
 
 export class UsageError extends Error {
@@ -27,6 +30,7 @@ export class UsageError extends Error {
 const USAGE = `Usage: tsvrrpd [OPTION...]
        tsvrrpd openshift [--print-config]   run from OPENSHIFT_HA_* variables (keepalived-ipfailover)
        tsvrrpd remove-failover              what the IP-failover removal Job does
+       tsvrrpd status [--json] [--socket PATH]  state of the running daemon
 VRRP daemon compatible with keepalived's configuration and flags.
 
   -f, --use-file=FILE       configuration file (default /etc/keepalived/keepalived.conf)
@@ -38,11 +42,13 @@ VRRP daemon compatible with keepalived's configuration and flags.
   -t, --config-test[=FILE]  check the configuration and exit (0 ok, 3 cannot run, 4 errors)
   -d, --dump-conf           log the parsed configuration at start
   -P, --vrrp                run only VRRP (always the case)
+      --http=ADDR:PORT      serve /metrics, /healthz, /status (also global_defs http_listen)
+      --control=PATH        control socket for \`tsvrrpd status\` (default /run/tsvrrpd/control.sock)
   -h, --help                this text
   -v, --version             version
 `;
 
-const VALUE = new Set(["-f", "--use-file", "-p", "--pid", "-r", "--vrrp_pid", "-S", "--log-facility", "-g", "--log-file", "-i", "--config-id"]);
+const VALUE = new Set(["--http", "--control", "-f", "--use-file", "-p", "--pid", "-r", "--vrrp_pid", "-S", "--log-facility", "-g", "--log-file", "-i", "--config-id"]);
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
@@ -55,6 +61,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     dumpConf: false,
     help: false,
     version: false,
+    control: DEFAULT_CONTROL_SOCKET,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i] as string;
@@ -124,6 +131,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "--config-id":
         need(); // accepted for compatibility; logs go to stdout
         break;
+      case "--http":
+        o.http = need();
+        break;
+      case "--control":
+        o.control = need();
+        break;
       case "-h":
       case "--help":
         o.help = true;
@@ -158,6 +171,10 @@ export function configTest(file: string, out: (s: string) => void): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "status") {
+    const { statusCommand } = await import("./status.js");
+    process.exit(await statusCommand(argv.slice(1)));
+  }
   if (argv[0] === "openshift" || argv[0] === "remove-failover") {
     const m = await import("./openshift/commands.js");
     if (argv[0] === "openshift") await m.openshiftCommand(argv.slice(1));
@@ -212,10 +229,16 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     }
   }
   const runtime = new Runtime(config, { log });
+  const startedAt = new Date();
+  const control = new ControlServer(opts.control, runtime, startedAt, log);
+  const httpListen = opts.http ?? config.global.httpListen;
+  const http = httpListen ? new MetricsHttpServer(httpListen, runtime, startedAt, log) : undefined;
   let exiting = false;
   const shutdown = async (signal: string) => {
     if (exiting) return;
     exiting = true;
+    control.close();
+    http?.close();
     await runtime.stop(signal);
     for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
     process.exit(0);
@@ -240,6 +263,8 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   });
   try {
     await runtime.start();
+    control.start();
+    http?.start();
   } catch (e) {
     log.fatal({ err: (e as Error).message, code: (e as { code?: string }).code }, "cannot start; exiting");
     runtime.close();

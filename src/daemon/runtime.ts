@@ -33,6 +33,9 @@ class InstanceRuntime {
   readonly socketDrops: Partial<Record<DropCode, number>> = {};
   ops: Promise<void> = Promise.resolve();
   lastDropLog = 0;
+  /** How late advert timers fired as MASTER (ms), last 512: the send jitter. */
+  readonly lateness: number[] = [];
+  latenessAt = 0;
 
   constructor(public spec: InstanceSpec, config: InstanceConfig, readonly log: Logger) {
     this.vi = new VrrpInstance(config);
@@ -370,10 +373,29 @@ export class Runtime {
     ir.timer = undefined;
     const due = ir.vi.nextDeadline();
     if (due === undefined || this.stopping) return;
+    const advertDue = ir.vi.state === "MASTER" ? ir.vi.armed().advert : undefined;
     ir.timer = setTimeout(() => {
       ir.timer = undefined;
-      this.apply(ir, ir.vi.handle({ type: "timer" }, this.now()));
+      const now = this.now();
+      if (advertDue !== undefined && advertDue <= now) this.recordLateness(ir, now - advertDue);
+      this.apply(ir, ir.vi.handle({ type: "timer" }, now));
     }, Math.max(0, Math.ceil(due - this.now())));
+  }
+
+  private recordLateness(ir: InstanceRuntime, ms: number): void {
+    if (ir.lateness.length < 512) ir.lateness.push(ms);
+    else ir.lateness[ir.latenessAt] = ms;
+    ir.latenessAt = (ir.latenessAt + 1) % 512;
+    for (const l of this.latenessListeners) l(ir.spec.name, ms);
+  }
+
+  readonly latenessListeners: ((instance: string, ms: number) => void)[] = [];
+
+  /** Advert send lateness over the recent window, all instances: p50, p99, max (ms). */
+  jitter(): { samples: number; p50: number; p99: number; max: number } {
+    const all = this.instances.flatMap((ir) => ir.lateness).sort((a, b) => a - b);
+    const q = (f: number) => (all.length ? all[Math.min(all.length - 1, Math.floor(f * all.length))]! : 0);
+    return { samples: all.length, p50: q(0.5), p99: q(0.99), max: all.at(-1) ?? 0 };
   }
 
   // --- tracking and sync groups -------------------------------------------------------------------

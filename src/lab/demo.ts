@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const start = (r: (typeof ROUTERS)[number], tag = "") => {
       const file = join(lab.dir, `${r.name}.conf`);
       writeFileSync(file, conf(r.name, r.priority));
-      return lab.spawn(r.name, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r.name}${tag}.pid`)]);
+      return lab.spawn(r.name, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r.name}${tag}.pid`), "--control", join(lab.dir, `${r.name}${tag}.sock`)]);
     };
     for (const r of ROUTERS) {
       start(r);

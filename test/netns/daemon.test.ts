@@ -76,7 +76,7 @@ describe("daemon operations", () => {
     const { lab, running } = newLab();
     const file = join(lab.dir, "a.conf");
     writeFileSync(file, GLOBAL + inst("VI_1", 1, 200, [VIP]));
-    const a = lab.spawn("a", BIN, ["-n", "-l", "-f", file, "-p", join(lab.dir, "a.pid")]);
+    const a = lab.spawn("a", BIN, ["-n", "-l", "-f", file, "-p", join(lab.dir, "a.pid"), "--control", join(lab.dir, "a.sock")]);
     let out = "";
     a.stdout!.on("data", (d: Buffer) => (out += d.toString()));
     running.push({ kind: "tsvrrpd", router: "a", child: a, output: () => out });
@@ -183,7 +183,7 @@ describe("daemon operations", () => {
     symlinkSync(BIN, link);
     const file = join(lab.dir, "k.conf");
     writeFileSync(file, GLOBAL + inst("VI", 1, 200, [VIP]));
-    const child = lab.spawn("a", link, ["-n", "-f", file, "-p", join(lab.dir, "k.pid")]);
+    const child = lab.spawn("a", link, ["-n", "-f", file, "-p", join(lab.dir, "k.pid"), "--control", join(lab.dir, "k.sock")]);
     running.push({ kind: "tsvrrpd", router: "a", child, output: () => "" });
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     const pids = lab.exec("a", "pgrep", ["-x", "keepalived"], true).split(/\s+/).filter(Boolean).map(Number);

@@ -75,7 +75,7 @@ export function startDaemon(lab: Lab, router: string, kind: Kind, conf: string, 
   const pid = join(lab.dir, `${router}${tag}.pid`);
   const child =
     kind === "tsvrrpd"
-      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid], { env: { ...process.env, ...env } })
+      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid, "--control", `${pid}.sock`], { env: { ...process.env, ...env } })
       : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`], { env: { ...process.env, ...env } });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));

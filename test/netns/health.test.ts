@@ -91,9 +91,11 @@ describe("health tracking", () => {
     const svcA = listen(lab, "a");
     listen(lab, "b");
     await new Promise((r) => setTimeout(r, 300));
-    running.push(startDaemon(lab, "b", "tsvrrpd", conf({ ...f, router: "b", priority: 100 }), "", { ROUTER: "b" }));
+    // a first: b then joins as BACKUP only, which makes the notify sequences exact
     running.push(startDaemon(lab, "a", "tsvrrpd", conf({ ...f, router: "a", priority: 200 }), "", { ROUTER: "a" }));
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    running.push(startDaemon(lab, "b", "tsvrrpd", conf({ ...f, router: "b", priority: 100 }), "", { ROUTER: "b" }));
+    await waitFor("b BACKUP", () => notifyLog(lab, "b").length === 1, 5000);
     const stoppedAt = Date.now();
     svcA.kill("SIGKILL");
     await waitFor("b master", () => lab.holders(VIP).join() === "b", 5000, 20);

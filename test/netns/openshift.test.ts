@@ -54,12 +54,13 @@ describe("image layout entry points", () => {
       KEEPALIVED_CONFIG: join(lab.dir, "keepalived.conf"),
     };
     for (const r of ["a", "b"]) lab.spawn(r, "node", ["-e", `require("node:net").createServer((s) => s.end()).listen(8080, "${r === "a" ? "192.0.2.11" : "192.0.2.12"}")`]);
-    const a = lab.spawn("a", monitor, [], { env });
+    const a = lab.spawn("a", monitor, [], { env: { ...env, TSVRRPD_CONTROL_SOCKET: join(lab.dir, "a.sock") } });
     const aOut = collect(a);
-    const b = lab.spawn("b", monitor, [], { env });
+    const b = lab.spawn("b", monitor, [], { env: { ...env, TSVRRPD_CONTROL_SOCKET: join(lab.dir, "b.sock") } });
     const bOut = collect(b);
+    let passed = false;
     cleanups.push(() => {
-      if (!oneHolderEach(lab)) console.log(`--- a:\n${aOut().slice(-3000)}\n--- b:\n${bOut().slice(-3000)}`);
+      if (!passed) console.log(`--- a (exit ${a.exitCode} ${a.signalCode}):\n${aOut().slice(-3000)}\n--- b:\n${bOut().slice(-3000)}`);
     });
     await waitFor("one holder per VIP", () => oneHolderEach(lab), 15_000);
     expect(lab.exec("a", "pgrep", ["-x", "keepalived"], true).split(/\s+/).filter(Boolean).map(Number)).toContain(a.pid);
@@ -83,6 +84,7 @@ describe("image layout entry points", () => {
       expect(lab.exec("b", "nft", ["list", "tables"], true)).not.toContain("keepalived");
     }
     await waitFor("b's daemon stopped", () => b.exitCode !== null, 5000);
+    passed = true;
   });
 });
 
@@ -108,7 +110,7 @@ describe("mixed cluster: keepalived with the image's config next to tsvrrpd open
     const kaOut = collect(ka);
     // keepalived first: its master-type group (VIP_2, priority 244) must be up before tsvrrpd joins
     await waitFor("keepalived holds VIP_2", () => lab.holders("203.0.113.11").join() === "a", 10_000);
-    const env = { ...process.env, ...parseEnvFile(readFileSync(new URL("mixed.env", fixtures), "utf8")), KEEPALIVED_CONFIG: join(lab.dir, "keepalived-b.conf") };
+    const env = { ...process.env, ...parseEnvFile(readFileSync(new URL("mixed.env", fixtures), "utf8")), KEEPALIVED_CONFIG: join(lab.dir, "keepalived-b.conf"), TSVRRPD_CONTROL_SOCKET: join(lab.dir, "b.sock") };
     const ts = lab.spawn("b", join(REPO, "bin/tsvrrpd"), ["openshift"], { env });
     const tsOut = collect(ts);
     cleanups.push(() => {

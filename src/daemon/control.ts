@@ -1,0 +1,181 @@
+// The operator's view of a running daemon: a root-only control socket for `tsvrrpd status`, and an
+// optional HTTP listener with /metrics (Prometheus, prom-client), /healthz and /status.
+import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { createServer, type Server } from "node:net";
+import { dirname } from "node:path";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Logger } from "./log.js";
+import type { Runtime } from "./runtime.js";
+
+export const DEFAULT_CONTROL_SOCKET = "/run/tsvrrpd/control.sock";
+const STATE_CODE = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 } as const;
+
+export interface StatusDocument {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly uptimeS: number;
+  readonly instances: ReturnType<Runtime["status"]>;
+  readonly checks: ReturnType<Runtime["checks"]>;
+  readonly jitterMs: ReturnType<Runtime["jitter"]>;
+}
+
+export function statusDocument(runtime: Runtime, startedAt: Date): StatusDocument {
+  const nowMs = runtime.now();
+  return {
+    pid: process.pid,
+    startedAt: startedAt.toISOString(),
+    uptimeS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    // since: converted from the monotonic clock to wall time for people
+    instances: runtime.status().map((s) => ({ ...s, sinceMs: Date.now() - (nowMs - s.sinceMs) })),
+    checks: runtime.checks(),
+    jitterMs: runtime.jitter(),
+  };
+}
+
+export class ControlServer {
+  private server?: Server;
+  constructor(private readonly path: string, private readonly runtime: Runtime, private readonly startedAt: Date, private readonly log: Logger) {}
+
+  start(): void {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    rmSync(this.path, { force: true });
+    this.server = createServer((sock) => {
+      sock.on("error", () => undefined);
+      sock.end(JSON.stringify(statusDocument(this.runtime, this.startedAt)) + "\n");
+    });
+    this.server.on("error", (e) => this.log.error({ path: this.path, err: e.message }, "control socket failed; `tsvrrpd status` will not work"));
+    this.server.listen(this.path, () => {
+      try {
+        chmodSync(this.path, 0o600); // root only: the status names every address and script
+      } catch (e) {
+        this.log.warn({ path: this.path, err: (e as Error).message }, "cannot restrict the control socket's permissions");
+      }
+    });
+  }
+
+  close(): void {
+    this.server?.close();
+    rmSync(this.path, { force: true });
+  }
+}
+
+/** /metrics, /healthz, /status over HTTP. */
+export class MetricsHttpServer {
+  private server?: HttpServer;
+  private readonly registry = new Registry();
+
+  constructor(private readonly listen: string, private readonly runtime: Runtime, private readonly startedAt: Date, private readonly log: Logger) {
+    const r = this.registry;
+    const rt = runtime;
+    const labels = ["instance", "vrid", "interface"] as const;
+    const lab = (s: { name: string; vrid: number; interface: string }) => ({ instance: s.name, vrid: String(s.vrid), interface: s.interface });
+    new Gauge({
+      name: "vrrp_instance_state",
+      help: "VRRP state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT",
+      labelNames: labels,
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of rt.status()) this.set(lab(s), STATE_CODE[s.state]);
+      },
+    });
+    new Gauge({
+      name: "vrrp_instance_priority",
+      help: "Priority: configured and effective (after weighted trackers)",
+      labelNames: [...labels, "kind"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of rt.status()) {
+          this.set({ ...lab(s), kind: "configured" }, s.priority);
+          this.set({ ...lab(s), kind: "effective" }, s.effectivePriority);
+        }
+      },
+    });
+    const counter = (name: string, help: string, pick: (s: ReturnType<Runtime["status"]>[number]) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: labels,
+        registers: [r],
+        collect() {
+          this.reset();
+          for (const s of rt.status()) this.inc(lab(s), pick(s));
+        },
+      });
+    counter("vrrp_transitions_total", "State transitions", (s) => s.stats.transitions);
+    counter("vrrp_adverts_sent_total", "Adverts sent", (s) => s.stats.advertsSent);
+    counter("vrrp_adverts_received_total", "Adverts accepted", (s) => s.stats.advertsReceived);
+    counter("vrrp_became_master_total", "Transitions to MASTER", (s) => s.stats.becameMaster);
+    new Counter({
+      name: "vrrp_adverts_dropped_total",
+      help: "Adverts dropped, by reason",
+      labelNames: [...labels, "reason"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of rt.status()) for (const [reason, n] of Object.entries(s.stats.drops)) this.inc({ ...lab(s), reason }, n ?? 0);
+      },
+    });
+    new Gauge({
+      name: "vrrp_check_up",
+      help: "Tracked check state: 1 OK, 0 FAILED, -1 disabled",
+      labelNames: ["check"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const c of rt.checks()) this.set({ check: c.name }, c.state === "OK" ? 1 : c.state === "FAILED" ? 0 : -1);
+      },
+    });
+    new Gauge({
+      name: "vrrp_check_duration_seconds",
+      help: "Duration of the last run of each check",
+      labelNames: ["check"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const c of rt.checks()) if (c.last && typeof c.last.detail.ms === "number") this.set({ check: c.name }, c.last.detail.ms / 1000);
+      },
+    });
+    const jitter = new Histogram({ name: "vrrp_advert_send_lateness_seconds", help: "How late advert timers fired as MASTER", labelNames: ["instance"], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], registers: [r] });
+    runtime.latenessListeners.push((instance, ms) => jitter.observe({ instance }, ms / 1000));
+  }
+
+  /** Healthy: the event loop answers and recent adverts left within one interval of schedule. */
+  healthy(): { ok: boolean; reason: string } {
+    const j = this.runtime.jitter();
+    const minInterval = Math.min(...this.runtime.status().map((s) => s.advertIntervalCs * 10), Infinity);
+    if (j.samples > 0 && j.p99 > minInterval) return { ok: false, reason: `adverts late: p99 ${j.p99.toFixed(1)} ms > interval ${minInterval} ms` };
+    return { ok: true, reason: "ok" };
+  }
+
+  start(): void {
+    const m = /^(.*):(\d+)$/.exec(this.listen);
+    if (!m) {
+      this.log.error({ listen: this.listen }, "http listen address must be ADDR:PORT; HTTP disabled");
+      return;
+    }
+    const host = m[1]!.replace(/^\[|\]$/g, "") || "0.0.0.0";
+    this.server = createHttpServer((req, res) => {
+      const url = (req.url ?? "/").split("?")[0];
+      if (url === "/metrics") {
+        this.registry
+          .metrics()
+          .then((body) => res.writeHead(200, { "content-type": this.registry.contentType }).end(body))
+          .catch((e: Error) => res.writeHead(500).end(e.message));
+      } else if (url === "/healthz") {
+        const h = this.healthy();
+        res.writeHead(h.ok ? 200 : 503, { "content-type": "text/plain" }).end(h.reason + "\n");
+      } else if (url === "/status") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(statusDocument(this.runtime, this.startedAt)) + "\n");
+      } else res.writeHead(404).end("not found\n");
+    });
+    this.server.on("error", (e) => this.log.error({ listen: this.listen, err: e.message }, "HTTP listener failed; metrics unavailable, VRRP continues"));
+    this.server.listen(Number(m[2]), host, () => this.log.info({ listen: this.listen }, "HTTP /metrics /healthz /status listening"));
+  }
+
+  close(): void {
+    this.server?.close();
+  }
+}

@@ -1,0 +1,106 @@
+// Operator views during a real failover: `tsvrrpd status --json` over the control socket and
+// Prometheus /metrics must agree with what happened; the socket is root-only.
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Lab, waitFor } from "../../src/lab/netns.js";
+import { lookupUser } from "../../src/health/users.js";
+import { BIN } from "./daemons.js";
+
+const VIP = "198.51.100.10";
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+const conf = (p: number) => `global_defs {\n  vrrp_garp_master_delay 0\n  http_listen 127.0.0.1:9100\n}\nvrrp_instance VI {\n  interface eth0\n  virtual_router_id 9\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
+
+interface Doc {
+  instances: { name: string; state: string; holdsVips: boolean; master?: string; masterPriority: number; effectivePriority: number; stats: { advertsSent: number; advertsReceived: number; transitions: number; becameMaster: number } }[];
+}
+
+function status(sock: string): Doc {
+  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`status failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Doc;
+}
+
+function metrics(lab: Lab, router: string, path = "/metrics"): string {
+  return lab.exec(router, "node", ["-e", `fetch("http://127.0.0.1:9100${path}").then(async (r) => process.stdout.write(r.status + "\\n" + (await r.text())))`]);
+}
+
+function metric(text: string, name: string, labels = 'instance="VI"'): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  if (!line) throw new Error(`metric ${name}{${labels}} missing`);
+  return Number(line.split(" ").at(-1));
+}
+
+describe("status and metrics", () => {
+  it("agree with a failover as it happens, and the control socket refuses non-root users", async () => {
+    const lab = new Lab(`ops${process.pid % 1000}`);
+    cleanups.push(() => lab.destroy());
+    lab.create([
+      { name: "a", v4: "192.0.2.11/24" },
+      { name: "b", v4: "192.0.2.12/24" },
+    ]);
+    const ctl = join(lab.dir, "ctl");
+    mkdirSync(ctl, { mode: 0o755 });
+    chmodSync(lab.dir, 0o755);
+    const sock = (r: string) => join(ctl, `${r}.sock`);
+    for (const [r, p] of [["a", 200], ["b", 100]] as const) {
+      const file = join(lab.dir, `${r}.conf`);
+      writeFileSync(file, conf(p));
+      lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}.pid`), "--control", sock(r)]);
+    }
+    await waitFor("a master, b backup", () => lab.holders(VIP).join() === "a", 10_000);
+    await waitFor("control sockets", () => {
+      try {
+        status(sock("a"));
+        status(sock("b"));
+        return true;
+      } catch {
+        return false;
+      }
+    }, 5000);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const a1 = status(sock("a")).instances[0]!;
+    const b1 = status(sock("b")).instances[0]!;
+    expect(a1).toMatchObject({ name: "VI", state: "MASTER", holdsVips: true, effectivePriority: 200 });
+    expect(b1).toMatchObject({ state: "BACKUP", holdsVips: false, master: "192.0.2.11", masterPriority: 200 });
+    expect(a1.stats.advertsSent).toBeGreaterThan(3);
+    expect(b1.stats.advertsReceived).toBeGreaterThan(3);
+    const mA = metrics(lab, "a");
+    expect(mA.startsWith("200\n")).toBe(true);
+    expect(metric(mA, "vrrp_instance_state")).toBe(2);
+    expect(metric(mA, "vrrp_adverts_sent_total")).toBeGreaterThanOrEqual(a1.stats.advertsSent);
+    expect(metric(mA, "vrrp_instance_priority", 'kind="effective"')).toBe(200);
+    expect(metrics(lab, "a", "/healthz")).toBe("200\nok\n");
+
+    lab.killAll("a", "SIGKILL");
+    await waitFor("b master", () => lab.holders(VIP).includes("b"), 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    const b2 = status(sock("b")).instances[0]!;
+    expect(b2).toMatchObject({ state: "MASTER", holdsVips: true });
+    expect(b2.stats.becameMaster).toBe(1);
+    expect(b2.stats.transitions).toBe(2); // INIT -> BACKUP -> MASTER
+    const mB = metrics(lab, "b");
+    expect(metric(mB, "vrrp_instance_state")).toBe(2);
+    expect(metric(mB, "vrrp_transitions_total")).toBe(2);
+    expect(metric(mB, "vrrp_became_master_total")).toBe(1);
+    expect(metric(mB, "vrrp_adverts_received_total")).toBe(b2.stats.advertsReceived);
+    expect(mB).toMatch(/vrrp_advert_send_lateness_seconds_count\{instance="VI"\} [1-9]/);
+
+    const human = spawnSync(BIN, ["status", "--socket", sock("b")], { encoding: "utf8" });
+    expect(human.stdout).toMatch(/^VI\s+9\s+eth0\s+MASTER/m);
+
+    const nobody = lookupUser("nobody")!;
+    const denied = spawnSync(process.execPath, [BIN, "status", "--socket", sock("b")], { encoding: "utf8", uid: nobody.uid, gid: nobody.gid });
+    expect(denied.status).toBe(3);
+    expect(denied.stderr).toContain("permission denied");
+    const none = spawnSync(BIN, ["status", "--socket", join(ctl, "nothing.sock")], { encoding: "utf8" });
+    expect(none.status).toBe(3);
+    expect(none.stderr).toContain("no tsvrrpd daemon is running");
+  });
+});
