@@ -126,6 +126,17 @@ export class Lab {
   /** Signals every process inside a router's namespace. */
   killAll(router: string, signal: NodeJS.Signals): number {
     const pids = sh("ip", ["netns", "pids", this.ns(router)], true).split(/\s+/).filter(Boolean);
+    if (signal === "SIGKILL") {
+      // Freeze them all first: keepalived's VRRP child has a parent-death signal (SIGTERM) and
+      // would send priority 0 adverts between the parent's death and its own - not a crash.
+      for (const p of pids) {
+        try {
+          process.kill(Number(p), "SIGSTOP");
+        } catch {
+          // gone
+        }
+      }
+    }
     for (const p of pids) {
       try {
         process.kill(Number(p), signal);

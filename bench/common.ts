@@ -1,0 +1,41 @@
+// Shared by the benches: machine facts, stats, result files, table printing.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+
+export const RESULTS = new URL("./results/", import.meta.url).pathname.replace("/dist-bench/bench/", "/bench/");
+
+export function machine(): Record<string, unknown> {
+  let keepalived = "not installed";
+  try {
+    keepalived = execFileSync("keepalived", ["-v"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0] ?? "";
+  } catch (e) {
+    keepalived = String((e as { stderr?: string }).stderr ?? "").split("\n")[0] || "not installed";
+  }
+  return { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), keepalived };
+}
+
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+export function summary(xs: readonly number[]): { n: number; median: number; p99: number; max: number; min: number } {
+  return { n: xs.length, median: quantile(xs, 0.5), p99: quantile(xs, 0.99), max: Math.max(...xs), min: Math.min(...xs) };
+}
+
+export function writeResult(name: string, data: unknown): string {
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ machine: machine(), ...(data as object) }, null, 2) + "\n");
+  return file;
+}
+
+export function table(rows: (string | number)[][]): string {
+  const str = rows.map((r) => r.map((c) => (typeof c === "number" ? (Number.isInteger(c) ? String(c) : c.toFixed(c < 10 ? 3 : 1)) : c)));
+  const w = str[0]!.map((_, i) => Math.max(...str.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
+  return [line(str[0]!), `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`, ...str.slice(1).map(line)].join("\n");
+}

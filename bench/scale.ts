@@ -1,0 +1,141 @@
+// 3. Steady-state cost at scale and 4. load on the event loop: one daemon mastering N VRRPv3
+// instances (0.1 s adverts, one VIP each) with a backup daemon of the same kind receiving them;
+// CPU % and RSS of both over the window, advert send jitter read from a capture on the bridge,
+// spurious transitions (any advert from the backup) that must stay 0. The loaded case adds one
+// check script per instance, every second.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Lab, waitFor } from "../src/lab/netns.js";
+import { readPcap } from "../src/lab/pcap-file.js";
+import { summary, table, writeResult } from "./common.js";
+
+const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const SIZES = (process.env.BENCH_SIZES ?? "1,50,255").split(",").map(Number);
+type Kind = "tsvrrpd" | "keepalived";
+
+function vip(i: number): string {
+  return i <= 250 ? `198.51.100.${i}` : `203.0.113.${i - 250}`;
+}
+
+function conf(n: number, prio: number, master: boolean, scripts: boolean): string {
+  const out = ["global_defs {", "  vrrp_garp_master_delay 0", "}"];
+  if (scripts) for (let i = 1; i <= n; i++) out.push(`vrrp_script chk_${i} {`, "  script /bin/true", "  interval 1", "}");
+  for (let i = 1; i <= n; i++) {
+    out.push(`vrrp_instance I${i} {`, master ? "  state MASTER" : "  state BACKUP", "  interface eth0", `  virtual_router_id ${i}`, `  priority ${prio}`, "  version 3", "  advert_int 0.1", "  virtual_ipaddress {", `    ${vip(i)}`, "  }");
+    if (scripts) out.push("  track_script {", `    chk_${i}`, "  }");
+    out.push("}");
+  }
+  return out.join("\n") + "\n";
+}
+
+function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number } {
+  const pids = lab.exec(null, "ip", ["netns", "pids", lab.ns(router)], true).split(/\s+/).filter(Boolean);
+  let cpuTicks = 0;
+  let rssKiB = 0;
+  for (const p of pids) {
+    try {
+      const comm = readFileSync(`/proc/${p}/comm`, "utf8").trim();
+      if (comm !== "keepalived" && comm !== "tsvrrpd" && comm !== "node") continue;
+      const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
+      cpuTicks += Number(f[11]) + Number(f[12]);
+      rssKiB += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // exited
+    }
+  }
+  return { cpuTicks, rssKiB };
+}
+
+async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: string) {
+  const mFile = join(lab.dir, `m-${tag}.conf`);
+  const sFile = join(lab.dir, `s-${tag}.conf`);
+  writeFileSync(mFile, conf(n, 200, true, scripts));
+  writeFileSync(sFile, conf(n, 100, false, scripts));
+  const start = (r: string, file: string) =>
+    kind === "tsvrrpd"
+      ? lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "--control", join(lab.dir, `${r}-${tag}.sock`)], { stdio: "ignore" })
+      : lab.spawn(r, "keepalived", ["-n", "-l", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "-r", join(lab.dir, `${r}-${tag}.vpid`)], { stdio: "ignore" });
+  start("m", mFile);
+  await waitFor("m masters everything", () => lab.addresses("m").filter((a) => a.endsWith("/32")).length === n, 30_000, 100);
+  start("s", sFile);
+  await new Promise((r) => setTimeout(r, 3000));
+  const pcap = join(lab.dir, `${tag}.pcap`);
+  const cap = await lab.capture(pcap, "ip proto 112");
+  const m0 = usage(lab, "m");
+  const s0 = usage(lab, "s");
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const m1 = usage(lab, "m");
+  const s1 = usage(lab, "s");
+  const wall = (Date.now() - t0) / 1000;
+  cap.kill("SIGINT");
+  await new Promise((r) => setTimeout(r, 300));
+  lab.killAll("m", "SIGKILL");
+  lab.killAll("s", "SIGKILL");
+  lab.exec("m", "ip", ["addr", "flush", "dev", "eth0", "scope", "global", "to", "198.51.100.0/24"], true);
+  lab.exec("m", "ip", ["addr", "flush", "dev", "eth0", "scope", "global", "to", "203.0.113.0/24"], true);
+  lab.exec("s", "ip", ["addr", "flush", "dev", "eth0", "scope", "global", "to", "198.51.100.0/24"], true);
+  lab.exec("s", "ip", ["addr", "flush", "dev", "eth0", "scope", "global", "to", "203.0.113.0/24"], true);
+  const macs = (r: string) => (JSON.parse(lab.exec(r, "ip", ["-j", "link", "show", "eth0"])) as { address: string }[])[0]!.address;
+  const wire = readPcap(pcap).filter((w) => w.kind === "vrrp");
+  const mMac = macs("m");
+  const sMac = macs("s");
+  const last = new Map<number, number>();
+  const dev: number[] = [];
+  for (const w of wire) {
+    if (w.srcMac !== mMac) continue;
+    const prev = last.get(w.vrid!);
+    if (prev !== undefined) dev.push(Math.abs((w.t - prev) * 1000 - 100));
+    last.set(w.vrid!, w.t);
+  }
+  const spurious = wire.filter((w) => w.srcMac === sMac && (w.priority ?? 0) > 0).length;
+  const hz = 100; // USER_HZ
+  const j = summary(dev);
+  return {
+    instances: n,
+    daemon: kind,
+    scripts,
+    seconds: wall,
+    masterCpuPct: ((m1.cpuTicks - m0.cpuTicks) / hz / wall) * 100,
+    masterRssMiB: m1.rssKiB / 1024,
+    backupCpuPct: ((s1.cpuTicks - s0.cpuTicks) / hz / wall) * 100,
+    backupRssMiB: s1.rssKiB / 1024,
+    adverts: dev.length,
+    jitterMs: { p50: j.median, p99: j.p99, max: j.max },
+    spuriousBackupAdverts: spurious,
+  };
+}
+
+async function main(): Promise<void> {
+  const lab = new Lab(`bsc${process.pid % 1000}`);
+  process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
+  const results: Awaited<ReturnType<typeof measure>>[] = [];
+  try {
+    lab.create([
+      { name: "m", v4: "192.0.2.11/24" },
+      { name: "s", v4: "192.0.2.12/24" },
+    ]);
+    const cases: [number, Kind, boolean][] = [];
+    for (const n of SIZES) for (const k of ["tsvrrpd", "keepalived"] as Kind[]) cases.push([n, k, false]);
+    const top = Math.max(...SIZES);
+    for (const k of ["tsvrrpd", "keepalived"] as Kind[]) cases.push([top, k, true]);
+    for (const [n, k, s] of cases) {
+      const r = await measure(lab, n, k, s, `${k}-${n}-${s ? "scripts" : "plain"}`);
+      results.push(r);
+      console.error(`${n} ${k}${s ? " +scripts" : ""}: master ${r.masterCpuPct.toFixed(2)} % CPU ${r.masterRssMiB.toFixed(1)} MiB, backup ${r.backupCpuPct.toFixed(2)} %, jitter p99 ${r.jitterMs.p99.toFixed(2)} ms, spurious ${r.spuriousBackupAdverts}`);
+    }
+  } finally {
+    await lab.destroy();
+  }
+  const rows: (string | number)[][] = [["instances", "daemon", "checks", "master CPU %", "master RSS MiB", "backup CPU %", "backup RSS MiB", "jitter p50 ms", "p99 ms", "max ms", "spurious"]];
+  for (const r of results) rows.push([r.instances, r.daemon, r.scripts ? "255/s" : "-", r.masterCpuPct, r.masterRssMiB, r.backupCpuPct, r.backupRssMiB, r.jitterMs.p50, r.jitterMs.p99, r.jitterMs.max, r.spuriousBackupAdverts]);
+  console.log(table(rows));
+  console.log(`\nwritten ${writeResult("scale", { seconds: SECONDS, results })}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
