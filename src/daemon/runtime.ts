@@ -48,6 +48,14 @@ class InstanceRuntime {
   }
 }
 
+/** The instance timer is a timeout or, in its last millisecond, an immediate. */
+function stopTimer(ir: InstanceRuntime): void {
+  if (!ir.timer) return;
+  clearTimeout(ir.timer);
+  clearImmediate(ir.timer as unknown as NodeJS.Immediate);
+  ir.timer = undefined;
+}
+
 function resolveVips(spec: InstanceSpec): ResolvedVip[] {
   return spec.vips.map((v) => ({ spec: v, ifname: v.dev ?? spec.interface, bytes: addressBytes(v.address) }));
 }
@@ -268,13 +276,11 @@ export class Runtime {
   // --- actions -----------------------------------------------------------------------------------
 
   private apply(ir: InstanceRuntime, actions: Action[]): void {
-    /** Resolves when this batch's advert has left: announcements wait for it (keepalived order). */
-    let advertSent: Promise<void> | undefined;
     const transitions: [State, State][] = [];
     for (const a of actions) {
       switch (a.type) {
         case "send-advert":
-          advertSent = this.sendAdvert(ir, a.priority, a.intervalCs);
+          this.sendAdvert(ir, a.priority, a.intervalCs);
           break;
         case "add-vips":
           ir.holdsVips = true;
@@ -284,12 +290,11 @@ export class Runtime {
           ir.holdsVips = false;
           this.vipOps(ir, "remove");
           break;
-        case "announce": {
-          const repeat = a.repeat;
-          if (advertSent) void advertSent.then(() => this.announce(ir, repeat));
-          else this.announce(ir, repeat);
+        case "announce":
+          // The advert before it in this batch has already left (sends are synchronous):
+          // the old master drops its VIPs before our gratuitous ARPs arrive, as keepalived orders them.
+          this.announce(ir, a.repeat);
           break;
-        }
         case "state":
           this.onState(ir, a.from, a.to, a.reason);
           transitions.push([a.from, a.to]);
@@ -303,20 +308,17 @@ export class Runtime {
     for (const [from, to] of transitions) this.afterTransition(ir, from, to);
   }
 
-  private sendAdvert(ir: InstanceRuntime, priority: number, intervalCs: number): Promise<void> | undefined {
+  private sendAdvert(ir: InstanceRuntime, priority: number, intervalCs: number): void {
     const { encoder, socket, src } = ir;
-    if (!encoder || !socket) return undefined;
-    return new Promise<void>((resolve) => {
-      if (ir.peers.length === 0) {
-        socket.send(encoder.encode(priority, intervalCs), src, ir.spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6, resolve);
-        return;
-      }
-      let left = ir.peers.length;
-      for (const peer of ir.peers) {
-        encoder.setDestination(peer);
-        socket.send(encoder.encode(priority, intervalCs), src, peer, () => --left === 0 && resolve());
-      }
-    });
+    if (!encoder || !socket) return;
+    if (ir.peers.length === 0) {
+      socket.send(encoder.encode(priority, intervalCs), src, ir.spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6);
+      return;
+    }
+    for (const peer of ir.peers) {
+      encoder.setDestination(peer);
+      socket.send(encoder.encode(priority, intervalCs), src, peer);
+    }
   }
 
   private vipOps(ir: InstanceRuntime, op: "add" | "remove"): void {
@@ -368,18 +370,38 @@ export class Runtime {
     if (n.generic) this.notify.enqueue({ key: ir.spec.name, command: n.generic, extraArgs: ["INSTANCE", ir.spec.name, state, String(ir.vi.effectivePriority)], fields });
   }
 
+  /**
+   * One timer per instance at its next deadline. Node's timers have millisecond granularity and
+   * fire late rather than early; the master-down timer decides the failover gap, so when it is
+   * the one due, the last millisecond is waited out on the event loop (setImmediate) instead.
+   * An advert timer firing within a millisecond early is taken as due: a slightly early advert is
+   * harmless, and its schedule stays anchored to the deadline, not to the clock.
+   */
   private schedule(ir: InstanceRuntime): void {
-    if (ir.timer) clearTimeout(ir.timer);
-    ir.timer = undefined;
+    stopTimer(ir);
     const due = ir.vi.nextDeadline();
     if (due === undefined || this.stopping) return;
+    const precise = ir.vi.state === "BACKUP";
     const advertDue = ir.vi.state === "MASTER" ? ir.vi.armed().advert : undefined;
-    ir.timer = setTimeout(() => {
+    const fire = (): void => {
       ir.timer = undefined;
-      const now = this.now();
+      if (this.stopping || ir.vi.nextDeadline() !== due) return;
+      let now = this.now();
+      if (now < due) {
+        if (precise && due - now < 2) {
+          ir.timer = setImmediate(fire) as unknown as NodeJS.Timeout;
+          return;
+        }
+        if (!precise && due - now <= 1) now = due;
+        else {
+          ir.timer = setTimeout(fire, Math.max(0, Math.floor(due - now - (precise ? 1 : 0))));
+          return;
+        }
+      }
       if (advertDue !== undefined && advertDue <= now) this.recordLateness(ir, now - advertDue);
       this.apply(ir, ir.vi.handle({ type: "timer" }, now));
-    }, Math.max(0, Math.ceil(due - this.now())));
+    };
+    ir.timer = setTimeout(fire, Math.max(0, Math.floor(due - this.now() - (precise ? 1 : 0))));
   }
 
   private recordLateness(ir: InstanceRuntime, ms: number): void {
@@ -575,7 +597,7 @@ export class Runtime {
     for (const ir of this.instances) this.apply(ir, ir.vi.handle({ type: "shutdown" }, now));
     this.stopping = true;
     this.tracking.stop();
-    for (const ir of this.instances) if (ir.timer) clearTimeout(ir.timer);
+    for (const ir of this.instances) stopTimer(ir);
     await Promise.all(this.instances.map((ir) => ir.ops));
     // Let queued raw sends (the priority 0 adverts) leave before closing.
     await new Promise((r) => setTimeout(r, 20));
@@ -586,7 +608,7 @@ export class Runtime {
 
   close(): void {
     this.tracking.stop();
-    for (const ir of this.instances) if (ir.timer) clearTimeout(ir.timer);
+    for (const ir of this.instances) stopTimer(ir);
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
     this.announcer.close();
@@ -620,7 +642,7 @@ export class Runtime {
     for (const ir of oldByKey.values()) {
       ir.log.info("instance removed by reload; stopping it");
       this.apply(ir, ir.vi.handle({ type: "shutdown" }, now));
-      if (ir.timer) clearTimeout(ir.timer);
+      stopTimer(ir);
     }
     await Promise.all([...oldByKey.values()].map((ir) => ir.ops));
     this.instances = keep;

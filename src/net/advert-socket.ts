@@ -33,6 +33,8 @@ const IPV6_MULTICAST_HOPS = 18;
 const IPV6_MULTICAST_LOOP = 19;
 const IPV6_ADD_MEMBERSHIP = 20;
 
+const noop = (): void => undefined;
+
 export const VRRP_GROUP_V4 = Uint8Array.from([224, 0, 0, 18]);
 export const VRRP_GROUP_V6 = Uint8Array.from(Buffer.from("ff020000000000000000000000000012", "hex"));
 
@@ -67,7 +69,10 @@ export class AdvertSocket {
   private readonly sock: RawSocket;
   private pcap?: PcapLink;
   private readonly onAdvert: (rx: ReceivedAdvert) => void;
-  private readonly header = Buffer.alloc(20);
+  private tx = Buffer.alloc(64);
+  private readonly names = new Map<number | string, string>();
+  /** raw-socket's binding: its send() is a synchronous sendto that throws on error. */
+  private readonly wrap: { send(buf: Buffer, offset: number, length: number, address: string, cb: () => void): void };
   sendErrors = 0;
   /** Packets the socket layer could not even parse (shorter than an IP header). */
   malformed = 0;
@@ -85,6 +90,7 @@ export class AdvertSocket {
     } catch (e) {
       throw new SocketError("SOCKET_OPEN", `cannot open raw VRRP socket for ${ifname} (IPv${family}): ${(e as Error).message} (needs root or CAP_NET_RAW)`);
     }
+    this.wrap = (this.sock as unknown as { wrap: AdvertSocket["wrap"] }).wrap;
     this.sock.on("error", (e) => this.onError(new SocketError("SOCKET_IO", `raw socket on ${ifname}: ${e.message}`)));
     const dev = Buffer.from(`${ifname}\0`);
     this.sock.setOption(SOL_SOCKET, SO_BINDTODEVICE, dev, dev.length);
@@ -179,25 +185,45 @@ export class AdvertSocket {
   }
 
   /** Sends one advert. IPv4 needs our source (HDRINCL); IPv6 lets the kernel pick the link-local. */
-  /** `onSent` runs once the kernel has taken the packet (the send is queued until writable). */
+  /**
+   * Sends one advert now: raw-socket's queued send() waits for the next writable event, a loop
+   * iteration the failover path should not pay, so the binding's synchronous sendto is used.
+   * IPv4 needs our source (HDRINCL); IPv6 lets the kernel pick the link-local.
+   * `onSent` runs once the kernel has the packet (or the send failed and was logged).
+   */
   send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, onSent?: () => void): void {
     const { family } = this.options;
     let packet: Buffer;
+    let length: number;
     if (family === 4) {
       if (!src) throw new SocketError("NO_SOURCE", `IPv4 advert on ${this.options.ifname} without a source address`);
-      packet = Buffer.allocUnsafe(20 + vrrp.length);
+      length = 20 + vrrp.length;
+      if (this.tx.length < length) this.tx = Buffer.alloc(length);
+      packet = this.tx;
       writeIpv4Header(packet, src, dst, vrrp.length);
       packet.set(vrrp, 20);
     } else {
-      packet = Buffer.from(vrrp); // the send is queued: the caller's buffer is reused next interval
+      packet = Buffer.isBuffer(vrrp) ? vrrp : Buffer.from(vrrp.buffer, vrrp.byteOffset, vrrp.length);
+      length = vrrp.length;
     }
-    this.sock.send(packet, 0, packet.length, formatAddress(dst), null, (err) => {
-      if (err) {
-        this.sendErrors++;
-        this.onError(new SocketError("SEND", `sending advert on ${this.options.ifname} to ${formatAddress(dst)}: ${err.message}`));
-      }
-      onSent?.();
-    });
+    const to = this.addressText(dst);
+    try {
+      this.wrap.send(packet, 0, length, to, noop);
+    } catch (e) {
+      this.sendErrors++;
+      this.onError(new SocketError("SEND", `sending advert on ${this.options.ifname} to ${to}: ${(e as Error).message}`));
+    }
+    onSent?.();
+  }
+
+  private addressText(dst: Uint8Array): string {
+    const key = dst.length === 4 ? ((dst[0]! << 24) | (dst[1]! << 16) | (dst[2]! << 8) | dst[3]!) >>> 0 : Buffer.from(dst).toString("hex");
+    let t = this.names.get(key);
+    if (t === undefined) {
+      t = formatAddress(dst);
+      this.names.set(key, t);
+    }
+    return t;
   }
 
   close(): void {
