@@ -18,7 +18,7 @@ const CONFIGS = [
   { name: "VRRPv3 0.1 s", version: 3 as const, interval: 0.1 },
   { name: "VRRPv3 0.02 s", version: 3 as const, interval: 0.02 },
   { name: "VRRPv2 1 s", version: 2 as const, interval: 1 },
-];
+].filter((c) => !process.env.BENCH_CONFIGS || process.env.BENCH_CONFIGS.split(",").some((f) => c.name.includes(f)));
 
 function conf(name: string, prio: number, version: 2 | 3, interval: number, master: boolean): string {
   return `global_defs {\n  router_id ${name}\n  vrrp_garp_master_delay 0\n}\nvrrp_instance B {\n  ${master ? "state MASTER" : "state BACKUP"}\n  interface eth0\n  virtual_router_id 77\n  priority ${prio}\n  version ${version}\n  advert_int ${interval}\n${version === 2 ? "  authentication {\n    auth_type PASS\n    auth_pass benchpw\n  }\n" : ""}  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;

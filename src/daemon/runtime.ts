@@ -32,7 +32,8 @@ class InstanceRuntime {
   vips: ResolvedVip[];
   readonly socketDrops: Partial<Record<DropCode, number>> = {};
   ops: Promise<void> = Promise.resolve();
-  lastDropLog = 0;
+  /** Last drop log per reason: each reason is logged at most every 10 s. */
+  readonly lastDropLog = new Map<DropCode, number>();
   /** How late advert timers fired as MASTER (ms), last 512: the send jitter. */
   readonly lateness: number[] = [];
   latenessAt = 0;
@@ -267,9 +268,9 @@ export class Runtime {
   private dropped(ir: InstanceRuntime, code: DropCode, detail: string): void {
     ir.socketDrops[code] = (ir.socketDrops[code] ?? 0) + 1;
     const now = this.now();
-    if (now - ir.lastDropLog >= 10_000) {
-      ir.lastDropLog = now;
-      ir.log.warn({ code, detail, dropsSoFar: ir.socketDrops }, "advert dropped (logged at most every 10 s)");
+    if (now - (ir.lastDropLog.get(code) ?? -Infinity) >= 10_000) {
+      ir.lastDropLog.set(code, now);
+      ir.log.warn({ code, detail, dropsSoFar: ir.socketDrops }, "advert dropped (each reason logged at most every 10 s)");
     }
   }
 
@@ -373,7 +374,7 @@ export class Runtime {
   /**
    * One timer per instance at its next deadline. Node's timers have millisecond granularity and
    * fire late rather than early; the master-down timer decides the failover gap, so when it is
-   * the one due, the last millisecond is waited out on the event loop (setImmediate) instead.
+   * the one due, the last two milliseconds are waited out on the event loop (setImmediate) instead.
    * An advert timer firing within a millisecond early is taken as due: a slightly early advert is
    * harmless, and its schedule stays anchored to the deadline, not to the clock.
    */
@@ -388,20 +389,20 @@ export class Runtime {
       if (this.stopping || ir.vi.nextDeadline() !== due) return;
       let now = this.now();
       if (now < due) {
-        if (precise && due - now < 2) {
+        if (precise && due - now < 3) {
           ir.timer = setImmediate(fire) as unknown as NodeJS.Timeout;
           return;
         }
         if (!precise && due - now <= 1) now = due;
         else {
-          ir.timer = setTimeout(fire, Math.max(0, Math.floor(due - now - (precise ? 1 : 0))));
+          ir.timer = setTimeout(fire, Math.max(0, Math.floor(due - now - (precise ? 2 : 0))));
           return;
         }
       }
       if (advertDue !== undefined && advertDue <= now) this.recordLateness(ir, now - advertDue);
       this.apply(ir, ir.vi.handle({ type: "timer" }, now));
     };
-    ir.timer = setTimeout(fire, Math.max(0, Math.floor(due - this.now() - (precise ? 1 : 0))));
+    ir.timer = setTimeout(fire, Math.max(0, Math.floor(due - this.now() - (precise ? 2 : 0))));
   }
 
   private recordLateness(ir: InstanceRuntime, ms: number): void {

@@ -60,8 +60,9 @@ export function runScript(line: string, o: ScriptRunOptions): Promise<ScriptResu
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // The group may outlive the leader (a forked child kept running): make sure it is gone.
-      if (timedOut) signalGroup(child.pid, "SIGKILL");
+      // A check's leftovers (a forked child still running after the script exited, or after a
+      // timeout) must not pile up run after run: the whole group goes.
+      signalGroup(child.pid, "SIGKILL");
       if (killTimer) clearTimeout(killTimer);
       resolve({ ...r, ms: Date.now() - started, output: out });
     };

@@ -72,6 +72,13 @@ describe("script runs", () => {
     await new Promise((res) => setTimeout(res, 100));
     expect(alive(grandchild)).toBe(false);
   });
+  it("a child left running by a script that exited is removed with its group", async () => {
+    const pidFile = join(dir, "leftover.pid");
+    const r = await runScript(script(`sleep 300 & echo $! > ${pidFile}; exit 0`), { timeoutMs: 2000 });
+    expect(r.ok).toBe(true);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
+  });
   it("a script that ignores SIGTERM is SIGKILLed 2 s later", async () => {
     const started = Date.now();
     const r = await runScript(script("trap '' TERM; while :; do sleep 0.05; done"), { timeoutMs: 200 });

@@ -1,0 +1,178 @@
+// Faults and hostile input injected for real on a namespace LAN.
+import { spawnSync } from "node:child_process";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Lab, waitFor } from "../../src/lab/netns.js";
+import { BIN } from "./daemons.js";
+
+const INJECT = new URL("../../dist/lab/inject.js", import.meta.url).pathname;
+const VIP = "198.51.100.10";
+let seq = 0;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Inst {
+  name: string;
+  state: string;
+  holdsVips: boolean;
+  stats: { transitions: number; drops: Record<string, number> };
+}
+interface Doc {
+  instances: Inst[];
+  jitterMs: { samples: number; p50: number; p99: number; max: number };
+}
+
+function lab3(routers: { name: string; v4: string }[]): Lab {
+  const lab = new Lab(`rel${process.pid % 1000}${seq++}`);
+  cleanups.push(() => lab.destroy());
+  lab.create(routers);
+  return lab;
+}
+
+function daemon(lab: Lab, router: string, conf: string): { sock: string; out: () => string } {
+  const file = join(lab.dir, `${router}.conf`);
+  writeFileSync(file, conf);
+  const sock = join(lab.dir, `${router}.sock`);
+  const child = lab.spawn(router, BIN, ["-n", "-l", "-f", file, "-p", join(lab.dir, `${router}.pid`), "--control", sock]);
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  return { sock, out: () => out };
+}
+
+function status(sock: string): Doc {
+  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as Doc;
+}
+
+const inst = (name: string, vrid: number, prio: number, vip: string, extra = "", version = 3) =>
+  `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority ${prio}\n  version ${version}\n  advert_int ${version === 3 ? 0.1 : 1}\n${version === 2 ? "  authentication {\n    auth_type PASS\n    auth_pass s3cr3tpw\n  }\n" : ""}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`;
+const GLOBAL = "global_defs {\n  vrrp_garp_master_delay 0\n}\n";
+
+describe("hostile input", () => {
+  it("every kind of bad advert is dropped and counted by reason, a 50k-packet flood changes no state", async () => {
+    const lab = lab3([
+      { name: "a", v4: "192.0.2.11/24" },
+      { name: "b", v4: "192.0.2.12/24" },
+      { name: "x", v4: "192.0.2.99/24" },
+    ]);
+    const uni = (me: string, peer: string) => `  unicast_src_ip ${me}\n  unicast_peer {\n    ${peer}\n  }\n`;
+    const conf = (p: number, me: string, peer: string) => GLOBAL + inst("V3", 42, p, VIP) + inst("V2", 43, p, "198.51.100.11", "", 2) + inst("UNI", 44, p, "198.51.100.12", uni(me, peer));
+    const a = daemon(lab, "a", conf(200, "192.0.2.11", "192.0.2.12"));
+    await waitFor("a master of everything", () => ["198.51.100.10", "198.51.100.11", "198.51.100.12"].every((v) => lab.holders(v).join() === "a"), 10_000);
+    const b = daemon(lab, "b", conf(100, "192.0.2.12", "192.0.2.11"));
+    await new Promise((r) => setTimeout(r, 1500));
+    const send = (kind: string, n: number, pps: number, vrid = 42, version = 3, dst = "224.0.0.18") =>
+      lab.exec("x", process.execPath, [INJECT, kind, String(n), String(pps), "192.0.2.99", dst, String(vrid), String(version)]);
+    for (const kind of ["bad-ttl", "bad-checksum", "bad-version", "truncated", "lying-count"]) send(kind, 20, 500);
+    send("wrong-auth", 20, 500, 43, 2);
+    send("good", 20, 500, 44, 3, "192.0.2.12"); // unicast from a host that is not a peer
+    await new Promise((r) => setTimeout(r, 300));
+    const before = status(b.sock).instances;
+    const v3 = before.find((i) => i.name === "V3")!;
+    expect(v3.stats.drops).toMatchObject({ BAD_TTL: 20, BAD_CHECKSUM: 20, BAD_VERSION: 20, TRUNCATED: 40 });
+    expect(before.find((i) => i.name === "V2")!.stats.drops.BAD_AUTH).toBe(20);
+    expect(before.find((i) => i.name === "UNI")!.stats.drops.NOT_PEER).toBe(20);
+    expect(before.map((i) => i.state)).toEqual(["BACKUP", "BACKUP", "BACKUP"]);
+
+    // Flood: 50k adverts with a winning priority and a broken checksum, at 50k per second.
+    const sent = Number(send("bad-checksum", 50_000, 50_000).trim());
+    await new Promise((r) => setTimeout(r, 500));
+    const afterB = status(b.sock);
+    const afterA = status(a.sock);
+    const dropped = afterB.instances.find((i) => i.name === "V3")!.stats.drops.BAD_CHECKSUM! - 20;
+    console.log(`flood: ${sent} sent, ${dropped} counted as BAD_CHECKSUM on the backup; master advert lateness p50 ${afterA.jitterMs.p50.toFixed(2)} ms p99 ${afterA.jitterMs.p99.toFixed(2)} ms max ${afterA.jitterMs.max.toFixed(2)} ms`);
+    expect(sent).toBeGreaterThan(45_000);
+    expect(dropped).toBeGreaterThan(sent * 0.9); // the kernel may drop some when the socket buffer is full
+    expect(afterB.instances.map((i) => [i.state, i.stats.transitions])).toEqual(before.map((i) => [i.state, i.stats.transitions]));
+    expect(afterA.instances.map((i) => i.state)).toEqual(["MASTER", "MASTER", "MASTER"]);
+    expect(afterA.jitterMs.p99).toBeLessThan(20);
+    for (const code of ["BAD_TTL", "BAD_CHECKSUM", "BAD_VERSION", "TRUNCATED"]) expect(b.out()).toContain(`"code":"${code}"`);
+  }, 90_000);
+});
+
+describe("faults", () => {
+  it("partition and heal: two masters while split, exactly one within a down interval of healing", async () => {
+    const lab = lab3([
+      { name: "a", v4: "192.0.2.11/24" },
+      { name: "b", v4: "192.0.2.12/24" },
+      { name: "c", v4: "192.0.2.13/24" },
+    ]);
+    daemon(lab, "a", GLOBAL + inst("VI", 1, 200, VIP));
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    daemon(lab, "b", GLOBAL + inst("VI", 1, 150, VIP));
+    daemon(lab, "c", GLOBAL + inst("VI", 1, 100, VIP));
+    await new Promise((r) => setTimeout(r, 1000));
+    // Split: c's port leaves the bridge; its link stays up, it just hears nobody.
+    lab.exec(null, "ip", ["link", "set", "dev", lab.port("c"), "nomaster"]);
+    await waitFor("c master on its side too", () => lab.holders(VIP).sort().join() === "a,c", 5000);
+    lab.exec(null, "ip", ["link", "set", "dev", lab.port("c"), "master", "br0"]);
+    const healed = Date.now();
+    await waitFor("one master again", () => lab.holders(VIP).join() === "a", 2000, 10);
+    const took = Date.now() - healed;
+    console.log(`partition healed: single master after ${took} ms`);
+    expect(took).toBeLessThan(360 + 200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(lab.holders(VIP)).toEqual(["a"]);
+  });
+
+  it("a VIP deleted by hand from the master is restored; a removed interface is named and the others keep serving", async () => {
+    const lab = lab3([{ name: "a", v4: "192.0.2.11/24" }]);
+    lab.exec("a", "ip", ["link", "add", "eth1", "type", "veth", "peer", "name", "eth1p"]);
+    lab.exec("a", "ip", ["addr", "add", "192.0.2.111/24", "dev", "eth1"]);
+    lab.exec("a", "ip", ["link", "set", "eth1", "up"]);
+    lab.exec("a", "ip", ["link", "set", "eth1p", "up"]);
+    const a = daemon(lab, "a", GLOBAL + inst("ETH0", 1, 200, VIP) + inst("ETH1", 2, 200, "198.51.100.20").replace("interface eth0", "interface eth1"));
+    try {
+      await waitFor("both masters", () => lab.holders(VIP).join() === "a" && lab.addresses("a", "eth1").includes("198.51.100.20/32"), 10_000);
+    } catch (e) {
+      console.log(a.out());
+      throw e;
+    }
+    lab.exec("a", "ip", ["addr", "del", `${VIP}/32`, "dev", "eth0"]);
+    await waitFor("VIP restored", () => lab.holders(VIP).join() === "a", 2000, 10);
+    await waitFor("the restore logged", () => a.out().includes("VIP removed from the interface by someone else while MASTER; restoring it"), 2000);
+    lab.exec("a", "ip", ["link", "del", "eth1"]);
+    await waitFor("ETH1 in FAULT", () => status(join(lab.dir, "a.sock")).instances.find((i) => i.name === "ETH1")!.state === "FAULT", 3000);
+    await waitFor("the link loss logged", () => /"instance":"ETH1".*interface eth1 is down or gone/.test(a.out()), 2000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(lab.holders(VIP)).toEqual(["a"]);
+    expect(status(join(lab.dir, "a.sock")).instances.find((i) => i.name === "ETH0")!.state).toBe("MASTER");
+  });
+
+  it("check scripts that hang, crash, flood output or fork: adverts stay on schedule, no process is left", async () => {
+    const lab = lab3([{ name: "a", v4: "192.0.2.11/24" }]);
+    const mk = (name: string, body: string) => {
+      const p = join(lab.dir, `${name}.sh`);
+      writeFileSync(p, `#!/bin/sh\n${body}\n`);
+      chmodSync(p, 0o755);
+      return p;
+    };
+    chmodSync(lab.dir, 0o755);
+    const scripts = {
+      hang: mk("hang", "sleep 100"),
+      crash: mk("crash", "kill -SEGV $$"),
+      noisy: mk("noisy", "head -c 3000000 /dev/zero | tr '\\\\0' x; exit 0"),
+      forks: mk("forks", "sleep 300 & sleep 300 & exit 0"),
+    };
+    const defs = Object.entries(scripts).map(([n, p]) => `vrrp_script ${n} {\n  script ${p}\n  interval 0.2\n  timeout 0.5\n  weight 1\n}\n`).join("");
+    const track = `  track_script {\n${Object.keys(scripts).map((n) => `    ${n}`).join("\n")}\n  }\n`;
+    const a = daemon(lab, "a", GLOBAL + defs + inst("VI", 1, 200, VIP, track));
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 15_000);
+    await new Promise((r) => setTimeout(r, 4000));
+    const doc = status(join(lab.dir, "a.sock"));
+    console.log(`misbehaving scripts: advert lateness p50 ${doc.jitterMs.p50.toFixed(2)} ms p99 ${doc.jitterMs.p99.toFixed(2)} ms max ${doc.jitterMs.max.toFixed(2)} ms over ${doc.jitterMs.samples} adverts`);
+    expect(doc.instances[0]!.state).toBe("MASTER");
+    expect(doc.jitterMs.p99).toBeLessThan(10);
+    // Only the daemon and at most the scripts of the current round may be alive.
+    const procs = () => lab.exec(null, "ip", ["netns", "pids", lab.ns("a")]).split(/\s+/).filter(Boolean).length;
+    expect(procs()).toBeLessThanOrEqual(1 + 4 + 3);
+    lab.killAll("a", "SIGTERM");
+    await waitFor("no process left in the namespace", () => procs() === 0, 5000);
+    expect(a.out()).toContain("check timed out after 500 ms");
+  });
+});
