@@ -176,3 +176,38 @@ describe("faults", () => {
     expect(a.out()).toContain("check timed out after 500 ms");
   });
 });
+
+describe("packet loss (nftables random drop: this kernel has no netem)", () => {
+  it("lossy master link: takeovers track the probability of a whole down interval lost; one master once the loss stops", async () => {
+    const lab = lab3([
+      { name: "a", v4: "192.0.2.11/24" },
+      { name: "b", v4: "192.0.2.12/24" },
+    ]);
+    const a = daemon(lab, "a", GLOBAL + inst("VI", 1, 200, VIP));
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    const b = daemon(lab, "b", GLOBAL + inst("VI", 1, 100, VIP));
+    await new Promise((r) => setTimeout(r, 1000));
+    const rows: string[] = [];
+    for (const loss of [10, 30, 50]) {
+      const rules = `table inet lossy {\n  chain out {\n    type filter hook output priority 0; policy accept;\n    meta l4proto 112 numgen random mod 100 < ${loss} drop\n  }\n}\n`;
+      spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "-f", "-"], { input: rules });
+      const t0 = status(b.sock).instances[0]!.stats.transitions;
+      const seconds = loss === 50 ? 10 : 6;
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "delete", "table", "inet", "lossy"]);
+      const takeovers = (status(b.sock).instances[0]!.stats.transitions - t0) / 2; // BACKUP->MASTER->BACKUP
+      // b takes over when 3 adverts in a row are lost (the 4th would arrive after the skew):
+      // about (adverts per second) x p^3 x (1 - p) times per second.
+      const p = loss / 100;
+      const expected = 10 * seconds * p ** 3 * (1 - p);
+      rows.push(`${loss}% loss: ${takeovers} takeovers by the backup in ${seconds} s, protocol predicts ~${expected.toFixed(1)}`);
+      // Poisson-like counts: bounds loose enough to fail only on a real regression
+      expect(takeovers).toBeLessThanOrEqual(expected * 4 + 3);
+      if (loss === 50) expect(takeovers).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(lab.holders(VIP)).toEqual(["a"]); // the loss stopped: one master, the right one
+    }
+    console.log(rows.join("\n"));
+    expect(a.out()).not.toMatch(/-> FAULT/);
+  }, 60_000);
+});
