@@ -1,5 +1,5 @@
 // Shared by the benches: machine facts, stats, result files, table printing.
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -7,12 +7,9 @@ import { join } from "node:path";
 export const RESULTS = new URL("./results/", import.meta.url).pathname.replace("/dist-bench/bench/", "/bench/");
 
 export function machine(): Record<string, unknown> {
-  let keepalived = "not installed";
-  try {
-    keepalived = execFileSync("keepalived", ["-v"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0] ?? "";
-  } catch (e) {
-    keepalived = String((e as { stderr?: string }).stderr ?? "").split("\n")[0] || "not installed";
-  }
+  // keepalived -v prints its version on stderr
+  const r = spawnSync("keepalived", ["-v"], { encoding: "utf8" });
+  const keepalived = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n")[0] || "not installed";
   return { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), keepalived };
 }
 

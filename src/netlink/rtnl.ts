@@ -78,11 +78,14 @@ function toAddress(data: { index?: number; family?: number; prefixlen?: number; 
 }
 
 export class Rtnl {
+  /** Requests and their answers. Events come on a socket of their own (watch()): sharing one,
+   * a burst of address events (255 VIPs added at once) overflowed it and requests lost their
+   * acknowledgements, leaving VIP operations waiting forever. */
   private readonly sock: RtNetlinkSocket;
-  private watching = false;
+  private events?: RtNetlinkSocket;
 
   constructor() {
-    this.sock = createRtNetlink();
+    this.sock = createRtNetlink({ recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 } as never);
   }
 
   async links(): Promise<LinkInfo[]> {
@@ -149,13 +152,13 @@ export class Rtnl {
 
   /** Subscribes to link and address changes. */
   watch(onEvent: (e: LinkEvent | AddressEvent) => void): void {
-    if (this.watching) return;
-    this.watching = true;
-    this.sock.addMembership("LINK");
-    this.sock.addMembership("IPV4_IFADDR");
-    this.sock.addMembership("IPV6_IFADDR");
+    if (this.events) return;
+    this.events = createRtNetlink({ recvBufferSize: 4 << 20 } as never);
+    this.events.addMembership("LINK");
+    this.events.addMembership("IPV4_IFADDR");
+    this.events.addMembership("IPV6_IFADDR");
     // The parsed 'message' event drops the message type (new vs delete), so read the raw socket.
-    this.sock.socket.on("message", (msgs: { type: number; data: Buffer }[]) => {
+    this.events.socket.on("message", (msgs: { type: number; data: Buffer }[]) => {
       for (const m of msgs) {
         let event: LinkEvent | AddressEvent | undefined;
         try {
@@ -178,5 +181,6 @@ export class Rtnl {
 
   close(): void {
     this.sock.socket.close();
+    this.events?.socket.close();
   }
 }
