@@ -3,7 +3,7 @@
 import type { DaemonConfig, ScriptSpec } from "../config/model.js";
 import { splitCommandLine } from "../health/command-line.js";
 import { PeriodicCheck, type ProbeResult } from "../health/periodic-check.js";
-import { runScript } from "../health/script-check.js";
+import { ScriptPool } from "../health/script-worker.js";
 import { checkScriptPath, resolveExecutable } from "../health/script-security.js";
 import { tcpCheck } from "../health/tcp-check.js";
 import type { TrackerState } from "../health/tracker.js";
@@ -21,6 +21,7 @@ export interface CheckStatus {
 export class Tracking {
   private readonly checks = new Map<string, PeriodicCheck>();
   private readonly disabled = new Map<string, string>();
+  private readonly pool = new ScriptPool();
 
   constructor(private readonly config: DaemonConfig, private readonly log: Logger, private readonly onChange: (name: string, state: TrackerState) => void) {}
 
@@ -56,7 +57,7 @@ export class Tracking {
             return { ok: r.ok, detail: { ms: r.ms, ...(r.error ? { error: r.error } : {}) } };
           }
         : async (): Promise<ProbeResult> => {
-            const r = await runScript(spec.script, { timeoutMs: spec.timeoutMs, ...(ids ? { uid: ids.uid, gid: ids.gid } : {}) });
+            const r = await this.pool.run(spec.script, { timeoutMs: spec.timeoutMs, ...(ids ? { uid: ids.uid, gid: ids.gid } : {}) });
             return { ok: r.ok, detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}), ...(r.error ? { error: r.error } : {}) } };
           };
       const check = new PeriodicCheck({
@@ -76,7 +77,9 @@ export class Tracking {
         onSkip: () => log.warn({ intervalMs: spec.intervalMs }, "previous run still going; this run skipped"),
       });
       this.checks.set(spec.name, check);
-      starts.push(check.start());
+      // First run now (start-up waits for it); later runs spread over the interval so that many
+      // checks with one interval do not all spawn in the same millisecond.
+      starts.push(check.start((this.checks.size * 37) % spec.intervalMs));
     }
     await Promise.all(starts);
   }
@@ -114,5 +117,6 @@ export class Tracking {
 
   stop(): void {
     for (const c of this.checks.values()) c.stop();
+    this.pool.close();
   }
 }

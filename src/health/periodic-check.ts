@@ -40,12 +40,22 @@ export class PeriodicCheck {
     return this.riseFall.state;
   }
 
-  /** Runs once now (awaitable, for start-up), then every interval. */
-  async start(): Promise<void> {
+  /** Runs once now (awaitable, for start-up), then every interval, the first after `offsetMs`. */
+  async start(offsetMs = 0): Promise<void> {
     await this.tick();
     if (this.stopped) return;
-    this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
+    const every = () => {
+      if (this.stopped) return;
+      this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
+    };
+    if (offsetMs > 0) this.offsetTimer = setTimeout(() => {
+      void this.tick();
+      every();
+    }, offsetMs);
+    else every();
   }
+
+  private offsetTimer?: NodeJS.Timeout;
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
@@ -70,5 +80,6 @@ export class PeriodicCheck {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.offsetTimer) clearTimeout(this.offsetTimer);
   }
 }

@@ -1,0 +1,62 @@
+// Check scripts run from a worker thread: spawning a process costs the spawning thread a few
+// milliseconds (fork/exec of a large process), and 255 checks a second on the main thread
+// stalled the advert timers enough for backups to take over. The worker owns the spawns; the main
+// thread only sends a request and receives a result.
+import { isMainThread, parentPort, Worker } from "node:worker_threads";
+import { runScript, type ScriptResult, type ScriptRunOptions } from "./script-check.js";
+
+interface Request {
+  readonly id: number;
+  readonly line: string;
+  readonly options: ScriptRunOptions;
+}
+
+if (!isMainThread && parentPort) {
+  const port = parentPort;
+  port.on("message", (req: Request) => {
+    void runScript(req.line, req.options).then((result) => port.postMessage({ id: req.id, result }));
+  });
+}
+
+export class ScriptPool {
+  private worker?: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: ScriptResult) => void>();
+
+  private get(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(new URL(import.meta.url));
+    w.on("message", (m: { id: number; result: ScriptResult }) => {
+      const done = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) w.unref(); // idle: do not keep the process alive
+      done?.(m.result);
+    });
+    const fail = (why: string) => {
+      // The worker died: every waiting run fails, and the next run starts a new worker.
+      for (const [, done] of this.pending) done({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: why });
+      this.pending.clear();
+      this.worker = undefined;
+    };
+    w.on("error", (e) => fail(`script worker failed: ${e.message}`));
+    w.on("exit", (code) => fail(`script worker exited with ${code}`));
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  run(line: string, options: ScriptRunOptions): Promise<ScriptResult> {
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      this.pending.set(id, resolve);
+      const w = this.get();
+      w.ref(); // a run in flight keeps the process alive until its answer arrives
+      w.postMessage({ id, line, options } satisfies Request);
+    });
+  }
+
+  close(): void {
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
