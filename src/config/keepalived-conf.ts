@@ -164,26 +164,6 @@ function parseGlobal(ctx: Ctx, s: Statement, garp: { -readonly [K in keyof GarpS
         if (v === 2 || v === 3) version = v;
         break;
       }
-      case "vrrp_garp_master_delay": {
-        const v = ctx.int(st, 0, 1000);
-        if (v !== undefined) garp.masterDelayMs = v * 1000;
-        break;
-      }
-      case "vrrp_garp_master_repeat": {
-        const v = ctx.int(st, 1, 255);
-        if (v !== undefined) garp.masterRepeat = v;
-        break;
-      }
-      case "vrrp_garp_master_refresh": {
-        const v = ctx.int(st, 0, 100_000);
-        if (v !== undefined) garp.masterRefreshMs = v * 1000;
-        break;
-      }
-      case "vrrp_garp_master_refresh_repeat": {
-        const v = ctx.int(st, 1, 255);
-        if (v !== undefined) garp.masterRefreshRepeat = v;
-        break;
-      }
       // Accepted and meaningless for tsvrrpd (performance or features of keepalived's process model).
       case "max_auto_priority":
       case "vrrp_no_swap":
@@ -207,10 +187,27 @@ function parseGlobal(ctx: Ctx, s: Statement, garp: { -readonly [K in keyof GarpS
         ctx.warn(st.where, "NOT_IMPLEMENTED", "vrrp_strict is not implemented (no firewall rules are added); ignored");
         break;
       default:
-        ctx.unknown(st, "global_defs");
+        if (!parseGarp(ctx, st, garp, "vrrp_")) ctx.unknown(st, "global_defs");
     }
   }
   return version ? { global: g, version } : { global: g };
+}
+
+/** garp_master_* settings: `vrrp_`-prefixed in global_defs (defaults), bare in an instance. */
+function parseGarp(ctx: Ctx, st: Statement, garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] }, prefix: string): boolean {
+  const fields: Record<string, [keyof GarpSettings, number, number, number]> = {
+    garp_master_delay: ["masterDelayMs", 0, 1000, 1000],
+    garp_master_repeat: ["masterRepeat", 1, 255, 1],
+    garp_master_refresh: ["masterRefreshMs", 0, 100_000, 1000],
+    garp_master_refresh_repeat: ["masterRefreshRepeat", 1, 255, 1],
+  };
+  if (!st.keyword.startsWith(prefix)) return false;
+  const f = fields[st.keyword.slice(prefix.length)];
+  if (!f) return false;
+  const [key, min, max, scale] = f;
+  const v = ctx.int(st, min, max);
+  if (v !== undefined) garp[key] = v * scale;
+  return true;
 }
 
 function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
@@ -513,26 +510,6 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
       case "track_interface":
         trackInterfaces = parseTracks(ctx, st);
         break;
-      case "garp_master_delay": {
-        const v = ctx.int(st, 0, 1000);
-        if (v !== undefined) garp.masterDelayMs = v * 1000;
-        break;
-      }
-      case "garp_master_repeat": {
-        const v = ctx.int(st, 1, 255);
-        if (v !== undefined) garp.masterRepeat = v;
-        break;
-      }
-      case "garp_master_refresh": {
-        const v = ctx.int(st, 0, 100_000);
-        if (v !== undefined) garp.masterRefreshMs = v * 1000;
-        break;
-      }
-      case "garp_master_refresh_repeat": {
-        const v = ctx.int(st, 1, 255);
-        if (v !== undefined) garp.masterRefreshRepeat = v;
-        break;
-      }
       case "lower_prio_no_advert":
         lowerPrioNoAdvert = st.args[0] !== "false";
         break;
@@ -557,7 +534,7 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
         if (st.keyword === "use_vmac") ctx.warn(st.where, "NOT_IMPLEMENTED", "use_vmac is not implemented (no macvlan); the instance runs on its interface");
         break;
       default:
-        ctx.unknown(st, `vrrp_instance ${name}`);
+        if (!parseGarp(ctx, st, garp, "")) ctx.unknown(st, `vrrp_instance ${name}`);
     }
   }
 
