@@ -4,31 +4,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { Lab, waitFor } from "../../src/lab/netns.js";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../../src/lab/netns.js";
 import { readPcap } from "../../src/lab/pcap-file.js";
-import { BIN, macOf, startDaemon, type Running } from "./daemons.js";
+import { BIN, macOf, startDaemon, twoRouterLabs } from "./daemons.js";
 
-let seq = 0;
-const labs: { lab: Lab; running: Running[] }[] = [];
-
-function newLab(): { lab: Lab; running: Running[] } {
-  const lab = new Lab(`dmn${process.pid % 1000}${seq++}`);
-  const entry = { lab, running: [] as Running[] };
-  labs.push(entry); // registered before create(): cleanup also removes a half-built LAN
-  lab.create([
-    { name: "a", v4: "192.0.2.11/24" },
-    { name: "b", v4: "192.0.2.12/24" },
-  ]);
-  return entry;
-}
-
-afterEach(async (t) => {
-  for (const { lab, running } of labs.splice(0)) {
-    if (t.task.result?.state === "fail") for (const r of running) console.log(`--- ${r.kind} on ${r.router}:\n${r.output().slice(-3000)}`);
-    await lab.destroy();
-  }
-});
+const newLab = twoRouterLabs("dmn");
 
 function inst(name: string, vrid: number, priority: number, vips: string[], extra = "", iface = "eth0"): string {
   return `vrrp_instance ${name} {

@@ -2,7 +2,8 @@
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Lab } from "../../src/lab/netns.js";
+import { afterEach } from "vitest";
+import { Lab } from "../../src/lab/netns.js";
 
 export type Kind = "tsvrrpd" | "keepalived";
 export type Mode = "v2-pass" | "v3-ipv4" | "v3-ipv6" | "v3-unicast" | "v2-unicast";
@@ -91,4 +92,29 @@ export function crash(lab: Lab, router: string): void {
 export function macOf(lab: Lab, router: string): string {
   const j = JSON.parse(lab.exec(router, "ip", ["-j", "link", "show", "eth0"])) as { address: string }[];
   return j[0]!.address;
+}
+
+/**
+ * A fresh two-router LAN (a: 192.0.2.11, b: 192.0.2.12) per test, removed after the test also
+ * when it fails (then the daemons' output is printed). Call once at a test file's top level.
+ */
+export function twoRouterLabs(prefix: string): () => { lab: Lab; running: Running[] } {
+  let seq = 0;
+  const labs: { lab: Lab; running: Running[] }[] = [];
+  afterEach(async (t) => {
+    for (const { lab, running } of labs.splice(0)) {
+      if (t.task.result?.state === "fail") for (const r of running) console.log(`--- ${r.kind} on ${r.router}:\n${r.output().slice(-3000)}`);
+      await lab.destroy();
+    }
+  });
+  return () => {
+    const lab = new Lab(`${prefix}${process.pid % 1000}${seq++}`);
+    const entry = { lab, running: [] as Running[] };
+    labs.push(entry); // registered before create(): cleanup also removes a half-built LAN
+    lab.create([
+      { name: "a", v4: "192.0.2.11/24" },
+      { name: "b", v4: "192.0.2.12/24" },
+    ]);
+    return entry;
+  };
 }

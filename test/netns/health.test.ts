@@ -2,28 +2,11 @@
 // transition, weights move priority without FAULT, sync groups move together.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
-import { startDaemon, type Running } from "./daemons.js";
+import { startDaemon, twoRouterLabs } from "./daemons.js";
 
-let seq = 0;
-const labs: { lab: Lab; running: Running[] }[] = [];
-function newLab() {
-  const lab = new Lab(`hlt${process.pid % 1000}${seq++}`);
-  const entry = { lab, running: [] as Running[] };
-  labs.push(entry);
-  lab.create([
-    { name: "a", v4: "192.0.2.11/24" },
-    { name: "b", v4: "192.0.2.12/24" },
-  ]);
-  return entry;
-}
-afterEach(async (t) => {
-  for (const { lab, running } of labs.splice(0)) {
-    if (t.task.result?.state === "fail") for (const r of running) console.log(`--- ${r.kind} on ${r.router}:\n${r.output().slice(-3000)}`);
-    await lab.destroy();
-  }
-});
+const newLab = twoRouterLabs("hlt");
 
 const VIP = "198.51.100.10";
 const VIP2 = "198.51.100.20";
