@@ -6,7 +6,7 @@ import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic } from "./config/errors.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
-import { ControlServer, DEFAULT_CONTROL_SOCKET, MetricsHttpServer } from "./daemon/control.js";
+import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "./daemon/control.js";
 
 export interface CliOptions {
   file: string;
@@ -229,16 +229,12 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     }
   }
   const runtime = new Runtime(config, { log });
-  const startedAt = new Date();
-  const control = new ControlServer(opts.control, runtime, startedAt, log);
-  const httpListen = opts.http ?? config.global.httpListen;
-  const http = httpListen ? new MetricsHttpServer(httpListen, runtime, startedAt, log) : undefined;
+  const views = new OperatorViews(runtime, log, opts.control, opts.http ?? config.global.httpListen);
   let exiting = false;
   const shutdown = async (signal: string) => {
     if (exiting) return;
     exiting = true;
-    control.close();
-    http?.close();
+    views.close();
     await runtime.stop(signal);
     for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
     process.exit(0);
@@ -254,17 +250,9 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     }
     runtime.reload(next.config).catch((e) => log.error({ err: (e as Error).message }, "reload failed"));
   });
-  process.on("SIGUSR1", () => {
-    try {
-      runtime.writeDataFile();
-    } catch (e) {
-      log.error({ err: (e as Error).message }, "cannot write the state dump");
-    }
-  });
   try {
     await runtime.start();
-    control.start();
-    http?.start();
+    views.start();
   } catch (e) {
     log.fatal({ err: (e as Error).message, code: (e as { code?: string }).code }, "cannot start; exiting");
     runtime.close();

@@ -179,3 +179,35 @@ export class MetricsHttpServer {
     this.server?.close();
   }
 }
+
+/**
+ * What both entry points (keepalived flags, OpenShift mode) give operators: the control socket,
+ * the optional HTTP listener, and the SIGUSR1 state dump.
+ */
+export class OperatorViews {
+  private readonly control: ControlServer;
+  private readonly http?: MetricsHttpServer;
+
+  constructor(runtime: Runtime, log: Logger, controlPath: string, httpListen: string | undefined) {
+    const startedAt = new Date();
+    this.control = new ControlServer(controlPath, runtime, startedAt, log);
+    if (httpListen) this.http = new MetricsHttpServer(httpListen, runtime, startedAt, log);
+    process.on("SIGUSR1", () => {
+      try {
+        runtime.writeDataFile();
+      } catch (e) {
+        log.error({ err: (e as Error).message }, "cannot write the state dump");
+      }
+    });
+  }
+
+  start(): void {
+    this.control.start();
+    this.http?.start();
+  }
+
+  close(): void {
+    this.control.close();
+    this.http?.close();
+  }
+}

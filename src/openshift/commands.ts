@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import { EnvError, planFromEnv, readSettings, type OpenShiftSettings } from "../config/openshift-env.js";
 import { createLogger } from "../daemon/log.js";
 import { Runtime } from "../daemon/runtime.js";
-import { ControlServer, DEFAULT_CONTROL_SOCKET, MetricsHttpServer } from "../daemon/control.js";
+import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "../daemon/control.js";
 import { Rtnl } from "../netlink/rtnl.js";
 import { addressBytes, familyOf } from "../vrrp/address.js";
 import { readHostFacts } from "./host-facts.js";
@@ -72,17 +72,14 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   }
   say("  - Starting failover services ...");
   const runtime = new Runtime(plan.config, { log });
-  const startedAt = new Date();
-  const control = new ControlServer(process.env.TSVRRPD_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET, runtime, startedAt, log);
   // The Deployment reserves hostPort 63000 for the pod: metrics live there unless turned off.
   const listen = process.env.TSVRRPD_HTTP ?? "0.0.0.0:63000";
-  const http = listen !== "off" ? new MetricsHttpServer(listen, runtime, startedAt, log) : undefined;
+  const views = new OperatorViews(runtime, log, process.env.TSVRRPD_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET, listen !== "off" ? listen : undefined);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    control.close();
-    http?.close();
+    views.close();
     await runtime.stop(signal);
     const r2 = new Rtnl();
     await releaseVips(r2, plan.settings);
@@ -91,12 +88,10 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   };
   // monitor.sh traps SIGHUP, SIGINT and SIGTERM alike: stop and release.
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => void stop(sig));
-  process.on("SIGUSR1", () => runtime.writeDataFile());
   rtnl.close();
   try {
     await runtime.start();
-    control.start();
-    http?.start();
+    views.start();
   } catch (e) {
     log.fatal({ err: (e as Error).message }, "cannot start; releasing VIPs and exiting");
     await stop("start-failure");
