@@ -17,7 +17,6 @@ const OUTPUT_LIMIT = 4096;
 export class NotifyRunner {
   private readonly queues = new Map<string, NotifyJob[]>();
   private readonly running = new Set<string>();
-  private readonly children = new Set<number>();
   runs = 0;
   failures = 0;
 
@@ -62,7 +61,6 @@ export class NotifyRunner {
       let out = "";
       // detached: own process group, so a timeout kills the script and whatever it started
       const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true });
-      if (child.pid) this.children.add(child.pid);
       const take = (b: Buffer) => {
         if (out.length < OUTPUT_LIMIT) out += b.toString("utf8", 0, Math.min(b.length, OUTPUT_LIMIT - out.length));
       };
@@ -80,7 +78,6 @@ export class NotifyRunner {
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
-        if (child.pid) this.children.delete(child.pid);
         const fields = { ...job.fields, script: job.command, args: job.extraArgs, ms: Date.now() - started, ...(out ? { output: out.trimEnd() } : {}) };
         if (code === 0) this.log.debug(fields, "notify script done");
         else {
@@ -90,10 +87,6 @@ export class NotifyRunner {
         resolve();
       });
     });
-  }
-
-  killAll(): void {
-    for (const pid of this.children) killGroup(pid, "SIGKILL");
   }
 }
 

@@ -46,8 +46,7 @@ export function unsolicitedNa(mac: Uint8Array, linkLocal: Uint8Array, vip: Uint8
   f[icmp + 24] = 2; // target link-layer address option
   f[icmp + 25] = 1;
   f.set(mac, icmp + 26);
-  let sum = sum16(linkLocal, 0, 16) + sum16(ALL_NODES, 0, 16) + icmpLen + ICMPV6;
-  sum = sum16(f, icmp, icmp + icmpLen, sum);
+  const sum = sum16(f, icmp, icmp + icmpLen, pseudoHeaderSum(6, linkLocal, ALL_NODES, icmpLen, ICMPV6));
   f.writeUInt16BE(fold(sum), icmp + 2);
   return f;
 }
@@ -66,5 +65,3 @@ export function writeIpv4Header(out: Buffer, src: Uint8Array, dst: Uint8Array, p
   out.set(dst, 16);
   out.writeUInt16BE(fold(sum16(out, 0, 20)), 10);
 }
-
-export { pseudoHeaderSum };

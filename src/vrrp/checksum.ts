@@ -17,15 +17,15 @@ export function fold(sum: number): number {
   return ~sum & 0xffff;
 }
 
-/** Sum of the pseudo-header for a VRRP message of `length` bytes between src and dst. */
-export function pseudoHeaderSum(family: Family, src: Uint8Array, dst: Uint8Array, length: number): number {
+/** Sum of the pseudo-header for a message of `length` bytes between src and dst (VRRP by default; ICMPv6 for NAs). */
+export function pseudoHeaderSum(family: Family, src: Uint8Array, dst: Uint8Array, length: number, protocol = VRRP_PROTOCOL): number {
   let sum = sum16(src, 0, src.length) + sum16(dst, 0, dst.length);
   if (family === 4) {
     // {src, dst, zero, protocol, 16-bit length}
-    sum += VRRP_PROTOCOL + length;
+    sum += protocol + length;
   } else {
     // {src, dst, 32-bit length, three zero bytes, next header}
-    sum += (length >>> 16) + (length & 0xffff) + VRRP_PROTOCOL;
+    sum += (length >>> 16) + (length & 0xffff) + protocol;
   }
   return sum;
 }
