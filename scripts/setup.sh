@@ -23,9 +23,17 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # Native addons (raw-socket, cap) build with node-gyp during install; netlink ships prebuilt binaries.
+# node-gyp must build against the local Node headers: it cannot download them here.
+if [ -z "${npm_config_nodedir:-}" ] && ! npm config get nodedir 2>/dev/null | grep -q / && [ -f /usr/include/node/node.h ]; then
+  export npm_config_nodedir=/usr
+fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown user config' || true
+  set +o pipefail
+  npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown user config'
+  rc=${PIPESTATUS[0]}
+  set -o pipefail
+  [ "$rc" -eq 0 ] || { echo "setup: npm ci failed (exit $rc)" >&2; exit "$rc"; }
 fi
 node -e "require('raw-socket'); require('cap'); require('netlink')" \
   || { echo "setup: native modules failed to load after npm ci" >&2; exit 1; }
