@@ -125,6 +125,7 @@ export function readSettings(env: NodeJS.ProcessEnv, host: HostFacts): OpenShift
   const rawVips = env.OPENSHIFT_HA_VIRTUAL_IPS ?? "";
   if (!rawVips.trim()) throw new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", env.OPENSHIFT_HA_VIRTUAL_IPS, "required: the virtual IPs to fail over");
   const vips = expandVips(rawVips);
+  if (vips.length === 0) throw new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", rawVips, "no address in the list");
   if (/\S\s+\S/.test(rawVips.replace(/,\s+/g, ","))) {
     warnings.push("OPENSHIFT_HA_VIRTUAL_IPS separates entries with blanks: today's image deletes blanks and loses those entries, so mixed old/new clusters would disagree on the groups");
   }

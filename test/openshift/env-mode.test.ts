@@ -83,6 +83,7 @@ describe("bad values stop start-up naming the variable and the value", () => {
   };
   it.each([
     [{}, /^OPENSHIFT_HA_VIRTUAL_IPS=\(unset\): required/],
+    [{ OPENSHIFT_HA_VIRTUAL_IPS: " , " }, /^OPENSHIFT_HA_VIRTUAL_IPS=" , ": no address in the list/],
     [{ OPENSHIFT_HA_VIRTUAL_IPS: "203.0.113.9-3" }, /^OPENSHIFT_HA_VIRTUAL_IPS="203.0.113.9-3": entry "203.0.113.9-3": range end must be a last octet 9..255/],
     [{ OPENSHIFT_HA_VIRTUAL_IPS: "203.0.113.300" }, /not an IPv4 or IPv6 address/],
     [{ ...ok, OPENSHIFT_HA_VRRP_ID_OFFSET: "255" }, /^OPENSHIFT_HA_VRRP_ID_OFFSET="255": expected a whole number 0..254/],
