@@ -48,29 +48,33 @@ describe("status and metrics", () => {
     mkdirSync(ctl, { mode: 0o755 });
     chmodSync(lab.dir, 0o755);
     const sock = (r: string) => join(ctl, `${r}.sock`);
-    for (const [r, p] of [["a", 200], ["b", 100]] as const) {
+    const start = (r: string, p: number): void => {
       const file = join(lab.dir, `${r}.conf`);
       writeFileSync(file, conf(p));
       lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}.pid`), "--control", sock(r)]);
-    }
-    await waitFor("a master, b backup", () => lab.holders(VIP).join() === "a", 10_000);
-    await waitFor("control sockets", () => {
+    };
+    const tryStatus = (r: string): Doc | undefined => {
       try {
-        status(sock("a"));
-        status(sock("b"));
-        return true;
+        return status(sock(r));
       } catch {
-        return false;
+        return undefined;
       }
-    }, 5000);
-    await new Promise((r) => setTimeout(r, 500));
+    };
+    // No start-up race to bet on: a is master before b exists, so b only ever sees a higher master.
+    start("a", 200);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a" && tryStatus("a")?.instances[0]?.state === "MASTER", 10_000);
+    start("b", 100);
+    await waitFor("b backup of a, adverts flowing", () => {
+      const a = tryStatus("a")?.instances[0];
+      const b = tryStatus("b")?.instances[0];
+      return !!a && !!b && b.state === "BACKUP" && b.master === "192.0.2.11" && a.stats.advertsSent > 3 && b.stats.advertsReceived > 3;
+    }, 10_000);
 
     const a1 = status(sock("a")).instances[0]!;
     const b1 = status(sock("b")).instances[0]!;
     expect(a1).toMatchObject({ name: "VI", state: "MASTER", holdsVips: true, effectivePriority: 200 });
     expect(b1).toMatchObject({ state: "BACKUP", holdsVips: false, master: "192.0.2.11", masterPriority: 200 });
-    expect(a1.stats.advertsSent).toBeGreaterThan(3);
-    expect(b1.stats.advertsReceived).toBeGreaterThan(3);
+    expect(lab.holders(VIP)).toEqual(["a"]);
     const mA = metrics(lab, "a");
     expect(mA.startsWith("200\n")).toBe(true);
     expect(metric(mA, "vrrp_instance_state")).toBe(2);
@@ -79,16 +83,16 @@ describe("status and metrics", () => {
     expect(metrics(lab, "a", "/healthz")).toBe("200\nok\n");
 
     lab.killAll("a", "SIGKILL");
-    await waitFor("b master", () => lab.holders(VIP).includes("b"), 5000);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor("b master", () => lab.holders(VIP).includes("b") && tryStatus("b")?.instances[0]?.state === "MASTER", 5000);
     const b2 = status(sock("b")).instances[0]!;
     expect(b2).toMatchObject({ state: "MASTER", holdsVips: true });
-    expect(b2.stats.becameMaster).toBe(1);
-    expect(b2.stats.transitions).toBe(2); // INIT -> BACKUP -> MASTER
+    // Counted from b's own BACKUP snapshot: exactly one more transition, BACKUP -> MASTER.
+    expect(b2.stats.becameMaster).toBe(b1.stats.becameMaster + 1);
+    expect(b2.stats.transitions).toBe(b1.stats.transitions + 1);
     const mB = metrics(lab, "b");
     expect(metric(mB, "vrrp_instance_state")).toBe(2);
-    expect(metric(mB, "vrrp_transitions_total")).toBe(2);
-    expect(metric(mB, "vrrp_became_master_total")).toBe(1);
+    expect(metric(mB, "vrrp_transitions_total")).toBe(b2.stats.transitions);
+    expect(metric(mB, "vrrp_became_master_total")).toBe(b2.stats.becameMaster);
     expect(metric(mB, "vrrp_adverts_received_total")).toBe(b2.stats.advertsReceived);
     expect(mB).toMatch(/vrrp_advert_send_lateness_seconds_count\{instance="VI"\} [1-9]/);
 
