@@ -6,7 +6,7 @@ import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance.js";
 import type { Version } from "../vrrp/packet.js";
 import { parseConfText, readConfTree, type Statement } from "./conf-syntax.js";
 import type { Diagnostic, Location } from "./errors.js";
-import type { DaemonConfig, GlobalSpec, InstanceSpec, NotifyScripts, ScriptSpec, SyncGroupSpec, TrackRef, VipSpec } from "./model.js";
+import type { DaemonConfig, GlobalSpec, InstanceSpec, NotifyScripts, ScriptSpec, SyncGroupSpec, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
 
 export interface ParsedConfig {
   readonly config: DaemonConfig;
@@ -397,6 +397,9 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
   let nopreempt = false;
   let preemptDelayMs = 0;
   let authPass: string | undefined;
+  let authPassWhere: Location | undefined;
+  let authType: { where: Location } | undefined;
+  let unicastChecksum: UnicastChecksum = "auto";
   let vips: VipSpec[] = [];
   const excluded: VipSpec[] = [];
   let unicastSrcIp: string | undefined;
@@ -458,12 +461,18 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
         break;
       }
       case "authentication":
+        // keepalived vrrp_parser.c vrrp_auth_type_handler / vrrp_auth_pass_handler: auth_type sets
+        // the type, auth_pass takes only its first word; vrrp.c vrrp_complete_instance then turns
+        // authentication off when the type is missing (NONE) or the password is empty.
         for (const a of st.block ?? []) {
           if (a.keyword === "auth_type") {
             if (a.args[0] === "AH") ctx.error(a.where, "UNSUPPORTED_AUTH", "auth_type AH (IPsec-AH) is not supported; use PASS or none");
             else if (a.args[0] !== "PASS") ctx.error(a.where, "BAD_VALUE", `auth_type expects PASS or AH, got ${JSON.stringify(a.args[0])}`);
+            else authType = { where: a.where };
           } else if (a.keyword === "auth_pass") {
-            authPass = a.args.join(" ");
+            authPass = a.args[0] ?? "";
+            authPassWhere = a.where;
+            if (a.args.length > 1) ctx.warn(a.where, "AUTH_PASS_WORDS", `auth_pass takes one word; only ${JSON.stringify(authPass)} is the password, ${JSON.stringify(a.args.slice(1).join(" "))} is ignored (as keepalived); quote it to keep the blank`);
             if (Buffer.byteLength(authPass) > 8) ctx.warn(a.where, "AUTH_PASS_TRUNCATED", "auth_pass is longer than 8 bytes; only the first 8 are used (as keepalived does)");
           } else ctx.unknown(a, "authentication");
         }
@@ -480,22 +489,23 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
           if (vip) excluded.push(vip);
         }
         break;
-      case "unicast_src_ip": {
-        const v = ctx.arg(st, "an address");
-        if (v && !familyOf(v)) ctx.error(st.where, "BAD_ADDRESS", `unicast_src_ip expects an IP address, got ${JSON.stringify(v)}`);
-        else unicastSrcIp = v;
-        break;
-      }
+      case "unicast_src_ip":
       case "mcast_src_ip": {
+        // keepalived (vrrp_parser.c vrrp_srcip_handler, inet_stosockaddr) accepts ADDR/PREFIX and
+        // ignores the prefix.
         const v = ctx.arg(st, "an address");
-        if (v && !familyOf(v)) ctx.error(st.where, "BAD_ADDRESS", `mcast_src_ip expects an IP address, got ${JSON.stringify(v)}`);
-        else mcastSrcIp = v;
+        const addr = v?.split("/")[0];
+        if (v && (!addr || !familyOf(addr) || !/^(\/\d{1,3})?$/.test(v.slice(addr.length)))) ctx.error(st.where, "BAD_ADDRESS", `${st.keyword} expects an IP address, got ${JSON.stringify(v)}`);
+        else if (st.keyword === "unicast_src_ip") unicastSrcIp = addr;
+        else mcastSrcIp = addr;
         break;
       }
       case "unicast_peer":
         for (const p of st.block ?? []) {
-          if (!familyOf(p.keyword)) ctx.error(p.where, "BAD_ADDRESS", `unicast_peer expects IP addresses, got ${JSON.stringify(p.keyword)}`);
-          else unicastPeers.push(p.keyword);
+          const addr = p.keyword.split("/")[0] ?? "";
+          if (!familyOf(addr) || !/^(\/\d{1,3})?$/.test(p.keyword.slice(addr.length))) ctx.error(p.where, "BAD_ADDRESS", `unicast_peer expects IP addresses, got ${JSON.stringify(p.keyword)}`);
+          else unicastPeers.push(addr);
+          if (p.args.length > 0) ctx.warn(p.where, "NOT_IMPLEMENTED", `unicast_peer options (${p.args.join(" ")}) are not implemented; ignored`);
         }
         break;
       case "accept":
@@ -519,8 +529,14 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
         break;
       }
       case "v3_checksum_as_v2":
-      case "old_unicast_checksum":
         v3ChecksumAsV2 = true;
+        break;
+      case "old_unicast_checksum":
+        // vrrp_parser.c vrrp_unicast_chksum_handler: bare = always the old form (224.0.0.18 in the
+        // pseudo-header), `never` = never switch to it; default: switch when a peer uses it.
+        if (st.args[0] === undefined) unicastChecksum = "old";
+        else if (st.args[0] === "never") unicastChecksum = "never";
+        else ctx.warn(st.where, "BAD_VALUE", `unknown old_unicast_checksum mode ${JSON.stringify(st.args[0])}; ignored (as keepalived)`);
         break;
       case "dont_track_primary":
       case "smtp_alert":
@@ -565,8 +581,15 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
     ctx.warn(advertWhere ?? s.where, "V3_INTERVAL", `${name}: VRRPv3 intervals stop at 40.95 s; using 40.95`);
     advertIntervalCs = 4095;
   }
-  if (authPass !== undefined && version === 3) {
-    ctx.warn(s.where, "V3_AUTH", `${name}: VRRPv3 has no authentication; auth_pass ignored`);
+  // vrrp.c vrrp_complete_instance: no type = no authentication; PASS without a password = none.
+  if (authType && version === 3) {
+    ctx.warn(authType.where, "V3_AUTH", `${name}: VRRPv3 does not support authentication; ignored (as keepalived)`);
+    authPass = undefined;
+  } else if (authType && !authPass) {
+    ctx.warn(authType.where, "AUTH_NO_PASSWORD", `${name}: authentication specified but no password given; no authentication is used (as keepalived)`);
+    authPass = undefined;
+  } else if (!authType && authPass !== undefined) {
+    ctx.warn(authPassWhere ?? s.where, "AUTH_NO_TYPE", `${name}: auth_pass without auth_type PASS; no authentication is used (as keepalived)`);
     authPass = undefined;
   }
 
@@ -621,5 +644,6 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
     lowerPrioNoAdvert,
     downTimerAdverts,
     v3ChecksumAsV2,
+    unicastChecksum,
   };
 }

@@ -62,7 +62,16 @@ export interface InstanceSpec {
   readonly lowerPrioNoAdvert: boolean;
   readonly downTimerAdverts: number;
   readonly v3ChecksumAsV2: boolean;
+  /** VRRPv3 IPv4 unicast pseudo-header destination (keepalived `old_unicast_checksum`). */
+  readonly unicastChecksum: UnicastChecksum;
 }
+
+/**
+ * keepalived's unicast checksum compatibility (include/vrrp.h CHKSUM_COMPATIBILITY_*):
+ * "auto" = the real destination, switching to the old form (224.0.0.18) once a peer is heard using it;
+ * "never" = the real destination always; "old" = 224.0.0.18 always.
+ */
+export type UnicastChecksum = "auto" | "never" | "old";
 
 export interface ScriptSpec {
   readonly name: string;

@@ -19,6 +19,8 @@ interface ResolvedVip {
   readonly spec: VipSpec;
   readonly ifname: string;
   readonly bytes: Uint8Array;
+  /** virtual_ipaddress_excluded: added and removed with the VIPs, never in the advert. */
+  readonly excluded: boolean;
 }
 
 class InstanceRuntime {
@@ -37,11 +39,14 @@ class InstanceRuntime {
   /** How late advert timers fired as MASTER (ms), last 512: the send jitter. */
   readonly lateness: number[] = [];
   latenessAt = 0;
+  /** VRRPv3 IPv4 unicast: 224.0.0.18 in the checksum's pseudo-header (keepalived's old form). */
+  oldUnicastChecksum: boolean;
 
   constructor(public spec: InstanceSpec, config: InstanceConfig, readonly log: Logger) {
     this.vi = new VrrpInstance(config);
     this.peers = spec.unicastPeers.map((p) => addressBytes(p));
     this.vips = resolveVips(spec);
+    this.oldUnicastChecksum = spec.unicastChecksum === "old";
   }
 
   get key(): string {
@@ -58,7 +63,8 @@ function stopTimer(ir: InstanceRuntime): void {
 }
 
 function resolveVips(spec: InstanceSpec): ResolvedVip[] {
-  return spec.vips.map((v) => ({ spec: v, ifname: v.dev ?? spec.interface, bytes: addressBytes(v.address) }));
+  const resolve = (v: VipSpec, excluded: boolean): ResolvedVip => ({ spec: v, ifname: v.dev ?? spec.interface, bytes: addressBytes(v.address), excluded });
+  return [...spec.vips.map((v) => resolve(v, false)), ...spec.excludedVips.map((v) => resolve(v, true))];
 }
 
 /** keepalived matches instances across reloads by these, not by name. */
@@ -134,7 +140,7 @@ export class Runtime {
     const configured = spec.unicastSrcIp ?? spec.mcastSrcIp;
     if (configured) return addressBytes(configured);
     if (!link) return undefined;
-    const vipSet = spec.vips.map((v) => addressBytes(v.address));
+    const vipSet = [...spec.vips, ...spec.excludedVips].map((v) => addressBytes(v.address));
     const mine = this.addresses.filter((a) => a.index === link.index && a.family === spec.family && !vipSet.some((v) => sameAddressBytes(v, a.address)));
     const pick = spec.family === 4 ? mine.find((a) => a.scope === 0) ?? mine[0] : mine.find((a) => a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
     return pick ? Uint8Array.from(pick.address) : undefined;
@@ -187,11 +193,11 @@ export class Runtime {
       version: spec.version,
       family: spec.family,
       vrid: spec.vrid,
-      addresses: ir.vips.map((v) => v.bytes),
+      addresses: ir.vips.filter((v) => !v.excluded).map((v) => v.bytes),
       authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
       authKey: passwordBytes(spec.authPass ?? ""),
       src,
-      dst: ir.peers[0] ?? group,
+      dst: ir.oldUnicastChecksum ? VRRP_GROUP_V4 : ir.peers[0] ?? group,
       v3ChecksumAsV2: spec.v3ChecksumAsV2,
     });
     const key = `${spec.interface}/${spec.family}`;
@@ -255,7 +261,7 @@ export class Runtime {
         this.dropped(ir, "NOT_PEER", `unicast advert from ${formatAddress(rx.src)}, not a unicast_peer`);
         continue;
       }
-      const r = decodeAdvert(rx.payload, rx.family, rx.src, rx.dst, { v3ChecksumAsV2: s.v3ChecksumAsV2 });
+      const r = this.decode(ir, rx);
       if (!r.ok) {
         this.dropped(ir, r.code, `${r.detail} (from ${formatAddress(rx.src)})`);
         continue;
@@ -263,6 +269,29 @@ export class Runtime {
       this.apply(ir, ir.vi.handle({ type: "advert", advert: r.advert, source: rx.src }, this.now()));
     }
     if (!matched) this.unknownVrid++;
+  }
+
+  /**
+   * VRRPv3 IPv4 unicast checksums (keepalived vrrp.c vrrp_in_chk): the old form puts 224.0.0.18 in
+   * the pseudo-header instead of the real destination. Unless told `never`, an instance that hears
+   * a peer using it switches to it for sending too, as keepalived >= 1.3.7 does.
+   * Difference: with `old_unicast_checksum` keepalived rejects the new form; we accept it (a peer
+   * we can verify is not a reason for two masters) and keep sending the old form.
+   */
+  private decode(ir: InstanceRuntime, rx: ReceivedAdvert): ReturnType<typeof decodeAdvert> {
+    const opts = { v3ChecksumAsV2: ir.spec.v3ChecksumAsV2 };
+    const compat = rx.family === 4 && !rx.multicast && ir.spec.version === 3;
+    const first = compat && ir.oldUnicastChecksum ? VRRP_GROUP_V4 : rx.dst;
+    const r = decodeAdvert(rx.payload, rx.family, rx.src, first, opts);
+    if (r.ok || r.code !== "BAD_CHECKSUM" || !compat || ir.spec.unicastChecksum === "never") return r;
+    const other = decodeAdvert(rx.payload, rx.family, rx.src, first === rx.dst ? VRRP_GROUP_V4 : rx.dst, opts);
+    if (!other.ok) return r;
+    if (!ir.oldUnicastChecksum) {
+      ir.oldUnicastChecksum = true;
+      ir.encoder?.setDestination(VRRP_GROUP_V4);
+      ir.log.info({ peer: formatAddress(rx.src) }, "Setting unicast VRRPv3 checksum to old version (the peer uses 224.0.0.18 in the pseudo-header); sending that form from now on");
+    }
+    return other;
   }
 
   private dropped(ir: InstanceRuntime, code: DropCode, detail: string): void {
@@ -317,7 +346,7 @@ export class Runtime {
       return;
     }
     for (const peer of ir.peers) {
-      encoder.setDestination(peer);
+      if (!ir.oldUnicastChecksum) encoder.setDestination(peer);
       socket.send(encoder.encode(priority, intervalCs), src, peer);
     }
   }
@@ -693,7 +722,8 @@ export class Runtime {
       master: ir.vi.masterAddress ? formatAddress(ir.vi.masterAddress) : undefined,
       masterPriority: ir.vi.masterPriority,
       advertIntervalCs: ir.vi.masterAdverIntervalCs,
-      vips: ir.vips.map((v) => `${v.spec.address}/${v.spec.prefix}`),
+      vips: ir.vips.filter((v) => !v.excluded).map((v) => `${v.spec.address}/${v.spec.prefix}`),
+      excludedVips: ir.vips.filter((v) => v.excluded).map((v) => `${v.spec.address}/${v.spec.prefix}`),
       holdsVips: ir.holdsVips,
       faults: ir.vi.faultReasons,
       stats: { ...ir.vi.stats, drops: { ...ir.vi.stats.drops, ...ir.socketDrops } },
@@ -741,12 +771,13 @@ export interface InstanceStatus {
   masterPriority: number;
   advertIntervalCs: number;
   vips: string[];
+  excludedVips: string[];
   holdsVips: boolean;
   faults: readonly string[];
   stats: VrrpInstance["stats"];
 }
 
 function sameSpec(a: InstanceSpec, b: InstanceSpec): boolean {
-  const strip = (s: InstanceSpec) => JSON.stringify({ ...s, where: undefined, vips: s.vips.map((v) => ({ ...v, where: undefined })), excludedVips: [], trackScripts: s.trackScripts.map((t) => ({ ...t, where: undefined })), trackInterfaces: s.trackInterfaces.map((t) => ({ ...t, where: undefined })) });
+  const strip = (s: InstanceSpec) => JSON.stringify({ ...s, where: undefined, vips: s.vips.map((v) => ({ ...v, where: undefined })), excludedVips: s.excludedVips.map((v) => ({ ...v, where: undefined })), trackScripts: s.trackScripts.map((t) => ({ ...t, where: undefined })), trackInterfaces: s.trackInterfaces.map((t) => ({ ...t, where: undefined })) });
   return strip(a) === strip(b);
 }

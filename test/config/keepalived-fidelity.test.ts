@@ -1,0 +1,59 @@
+// keepalived.conf forms read as keepalived reads them (issue: a mixed pair disagreed on each).
+import { describe, expect, it } from "vitest";
+import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
+
+const inst = (body: string, version = 2) =>
+  `vrrp_instance VI {\n interface eth0\n virtual_router_id 7\n version ${version}\n virtual_ipaddress {\n  192.0.2.100\n }\n${body}\n}\n`;
+const parse = (text: string) => {
+  const r = parseKeepalivedConf(text, "k.conf");
+  return { inst: r.config.instances[0], codes: r.diagnostics.map((d) => `${d.severity}:${d.code}@${d.where.line}`) };
+};
+
+describe("authentication as keepalived decides it (vrrp.c vrrp_complete_instance)", () => {
+  it("auth_pass without auth_type means no authentication, with a warning on the auth_pass line", () => {
+    const r = parse(inst(" authentication {\n  auth_pass s3cret\n }"));
+    expect(r.inst?.authPass).toBeUndefined();
+    expect(r.codes).toContain("warning:AUTH_NO_TYPE@9");
+  });
+  it("auth_type PASS without a password means no authentication", () => {
+    const r = parse(inst(" authentication {\n  auth_type PASS\n }"));
+    expect(r.inst?.authPass).toBeUndefined();
+    expect(r.codes).toContain("warning:AUTH_NO_PASSWORD@9");
+  });
+  it("auth_pass takes its first word only; a quoted one keeps the blank", () => {
+    const two = parse(inst(" authentication {\n  auth_type PASS\n  auth_pass abc def\n }"));
+    expect(two.inst?.authPass).toBe("abc");
+    expect(two.codes).toContain("warning:AUTH_PASS_WORDS@10");
+    expect(parse(inst(' authentication {\n  auth_type PASS\n  auth_pass "abc def"\n }')).inst?.authPass).toBe("abc def");
+  });
+  it("VRRPv3 ignores authentication with a warning", () => {
+    const r = parse(inst(" authentication {\n  auth_type PASS\n  auth_pass x\n }", 3));
+    expect(r.inst?.authPass).toBeUndefined();
+    expect(r.codes).toContain("warning:V3_AUTH@9");
+  });
+});
+
+describe("unicast addresses (vrrp_parser.c vrrp_srcip_handler)", () => {
+  it("accepts ADDR/PREFIX for unicast_src_ip, mcast_src_ip and peers, and drops the prefix", () => {
+    const r = parse(inst(" unicast_src_ip 192.0.2.11/24\n unicast_peer {\n  192.0.2.12/24\n }", 3));
+    expect(r.inst).toMatchObject({ unicastSrcIp: "192.0.2.11", unicastPeers: ["192.0.2.12"] });
+    expect(parse(inst(" mcast_src_ip 192.0.2.11/24", 3)).inst?.mcastSrcIp).toBe("192.0.2.11");
+  });
+  it("still refuses what is not an address, naming it", () => {
+    for (const bad of ["192.0.2.11/", "192.0.2.11/24/1", "eth0", "192.0.2.300"]) {
+      const r = parseKeepalivedConf(inst(` unicast_src_ip ${bad}`, 3), "k.conf");
+      expect(r.config.instances).toHaveLength(0);
+      expect(r.diagnostics.find((d) => d.code === "BAD_ADDRESS")?.message).toContain(bad);
+    }
+  });
+});
+
+describe("old_unicast_checksum (vrrp_parser.c vrrp_unicast_chksum_handler)", () => {
+  it("is its own setting, not v3_checksum_as_v2: bare = old form, never = never switch, default = auto", () => {
+    expect(parse(inst(" old_unicast_checksum", 3)).inst).toMatchObject({ unicastChecksum: "old", v3ChecksumAsV2: false });
+    expect(parse(inst(" old_unicast_checksum never", 3)).inst).toMatchObject({ unicastChecksum: "never" });
+    expect(parse(inst("", 3)).inst).toMatchObject({ unicastChecksum: "auto" });
+    expect(parse(inst(" v3_checksum_as_v2", 3)).inst).toMatchObject({ unicastChecksum: "auto", v3ChecksumAsV2: true });
+    expect(parse(inst(" old_unicast_checksum sometimes", 3)).codes).toContain("warning:BAD_VALUE@8");
+  });
+});

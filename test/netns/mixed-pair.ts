@@ -1,0 +1,62 @@
+// The mixed-pair check every keepalived.conf fidelity case runs: real keepalived on one side,
+// tsvrrpd on the other, in both roles. One master (the higher priority) holds the VIPs alone for a
+// whole down interval, the lower one is a quiet backup, and it takes over when the master dies.
+import { expect } from "vitest";
+import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { crash, startDaemon, type Kind, type Running } from "./daemons.js";
+
+export const ROUTER_ADDR = { a: "192.0.2.11", b: "192.0.2.12" } as const;
+
+export interface PairCase {
+  /** The whole keepalived.conf for a router at a priority (the same text both daemons read). */
+  conf(router: "a" | "b", priority: number): string;
+  /** Addresses the master must hold (VIPs and excluded ones); the first one decides "master". */
+  addresses: readonly string[];
+  intervalSec: number;
+  /**
+   * The backup may enter MASTER for one advert before it hears the master (a keepalived pair does
+   * the same: e.g. keepalived with `old_unicast_checksum` rejects new-form checksums until the
+   * master answers its first advert in the old form).
+   */
+  transientBackupMaster?: boolean;
+}
+
+/** Did this daemon enter MASTER? (keepalived's and tsvrrpd's log lines) */
+export function enteredMaster(r: Running): boolean {
+  return r.kind === "keepalived" ? /Entering MASTER STATE/.test(r.output()) : /-> MASTER/.test(r.output());
+}
+
+/** Down interval for priority 100 at `intervalSec` (v2 skew in seconds, v3 scaled; upper bound). */
+function downIntervalMs(intervalSec: number): number {
+  return 3 * intervalSec * 1000 + ((256 - 100) / 256) * Math.max(intervalSec, 1) * 1000;
+}
+
+/** Asserts `check` holds at every poll for `ms` (a stability window, not a wait for an event). */
+async function holdsFor(what: string, check: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    expect(check(), what).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `high` gets priority 200 on router a, `low` 100 on b. The master starts first: no start-up race. */
+export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high: Kind, low: Kind): Promise<void> {
+  const mdi = downIntervalMs(c.intervalSec);
+  const [vip] = c.addresses;
+  const holdsAll = (r: string) => c.addresses.every((a) => lab.holders(a).join() === r);
+  running.push(startDaemon(lab, "a", high, c.conf("a", 200)));
+  await waitFor(`${high} on a to hold ${c.addresses.join(", ")}`, () => holdsAll("a"), mdi + 10_000);
+  const b = startDaemon(lab, "b", low, c.conf("b", 100));
+  running.push(b);
+  if (c.transientBackupMaster) {
+    // Let b's one takeover happen (or its down interval pass), then a must be the only master again.
+    await waitFor(`${low} on b to enter MASTER or its down interval to pass`, () => enteredMaster(b), mdi * 2 + 1000).catch(() => undefined);
+    await waitFor(`${high} on a to be the only master again`, () => holdsAll("a"), mdi + 5000);
+  }
+  // b must stay backup through more than its own down interval after it started listening.
+  await holdsFor(`only ${high} on a holds ${vip} while ${low} on b runs`, () => holdsAll("a"), mdi * 1.5 + 1000);
+  if (!c.transientBackupMaster) expect(enteredMaster(b), `${low} on b entered MASTER while a was up`).toBe(false);
+  crash(lab, "a");
+  await waitFor(`${low} on b to take over ${c.addresses.join(", ")} after a died`, () => c.addresses.every((a) => lab.holders(a).includes("b")), mdi + 5000);
+}
