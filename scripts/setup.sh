@@ -35,7 +35,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   set -o pipefail
   [ "$rc" -eq 0 ] || { echo "setup: npm ci failed (exit $rc)" >&2; exit "$rc"; }
 fi
-node -e "require('raw-socket'); require('cap'); require('netlink')" \
+# tsvrrpd's own helper (close-on-exec, real-time signals): built by npm ci's postinstall; rebuilt here when its source changed.
+if [ ! -f native/build/Release/tsvrrpd_native.node ] || [ native/tsvrrpd_native.c -nt native/build/Release/tsvrrpd_native.node ]; then
+  echo "setup: building the native helper"
+  npm run --silent build:native >/dev/null
+fi
+node -e "require('raw-socket'); require('cap'); require('netlink'); require('./native/build/Release/tsvrrpd_native.node')" \
   || { echo "setup: native modules failed to load after npm ci" >&2; exit 1; }
 echo "setup: building"
 npm run --silent build

@@ -7,6 +7,7 @@ import { formatDiagnostic } from "./config/errors.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
 import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "./daemon/control.js";
+import { installSignals } from "./daemon/signals.js";
 
 export interface CliOptions {
   file: string;
@@ -21,6 +22,8 @@ export interface CliOptions {
   version: boolean;
   http?: string;
   control: string;
+  /** keepalived --signum=NAME: print the signal number and exit. */
+  signum?: string;
 }
 
 export class UsageError extends Error {
@@ -43,12 +46,13 @@ VRRP daemon compatible with keepalived's configuration and flags.
   -d, --dump-conf           log the parsed configuration at start
   -P, --vrrp                run only VRRP (always the case)
       --http=ADDR:PORT      serve /metrics, /healthz, /status (also global_defs http_listen)
+      --signum=NAME         print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR or JSON
       --control=PATH        control socket for \`tsvrrpd status\` (default /run/tsvrrpd/control.sock)
   -h, --help                this text
   -v, --version             version
 `;
 
-const VALUE = new Set(["--http", "--control", "-f", "--use-file", "-p", "--pid", "-r", "--vrrp_pid", "-S", "--log-facility", "-g", "--log-file", "-i", "--config-id"]);
+const VALUE = new Set(["--signum", "--http", "--control", "-f", "--use-file", "-p", "--pid", "-r", "--vrrp_pid", "-S", "--log-facility", "-g", "--log-file", "-i", "--config-id"]);
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
@@ -137,6 +141,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "--control":
         o.control = need();
         break;
+      case "--signum":
+        o.signum = need();
+        break;
       case "-h":
       case "--help":
         o.help = true;
@@ -199,6 +206,17 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)\n`);
     return;
   }
+  if (opts.signum !== undefined) {
+    // keepalived core/main.c: prints the number, or "Unknown sigfunc NAME" and exit 1.
+    const { signumOf } = await import("./daemon/signals.js");
+    const n = signumOf(opts.signum);
+    if (n === undefined) {
+      process.stderr.write(`Unknown sigfunc ${opts.signum}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`${n}\n`);
+    return;
+  }
   if (opts.configTest) {
     process.exit(configTest(opts.file, (s) => process.stderr.write(s + "\n")));
   }
@@ -239,17 +257,22 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
     process.exit(0);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGHUP", () => {
-    const next = loadKeepalivedConf(opts.file);
-    for (const d of next.diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
-    if (next.diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
-      log.error({ file: opts.file }, "reload: cannot read the configuration; keeping the running one");
-      return;
-    }
-    runtime.reload(next.config).catch((e) => log.error({ err: (e as Error).message }, "reload failed"));
-  });
+  installSignals(
+    {
+      stop: (signal) => void shutdown(signal),
+      reload: () => {
+        const next = loadKeepalivedConf(opts.file);
+        for (const d of next.diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
+        if (next.diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
+          log.error({ file: opts.file }, "reload: cannot read the configuration; keeping the running one");
+          return;
+        }
+        runtime.reload(next.config).catch((e) => log.error({ err: (e as Error).message }, "reload failed"));
+      },
+      dump: (kind, clear) => views.dump(kind, clear),
+    },
+    log,
+  );
   try {
     await runtime.start();
     views.start();

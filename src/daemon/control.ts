@@ -5,6 +5,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { createServer, type Server } from "node:net";
 import { dirname } from "node:path";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { dataText, dumpPath, jsonText, statsText, writeFileSafely, type DumpKind } from "./dump-files.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 
@@ -182,23 +183,34 @@ export class MetricsHttpServer {
 
 /**
  * What both entry points (keepalived flags, OpenShift mode) give operators: the control socket,
- * the optional HTTP listener, and the SIGUSR1 state dump.
+ * the optional HTTP listener, and keepalived's signal dumps.
  */
 export class OperatorViews {
   private readonly control: ControlServer;
   private readonly http?: MetricsHttpServer;
 
-  constructor(runtime: Runtime, log: Logger, controlPath: string, httpListen: string | undefined) {
+  constructor(private readonly runtime: Runtime, private readonly log: Logger, controlPath: string, httpListen: string | undefined) {
     const startedAt = new Date();
     this.control = new ControlServer(controlPath, runtime, startedAt, log);
     if (httpListen) this.http = new MetricsHttpServer(httpListen, runtime, startedAt, log);
-    process.on("SIGUSR1", () => {
-      try {
-        runtime.writeDataFile();
-      } catch (e) {
-        log.error({ err: (e as Error).message }, "cannot write the state dump");
-      }
-    });
+  }
+
+  private dumping: Promise<void> = Promise.resolve();
+
+  /**
+   * keepalived's signal dumps. The signal handler only queues this: the file is written
+   * asynchronously, one dump at a time, and a failure is logged, never fatal.
+   */
+  dump(kind: DumpKind, clear: boolean): void {
+    const text = { data: dataText, stats: statsText, json: jsonText }[kind](this.runtime.status());
+    if (clear) this.runtime.clearStats();
+    const path = dumpPath(kind);
+    this.dumping = this.dumping.then(() =>
+      writeFileSafely(path, text).then(
+        () => this.log.info({ path, kind }, `${kind} dump written`),
+        (e: NodeJS.ErrnoException) => this.log.error({ path, code: e.code, err: e.message }, `cannot write the ${kind} dump; continuing`),
+      ),
+    );
   }
 
   start(): void {

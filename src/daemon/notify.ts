@@ -1,6 +1,7 @@
 // Notify scripts: run in the order of state changes, one at a time per instance or group, with a
 // timeout. A slow or failing script is logged and never blocks the state machine or adverts.
 import { spawn } from "node:child_process";
+import { sealDescriptors } from "../native/helper.js";
 import { splitCommandLine } from "../health/command-line.js";
 import type { Logger } from "./log.js";
 
@@ -60,6 +61,7 @@ export class NotifyRunner {
       const started = Date.now();
       let out = "";
       // detached: own process group, so a timeout kills the script and whatever it started
+      sealDescriptors(); // raw, packet and netlink sockets opened by native code must not reach the script
       const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true });
       const take = (b: Buffer) => {
         if (out.length < OUTPUT_LIMIT) out += b.toString("utf8", 0, Math.min(b.length, OUTPUT_LIMIT - out.length));

@@ -2,7 +2,6 @@
 // Each configured instance gets a VrrpInstance (pure), a shared AdvertSocket for its interface and
 // family, an encoder, a timer, and serialised netlink operations for its VIPs.
 import { performance } from "node:perf_hooks";
-import { writeFileSync } from "node:fs";
 import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
 import { AdvertSocket, VRRP_GROUP_V4, VRRP_GROUP_V6, type ReceivedAdvert } from "../net/advert-socket.js";
 import { Announcer } from "../net/announce.js";
@@ -13,6 +12,7 @@ import { AUTH_NONE, AUTH_PASS, AdvertEncoder, decodeAdvert, passwordBytes, type 
 import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
 import { Tracking } from "./tracking.js";
+import { sealDescriptors } from "../native/helper.js";
 import { effectivePriority, type WeightedTracker } from "../health/tracker.js";
 
 interface ResolvedVip {
@@ -74,8 +74,6 @@ export function instanceKey(s: InstanceSpec): string {
 
 export interface RuntimeOptions {
   readonly log: Logger;
-  /** Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data). */
-  readonly dataFile?: string;
 }
 
 export class Runtime {
@@ -111,6 +109,7 @@ export class Runtime {
     // Every tracked check runs once before the instances start, so none starts on a guess.
     await this.tracking.start();
     for (const spec of this.config.instances) await this.startInstance(spec);
+    if (sealDescriptors() < 0) this.log.error({ code: "NATIVE_HELPER_MISSING" }, "native helper missing (run npm ci): sockets are not close-on-exec and scripts may inherit them");
     this.log.info({ instances: this.instances.length }, "tsvrrpd started");
   }
 
@@ -218,6 +217,7 @@ export class Runtime {
         ir.log.warn({ dev: v.ifname, err: (e as Error).message }, "cannot open packet injection for gratuitous ARP / NA; takeovers will not announce");
       }
     }
+    sealDescriptors(); // the new raw and packet sockets
   }
 
   private async removeLeftoverVips(ir: InstanceRuntime): Promise<void> {
@@ -583,6 +583,7 @@ export class Runtime {
     this.announcer.forget(ifname);
     try {
       this.announcer.prepare(ifname);
+      sealDescriptors();
     } catch (err) {
       this.log.error({ interface: ifname, err: (err as Error).message }, "cannot reopen packet injection; takeovers will not announce");
     }
@@ -730,30 +731,14 @@ export class Runtime {
     }));
   }
 
-  /** keepalived's SIGUSR1 data file, in its spirit: one block per instance. */
-  writeDataFile(path = this.options.dataFile ?? "/tmp/keepalived.data"): void {
-    const lines = ["------< VRRP Topology >------"];
-    for (const s of this.status()) {
-      lines.push(
-        ` VRRP Instance = ${s.name}`,
-        `   State = ${s.state}`,
-        `   Interface = ${s.interface}`,
-        `   Virtual Router ID = ${s.vrid}`,
-        `   Version = ${s.version}`,
-        `   Priority = ${s.priority}`,
-        `   Effective priority = ${s.effectivePriority}`,
-        `   Advert interval = ${s.advertIntervalCs * 10} milli-sec`,
-        `   Master router = ${s.master ?? "(none)"}`,
-        `   Master priority = ${s.masterPriority}`,
-        `   Virtual IP (${s.vips.length}):`,
-        ...s.vips.map((v) => `     ${v} dev ${s.interface}`),
-        `   Faults = ${s.faults.join(", ") || "none"}`,
-        `   Adverts sent = ${s.stats.advertsSent}, received = ${s.stats.advertsReceived}, transitions = ${s.stats.transitions}`,
-        `   Drops = ${JSON.stringify(s.stats.drops)}`,
-      );
+  /** keepalived's SIGSTATS_CLEAR: counters start again from zero (vrrp_print.c vrrp_print_stats). */
+  clearStats(): void {
+    for (const ir of this.instances) {
+      const st = ir.vi.stats;
+      for (const k of Object.keys(st) as (keyof typeof st)[]) if (k !== "drops") st[k] = 0;
+      for (const k of Object.keys(st.drops)) delete st.drops[k as DropCode];
+      for (const k of Object.keys(ir.socketDrops)) delete ir.socketDrops[k as DropCode];
     }
-    writeFileSync(path, lines.join("\n") + "\n");
-    this.log.info({ path }, "state dump written");
   }
 }
 

@@ -2,6 +2,7 @@
 // shell), its own process group, killed (SIGTERM, then SIGKILL 2 s later) when it outlives its
 // timeout, which counts as a failure. Output is kept, bounded, for the log.
 import { spawn } from "node:child_process";
+import { sealDescriptors } from "../native/helper.js";
 import { splitCommandLine } from "./command-line.js";
 
 export interface ScriptRunOptions {
@@ -35,6 +36,7 @@ export function runScript(line: string, o: ScriptRunOptions): Promise<ScriptResu
   }
   const limit = o.outputLimit ?? 4096;
   return new Promise((resolve) => {
+    sealDescriptors(); // raw, packet and netlink sockets opened by native code must not reach the script
     const child = spawn(argv[0] as string, argv.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group: a timeout kills whatever the script started too

@@ -7,6 +7,7 @@ import { EnvError, planFromEnv, readSettings, type OpenShiftSettings } from "../
 import { createLogger } from "../daemon/log.js";
 import { Runtime } from "../daemon/runtime.js";
 import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "../daemon/control.js";
+import { installSignals } from "../daemon/signals.js";
 import { Rtnl } from "../netlink/rtnl.js";
 import { addressBytes, familyOf } from "../vrrp/address.js";
 import { readHostFacts } from "./host-facts.js";
@@ -72,8 +73,8 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   }
   say("  - Starting failover services ...");
   const runtime = new Runtime(plan.config, { log });
-  // The Deployment reserves hostPort 63000 for the pod: metrics live there unless turned off.
-  const listen = process.env.TSVRRPD_HTTP ?? "0.0.0.0:63000";
+  // Off unless asked for (TSVRRPD_HTTP=ADDR:PORT): the pod runs on the host network.
+  const listen = process.env.TSVRRPD_HTTP ?? "off";
   const views = new OperatorViews(runtime, log, process.env.TSVRRPD_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET, listen !== "off" ? listen : undefined);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -86,8 +87,8 @@ export async function openshiftCommand(args: string[]): Promise<void> {
     r2.close();
     process.exit(0);
   };
-  // monitor.sh traps SIGHUP, SIGINT and SIGTERM alike: stop and release.
-  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => void stop(sig));
+  // monitor.sh traps SIGHUP, SIGINT and SIGTERM alike: stop and release. The dumps as keepalived.
+  installSignals({ stop: (sig) => void stop(sig), reload: () => undefined, dump: (kind, clear) => views.dump(kind, clear) }, log, { reload: false });
   rtnl.close();
   try {
     await runtime.start();

@@ -1,0 +1,46 @@
+// The small native helper (native/tsvrrpd_native.c): close-on-exec for every descriptor, and
+// handlers for signals Node cannot name. Built by `npm ci` (postinstall) and by scripts/setup.sh.
+import { createRequire } from "node:module";
+
+export interface NativeHelper {
+  /** Sets FD_CLOEXEC on every open descriptor above 2; returns how many it changed. */
+  cloexecAll(): number;
+  /** Runs `fn` on the event loop when `signum` arrives (the watch does not keep the loop alive). */
+  watchSignal(signum: number, fn: () => void): void;
+  sigrtmin(): number;
+  sigrtmax(): number;
+}
+
+export class NativeHelperError extends Error {
+  readonly code = "NATIVE_HELPER_MISSING";
+  constructor(cause: string) {
+    super(`the native helper (native/build/Release/tsvrrpd_native.node) cannot be loaded: ${cause}; run \`npm ci\` in the checkout`);
+    this.name = "NativeHelperError";
+  }
+}
+
+let cached: NativeHelper | undefined;
+
+/** Loads the helper once; throws NativeHelperError when it was not built. */
+export function nativeHelper(): NativeHelper {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  try {
+    cached = require(new URL("../../native/build/Release/tsvrrpd_native.node", import.meta.url).pathname) as NativeHelper;
+  } catch (e) {
+    throw new NativeHelperError((e as Error).message.split("\n")[0] ?? "unknown error");
+  }
+  return cached;
+}
+
+/**
+ * Marks every inherited-by-default descriptor close-on-exec; called before each spawn and after
+ * sockets open. Returns how many it changed, or -1 without the helper.
+ */
+export function sealDescriptors(): number {
+  try {
+    return nativeHelper().cloexecAll();
+  } catch {
+    return -1;
+  }
+}

@@ -1,0 +1,128 @@
+// The root daemon against a local attacker: scripts inherit no sockets, the signal dumps never
+// follow a planted link or block on a planted FIFO, and no signal kills it uncleanly.
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../../src/lab/netns.js";
+import { nativeHelper } from "../../src/native/helper.js";
+import { BIN, startDaemon, twoRouterLabs } from "./daemons.js";
+
+const newLab = twoRouterLabs("sec");
+const VIP = "198.51.100.10";
+
+/** fds of a process listed by `ls -l /proc/self/fd` run as that process: "N -> target". */
+function inheritedFds(listing: string): string[] {
+  return listing
+    .split("\n")
+    .map((l) => /\s(\d+) -> (.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .filter((m) => Number(m[1]) > 2 && !m[2]!.startsWith("/proc/")) // ls's own handle on /proc/self/fd
+    .map((m) => `${m[1]} -> ${m[2]}`);
+}
+
+function pidOf(file: string): number {
+  return Number(readFileSync(file, "utf8").trim());
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("descriptors", () => {
+  it("a check script run as nobody and a notify script see stdin, stdout and stderr only", async () => {
+    const { lab, running } = newLab();
+    chmodSync(lab.dir, 0o755);
+    const out = join(lab.dir, "out");
+    mkdirSync(out, { mode: 0o777 });
+    chmodSync(out, 0o777);
+    const lister = join(lab.dir, "list-fds.sh");
+    writeFileSync(lister, `#!/bin/sh\nexec ls -l /proc/self/fd > ${out}/$1.$(id -un) 2>&1\n`);
+    chmodSync(lister, 0o755);
+    const conf = `global_defs {\n  vrrp_garp_master_delay 0\n}\nvrrp_script chk {\n  script "${lister} check"\n  interval 0.2\n  user nobody\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 61\n  priority 200\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n  track_script {\n    chk\n  }\n  notify_master "${lister} notify"\n}\n`;
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf));
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    // The check runs every 0.2 s, also after the sockets opened: wait for a run after the takeover.
+    const checkOut = join(out, "check.nobody");
+    const notifyOut = join(out, "notify.root");
+    await waitFor("the notify script's listing", () => existsSync(notifyOut) && readFileSync(notifyOut, "utf8").includes("->"), 5000);
+    writeFileSync(checkOut, "");
+    await waitFor("a check listing after the takeover", () => readFileSync(checkOut, "utf8").includes("->"), 5000);
+    expect(inheritedFds(readFileSync(checkOut, "utf8")), "descriptors a nobody check script inherited").toEqual([]);
+    expect(inheritedFds(readFileSync(notifyOut, "utf8")), "descriptors a notify script inherited").toEqual([]);
+  });
+});
+
+describe("signals and dump files", () => {
+  it("--signum prints keepalived's numbers", () => {
+    const n = nativeHelper();
+    const want: Record<string, number> = { STOP: 15, RELOAD: 1, DATA: 10, STATS: 12, JSON: n.sigrtmin() + 2, STATS_CLEAR: n.sigrtmax() - 1 };
+    for (const [name, num] of Object.entries(want)) {
+      const r = spawnSync(BIN, [`--signum=${name}`], { encoding: "utf8", timeout: 10_000 });
+      expect([name, r.status, r.stdout.trim()]).toEqual([name, 0, String(num)]);
+    }
+    const bad = spawnSync(BIN, ["--signum", "NOPE"], { encoding: "utf8", timeout: 10_000 });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("Unknown sigfunc NOPE");
+  });
+
+  it("DATA, STATS, STATS_CLEAR and JSON replace a planted symlink, FIFO or foreign file without touching it; stray signals are survived", async () => {
+    const { lab, running } = newLab();
+    const tmp = join(lab.dir, "tmp");
+    mkdirSync(tmp, { mode: 0o1777 });
+    const victim = join(lab.dir, "victim");
+    writeFileSync(victim, "precious\n");
+    symlinkSync(victim, join(tmp, "keepalived.data"));
+    expect(spawnSync("mkfifo", [join(tmp, "keepalived.stats")]).status).toBe(0);
+    writeFileSync(join(tmp, "keepalived.json"), "planted\n");
+    const conf = `global_defs {\n  vrrp_garp_master_delay 0\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 62\n  priority 200\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
+    const d = startDaemon(lab, "a", "tsvrrpd", conf, "", { TMPDIR: tmp });
+    running.push(d);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    const pid = pidOf(join(lab.dir, "a.pid"));
+    const n = nativeHelper();
+    const regular = (name: string, text: string) => {
+      const p = join(tmp, name);
+      return lstatSync(p).isFile() && readFileSync(p, "utf8").includes(text);
+    };
+
+    process.kill(pid, "SIGUSR1");
+    await waitFor("data dump replacing the symlink", () => regular("keepalived.data", "VRRP Instance = VI_1"), 5000);
+    process.kill(pid, "SIGUSR2");
+    await waitFor("stats dump replacing the FIFO", () => regular("keepalived.stats", "VRRP Instance: VI_1"), 5000);
+    const stats = readFileSync(join(tmp, "keepalived.stats"), "utf8");
+    expect(stats).toMatch(/Advertisements:\n {4}Received: \d+\n {4}Sent: [1-9]\d*\n/);
+    expect(stats).toContain("Became master: 1");
+    process.kill(pid, n.sigrtmin() + 2);
+    await waitFor("JSON dump replacing the planted file", () => regular("keepalived.json", '"iname"'), 5000);
+    const json = JSON.parse(readFileSync(join(tmp, "keepalived.json"), "utf8")) as { data: { iname: string; state: number; vipset: boolean }; stats: { become_master: number } }[];
+    expect(json[0]).toMatchObject({ data: { iname: "VI_1", state: 2, vipset: true }, stats: { become_master: 1 } });
+    expect(readFileSync(victim, "utf8")).toBe("precious\n");
+    expect(lstatSync(join(tmp, "keepalived.data")).mode & 0o777).toBe(0o644);
+
+    // STATS_CLEAR: the file shows the counters, then they start again from zero.
+    process.kill(pid, n.sigrtmax() - 1);
+    await waitFor("stats written by STATS_CLEAR", () => d.output().includes('"kind":"stats"') && d.output().split('"stats dump written"').length > 2, 5000);
+    process.kill(pid, "SIGUSR2");
+    await waitFor("stats after the clear", () => d.output().split('"stats dump written"').length > 3, 5000);
+    expect(readFileSync(join(tmp, "keepalived.stats"), "utf8")).toContain("Became master: 0");
+
+    // Stray signals whose default would end Node: logged and survived, VIP kept, adverts go on.
+    for (const sig of ["SIGALRM", "SIGVTALRM", "SIGPWR", "SIGIO", "SIGXCPU", "SIGPIPE"] as const) process.kill(pid, sig);
+    process.kill(pid, n.sigrtmin() + 5);
+    await waitFor("the stray signals logged", () => d.output().includes("SIGRTMIN+5") && d.output().includes("SIGPWR"), 5000);
+    expect(alive(pid)).toBe(true);
+    expect(lab.holders(VIP)).toEqual(["a"]);
+
+    // SIGQUIT: a clean stop, VIP released.
+    process.kill(pid, "SIGQUIT");
+    await waitFor("the daemon to stop", () => !alive(pid), 10_000);
+    expect(lab.holders(VIP)).toEqual([]);
+    expect(d.output()).toContain('"reason":"SIGQUIT"');
+  });
+});
