@@ -81,18 +81,17 @@ describe("daemon operations", () => {
     expect(out).toContain("instance reconfigured by reload; state kept");
   });
 
-  it("SIGUSR1 writes a keepalived-style state dump", async () => {
+  it("SIGUSR1 writes a keepalived-style state dump (into $TMPDIR, as keepalived)", async () => {
     const { lab, running } = newLab();
-    rmSync("/tmp/keepalived.data", { force: true });
-    running.push(startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI_DUMP", 7, 200, [VIP])));
+    const data = join(lab.dir, "keepalived.data");
+    running.push(startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI_DUMP", 7, 200, [VIP]), "", { TMPDIR: lab.dir }));
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     lab.killAll("a", "SIGUSR1");
-    await waitFor("dump file", () => existsSync("/tmp/keepalived.data") && readFileSync("/tmp/keepalived.data", "utf8").includes("VI_DUMP"), 3000);
-    const dump = readFileSync("/tmp/keepalived.data", "utf8");
+    await waitFor("dump file", () => existsSync(data) && readFileSync(data, "utf8").includes("VI_DUMP"), 3000);
+    const dump = readFileSync(data, "utf8");
     expect(dump).toContain("VRRP Instance = VI_DUMP");
     expect(dump).toContain("State = MASTER");
     expect(dump).toContain(`${VIP}/32`);
-    rmSync("/tmp/keepalived.data", { force: true });
   });
 
   it("interface down on the master: FAULT, VIP moves to the backup, comes back after link up", async () => {

@@ -126,3 +126,69 @@ describe("signals and dump files", () => {
     expect(d.output()).toContain('"reason":"SIGQUIT"');
   });
 });
+
+describe("HTTP listener", () => {
+  it("answers GET and HEAD only, closes idle connections, shows no script output beyond an excerpt, and a request flood moves no state", async () => {
+    const { lab, running } = newLab();
+    const noisy = join(lab.dir, "noisy.sh");
+    writeFileSync(noisy, `#!/bin/sh\nprintf 'secret-token=hunter2 %0500d' 0\nexit 1\n`);
+    chmodSync(noisy, 0o755);
+    const insts = (p: number) =>
+      Array.from({ length: 20 }, (_, i) => `vrrp_instance V${i} {\n  interface eth0\n  virtual_router_id ${i + 1}\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    198.51.100.${i + 10}\n  }\n${i === 0 ? "  track_script {\n    noisy\n  }\n" : ""}}\n`).join("");
+    const conf = (p: number, http: boolean) =>
+      `global_defs {\n  vrrp_garp_master_delay 0\n${http ? "  http_listen 127.0.0.1:9101\n" : ""}}\nvrrp_script noisy {\n  script "${noisy}"\n  interval 1\n  weight 10\n}\n${insts(p)}`;
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf(200, true)));
+    await waitFor("a master of all 20", () => lab.holders("198.51.100.29").join() === "a" && lab.holders("198.51.100.10").join() === "a", 10_000);
+    const b = startDaemon(lab, "b", "tsvrrpd", conf(100, false));
+    running.push(b);
+    const sockB = join(lab.dir, "b.pid.sock");
+    const statusB = () => JSON.parse(spawnSync(BIN, ["status", "--json", "--socket", sockB], { encoding: "utf8", timeout: 10_000 }).stdout) as { instances: { state: string; stats: { transitions: number } }[] };
+    await waitFor("b backup of all 20", () => {
+      try {
+        return statusB().instances.filter((i) => i.state === "BACKUP").length === 20;
+      } catch {
+        return false;
+      }
+    }, 10_000);
+    const before = statusB().instances.map((i) => i.stats.transitions);
+
+    const client = `
+      const net = require("node:net");
+      const req = (method, path) => fetch("http://127.0.0.1:9101" + path, { method }).then(async (r) => [r.status, (await r.text()).length, r.headers.get("allow")]);
+      (async () => {
+        const out = {};
+        out.post = await req("POST", "/status");
+        out.del = await req("DELETE", "/metrics");
+        out.head = await req("HEAD", "/metrics");
+        out.status = await fetch("http://127.0.0.1:9101/status").then((r) => r.json());
+        // An idle connection that never sends a request is closed by the server.
+        const t0 = Date.now();
+        out.idleClosedMs = await new Promise((res) => { const s = net.connect(9101, "127.0.0.1"); s.on("close", () => res(Date.now() - t0)); setTimeout(() => { s.destroy(); res(-1); }, 15000); });
+        // Flood: 200 requests/s to each endpoint for 3 s.
+        let ok = 0, failed = 0;
+        const end = Date.now() + 3000;
+        while (Date.now() < end) {
+          const batch = ["/status", "/healthz", "/metrics"].map((p) => fetch("http://127.0.0.1:9101" + p).then((r) => r.text()).then(() => ok++, () => failed++));
+          await Promise.all([...batch, new Promise((r) => setTimeout(r, 5))]);
+        }
+        out.flood = { ok, failed };
+        process.stdout.write(JSON.stringify(out));
+      })();`;
+    const r = spawnSync("ip", ["netns", "exec", lab.ns("a"), process.execPath, "-e", client], { encoding: "utf8", timeout: 40_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { post: [number, number, string]; del: [number, number, string]; head: [number, number, null]; status: { checks: { name: string; last?: { detail: { output?: string } } }[] }; idleClosedMs: number; flood: { ok: number; failed: number } };
+    expect(out.post.slice(0, 1).concat(out.post[2])).toEqual([405, "GET, HEAD"]);
+    expect(out.del[0]).toBe(405);
+    expect(out.head).toEqual([200, 0, null]);
+    const noisyOut = out.status.checks.find((c) => c.name === "noisy")?.last?.detail.output ?? "";
+    expect(noisyOut.length).toBeGreaterThan(0);
+    expect(noisyOut.length).toBeLessThanOrEqual(203);
+    expect(out.idleClosedMs).toBeGreaterThan(0);
+    expect(out.idleClosedMs).toBeLessThan(12_000);
+    console.log(`HTTP flood: ${out.flood.ok} answered, ${out.flood.failed} failed in 3 s; idle connection closed after ${out.idleClosedMs} ms`);
+    expect(out.flood.ok).toBeGreaterThan(300);
+    // The backup never saw the master late: no transition on any of its 20 instances.
+    expect(statusB().instances.map((i) => i.stats.transitions)).toEqual(before);
+    expect(lab.holders("198.51.100.10")).toEqual(["a"]);
+  }, 90_000);
+});
