@@ -280,9 +280,14 @@ function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof NotifyS
   const map: Record<string, keyof NotifyScripts> = { notify_master: "master", notify_backup: "backup", notify_fault: "fault", notify_stop: "stop", notify: "generic" };
   const key = map[st.keyword];
   if (!key) return false;
-  const cmd = st.args.join(" ");
-  if (!cmd) ctx.error(st.where, "MISSING_VALUE", `'${st.keyword}' needs a command`);
-  else n[key] = cmd;
+  // keepalived core/notify.c notify_script_init: the first word is the command line (quote it to
+  // give arguments), then an optional user and group.
+  const [command, user, group, ...rest] = st.args;
+  if (!command) ctx.error(st.where, "MISSING_VALUE", `'${st.keyword}' needs a command`);
+  else {
+    if (rest.length) ctx.warn(st.where, "EXTRA_ARGUMENTS", `'${st.keyword}': ${JSON.stringify(rest.join(" "))} after the user and group is ignored; quote the command to give it arguments`);
+    n[key] = { command, where: st.where, ...(user ? { user } : {}), ...(group ? { group } : {}) };
+  }
   return true;
 }
 

@@ -26,13 +26,22 @@ export interface TrackRef {
   readonly where: Location;
 }
 
+/** `notify_* COMMAND [USER [GROUP]]` (keepalived core/notify.c notify_script_init). */
+export interface NotifyScript {
+  /** The command line (quoted in the file when it has arguments); split without a shell. */
+  readonly command: string;
+  readonly user?: string;
+  readonly group?: string;
+  readonly where: Location;
+}
+
 export interface NotifyScripts {
-  readonly master?: string;
-  readonly backup?: string;
-  readonly fault?: string;
-  readonly stop?: string;
+  readonly master?: NotifyScript;
+  readonly backup?: NotifyScript;
+  readonly fault?: NotifyScript;
+  readonly stop?: NotifyScript;
   /** Generic `notify`: called with TYPE NAME STATE PRIORITY. */
-  readonly generic?: string;
+  readonly generic?: NotifyScript;
 }
 
 export interface InstanceSpec {

@@ -1,31 +1,61 @@
-// Notify scripts: run in the order of state changes, one at a time per instance or group, with a
-// timeout. A slow or failing script is logged and never blocks the state machine or adverts.
-import { spawn } from "node:child_process";
-import { sealDescriptors } from "../native/helper.js";
-import { splitCommandLine } from "../health/command-line.js";
+// Notify scripts: run in the order of state changes, one at a time per instance or group, through
+// the same gate and runner as check scripts (script security on the real path, script user,
+// PATH-only environment, own process group, timeout). A slow or failing script is logged and never
+// blocks the state machine or adverts. A flood of state changes coalesces: at most MAX_QUEUED wait
+// per instance, the oldest waiting ones are dropped, so the last delivered state is the current one.
+import type { DaemonConfig, NotifyScript, NotifyScripts } from "../config/model.js";
+import { prepareScript, type PreparedScript, type ScriptPolicy, type ScriptRefusal } from "../health/script-gate.js";
+import { runScript } from "../health/script-check.js";
 import type { Logger } from "./log.js";
 
 export interface NotifyJob {
   /** Serialisation key: instance or group name. */
   readonly key: string;
-  readonly command: string;
+  readonly script: NotifyScript;
   readonly extraArgs: readonly string[];
   readonly fields: Record<string, unknown>;
 }
 
 const OUTPUT_LIMIT = 4096;
+export const MAX_QUEUED = 8;
 
 export class NotifyRunner {
   private readonly queues = new Map<string, NotifyJob[]>();
   private readonly running = new Set<string>();
+  private readonly prepared = new Map<NotifyScript, PreparedScript | ScriptRefusal>();
   runs = 0;
   failures = 0;
+  coalesced = 0;
 
-  constructor(private readonly log: Logger, private readonly timeoutMs = 30_000) {}
+  constructor(private readonly log: Logger, private policy: ScriptPolicy, private readonly timeoutMs = 30_000) {}
+
+  /** Checks every notify script of a configuration now, so refusals are reported at start with file:line. */
+  prepareAll(config: DaemonConfig): void {
+    this.policy = config.global;
+    this.prepared.clear();
+    const all: NotifyScripts[] = [...config.instances.map((i) => i.notify), ...config.syncGroups.map((g) => g.notify)];
+    for (const n of all) for (const s of Object.values(n) as NotifyScript[]) this.prepare(s);
+  }
+
+  private prepare(s: NotifyScript): PreparedScript | ScriptRefusal {
+    let p = this.prepared.get(s);
+    if (!p) {
+      p = prepareScript(s.command, { ...(s.user ? { user: s.user } : {}), ...(s.group ? { group: s.group } : {}) }, this.policy);
+      this.prepared.set(s, p);
+      if (!p.ok) this.log.error({ script: s.command, code: p.code, file: s.where.file, line: s.where.line }, `${p.message}; notify script disabled (never run)`);
+    }
+    return p;
+  }
 
   enqueue(job: NotifyJob): void {
+    if (!this.prepare(job.script).ok) return;
     const q = this.queues.get(job.key) ?? [];
     q.push(job);
+    if (q.length > MAX_QUEUED) {
+      const dropped = q.splice(0, q.length - MAX_QUEUED);
+      this.coalesced += dropped.length;
+      this.log.warn({ ...job.fields, dropped: dropped.length }, "notify queue full: oldest waiting notifications dropped; the latest state is still delivered");
+    }
     this.queues.set(job.key, q);
     if (!this.running.has(job.key)) this.next(job.key);
   }
@@ -40,63 +70,31 @@ export class NotifyRunner {
     const job = q?.shift();
     if (!job) {
       this.running.delete(key);
+      this.queues.delete(key);
       return;
     }
     this.running.add(key);
-    this.run(job).finally(() => this.next(key));
+    void this.run(job).finally(() => this.next(key));
   }
 
-  private run(job: NotifyJob): Promise<void> {
-    return new Promise((resolve) => {
-      let argv: string[];
-      try {
-        argv = [...splitCommandLine(job.command), ...job.extraArgs];
-      } catch (e) {
-        this.failures++;
-        this.log.error({ ...job.fields, err: (e as Error).message }, "notify script not run: bad command line");
-        resolve();
-        return;
-      }
-      this.runs++;
-      const started = Date.now();
-      let out = "";
-      // detached: own process group, so a timeout kills the script and whatever it started
-      sealDescriptors(); // raw, packet and netlink sockets opened by native code must not reach the script
-      const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true });
-      const take = (b: Buffer) => {
-        if (out.length < OUTPUT_LIMIT) out += b.toString("utf8", 0, Math.min(b.length, OUTPUT_LIMIT - out.length));
-      };
-      child.stdout.on("data", take);
-      child.stderr.on("data", take);
-      const timer = setTimeout(() => {
-        this.log.warn({ ...job.fields, script: job.command, timeoutMs: this.timeoutMs }, "notify script timed out; killing its process group");
-        killGroup(child.pid, "SIGKILL");
-      }, this.timeoutMs);
-      child.on("error", (e) => {
-        clearTimeout(timer);
-        this.failures++;
-        this.log.error({ ...job.fields, script: job.command, err: e.message }, "notify script could not start");
-        resolve();
-      });
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        const fields = { ...job.fields, script: job.command, args: job.extraArgs, ms: Date.now() - started, ...(out ? { output: out.trimEnd() } : {}) };
-        if (code === 0) this.log.debug(fields, "notify script done");
-        else {
-          this.failures++;
-          this.log.warn({ ...fields, exitCode: code, signal }, "notify script failed");
-        }
-        resolve();
-      });
+  private async run(job: NotifyJob): Promise<void> {
+    const p = this.prepare(job.script);
+    if (!p.ok) return;
+    this.runs++;
+    // Ends when the script exits (not when its pipes close); what it started is left running.
+    const r = await runScript([...p.argv, ...job.extraArgs], {
+      timeoutMs: this.timeoutMs,
+      outputLimit: OUTPUT_LIMIT,
+      killGroupOnExit: false,
+      ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}),
     });
-  }
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
+    const fields = { ...job.fields, script: job.script.command, args: job.extraArgs, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}) };
+    if (r.ok) this.log.debug(fields, "notify script done");
+    else {
+      this.failures++;
+      if (r.timedOut) this.log.warn({ ...fields, timeoutMs: this.timeoutMs }, "notify script timed out; its process group was killed");
+      else if (r.error) this.log.error({ ...fields, err: r.error }, "notify script could not start");
+      else this.log.warn({ ...fields, exitCode: r.exitCode, signal: r.signal }, "notify script failed");
+    }
   }
 }

@@ -94,7 +94,7 @@ export class Runtime {
 
   constructor(private config: DaemonConfig, private readonly options: RuntimeOptions) {
     this.log = options.log;
-    this.notify = new NotifyRunner(options.log);
+    this.notify = new NotifyRunner(options.log, config.global);
     this.tracking = new Tracking(config, options.log, (name) => this.onCheckChange(name));
   }
 
@@ -108,6 +108,7 @@ export class Runtime {
     this.rtnl.watch((e) => this.onNetlink(e));
     // Every tracked check runs once before the instances start, so none starts on a guess.
     await this.tracking.start();
+    this.notify.prepareAll(this.config);
     for (const spec of this.config.instances) await this.startInstance(spec);
     if (sealDescriptors() < 0) this.log.error({ code: "NATIVE_HELPER_MISSING" }, "native helper missing (run npm ci): sockets are not close-on-exec and scripts may inherit them");
     this.log.info({ instances: this.instances.length }, "tsvrrpd started");
@@ -396,8 +397,8 @@ export class Runtime {
     const n = ir.spec.notify;
     const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[state];
     const fields = { instance: ir.spec.name, state };
-    if (specific) this.notify.enqueue({ key: ir.spec.name, command: specific, extraArgs: [], fields });
-    if (n.generic) this.notify.enqueue({ key: ir.spec.name, command: n.generic, extraArgs: ["INSTANCE", ir.spec.name, state, String(ir.vi.effectivePriority)], fields });
+    if (specific) this.notify.enqueue({ key: ir.spec.name, script: specific, extraArgs: [], fields });
+    if (n.generic) this.notify.enqueue({ key: ir.spec.name, script: n.generic, extraArgs: ["INSTANCE", ir.spec.name, state, String(ir.vi.effectivePriority)], fields });
   }
 
   /**
@@ -516,8 +517,8 @@ export class Runtime {
     const n = spec.notify;
     const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[word];
     const fields = { group: g.name, state: word };
-    if (specific) this.notify.enqueue({ key: `group:${g.name}`, command: specific, extraArgs: [], fields });
-    if (n.generic) this.notify.enqueue({ key: `group:${g.name}`, command: n.generic, extraArgs: ["GROUP", g.name, word, "0"], fields });
+    if (specific) this.notify.enqueue({ key: `group:${g.name}`, script: specific, extraArgs: [], fields });
+    if (n.generic) this.notify.enqueue({ key: `group:${g.name}`, script: n.generic, extraArgs: ["GROUP", g.name, word, "0"], fields });
   }
 
   // --- netlink events ----------------------------------------------------------------------------
@@ -678,6 +679,7 @@ export class Runtime {
     await Promise.all([...oldByKey.values()].map((ir) => ir.ops));
     this.instances = keep;
     this.config = next;
+    this.notify.prepareAll(next);
     // Scripts are re-read with the file; their rise/fall state starts afresh.
     this.tracking.stop();
     this.tracking = new Tracking(next, this.log, (name) => this.onCheckChange(name));

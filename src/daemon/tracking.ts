@@ -1,13 +1,11 @@
 // Runs the vrrp_scripts that instances track (script or native TCP check), with keepalived's
 // script user and script security, and reports state changes to the runtime.
 import type { DaemonConfig, ScriptSpec } from "../config/model.js";
-import { splitCommandLine } from "../health/command-line.js";
 import { PeriodicCheck, type ProbeResult } from "../health/periodic-check.js";
 import { ScriptPool } from "../health/script-worker.js";
-import { checkScriptPath, resolveExecutable } from "../health/script-security.js";
+import { prepareScript, type PreparedScript } from "../health/script-gate.js";
 import { tcpCheck } from "../health/tcp-check.js";
 import type { TrackerState } from "../health/tracker.js";
-import { lookupUser, type Ids } from "../health/users.js";
 import type { Logger } from "./log.js";
 
 export interface CheckStatus {
@@ -25,31 +23,18 @@ export class Tracking {
 
   constructor(private readonly config: DaemonConfig, private readonly log: Logger, private readonly onChange: (name: string, state: TrackerState) => void) {}
 
-  /** keepalived: script_user, else `keepalived_script` if that user exists, else root. */
-  private runAs(spec: ScriptSpec): Ids | undefined {
-    const g = this.config.global;
-    const user = spec.user ?? g.scriptUser;
-    if (user) {
-      const ids = lookupUser(user, spec.user ? spec.group : g.scriptGroup);
-      if (!ids) throw new Error(`script user ${user} not found`);
-      return ids;
-    }
-    return lookupUser("keepalived_script");
-  }
-
   /** Validates and starts every tracked script; resolves once each has run once. */
   async start(): Promise<void> {
     const used = new Set(this.config.instances.flatMap((i) => i.trackScripts.map((t) => t.name)));
     const starts: Promise<void>[] = [];
     for (const spec of this.config.scripts) {
       if (!used.has(spec.name)) continue;
-      const problem = this.validate(spec);
-      if (problem) {
-        this.disabled.set(spec.name, problem);
-        this.log.error({ script: spec.name, file: spec.where.file, line: spec.where.line }, `${problem}; script disabled and not tracked (as keepalived does)`);
+      const prepared = spec.tcp ? undefined : prepareScript(spec.script, { ...(spec.user ? { user: spec.user } : {}), ...(spec.group ? { group: spec.group } : {}) }, this.config.global);
+      if (prepared && !prepared.ok) {
+        this.disabled.set(spec.name, prepared.message);
+        this.log.error({ script: spec.name, code: prepared.code, file: spec.where.file, line: spec.where.line }, `${prepared.message}; script disabled and not tracked (as keepalived does)`);
         continue;
       }
-      const ids = spec.tcp ? undefined : this.runAs(spec);
       const log = this.log.child({ script: spec.name });
       const probe = spec.tcp
         ? async (): Promise<ProbeResult> => {
@@ -57,7 +42,8 @@ export class Tracking {
             return { ok: r.ok, detail: { ms: r.ms, ...(r.error ? { error: r.error } : {}) } };
           }
         : async (): Promise<ProbeResult> => {
-            const r = await this.pool.run(spec.script, { timeoutMs: spec.timeoutMs, ...(ids ? { uid: ids.uid, gid: ids.gid } : {}) });
+            const p = prepared as PreparedScript;
+            const r = await this.pool.run(p.argv, { timeoutMs: spec.timeoutMs, ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}) });
             return { ok: r.ok, detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}), ...(r.error ? { error: r.error } : {}) } };
           };
       const check = new PeriodicCheck({
@@ -82,25 +68,6 @@ export class Tracking {
       starts.push(check.start((this.checks.size * 37) % spec.intervalMs));
     }
     await Promise.all(starts);
-  }
-
-  private validate(spec: ScriptSpec): string | undefined {
-    if (spec.tcp) return undefined;
-    let argv: string[];
-    try {
-      argv = splitCommandLine(spec.script);
-    } catch (e) {
-      return (e as Error).message;
-    }
-    try {
-      this.runAs(spec);
-    } catch (e) {
-      return (e as Error).message;
-    }
-    const exe = resolveExecutable(argv[0] as string);
-    if (!exe) return `script ${argv[0]} not found on PATH`;
-    const p = checkScriptPath(exe, this.config.global.enableScriptSecurity ? "strict" : "world-writable-only");
-    return p?.message;
   }
 
   /** undefined: not tracked (unknown or disabled). */

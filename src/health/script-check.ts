@@ -1,9 +1,8 @@
-// One run of a check script, as keepalived runs vrrp_script: argv split from the script line (no
-// shell), its own process group, killed (SIGTERM, then SIGKILL 2 s later) when it outlives its
+// One run of a check or notify script, as keepalived runs them: argv (no shell), its own process group, killed (SIGTERM, then SIGKILL 2 s later) when it outlives its
 // timeout, which counts as a failure. Output is kept, bounded, for the log.
 import { spawn } from "node:child_process";
 import { sealDescriptors } from "../native/helper.js";
-import { splitCommandLine } from "./command-line.js";
+import { SCRIPT_ENV } from "./script-gate.js";
 
 export interface ScriptRunOptions {
   readonly timeoutMs: number;
@@ -12,6 +11,8 @@ export interface ScriptRunOptions {
   /** Bytes of stdout+stderr kept (the rest is drained and dropped). */
   readonly outputLimit?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Checks: the script's whole group dies with it. Notify scripts may start services: left alone. */
+  readonly killGroupOnExit?: boolean;
 }
 
 export interface ScriptResult {
@@ -26,14 +27,9 @@ export interface ScriptResult {
 
 const KILL_GRACE_MS = 2000;
 
-export function runScript(line: string, o: ScriptRunOptions): Promise<ScriptResult> {
+/** Runs argv as given (argv[0] a path: prepared by script-gate.ts, no PATH lookup here). */
+export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise<ScriptResult> {
   const started = Date.now();
-  let argv: string[];
-  try {
-    argv = splitCommandLine(line);
-  } catch (e) {
-    return Promise.resolve({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: (e as Error).message });
-  }
   const limit = o.outputLimit ?? 4096;
   return new Promise((resolve) => {
     sealDescriptors(); // raw, packet and netlink sockets opened by native code must not reach the script
@@ -42,7 +38,7 @@ export function runScript(line: string, o: ScriptRunOptions): Promise<ScriptResu
       detached: true, // own process group: a timeout kills whatever the script started too
       ...(o.uid !== undefined ? { uid: o.uid } : {}),
       ...(o.gid !== undefined ? { gid: o.gid } : {}),
-      env: o.env ?? { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+      env: o.env ?? SCRIPT_ENV,
     });
     let out = "";
     const take = (b: Buffer) => {
@@ -64,7 +60,7 @@ export function runScript(line: string, o: ScriptRunOptions): Promise<ScriptResu
       clearTimeout(timer);
       // A check's leftovers (a forked child still running after the script exited, or after a
       // timeout) must not pile up run after run: the whole group goes.
-      signalGroup(child.pid, "SIGKILL");
+      if (o.killGroupOnExit !== false || timedOut) signalGroup(child.pid, "SIGKILL");
       if (killTimer) clearTimeout(killTimer);
       resolve({ ...r, ms: Date.now() - started, output: out });
     };

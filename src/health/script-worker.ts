@@ -7,14 +7,14 @@ import { runScript, type ScriptResult, type ScriptRunOptions } from "./script-ch
 
 interface Request {
   readonly id: number;
-  readonly line: string;
+  readonly argv: readonly string[];
   readonly options: ScriptRunOptions;
 }
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
   port.on("message", (req: Request) => {
-    void runScript(req.line, req.options).then((result) => port.postMessage({ id: req.id, result }));
+    void runScript(req.argv, req.options).then((result) => port.postMessage({ id: req.id, result }));
   });
 }
 
@@ -45,13 +45,13 @@ export class ScriptPool {
     return w;
   }
 
-  run(line: string, options: ScriptRunOptions): Promise<ScriptResult> {
+  run(argv: readonly string[], options: ScriptRunOptions): Promise<ScriptResult> {
     return new Promise((resolve) => {
       const id = this.nextId++;
       this.pending.set(id, resolve);
       const w = this.get();
       w.ref(); // a run in flight keeps the process alive until its answer arrives
-      w.postMessage({ id, line, options } satisfies Request);
+      w.postMessage({ id, argv, options } satisfies Request);
     });
   }
 

@@ -95,7 +95,7 @@ describe("keepalived.conf parser", () => {
       family: 4,
       advertIntervalCs: 100,
       authPass: "1111",
-      notify: { master: "/etc/keepalived/master.sh arg", generic: "/etc/keepalived/notify.sh" },
+      notify: { master: expect.objectContaining({ command: "/etc/keepalived/master.sh arg" }), generic: expect.objectContaining({ command: "/etc/keepalived/notify.sh" }) },
       garp: { masterDelayMs: 2000, masterRepeat: 3, masterRefreshMs: 0, masterRefreshRepeat: 1 },
     });
     expect(v1!.vips.map((v) => [v.address, v.prefix, v.dev, v.label, v.scope])).toEqual([
@@ -108,7 +108,7 @@ describe("keepalived.conf parser", () => {
     expect(v1!.trackScripts.map((t) => t.name)).toEqual(["chk_haproxy"]);
     expect(v1!.trackInterfaces).toEqual([expect.objectContaining({ name: "eth1", weight: -10 })]);
     expect(v6).toMatchObject({ family: 6, version: 3, advertIntervalCs: 5, nopreempt: true, priority: 100, initialState: "BACKUP", unicastSrcIp: "2001:db8::10", unicastPeers: ["2001:db8::11", "2001:db8::12"] });
-    expect(config.syncGroups).toEqual([expect.objectContaining({ name: "G1", members: ["VI_1", "VI_6"], notify: { backup: "/bin/true" } })]);
+    expect(config.syncGroups).toEqual([expect.objectContaining({ name: "G1", members: ["VI_1", "VI_6"], notify: { backup: expect.objectContaining({ command: "/bin/true" }) } })]);
   });
 
   it("warns about unknown keywords with file and line and keeps going", () => {
@@ -219,6 +219,6 @@ describe("comments as keepalived strips them", () => {
     );
     expect(config.scripts[0]!.script).toBe("/bin/check #1!");
     expect(config.instances[0]!.authPass).toBe("my-ha.conf");
-    expect(config.instances[0]!.notify.generic).toBe("/bin/n!x");
+    expect(config.instances[0]!.notify.generic?.command).toBe("/bin/n!x");
   });
 });

@@ -13,6 +13,9 @@ import { tcpCheck } from "../../src/health/tcp-check.js";
 import { effectivePriority, RiseFall } from "../../src/health/tracker.js";
 import { lookupUser } from "../../src/health/users.js";
 
+/** The runner takes argv (prepared by the script gate); these tests write command lines. */
+const runLine = (line: string, o: Parameters<typeof runScript>[1]) => runScript(splitCommandLine(line), o);
+
 const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-health-"));
 chmodSync(dir, 0o755); // scripts run as another user must be reachable
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,14 +53,14 @@ describe("command line splitting (no shell)", () => {
 
 describe("script runs", () => {
   it("exit 0 is healthy, anything else failed; argv reaches the script unmangled by any shell", async () => {
-    expect((await runScript(script("exit 0"), { timeoutMs: 2000 })).ok).toBe(true);
-    const r = await runScript(script("exit 3"), { timeoutMs: 2000 });
+    expect((await runLine(script("exit 0"), { timeoutMs: 2000 })).ok).toBe(true);
+    const r = await runLine(script("exit 3"), { timeoutMs: 2000 });
     expect(r).toMatchObject({ ok: false, exitCode: 3, timedOut: false });
-    const echo = await runScript(`${script('printf "%s|" "$@"')} "a b" '$HOME' ;rm`, { timeoutMs: 2000 });
+    const echo = await runLine(`${script('printf "%s|" "$@"')} "a b" '$HOME' ;rm`, { timeoutMs: 2000 });
     expect(echo.output).toBe("a b|$HOME|;rm|");
   });
   it("a missing program is a failure with the reason", async () => {
-    const r = await runScript("/nonexistent/check", { timeoutMs: 1000 });
+    const r = await runLine("/nonexistent/check", { timeoutMs: 1000 });
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/ENOENT/);
   });
@@ -65,7 +68,7 @@ describe("script runs", () => {
     const pidFile = join(dir, "grandchild.pid");
     const s = script(`sleep 300 & echo $! > ${pidFile}; wait`);
     const started = Date.now();
-    const r = await runScript(s, { timeoutMs: 300 });
+    const r = await runLine(s, { timeoutMs: 300 });
     expect(r).toMatchObject({ ok: false, timedOut: true });
     expect(Date.now() - started).toBeLessThan(1500);
     const grandchild = Number(readFileSync(pidFile, "utf8"));
@@ -74,27 +77,27 @@ describe("script runs", () => {
   });
   it("a child left running by a script that exited is removed with its group", async () => {
     const pidFile = join(dir, "leftover.pid");
-    const r = await runScript(script(`sleep 300 & echo $! > ${pidFile}; exit 0`), { timeoutMs: 2000 });
+    const r = await runLine(script(`sleep 300 & echo $! > ${pidFile}; exit 0`), { timeoutMs: 2000 });
     expect(r.ok).toBe(true);
     await new Promise((res) => setTimeout(res, 100));
     expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
   });
   it("a script that ignores SIGTERM is SIGKILLed 2 s later", async () => {
     const started = Date.now();
-    const r = await runScript(script("trap '' TERM; while :; do sleep 0.05; done"), { timeoutMs: 200 });
+    const r = await runLine(script("trap '' TERM; while :; do sleep 0.05; done"), { timeoutMs: 200 });
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe("SIGKILL");
     expect(Date.now() - started).toBeGreaterThanOrEqual(2100);
   });
   it("megabytes of output are drained but only the limit is kept", async () => {
-    const r = await runScript(script("head -c 5000000 /dev/zero | tr '\\0' x; exit 0"), { timeoutMs: 5000, outputLimit: 1000 });
+    const r = await runLine(script("head -c 5000000 /dev/zero | tr '\\0' x; exit 0"), { timeoutMs: 5000, outputLimit: 1000 });
     expect(r.ok).toBe(true);
     expect(r.output.length).toBe(1000);
   });
   it("runs as another user when asked", async () => {
     const nobody = lookupUser("nobody");
     expect(nobody).toBeDefined();
-    const r = await runScript(script("id -u"), { timeoutMs: 2000, uid: nobody!.uid, gid: nobody!.gid });
+    const r = await runLine(script("id -u"), { timeoutMs: 2000, uid: nobody!.uid, gid: nobody!.gid });
     expect(r.output.trim()).toBe(String(nobody!.uid));
   });
 });
@@ -104,7 +107,7 @@ describe("periodic checks", () => {
     const lock = join(dir, "lock");
     const overlaps = join(dir, "overlaps");
     const s = script(`mkdir ${lock} 2>/dev/null || echo overlap >> ${overlaps}; sleep 0.25; rmdir ${lock}`);
-    const c = new PeriodicCheck({ name: "slow", intervalMs: 50, rise: 1, fall: 1, initFail: false, probe: async () => ({ ok: (await runScript(s, { timeoutMs: 2000 })).ok, detail: {} }), onResult: () => {} });
+    const c = new PeriodicCheck({ name: "slow", intervalMs: 50, rise: 1, fall: 1, initFail: false, probe: async () => ({ ok: (await runLine(s, { timeoutMs: 2000 })).ok, detail: {} }), onResult: () => {} });
     await c.start();
     await new Promise((r) => setTimeout(r, 700));
     c.stop();
@@ -117,7 +120,7 @@ describe("periodic checks", () => {
     writeFileSync(state, "0");
     const s = script(`exit $(cat ${state})`);
     const changes: string[] = [];
-    const c = new PeriodicCheck({ name: "rf", intervalMs: 40, rise: 3, fall: 2, initFail: false, probe: async () => ({ ok: (await runScript(s, { timeoutMs: 1000 })).ok, detail: {} }), onResult: (_r, st, changed) => changed && changes.push(`${st}@${c.runs}`) });
+    const c = new PeriodicCheck({ name: "rf", intervalMs: 40, rise: 3, fall: 2, initFail: false, probe: async () => ({ ok: (await runLine(s, { timeoutMs: 1000 })).ok, detail: {} }), onResult: (_r, st, changed) => changed && changes.push(`${st}@${c.runs}`) });
     await c.start();
     expect(c.state).toBe("OK");
     writeFileSync(state, "1");

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { EnvError, expandVips, parseEnvFile, planFromEnv, scrub, type HostFacts } from "../../src/config/openshift-env.js";
 
+const commands = (n: object) => Object.fromEntries(Object.entries(n).map(([k, v]) => [k, (v as { command: string }).command]));
 const DIR = new URL("../fixtures/openshift/", import.meta.url);
 const host = (ip: string | undefined, ifaces = ["eth0"]): HostFacts => ({
   interfaceExists: (n) => ifaces.includes(n),
@@ -32,7 +33,7 @@ describe("env mode builds the instances today's image builds", () => {
       expect(ours.config.instances.map((i) => i.name)).toEqual(theirs.instances.map((i) => i.name));
       theirs.instances.forEach((t, k) => {
         const o = ours.config.instances[k]!;
-        expect({ vrid: o.vrid, vips: o.vips.map((v) => v.address.toLowerCase()), state: o.initialState, nopreempt: o.nopreempt, preemptDelayMs: o.preemptDelayMs, auth: o.authPass, version: o.version, peers: o.unicastPeers, notify: o.notify, track: o.trackScripts.map((x) => x.name), iface: o.interface }).toEqual({
+        expect({ vrid: o.vrid, vips: o.vips.map((v) => v.address.toLowerCase()), state: o.initialState, nopreempt: o.nopreempt, preemptDelayMs: o.preemptDelayMs, auth: o.authPass, version: o.version, peers: o.unicastPeers, notify: commands(o.notify), track: o.trackScripts.map((x) => x.name), iface: o.interface }).toEqual({
           vrid: t.vrid,
           vips: t.vips.map((v) => v.address.toLowerCase()),
           state: t.initialState,
@@ -41,7 +42,7 @@ describe("env mode builds the instances today's image builds", () => {
           auth: t.authPass,
           version: t.version,
           peers: t.unicastPeers,
-          notify: t.notify,
+          notify: commands(t.notify),
           track: t.trackScripts.map((x) => x.name),
           iface: t.interface,
         });
