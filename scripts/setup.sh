@@ -27,7 +27,7 @@ fi
 if [ -z "${npm_config_nodedir:-}" ] && ! npm config get nodedir 2>/dev/null | grep -q / && [ -f /usr/include/node/node.h ]; then
   export npm_config_nodedir=/usr
 fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "$(find patches -newer node_modules/.package-lock.json -name "*.patch" 2>/dev/null)" ]; then
   echo "setup: npm ci"
   set +o pipefail
   npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown user config'

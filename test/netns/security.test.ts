@@ -192,3 +192,28 @@ describe("HTTP listener", () => {
     expect(lab.holders("198.51.100.10")).toEqual(["a"]);
   }, 90_000);
 });
+
+describe("no promiscuous mode", () => {
+  it("an IPv6 pair elects one master and takes over while neither NIC is promiscuous", async () => {
+    const { lab, running } = newLab();
+    const vip6 = "2001:db8:1::10";
+    const conf = (p: number) => `global_defs {\n  vrrp_garp_master_delay 0\n}\nvrrp_instance V6 {\n  interface eth0\n  virtual_router_id 63\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${vip6}\n  }\n}\n`;
+    const promisc = (r: string) => (JSON.parse(lab.exec(r, "ip", ["-j", "-d", "link", "show", "eth0"])) as { flags: string[]; promiscuity: number }[])[0]!;
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf(200)));
+    await waitFor("a master", () => lab.holders(vip6).join() === "a", 10_000);
+    running.push(startDaemon(lab, "b", "tsvrrpd", conf(100)));
+    await waitFor("b listening (its advert capture open)", () => running[1]!.output().includes("tsvrrpd started"), 10_000);
+    for (const r of ["a", "b"]) {
+      expect(promisc(r).flags, `${r}'s eth0 flags`).not.toContain("PROMISC");
+      expect(promisc(r).promiscuity, `${r}'s eth0 promiscuity count`).toBe(0);
+    }
+    // b hears a's IPv6 adverts without promiscuous capture: it stays backup, then takes over.
+    const end = Date.now() + 1000;
+    while (Date.now() < end) {
+      expect(lab.holders(vip6)).toEqual(["a"]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    lab.killAll("a", "SIGKILL");
+    await waitFor("b takes over", () => lab.holders(vip6).includes("b"), 5000);
+  });
+});
