@@ -71,9 +71,18 @@ function intVar(env: NodeJS.ProcessEnv, name: string, def: number, min: number, 
   return v;
 }
 
+/** More than any real failover setup (255 per VRRP advert, at most 255 VRIDs). */
+export const MAX_VIRTUAL_IPS = 4096;
+
 /** Expands VIRTUAL_IPS entries: addresses, IPv4 last-octet ranges, IPv6 last-group hex ranges. */
 export function expandVips(raw: string): string[] {
   const out: string[] = [];
+  let total = 0;
+  // Counted before anything is expanded: `2001:db8::0-ffff` must not build 65536 strings first.
+  const reserve = (n: number, entry: string) => {
+    total += n;
+    if (total > MAX_VIRTUAL_IPS) throw new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", raw, `entry ${JSON.stringify(entry)} takes the list to ${total} addresses; at most ${MAX_VIRTUAL_IPS} are supported`);
+  };
   for (const entry of raw.split(/[\s,]+/).filter(Boolean)) {
     const bad = (why: string) => new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", raw, `entry ${JSON.stringify(entry)}: ${why}`);
     const [range, prefix, extra] = entry.split("/");
@@ -86,6 +95,7 @@ export function expandVips(raw: string): string[] {
     if (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128))) throw bad(`bad prefix length /${prefix}`);
     const suffix = prefix !== undefined ? `/${prefix}` : "";
     if (end === undefined) {
+      reserve(1, entry);
       out.push(first + suffix);
       continue;
     }
@@ -93,6 +103,7 @@ export function expandVips(raw: string): string[] {
       const parts = first.split(".");
       const start = Number(parts[3]);
       if (!/^\d+$/.test(end) || Number(end) > 255 || Number(end) < start) throw bad(`range end must be a last octet ${start}..255`);
+      reserve(Number(end) - start + 1, entry);
       for (let n = start; n <= Number(end); n++) out.push(`${parts.slice(0, 3).join(".")}.${n}${suffix}`);
     } else {
       const colon = first.lastIndexOf(":");
@@ -102,6 +113,7 @@ export function expandVips(raw: string): string[] {
       const s = parseInt(startHex, 16);
       const e = parseInt(end, 16);
       if (e < s) throw bad("range end before its start");
+      reserve(e - s + 1, entry);
       // The image prints the expanded groups in upper-case hex (bc obase=16).
       for (let n = s; n <= e; n++) out.push(`${base}${n.toString(16).toUpperCase()}${suffix}`);
     }

@@ -12,9 +12,14 @@ export class AddressError extends Error {
   }
 }
 
+/**
+ * 4 or 6 for a bare address; undefined for anything else, including a prefix or an IPv6 zone ID
+ * (`fe80::1%eth0`): the parser library accepts those, and a zone ID is free text that would
+ * otherwise reach rendered configuration.
+ */
 export function familyOf(text: string): Family | undefined {
-  if (Address4.isValid(text)) return 4;
-  if (Address6.isValid(text)) return 6;
+  if (/^[0-9.]+$/.test(text) && Address4.isValid(text)) return 4;
+  if (/^[0-9a-fA-F:.]+$/.test(text) && text.includes(":") && Address6.isValid(text)) return 6;
   return undefined;
 }
 

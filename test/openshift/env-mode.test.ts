@@ -150,3 +150,30 @@ describe("known defects of today's image: tsvrrpd follows the documented intent"
     expect(scrub("config!@#$%^&*()-+=1_{}|[]\\:;'<>?,./ipfailover")).toBe("config_1_ipfailover");
   });
 });
+
+describe("hostile OPENSHIFT_HA_* values", () => {
+  const base = { OPENSHIFT_HA_VIRTUAL_IPS: "192.0.2.100", OPENSHIFT_HA_NETWORK_INTERFACE: "eth0" };
+  const refuse = (env: Record<string, string>, variable: string, text: string) => {
+    let err: unknown;
+    try {
+      planFromEnv({ ...base, ...env }, host("192.0.2.11"));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(EnvError);
+    expect((err as EnvError).variable).toBe(variable);
+    expect((err as EnvError).message).toContain(text);
+  };
+  it("an IPv6 zone ID is refused in VIPs and in unicast peers (it used to carry text into the configuration)", () => {
+    refuse({ OPENSHIFT_HA_VIRTUAL_IPS: 'fe80::1%}\nvrrp_script x { script "/bin/sh" }' }, "OPENSHIFT_HA_VIRTUAL_IPS", "not an IPv4 or IPv6 address");
+    refuse({ OPENSHIFT_HA_VIRTUAL_IPS: "fe80::1%eth0" }, "OPENSHIFT_HA_VIRTUAL_IPS", "not an IPv4 or IPv6 address");
+    refuse({ OPENSHIFT_HA_USE_UNICAST: "true", OPENSHIFT_HA_UNICAST_PEERS: "192.0.2.12,fe80::2%eth0" }, "OPENSHIFT_HA_UNICAST_PEERS", "not an IP address");
+  });
+  it("the address count is capped before anything is expanded", () => {
+    const t0 = performance.now();
+    refuse({ OPENSHIFT_HA_VIRTUAL_IPS: "2001:db8::0-ffff" }, "OPENSHIFT_HA_VIRTUAL_IPS", "at most 4096");
+    refuse({ OPENSHIFT_HA_VIRTUAL_IPS: Array.from({ length: 17 }, (_, i) => `10.0.${i}.0-255`).join(",") }, "OPENSHIFT_HA_VIRTUAL_IPS", "at most 4096");
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(expandVips("2001:db8::0-fff")).toHaveLength(4096);
+  });
+});
