@@ -1,6 +1,6 @@
 // Command line: keepalived's daemon flags, so tsvrrpd can replace the keepalived binary.
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic } from "./config/errors.js";
@@ -8,6 +8,7 @@ import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
 import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "./daemon/control.js";
 import { installSignals } from "./daemon/signals.js";
+import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
 
 export interface CliOptions {
   file: string;
@@ -239,9 +240,20 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   }
   if (opts.dumpConf) log.info({ config }, "configuration");
   for (const f of [opts.pidFile, opts.vrrpPidFile]) {
+    const other = f ? liveDaemon(f) : undefined;
+    if (other) {
+      log.fatal({ pidFile: f, pid: other }, `daemon is already running (pid ${other} in ${f}); exiting without touching it`);
+      process.exit(3);
+    }
+  }
+  if (await socketAnswers(opts.control)) {
+    log.fatal({ control: opts.control }, `another daemon answers on the control socket ${opts.control}; exiting without touching it`);
+    process.exit(3);
+  }
+  for (const f of [opts.pidFile, opts.vrrpPidFile]) {
     if (!f) continue;
     try {
-      writeFileSync(f, `${process.pid}\n`);
+      writePidFile(f);
     } catch (e) {
       log.warn({ file: f, err: (e as Error).message }, "cannot write pid file; continuing");
     }

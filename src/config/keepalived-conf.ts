@@ -110,8 +110,9 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
 
   const instances: InstanceSpec[] = [];
   for (const s of instanceStmts) {
-    const inst = parseInstance(ctx, s, defaultVersion, garpDefaults, scripts);
-    if (!inst) continue;
+    const parsed = parseInstance(ctx, s, defaultVersion, garpDefaults, scripts);
+    if (!parsed) continue;
+    const inst = global.checkUnicastSrc && !parsed.checkUnicastSrc ? { ...parsed, checkUnicastSrc: true } : parsed;
     if (instances.some((x) => x.name === inst.name)) {
       ctx.error(s.where, "DUPLICATE_INSTANCE", `vrrp_instance ${inst.name} defined twice`);
       continue;
@@ -152,6 +153,9 @@ function parseGlobal(ctx: Ctx, s: Statement, garp: { -readonly [K in keyof GarpS
         break;
       case "enable_script_security":
         g.enableScriptSecurity = true;
+        break;
+      case "vrrp_check_unicast_src":
+        g.checkUnicastSrc = true;
         break;
       case "notify_fifo":
         g.notifyFifo = ctx.arg(st, "a path");
@@ -409,6 +413,9 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
   const excluded: VipSpec[] = [];
   let unicastSrcIp: string | undefined;
   const unicastPeers: string[] = [];
+  const unicastPeerTtl: { min: number; max: number }[] = [];
+  let checkUnicastSrc = false;
+  let dontTrackPrimary = false;
   let mcastSrcIp: string | undefined;
   let accept = false;
   const notify: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] } = {};
@@ -506,12 +513,30 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
         break;
       }
       case "unicast_peer":
+        // vrrp_data.c alloc_unicast_peer: ADDR [min_ttl N] [max_ttl N], checked only with check_unicast_src.
         for (const p of st.block ?? []) {
           const addr = p.keyword.split("/")[0] ?? "";
-          if (!familyOf(addr) || !/^(\/\d{1,3})?$/.test(p.keyword.slice(addr.length))) ctx.error(p.where, "BAD_ADDRESS", `unicast_peer expects IP addresses, got ${JSON.stringify(p.keyword)}`);
-          else unicastPeers.push(addr);
-          if (p.args.length > 0) ctx.warn(p.where, "NOT_IMPLEMENTED", `unicast_peer options (${p.args.join(" ")}) are not implemented; ignored`);
+          if (!familyOf(addr) || !/^(\/\d{1,3})?$/.test(p.keyword.slice(addr.length))) {
+            ctx.error(p.where, "BAD_ADDRESS", `unicast_peer expects IP addresses, got ${JSON.stringify(p.keyword)}`);
+            continue;
+          }
+          const ttl = { min: 0, max: 255 };
+          for (let i = 0; i < p.args.length; i += 2) {
+            const opt = p.args[i];
+            const v = p.args[i + 1];
+            if ((opt === "min_ttl" || opt === "max_ttl") && v !== undefined && /^\d+$/.test(v) && Number(v) <= 255) ttl[opt === "min_ttl" ? "min" : "max"] = Number(v);
+            else ctx.error(p.where, "BAD_VALUE", `unicast_peer ${addr}: expected 'min_ttl N' or 'max_ttl N' (0..255), got ${JSON.stringify(p.args.slice(i, i + 2).join(" "))}`);
+          }
+          if (ttl.min > ttl.max) ctx.warn(p.where, "TTL_RANGE_EMPTY", `unicast_peer ${addr}: min_ttl ${ttl.min} > max_ttl ${ttl.max}; with check_unicast_src every advert from it is dropped (as keepalived)`);
+          unicastPeers.push(addr);
+          unicastPeerTtl.push(ttl);
         }
+        break;
+      case "check_unicast_src":
+        checkUnicastSrc = true;
+        break;
+      case "dont_track_primary":
+        dontTrackPrimary = true;
         break;
       case "accept":
         accept = true;
@@ -543,7 +568,6 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
         else if (st.args[0] === "never") unicastChecksum = "never";
         else ctx.warn(st.where, "BAD_VALUE", `unknown old_unicast_checksum mode ${JSON.stringify(st.args[0])}; ignored (as keepalived)`);
         break;
-      case "dont_track_primary":
       case "smtp_alert":
       case "debug":
       case "use_vmac":
@@ -640,6 +664,9 @@ function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefa
     excludedVips: excluded,
     ...(unicastSrcIp ? { unicastSrcIp } : {}),
     unicastPeers,
+    unicastPeerTtl,
+    checkUnicastSrc,
+    dontTrackPrimary,
     ...(mcastSrcIp ? { mcastSrcIp } : {}),
     accept,
     notify,

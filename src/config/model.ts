@@ -62,6 +62,12 @@ export interface InstanceSpec {
   readonly excludedVips: readonly VipSpec[];
   readonly unicastSrcIp?: string;
   readonly unicastPeers: readonly string[];
+  /** Per peer (same order): accepted TTL / hop limit range when the source is checked. */
+  readonly unicastPeerTtl: readonly { readonly min: number; readonly max: number }[];
+  /** keepalived `check_unicast_src` / global `vrrp_check_unicast_src`: drop unicast adverts from non-peers. */
+  readonly checkUnicastSrc: boolean;
+  /** keepalived `dont_track_primary`: the instance's own interface going down is not a FAULT. */
+  readonly dontTrackPrimary: boolean;
   readonly mcastSrcIp?: string;
   readonly accept: boolean;
   readonly notify: NotifyScripts;
@@ -111,6 +117,8 @@ export interface GlobalSpec {
   readonly scriptUser?: string;
   readonly scriptGroup?: string;
   readonly enableScriptSecurity: boolean;
+  /** keepalived `vrrp_check_unicast_src` (global default for check_unicast_src). */
+  readonly checkUnicastSrc?: boolean;
   readonly notifyFifo?: string;
   /** HTTP listener for /metrics, /healthz, /status (tsvrrpd extension `http_listen ADDR:PORT`). */
   readonly httpListen?: string;

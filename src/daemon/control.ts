@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { dataText, dumpPath, jsonText, statsText, writeFileSafely, type DumpKind } from "./dump-files.js";
 import type { Logger } from "./log.js";
+import { socketAnswers } from "./single-instance.js";
 import type { Runtime } from "./runtime.js";
 
 export const DEFAULT_CONTROL_SOCKET = "/run/tsvrrpd/control.sock";
@@ -38,9 +39,13 @@ export class ControlServer {
   private server?: Server;
   constructor(private readonly path: string, private readonly runtime: Runtime, private readonly startedAt: Date, private readonly log: Logger) {}
 
-  start(): void {
+  async start(): Promise<void> {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    rmSync(this.path, { force: true });
+    if (await socketAnswers(this.path)) {
+      this.log.error({ path: this.path }, "another daemon answers on this control socket; leaving it alone, `tsvrrpd status` reaches that one");
+      return;
+    }
+    rmSync(this.path, { force: true }); // a stale socket of a dead daemon
     this.server = createServer((sock) => {
       sock.on("error", () => undefined);
       sock.end(JSON.stringify(statusDocument(this.runtime, this.startedAt)) + "\n");
@@ -56,7 +61,8 @@ export class ControlServer {
   }
 
   close(): void {
-    this.server?.close();
+    if (!this.server) return; // never ours (another daemon's socket): leave it
+    this.server.close();
     rmSync(this.path, { force: true });
   }
 }
@@ -272,7 +278,7 @@ export class OperatorViews {
   }
 
   start(): void {
-    this.control.start();
+    void this.control.start();
     this.http?.start();
   }
 

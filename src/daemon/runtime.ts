@@ -158,7 +158,7 @@ export class Runtime {
       log.error({ code: "NO_INTERFACE" }, `interface ${spec.interface} not found; instance stays in FAULT until it appears`);
       this.apply(ir, ir.vi.handle({ type: "link", up: false, ifname: spec.interface }, now));
     } else {
-      if (!link.up) this.apply(ir, ir.vi.handle({ type: "link", up: false, ifname: spec.interface }, now));
+      if (!link.up && !spec.dontTrackPrimary) this.apply(ir, ir.vi.handle({ type: "link", up: false, ifname: spec.interface }, now));
       try {
         this.attach(ir, link, src);
       } catch (e) {
@@ -258,9 +258,19 @@ export class Runtime {
         this.dropped(ir, "BAD_TTL", `TTL/hop limit ${rx.ttl} from ${formatAddress(rx.src)}, expect 255`);
         continue;
       }
-      if (unicast && !ir.peers.some((p) => sameAddressBytes(p, rx.src))) {
-        this.dropped(ir, "NOT_PEER", `unicast advert from ${formatAddress(rx.src)}, not a unicast_peer`);
-        continue;
+      // keepalived vrrp.c vrrp_check_packet: the unicast source (and its min_ttl/max_ttl) is
+      // checked only with check_unicast_src / vrrp_check_unicast_src; otherwise any source counts.
+      if (unicast && s.checkUnicastSrc) {
+        const k = ir.peers.findIndex((p) => sameAddressBytes(p, rx.src));
+        if (k < 0) {
+          this.dropped(ir, "NOT_PEER", `unicast advert from ${formatAddress(rx.src)}, not a unicast_peer (check_unicast_src)`);
+          continue;
+        }
+        const ttl = s.unicastPeerTtl[k] ?? { min: 0, max: 255 };
+        if (rx.ttl < ttl.min || rx.ttl > ttl.max) {
+          this.dropped(ir, "BAD_TTL", `TTL/HL ${rx.ttl} from ${formatAddress(rx.src)} not in range [${ttl.min}, ${ttl.max}]`);
+          continue;
+        }
       }
       const r = this.decode(ir, rx);
       if (!r.ok) {
@@ -547,6 +557,8 @@ export class Runtime {
       for (const name of names) {
         const present = this.links.get(name);
         const up = Boolean(present && present.up);
+        // dont_track_primary (keepalived vrrp_if.c): the own link going down or up is not a
+        // FAULT source, though the interface disappearing still is (nothing to send on).
         const own = ir.spec.interface === name;
         const tracked = ir.spec.trackInterfaces.find((t) => t.name === name);
         if (tracked?.weight) {
@@ -561,6 +573,11 @@ export class Runtime {
           } catch (err) {
             ir.log.error({ err: (err as Error).message }, "cannot open the advert socket");
           }
+        }
+        if (own && ir.spec.dontTrackPrimary && present && !tracked) {
+          // Present again after being gone: lift that fault; its carrier is not tracked.
+          if (ir.vi.faultReasons.includes(`link:${name}`)) this.apply(ir, ir.vi.handle({ type: "link", up: true, ifname: name }, now));
+          continue;
         }
         const wasUp = ir.vi.faultReasons.includes(`link:${name}`) === false;
         if (wasUp !== up) {
@@ -610,10 +627,12 @@ export class Runtime {
         const link = this.links.get(ir.spec.interface)!;
         const src = this.sourceFor(ir.spec, link);
         if (src) {
-          ir.vi = new VrrpInstance(this.toInstanceConfig(ir.spec, src));
+          // The same instance, told its address: its trackers' faults and priority stay (a node
+          // whose weight-0 check fails must not take over because its address came late).
+          ir.vi.reconfigure({ ...ir.vi.config, primaryAddress: src });
           this.attach(ir, link, src);
           ir.log.info({ src: formatAddress(src) }, "source address available");
-          this.apply(ir, ir.vi.handle({ type: "startup" }, now));
+          this.apply(ir, ir.vi.handle({ type: "health", ok: true, source: "source-address" }, now));
         }
       }
     }

@@ -32,6 +32,7 @@ const IPV6_UNICAST_HOPS = 16;
 const IPV6_MULTICAST_HOPS = 18;
 const IPV6_MULTICAST_LOOP = 19;
 const IPV6_ADD_MEMBERSHIP = 20;
+const IPV6_PKTINFO = 50;
 
 const noop = (): void => undefined;
 
@@ -70,6 +71,7 @@ export class AdvertSocket {
   private pcap?: PcapLink;
   private readonly onAdvert: (rx: ReceivedAdvert) => void;
   private tx = Buffer.alloc(64);
+  private lastSrc6?: Uint8Array;
   private readonly names = new Map<number | string, string>();
   /** raw-socket's binding: its send() is a synchronous sendto that throws on error. */
   private readonly wrap: { send(buf: Buffer, offset: number, length: number, address: string, cb: () => void): void };
@@ -184,11 +186,10 @@ export class AdvertSocket {
     });
   }
 
-  /** Sends one advert. IPv4 needs our source (HDRINCL); IPv6 lets the kernel pick the link-local. */
   /**
    * Sends one advert now: raw-socket's queued send() waits for the next writable event, a loop
    * iteration the failover path should not pay, so the binding's synchronous sendto is used.
-   * IPv4 needs our source (HDRINCL); IPv6 lets the kernel pick the link-local.
+   * IPv4 carries our source in its header (HDRINCL); IPv6 gets it through IPV6_PKTINFO.
    * `onSent` runs once the kernel has the packet (or the send failed and was logged).
    */
   send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, onSent?: () => void): void {
@@ -205,6 +206,7 @@ export class AdvertSocket {
     } else {
       packet = Buffer.isBuffer(vrrp) ? vrrp : Buffer.from(vrrp.buffer, vrrp.byteOffset, vrrp.length);
       length = vrrp.length;
+      if (src) this.setSource6(src);
     }
     const to = this.addressText(dst);
     try {
@@ -214,6 +216,27 @@ export class AdvertSocket {
       this.onError(new SocketError("SEND", `sending advert on ${this.options.ifname} to ${to}: ${(e as Error).message}`));
     }
     onSent?.();
+  }
+
+  /**
+   * The IPv6 source of the next sends: the instance's (unicast_src_ip, mcast_src_ip or its
+   * link-local), not the kernel's choice, as keepalived sets it with IPV6_PKTINFO on every send.
+   * Linux takes IPV6_PKTINFO as a sticky socket option (RFC 3542 6.1), so it is set only when the
+   * source changes (instances on one interface share this socket).
+   */
+  private setSource6(src: Uint8Array): void {
+    const last = this.lastSrc6;
+    if (last && last.length === src.length && last.every((b, i) => b === src[i])) return;
+    const pktinfo = Buffer.alloc(20);
+    pktinfo.set(src, 0);
+    pktinfo.writeUInt32LE(this.options.ifindex, 16);
+    try {
+      this.sock.setOption(IPPROTO_IPV6, IPV6_PKTINFO, pktinfo, pktinfo.length);
+      this.lastSrc6 = Uint8Array.from(src);
+    } catch (e) {
+      this.sendErrors++;
+      this.onError(new SocketError("SOURCE", `cannot send IPv6 adverts on ${this.options.ifname} from ${formatAddress(src)}: ${(e as Error).message}; the kernel picks the source`));
+    }
   }
 
   private addressText(dst: Uint8Array): string {

@@ -388,8 +388,11 @@ export class VrrpInstance {
     const p = this.isOwner ? 255 : Math.min(254, Math.max(1, Math.round(effective)));
     if (p === this.effective) return;
     out.push({ type: "log", level: "info", msg: "effective priority changed", fields: { from: this.effective, to: p } });
+    const before = this.masterDownIntervalMs();
     this.effective = p;
-    // The down timer keeps its deadline; the new skew applies from the next advert (as keepalived).
+    // keepalived vrrp_track.c vrrp_set_effective_priority: a BACKUP's running down timer moves by
+    // the change in Master_Down_Interval (the skew), so a lowered priority waits longer at once.
+    if (this._state === "BACKUP" && this.deadlines.masterDown !== undefined) this.deadlines.masterDown += this.masterDownIntervalMs() - before;
   }
 
   // --- transitions ----------------------------------------------------------------------------

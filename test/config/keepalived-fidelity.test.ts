@@ -57,3 +57,18 @@ describe("old_unicast_checksum (vrrp_parser.c vrrp_unicast_chksum_handler)", () 
     expect(parse(inst(" old_unicast_checksum sometimes", 3)).codes).toContain("warning:BAD_VALUE@8");
   });
 });
+
+describe("unicast source checks and dont_track_primary", () => {
+  it("check_unicast_src is off unless set per instance or by vrrp_check_unicast_src; peers carry min_ttl/max_ttl", () => {
+    const peers = " unicast_peer {\n  192.0.2.12 min_ttl 250 max_ttl 255\n  192.0.2.13\n }";
+    expect(parse(inst(peers, 3)).inst).toMatchObject({ checkUnicastSrc: false, unicastPeers: ["192.0.2.12", "192.0.2.13"], unicastPeerTtl: [{ min: 250, max: 255 }, { min: 0, max: 255 }] });
+    expect(parse(inst(`${peers}\n check_unicast_src`, 3)).inst?.checkUnicastSrc).toBe(true);
+    expect(parse(`global_defs {\n vrrp_check_unicast_src\n}\n${inst(peers, 3)}`).inst?.checkUnicastSrc).toBe(true);
+    const bad = parseKeepalivedConf(inst(" unicast_peer {\n  192.0.2.12 min_ttl lots\n }", 3), "k.conf");
+    expect(bad.diagnostics.find((d) => d.code === "BAD_VALUE")?.message).toContain("min_ttl");
+  });
+  it("dont_track_primary is read, not dropped", () => {
+    expect(parse(inst(" dont_track_primary", 3)).inst?.dontTrackPrimary).toBe(true);
+    expect(parse(inst("", 3)).inst?.dontTrackPrimary).toBe(false);
+  });
+});

@@ -1,7 +1,8 @@
 // keepalived.conf forms that real files use, read the same way by keepalived and tsvrrpd: each
 // runs as a mixed pair in both roles (one master, the right one, takeover when it dies).
-import { describe, it } from "vitest";
-import { VIP4, twoRouterLabs, type Kind } from "./daemons.js";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../../src/lab/netns.js";
+import { VIP4, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 import { ROUTER_ADDR, mixedPair, type PairCase } from "./mixed-pair.js";
 
 const newLab = twoRouterLabs("cfid");
@@ -90,4 +91,61 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
       });
     }
   }
+
+  // keepalived checks a unicast advert's source only with check_unicast_src (vrrp.c
+  // vrrp_check_packet). Here a sends from a second address, 192.0.2.21, that b's unicast_peer
+  // does not list (b lists a's first address); a lists b's own address, where b receives.
+  for (const [high, low] of ROLES) {
+    it(`unicast advert from an address not in unicast_peer is accepted without check_unicast_src: ${high} master, ${low} backup`, async () => {
+      const { lab, running } = newLab();
+      lab.exec("a", "ip", ["addr", "add", "192.0.2.21/24", "dev", "eth0"]);
+      const src = { a: "192.0.2.21", b: ROUTER_ADDR.b };
+      const conf = (r: "a" | "b", p: number) => instance(r, p, [`unicast_src_ip ${src[r]}`, "unicast_peer {", `  ${peerOf(r)}`, "}", ...vips], 3);
+      await mixedPair(lab, running, { conf, addresses: [VIP4], intervalSec: 0.1 }, high, low);
+    });
+  }
+
+  // dont_track_primary: the instance's own link going down is not a FAULT (vrrp_parser.c
+  // vrrp_dont_track_handler); the master keeps its VIP instead of both sides dropping it.
+  for (const kind of ["keepalived", "tsvrrpd"] as Kind[]) {
+    it(`dont_track_primary: ${kind}'s master keeps its VIP when its link goes down, and without it gives it up`, async () => {
+      const { lab, running } = newLab();
+      for (const [tag, keyword] of [["keep", ["dont_track_primary"]], ["plain", []]] as const) {
+        const d = startDaemon(lab, "a", kind, instance("a", 200, [...keyword, ...vips], 3), tag);
+        running.push(d);
+        await waitFor(`${kind} master`, () => lab.holders(VIP4).join() === "a", 10_000);
+        lab.exec("a", "ip", ["link", "set", "eth0", "down"]);
+        if (keyword.length) {
+          const end = Date.now() + 1500;
+          while (Date.now() < end) {
+            expect(lab.holders(VIP4), `${kind} with dont_track_primary keeps the VIP`).toEqual(["a"]);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        } else await waitFor(`${kind} without dont_track_primary to drop the VIP (FAULT)`, () => lab.holders(VIP4).length === 0, 5000);
+        lab.killAll("a", "SIGKILL");
+        await new Promise<void>((r) => (d.child.exitCode !== null || d.child.signalCode !== null ? r() : d.child.on("exit", () => r())));
+        lab.exec("a", "ip", ["addr", "flush", "dev", "eth0", "scope", "global"]);
+        lab.exec("a", "ip", ["addr", "add", "192.0.2.11/24", "dev", "eth0"]);
+        lab.exec("a", "ip", ["link", "set", "eth0", "up"]);
+      }
+    });
+  }
+
+  // IPv6 adverts leave from unicast_src_ip (keepalived sets IPV6_PKTINFO on every send), not
+  // from the address the kernel would pick; with check_unicast_src a peer drops anything else.
+  for (const [high, low] of ROLES) {
+    it(`IPv6 unicast from unicast_src_ip, a second address, with check_unicast_src: ${high} master, ${low} backup`, async () => {
+      const { lab, running } = newLab();
+      const v6 = { a: "2001:db8::111", b: "2001:db8::112" };
+      for (const r of ["a", "b"] as const) {
+        lab.exec(r, "ip", ["-6", "addr", "add", `2001:db8::${r === "a" ? 11 : 12}/64`, "dev", "eth0", "nodad"]);
+        lab.exec(r, "ip", ["-6", "addr", "add", `${v6[r]}/64`, "dev", "eth0", "nodad"]);
+      }
+      const vip6 = "2001:db8:1::10";
+      const conf = (r: "a" | "b", p: number) =>
+        instance(r, p, [`unicast_src_ip ${v6[r]}`, "unicast_peer {", `  ${v6[r === "a" ? "b" : "a"]}`, "}", "check_unicast_src", "virtual_ipaddress {", `  ${vip6}`, "}"], 3);
+      await mixedPair(lab, running, { conf, addresses: [vip6], intervalSec: 0.1 }, high, low);
+    });
+  }
 });
+

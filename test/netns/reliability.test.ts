@@ -60,7 +60,7 @@ describe("hostile input", () => {
       { name: "b", v4: "192.0.2.12/24" },
       { name: "x", v4: "192.0.2.99/24" },
     ]);
-    const uni = (me: string, peer: string) => `  unicast_src_ip ${me}\n  unicast_peer {\n    ${peer}\n  }\n`;
+    const uni = (me: string, peer: string) => `  unicast_src_ip ${me}\n  unicast_peer {\n    ${peer}\n  }\n  check_unicast_src\n`;
     const conf = (p: number, me: string, peer: string) => GLOBAL + inst("V3", 42, p, VIP) + inst("V2", 43, p, "198.51.100.11", "", 2) + inst("UNI", 44, p, "198.51.100.12", uni(me, peer));
     const a = daemon(lab, "a", conf(200, "192.0.2.11", "192.0.2.12"));
     await waitFor("a master of everything", () => ["198.51.100.10", "198.51.100.11", "198.51.100.12"].every((v) => lab.holders(v).join() === "a"), 10_000);

@@ -217,3 +217,35 @@ describe("no promiscuous mode", () => {
     await waitFor("b takes over", () => lab.holders(vip6).includes("b"), 5000);
   });
 });
+
+describe("one daemon per pid file", () => {
+  it("a second start refuses while the first runs, leaves its pid file and control socket alone, and a stale pid file does not block", async () => {
+    const { lab, running } = newLab();
+    const conf = `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 64\n  priority 200\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
+    const first = startDaemon(lab, "a", "tsvrrpd", conf);
+    running.push(first);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    const pidFile = join(lab.dir, "a.pid");
+    const sock = `${pidFile}.sock`;
+    await waitFor("control socket", () => existsSync(sock), 5000);
+    const pid = pidOf(pidFile);
+
+    const second = startDaemon(lab, "a", "tsvrrpd", conf); // same pid file and control socket
+    running.push(second);
+    await new Promise<void>((resolve) => second.child.on("exit", () => resolve()));
+    expect(second.child.exitCode).toBe(3);
+    expect(second.output()).toContain(`daemon is already running (pid ${pid}`);
+    expect(pidOf(pidFile)).toBe(pid);
+    expect(lstatSync(sock).isSocket()).toBe(true);
+    expect(spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 }).status).toBe(0);
+    expect(alive(pid)).toBe(true);
+
+    // The first dies without cleaning up: its pid file and socket are stale, and a new start takes over.
+    lab.killAll("a", "SIGKILL");
+    await waitFor("the first daemon gone", () => !alive(pid), 5000);
+    const third = startDaemon(lab, "a", "tsvrrpd", conf);
+    running.push(third);
+    await waitFor("the new daemon answers on the control socket", () => spawnSync(BIN, ["status", "--socket", sock], { encoding: "utf8", timeout: 10_000 }).status === 0, 10_000);
+    expect(pidOf(pidFile)).not.toBe(pid);
+  });
+});

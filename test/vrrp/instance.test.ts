@@ -228,6 +228,15 @@ describe("master", () => {
       [40_000, 2],
     ]);
   });
+  it("a priority change in BACKUP moves the running down timer by the change in skew (keepalived vrrp_set_effective_priority)", () => {
+    const vi = started({ priority: 100 });
+    vi.handle({ type: "advert", advert: advert({ priority: 200 }), source: ip("192.0.2.20") }, 1000);
+    expect(vi.nextDeadline()).toBeCloseTo(1000 + masterDownMs(2, 100, 100), 6);
+    vi.handle({ type: "priority", effective: 50 }, 1500);
+    expect(vi.nextDeadline()).toBeCloseTo(1000 + masterDownMs(2, 50, 100), 6);
+    vi.handle({ type: "priority", effective: 250 }, 1600);
+    expect(vi.nextDeadline()).toBeCloseTo(1000 + masterDownMs(2, 250, 100), 6);
+  });
   it("weighted trackers change the advertised priority, clamped to 1..254", () => {
     const vi = started({ priority: 100 });
     toMaster(vi);
