@@ -1,7 +1,7 @@
 // The daemon's operational behaviour on a namespace LAN: clean stop, reload, state dump, link
 // faults, bad configuration, keepalived's process name and -t exit codes.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -92,6 +92,28 @@ describe("daemon operations", () => {
     expect(dump).toContain("VRRP Instance = VI_DUMP");
     expect(dump).toContain("State = MASTER");
     expect(dump).toContain(`${VIP}/32`);
+  });
+
+  it("a source address that appears late does not lift a failing weight-0 check's FAULT", async () => {
+    const { lab, running } = newLab();
+    const failing = join(lab.dir, "fail.sh");
+    writeFileSync(failing, "#!/bin/sh\nexit 1\n");
+    chmodSync(failing, 0o755);
+    const script = `vrrp_script down {\n  script "${failing}"\n  interval 0.2\n}\n`;
+    running.push(startDaemon(lab, "b", "tsvrrpd", GLOBAL + inst("VI", 5, 100, [VIP])));
+    await waitFor("b master", () => lab.holders(VIP).join() === "b", 10_000);
+    lab.exec("a", "ip", ["addr", "flush", "dev", "eth0", "scope", "global"]);
+    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + script + inst("VI", 5, 200, [VIP], "  track_script {\n    down\n  }\n"));
+    running.push(a);
+    await waitFor("a in FAULT without a source address", () => a.output().includes("NO_SOURCE_ADDRESS") && a.output().includes("tsvrrpd started"), 10_000);
+    lab.exec("a", "ip", ["addr", "add", "192.0.2.11/24", "dev", "eth0"]);
+    await waitFor("a sees its source address", () => a.output().includes("source address available"), 5000);
+    const end = Date.now() + 1500; // more than a's down interval: it must not take over
+    while (Date.now() < end) {
+      expect(lab.holders(VIP)).toEqual(["b"]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(a.output()).not.toMatch(/-> MASTER/);
   });
 
   it("interface down on the master: FAULT, VIP moves to the backup, comes back after link up", async () => {
