@@ -275,8 +275,12 @@ async function runDaemon(opts: CliOptions): Promise<void> {
       reload: () => {
         const next = loadKeepalivedConf(opts.file);
         for (const d of next.diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
-        if (next.diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
-          log.error({ file: opts.file }, "reload: cannot read the configuration; keeping the running one");
+        // Difference: keepalived reloads what it could parse; a file with errors is more likely a
+        // half-written edit than an intent, so the running configuration stays as it is.
+        const errors = next.diagnostics.filter((d) => d.severity === "error");
+        if (errors.length > 0) {
+          const first = errors[0]!;
+          log.error({ file: first.where.file, line: first.where.line, code: first.code, errors: errors.length }, `reload refused: ${errors.length} error(s) in the configuration, first ${first.where.file}:${first.where.line}: ${first.message}; keeping the running configuration`);
           return;
         }
         runtime.reload(next.config).catch((e) => log.error({ err: (e as Error).message }, "reload failed"));

@@ -224,6 +224,7 @@ function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
   let intervalMs = 1000;
   let timeoutMs: number | undefined;
   let weight = 0;
+  let weightReverse = false;
   let rise = 1;
   let fall = 1;
   let user: string | undefined;
@@ -249,7 +250,8 @@ function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
       case "weight": {
         const v = ctx.int(st, -253, 253);
         if (v !== undefined) weight = v;
-        if (st.args[1] === "reverse") ctx.warn(st.where, "NOT_IMPLEMENTED", "weight ... reverse is not implemented; using the plain weight");
+        if (st.args[1] === "reverse") weightReverse = true;
+        else if (st.args[1] !== undefined) ctx.warn(st.where, "BAD_VALUE", `weight ${st.args[0]} ${st.args[1]}: only 'reverse' may follow; ignored`);
         break;
       }
       case "rise": {
@@ -277,7 +279,7 @@ function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
     ctx.error(s.where, "MISSING_SCRIPT", `vrrp_script ${name} has no 'script'`);
     return undefined;
   }
-  return { name, where: s.where, script, intervalMs, timeoutMs: timeoutMs ?? intervalMs, weight, rise, fall, ...(user ? { user } : {}), ...(group ? { group } : {}), initFail };
+  return { name, where: s.where, script, intervalMs, timeoutMs: timeoutMs ?? intervalMs, weight, weightReverse, rise, fall, ...(user ? { user } : {}), ...(group ? { group } : {}), initFail };
 }
 
 function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] }): boolean {
@@ -369,10 +371,12 @@ function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
   return vip;
 }
 
+/** track_script / track_interface entries: `NAME [weight N [reverse|noreverse]]` (vrrp_track.c). */
 function parseTracks(ctx: Ctx, st: Statement): TrackRef[] {
   const out: TrackRef[] = [];
   for (const t of st.block ?? []) {
     let weight: number | undefined;
+    let reverse: boolean | undefined;
     if (t.args[0] === "weight") {
       const v = t.args[1];
       if (v === undefined || !/^-?\d+$/.test(v) || Math.abs(Number(v)) > 253) {
@@ -380,10 +384,13 @@ function parseTracks(ctx: Ctx, st: Statement): TrackRef[] {
         continue;
       }
       weight = Number(v);
+      if (t.args[2] === "reverse") reverse = true;
+      else if (t.args[2] === "noreverse") reverse = false;
+      else if (t.args[2] !== undefined) ctx.warn(t.where, "BAD_VALUE", `unexpected '${t.args.slice(2).join(" ")}' after ${t.keyword} weight ${v}; ignored`);
     } else if (t.args.length > 0) {
       ctx.warn(t.where, "UNKNOWN_KEYWORD", `unexpected '${t.args.join(" ")}' after ${t.keyword}; ignored`);
     }
-    out.push(weight === undefined ? { name: t.keyword, where: t.where } : { name: t.keyword, weight, where: t.where });
+    out.push({ name: t.keyword, where: t.where, ...(weight !== undefined ? { weight } : {}), ...(reverse !== undefined ? { reverse } : {}) });
   }
   return out;
 }

@@ -23,6 +23,8 @@ export interface TrackRef {
   readonly name: string;
   /** undefined: keepalived's default (0 for scripts: FAULT on failure). */
   readonly weight?: number;
+  /** `weight N reverse`: the contribution is negated; with weight 0, FAULT while the tracker is OK. */
+  readonly reverse?: boolean;
   readonly where: Location;
 }
 
@@ -98,6 +100,8 @@ export interface ScriptSpec {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly weight: number;
+  /** `weight N reverse` in the vrrp_script (the default for its track_script entries). */
+  readonly weightReverse: boolean;
   readonly rise: number;
   readonly fall: number;
   readonly user?: string;

@@ -168,10 +168,9 @@ export class Runtime {
     }
     for (const t of spec.trackInterfaces) {
       const l = this.links.get(t.name);
-      if (!l || !l.up) {
-        if (!l) log.warn({ track: t.name }, `tracked interface ${t.name} not found; counts as down`);
-        if (!t.weight) this.apply(ir, ir.vi.handle({ type: "link", up: false, ifname: t.name }, now));
-      }
+      if (!l) log.warn({ track: t.name }, `tracked interface ${t.name} not found; counts as down`);
+      // weight 0: FAULT while down, or while up with `reverse` (keepalived_netlink.c).
+      if (!t.weight && Boolean(l?.up) === Boolean(t.reverse)) this.apply(ir, ir.vi.handle({ type: "link", up: false, ifname: t.name }, now));
     }
     await this.removeLeftoverVips(ir);
     this.refreshTracking(ir);
@@ -470,13 +469,16 @@ export class Runtime {
     for (const t of ir.spec.trackScripts) {
       const state = this.tracking.state(t.name);
       if (!state) continue; // disabled (security, missing): not tracked, as keepalived
-      const weight = t.weight ?? this.config.scripts.find((x) => x.name === t.name)?.weight ?? 0;
-      if (weight === 0) this.apply(ir, ir.vi.handle({ type: "health", ok: state === "OK", source: t.name }, now));
-      else weighted.push({ weight, state });
+      const script = this.config.scripts.find((x) => x.name === t.name);
+      const weight = t.weight ?? script?.weight ?? 0;
+      // vrrp_track.c: the entry's reverse/noreverse, else the vrrp_script's own.
+      const reverse = t.reverse ?? script?.weightReverse ?? false;
+      if (weight === 0) this.apply(ir, ir.vi.handle({ type: "health", ok: (state === "OK") !== reverse, source: t.name }, now));
+      else weighted.push({ weight, state, reverse });
     }
     for (const t of ir.spec.trackInterfaces) {
       if (!t.weight) continue;
-      weighted.push({ weight: t.weight, state: this.links.get(t.name)?.up ? "OK" : "FAILED" });
+      weighted.push({ weight: t.weight, state: this.links.get(t.name)?.up ? "OK" : "FAILED", reverse: t.reverse ?? false });
     }
     const p = effectivePriority(ir.spec.priority, weighted);
     if (p !== ir.vi.effectivePriority) this.apply(ir, ir.vi.handle({ type: "priority", effective: p }, now));
@@ -579,10 +581,11 @@ export class Runtime {
           if (ir.vi.faultReasons.includes(`link:${name}`)) this.apply(ir, ir.vi.handle({ type: "link", up: true, ifname: name }, now));
           continue;
         }
-        const wasUp = ir.vi.faultReasons.includes(`link:${name}`) === false;
-        if (wasUp !== up) {
-          ir.log.warn({ link: name, up, removed: e.removed }, up ? `interface ${name} is up` : `interface ${name} is down or gone`);
-          this.apply(ir, ir.vi.handle({ type: "link", up, ifname: name }, now));
+        const ok = own || !tracked?.reverse ? up : !up;
+        const wasOk = ir.vi.faultReasons.includes(`link:${name}`) === false;
+        if (wasOk !== ok) {
+          ir.log.warn({ link: name, up, removed: e.removed, ...(ok !== up ? { reverse: true } : {}) }, up ? `interface ${name} is up` : `interface ${name} is down or gone`);
+          this.apply(ir, ir.vi.handle({ type: "link", up: ok, ifname: name }, now));
         }
       }
     }
@@ -748,7 +751,7 @@ export class Runtime {
       excludedVips: ir.vips.filter((v) => v.excluded).map((v) => `${v.spec.address}/${v.spec.prefix}`),
       holdsVips: ir.holdsVips,
       faults: ir.vi.faultReasons,
-      stats: { ...ir.vi.stats, drops: { ...ir.vi.stats.drops, ...ir.socketDrops } },
+      stats: { ...ir.vi.stats, drops: sumDrops(ir.vi.stats.drops, ir.socketDrops) },
     }));
   }
 
@@ -781,6 +784,13 @@ export interface InstanceStatus {
   holdsVips: boolean;
   faults: readonly string[];
   stats: VrrpInstance["stats"];
+}
+
+/** The core's and the socket layer's drops, added per reason (both may count one code, e.g. BAD_TTL). */
+export function sumDrops(...parts: Partial<Record<DropCode, number>>[]): Partial<Record<DropCode, number>> {
+  const out: Partial<Record<DropCode, number>> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p) as [DropCode, number][]) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 function sameSpec(a: InstanceSpec, b: InstanceSpec): boolean {

@@ -72,3 +72,15 @@ describe("unicast source checks and dont_track_primary", () => {
     expect(parse(inst("", 3)).inst?.dontTrackPrimary).toBe(false);
   });
 });
+
+describe("weight ... reverse", () => {
+  it("is read on vrrp_script and on track entries (reverse and noreverse)", () => {
+    const text = `vrrp_script s {\n script /bin/true\n weight 10 reverse\n}\n${inst(" track_script {\n  s\n  t weight -5 noreverse\n }\n track_interface {\n  eth1 weight 7 reverse\n }", 3)}`;
+    const r = parseKeepalivedConf(`vrrp_script t {\n script /bin/true\n}\n${text}`, "k.conf");
+    expect(r.config.scripts.find((s) => s.name === "s")).toMatchObject({ weight: 10, weightReverse: true });
+    const i = r.config.instances[0]!;
+    expect(i.trackScripts.map((t) => [t.name, t.weight, t.reverse])).toEqual([["s", undefined, undefined], ["t", -5, false]]);
+    expect(i.trackInterfaces[0]).toMatchObject({ name: "eth1", weight: 7, reverse: true });
+    expect(r.diagnostics.filter((d) => d.severity !== "error" && /reverse/.test(d.message))).toEqual([]);
+  });
+});

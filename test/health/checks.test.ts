@@ -210,3 +210,13 @@ describe("script security", () => {
     expect(checkScriptPath(join(d, "missing"), "strict")?.code).toBe("SCRIPT_NOT_FOUND");
   });
 });
+
+describe("weight reverse (keepalived vrrp_track.c weight_multiplier -1)", () => {
+  it("negates the contribution of a weighted tracker", () => {
+    expect(effectivePriority(100, [{ weight: 20, state: "OK", reverse: true }])).toBe(80);
+    expect(effectivePriority(100, [{ weight: 20, state: "FAILED", reverse: true }])).toBe(100);
+    expect(effectivePriority(100, [{ weight: -20, state: "FAILED", reverse: true }])).toBe(120);
+    expect(effectivePriority(100, [{ weight: -20, state: "OK", reverse: true }])).toBe(100);
+    expect(effectivePriority(100, [{ weight: 20, state: "OK" }, { weight: -20, state: "FAILED" }])).toBe(100);
+  });
+});

@@ -1,0 +1,71 @@
+// SIGHUP edge cases (keepalived matches instances by VRID, family, interface and unicast/multicast
+// and keeps their state): a BACKUP stays BACKUP, a priority change takes effect without a flap, a
+// changed VRID replaces only that instance, and a file with errors keeps the running configuration.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../../src/lab/netns.js";
+import { BIN, startDaemon, twoRouterLabs } from "./daemons.js";
+
+const newLab = twoRouterLabs("rld");
+
+interface Inst {
+  name: string;
+  vrid: number;
+  state: string;
+  effectivePriority: number;
+  stats: { transitions: number };
+}
+
+const conf = (instances: { name: string; vrid: number; priority: number; vip: string }[]) =>
+  "global_defs {\n  vrrp_garp_master_delay 0\n}\n" +
+  instances.map((i) => `vrrp_instance ${i.name} {\n  interface eth0\n  virtual_router_id ${i.vrid}\n  priority ${i.priority}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${i.vip}\n  }\n}\n`).join("");
+
+describe("SIGHUP edge cases", () => {
+  it("BACKUP keeps its state, a priority change does not flap, a new VRID replaces only its instance, a broken file changes nothing", async () => {
+    const { lab, running } = newLab();
+    const A = { name: "VA", vrid: 11, vip: "198.51.100.11" };
+    const B = { name: "VB", vrid: 12, vip: "198.51.100.12" };
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf([{ ...A, priority: 200 }, { ...B, priority: 200 }])));
+    await waitFor("a master of both", () => lab.holders(A.vip).join() === "a" && lab.holders(B.vip).join() === "a", 10_000);
+    const b = startDaemon(lab, "b", "tsvrrpd", conf([{ ...A, priority: 100 }, { ...B, priority: 100 }]));
+    running.push(b);
+    const sock = join(lab.dir, "b.pid.sock");
+    const status = (): Inst[] => {
+      const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
+      return r.status === 0 ? (JSON.parse(r.stdout) as { instances: Inst[] }).instances : [];
+    };
+    const byName = (n: string) => status().find((i) => i.name === n);
+    await waitFor("b backup of both", () => status().filter((i) => i.state === "BACKUP").length === 2, 10_000);
+    const file = join(lab.dir, "b.conf");
+    const pid = b.child.pid!;
+    const reloads = () => b.output().split("configuration reloaded").length - 1;
+
+    // A priority change on the BACKUP: applied, no transition.
+    const before = byName("VA")!.stats.transitions;
+    writeFileSync(file, conf([{ ...A, priority: 150 }, { ...B, priority: 100 }]));
+    process.kill(pid, "SIGHUP");
+    await waitFor("b's VA at priority 150", () => byName("VA")?.effectivePriority === 150, 5000);
+    expect(byName("VA")).toMatchObject({ state: "BACKUP", stats: { transitions: before } });
+
+    // A changed VRID: VB is a new instance (keepalived's key), VA is untouched.
+    const vaTransitions = byName("VA")!.stats.transitions;
+    writeFileSync(file, conf([{ ...A, priority: 150 }, { ...B, vrid: 13, priority: 100 }]));
+    process.kill(pid, "SIGHUP");
+    await waitFor("VB replaced with VRID 13", () => byName("VB")?.vrid === 13, 5000);
+    await waitFor("the new VB master of VRID 13, which a does not run", () => byName("VB")?.state === "MASTER", 5000);
+    expect(byName("VA")).toMatchObject({ state: "BACKUP", stats: { transitions: vaTransitions } });
+    expect(lab.holders(A.vip)).toEqual(["a"]);
+
+    // A file with an error: refused with file:line, nothing changes.
+    await waitFor("both reloads logged", () => reloads() === 2, 5000);
+    const reloadsBefore = reloads();
+    writeFileSync(file, conf([{ ...A, priority: 999 }, { ...B, vrid: 13, priority: 100 }]));
+    process.kill(pid, "SIGHUP");
+    await waitFor("the refusal logged", () => b.output().includes("reload refused"), 5000);
+    expect(b.output()).toMatch(/reload refused: 1 error\(s\) in the configuration, first [^ ]*b\.conf:\d+/);
+    expect(reloads()).toBe(reloadsBefore);
+    expect(byName("VA")).toMatchObject({ state: "BACKUP", effectivePriority: 150, stats: { transitions: vaTransitions } });
+  });
+});
