@@ -114,6 +114,8 @@ export interface SyncGroupSpec {
   readonly where: Location;
   readonly members: readonly string[];
   readonly notify: NotifyScripts;
+  /** sync_group_tracking_weight (or global_tracking): members keep their weighted trackers. */
+  readonly trackingWeight: boolean;
 }
 
 export interface GlobalSpec {
@@ -123,7 +125,11 @@ export interface GlobalSpec {
   readonly enableScriptSecurity: boolean;
   /** keepalived `vrrp_check_unicast_src` (global default for check_unicast_src). */
   readonly checkUnicastSrc?: boolean;
-  readonly notifyFifo?: string;
+  /** vrrp_garp_interval / vrrp_gna_interval (ms between gratuitous ARP / NA rounds; 0 = back to back). */
+  readonly garpIntervalMs?: number;
+  readonly gnaIntervalMs?: number;
+  /** vrrp_startup_delay: instances start this long after the daemon. */
+  readonly startupDelayMs?: number;
   /** HTTP listener for /metrics, /healthz, /status (tsvrrpd extension `http_listen ADDR:PORT`). */
   readonly httpListen?: string;
 }

@@ -109,6 +109,11 @@ export class Runtime {
     // Every tracked check runs once before the instances start, so none starts on a guess.
     await this.tracking.start();
     this.notify.prepareAll(this.config);
+    const delay = this.config.global.startupDelayMs ?? 0;
+    if (delay > 0) {
+      this.log.info({ delayMs: delay }, "vrrp_startup_delay: instances start after the delay");
+      await new Promise((r) => setTimeout(r, delay));
+    }
     for (const spec of this.config.instances) await this.startInstance(spec);
     if (sealDescriptors() < 0) this.log.error({ code: "NATIVE_HELPER_MISSING" }, "native helper missing (run npm ci): sockets are not close-on-exec and scripts may inherit them");
     this.log.info({ instances: this.instances.length }, "tsvrrpd started");
@@ -383,7 +388,27 @@ export class Runtime {
     });
   }
 
+  /**
+   * vrrp_garp_interval / vrrp_gna_interval: rounds spaced by the larger of the two (keepalived
+   * spaces ARP and NA separately, per interface); 0 sends the whole burst at once.
+   */
   private announce(ir: InstanceRuntime, repeat: number): void {
+    const gap = Math.max(this.config.global.garpIntervalMs ?? 0, this.config.global.gnaIntervalMs ?? 0);
+    if (gap <= 0 || repeat <= 1) {
+      this.announceNow(ir, repeat);
+      return;
+    }
+    this.announceNow(ir, 1);
+    let left = repeat - 1;
+    const next = (): void => {
+      if (this.stopping || ir.vi.state !== "MASTER") return;
+      this.announceNow(ir, 1);
+      if (--left > 0) setTimeout(next, gap).unref();
+    };
+    setTimeout(next, gap).unref();
+  }
+
+  private announceNow(ir: InstanceRuntime, repeat: number): void {
     const byIf = new Map<string, Uint8Array[]>();
     for (const v of ir.vips) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
     for (const [ifname, vips] of byIf) {

@@ -1,6 +1,6 @@
 // Runs the vrrp_scripts that instances track (script or native TCP check), with keepalived's
 // script user and script security, and reports state changes to the runtime.
-import type { DaemonConfig, ScriptSpec } from "../config/model.js";
+import type { DaemonConfig } from "../config/model.js";
 import { PeriodicCheck, type ProbeResult } from "../health/periodic-check.js";
 import { ScriptPool } from "../health/script-worker.js";
 import { prepareScript, type PreparedScript } from "../health/script-gate.js";

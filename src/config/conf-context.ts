@@ -1,0 +1,66 @@
+// The parser's context: diagnostics with file:line, value helpers, and the keyword table's gate.
+import type { Statement } from "./conf-syntax.js";
+import type { Diagnostic, Location } from "./errors.js";
+import { keywordInfo } from "./keywords.js";
+
+export class Ctx {
+  readonly diags: Diagnostic[];
+  constructor(diags: Diagnostic[]) {
+    this.diags = diags;
+  }
+  error(where: Location, code: string, message: string): void {
+    this.diags.push({ severity: "error", code, where, message });
+  }
+  warn(where: Location, code: string, message: string): void {
+    this.diags.push({ severity: "warning", code, where, message });
+  }
+  unknown(s: Statement, section: string): void {
+    this.warn(s.where, "UNKNOWN_KEYWORD", `unknown keyword '${s.keyword}' in ${section}; ignored`);
+  }
+  /**
+   * The keyword table's verdict (keywords.ts). True when the statement is dealt with here:
+   * unknown (warning), unsupported (warning), refused (error) or accepted without effect.
+   */
+  gate(s: Statement, context: string, label = context): boolean {
+    const k = keywordInfo(context, s.keyword);
+    if (!k) {
+      this.unknown(s, label);
+      return true;
+    }
+    if (k.status === "unsupported") {
+      this.warn(s.where, "UNSUPPORTED", `'${s.keyword}' is not supported by tsvrrpd: ${k.note}; ignored`);
+      return true;
+    }
+    if (k.status === "refused") {
+      this.error(s.where, "REFUSED", `'${s.keyword}' is not supported by tsvrrpd and cannot be ignored safely: ${k.note}`);
+      return true;
+    }
+    return k.noEffect === true;
+  }
+  /** A table keyword with no handler: a bug in tsvrrpd, reported rather than dropped. */
+  unhandled(s: Statement, context: string): void {
+    this.warn(s.where, "UNHANDLED", `'${s.keyword}' in ${context} is listed as implemented but has no handler (tsvrrpd bug); ignored`);
+  }
+  arg(s: Statement, what: string): string | undefined {
+    const v = s.args[0];
+    if (v === undefined) this.error(s.where, "MISSING_VALUE", `'${s.keyword}' needs ${what}`);
+    return v;
+  }
+  int(s: Statement, min: number, max: number, index = 0): number | undefined {
+    const v = s.args[index];
+    if (v === undefined || !/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.error(s.where, "BAD_VALUE", `'${s.keyword}' expects an integer ${min}..${max}, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+      return undefined;
+    }
+    return Number(v);
+  }
+  num(s: Statement, min: number, max: number, index = 0): number | undefined {
+    const v = s.args[index];
+    if (v === undefined || !/^\d+(\.\d+)?$|^\.\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.error(s.where, "BAD_VALUE", `'${s.keyword}' expects a number ${min}..${max}, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+      return undefined;
+    }
+    return Number(v);
+  }
+}
+

@@ -1,0 +1,197 @@
+// The smaller keepalived.conf sections and entries: vrrp_script, notify_* lines, vrrp_sync_group,
+// virtual addresses and track_* entries (keepalived vrrp/vrrp_parser.c, vrrp_track.c, core/notify.c).
+import { familyOf } from "../vrrp/address.js";
+import type { Statement } from "./conf-syntax.js";
+import type { Ctx } from "./conf-context.js";
+import type { NotifyScripts, ScriptSpec, SyncGroupSpec, TrackRef, VipSpec } from "./model.js";
+
+const SCOPES = new Set(["global", "site", "link", "host", "nowhere"]);
+
+export function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
+  const name = s.args[0];
+  if (!name) {
+    ctx.error(s.where, "MISSING_NAME", "vrrp_script needs a name");
+    return undefined;
+  }
+  let script: string | undefined;
+  let intervalMs = 1000;
+  let timeoutMs: number | undefined;
+  let weight = 0;
+  let weightReverse = false;
+  let rise = 1;
+  let fall = 1;
+  let user: string | undefined;
+  let group: string | undefined;
+  let initFail = false;
+  for (const st of s.block ?? []) {
+    if (ctx.gate(st, "vrrp_script", `vrrp_script ${name}`)) continue;
+    switch (st.keyword) {
+      case "script":
+        // keepalived joins the rest of the line: `script /bin/check arg` or `script "/bin/check arg"`
+        script = st.args.join(" ");
+        if (!script) ctx.error(st.where, "MISSING_VALUE", "'script' needs a command");
+        break;
+      case "interval": {
+        const v = ctx.num(st, 0.001, 86_400);
+        if (v !== undefined) intervalMs = Math.round(v * 1000);
+        break;
+      }
+      case "timeout": {
+        const v = ctx.num(st, 0.001, 86_400);
+        if (v !== undefined) timeoutMs = Math.round(v * 1000);
+        break;
+      }
+      case "weight": {
+        const v = ctx.int(st, -253, 253);
+        if (v !== undefined) weight = v;
+        if (st.args[1] === "reverse") weightReverse = true;
+        else if (st.args[1] !== undefined) ctx.warn(st.where, "BAD_VALUE", `weight ${st.args[0]} ${st.args[1]}: only 'reverse' may follow; ignored`);
+        break;
+      }
+      case "rise": {
+        const v = ctx.int(st, 1, 1_000_000);
+        if (v !== undefined) rise = v;
+        break;
+      }
+      case "fall": {
+        const v = ctx.int(st, 1, 1_000_000);
+        if (v !== undefined) fall = v;
+        break;
+      }
+      case "user":
+        user = ctx.arg(st, "a user name");
+        group = st.args[1];
+        break;
+      case "init_fail":
+        initFail = true;
+        break;
+      default:
+        ctx.unhandled(st, "vrrp_script");
+    }
+  }
+  if (script === undefined) {
+    ctx.error(s.where, "MISSING_SCRIPT", `vrrp_script ${name} has no 'script'`);
+    return undefined;
+  }
+  return { name, where: s.where, script, intervalMs, timeoutMs: timeoutMs ?? intervalMs, weight, weightReverse, rise, fall, ...(user ? { user } : {}), ...(group ? { group } : {}), initFail };
+}
+
+export function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] }): boolean {
+  const map: Record<string, keyof NotifyScripts> = { notify_master: "master", notify_backup: "backup", notify_fault: "fault", notify_stop: "stop", notify: "generic" };
+  const key = map[st.keyword];
+  if (!key) return false;
+  // keepalived core/notify.c notify_script_init: the first word is the command line (quote it to
+  // give arguments), then an optional user and group.
+  const [command, user, group, ...rest] = st.args;
+  if (!command) ctx.error(st.where, "MISSING_VALUE", `'${st.keyword}' needs a command`);
+  else {
+    if (rest.length) ctx.warn(st.where, "EXTRA_ARGUMENTS", `'${st.keyword}': ${JSON.stringify(rest.join(" "))} after the user and group is ignored; quote the command to give it arguments`);
+    n[key] = { command, where: st.where, ...(user ? { user } : {}), ...(group ? { group } : {}) };
+  }
+  return true;
+}
+
+export function parseSyncGroup(ctx: Ctx, s: Statement): (SyncGroupSpec & { readonly refused: boolean }) | undefined {
+  const name = s.args[0];
+  if (!name) {
+    ctx.error(s.where, "MISSING_NAME", "vrrp_sync_group needs a name");
+    return undefined;
+  }
+  const members: string[] = [];
+  const notify: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] } = {};
+  let trackingWeight = false;
+  let refused = false;
+  for (const st of s.block ?? []) {
+    const before = ctx.diags.length;
+    if (ctx.gate(st, "vrrp_sync_group", `vrrp_sync_group ${name}`)) {
+      if (ctx.diags.slice(before).some((d) => d.severity === "error")) refused = true;
+      continue;
+    }
+    if (st.keyword === "group") {
+      for (const m of st.block ?? []) members.push(m.keyword, ...m.args);
+    } else if (st.keyword === "sync_group_tracking_weight" || st.keyword === "global_tracking") {
+      // vrrp_parser.c: both set sgroup_tracking_weight (global_tracking is the old name).
+      trackingWeight = true;
+    } else if (!parseNotify(ctx, st, notify)) ctx.unhandled(st, "vrrp_sync_group");
+  }
+  return { name, where: s.where, members, notify, trackingWeight, refused };
+}
+
+export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
+  const words = [st.keyword, ...st.args];
+  const [addrText = "", prefixText] = (words[0] as string).split("/");
+  const family = familyOf(addrText);
+  if (!family) {
+    ctx.error(st.where, "BAD_ADDRESS", `virtual address ${JSON.stringify(words[0])}: expected IPv4 or IPv6 address with optional /prefix`);
+    return undefined;
+  }
+  const max = family === 4 ? 32 : 128;
+  let prefix = max;
+  if (prefixText !== undefined) {
+    if (!/^\d+$/.test(prefixText) || Number(prefixText) > max) {
+      ctx.error(st.where, "BAD_PREFIX", `virtual address ${words[0]}: prefix must be 0..${max}`);
+      return undefined;
+    }
+    prefix = Number(prefixText);
+  }
+  const vip: { -readonly [K in keyof VipSpec]: VipSpec[K] } = { address: addrText, family, prefix, where: st.where };
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i] as string;
+    const v = words[i + 1];
+    switch (w) {
+      case "dev":
+        if (v) vip.dev = v;
+        i++;
+        break;
+      case "label":
+        if (v) vip.label = v;
+        i++;
+        break;
+      case "scope":
+        if (v && SCOPES.has(v)) vip.scope = v;
+        else ctx.error(st.where, "BAD_VALUE", `scope expects one of ${[...SCOPES].join(", ")}, got ${JSON.stringify(v)}`);
+        i++;
+        break;
+      case "brd":
+      case "broadcast":
+      case "metric":
+      case "table":
+        i++;
+        break;
+      case "no_track":
+      case "home":
+      case "-nodad":
+      case "nodad":
+      case "noprefixroute":
+      case "autojoin":
+        break;
+      default:
+        ctx.warn(st.where, "UNKNOWN_VIP_OPTION", `unknown virtual address option '${w}'; ignored`);
+    }
+  }
+  return vip;
+}
+
+/** track_script / track_interface entries: `NAME [weight N [reverse|noreverse]]` (vrrp_track.c). */
+export function parseTracks(ctx: Ctx, st: Statement): TrackRef[] {
+  const out: TrackRef[] = [];
+  for (const t of st.block ?? []) {
+    let weight: number | undefined;
+    let reverse: boolean | undefined;
+    if (t.args[0] === "weight") {
+      const v = t.args[1];
+      if (v === undefined || !/^-?\d+$/.test(v) || Math.abs(Number(v)) > 253) {
+        ctx.error(t.where, "BAD_VALUE", `weight expects an integer -253..253, got ${JSON.stringify(v)}`);
+        continue;
+      }
+      weight = Number(v);
+      if (t.args[2] === "reverse") reverse = true;
+      else if (t.args[2] === "noreverse") reverse = false;
+      else if (t.args[2] !== undefined) ctx.warn(t.where, "BAD_VALUE", `unexpected '${t.args.slice(2).join(" ")}' after ${t.keyword} weight ${v}; ignored`);
+    } else if (t.args.length > 0) {
+      ctx.warn(t.where, "UNKNOWN_KEYWORD", `unexpected '${t.args.join(" ")}' after ${t.keyword}; ignored`);
+    }
+    out.push({ name: t.keyword, where: t.where, ...(weight !== undefined ? { weight } : {}), ...(reverse !== undefined ? { reverse } : {}) });
+  }
+  return out;
+}

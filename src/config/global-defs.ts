@@ -1,0 +1,101 @@
+// global_defs (keepalived core/global_parser.c): daemon-wide settings and the defaults every
+// instance starts from.
+import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance.js";
+import type { Version } from "../vrrp/packet.js";
+import type { Statement } from "./conf-syntax.js";
+import type { Ctx } from "./conf-context.js";
+import type { GlobalSpec } from "./model.js";
+
+/** What global_defs sets for every instance that does not say otherwise. */
+export interface InstanceDefaults {
+  downTimerAdverts: number;
+  lowerPrioNoAdvert: boolean;
+}
+
+export function parseGlobal(ctx: Ctx, s: Statement, garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] }, defaults: InstanceDefaults): { global: GlobalSpec; version?: Version } {
+  const g: { -readonly [K in keyof GlobalSpec]: GlobalSpec[K] } = { enableScriptSecurity: false };
+  let version: Version | undefined;
+  const bool = (st: Statement): boolean | undefined => {
+    // keepalived check_true_false
+    const v = st.args[0];
+    if (v === undefined || /^(true|on|yes)$/i.test(v)) return true;
+    if (/^(false|off|no)$/i.test(v)) return false;
+    ctx.error(st.where, "BAD_VALUE", `'${st.keyword}' expects true or false, got ${JSON.stringify(v)}`);
+    return undefined;
+  };
+  for (const st of s.block ?? []) {
+    if (ctx.gate(st, "global_defs")) continue;
+    switch (st.keyword) {
+      case "router_id":
+        g.routerId = ctx.arg(st, "a name");
+        break;
+      case "script_user":
+        g.scriptUser = ctx.arg(st, "a user name");
+        if (st.args[1]) g.scriptGroup = st.args[1];
+        break;
+      case "enable_script_security":
+        g.enableScriptSecurity = true;
+        break;
+      case "vrrp_check_unicast_src":
+        g.checkUnicastSrc = true;
+        break;
+      case "vrrp_garp_interval":
+      case "vrrp_gna_interval": {
+        const v = ctx.num(st, 0, 1000);
+        if (v !== undefined) g[st.keyword === "vrrp_garp_interval" ? "garpIntervalMs" : "gnaIntervalMs"] = v * 1000;
+        break;
+      }
+      case "vrrp_min_garp":
+        // global_parser.c vrrp_min_garp_handler: one ARP/NA, no refresh, no delayed second burst,
+        // for whatever is still at its default.
+        if (bool(st)) {
+          if (garp.masterRepeat === DEFAULT_GARP.masterRepeat) garp.masterRepeat = 1;
+          if (garp.masterDelayMs === DEFAULT_GARP.masterDelayMs) garp.masterDelayMs = 0;
+        }
+        break;
+      case "vrrp_down_timer_adverts": {
+        const v = ctx.int(st, 1, 100);
+        if (v !== undefined) defaults.downTimerAdverts = v;
+        break;
+      }
+      case "vrrp_lower_prio_no_advert": {
+        const v = bool(st);
+        if (v !== undefined) defaults.lowerPrioNoAdvert = v;
+        break;
+      }
+      case "vrrp_startup_delay": {
+        const v = ctx.num(st, 0, 3600);
+        if (v !== undefined) g.startupDelayMs = v * 1000;
+        break;
+      }
+      case "http_listen":
+        g.httpListen = ctx.arg(st, "ADDR:PORT");
+        break;
+      case "vrrp_version": {
+        const v = ctx.int(st, 2, 3);
+        if (v === 2 || v === 3) version = v;
+        break;
+      }
+      default:
+        if (!parseGarp(ctx, st, garp, "vrrp_")) ctx.unhandled(st, "global_defs");
+    }
+  }
+  return version ? { global: g, version } : { global: g };
+}
+
+/** garp_master_* settings: `vrrp_`-prefixed in global_defs (defaults), bare in an instance. */
+export function parseGarp(ctx: Ctx, st: Statement, garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] }, prefix: string): boolean {
+  const fields: Record<string, [keyof GarpSettings, number, number, number]> = {
+    garp_master_delay: ["masterDelayMs", 0, 1000, 1000],
+    garp_master_repeat: ["masterRepeat", 1, 255, 1],
+    garp_master_refresh: ["masterRefreshMs", 0, 100_000, 1000],
+    garp_master_refresh_repeat: ["masterRefreshRepeat", 1, 255, 1],
+  };
+  if (!st.keyword.startsWith(prefix)) return false;
+  const f = fields[st.keyword.slice(prefix.length)];
+  if (!f) return false;
+  const [key, min, max, scale] = f;
+  const v = ctx.int(st, min, max);
+  if (v !== undefined) garp[key] = v * scale;
+  return true;
+}

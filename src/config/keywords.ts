@@ -1,0 +1,130 @@
+// Every keepalived.conf keyword tsvrrpd knows, with what it does with it: the single source of
+// truth for the parser's gate and for docs/keywords.md (generated: `node scripts/keywords-doc.mjs`,
+// checked by test/config/keywords.test.ts against keepalived 2.2.7's VRRP keyword list).
+// Rule (modelled on keepalived's install_keyword tables): a keyword that would make a mixed
+// cluster disagree on who is master, or change what goes on the wire, is implemented or refused;
+// anything else that is not implemented warns with file:line. Nothing is parsed and dropped.
+
+export type KeywordStatus =
+  /** Implemented with keepalived's meaning. */
+  | "keepalived"
+  /** Implemented with a documented difference (the note says which). */
+  | "difference"
+  /** Not supported: warning with file:line, ignored (the note says why that is safe). */
+  | "unsupported"
+  /** Not supported and not safe to ignore: error with file:line. */
+  | "refused";
+
+export interface KeywordInfo {
+  readonly context: string;
+  readonly keyword: string;
+  readonly status: KeywordStatus;
+  readonly note?: string;
+  /** Accepted and deliberately without effect (the parser has no handler for it). */
+  readonly noEffect?: true;
+}
+
+const K = (context: string, status: KeywordStatus, keywords: string, note?: string, noEffect = false): KeywordInfo[] =>
+  keywords
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((keyword) => ({ context, keyword, status, ...(note ? { note } : {}), ...(noEffect || note === NO_EFFECT || note === NO_MAIL || note === ALWAYS ? { noEffect: true as const } : {}) }));
+
+const NO_EFFECT = "accepted with no effect: it tunes keepalived's own process, which tsvrrpd does not have";
+const NO_MAIL = "accepted with no effect: tsvrrpd sends no email (use notify scripts)";
+const ALWAYS = "adverts whose address list differs are always accepted and counted (keepalived >= 2.3.3)";
+const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire, so it is refused rather than ignored";
+
+export const KEYWORDS: readonly KeywordInfo[] = [
+  // --- top level ---------------------------------------------------------------------------------
+  ...K("top", "keepalived", "global_defs vrrp_instance vrrp_script"),
+  ...K("top", "difference", "vrrp_sync_group", "members go to FAULT together and leave MASTER together; going MASTER does not wait for every member to want it (keepalived vrrp_sync_can_goto_master)"),
+  ...K("top", "unsupported", "static_ipaddress static_routes static_rules", "addresses, routes and rules outside VRRP are not managed"),
+  ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
+  ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),
+  ...K("top", "refused", "track_group garp_group vrrp_track_process interface_up_down_delays track_file vrrp_track_file", ISSUE_FEATURE),
+  ...K("track_group", "refused", "group", "part of track_group"),
+  ...K("garp_group", "refused", "garp_interval gna_interval interface interfaces", "part of garp_group"),
+  ...K("vrrp_track_process", "refused", "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command", "part of vrrp_track_process"),
+  ...K("track_file", "refused", "file weight init_file", "part of track_file"),
+  ...K("vrrp_track_file", "refused", "file weight init_file", "part of vrrp_track_file"),
+
+  // --- global_defs -------------------------------------------------------------------------------
+  ...K("global_defs", "keepalived", "router_id vrrp_version vrrp_check_unicast_src vrrp_garp_master_delay vrrp_garp_master_repeat vrrp_garp_master_refresh vrrp_garp_master_refresh_repeat vrrp_min_garp vrrp_down_timer_adverts vrrp_lower_prio_no_advert vrrp_startup_delay"),
+  ...K("global_defs", "difference", "script_user enable_script_security", "stricter: notify scripts pass the same checks as check scripts, and a world-writable script is always refused"),
+  ...K("global_defs", "difference", "vrrp_skip_check_adv_addr", ALWAYS),
+  ...K("global_defs", "difference", "vrrp_garp_interval vrrp_gna_interval", "one spacing, the larger of the two, between rounds of gratuitous ARP and unsolicited NA (keepalived spaces them separately)"),
+  ...K("global_defs", "difference", "dynamic_interfaces", "always on: a missing interface is waited for", true),
+  ...K("global_defs", "difference", "max_auto_priority vrrp_priority vrrp_no_swap vrrp_rt_priority vrrp_cpu_affinity vrrp_rlimit_rttime vrrp_rlimit_rtime checker_priority checker_no_swap vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier random_seed", NO_EFFECT),
+  ...K("global_defs", "difference", "notification_email notification_email_from smtp_server smtp_connect_timeout smtp_alert_vrrp no_checker_emails checker_log_all_failures lvs_flush", NO_MAIL),
+  ...K("global_defs", "difference", "http_listen", "tsvrrpd's own: ADDR:PORT for /metrics, /healthz and /status"),
+  ...K("global_defs", "unsupported", "vrrp_process_name startup_script startup_script_timeout shutdown_script shutdown_script_timeout", "process management is left to the service manager"),
+  ...K("global_defs", "unsupported", "vrrp_strict vrrp_iptables vrrp_ipsets", "no firewall rules are added; strict mode's configuration checks are not applied"),
+  ...K("global_defs", "unsupported", "notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script vrrp_notify_priority_changes fifo_write_vrrp_states_on_reload lvs_notify_fifo lvs_notify_fifo_script", "notify FIFOs are not written (notify scripts are)"),
+  ...K("global_defs", "unsupported", "snmp_socket enable_snmp_vrrp enable_snmp_keepalived enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_checker enable_dbus dbus_service_name", "no SNMP or D-Bus (use /metrics or tsvrrpd status)"),
+  ...K("global_defs", "refused", "vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat vrrp_higher_prio_send_advert vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
+
+  // --- vrrp_instance -----------------------------------------------------------------------------
+  ...K("vrrp_instance", "keepalived", "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2"),
+  ...K("vrrp_instance", "difference", "old_unicast_checksum", "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)"),
+  ...K("vrrp_instance", "difference", "skip_check_adv_addr", ALWAYS),
+  ...K("vrrp_instance", "difference", "debug kernel_rx_buf_size", NO_EFFECT),
+  ...K("vrrp_instance", "difference", "smtp_alert", NO_MAIL),
+  ...K("vrrp_instance", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
+  ...K("vrrp_instance", "unsupported", "strict_mode", "no firewall rules are added; strict mode's configuration checks are not applied"),
+  ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
+  ...K("vrrp_instance", "unsupported", "virtual_routes virtual_rules", "routes and rules are not managed yet"),
+  ...K("vrrp_instance", "unsupported", "notify_deleted notify_master_rx_lower_pri notify_priority_changes", "these notifications are not sent"),
+  ...K("vrrp_instance", "refused", "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl", "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ"),
+  ...K("vrrp_instance", "refused", "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_file track_process track_bfd garp_lower_prio_delay garp_lower_prio_repeat higher_prio_send_advert garp_extra_if", ISSUE_FEATURE),
+  ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
+  ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
+
+  // --- vrrp_script -------------------------------------------------------------------------------
+  ...K("vrrp_script", "keepalived", "script interval timeout weight rise fall init_fail"),
+  ...K("vrrp_script", "difference", "user", "supplementary groups are not set (the user's primary group only)"),
+
+  // --- vrrp_sync_group ---------------------------------------------------------------------------
+  ...K("vrrp_sync_group", "keepalived", "group notify_master notify_backup notify_fault notify_stop notify sync_group_tracking_weight global_tracking"),
+  ...K("vrrp_sync_group", "difference", "smtp_alert", NO_MAIL),
+  ...K("vrrp_sync_group", "unsupported", "notify_priority_changes", "these notifications are not sent"),
+  ...K("vrrp_sync_group", "refused", "track_interface track_script track_file track_process track_bfd", ISSUE_FEATURE),
+];
+
+const INDEX = new Map(KEYWORDS.map((k) => [`${k.context}|${k.keyword}`, k]));
+
+export function keywordInfo(context: string, keyword: string): KeywordInfo | undefined {
+  return INDEX.get(`${context}|${keyword}`);
+}
+
+const STATUS_TEXT: Record<KeywordStatus, string> = {
+  keepalived: "as keepalived",
+  difference: "implemented, with a difference",
+  unsupported: "not supported: warning, ignored",
+  refused: "refused: error",
+};
+
+/** docs/keywords.md, generated from KEYWORDS (scripts/keywords-doc.mjs writes it; a test checks it). */
+export function keywordsMarkdown(): string {
+  const lines = [
+    "# keepalived.conf keywords in tsvrrpd",
+    "",
+    "Generated from `src/config/keywords.ts` by `node scripts/keywords-doc.mjs`; a test fails when this file and the table disagree,",
+    "and when a VRRP keyword of keepalived 2.2.7 (`test/fixtures/keepalived-2.2.7-keywords.json`) is missing from the table.",
+    "",
+    "A keyword that would make a mixed keepalived/tsvrrpd cluster disagree on who is master, or change what goes on the wire, is",
+    "implemented or refused (an error with file:line); anything else that is not implemented is a warning with file:line.",
+    "",
+  ];
+  const contexts = [...new Set(KEYWORDS.map((k) => k.context))];
+  for (const c of contexts) {
+    lines.push(`## ${c === "top" ? "top level" : c}`, "", "| keyword | status | note |", "| --- | --- | --- |");
+    for (const k of KEYWORDS.filter((x) => x.context === c).sort((a, b) => a.keyword.localeCompare(b.keyword))) {
+      lines.push(`| \`${k.keyword}\` | ${STATUS_TEXT[k.status]} | ${k.note ?? ""} |`);
+    }
+    lines.push("");
+  }
+  const count = (s: KeywordStatus) => KEYWORDS.filter((k) => k.status === s).length;
+  lines.push(`Totals: ${KEYWORDS.length} keywords; ${count("keepalived")} as keepalived, ${count("difference")} with a difference, ${count("unsupported")} warned, ${count("refused")} refused.`, "");
+  return lines.join("\n");
+}
