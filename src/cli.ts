@@ -23,6 +23,8 @@ export interface CliOptions {
   version: boolean;
   http?: string;
   control: string;
+  /** keepalived -i/--config-id: which `@ID` lines of the configuration are read. */
+  configId?: string;
   /** keepalived --signum=NAME: print the signal number and exit. */
   signum?: string;
 }
@@ -43,6 +45,7 @@ VRRP daemon compatible with keepalived's configuration and flags.
   -D, --log-detail          detailed (debug) logging
   -p, --pid=FILE            pid file (default /run/keepalived.pid)
   -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
+  -i, --config-id=ID        read @ID lines of the configuration (default: the host name up to its first dot)
   -t, --config-test[=FILE]  check the configuration and exit (0 ok, 3 cannot run, 4 errors)
   -d, --dump-conf           log the parsed configuration at start
   -P, --vrrp                run only VRRP (always the case)
@@ -132,9 +135,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "--log-facility":
       case "-g":
       case "--log-file":
+        need(); // accepted for compatibility; logs go to stdout
+        break;
       case "-i":
       case "--config-id":
-        need(); // accepted for compatibility; logs go to stdout
+        o.configId = need();
         break;
       case "--http":
         o.http = need();
@@ -169,8 +174,8 @@ function packageVersion(): string {
 }
 
 /** Exit codes of -t, as keepalived: 0 fine, 3 cannot run, 4 errors but would run. */
-export function configTest(file: string, out: (s: string) => void): number {
-  const { config, diagnostics } = loadKeepalivedConf(file);
+export function configTest(file: string, out: (s: string) => void, configId?: string): number {
+  const { config, diagnostics } = loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
   for (const d of diagnostics) out(formatDiagnostic(d));
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
   if (diagnostics.some((d) => d.severity === "error")) return config.instances.length > 0 ? 4 : 3;
@@ -219,7 +224,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (opts.configTest) {
-    process.exit(configTest(opts.file, (s) => process.stderr.write(s + "\n")));
+    process.exit(configTest(opts.file, (s) => process.stderr.write(s + "\n"), opts.configId));
   }
   if (!opts.dontFork) {
     // keepalived detaches unless -n; do the same by re-running ourselves in the background.
@@ -232,7 +237,8 @@ export async function main(argv: string[]): Promise<void> {
 
 async function runDaemon(opts: CliOptions): Promise<void> {
   const log = createLogger({ console: opts.logConsole, detail: opts.logDetail });
-  const { config, diagnostics } = loadKeepalivedConf(opts.file);
+  const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
+  const { config, diagnostics } = loadKeepalivedConf(opts.file, readOptions);
   for (const d of diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
     log.fatal({ file: opts.file }, "cannot read the configuration; exiting");
@@ -273,7 +279,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     {
       stop: (signal) => void shutdown(signal),
       reload: () => {
-        const next = loadKeepalivedConf(opts.file);
+        const next = loadKeepalivedConf(opts.file, readOptions);
         for (const d of next.diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
         // Difference: keepalived reloads what it could parse; a file with errors is more likely a
         // half-written edit than an intent, so the running configuration stays as it is.

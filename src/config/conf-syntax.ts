@@ -2,6 +2,7 @@
 // Produces a tree of statements with file and line, and knows nothing about keyword meanings.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { defaultConfigId, Templating } from "./conf-templating.js";
 import type { Diagnostic, Location } from "./errors.js";
 
 export interface Statement {
@@ -25,26 +26,40 @@ export interface ReadResult {
   readonly diagnostics: Diagnostic[];
 }
 
+export interface ReadOptions {
+  /** keepalived -i/--config-id: which `@ID` lines are read (default: the host name up to its first dot). */
+  readonly configId?: string;
+}
+
 /** Reads a file (and its includes) into statements. Never throws for content problems. */
-export function readConfTree(path: string): ReadResult {
+export function readConfTree(path: string, options: ReadOptions = {}): ReadResult {
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
   const tokens: Token[] = [];
-  loadFile(resolve(path), { file: path, line: 0 }, 0, tokens, files, diagnostics, true);
+  const t = new Templating(options.configId ?? defaultConfigId());
+  loadFile(resolve(path), { file: path, line: 0 }, 0, tokens, files, diagnostics, t, true);
+  finish(t, path, diagnostics);
   const statements = parseTokens(tokens, diagnostics);
   return { statements, files, diagnostics };
 }
 
 /** Parses text (tests, fuzzing); `include` resolves relative to the working directory. */
-export function parseConfText(text: string, file = "<text>"): ReadResult {
+export function parseConfText(text: string, file = "<text>", options: ReadOptions = {}): ReadResult {
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [file];
   const tokens: Token[] = [];
-  tokenize(text, file, 0, tokens, files, diagnostics);
+  const t = new Templating(options.configId ?? defaultConfigId());
+  tokenize(text, file, 0, tokens, files, diagnostics, t);
+  finish(t, file, diagnostics);
   return { statements: parseTokens(tokens, diagnostics), files, diagnostics };
 }
 
-function loadFile(path: string, from: Location, depth: number, out: Token[], files: string[], diags: Diagnostic[], main = false): void {
+function finish(t: Templating, file: string, diags: Diagnostic[]): void {
+  const open = t.unfinished();
+  if (open) diags.push({ severity: "error", code: "UNFINISHED_DEFINITION", where: { file, line: 1 }, message: `the multiline definition $${open} is still open (its last line ends with \\) at the end of the configuration` });
+}
+
+function loadFile(path: string, from: Location, depth: number, out: Token[], files: string[], diags: Diagnostic[], t: Templating, main = false): void {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -54,32 +69,37 @@ function loadFile(path: string, from: Location, depth: number, out: Token[], fil
     return;
   }
   files.push(path);
-  tokenize(text, path, depth, out, files, diags);
+  tokenize(text, path, depth, out, files, diags, t);
 }
 
-function tokenize(text: string, file: string, depth: number, out: Token[], files: string[], diags: Diagnostic[]): void {
+function tokenize(text: string, file: string, depth: number, out: Token[], files: string[], diags: Diagnostic[], t: Templating): void {
   const lines = text.split(/\r?\n/);
   for (let ln = 0; ln < lines.length; ln++) {
     const where = { file, line: ln + 1 };
-    const words = splitLine(lines[ln] as string, where, diags);
-    if (words.length === 0) continue;
-    if (words[0] === "include") {
-      if (words.length < 2) diags.push({ severity: "error", code: "INCLUDE_EMPTY", where, message: "include needs a file name or pattern" });
-      else if (depth >= MAX_INCLUDE_DEPTH) diags.push({ severity: "error", code: "INCLUDE_DEPTH", where, message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
-      else {
-        for (const pattern of words.slice(1)) {
-          const matches = expandGlob(isAbsolute(pattern) ? pattern : join(dirname(resolve(file)), pattern));
-          if (matches.length === 0) diags.push({ severity: "warning", code: "INCLUDE_NO_MATCH", where, message: `include ${pattern} matches no file` });
-          for (const m of matches) loadFile(m, where, depth + 1, out, files, diags);
-        }
-      }
-      continue;
-    }
-    for (const w of words) {
-      out.push({ text: w, kind: w === "{" ? "open" : w === "}" ? "close" : "word", where });
-    }
-    out.push({ text: "", kind: "eol", where });
+    for (const line of t.line(decomment(lines[ln] as string), where, diags)) tokenizeLine(line, where, depth, out, files, diags, t);
   }
+}
+
+function tokenizeLine(line: string, where: Location, depth: number, out: Token[], files: string[], diags: Diagnostic[], t: Templating): void {
+  const file = where.file;
+  const words = splitLine(line, where, diags);
+  if (words.length === 0) return;
+  if (words[0] === "include") {
+    if (words.length < 2) diags.push({ severity: "error", code: "INCLUDE_EMPTY", where, message: "include needs a file name or pattern" });
+    else if (depth >= MAX_INCLUDE_DEPTH) diags.push({ severity: "error", code: "INCLUDE_DEPTH", where, message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
+    else {
+      for (const pattern of words.slice(1)) {
+        const matches = expandGlob(isAbsolute(pattern) ? pattern : join(dirname(resolve(file)), pattern));
+        if (matches.length === 0) diags.push({ severity: "warning", code: "INCLUDE_NO_MATCH", where, message: `include ${pattern} matches no file` });
+        for (const m of matches) loadFile(m, where, depth + 1, out, files, diags, t);
+      }
+    }
+    return;
+  }
+  for (const w of words) {
+    out.push({ text: w, kind: w === "{" ? "open" : w === "}" ? "close" : "word", where });
+  }
+  out.push({ text: "", kind: "eol", where });
 }
 
 /**
@@ -101,9 +121,8 @@ export function decomment(line: string): string {
   return out;
 }
 
-/** Splits one line into words; `{` and `}` are their own words; quotes group. */
-function splitLine(raw: string, where: Location, diags: Diagnostic[]): string[] {
-  const line = decomment(raw);
+/** Splits one decommented line into words; `{` and `}` are their own words; quotes group. */
+function splitLine(line: string, where: Location, diags: Diagnostic[]): string[] {
   const words: string[] = [];
   let i = 0;
   while (i < line.length) {

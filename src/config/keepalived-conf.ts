@@ -6,7 +6,7 @@ import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance.js";
 import type { Version } from "../vrrp/packet.js";
 import { Ctx } from "./conf-context.js";
 import { parseScript, parseSyncGroup } from "./conf-sections.js";
-import { parseConfText, readConfTree, type Statement } from "./conf-syntax.js";
+import { parseConfText, readConfTree, type ReadOptions, type Statement } from "./conf-syntax.js";
 import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
@@ -17,13 +17,13 @@ export interface ParsedConfig {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function loadKeepalivedConf(path: string): ParsedConfig {
-  const tree = readConfTree(path);
+export function loadKeepalivedConf(path: string, options: ReadOptions = {}): ParsedConfig {
+  const tree = readConfTree(path, options);
   return interpret(tree.statements, tree.files, tree.diagnostics);
 }
 
-export function parseKeepalivedConf(text: string, file = "<text>"): ParsedConfig {
-  const tree = parseConfText(text, file);
+export function parseKeepalivedConf(text: string, file = "<text>", options: ReadOptions = {}): ParsedConfig {
+  const tree = parseConfText(text, file, options);
   return interpret(tree.statements, tree.files, tree.diagnostics);
 }
 

@@ -33,7 +33,33 @@ function instance(router: "a" | "b", priority: number, body: string[], version: 
 const vips = ["virtual_ipaddress {", `  ${VIP4}`, "}"];
 const peerOf = (r: "a" | "b") => ROUTER_ADDR[r === "a" ? "b" : "a"];
 
+// One file for both hosts, as keepalived's templating is meant for: `$NAME` definitions and
+// `@ID` lines picked by -i (lib/parser.c). The priorities come from the @ lines, not the caller.
+const TEMPLATED = (intervalSec: number) => [
+  "$IFACE=eth0",
+  `$VIP=${VIP4}`,
+  "vrrp_instance VI_1 {",
+  "  state BACKUP",
+  "  interface $IFACE",
+  "  virtual_router_id 51",
+  "@a priority 200",
+  "@b priority 100",
+  "  version 3",
+  `  advert_int ${intervalSec}`,
+  "  virtual_ipaddress {",
+  "    ${VIP}",
+  "  }",
+  "}",
+  "",
+].join("\n");
+
 const CASES: Record<string, PairCase> = {
+  "$NAME definitions and @id lines with -i": {
+    conf: () => TEMPLATED(0.1),
+    args: (r) => ["-i", r],
+    addresses: [VIP4],
+    intervalSec: 0.1,
+  },
   // keepalived: no auth_type = no authentication (vrrp.c vrrp_complete_instance).
   "auth_pass without auth_type": {
     conf: (r, p) => instance(r, p, ["authentication {", "  auth_pass s3cret", "}", ...vips], 2),

@@ -70,14 +70,14 @@ export interface Running {
   output(): string;
 }
 
-export function startDaemon(lab: Lab, router: string, kind: Kind, conf: string, tag = "", env: NodeJS.ProcessEnv = {}): Running {
+export function startDaemon(lab: Lab, router: string, kind: Kind, conf: string, tag = "", env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): Running {
   const file = join(lab.dir, `${router}${tag}.conf`);
   writeFileSync(file, conf);
   const pid = join(lab.dir, `${router}${tag}.pid`);
   const child =
     kind === "tsvrrpd"
-      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid, "--control", `${pid}.sock`], { env: { ...process.env, ...env } })
-      : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`], { env: { ...process.env, ...env } });
+      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid, "--control", `${pid}.sock`, ...extraArgs], { env: { ...process.env, ...env } })
+      : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`, ...extraArgs], { env: { ...process.env, ...env } });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));

@@ -19,6 +19,13 @@ export interface PairCase {
    * master answers its first advert in the old form).
    */
   transientBackupMaster?: boolean;
+  /** Extra daemon arguments per router (both kinds take keepalived's flags). */
+  args?(router: "a" | "b"): string[];
+}
+
+/** Did this daemon enter BACKUP? (keepalived's and tsvrrpd's log lines) */
+export function enteredBackup(r: Running): boolean {
+  return r.kind === "keepalived" ? /Entering BACKUP STATE/.test(r.output()) : /-> BACKUP/.test(r.output());
 }
 
 /** Did this daemon enter MASTER? (keepalived's and tsvrrpd's log lines) */
@@ -45,9 +52,9 @@ export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high:
   const mdi = downIntervalMs(c.intervalSec);
   const [vip] = c.addresses;
   const holdsAll = (r: string) => c.addresses.every((a) => lab.holders(a).join() === r);
-  running.push(startDaemon(lab, "a", high, c.conf("a", 200)));
+  running.push(startDaemon(lab, "a", high, c.conf("a", 200), "", {}, c.args?.("a") ?? []));
   await waitFor(`${high} on a to hold ${c.addresses.join(", ")}`, () => holdsAll("a"), mdi + 10_000);
-  const b = startDaemon(lab, "b", low, c.conf("b", 100));
+  const b = startDaemon(lab, "b", low, c.conf("b", 100), "", {}, c.args?.("b") ?? []);
   running.push(b);
   if (c.transientBackupMaster) {
     // Let b's one takeover happen (or its down interval pass), then a must be the only master again.
@@ -55,7 +62,9 @@ export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high:
     await waitFor(`${high} on a to be the only master again`, () => holdsAll("a"), mdi + 5000);
   }
   // b must stay backup through more than its own down interval after it started listening.
-  await holdsFor(`only ${high} on a holds ${vip} while ${low} on b runs`, () => holdsAll("a"), mdi * 1.5 + 1000);
+  // b's own down interval runs from its entry into BACKUP: past it, b would have taken over.
+  await waitFor(`${low} on b in BACKUP`, () => enteredBackup(b), 10_000);
+  await holdsFor(`only ${high} on a holds ${vip} while ${low} on b runs`, () => holdsAll("a"), mdi + 300);
   if (!c.transientBackupMaster) expect(enteredMaster(b), `${low} on b entered MASTER while a was up`).toBe(false);
   crash(lab, "a");
   await waitFor(`${low} on b to take over ${c.addresses.join(", ")} after a died`, () => c.addresses.every((a) => lab.holders(a).includes("b")), mdi + 5000);
