@@ -2,7 +2,7 @@
 // namespace per router joined to it by a veth pair (eth0 inside). Documentation addresses only,
 // no route out. Everything it made is removed by destroy(), which tests call also on failure.
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -22,7 +22,7 @@ export class LabError extends Error {
 }
 
 function sh(cmd: string, args: string[], allowFail = false): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
   if (r.status !== 0 && !allowFail) throw new LabError(`${cmd} ${args.join(" ")}`, `${r.stderr}${r.stdout}${r.error?.message ?? ""}`);
   return r.stdout;
 }
@@ -38,6 +38,9 @@ export class Lab {
   constructor(readonly tag: string) {
     this.dir = mkdtempSync(join(tmpdir(), `tsvrrpd-${tag}-`));
     this.lanNs = `${tag}-lan`;
+    // Who owns this tag: a run killed before destroy() leaves namespaces that sweepStaleLabs() removes.
+    mkdirSync(REGISTRY, { recursive: true });
+    writeFileSync(join(REGISTRY, tag), JSON.stringify({ pid: process.pid, dir: this.dir }));
   }
 
   ns(router: string): string {
@@ -170,7 +173,60 @@ export class Lab {
     }
     this.namespaces.length = 0;
     rmSync(this.dir, { recursive: true, force: true });
+    rmSync(join(REGISTRY, this.tag), { force: true });
   }
+}
+
+const REGISTRY = join(tmpdir(), "tsvrrpd-labs");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes what labs of dead processes left behind (a test run killed before its clean-up): their
+ * namespaces, the processes still inside them, and their directories. Labs of live runs are kept.
+ */
+export function sweepStaleLabs(): string[] {
+  let tags: string[];
+  try {
+    tags = readdirSync(REGISTRY);
+  } catch {
+    return [];
+  }
+  const swept: string[] = [];
+  const namespaces = sh("ip", ["netns", "list"], true)
+    .split("\n")
+    .map((l) => l.split(" ")[0] ?? "")
+    .filter(Boolean);
+  for (const tag of tags) {
+    let owner: { pid: number; dir: string };
+    try {
+      owner = JSON.parse(readFileSync(join(REGISTRY, tag), "utf8")) as { pid: number; dir: string };
+    } catch {
+      continue;
+    }
+    if (alive(owner.pid)) continue;
+    for (const ns of namespaces.filter((n) => n.startsWith(`${tag}-`))) {
+      for (const p of sh("ip", ["netns", "pids", ns], true).split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(p), "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      sh("ip", ["netns", "del", ns], true);
+      swept.push(ns);
+    }
+    if (owner.dir.startsWith(join(tmpdir(), "tsvrrpd-"))) rmSync(owner.dir, { recursive: true, force: true });
+    rmSync(join(REGISTRY, tag), { force: true });
+  }
+  return swept;
 }
 
 /** Waits until `check` returns true, polling every `stepMs`; throws with `what` after `timeoutMs`. */

@@ -126,7 +126,8 @@ export async function removeFailoverCommand(): Promise<void> {
     fail(e);
   }
   say("  - Removing ip_vs module ...");
-  spawnSync("modprobe", ["-r", "ip_vs"], { stdio: "ignore" });
+  // Tests set TSVRRPD_SKIP_MODPROBE=1: a module is host state, shared by every namespace.
+  if (process.env.TSVRRPD_SKIP_MODPROBE !== "1") spawnSync("modprobe", ["-r", "ip_vs"], { stdio: "ignore", timeout: 30_000 });
   if (settings.multicastAccept) {
     const r = removeMulticastRule(settings.iptablesChain);
     if (r.changed) say("  - Removing keepalived multicast nftables rules ...");

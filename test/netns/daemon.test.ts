@@ -194,7 +194,7 @@ describe("daemon operations", () => {
 });
 
 describe("-t (config test) exit codes", () => {
-  const run = (file: string) => spawnSync(BIN, ["-t", "-f", file], { encoding: "utf8" });
+  const run = (file: string) => spawnSync(BIN, ["-t", "-f", file], { encoding: "utf8", timeout: 10_000 });
   const dir = join(tmpdir(), `tsvrrpd-t-${process.pid}`);
   it("0 for a good file, 4 for errors with runnable instances, 3 when nothing can run", () => {
     mkdirSync(dir, { recursive: true });

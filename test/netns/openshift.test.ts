@@ -39,7 +39,7 @@ describe("image layout entry points", () => {
   it("monitor.sh runs the failover, answers pgrep keepalived, releases VIPs on SIGTERM; remove-failover.sh cleans up, twice", async () => {
     const lab = newLab();
     const root = join(lab.dir, "root");
-    const inst = spawnSync("bash", [join(REPO, "scripts/install-image-root.sh"), root], { encoding: "utf8" });
+    const inst = spawnSync("bash", [join(REPO, "scripts/install-image-root.sh"), root], { encoding: "utf8", timeout: 60_000 });
     expect(inst.status, inst.stderr).toBe(0);
     const monitor = join(root, "var/lib/ipfailover/keepalived/monitor.sh");
     const remove = join(root, "var/lib/ipfailover/keepalived/remove-failover.sh");
@@ -52,6 +52,7 @@ describe("image layout entry points", () => {
       OPENSHIFT_HA_NFTABLES_RULE: "true",
       OPENSHIFT_HA_PREEMPTION: "nopreempt",
       KEEPALIVED_CONFIG: join(lab.dir, "keepalived.conf"),
+      TSVRRPD_SKIP_MODPROBE: "1", // unloading ip_vs would change the host, not the namespace
     };
     for (const r of ["a", "b"]) lab.spawn(r, "node", ["-e", `require("node:net").createServer((s) => s.end()).listen(8080, "${r === "a" ? "192.0.2.11" : "192.0.2.12"}")`]);
     const a = lab.spawn("a", monitor, [], { env: { ...env, TSVRRPD_CONTROL_SOCKET: join(lab.dir, "a.sock") } });
@@ -75,10 +76,11 @@ describe("image layout entry points", () => {
     await waitFor("b holds every VIP", () => VIPS.every((v) => lab.holders(v).join() === "b"), 5000);
 
     for (let run = 1; run <= 2; run++) {
-      const r = spawnSync("ip", ["netns", "exec", lab.ns("b"), remove], { env, encoding: "utf8" });
+      const r = spawnSync("ip", ["netns", "exec", lab.ns("b"), remove], { env, encoding: "utf8", timeout: 30_000 });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain("remove-failover.sh: OpenShift IP Failover service terminating.");
       expect(r.stdout).toContain("  - Releasing VIP 203.0.113.12 ... ");
+      expect(r.stdout).toContain("  - Removing ip_vs module ..."); // said as the image does; skipped in tests
       if (run === 1) expect(r.stdout).toContain("  - Removing keepalived multicast nftables rules ...");
       expect(lab.addresses("b").filter((x) => x.startsWith("203.0.113."))).toEqual([]);
       expect(lab.exec("b", "nft", ["list", "tables"], true)).not.toContain("keepalived");

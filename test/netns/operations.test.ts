@@ -21,7 +21,7 @@ interface Doc {
 }
 
 function status(sock: string): Doc {
-  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8" });
+  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
   if (r.status !== 0) throw new Error(`status failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Doc;
 }
@@ -96,14 +96,14 @@ describe("status and metrics", () => {
     expect(metric(mB, "vrrp_adverts_received_total")).toBe(b2.stats.advertsReceived);
     expect(mB).toMatch(/vrrp_advert_send_lateness_seconds_count\{instance="VI"\} [1-9]/);
 
-    const human = spawnSync(BIN, ["status", "--socket", sock("b")], { encoding: "utf8" });
+    const human = spawnSync(BIN, ["status", "--socket", sock("b")], { encoding: "utf8", timeout: 10_000 });
     expect(human.stdout).toMatch(/^VI\s+9\s+eth0\s+MASTER/m);
 
     const nobody = lookupUser("nobody")!;
-    const denied = spawnSync(process.execPath, [BIN, "status", "--socket", sock("b")], { encoding: "utf8", uid: nobody.uid, gid: nobody.gid });
+    const denied = spawnSync(process.execPath, [BIN, "status", "--socket", sock("b")], { encoding: "utf8", uid: nobody.uid, gid: nobody.gid, timeout: 10_000 });
     expect(denied.status).toBe(3);
     expect(denied.stderr).toContain("permission denied");
-    const none = spawnSync(BIN, ["status", "--socket", join(ctl, "nothing.sock")], { encoding: "utf8" });
+    const none = spawnSync(BIN, ["status", "--socket", join(ctl, "nothing.sock")], { encoding: "utf8", timeout: 10_000 });
     expect(none.status).toBe(3);
     expect(none.stderr).toContain("no tsvrrpd daemon is running");
   });

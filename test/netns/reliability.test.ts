@@ -44,7 +44,7 @@ function daemon(lab: Lab, router: string, conf: string): { sock: string; out: ()
 }
 
 function status(sock: string): Doc {
-  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8" });
+  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as Doc;
 }
@@ -204,11 +204,13 @@ describe("packet loss (nftables random drop: this kernel has no netem)", () => {
     const rows: string[] = [];
     for (const loss of [10, 30, 50]) {
       const rules = `table inet lossy {\n  chain out {\n    type filter hook output priority 0; policy accept;\n    meta l4proto 112 numgen random mod 100 < ${loss} drop\n  }\n}\n`;
-      spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "-f", "-"], { input: rules });
+      const add = spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "-f", "-"], { input: rules, encoding: "utf8", timeout: 10_000 });
+      expect(add.status, `nft -f: ${add.stderr}`).toBe(0);
       const t0 = status(b.sock).instances[0]!.stats.transitions;
       const seconds = loss === 50 ? 10 : 6;
       await new Promise((r) => setTimeout(r, seconds * 1000));
-      spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "delete", "table", "inet", "lossy"]);
+      const del = spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "delete", "table", "inet", "lossy"], { encoding: "utf8", timeout: 10_000 });
+      expect(del.status, `nft delete: ${del.stderr}`).toBe(0);
       const takeovers = (status(b.sock).instances[0]!.stats.transitions - t0) / 2; // BACKUP->MASTER->BACKUP
       // b takes over when 3 adverts in a row are lost (the 4th would arrive after the skew):
       // about (adverts per second) x p^3 x (1 - p) times per second.

@@ -78,7 +78,7 @@ describe("signals and dump files", () => {
     const victim = join(lab.dir, "victim");
     writeFileSync(victim, "precious\n");
     symlinkSync(victim, join(tmp, "keepalived.data"));
-    expect(spawnSync("mkfifo", [join(tmp, "keepalived.stats")]).status).toBe(0);
+    expect(spawnSync("mkfifo", [join(tmp, "keepalived.stats")], { timeout: 10_000 }).status).toBe(0);
     writeFileSync(join(tmp, "keepalived.json"), "planted\n");
     const conf = `global_defs {\n  vrrp_garp_master_delay 0\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 62\n  priority 200\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
     const d = startDaemon(lab, "a", "tsvrrpd", conf, "", { TMPDIR: tmp });
