@@ -1,10 +1,12 @@
 // tsvrrpd against tsvrrpd and against real keepalived (Debian's), on a bridge LAN of namespaces:
 // election, failover after SIGKILL of the master, gratuitous ARP / NA on the wire from the new
 // master, and the old master's return under preempt.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
 import { readPcap } from "../../src/lab/pcap-file.js";
-import { crash, intervalOf, keepalivedConf, macOf, startDaemon, vipOf, type Kind, type Mode, type Running } from "./daemons.js";
+import { BIN, crash, intervalOf, keepalivedConf, macOf, startDaemon, vipOf, type Kind, type Mode, type Running } from "./daemons.js";
 
 const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };
 let seq = 0;
@@ -54,17 +56,18 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
     const h = lab.holders(vip);
     return h.length === 1 && h[0] === "a";
   }, 15_000);
-  await new Promise((r) => setTimeout(r, mdiMs)); // stable for a whole down interval
-  expect(lab.holders(vip)).toEqual(["a"]);
+  // stable for a whole down interval of b's
+  for (const end = Date.now() + mdiMs; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) expect(lab.holders(vip)).toEqual(["a"]);
 
   // Failover: a dies without a word; b takes over within the down interval (+ scheduling slack).
   crash(lab, "a");
   const killedAt = Date.now() / 1000;
   await waitFor(`${low} on b to take ${vip}`, () => lab.holders(vip).includes("b"), mdiMs + 5000);
-  await new Promise((r) => setTimeout(r, 300));
-  const wire = readPcap(pcap);
   const bMac = macOf(lab, "b");
   const aMac = macOf(lab, "a");
+  // libpcap hands packets over in blocks: wait for b's announcement to be in the file.
+  await waitFor("b's advert and announcement in the capture", () => readPcap(pcap).some((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip), 5000);
+  const wire = readPcap(pcap);
   const lastA = wire.filter((w) => w.kind === "vrrp" && w.srcMac === aMac && w.t <= killedAt + 0.05).at(-1);
   const firstB = wire.find((w) => w.kind === "vrrp" && w.srcMac === bMac && w.t > killedAt);
   expect(lastA, "a's adverts on the wire").toBeDefined();
@@ -73,7 +76,9 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   expect(firstB!.ttl).toBe(255);
   const gap = firstB!.t - lastA!.t;
   expect(gap * 1000).toBeGreaterThan(mdiMs - intervalOf(mode) * 1000 - 1);
-  expect(gap * 1000).toBeLessThan(mdiMs + 500);
+  // Exact figures live in bench/ (about +1 ms); this only has to tell "one down interval" from
+  // "a beat late or worse" on a busy machine.
+  expect(gap * 1000).toBeLessThan(mdiMs + 150);
   const announce = wire.find((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip && w.t >= firstB!.t);
   expect(announce, `gratuitous ARP / NA for ${vip} from b after its first advert`).toBeDefined();
   console.log(`${mode} ${high}->${low}: failover gap ${(gap * 1000).toFixed(1)} ms (floor ${mdiMs.toFixed(1)} ms), announce +${((announce!.t - firstB!.t) * 1000).toFixed(2)} ms`);
@@ -107,9 +112,14 @@ describe("preemption modes against keepalived", () => {
     const vip = vipOf("v3-ipv4");
     running.push(startDaemon(lab, "b", "keepalived", conf("b", 100, "v3-ipv4", "nopreempt")));
     await waitFor("keepalived on b to hold the VIP", () => lab.holders(vip).includes("b"), 10_000);
-    running.push(startDaemon(lab, "a", "tsvrrpd", conf("a", 200, "v3-ipv4", "nopreempt")));
-    await new Promise((r) => setTimeout(r, 2000)); // > 5 down intervals
-    expect(lab.holders(vip)).toEqual(["b"]);
+    const a = startDaemon(lab, "a", "tsvrrpd", conf("a", 200, "v3-ipv4", "nopreempt"));
+    running.push(a);
+    await waitFor("tsvrrpd on a in BACKUP", () => /-> BACKUP/.test(a.output()), 10_000);
+    for (const end = Date.now() + 2000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) expect(lab.holders(vip)).toEqual(["b"]); // > 5 down intervals
+    // a is alive, BACKUP, and sees keepalived as master: not dead, not in FAULT.
+    const st = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, "a.pid.sock")], { encoding: "utf8", timeout: 10_000 });
+    expect(st.status, st.stderr).toBe(0);
+    expect((JSON.parse(st.stdout) as { instances: { state: string; master?: string }[] }).instances[0]).toMatchObject({ state: "BACKUP", master: "192.0.2.12" });
   });
 
   it("preempt_delay: tsvrrpd takes over from keepalived only after the delay", async () => {
@@ -122,7 +132,7 @@ describe("preemption modes against keepalived", () => {
     await waitFor("tsvrrpd on a to take over", () => lab.holders(vip).includes("a"), 10_000, 20);
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(3000);
-    expect(took).toBeLessThan(3000 + 2500);
+    expect(took).toBeLessThan(3000 + 7000); // not "never"; the figure itself is the lower bound
     await waitFor("keepalived to release", () => lab.holders(vip).length === 1, 2000);
   });
 
