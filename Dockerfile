@@ -2,13 +2,18 @@
 # (/var/lib/ipfailover/keepalived/monitor.sh, remove-failover.sh), same OPENSHIFT_HA_* variables,
 # a process named keepalived for the `pgrep keepalived` liveness probe.
 
-FROM node:20-bookworm AS build
+# Node 22 LTS (supported to April 2027), pinned; build and run stages on the same release so the
+# native addons (raw-socket, cap, tsvrrpd's helper) match the runtime.
+FROM node:22.20.0-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpcap-dev python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY patches ./patches
+COPY native/binding.gyp native/tsvrrpd_native.c ./native/
+# Patches (cap: no promiscuous mode) are applied here, at build; the image gets production
+# dependencies only: no npm run at start, no patch-package.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
@@ -16,7 +21,7 @@ COPY bin ./bin
 COPY scripts ./scripts
 RUN npm run build && bash scripts/install-image-root.sh /rootfs
 
-FROM node:20-bookworm-slim
+FROM node:22.20.0-bookworm-slim
 # libpcap: GARP/NA injection and IPv6 advert capture; iproute2/nftables/iptables/kmod/procps:
 # what the old image's users and the removal Job expect to find.
 RUN apt-get update \
@@ -26,6 +31,5 @@ COPY --from=build /rootfs/ /
 LABEL io.k8s.display-name="OpenShift IP Failover (tsvrrpd)" \
       io.k8s.description="Highly available IP addresses with VRRP: tsvrrpd in place of keepalived." \
       io.openshift.tags="openshift,ha,ip,failover,vrrp"
-EXPOSE 63000
 WORKDIR /var/lib/ipfailover
 ENTRYPOINT ["/var/lib/ipfailover/keepalived/monitor.sh"]

@@ -8,7 +8,10 @@ root=${1:?usage: install-image-root.sh ROOT}
 src=$(cd "$(dirname "$0")/.." && pwd)
 app="$root/opt/tsvrrpd"
 mkdir -p "$app" "$root/var/lib/ipfailover/keepalived"
-cp -a "$src/package.json" "$src/package-lock.json" "$src/dist" "$src/bin" "$src/patches" "$src/node_modules" "$app/"
+cp -a "$src/package.json" "$src/package-lock.json" "$src/dist" "$src/bin" "$src/node_modules" "$app/"
+mkdir -p "$app/native/build/Release"
+cp -a "$src/native/build/Release/tsvrrpd_native.node" "$app/native/build/Release/"
+# Production dependencies only (patches were applied when node_modules was installed).
 (cd "$app" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null 2>&1)
 ln -sf tsvrrpd "$app/bin/keepalived"
 

@@ -152,24 +152,51 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
         else ctx.error(st.where, "BAD_VALUE", `scope expects one of ${[...SCOPES].join(", ")}, got ${JSON.stringify(v)}`);
         i++;
         break;
+      // keepalived vrrp_ipaddress.c parse_ipaddress: the options of 2.2.7.
       case "brd":
       case "broadcast":
-      case "metric":
-      case "table":
+        if (family !== 4) ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: a broadcast address is IPv4 only`);
+        else if (v === "+" || v === "-") vip.broadcast = broadcastOf(addrText, prefix, v); // as iproute2: host bits all ones / all zeros
+        else if (v && familyOf(v) === 4) vip.broadcast = v;
+        else ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: brd expects an IPv4 address, + or -, got ${JSON.stringify(v)}`);
         i++;
         break;
-      case "no_track":
+      case "peer":
+        if (v && familyOf(v) === family) vip.peer = v;
+        else ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: peer expects an IPv${family} address, got ${JSON.stringify(v)}`);
+        i++;
+        break;
       case "home":
-      case "-nodad":
-      case "nodad":
+      case "mngtmpaddr":
       case "noprefixroute":
       case "autojoin":
+        vip.flags = { ...vip.flags, [w]: true };
+        break;
+      case "-nodad":
+        vip.flags = { ...vip.flags, dad: true };
+        break;
+      case "no_track":
+        vip.noTrack = true;
+        break;
+      case "preferred_lft":
+        if (v === "forever") vip.preferredLft = "forever";
+        else if (v !== undefined && /^\d+$/.test(v) && Number(v) < 0xffffffff) vip.preferredLft = Number(v);
+        else ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: preferred_lft expects forever or seconds, got ${JSON.stringify(v)}`);
+        i++;
         break;
       default:
-        ctx.warn(st.where, "UNKNOWN_VIP_OPTION", `unknown virtual address option '${w}'; ignored`);
+        ctx.warn(st.where, "UNKNOWN_VIP_OPTION", `unknown virtual address option '${w}' (keepalived 2.2.7 has dev, scope, brd, label, peer, home, -nodad, mngtmpaddr, noprefixroute, autojoin, no_track, preferred_lft); ignored`);
     }
   }
   return vip;
+}
+
+/** `brd +` / `brd -` (iproute2's meaning): the prefix with its host bits all ones / all zeros. */
+function broadcastOf(addr: string, prefix: number, mode: "+" | "-"): string {
+  const n = addr.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+  const host = prefix >= 32 ? 0 : 2 ** (32 - prefix) - 1;
+  const b = n - (n % (host + 1)) + (mode === "+" ? host : 0);
+  return [24, 16, 8, 0].map((s) => Math.floor(b / 2 ** s) % 256).join(".");
 }
 
 /** track_script / track_interface entries: `NAME [weight N [reverse|noreverse]]` (vrrp_track.c). */

@@ -210,10 +210,10 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
   const addressFamily = (unicastSrcIp && familyOf(unicastSrcIp)) || (unicastPeers[0] && familyOf(unicastPeers[0])) || undefined;
   if (nativeIpv6 && addressFamily === 4) ctx.error(nativeIpv6, "BAD_VALUE", `${name}: native_ipv6 with IPv4 source or peer addresses`);
   const family: Family = nativeIpv6 ? 6 : addressFamily || vips[0]?.family || 4;
-  const other = vips.filter((v) => v.family !== family);
-  for (const v of other) ctx.warn(v.where, "VIP_FAMILY", `${name}: ${v.address} is not IPv${family} like the instance; moved to virtual_ipaddress_excluded`);
+  // keepalived vrrp_data.c alloc_vrrp_vip: a VIP of the other family is reported and ignored
+  // (virtual_ipaddress_excluded takes either family).
+  for (const v of vips.filter((x) => x.family !== family)) ctx.warn(v.where, "VIP_FAMILY", `${name}: address family must match the instance (IPv${family}): ${v.address} ignored, as keepalived does; list it under virtual_ipaddress_excluded to have it added`);
   vips = vips.filter((v) => v.family === family);
-  excluded.push(...other);
   if (vips.length > 255) ctx.error(s.where, "TOO_MANY_VIPS", `${name}: ${vips.length} virtual addresses, at most 255 fit in an advert`);
 
   if (family === 6 && version === 2) {

@@ -16,6 +16,16 @@ export interface VipSpec {
   readonly label?: string;
   /** Address scope name (global, site, link, host) as keepalived accepts. */
   readonly scope?: string;
+  /** IPv4 broadcast address (`brd ADDR`, or `brd +` for the prefix's last address). */
+  readonly broadcast?: string;
+  /** `peer ADDR`: point-to-point remote (IFA_ADDRESS). */
+  readonly peer?: string;
+  /** IFA_F_* flags keepalived's options set: home, mngtmpaddr, noprefixroute, autojoin; `-nodad` clears nodad. */
+  readonly flags?: { readonly home?: boolean; readonly mngtmpaddr?: boolean; readonly noprefixroute?: boolean; readonly autojoin?: boolean; readonly dad?: boolean };
+  /** `no_track`: deleted by someone else, it is not put back. */
+  readonly noTrack?: boolean;
+  /** Seconds, or forever; IPv6 VIPs default to 0 (deprecated: not chosen as a source), as keepalived. */
+  readonly preferredLft?: number | "forever";
   readonly where: Location;
 }
 

@@ -241,7 +241,19 @@ export class Runtime {
   }
 
   private vipRequest(v: ResolvedVip, link: LinkInfo): VipRequest {
-    return { index: link.index, family: v.spec.family, address: v.bytes, prefix: v.spec.prefix, ...(v.spec.label ? { label: v.spec.label } : {}), ...(v.spec.scope ? { scope: v.spec.scope } : {}) };
+    const s = v.spec;
+    return {
+      index: link.index,
+      family: s.family,
+      address: v.bytes,
+      prefix: s.prefix,
+      ...(s.label ? { label: s.label } : {}),
+      ...(s.scope ? { scope: s.scope } : {}),
+      ...(s.broadcast ? { broadcast: addressBytes(s.broadcast) } : {}),
+      ...(s.peer ? { peer: addressBytes(s.peer) } : {}),
+      ...(s.flags ? { flags: s.flags } : {}),
+      ...(s.preferredLft !== undefined ? { preferredLft: s.preferredLft } : {}),
+    };
   }
 
   // --- receive path ------------------------------------------------------------------------------
@@ -645,7 +657,8 @@ export class Runtime {
       // A VIP deleted by hand while we are master is put back, as keepalived does.
       if (e.removed && ir.holdsVips && ir.vi.state === "MASTER") {
         const v = ir.vips.find((x) => sameAddressBytes(x.bytes, a.address) && this.links.get(x.ifname)?.index === a.index);
-        if (v) {
+        if (v?.spec.noTrack) ir.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP removed by someone else; not restored (no_track)");
+        else if (v) {
           ir.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP removed from the interface by someone else while MASTER; restoring it");
           this.vipOps(ir, "add");
         }

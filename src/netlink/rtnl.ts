@@ -36,6 +36,10 @@ export interface VipRequest {
   readonly prefix: number;
   readonly label?: string;
   readonly scope?: string;
+  readonly broadcast?: Uint8Array;
+  readonly peer?: Uint8Array;
+  readonly flags?: { readonly home?: boolean; readonly mngtmpaddr?: boolean; readonly noprefixroute?: boolean; readonly autojoin?: boolean; readonly dad?: boolean };
+  readonly preferredLft?: number | "forever";
 }
 
 export type LinkEvent = { readonly kind: "link"; readonly removed: boolean; readonly link: LinkInfo };
@@ -117,17 +121,30 @@ export class Rtnl {
   /** Adds a VIP. Already present counts as success (returns false). */
   async addAddress(v: VipRequest): Promise<boolean> {
     const address = Buffer.from(v.address);
+    // keepalived vrrp_ipaddress.c netlink_ipaddress: IPv6 VIPs skip DAD (unless -nodad).
+    const f = v.flags ?? {};
+    const flags = {
+      ...(v.family === 6 && !f.dad ? { nodad: true as const } : {}),
+      ...(f.home ? { homeaddress: true as const } : {}),
+      ...(f.mngtmpaddr ? { managetempaddr: true as const } : {}),
+      ...(f.noprefixroute ? { noprefixroute: true as const } : {}),
+      ...(f.autojoin ? { mcautojoin: true as const } : {}),
+    };
+    // keepalived 2.2.7 parse_ipaddress: without preferred_lft, an IPv6 /128 is deprecated (0),
+    // any other prefix lives forever.
+    const lft = v.preferredLft ?? (v.family === 6 ? (v.prefix === 128 ? 0 : "forever") : undefined);
+    const FOREVER = 0xffffffff;
     try {
       await this.sock.newAddress(
+        { family: v.family === 4 ? AF_INET : AF_INET6, prefixlen: v.prefix, index: v.index, scope: SCOPES[v.scope ?? "global"] ?? 0 },
         {
-          family: v.family === 4 ? AF_INET : AF_INET6,
-          prefixlen: v.prefix,
-          index: v.index,
-          scope: SCOPES[v.scope ?? "global"] ?? 0,
-          // IPv6 VIPs skip DAD so they answer at once (keepalived sets IFA_F_NODAD too)
-          ...(v.family === 6 ? { flags: { nodad: true } } : {}),
+          local: address,
+          address: v.peer ? Buffer.from(v.peer) : address,
+          ...(v.label && v.family === 4 ? { label: v.label } : {}),
+          ...(v.broadcast ? { broadcast: Buffer.from(v.broadcast) } : {}),
+          ...(Object.keys(flags).length ? { flags } : {}),
+          ...(lft !== undefined ? { cacheInfo: { ifaPrefered: lft === "forever" ? FOREVER : lft, ifaValid: FOREVER, cstamp: 0, tstamp: 0 } } : {}),
         },
-        { local: address, address, ...(v.label && v.family === 4 ? { label: v.label } : {}) },
       );
       return true;
     } catch (e) {

@@ -103,8 +103,8 @@ describe("keepalived.conf parser", () => {
       ["192.0.2.100", 32, undefined, undefined, undefined],
       ["192.0.2.101", 24, "eth1", "eth1:vip", "global"],
     ]);
-    // the IPv6 VIP in an IPv4 instance is excluded, with a warning at its line
-    expect(v1!.excludedVips.map((v) => v.address)).toEqual(["2001:db8::1"]);
+    // the IPv6 VIP in an IPv4 instance is ignored (keepalived vrrp_data.c alloc_vrrp_vip), with a warning at its line
+    expect(v1!.excludedVips).toEqual([]);
     expect(diagnostics.find((d) => d.code === "VIP_FAMILY")?.where).toEqual({ file: "k.conf", line: 34 });
     expect(v1!.trackScripts.map((t) => t.name)).toEqual(["chk_haproxy"]);
     expect(v1!.trackInterfaces).toEqual([expect.objectContaining({ name: "eth1", weight: -10 })]);

@@ -84,3 +84,17 @@ describe("weight ... reverse", () => {
     expect(r.diagnostics.filter((d) => d.severity !== "error" && /reverse/.test(d.message))).toEqual([]);
   });
 });
+
+describe("virtual address options (keepalived vrrp_ipaddress.c)", () => {
+  it("reads brd, peer, flags, no_track and preferred_lft; warns about options keepalived 2.2.7 does not have", () => {
+    const r = parseKeepalivedConf(inst(" virtual_ipaddress {\n  192.0.2.200/24 brd + noprefixroute no_track\n  192.0.2.201/25 brd 192.0.2.255 peer 192.0.2.9\n  192.0.2.202 metric 5\n }", 3), "k.conf");
+    const vips = r.config.instances[0]!.vips;
+    expect(vips.find((v) => v.address === "192.0.2.200")).toMatchObject({ broadcast: "192.0.2.255", flags: { noprefixroute: true }, noTrack: true });
+    expect(vips.find((v) => v.address === "192.0.2.201")).toMatchObject({ broadcast: "192.0.2.255", peer: "192.0.2.9" });
+    expect(r.diagnostics.find((d) => d.code === "UNKNOWN_VIP_OPTION")?.message).toContain("'metric'");
+    const v6 = parseKeepalivedConf("vrrp_instance V6 {\n interface eth0\n virtual_router_id 8\n version 3\n virtual_ipaddress {\n  2001:db8::5/64 preferred_lft forever home -nodad\n }\n}\n", "k.conf").config.instances[0]!.vips[0];
+    expect(v6).toMatchObject({ preferredLft: "forever", flags: { home: true, dad: true } });
+    const minus = parseKeepalivedConf(inst(" virtual_ipaddress {\n  192.0.2.200/25 brd -\n }", 3), "k.conf").config.instances[0]!.vips[0]!;
+    expect(minus.broadcast).toBe("192.0.2.128");
+  });
+});
