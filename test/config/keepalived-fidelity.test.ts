@@ -94,7 +94,7 @@ describe("virtual address options (keepalived vrrp_ipaddress.c)", () => {
     expect(r.diagnostics.find((d) => d.code === "UNKNOWN_VIP_OPTION")?.message).toContain("'metric'");
     const v6 = parseKeepalivedConf("vrrp_instance V6 {\n interface eth0\n virtual_router_id 8\n version 3\n virtual_ipaddress {\n  2001:db8::5/64 preferred_lft forever home -nodad\n }\n}\n", "k.conf").config.instances[0]!.vips[0];
     expect(v6).toMatchObject({ preferredLft: "forever", flags: { home: true, dad: true } });
-    const minus = parseKeepalivedConf(inst(" virtual_ipaddress {\n  192.0.2.200/25 brd -\n }", 3), "k.conf").config.instances[0]!.vips[0]!;
+    const minus = parseKeepalivedConf(inst(" virtual_ipaddress {\n  192.0.2.200/25 brd -\n }", 3), "k.conf").config.instances[0]!.vips.find((v) => v.address === "192.0.2.200")!;
     expect(minus.broadcast).toBe("192.0.2.128");
   });
 });
