@@ -37,8 +37,7 @@ const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire,
 
 export const KEYWORDS: readonly KeywordInfo[] = [
   // --- top level ---------------------------------------------------------------------------------
-  ...K("top", "keepalived", "global_defs vrrp_instance vrrp_script"),
-  ...K("top", "difference", "vrrp_sync_group", "members go to FAULT together and leave MASTER together; going MASTER does not wait for every member to want it (keepalived vrrp_sync_can_goto_master)"),
+  ...K("top", "keepalived", "global_defs vrrp_instance vrrp_script vrrp_sync_group"),
   ...K("top", "unsupported", "static_ipaddress static_routes static_rules", "addresses, routes and rules outside VRRP are not managed"),
   ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
   ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),

@@ -86,7 +86,7 @@ export class NotifyRunner {
       timeoutMs: this.timeoutMs,
       outputLimit: OUTPUT_LIMIT,
       killGroupOnExit: false,
-      ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}),
+      ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid, initGroups: true } : {}),
     });
     const fields = { ...job.fields, script: job.script.command, args: job.extraArgs, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}) };
     if (r.ok) this.log.debug(fields, "notify script done");

@@ -293,6 +293,8 @@ export class Runtime {
         this.dropped(ir, r.code, `${r.detail} (from ${formatAddress(rx.src)})`);
         continue;
       }
+      // A master it would not preempt: this member no longer wants MASTER (keepalived wantstate).
+      if (r.advert.priority >= ir.vi.effectivePriority || (ir.spec.nopreempt && r.advert.priority > 0)) this.wantsMaster.delete(ir);
       this.apply(ir, ir.vi.handle({ type: "advert", advert: r.advert, source: rx.src }, this.now()));
     }
     if (!matched) this.unknownVrid++;
@@ -476,6 +478,7 @@ export class Runtime {
         }
       }
       if (advertDue !== undefined && advertDue <= now) this.recordLateness(ir, now - advertDue);
+      if (ir.vi.masterDownDue(now) && !this.syncCanGoMaster(ir, now)) return;
       this.apply(ir, ir.vi.handle({ type: "timer" }, now));
     };
     ir.timer = setTimeout(fire, Math.max(0, Math.floor(due - this.now() - (precise ? 2 : 0))));
@@ -525,6 +528,24 @@ export class Runtime {
     for (const ir of this.instances) if (ir.spec.trackScripts.some((t) => t.name === name)) this.refreshTracking(ir);
   }
 
+  /** Sync group members whose down timer expired while another member did not want MASTER. */
+  private readonly wantsMaster = new Set<InstanceRuntime>();
+
+  /**
+   * keepalived vrrp_sync.c vrrp_sync_can_goto_master: a member goes MASTER only when every other
+   * member is MASTER or wants MASTER too; otherwise it waits in BACKUP with a fresh down timer.
+   */
+  private syncCanGoMaster(ir: InstanceRuntime, now: number): boolean {
+    const g = this.groupOf(ir);
+    if (!g) return true;
+    const others = g.members.filter((m) => m !== ir);
+    if (others.every((m) => m.vi.state === "MASTER" || this.wantsMaster.has(m) || m.vi.masterDownDue(now))) return true;
+    if (!this.wantsMaster.has(ir)) ir.log.info({ group: g.name }, `sync group ${g.name}: wants MASTER, waiting until every member does (as keepalived)`);
+    this.wantsMaster.add(ir);
+    this.apply(ir, ir.vi.handle({ type: "sync-wait", group: g.name }, now));
+    return false;
+  }
+
   private groupOf(ir: InstanceRuntime): { name: string; members: InstanceRuntime[] } | undefined {
     const g = this.config.syncGroups.find((x) => x.members.includes(ir.spec.name));
     if (!g) return undefined;
@@ -533,6 +554,7 @@ export class Runtime {
 
   /** keepalived sync groups: a member's FAULT pulls the group to FAULT; a member yielding MASTER takes the others along. */
   private afterTransition(ir: InstanceRuntime, from: State, to: State): void {
+    if (to !== "BACKUP") this.wantsMaster.delete(ir);
     const g = this.groupOf(ir);
     if (!g || this.syncing) return;
     this.syncing = true;
@@ -547,6 +569,10 @@ export class Runtime {
       }
       if (from === "MASTER" && to === "BACKUP") {
         for (const m of g.members) if (m !== ir) this.apply(m, m.vi.handle({ type: "sync-backup", group: g.name }, now));
+      }
+      // vrrp_sync.c vrrp_sync_master: one member went MASTER with the whole group wanting it.
+      if (to === "MASTER") {
+        for (const m of g.members) if (m !== ir && this.wantsMaster.has(m)) this.apply(m, m.vi.handle({ type: "sync-master", group: g.name }, now));
       }
     } finally {
       this.syncing = false;

@@ -43,7 +43,7 @@ export class Tracking {
           }
         : async (): Promise<ProbeResult> => {
             const p = prepared as PreparedScript;
-            const r = await this.pool.run(p.argv, { timeoutMs: spec.timeoutMs, ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}) });
+            const r = await this.pool.run(p.argv, { timeoutMs: spec.timeoutMs, ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid, initGroups: true } : {}) });
             return { ok: r.ok, detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}), ...(r.error ? { error: r.error } : {}) } };
           };
       const check = new PeriodicCheck({

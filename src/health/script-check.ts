@@ -1,6 +1,7 @@
 // One run of a check or notify script, as keepalived runs them: argv (no shell), its own process group, killed (SIGTERM, then SIGKILL 2 s later) when it outlives its
 // timeout, which counts as a failure. Output is kept, bounded, for the log.
 import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { sealDescriptors } from "../native/helper.js";
 import { SCRIPT_ENV } from "./script-gate.js";
 
@@ -8,6 +9,8 @@ export interface ScriptRunOptions {
   readonly timeoutMs: number;
   readonly uid?: number;
   readonly gid?: number;
+  /** With uid: the user's supplementary groups are set from the name service (initgroups). */
+  readonly initGroups?: boolean;
   /** Bytes of stdout+stderr kept (the rest is drained and dropped). */
   readonly outputLimit?: number;
   readonly env?: NodeJS.ProcessEnv;
@@ -27,17 +30,32 @@ export interface ScriptResult {
 
 const KILL_GRACE_MS = 2000;
 
+/** util-linux's setpriv, found once (a root-owned system binary); without it, primary group only. */
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => {
+  try {
+    const st = statSync(p);
+    return st.isFile() && st.uid === 0 && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+});
+
 /** Runs argv as given (argv[0] a path: prepared by script-gate.ts, no PATH lookup here). */
 export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise<ScriptResult> {
   const started = Date.now();
   const limit = o.outputLimit ?? 4096;
   return new Promise((resolve) => {
     sealDescriptors(); // raw, packet and netlink sockets opened by native code must not reach the script
-    const child = spawn(argv[0] as string, argv.slice(1), {
+    // Node's spawn sets uid and gid but clears the supplementary groups; keepalived keeps the
+    // user's (core/notify.c set_script_env: setgroups from getgrouplist). setpriv --init-groups
+    // does initgroups(3) for the target user, then execs the script as it.
+    const viaSetpriv = o.uid !== undefined && o.initGroups === true && SETPRIV !== undefined;
+    const cmd = viaSetpriv ? [SETPRIV!, `--reuid=${o.uid}`, `--regid=${o.gid ?? o.uid}`, "--init-groups", "--", ...argv] : argv;
+    const child = spawn(cmd[0] as string, cmd.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group: a timeout kills whatever the script started too
-      ...(o.uid !== undefined ? { uid: o.uid } : {}),
-      ...(o.gid !== undefined ? { gid: o.gid } : {}),
+      ...(o.uid !== undefined && !viaSetpriv ? { uid: o.uid } : {}),
+      ...(o.gid !== undefined && !viaSetpriv ? { gid: o.gid } : {}),
       env: o.env ?? SCRIPT_ENV,
     });
     let out = "";

@@ -1,30 +1,31 @@
-// User and group names to ids from /etc/passwd and /etc/group (Node has no getpwnam).
-import { readFileSync } from "node:fs";
+// User and group names to ids through the system's name service (getent: NSS, the same lookup as
+// getpwnam/getgrnam, so LDAP or systemd users count), not a hand read of /etc/passwd.
+import { spawnSync } from "node:child_process";
 
 export interface Ids {
   readonly uid: number;
   readonly gid: number;
+  /** The user's name, for initgroups (supplementary groups) when the script starts. */
+  readonly name: string;
 }
 
-function table(path: string): string[][] {
-  try {
-    return readFileSync(path, "utf8")
-      .split("\n")
-      .filter((l) => l && !l.startsWith("#"))
-      .map((l) => l.split(":"));
-  } catch {
-    return [];
-  }
+function getent(db: "passwd" | "group", key: string): string[] | undefined {
+  if (!/^[A-Za-z0-9_.][A-Za-z0-9_.@-]*\$?$/.test(key)) return undefined; // names and numbers only
+  const r = spawnSync("getent", [db, key], { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) return undefined;
+  const line = r.stdout.split("\n")[0];
+  return line ? line.split(":") : undefined;
 }
 
-export function lookupUser(name: string, group?: string, passwd = "/etc/passwd", groups = "/etc/group"): Ids | undefined {
-  const u = table(passwd).find((f) => f[0] === name || (/^\d+$/.test(name) && f[2] === name));
+/** uid and gid of a user (name or number); `group` overrides the primary group. */
+export function lookupUser(name: string, group?: string): Ids | undefined {
+  const u = getent("passwd", name);
   if (!u) return undefined;
   let gid = Number(u[3]);
   if (group) {
-    const g = table(groups).find((f) => f[0] === group || (/^\d+$/.test(group) && f[2] === group));
+    const g = getent("group", group);
     if (!g) return undefined;
     gid = Number(g[2]);
   }
-  return { uid: Number(u[2]), gid };
+  return { uid: Number(u[2]), gid, name: u[0]! };
 }

@@ -60,7 +60,14 @@ export type InstanceEvent =
   /** Weighted trackers moved the effective priority (already clamped 1..254 by the tracker). */
   | { readonly type: "priority"; readonly effective: number }
   /** A sync-group peer left MASTER for BACKUP: so does this member (keepalived sync groups). */
-  | { readonly type: "sync-backup"; readonly group: string };
+  | { readonly type: "sync-backup"; readonly group: string }
+  /**
+   * keepalived vrrp_sync_can_goto_master said no: this BACKUP's down timer expired but not every
+   * member wants MASTER; it stays BACKUP with a fresh down timer.
+   */
+  | { readonly type: "sync-wait"; readonly group: string }
+  /** Every member of the group wants MASTER and one went: this one follows (vrrp_sync_master). */
+  | { readonly type: "sync-master"; readonly group: string };
 
 export type LogLevel = "debug" | "info" | "warn";
 
@@ -177,6 +184,11 @@ export class VrrpInstance {
     return min;
   }
 
+  /** In BACKUP with the master-down timer due at `now`: the next timer event makes it MASTER. */
+  masterDownDue(now: number): boolean {
+    return this._state === "BACKUP" && this.deadlines.masterDown !== undefined && this.deadlines.masterDown <= now;
+  }
+
   /** Which deadlines are armed (for invariants and status). */
   armed(): Readonly<Deadlines> {
     return { ...this.deadlines };
@@ -219,6 +231,12 @@ export class VrrpInstance {
         break;
       case "sync-backup":
         if (this._state === "MASTER") this.leaveMaster("BACKUP", `sync group ${event.group} member went BACKUP`, out);
+        break;
+      case "sync-wait":
+        if (this._state === "BACKUP") this.deadlines.masterDown = this._now + this.masterDownIntervalMs();
+        break;
+      case "sync-master":
+        if (this._state === "BACKUP") this.becomeMaster(`sync group ${event.group}: every member wants MASTER`, out);
         break;
     }
     return out;

@@ -2,7 +2,7 @@
 // runs as a mixed pair in both roles (one master, the right one, takeover when it dies).
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
-import { VIP4, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
+import { VIP4, crash, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 import { ROUTER_ADDR, mixedPair, type PairCase } from "./mixed-pair.js";
 
 const newLab = twoRouterLabs("cfid");
@@ -205,5 +205,31 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
     if (JSON.stringify(seen.tsvrrpd) !== JSON.stringify(seen.keepalived)) console.log(JSON.stringify(seen, null, 1));
     expect(seen.tsvrrpd).toEqual(seen.keepalived);
   });
+
+  // keepalived vrrp_sync.c vrrp_sync_can_goto_master: a group member whose down timer expires
+  // goes MASTER only when every member wants MASTER. Router a runs VI_1 only; on b, VI_1 and
+  // VI_2 are one group: VI_2 hears nobody but must wait for VI_1, which hears a.
+  for (const [aKind, bKind] of ROLES) {
+    it(`sync group: a member goes MASTER only with the whole group (${aKind} runs VI_1 alone, ${bKind} the group)`, async () => {
+      const { lab, running } = newLab();
+      const VIP2 = "198.51.100.20";
+      const vi = (name: string, vrid: number, p: number, vip: string) =>
+        `vrrp_instance ${name} {\n  state BACKUP\n  interface eth0\n  virtual_router_id ${vrid}\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`;
+      const global = "global_defs {\n  vrrp_garp_master_delay 0\n}\n";
+      running.push(startDaemon(lab, "a", aKind, global + vi("VI_1", 61, 200, VIP4)));
+      await waitFor(`${aKind} on a master of VI_1`, () => lab.holders(VIP4).join() === "a", 10_000);
+      const b = startDaemon(lab, "b", bKind, global + vi("VI_1", 61, 100, VIP4) + vi("VI_2", 62, 100, VIP2) + "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n");
+      running.push(b);
+      await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
+      // Several of VI_2's down intervals: it must not go MASTER while VI_1 hears a.
+      for (const end = Date.now() + 1500; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+        expect(lab.holders(VIP2), "VI_2 of b's group stays BACKUP").toEqual([]);
+        expect(lab.holders(VIP4)).toEqual(["a"]);
+      }
+      crash(lab, "a");
+      // (a's VIP stays on a's interface: it was killed, not stopped)
+      await waitFor("b master of the whole group", () => lab.holders(VIP4).includes("b") && lab.holders(VIP2).join() === "b", 5000);
+    });
+  }
 });
 

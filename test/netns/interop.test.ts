@@ -81,6 +81,18 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   expect(gap * 1000).toBeLessThan(mdiMs + 150);
   const announce = wire.find((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip && w.t >= firstB!.t);
   expect(announce, `gratuitous ARP / NA for ${vip} from b after its first advert`).toBeDefined();
+  // The same frames decoded by tcpdump, not by our own parser: checksums, flags and addresses.
+  const decoded = spawnSync("tcpdump", ["-r", pcap, "-n", "-e", "-v", "-tt", `ether src ${bMac} and (arp or icmp6)`], { encoding: "utf8", timeout: 30_000 });
+  expect(decoded.status, decoded.stderr).toBe(0);
+  expect(decoded.stdout).not.toMatch(/bad (icmp6 )?cksum/i);
+  if (mode === "v3-ipv6") {
+    // Unsolicited NA: to all-nodes, target the VIP, override set, solicited not, our MAC as target link-layer address.
+    expect(decoded.stdout).toMatch(new RegExp(`> ff02::1: .*neighbor advertisement, length \\d+, tgt is ${vip.replace(/:/g, ":")}, Flags \\[override\\]`, "s"));
+    expect(decoded.stdout).toContain(`destination link-address option (2), length 8 (1): ${bMac}`);
+  } else {
+    // Gratuitous ARP: broadcast, sender and target both the VIP, sender MAC b's.
+    expect(decoded.stdout).toMatch(new RegExp(`${bMac} > ff:ff:ff:ff:ff:ff, ethertype ARP.*(Request who-has ${vip.replace(/\./g, "\\.")} (\\(\\S+\\) )?tell ${vip.replace(/\./g, "\\.")}|Reply ${vip.replace(/\./g, "\\.")} is-at ${bMac})`));
+  }
   console.log(`${mode} ${high}->${low}: failover gap ${(gap * 1000).toFixed(1)} ms (floor ${mdiMs.toFixed(1)} ms), announce +${((announce!.t - firstB!.t) * 1000).toFixed(2)} ms`);
 
   // Return: a restarts; it removes the VIP it left behind and, under preempt, takes over again.

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
 import { nativeHelper } from "../../src/native/helper.js";
+import { lookupUser } from "../../src/health/users.js";
 import { BIN, startDaemon, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("sec");
@@ -247,5 +248,34 @@ describe("one daemon per pid file", () => {
     running.push(third);
     await waitFor("the new daemon answers on the control socket", () => spawnSync(BIN, ["status", "--socket", sock], { encoding: "utf8", timeout: 10_000 }).status === 0, 10_000);
     expect(pidOf(pidFile)).not.toBe(pid);
+  });
+});
+
+describe("script users", () => {
+  it("a check script runs as its user with the user's supplementary groups from the name service", async () => {
+    const { lab, running } = newLab();
+    chmodSync(lab.dir, 0o755);
+    const out = join(lab.dir, "out");
+    mkdirSync(out, { mode: 0o777 });
+    chmodSync(out, 0o777);
+    // A private /etc/group (in the daemon's own mount namespace only: the host is not changed)
+    // that puts nobody in an extra group.
+    const group = join(lab.dir, "group");
+    writeFileSync(group, readFileSync("/etc/group", "utf8").trimEnd() + "\ntsvrrpdtest:x:4242:nobody\n");
+    const ids = join(lab.dir, "ids.sh");
+    writeFileSync(ids, `#!/bin/sh\nid -u > ${out}/ids.tmp; id -G >> ${out}/ids.tmp; mv ${out}/ids.tmp ${out}/ids\n`);
+    chmodSync(ids, 0o755);
+    const conf = join(lab.dir, "a.conf");
+    writeFileSync(conf, `vrrp_script ids {\n  script "${ids}"\n  interval 0.2\n  user nobody\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 65\n  priority 200\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n  track_script {\n    ids\n  }\n}\n`);
+    const child = lab.spawn("a", "unshare", ["-m", "--propagation", "private", "sh", "-c", `mount --bind ${group} /etc/group && exec ${BIN} -n -l -f ${conf} -p ${join(lab.dir, "a.pid")} --control ${join(lab.dir, "a.sock")}`]);
+    let log = "";
+    child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+    running.push({ kind: "tsvrrpd", router: "a", child, output: () => log });
+    await waitFor("the script's ids", () => existsSync(join(out, "ids")), 10_000);
+    const [uid, groups] = readFileSync(join(out, "ids"), "utf8").trim().split("\n");
+    expect(Number(uid)).toBe(lookupUser("nobody")!.uid);
+    expect(groups!.split(" ").map(Number)).toContain(4242);
+    expect(readFileSync("/etc/group", "utf8")).not.toContain("tsvrrpdtest"); // the host's file is untouched
   });
 });
