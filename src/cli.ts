@@ -8,6 +8,7 @@ import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
 import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "./daemon/control.js";
 import { installSignals } from "./daemon/signals.js";
+import { listenProblem } from "./config/values.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
 
 export interface CliOptions {
@@ -141,9 +142,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "--config-id":
         o.configId = need();
         break;
-      case "--http":
+      case "--http": {
         o.http = need();
+        const problem = listenProblem(o.http);
+        if (problem) throw new UsageError(`--http: ${problem}`);
         break;
+      }
       case "--control":
         o.control = need();
         break;

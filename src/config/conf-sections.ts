@@ -3,6 +3,7 @@
 import { familyOf } from "../vrrp/address.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
+import { interfaceNameProblem } from "./values.js";
 import type { NotifyScripts, ScriptSpec, SyncGroupSpec, TrackRef, VipSpec } from "./model.js";
 
 const SCOPES = new Set(["global", "site", "link", "host", "nowhere"]);
@@ -139,10 +140,13 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
     const w = words[i] as string;
     const v = words[i + 1];
     switch (w) {
-      case "dev":
-        if (v) vip.dev = v;
+      case "dev": {
+        const problem = v === undefined ? "dev needs an interface name" : interfaceNameProblem(v);
+        if (problem) ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: ${problem}`);
+        else vip.dev = v;
         i++;
         break;
+      }
       case "label":
         if (v) vip.label = v;
         i++;

@@ -5,6 +5,7 @@ import type { Version } from "../vrrp/packet.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { GlobalSpec } from "./model.js";
+import { listenProblem } from "./values.js";
 
 /** What global_defs sets for every instance that does not say otherwise. */
 export interface InstanceDefaults {
@@ -68,9 +69,13 @@ export function parseGlobal(ctx: Ctx, s: Statement, garp: { -readonly [K in keyo
         if (v !== undefined) g.startupDelayMs = v * 1000;
         break;
       }
-      case "http_listen":
-        g.httpListen = ctx.arg(st, "ADDR:PORT");
+      case "http_listen": {
+        const v = ctx.arg(st, "ADDR:PORT");
+        const problem = v === undefined ? undefined : listenProblem(v);
+        if (problem) ctx.error(st.where, "BAD_VALUE", `http_listen: ${problem}`);
+        else g.httpListen = v;
         break;
+      }
       case "vrrp_version": {
         const v = ctx.int(st, 2, 3);
         if (v === 2 || v === 3) version = v;

@@ -7,6 +7,7 @@ import type { Ctx } from "./conf-context.js";
 import { parseNotify, parseTracks, parseVip } from "./conf-sections.js";
 import type { Location } from "./errors.js";
 import { parseGarp, type InstanceDefaults } from "./global-defs.js";
+import { interfaceNameProblem } from "./values.js";
 import type { InstanceSpec, NotifyScripts, ScriptSpec, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
 
 export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefaults: GarpSettings, scripts: ScriptSpec[], defaults: InstanceDefaults): InstanceSpec | undefined {
@@ -53,9 +54,12 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
     if (ctx.gate(st, "vrrp_instance", `vrrp_instance ${name}`)) continue;
     if (parseNotify(ctx, st, notify)) continue;
     switch (st.keyword) {
-      case "interface":
+      case "interface": {
         iface = ctx.arg(st, "an interface name");
+        const problem = iface === undefined ? undefined : interfaceNameProblem(iface);
+        if (problem) ctx.error(st.where, "BAD_VALUE", problem);
         break;
+      }
       case "virtual_router_id":
         vrid = ctx.int(st, 1, 255);
         break;

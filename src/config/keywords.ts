@@ -80,8 +80,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
 
   // --- vrrp_script -------------------------------------------------------------------------------
-  ...K("vrrp_script", "keepalived", "script interval timeout weight rise fall init_fail"),
-  ...K("vrrp_script", "difference", "user", "supplementary groups are not set (the user's primary group only)"),
+  ...K("vrrp_script", "keepalived", "script interval timeout weight rise fall init_fail user"),
 
   // --- vrrp_sync_group ---------------------------------------------------------------------------
   ...K("vrrp_sync_group", "keepalived", "group notify_master notify_backup notify_fault notify_stop notify sync_group_tracking_weight global_tracking"),

@@ -98,3 +98,22 @@ describe("virtual address options (keepalived vrrp_ipaddress.c)", () => {
     expect(minus.broadcast).toBe("192.0.2.128");
   });
 });
+
+describe("values start-up would reject are errors when the file is read (-t sees them)", () => {
+  it("names bad listen addresses, interface names and VIP devices with file:line", () => {
+    const r = parseKeepalivedConf(`global_defs {\n http_listen 0.0.0.0:99999\n}\nvrrp_instance VI {\n interface averyveryverylongname0\n virtual_router_id 7\n virtual_ipaddress {\n  192.0.2.9 dev eth/0\n }\n}\n`, "k.conf");
+    expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.where.line}: ${d.message}`)).toEqual([
+      '2: http_listen: port 99999 in "0.0.0.0:99999" is not 1..65535',
+      '5: interface name "averyveryverylongname0" must be 1..15 bytes',
+      "8: virtual address 192.0.2.9: interface name \"eth/0\" must not contain '/', ':' or blanks",
+    ]);
+    for (const ok of ["127.0.0.1:9100", ":9100", "[2001:db8::1]:9100", "[::]:80"]) {
+      expect(parseKeepalivedConf(`global_defs {\n http_listen ${ok}\n}\n`, "k.conf").diagnostics, ok).toEqual([]);
+    }
+  });
+  it("--http is checked when the flags are read", async () => {
+    const { parseArgs } = await import("../../src/cli.js");
+    expect(() => parseArgs(["--http", "localhost"])).toThrow(/--http: "localhost" is not ADDR:PORT/);
+    expect(parseArgs(["--http=127.0.0.1:9100"]).http).toBe("127.0.0.1:9100");
+  });
+});
