@@ -13,6 +13,7 @@ import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
 import { Tracking } from "./tracking.js";
 import { sealDescriptors } from "../native/helper.js";
+import { LatenessWindow } from "./lateness.js";
 import { effectivePriority, type WeightedTracker } from "../health/tracker.js";
 
 interface ResolvedVip {
@@ -36,9 +37,6 @@ class InstanceRuntime {
   ops: Promise<void> = Promise.resolve();
   /** Last drop log per reason: each reason is logged at most every 10 s. */
   readonly lastDropLog = new Map<DropCode, number>();
-  /** How late advert timers fired as MASTER (ms), last 512: the send jitter. */
-  readonly lateness: number[] = [];
-  latenessAt = 0;
   /** VRRPv3 IPv4 unicast: 224.0.0.18 in the checksum's pseudo-header (keepalived's old form). */
   oldUnicastChecksum: boolean;
 
@@ -484,10 +482,11 @@ export class Runtime {
     ir.timer = setTimeout(fire, Math.max(0, Math.floor(due - this.now() - (precise ? 2 : 0))));
   }
 
+  /** How late advert timers fired as MASTER (ms), the last samples of every instance. */
+  private readonly lateness = new LatenessWindow();
+
   private recordLateness(ir: InstanceRuntime, ms: number): void {
-    if (ir.lateness.length < 512) ir.lateness.push(ms);
-    else ir.lateness[ir.latenessAt] = ms;
-    ir.latenessAt = (ir.latenessAt + 1) % 512;
+    this.lateness.add(ms);
     for (const l of this.latenessListeners) l(ir.spec.name, ms);
   }
 
@@ -495,9 +494,7 @@ export class Runtime {
 
   /** Advert send lateness over the recent window, all instances: p50, p99, max (ms). */
   jitter(): { samples: number; p50: number; p99: number; max: number } {
-    const all = this.instances.flatMap((ir) => ir.lateness).sort((a, b) => a - b);
-    const q = (f: number) => (all.length ? all[Math.min(all.length - 1, Math.floor(f * all.length))]! : 0);
-    return { samples: all.length, p50: q(0.5), p99: q(0.99), max: all.at(-1) ?? 0 };
+    return this.lateness.summary();
   }
 
   // --- tracking and sync groups -------------------------------------------------------------------

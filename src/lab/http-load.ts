@@ -1,0 +1,142 @@
+// HTTP under load while many instances advertise (security issue: a /status flood used to stall
+// adverts). Router a masters N VRRPv3 instances at 0.1 s with the HTTP listener on; b backs them
+// up. A client in a's namespace sends `rps` requests a second to each of /metrics, /status and
+// /healthz for `seconds`. Used by test/netns/security.test.ts and bench/http-load.ts.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitFor, type Lab } from "./netns.js";
+
+/** bin/tsvrrpd of this checkout, whether this module runs from dist/ or dist-bench/src/. */
+const BIN = (() => {
+  for (let up = "../../"; up.length < 20; up += "../") {
+    const p = fileURLToPath(new URL(`${up}bin/tsvrrpd`, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
+})();
+const PORT = 9101;
+
+export interface HttpLoadResult {
+  readonly instances: number;
+  readonly seconds: number;
+  readonly rpsPerEndpoint: number;
+  readonly answered: number;
+  readonly failed: number;
+  /** Transitions on the backup during the load (must be 0) and whether all stayed BACKUP. */
+  readonly backupTransitions: number;
+  readonly backupAllBackup: boolean;
+  /** Advert send lateness on the master from its histogram: share of adverts later than each bound. */
+  readonly latenessIdle: LatenessShares;
+  readonly latenessLoaded: LatenessShares;
+}
+
+export type LatenessShares = { readonly adverts: number; readonly over1ms: number; readonly over5ms: number; readonly over20ms: number };
+
+function vip(i: number): string {
+  return i <= 250 ? `198.51.100.${i}` : `203.0.113.${i - 250}`;
+}
+
+function conf(n: number, prio: number, http: boolean): string {
+  const out = ["global_defs {", "  vrrp_garp_master_delay 0", ...(http ? [`  http_listen 127.0.0.1:${PORT}`] : []), "}"];
+  for (let i = 1; i <= n; i++) out.push(`vrrp_instance I${i} {`, "  interface eth0", `  virtual_router_id ${i}`, `  priority ${prio}`, "  version 3", "  advert_int 0.1", "  virtual_ipaddress {", `    ${vip(i)}`, "  }", "}");
+  return out.join("\n") + "\n";
+}
+
+interface Doc {
+  instances: { state: string; stats: { transitions: number } }[];
+}
+
+function status(sock: string): Doc | undefined {
+  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
+  return r.status === 0 ? (JSON.parse(r.stdout) as Doc) : undefined;
+}
+
+/** The cumulative lateness histogram from /metrics: count and counts at or under 1, 5, 20 ms. */
+function histogram(lab: Lab): { count: number; le1: number; le5: number; le20: number } {
+  const text = lab.exec("a", process.execPath, ["-e", `fetch("http://127.0.0.1:${PORT}/metrics").then(async (r) => process.stdout.write(await r.text()))`]);
+  const sum = (le: string) => text.split("\n").filter((l) => l.startsWith("vrrp_advert_send_lateness_seconds_bucket{") && l.includes(`le="${le}"`)).reduce((s, l) => s + Number(l.split(" ").at(-1)), 0);
+  return { count: sum("+Inf"), le1: sum("0.001"), le5: sum("0.005"), le20: sum("0.02") };
+}
+
+function shares(a: ReturnType<typeof histogram>, b: ReturnType<typeof histogram>): LatenessShares {
+  const n = b.count - a.count;
+  const over = (x: number, y: number) => (n > 0 ? (n - (y - x)) / n : 0);
+  return { adverts: n, over1ms: over(a.le1, b.le1), over5ms: over(a.le5, b.le5), over20ms: over(a.le20, b.le20) };
+}
+
+export async function runHttpLoad(lab: Lab, o: { instances: number; seconds: number; rps: number; idleSeconds?: number }): Promise<HttpLoadResult> {
+  const start = (r: string, prio: number, http: boolean) => {
+    const file = join(lab.dir, `${r}-http.conf`);
+    writeFileSync(file, conf(o.instances, prio, http));
+    lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-http.pid`), "--control", join(lab.dir, `${r}-http.sock`)], { stdio: "ignore" });
+    return join(lab.dir, `${r}-http.sock`);
+  };
+  const debug = process.env.HTTP_LOAD_DEBUG ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
+  const sockA = start("a", 200, true);
+  debug("a started");
+  await waitFor("a master of every instance", () => status(sockA)?.instances.every((i) => i.state === "MASTER") === true, 30_000, 200);
+  debug("a master");
+  const sockB = start("b", 100, false);
+  await waitFor("b backup of every instance", () => status(sockB)?.instances.every((i) => i.state === "BACKUP") === true, 30_000, 200);
+  const before = status(sockB)!.instances.map((i) => i.stats.transitions);
+
+  debug("b backup");
+  const h0 = histogram(lab);
+  debug("h0");
+  await new Promise((r) => setTimeout(r, (o.idleSeconds ?? o.seconds) * 1000)); // idle window: the reference
+  const h1 = histogram(lab);
+
+  // node:http with a bounded keep-alive pool (the daemon caps connections at 32) and a timeout
+  // per request, so a lost answer is counted as failed instead of holding the client open.
+  const client = `
+    const http = require("node:http");
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const paths = ["/metrics", "/status", "/healthz"];
+    let answered = 0, failed = 0, inflight = 0;
+    const end = Date.now() + ${o.seconds * 1000};
+    const every = 1000 / ${o.rps};
+    let next = Date.now();
+    const one = (p) => {
+      inflight++;
+      const req = http.get({ host: "127.0.0.1", port: ${PORT}, path: p, agent, timeout: 5000 }, (res) => {
+        res.on("data", () => {});
+        res.on("end", () => { res.statusCode === 200 || res.statusCode === 503 ? answered++ : failed++; inflight--; });
+      });
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", () => { failed++; inflight--; });
+    };
+    const tick = () => {
+      const now = Date.now();
+      if (now >= end) return;
+      while (next <= now) {
+        for (const p of paths) one(p);
+        next += every;
+      }
+      setTimeout(tick, Math.max(0, next - Date.now()));
+    };
+    tick();
+    const finish = () => { process.stdout.write(JSON.stringify({ answered, failed: failed + inflight })); process.exit(0); };
+    const done = setInterval(() => { if (Date.now() >= end && inflight === 0) finish(); }, 50);
+    setTimeout(finish, ${o.seconds * 1000} + 15000);`;
+  const counts = await new Promise<{ answered: number; failed: number }>((resolve, reject) => {
+    const c = spawn("ip", ["netns", "exec", lab.ns("a"), process.execPath, "-e", client], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    c.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    c.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as { answered: number; failed: number }) : reject(new Error(`load client exited with ${code}`))));
+  });
+  debug("load done");
+  const h2 = histogram(lab);
+  const after = status(sockB)!.instances;
+  return {
+    instances: o.instances,
+    seconds: o.seconds,
+    rpsPerEndpoint: o.rps,
+    ...counts,
+    backupTransitions: after.reduce((s, i, k) => s + i.stats.transitions - (before[k] ?? 0), 0),
+    backupAllBackup: after.every((i) => i.state === "BACKUP"),
+    latenessIdle: shares(h0, h1),
+    latenessLoaded: shares(h1, h2),
+  };
+}
