@@ -1,6 +1,7 @@
 // The one place where the protocol core's actions meet sockets, netlink and processes.
 // Each configured instance gets a VrrpInstance (pure), a shared AdvertSocket for its interface and
 // family, an encoder, a timer, and serialised netlink operations for its VIPs.
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
 import { AdvertSocket, VRRP_GROUP_V4, VRRP_GROUP_V6, type ReceivedAdvert } from "../net/advert-socket.js";
@@ -428,7 +429,7 @@ export class Runtime {
       if (!link) continue;
       const ll = this.addresses.find((a) => a.index === link.index && a.family === 6 && a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80);
       try {
-        const r = this.announcer.announce({ ifname, mac: link.mac, ...(ll ? { linkLocal: ll.address } : {}) }, vips, repeat);
+        const r = this.announcer.announce({ ifname, mac: link.mac, ...(ll ? { linkLocal: ll.address, router: ipv6Forwarding(ifname) } : {}) }, vips, repeat);
         ir.log.debug({ dev: ifname, ...r }, "gratuitous ARP / unsolicited NA sent");
         if (r.skipped > 0) ir.log.warn({ dev: ifname }, "no link-local address: unsolicited NA not sent");
       } catch (e) {
@@ -845,6 +846,15 @@ export interface InstanceStatus {
   holdsVips: boolean;
   faults: readonly string[];
   stats: VrrpInstance["stats"];
+}
+
+/** keepalived vrrp_ndisc.c: the NA router flag follows the interface's IPv6 forwarding setting. */
+function ipv6Forwarding(ifname: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, "utf8").trim() === "1";
+  } catch {
+    return false;
+  }
 }
 
 /** The core's and the socket layer's drops, added per reason (both may count one code, e.g. BAD_TTL). */

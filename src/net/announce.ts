@@ -7,6 +7,8 @@ export interface AnnounceTarget {
   readonly mac: Uint8Array;
   /** Needed for NAs: the interface's link-local address. */
   readonly linkLocal?: Uint8Array;
+  /** NA router flag: set only when the interface forwards IPv6 (keepalived vrrp_ndisc.c). */
+  readonly router?: boolean;
 }
 
 export class Announcer {
@@ -37,7 +39,7 @@ export class Announcer {
     for (const vip of vips) {
       let frame: Buffer | undefined;
       if (vip.length === 4) frame = gratuitousArp(target.mac, vip);
-      else if (target.linkLocal) frame = unsolicitedNa(target.mac, target.linkLocal, vip);
+      else if (target.linkLocal) frame = unsolicitedNa(target.mac, target.linkLocal, vip, target.router === true);
       if (!frame) {
         skipped++;
         continue;
