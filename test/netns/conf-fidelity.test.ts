@@ -21,7 +21,9 @@ function instance(router: "a" | "b", priority: number, body: string[], version: 
     "  vrrp_garp_master_delay 0",
     "}",
     "vrrp_instance VI_1 {",
-    "  state BACKUP",
+    // The high-priority router starts as MASTER (one interval instead of a down interval): the
+    // usual way such pairs are configured, and a shorter wait with 1 s VRRPv2 adverts.
+    `  state ${priority === 200 ? "MASTER" : "BACKUP"}`,
     "  interface eth0",
     "  virtual_router_id 51",
     `  priority ${priority}`,
