@@ -65,16 +65,14 @@ const CASES: Record<string, PairCase> = {
     addresses: [VIP4],
     intervalSec: 0.1,
   },
-  // keepalived: no auth_type = no authentication (vrrp.c vrrp_complete_instance).
-  "auth_pass without auth_type": {
-    conf: (r, p) => instance(r, p, ["authentication {", "  auth_pass s3cret", "}", ...vips], 2),
-    addresses: [VIP4],
-    intervalSec: 1,
-  },
-  // keepalived: only the first word is the password (vrrp_parser.c vrrp_auth_pass_handler).
-  "auth_pass of two unquoted words": {
-    conf: (r, p) => instance(r, p, ["authentication {", "  auth_type PASS", "  auth_pass abc def", "}", ...vips], 2),
-    addresses: [VIP4],
+  // Both authentication forms at once, one instance each, so the 1 s VRRPv2 pair runs once:
+  // VI_1: auth_pass without auth_type = no authentication (vrrp.c vrrp_complete_instance);
+  // VI_2: only the first word of an unquoted auth_pass is the password (vrrp_parser.c).
+  "auth_pass without auth_type, and auth_pass of two unquoted words": {
+    conf: (r, p) =>
+      instance(r, p, ["authentication {", "  auth_pass s3cret", "}", ...vips], 2) +
+      instance(r, p, ["authentication {", "  auth_type PASS", "  auth_pass abc def", "}", "virtual_ipaddress {", "  198.51.100.20", "}"], 2).replace(/^global_defs \{[^}]*\}\n/, "").replace("VI_1", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52"),
+    addresses: [VIP4, "198.51.100.20"],
     intervalSec: 1,
   },
   // keepalived: ADDR/PREFIX accepted, prefix ignored (vrrp_parser.c vrrp_srcip_handler).
