@@ -37,6 +37,7 @@ export class LatenessWindow {
     };
     let max = 0;
     for (let i = 0; i < this.size; i++) if (this.ring[i]! > max) max = this.ring[i]!;
-    return { samples: this.size, p50: q(0.5), p99: q(0.99), max };
+    // a bucket's upper edge can pass the largest sample in it: never report more than the max
+    return { samples: this.size, p50: Math.min(q(0.5), max), p99: Math.min(q(0.99), max), max };
   }
 }
