@@ -69,3 +69,31 @@ describe("SIGHUP edge cases", () => {
     expect(byName("VA")).toMatchObject({ state: "BACKUP", effectivePriority: 150, stats: { transitions: vaTransitions } });
   });
 });
+
+describe("three-member sync group", () => {
+  it("one member losing MASTER takes the other two along, and the group stays whole on the other router", async () => {
+    const { lab, running } = newLab();
+    const members = [
+      { name: "V1", vrid: 21, vip: "198.51.100.21" },
+      { name: "V2", vrid: 22, vip: "198.51.100.22" },
+      { name: "V3", vrid: 23, vip: "198.51.100.23" },
+    ];
+    const group = "vrrp_sync_group G {\n  group {\n    V1\n    V2\n    V3\n  }\n}\n";
+    const confOf = (prio: (name: string) => number, grouped: boolean) => conf(members.map((m) => ({ ...m, priority: prio(m.name) }))) + (grouped ? group : "");
+    running.push(startDaemon(lab, "a", "tsvrrpd", confOf(() => 200, true)));
+    await waitFor("a master of the group", () => members.every((m) => lab.holders(m.vip).join() === "a"), 10_000);
+    // b runs the three instances ungrouped: its V2 can preempt on its own.
+    const b = startDaemon(lab, "b", "tsvrrpd", confOf(() => 100, false));
+    running.push(b);
+    await waitFor("b in BACKUP", () => /-> BACKUP/.test(b.output()), 10_000);
+    // b's V2 now outranks a's: a's V2 leaves MASTER and takes V1 and V3 with it (vrrp_sync_backup);
+    // b's V1 and V3 then hear nobody and take over. a's V1 and V3 want MASTER back (b is only at
+    // 100) but wait for V2, which hears b at 250: the group stays whole, on the BACKUP side.
+    writeFileSync(join(lab.dir, "b.conf"), confOf((n) => (n === "V2" ? 250 : 100), false));
+    process.kill(b.child.pid!, "SIGHUP");
+    await waitFor("b master of the whole group", () => members.every((m) => lab.holders(m.vip).join() === "b"), 10_000);
+    for (const end = Date.now() + 1500; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      expect(members.map((m) => lab.holders(m.vip).join())).toEqual(["b", "b", "b"]);
+    }
+  });
+});
