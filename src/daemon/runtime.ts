@@ -13,7 +13,7 @@ import { AUTH_NONE, AUTH_PASS, AdvertEncoder, decodeAdvert, passwordBytes, type 
 import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
 import { Tracking } from "./tracking.js";
-import { sealDescriptors } from "../native/helper.js";
+import { nativeHelper, type NativeHelperError } from "../native/helper.js";
 import { LatenessWindow } from "./lateness.js";
 import { effectivePriority, type WeightedTracker } from "../health/tracker.js";
 
@@ -114,7 +114,11 @@ export class Runtime {
       await new Promise((r) => setTimeout(r, delay));
     }
     for (const spec of this.config.instances) await this.startInstance(spec);
-    if (sealDescriptors() < 0) this.log.error({ code: "NATIVE_HELPER_MISSING" }, "native helper missing (run npm ci): sockets are not close-on-exec and scripts may inherit them");
+    try {
+      nativeHelper();
+    } catch (e) {
+      this.log.error({ code: (e as NativeHelperError).code, err: (e as Error).message }, "sockets are not close-on-exec and scripts may inherit them");
+    }
     this.log.info({ instances: this.instances.length }, "tsvrrpd started");
   }
 
@@ -221,7 +225,6 @@ export class Runtime {
         ir.log.warn({ dev: v.ifname, err: (e as Error).message }, "cannot open packet injection for gratuitous ARP / NA; takeovers will not announce");
       }
     }
-    sealDescriptors(); // the new raw and packet sockets
   }
 
   private async removeLeftoverVips(ir: InstanceRuntime): Promise<void> {
@@ -665,7 +668,6 @@ export class Runtime {
     this.announcer.forget(ifname);
     try {
       this.announcer.prepare(ifname);
-      sealDescriptors();
     } catch (err) {
       this.log.error({ interface: ifname, err: (err as Error).message }, "cannot reopen packet injection; takeovers will not announce");
     }

@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { formatAddress, type Family } from "../vrrp/address.js";
 import { writeIpv4Header } from "./frames.js";
+import { sealDescriptors } from "../native/helper.js";
 import { PcapLink } from "./pcap-link.js";
 
 const require = createRequire(import.meta.url);
@@ -118,6 +119,7 @@ export class AdvertSocket {
       this.sock.pauseRecv();
       this.pcap = this.openCapture();
     }
+    sealDescriptors(); // raw-socket opens without SOCK_CLOEXEC
   }
 
   private openCapture(): PcapLink {

@@ -2,6 +2,7 @@
 // unsolicited NA) and, with a filter, receives frames with their full IP headers (IPv6 adverts,
 // whose hop limit a raw socket cannot show). Chosen because raw-socket has no AF_PACKET.
 import { createRequire } from "node:module";
+import { sealDescriptors } from "../native/helper.js";
 
 const require = createRequire(import.meta.url);
 
@@ -36,6 +37,7 @@ export class PcapLink {
     } catch (e) {
       throw new PcapError(ifname, (e as Error).message);
     }
+    sealDescriptors(); // libpcap's packet socket is not close-on-exec
     this.cap.setMinBytes?.(0);
     if (onFrame) this.cap.on("packet", (n) => onFrame(this.buffer.subarray(0, n)));
   }

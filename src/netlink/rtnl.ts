@@ -1,6 +1,7 @@
 // Links and addresses through rtnetlink (package `netlink`): VIP add/remove the way keepalived
 // does it, interface lookups, and link/address change events for FAULT tracking and VIP repair.
 import { createRtNetlink, rt, type RtNetlinkSocket } from "netlink";
+import { sealDescriptors } from "../native/helper.js";
 import { formatAddress, type Family } from "../vrrp/address.js";
 
 const AF_INET = 2;
@@ -90,6 +91,7 @@ export class Rtnl {
 
   constructor() {
     this.sock = createRtNetlink({ recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 } as never);
+    sealDescriptors(); // the netlink binding opens without SOCK_CLOEXEC
   }
 
   async links(): Promise<LinkInfo[]> {
@@ -171,6 +173,7 @@ export class Rtnl {
   watch(onEvent: (e: LinkEvent | AddressEvent) => void): void {
     if (this.events) return;
     this.events = createRtNetlink({ recvBufferSize: 4 << 20 } as never);
+    sealDescriptors();
     this.events.addMembership("LINK");
     this.events.addMembership("IPV4_IFADDR");
     this.events.addMembership("IPV6_IFADDR");
