@@ -1,6 +1,6 @@
 // Notify scripts: run in the order of state changes, one at a time per instance or group, through
 // the same gate and runner as check scripts (script security on the real path, script user,
-// PATH-only environment, own process group, timeout). A slow or failing script is logged and never
+// keepalived's environment rule, own process group, timeout). A slow or failing script is logged and never
 // blocks the state machine or adverts. A flood of state changes coalesces: at most MAX_QUEUED wait
 // per instance, the oldest waiting ones are dropped, so the last delivered state is the current one.
 import type { DaemonConfig, NotifyScript, NotifyScripts } from "../config/model.js";
@@ -40,7 +40,7 @@ export class NotifyRunner {
   private prepare(s: NotifyScript): PreparedScript | ScriptRefusal {
     let p = this.prepared.get(s);
     if (!p) {
-      p = prepareScript(s.command, { ...(s.user ? { user: s.user } : {}), ...(s.group ? { group: s.group } : {}) }, this.policy);
+      p = prepareScript(s.command, { user: s.user, group: s.group }, this.policy);
       this.prepared.set(s, p);
       if (!p.ok) this.log.error({ script: s.command, code: p.code, file: s.where.file, line: s.where.line }, `${p.message}; notify script disabled (never run)`);
     }
@@ -86,7 +86,7 @@ export class NotifyRunner {
       timeoutMs: this.timeoutMs,
       outputLimit: OUTPUT_LIMIT,
       killGroupOnExit: false,
-      ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid, initGroups: true } : {}),
+      ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}),
     });
     const fields = { ...job.fields, script: job.script.command, args: job.extraArgs, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}) };
     if (r.ok) this.log.debug(fields, "notify script done");

@@ -29,7 +29,7 @@ export class Tracking {
     const starts: Promise<void>[] = [];
     for (const spec of this.config.scripts) {
       if (!used.has(spec.name)) continue;
-      const prepared = spec.tcp ? undefined : prepareScript(spec.script, { ...(spec.user ? { user: spec.user } : {}), ...(spec.group ? { group: spec.group } : {}) }, this.config.global);
+      const prepared = spec.tcp ? undefined : prepareScript(spec.script, { user: spec.user, group: spec.group }, this.config.global);
       if (prepared && !prepared.ok) {
         this.disabled.set(spec.name, prepared.message);
         this.log.error({ script: spec.name, code: prepared.code, file: spec.where.file, line: spec.where.line }, `${prepared.message}; script disabled and not tracked (as keepalived does)`);
@@ -43,7 +43,7 @@ export class Tracking {
           }
         : async (): Promise<ProbeResult> => {
             const p = prepared as PreparedScript;
-            const r = await this.pool.run(p.argv, { timeoutMs: spec.timeoutMs, ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid, initGroups: true } : {}) });
+            const r = await this.pool.run(p.argv, { timeoutMs: spec.timeoutMs, ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}) });
             return { ok: r.ok, detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}), ...(r.error ? { error: r.error } : {}) } };
           };
       const check = new PeriodicCheck({

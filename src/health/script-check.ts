@@ -7,10 +7,9 @@ import { SCRIPT_ENV } from "./script-gate.js";
 
 export interface ScriptRunOptions {
   readonly timeoutMs: number;
+  /** With uid, the user's supplementary groups are set too (initgroups, through setpriv). */
   readonly uid?: number;
   readonly gid?: number;
-  /** With uid: the user's supplementary groups are set from the name service (initgroups). */
-  readonly initGroups?: boolean;
   /** Bytes of stdout+stderr kept (the rest is drained and dropped). */
   readonly outputLimit?: number;
   readonly env?: NodeJS.ProcessEnv;
@@ -49,7 +48,7 @@ export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise
     // Node's spawn sets uid and gid but clears the supplementary groups; keepalived keeps the
     // user's (core/notify.c set_script_env: setgroups from getgrouplist). setpriv --init-groups
     // does initgroups(3) for the target user, then execs the script as it.
-    const viaSetpriv = o.uid !== undefined && o.initGroups === true && SETPRIV !== undefined;
+    const viaSetpriv = o.uid !== undefined && SETPRIV !== undefined;
     const cmd = viaSetpriv ? [SETPRIV!, `--reuid=${o.uid}`, `--regid=${o.gid ?? o.uid}`, "--init-groups", "--", ...argv] : argv;
     const child = spawn(cmd[0] as string, cmd.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],

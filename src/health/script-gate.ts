@@ -21,8 +21,6 @@ export interface PreparedScript {
   readonly argv: readonly string[];
   readonly uid?: number;
   readonly gid?: number;
-  /** The user's name: its supplementary groups are set when the script starts. */
-  readonly user?: string;
 }
 
 export interface ScriptRefusal {
@@ -60,7 +58,7 @@ export function prepareScript(line: string, who: { user?: string; group?: string
   if (argv.length === 0) return { ok: false, code: "BAD_COMMAND_LINE", message: "empty command" };
   const user = who.user ?? policy.scriptUser;
   const group = who.user ? who.group : policy.scriptGroup;
-  let ids: { uid: number; gid: number; name: string } | undefined;
+  let ids: { uid: number; gid: number } | undefined;
   if (user) {
     ids = lookupUser(user, group);
     if (!ids) return { ok: false, code: "NO_SUCH_USER", message: `script user ${user}${group ? ` / group ${group}` : ""} not found` };
@@ -78,5 +76,5 @@ export function prepareScript(line: string, who: { user?: string; group?: string
     const problem = checkScriptPath(p, level);
     if (problem) return { ok: false, code: problem.code, message: problem.message };
   }
-  return { ok: true, argv: [real, ...argv.slice(1)], ...(ids ? { uid: ids.uid, gid: ids.gid, user: ids.name } : {}) };
+  return { ok: true, argv: [real, ...argv.slice(1)], ...(ids ? { uid: ids.uid, gid: ids.gid } : {}) };
 }

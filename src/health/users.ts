@@ -5,8 +5,6 @@ import { spawnSync } from "node:child_process";
 export interface Ids {
   readonly uid: number;
   readonly gid: number;
-  /** The user's name, for initgroups (supplementary groups) when the script starts. */
-  readonly name: string;
 }
 
 function getent(db: "passwd" | "group", key: string): string[] | undefined {
@@ -27,5 +25,5 @@ export function lookupUser(name: string, group?: string): Ids | undefined {
     if (!g) return undefined;
     gid = Number(g[2]);
   }
-  return { uid: Number(u[2]), gid, name: u[0]! };
+  return { uid: Number(u[2]), gid };
 }
