@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
-import { formatDiagnostic } from "./config/errors.js";
+import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
 import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "./daemon/control.js";
@@ -243,7 +243,10 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   const log = createLogger({ console: opts.logConsole, detail: opts.logDetail });
   const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
   const { config, diagnostics } = loadKeepalivedConf(opts.file, readOptions);
-  for (const d of diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
+  const report = (diags: readonly Diagnostic[]) => {
+    for (const d of diags) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
+  };
+  report(diagnostics);
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
     log.fatal({ file: opts.file }, "cannot read the configuration; exiting");
     process.exit(3);
@@ -284,7 +287,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
       stop: (signal) => void shutdown(signal),
       reload: () => {
         const next = loadKeepalivedConf(opts.file, readOptions);
-        for (const d of next.diagnostics) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
+        report(next.diagnostics);
         // Difference: keepalived reloads what it could parse; a file with errors is more likely a
         // half-written edit than an intent, so the running configuration stays as it is.
         const errors = next.diagnostics.filter((d) => d.severity === "error");

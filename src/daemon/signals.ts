@@ -68,8 +68,8 @@ export function installSignals(actions: SignalActions, log: Logger, opts: { relo
     log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, "real-time signals (keepalived's JSON and STATS_CLEAR) cannot be handled and would end the daemon");
     return;
   }
-  const json = n.sigrtmin() + 2;
-  const statsClear = n.sigrtmax() - 1;
+  const json = signumOf("JSON");
+  const statsClear = signumOf("STATS_CLEAR");
   for (let sig = n.sigrtmin(); sig <= n.sigrtmax(); sig++) {
     if (sig === json) n.watchSignal(sig, () => actions.dump("json", false));
     else if (sig === statsClear) n.watchSignal(sig, () => actions.dump("stats", true));

@@ -23,6 +23,15 @@ function inheritedFds(listing: string): string[] {
     .map((m) => `${m[1]} -> ${m[2]}`);
 }
 
+/** A directory in the lab that scripts running as `nobody` can write their findings to. */
+function outputDirForNobody(labDir: string): string {
+  chmodSync(labDir, 0o755);
+  const out = join(labDir, "out");
+  mkdirSync(out, { mode: 0o777 });
+  chmodSync(out, 0o777); // past the umask
+  return out;
+}
+
 function pidOf(file: string): number {
   return Number(readFileSync(file, "utf8").trim());
 }
@@ -39,10 +48,7 @@ function alive(pid: number): boolean {
 describe("descriptors", () => {
   it("a check script run as nobody and a notify script see stdin, stdout and stderr only", async () => {
     const { lab, running } = newLab();
-    chmodSync(lab.dir, 0o755);
-    const out = join(lab.dir, "out");
-    mkdirSync(out, { mode: 0o777 });
-    chmodSync(out, 0o777);
+    const out = outputDirForNobody(lab.dir);
     const lister = join(lab.dir, "list-fds.sh");
     writeFileSync(lister, `#!/bin/sh\nexec ls -l /proc/self/fd > ${out}/$1.$(id -un) 2>&1\n`);
     chmodSync(lister, 0o755);
@@ -261,10 +267,7 @@ describe("one daemon per pid file", () => {
 describe("script users", () => {
   it("a check script runs as its user with the user's supplementary groups from the name service", async () => {
     const { lab, running } = newLab();
-    chmodSync(lab.dir, 0o755);
-    const out = join(lab.dir, "out");
-    mkdirSync(out, { mode: 0o777 });
-    chmodSync(out, 0o777);
+    const out = outputDirForNobody(lab.dir);
     // A private /etc/group (in the daemon's own mount namespace only: the host is not changed)
     // that puts nobody in an extra group.
     const group = join(lab.dir, "group");
