@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything tsvrrpd's tests and demo need on a bare Debian machine with Node 20:
+# Installs everything tsvrrpd's tests and demo need on a bare Debian machine with Node 20 and npm:
 # Debian packages (real keepalived peer, tcpdump, iproute2, libpcap headers for `cap`), npm packages, the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,8 @@ command -v ping >/dev/null || need+=(iputils-ping)
 command -v nft >/dev/null || need+=(nftables)
 command -v pgrep >/dev/null || need+=(procps)   # pgrep (liveness probe test), sysctl (lab namespaces)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # checks deploy/tsvrrpd.service (not started)
+command -v setpriv >/dev/null || need+=(util-linux)   # setpriv (script users' groups), unshare (tests)
+command -v getent >/dev/null || need+=(libc-bin)       # user and group lookups through NSS
 [ -f /usr/include/pcap/pcap.h ] || need+=(libpcap-dev)
 command -v make >/dev/null || need+=(make)
 command -v g++ >/dev/null || need+=(g++)

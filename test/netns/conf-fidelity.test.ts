@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
 import { addressBytes } from "../../src/vrrp/address.js";
-import { VIP4, crash, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
+import { VIP4, crash, startDaemon, twoRouterLabs, type Kind, holdsFor } from "./daemons.js";
 import { ROUTER_ADDR, mixedPair, type PairCase } from "./mixed-pair.js";
 
 const newLab = twoRouterLabs("cfid");
@@ -145,11 +145,9 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
         await waitFor(`${kind} master`, () => lab.holders(VIP4).join() === "a", 10_000);
         lab.exec("a", "ip", ["link", "set", "eth0", "down"]);
         if (keyword.length) {
-          const end = Date.now() + 1500;
-          while (Date.now() < end) {
+          await holdsFor(1500, () => {
             expect(lab.holders(VIP4), `${kind} with dont_track_primary keeps the VIP`).toEqual(["a"]);
-            await new Promise((r) => setTimeout(r, 50));
-          }
+          });
         } else await waitFor(`${kind} without dont_track_primary to drop the VIP (FAULT)`, () => lab.holders(VIP4).length === 0, 5000);
         lab.killAll("a", "SIGKILL");
         await new Promise<void>((r) => (d.child.exitCode !== null || d.child.signalCode !== null ? r() : d.child.on("exit", () => r())));
@@ -225,10 +223,10 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
       running.push(b);
       await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
       // Several of VI_2's down intervals: it must not go MASTER while VI_1 hears a.
-      for (const end = Date.now() + 1500; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      await holdsFor(1500, () => {
         expect(lab.holders(VIP2), "VI_2 of b's group stays BACKUP").toEqual([]);
         expect(lab.holders(VIP4)).toEqual(["a"]);
-      }
+      });
       crash(lab, "a");
       // (a's VIP stays on a's interface: it was killed, not stopped)
       await waitFor("b master of the whole group", () => lab.holders(VIP4).includes("b") && lab.holders(VIP2).join() === "b", 5000);
@@ -258,7 +256,7 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
         await waitFor("two masters while split", () => lab.holders(vip).length === 2, 5000);
         lab.exec(null, "ip", ["link", "set", "dev", lab.port("b"), "master", "br0"]);
         await waitFor(`${winner} (the higher address) the one master`, () => lab.holders(vip).join() === winner, 5000);
-        for (const end = Date.now() + 1000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) expect(lab.holders(vip)).toEqual([winner]);
+        await holdsFor(1000, () => expect(lab.holders(vip)).toEqual([winner]));
       });
     }
   }
@@ -278,7 +276,7 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
       running.push(a);
       running.push(startDaemon(lab, "b", bKind, instance("b", 100, vips, 3)));
       await waitFor("b master, a not", () => lab.holders(VIP4).join() === "b", 10_000);
-      for (const end = Date.now() + 1500; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) expect(lab.holders(VIP4)).toEqual(["b"]);
+      await holdsFor(1500, () => expect(lab.holders(VIP4)).toEqual(["b"]));
       expect(a.child.exitCode).toBeNull(); // a is running, just lower
     });
   }

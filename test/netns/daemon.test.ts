@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
 import { readPcap } from "../../src/lab/pcap-file.js";
-import { BIN, macOf, startDaemon, twoRouterLabs } from "./daemons.js";
+import { BIN, macOf, startDaemon, twoRouterLabs, holdsFor } from "./daemons.js";
 
 const newLab = twoRouterLabs("dmn");
 
@@ -113,11 +113,10 @@ describe("daemon operations", () => {
     await waitFor("a in FAULT without a source address", () => a.output().includes("NO_SOURCE_ADDRESS") && a.output().includes("tsvrrpd started"), 10_000);
     lab.exec("a", "ip", ["addr", "add", "192.0.2.11/24", "dev", "eth0"]);
     await waitFor("a sees its source address", () => a.output().includes("source address available"), 5000);
-    const end = Date.now() + 1500; // more than a's down interval: it must not take over
-    while (Date.now() < end) {
+    // more than a's down interval: it must not take over
+    await holdsFor(1500, () => {
       expect(lab.holders(VIP)).toEqual(["b"]);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    });
     expect(a.output()).not.toMatch(/-> MASTER/);
   });
 
@@ -145,12 +144,10 @@ describe("daemon operations", () => {
     await new Promise((r) => setTimeout(r, 500));
     lab.exec("b", "ip", ["link", "set", "eth0", "up"]);
     // > 3 down intervals: a deaf b would take over within this window
-    const end = Date.now() + 1500;
-    while (Date.now() < end) {
+    await holdsFor(1500, () => {
       expect(lab.holders(VIP6)).toEqual(["a"]);
       expect(lab.holders(VIP)).toEqual(["a"]);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    });
     const pcap = join(lab.dir, "lan.pcap");
     await lab.capture(pcap);
     const killedAt = Date.now() / 1000;

@@ -84,6 +84,14 @@ export function startDaemon(lab: Lab, router: string, kind: Kind, conf: string, 
   return { kind, router, child, output: () => out };
 }
 
+/**
+ * Runs `assert` every `stepMs` for `ms`: a stability window (nothing may change), not a wait for
+ * an event (use waitFor for that).
+ */
+export async function holdsFor(ms: number, assert: () => void, stepMs = 50): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, stepMs))) assert();
+}
+
 /** SIGKILL every process in the router's namespace: the daemon dies without a word (keepalived's children too). */
 export function crash(lab: Lab, router: string): void {
   lab.killAll(router, "SIGKILL");

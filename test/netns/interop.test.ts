@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
 import { readPcap } from "../../src/lab/pcap-file.js";
-import { BIN, crash, intervalOf, keepalivedConf, macOf, startDaemon, vipOf, type Kind, type Mode, type Running } from "./daemons.js";
+import { BIN, crash, intervalOf, keepalivedConf, macOf, startDaemon, vipOf, type Kind, type Mode, type Running, holdsFor } from "./daemons.js";
 
 const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };
 let seq = 0;
@@ -57,7 +57,7 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
     return h.length === 1 && h[0] === "a";
   }, 15_000);
   // stable for a whole down interval of b's
-  for (const end = Date.now() + mdiMs; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) expect(lab.holders(vip)).toEqual(["a"]);
+  await holdsFor(mdiMs, () => expect(lab.holders(vip)).toEqual(["a"]));
 
   // Failover: a dies without a word; b takes over within the down interval (+ scheduling slack).
   crash(lab, "a");
@@ -127,7 +127,7 @@ describe("preemption modes against keepalived", () => {
     const a = startDaemon(lab, "a", "tsvrrpd", conf("a", 200, "v3-ipv4", "nopreempt"));
     running.push(a);
     await waitFor("tsvrrpd on a in BACKUP", () => /-> BACKUP/.test(a.output()), 10_000);
-    for (const end = Date.now() + 2000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) expect(lab.holders(vip)).toEqual(["b"]); // > 5 down intervals
+    await holdsFor(2000, () => expect(lab.holders(vip)).toEqual(["b"])); // > 5 down intervals
     // a is alive, BACKUP, and sees keepalived as master: not dead, not in FAULT.
     const st = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, "a.pid.sock")], { encoding: "utf8", timeout: 10_000 });
     expect(st.status, st.stderr).toBe(0);

@@ -3,7 +3,7 @@
 // whole down interval, the lower one is a quiet backup, and it takes over when the master dies.
 import { expect } from "vitest";
 import { waitFor, type Lab } from "../../src/lab/netns.js";
-import { crash, startDaemon, type Kind, type Running } from "./daemons.js";
+import { crash, holdsFor, startDaemon, type Kind, type Running } from "./daemons.js";
 
 export const ROUTER_ADDR = { a: "192.0.2.11", b: "192.0.2.12" } as const;
 
@@ -38,15 +38,6 @@ function downIntervalMs(intervalSec: number): number {
   return 3 * intervalSec * 1000 + ((256 - 100) / 256) * Math.max(intervalSec, 1) * 1000;
 }
 
-/** Asserts `check` holds at every poll for `ms` (a stability window, not a wait for an event). */
-async function holdsFor(what: string, check: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    expect(check(), what).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** `high` gets priority 200 on router a, `low` 100 on b. The master starts first: no start-up race. */
 export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high: Kind, low: Kind): Promise<void> {
   const mdi = downIntervalMs(c.intervalSec);
@@ -64,7 +55,7 @@ export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high:
   // b must stay backup through more than its own down interval after it started listening.
   // b's own down interval runs from its entry into BACKUP: past it, b would have taken over.
   await waitFor(`${low} on b in BACKUP`, () => enteredBackup(b), 10_000);
-  await holdsFor(`only ${high} on a holds ${vip} while ${low} on b runs`, () => holdsAll("a"), mdi + 300);
+  await holdsFor(mdi + 300, () => expect(holdsAll("a"), `only ${high} on a holds ${vip} while ${low} on b runs`).toBe(true));
   if (!c.transientBackupMaster) expect(enteredMaster(b), `${low} on b entered MASTER while a was up`).toBe(false);
   crash(lab, "a");
   await waitFor(`${low} on b to take over ${c.addresses.join(", ")} after a died`, () => c.addresses.every((a) => lab.holders(a).includes("b")), mdi + 5000);

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
-import { BIN, startDaemon, twoRouterLabs } from "./daemons.js";
+import { BIN, startDaemon, twoRouterLabs, holdsFor } from "./daemons.js";
 
 const newLab = twoRouterLabs("rld");
 
@@ -92,8 +92,8 @@ describe("three-member sync group", () => {
     writeFileSync(join(lab.dir, "b.conf"), confOf((n) => (n === "V2" ? 250 : 100), false));
     process.kill(b.child.pid!, "SIGHUP");
     await waitFor("b master of the whole group", () => members.every((m) => lab.holders(m.vip).join() === "b"), 10_000);
-    for (const end = Date.now() + 1500; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+    await holdsFor(1500, () => {
       expect(members.map((m) => lab.holders(m.vip).join())).toEqual(["b", "b", "b"]);
-    }
+    });
   });
 });

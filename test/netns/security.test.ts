@@ -8,7 +8,7 @@ import { waitFor } from "../../src/lab/netns.js";
 import { nativeHelper } from "../../src/native/helper.js";
 import { lookupUser } from "../../src/health/users.js";
 import { runHttpLoad } from "../../src/lab/http-load.js";
-import { BIN, startDaemon, twoRouterLabs } from "./daemons.js";
+import { BIN, startDaemon, twoRouterLabs, holdsFor } from "./daemons.js";
 
 const newLab = twoRouterLabs("sec");
 const VIP = "198.51.100.10";
@@ -222,11 +222,9 @@ describe("no promiscuous mode", () => {
       expect(promisc(r).promiscuity, `${r}'s eth0 promiscuity count`).toBe(0);
     }
     // b hears a's IPv6 adverts without promiscuous capture: it stays backup, then takes over.
-    const end = Date.now() + 1000;
-    while (Date.now() < end) {
+    await holdsFor(1000, () => {
       expect(lab.holders(vip6)).toEqual(["a"]);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    });
     lab.killAll("a", "SIGKILL");
     await waitFor("b takes over", () => lab.holders(vip6).includes("b"), 5000);
   });
