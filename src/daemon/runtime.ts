@@ -616,6 +616,11 @@ export class Runtime {
       }
       this.links.set(link.name, link);
     }
+    // The interface the sockets were bound to is gone or no longer carries their name: unbind, so
+    // whatever interface carries the configured name next (this one renamed back, or another
+    // index) gets fresh sockets (keepalived_netlink.c, netlink_if_link_filter: a renamed
+    // interface is dropped with cleanup_lost_interface and a new interface_t is made).
+    if (before && (e.removed || before.name !== link.name)) this.unbindSockets(before);
     const now = this.now();
     if (!e.removed && link.up && before && !before.up) this.reopenPcap(link.name);
     const names = new Set([link.name, ...(before ? [before.name] : [])]);
@@ -651,6 +656,20 @@ export class Runtime {
           ir.log.warn({ link: name, up, removed: e.removed, ...(ok !== up ? { reverse: true } : {}) }, up ? `interface ${name} is up` : `interface ${name} is down or gone`);
           this.apply(ir, ir.vi.handle({ type: "link", up: ok, ifname: name }, now));
         }
+      }
+    }
+  }
+
+  private unbindSockets(gone: LinkInfo): void {
+    for (const [key, sock] of this.sockets) {
+      if (sock.options.ifindex !== gone.index) continue;
+      sock.close();
+      this.sockets.delete(key);
+      for (const ir of this.instances) {
+        if (ir.socket !== sock) continue;
+        ir.socket = undefined;
+        ir.encoder = undefined;
+        ir.log.warn({ interface: gone.name, ifindex: gone.index }, `interface ${gone.name} was renamed or removed; the instance binds again when an interface named ${ir.spec.interface} is up`);
       }
     }
   }
