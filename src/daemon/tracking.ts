@@ -75,6 +75,11 @@ export class Tracking {
     return this.checks.get(name)?.state;
   }
 
+  /** The state of every running check (disabled ones are absent: not tracked). */
+  states(): Map<string, TrackerState> {
+    return new Map([...this.checks].map(([name, c]) => [name, c.state]));
+  }
+
   status(): CheckStatus[] {
     return [
       ...[...this.checks.values()].map((c) => ({ name: c.name, state: c.state, runs: c.runs, skipped: c.skipped, ...(c.lastResult ? { last: c.lastResult } : {}) })),

@@ -1,13 +1,23 @@
-// A virtual LAN of VRRP routers on a virtual clock: adverts go through the real codec, with seeded
-// loss, delay, partitions, crashes and health faults. Used by the scenario tests and the benches.
-import { addressBytes, formatAddress } from "../vrrp/address.js";
-import { VrrpInstance, type Action, type InstanceConfig, type State } from "../vrrp/instance.js";
-import { AdvertEncoder, decodeAdvert } from "../vrrp/packet.js";
+// A virtual LAN of VRRP hosts on a virtual clock. Each host runs the real router (src/vrrp/router.ts)
+// over its instances; adverts go through the real codec, with seeded loss, delay, partitions,
+// crashes, link and check failures, and reloads. Interfaces with the same name on different hosts
+// share one segment. Used by the scenario tests and the benches.
+import { formatAddress } from "../vrrp/address.js";
+import type { InstanceConfig, State } from "../vrrp/instance.js";
+import { AdvertEncoder } from "../vrrp/packet.js";
+import { VrrpRouter, type RouterAction, type RouterConfig, type RouterEvent, type RouterInstance, type RouterInstanceSpec } from "../vrrp/router.js";
 import { VirtualClock, prng } from "./clock.js";
 
+/** A host with one instance on eth0 (the simple case). */
 export interface SimRouterSpec {
   readonly name: string;
   readonly config: InstanceConfig;
+}
+
+/** A host with any instances, sync groups and trackers. */
+export interface SimHostSpec {
+  readonly name: string;
+  readonly router: RouterConfig;
 }
 
 export interface LinkConditions {
@@ -22,79 +32,150 @@ export interface LinkConditions {
 export interface Transition {
   readonly at: number;
   readonly router: string;
+  readonly instance: string;
   readonly from: State;
   readonly to: State;
   readonly reason: string;
 }
 
-export class SimRouter {
-  instance: VrrpInstance;
-  alive = true;
-  holdsVips = false;
-  /** Partition group; routers hear each other only within one group. */
-  group = 0;
-  readonly encoder: AdvertEncoder;
-  private timerToken = 0;
+/** The check every simple host tracks with weight 0: `setHealth` fails it. */
+export const SIM_CHECK = "sim-check";
+const GROUP = { 4: "224.0.0.18", 6: "ff02::12" } as const;
 
-  constructor(readonly lan: SimLan, readonly spec: SimRouterSpec) {
-    this.instance = new VrrpInstance(spec.config);
-    const c = spec.config;
-    this.encoder = new AdvertEncoder({
-      version: c.version,
-      family: c.family,
-      vrid: c.vrid,
-      addresses: c.vips,
-      authType: c.authType,
-      authKey: c.authKey,
-      src: c.primaryAddress,
-      dst: c.family === 4 ? "224.0.0.18" : "ff02::12",
-    });
+/** A simple host's one instance, multicast on eth0, tracking SIM_CHECK. */
+export function simpleInstance(config: InstanceConfig): RouterInstanceSpec {
+  return {
+    name: config.name,
+    key: `${config.vrid}/${config.family}/eth0`,
+    interface: "eth0",
+    config,
+    receive: { version: config.version, unicastPeers: [], peerTtl: [], checkUnicastSrc: false, unicastChecksum: "auto", v3ChecksumAsV2: false },
+    trackChecks: [{ name: SIM_CHECK, weight: 0, reverse: false }],
+    trackLinks: [],
+    dontTrackPrimary: false,
+  };
+}
+
+export class SimRouter {
+  router: VrrpRouter;
+  alive = true;
+  /** Partition group; hosts hear each other only within one group. */
+  group = 0;
+  private readonly holding = new Set<RouterInstance>();
+  private readonly encoders = new Map<RouterInstance, AdvertEncoder>();
+  private readonly tokens = new Map<RouterInstance, number>();
+  readonly linksUp = new Map<string, boolean>();
+  readonly checks = new Map<string, boolean>();
+
+  constructor(
+    readonly lan: SimLan,
+    public spec: SimHostSpec,
+  ) {
+    this.router = new VrrpRouter(spec.router);
+    for (const i of spec.router.instances) {
+      this.linksUp.set(i.interface, true);
+      for (const t of i.trackLinks) this.linksUp.set(t.name, true);
+      for (const t of i.trackChecks) this.checks.set(t.name, true);
+    }
   }
 
   get name(): string {
     return this.spec.name;
   }
 
-  apply(actions: Action[]): void {
+  /** The first instance (simple hosts have one). */
+  get instance(): RouterInstance["vi"] {
+    return this.router.instances[0]!.vi;
+  }
+
+  get holdsVips(): boolean {
+    return this.holding.size > 0;
+  }
+
+  holds(instance: string): boolean {
+    return [...this.holding].some((i) => i.name === instance);
+  }
+
+  state(instance: string): State | undefined {
+    return this.router.instance(instance)?.vi.state;
+  }
+
+  /** Boot: links and checks as they are now, then every instance starts. */
+  boot(): void {
+    this.holding.clear();
+    this.encoders.clear();
+    this.router = new VrrpRouter(this.spec.router);
+    for (const [ifname, up] of this.linksUp) this.handle({ type: "link", ifname, present: true, up });
+    this.handle({ type: "checks", states: new Map([...this.checks].map(([n, ok]) => [n, ok ? "OK" : "FAILED"])) });
+    for (const i of this.router.instances) this.handle({ type: "start", instance: i });
+  }
+
+  handle(e: RouterEvent): void {
+    if (!this.alive) return;
+    this.apply(this.router.handle(e, this.lan.clock.now));
+  }
+
+  reload(next: RouterConfig): void {
+    this.spec = { ...this.spec, router: next };
+    if (!this.alive) return;
+    const { plan, actions } = this.router.reload(next, this.lan.clock.now);
+    for (const i of plan.kept) this.encoders.delete(i.instance); // VIPs, interval or auth may have changed
+    this.apply(actions);
+    for (const i of plan.removed) this.holding.delete(i);
+    for (const i of plan.added) this.handle({ type: "start", instance: i });
+  }
+
+  apply(actions: readonly RouterAction[]): void {
     for (const a of actions) {
-      switch (a.type) {
+      if (a.type === "deadline") this.rearm(a.instance);
+      if (a.type !== "instance") continue;
+      const act = a.action;
+      switch (act.type) {
         case "send-advert":
-          this.lan.broadcast(this, Buffer.from(this.encoder.encode(a.priority, a.intervalCs)));
+          this.lan.broadcast(this, a.instance, this.encoder(a.instance).encode(act.priority, act.intervalCs));
           break;
         case "add-vips":
-          this.holdsVips = true;
+          this.holding.add(a.instance);
           break;
         case "remove-vips":
-          this.holdsVips = false;
+          this.holding.delete(a.instance);
           break;
         case "state":
-          this.lan.transitions.push({ at: this.lan.clock.now, router: this.name, from: a.from, to: a.to, reason: a.reason });
+          this.lan.transitions.push({ at: this.lan.clock.now, router: this.name, instance: a.instance.name, from: act.from, to: act.to, reason: act.reason });
           break;
         case "announce":
         case "log":
           break;
       }
     }
-    this.rearm();
   }
 
-  /** Arms one virtual timer at the instance's next deadline; older ones are made stale by the token. */
-  rearm(): void {
-    const token = ++this.timerToken;
-    const at = this.instance.nextDeadline();
+  /** SIGKILL: the host is gone, its VIPs with it, nothing is sent. */
+  crash(): void {
+    this.alive = false;
+    this.holding.clear();
+  }
+
+  private encoder(i: RouterInstance): AdvertEncoder {
+    let e = this.encoders.get(i);
+    if (!e) {
+      const c = i.spec.config;
+      e = new AdvertEncoder({ version: c.version, family: c.family, vrid: c.vrid, addresses: c.vips, authType: c.authType, authKey: c.authKey, src: c.primaryAddress, dst: GROUP[c.family] });
+      this.encoders.set(i, e);
+    }
+    return e;
+  }
+
+  /** One virtual timer per instance at its next deadline; older ones are made stale by the token. */
+  private rearm(i: RouterInstance): void {
+    const token = (this.tokens.get(i) ?? 0) + 1;
+    this.tokens.set(i, token);
+    const at = i.vi.nextDeadline();
     if (at === undefined || !this.alive) return;
     this.lan.clock.schedule(at, () => {
-      if (token !== this.timerToken || !this.alive) return;
-      this.apply(this.instance.handle({ type: "timer" }, this.lan.clock.now));
+      if (this.tokens.get(i) !== token || !this.alive || !this.router.instances.includes(i)) return;
+      this.handle({ type: "timer", instance: i });
     });
-  }
-
-  deliverFrom(sender: SimRouter, bytes: Buffer): void {
-    if (!this.alive) return;
-    const c = this.spec.config;
-    const r = decodeAdvert(bytes, c.family, sender.spec.config.primaryAddress, addressBytes(c.family === 4 ? "224.0.0.18" : "ff02::12"));
-    if (!r.ok) throw new Error(`sim: our own codec rejected an advert from ${sender.name}: ${r.code} ${r.detail}`);
-    this.apply(this.instance.handle({ type: "advert", advert: r.advert, source: sender.spec.config.primaryAddress }, this.lan.clock.now));
   }
 }
 
@@ -107,9 +188,15 @@ export class SimLan {
   delivered = 0;
   lost = 0;
 
-  constructor(readonly seed: number, specs: readonly SimRouterSpec[]) {
+  constructor(
+    readonly seed: number,
+    specs: readonly (SimRouterSpec | SimHostSpec)[],
+  ) {
     this.random = prng(seed);
-    for (const s of specs) this.routers.push(new SimRouter(this, s));
+    for (const s of specs) {
+      const host: SimHostSpec = "router" in s ? s : { name: s.name, router: { instances: [simpleInstance(s.config)], syncGroups: [] } };
+      this.routers.push(new SimRouter(this, host));
+    }
   }
 
   router(name: string): SimRouter {
@@ -119,52 +206,63 @@ export class SimLan {
   }
 
   startAll(): void {
-    for (const r of this.routers) r.apply(r.instance.handle({ type: "startup" }, this.clock.now));
+    for (const r of this.routers) r.boot();
   }
 
-  broadcast(from: SimRouter, bytes: Buffer): void {
+  broadcast(from: SimRouter, instance: RouterInstance, bytes: Uint8Array): void {
+    const ifname = instance.spec.interface;
+    if (!from.linksUp.get(ifname)) return;
+    const c = instance.spec.config;
+    const payload = Uint8Array.from(bytes);
     for (const to of this.routers) {
-      if (to === from || !to.alive || to.group !== from.group) continue;
+      if (to === from || !to.alive || to.group !== from.group || !to.linksUp.has(ifname)) continue;
       if (this.random() < this.conditions.loss) {
         this.lost++;
         continue;
       }
       const at = this.clock.now + this.conditions.delayMs + this.random() * this.conditions.jitterMs;
       this.clock.schedule(at, () => {
-        if (to.group !== from.group) return; // partitioned while in flight
+        if (to.group !== from.group || !to.linksUp.get(ifname) || !from.linksUp.get(ifname)) return; // cut while in flight
         this.delivered++;
-        to.deliverFrom(from, bytes);
+        to.handle({ type: "packet", packet: { ifname, family: c.family, src: c.primaryAddress, dst: groupBytes(c.family), ttl: 255, multicast: true, payload } });
       });
     }
   }
 
-  /** SIGKILL: the host is gone, its VIPs with it, nothing is sent. */
   crash(name: string): void {
-    const r = this.router(name);
-    r.alive = false;
-    r.holdsVips = false;
+    this.router(name).crash();
   }
 
-  /** Graceful stop (SIGTERM): priority 0 advert, VIPs released. */
+  /** Graceful stop (SIGTERM): priority 0 adverts, VIPs released. */
   stop(name: string): void {
     const r = this.router(name);
     if (!r.alive) return;
-    r.apply(r.instance.handle({ type: "shutdown" }, this.clock.now));
+    r.handle({ type: "stop" });
     r.alive = false;
   }
 
   restart(name: string): void {
     const r = this.router(name);
     r.alive = true;
-    r.holdsVips = false;
-    r.instance = new VrrpInstance(r.spec.config);
-    r.apply(r.instance.handle({ type: "startup" }, this.clock.now));
+    r.boot();
   }
 
+  /** The simple hosts' weight-0 check. */
   setHealth(name: string, ok: boolean): void {
+    this.setCheck(name, SIM_CHECK, ok);
+  }
+
+  setCheck(name: string, check: string, ok: boolean): void {
     const r = this.router(name);
-    if (!r.alive) return;
-    r.apply(r.instance.handle({ type: "health", ok, source: "sim-check" }, this.clock.now));
+    r.checks.set(check, ok);
+    r.handle({ type: "check", name: check, state: ok ? "OK" : "FAILED" });
+  }
+
+  /** An interface's carrier: down cuts it from its segment both ways. */
+  setLink(name: string, ifname: string, up: boolean): void {
+    const r = this.router(name);
+    r.linksUp.set(ifname, up);
+    r.handle({ type: "link", ifname, present: true, up });
   }
 
   partition(groups: readonly (readonly string[])[]): void {
@@ -179,17 +277,25 @@ export class SimLan {
     this.clock.runUntil(untilMs);
   }
 
-  masters(): SimRouter[] {
-    return this.routers.filter((r) => r.alive && r.instance.state === "MASTER");
+  /** Hosts whose instance (default: the first) is MASTER. */
+  masters(instance?: string): SimRouter[] {
+    return this.routers.filter((r) => r.alive && (instance ? r.state(instance) : r.instance.state) === "MASTER");
   }
 
-  vipHolders(): SimRouter[] {
-    return this.routers.filter((r) => r.alive && r.holdsVips);
+  vipHolders(instance?: string): SimRouter[] {
+    return this.routers.filter((r) => r.alive && (instance ? r.holds(instance) : r.holdsVips));
   }
 
   describe(): string {
     return this.routers
-      .map((r) => `${r.name}(${formatAddress(r.spec.config.primaryAddress)} p${r.instance.effectivePriority}${r.alive ? "" : " dead"}): ${r.instance.state}${r.holdsVips ? " +vips" : ""}`)
+      .map((r) => {
+        const inst = r.router.instances.map((i) => `${i.name} p${i.vi.effectivePriority} ${i.vi.state}${r.holds(i.name) ? "+vips" : ""}`).join(", ");
+        return `${r.name}(${formatAddress(r.router.instances[0]?.spec.config.primaryAddress ?? new Uint8Array(4))}${r.alive ? "" : " dead"}): ${inst}`;
+      })
       .join("; ");
   }
+}
+
+function groupBytes(family: 4 | 6): Uint8Array {
+  return family === 4 ? Uint8Array.of(224, 0, 0, 18) : Uint8Array.from(Buffer.from("ff020000000000000000000000000012", "hex"));
 }

@@ -1,96 +1,12 @@
 // One virtual router's RFC 5798 section 6.4 state machine, with keepalived's choices where the
 // RFC leaves room (preempt_delay, initial state MASTER, lower-priority adverts answered at once).
 // Pure: events in, actions out, time injected as milliseconds on a monotonic clock.
-import { compareAddressBytes, formatAddress, type Family } from "./address.js";
-import { AUTH_NONE, checkAuth, sameAddressList, type Advert, type DropCode, type Version } from "./packet.js";
+import { compareAddressBytes, formatAddress } from "./address.js";
+import { checkAuth, sameAddressList, type Advert, type DropCode } from "./packet.js";
 import { masterDownMs, skewMs } from "./timing.js";
+import { faultLabel, type Action, type FaultSource, type InstanceConfig, type InstanceEvent, type InstanceStats, type State } from "./instance-types.js";
 
-export type State = "INIT" | "BACKUP" | "MASTER" | "FAULT";
-
-export interface GarpSettings {
-  /** Delay before the second burst after becoming master (keepalived garp_master_delay, 5 s). 0: none. */
-  readonly masterDelayMs: number;
-  /** Packets per burst (garp_master_repeat, 5). */
-  readonly masterRepeat: number;
-  /** Period of refresh bursts while master (garp_master_refresh, 0 = off). */
-  readonly masterRefreshMs: number;
-  /** Packets per refresh burst (garp_master_refresh_repeat, 1). */
-  readonly masterRefreshRepeat: number;
-}
-
-export const DEFAULT_GARP: GarpSettings = { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1 };
-
-export interface InstanceConfig {
-  readonly name: string;
-  readonly vrid: number;
-  readonly version: Version;
-  readonly family: Family;
-  /** Base priority 1..255; 255 = address owner. */
-  readonly priority: number;
-  /** Configured advertisement interval in centiseconds (v2: multiple of 100). */
-  readonly advertIntervalCs: number;
-  readonly vips: readonly Uint8Array[];
-  /** Our primary address (the advert source): the election's tie-break. */
-  readonly primaryAddress: Uint8Array;
-  /** keepalived `state`: MASTER shortens the first wait to one interval. */
-  readonly initialState: "MASTER" | "BACKUP";
-  readonly nopreempt: boolean;
-  readonly preemptDelayMs: number;
-  /** v2 auth: AUTH_NONE or AUTH_PASS with its 8 key bytes. */
-  readonly authType: number;
-  readonly authKey: Uint8Array;
-  readonly garp: GarpSettings;
-  /** keepalived lower_prio_no_advert: a master does not answer lower-priority adverts at once. */
-  readonly lowerPrioNoAdvert: boolean;
-  /** Adverts missed before the master is declared down (keepalived down_timer_adverts, 3). */
-  readonly downTimerAdverts: number;
-}
-
-export type InstanceEvent =
-  | { readonly type: "startup" }
-  | { readonly type: "shutdown" }
-  /** A decoded advert that passed the socket layer's TTL and peer checks. */
-  | { readonly type: "advert"; readonly advert: Advert; readonly source: Uint8Array }
-  /** Any armed deadline may be due: the runtime calls this at nextDeadline(). */
-  | { readonly type: "timer" }
-  /** A weight-0 tracker (check script, TCP check) changed; `source` names it. */
-  | { readonly type: "health"; readonly ok: boolean; readonly source: string }
-  /** The instance's interface or a weight-0 tracked interface went up or down. */
-  | { readonly type: "link"; readonly up: boolean; readonly ifname: string }
-  /** Weighted trackers moved the effective priority (already clamped 1..254 by the tracker). */
-  | { readonly type: "priority"; readonly effective: number }
-  /** A sync-group peer left MASTER for BACKUP: so does this member (keepalived sync groups). */
-  | { readonly type: "sync-backup"; readonly group: string }
-  /**
-   * keepalived vrrp_sync_can_goto_master said no: this BACKUP's down timer expired but not every
-   * member wants MASTER; it stays BACKUP with a fresh down timer.
-   */
-  | { readonly type: "sync-wait"; readonly group: string }
-  /** Every member of the group wants MASTER and one went: this one follows (vrrp_sync_master). */
-  | { readonly type: "sync-master"; readonly group: string };
-
-export type LogLevel = "debug" | "info" | "warn";
-
-export type Action =
-  | { readonly type: "send-advert"; readonly priority: number; readonly intervalCs: number }
-  | { readonly type: "add-vips" }
-  | { readonly type: "remove-vips" }
-  /** Gratuitous ARP / unsolicited NA for every VIP, `repeat` times. */
-  | { readonly type: "announce"; readonly repeat: number }
-  | { readonly type: "state"; readonly from: State; readonly to: State; readonly reason: string }
-  | { readonly type: "log"; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };
-
-export interface InstanceStats {
-  advertsSent: number;
-  advertsReceived: number;
-  becameMaster: number;
-  releasedMaster: number;
-  priorityZeroSent: number;
-  priorityZeroReceived: number;
-  addressListMismatch: number;
-  transitions: number;
-  drops: Partial<Record<DropCode, number>>;
-}
+export * from "./instance-types.js";
 
 /** Named deadlines (ms); undefined = not armed. */
 interface Deadlines {
@@ -108,7 +24,7 @@ export class VrrpInstance {
   private _now = 0;
   private effective: number;
   private masterIntervalCs: number;
-  private readonly faults = new Set<string>();
+  private readonly faults = new Map<string, FaultSource>();
   private readonly deadlines: Deadlines = {};
   /** keepalived preempt_time: set by the first lower-priority advert in BACKUP. */
   private preemptUntil: number | undefined;
@@ -168,8 +84,15 @@ export class VrrpInstance {
   get since(): number {
     return this._since;
   }
+  /** Labels of the active fault sources (status, logs). */
   get faultReasons(): readonly string[] {
-    return [...this.faults];
+    return [...this.faults.keys()];
+  }
+  get faultSources(): readonly FaultSource[] {
+    return [...this.faults.values()];
+  }
+  hasFault(source: FaultSource): boolean {
+    return this.faults.has(faultLabel(source));
   }
   get isOwner(): boolean {
     return this.config.priority === 255;
@@ -221,10 +144,13 @@ export class VrrpInstance {
         this.onAdvert(event.advert, event.source, out);
         break;
       case "health":
-        this.onFaultSource(`check:${event.source}`, !event.ok, out);
+        this.onFaultSource({ kind: "check", name: event.source }, !event.ok, out);
+        break;
+      case "fault":
+        this.onFaultSource(event.source, event.active, out);
         break;
       case "link":
-        this.onFaultSource(`link:${event.ifname}`, !event.up, out);
+        this.onFaultSource({ kind: "link", ifname: event.ifname }, !event.up, out);
         break;
       case "priority":
         this.onPriority(event.effective, out);
@@ -247,7 +173,7 @@ export class VrrpInstance {
   private onStartup(out: Action[]): void {
     if (this._state !== "INIT") return;
     if (this.faults.size > 0) {
-      this.transition("FAULT", `startup with ${[...this.faults].join(", ")} down`, out);
+      this.transition("FAULT", `startup with ${[...this.faults.keys()].join(", ")} down`, out);
       return;
     }
     this.enterFromIdle("startup", out);
@@ -384,9 +310,10 @@ export class VrrpInstance {
     if (!this.config.lowerPrioNoAdvert) this.sendAdvert(this.effective, out);
   }
 
-  private onFaultSource(source: string, down: boolean, out: Action[]): void {
+  private onFaultSource(f: FaultSource, down: boolean, out: Action[]): void {
+    const source = faultLabel(f);
     const had = this.faults.size > 0;
-    if (down) this.faults.add(source);
+    if (down) this.faults.set(source, f);
     else this.faults.delete(source);
     const has = this.faults.size > 0;
     if (this._state === "INIT" || had === has) return;
@@ -499,24 +426,4 @@ export class VrrpInstance {
   private skewPriority(): number {
     return this.isOwner ? 255 : this.effective;
   }
-}
-
-export function defaultInstanceConfig(partial: Partial<InstanceConfig> & Pick<InstanceConfig, "vrid" | "primaryAddress">): InstanceConfig {
-  return {
-    name: `VI_${partial.vrid}`,
-    version: 2,
-    family: 4,
-    priority: 100,
-    advertIntervalCs: 100,
-    vips: [],
-    initialState: "BACKUP",
-    nopreempt: false,
-    preemptDelayMs: 0,
-    authType: AUTH_NONE,
-    authKey: new Uint8Array(8),
-    garp: DEFAULT_GARP,
-    lowerPrioNoAdvert: false,
-    downTimerAdverts: 3,
-    ...partial,
-  };
 }

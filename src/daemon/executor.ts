@@ -1,0 +1,226 @@
+// Carries out the router's actions on the host: adverts on raw sockets, VIPs through netlink,
+// gratuitous ARP / unsolicited NA, notify scripts and log lines. The only file where the
+// protocol's decisions turn into I/O; every port is an interface so tests can pass fakes.
+import type { NotifyScripts } from "../config/model.js";
+import type { AnnounceTarget } from "../net/announce.js";
+import type { LinkInfo, VipRequest } from "../netlink/rtnl.js";
+import { addressBytes } from "../vrrp/address.js";
+import type { DropCode } from "../vrrp/packet.js";
+import type { Action, State } from "../vrrp/instance.js";
+import type { RouterAction, RouterInstance } from "../vrrp/router.js";
+import type { InstanceIo } from "./instance-io.js";
+import type { LinkCache } from "./link-cache.js";
+import type { Logger } from "./log.js";
+import type { NotifyJob } from "./notify.js";
+import type { ResolvedVip } from "./router-config.js";
+
+export const VRRP_GROUP_V4 = Uint8Array.of(224, 0, 0, 18);
+export const VRRP_GROUP_V6 = Uint8Array.from(Buffer.from("ff020000000000000000000000000012", "hex"));
+
+export interface ExecutorPorts {
+  readonly netlink: { addAddress(v: VipRequest): Promise<boolean>; delAddress(v: VipRequest): Promise<boolean> };
+  readonly announcer: { announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): { arp: number; na: number; skipped: number } };
+  readonly links: LinkCache;
+  readonly notify: { enqueue(job: NotifyJob): void };
+  readonly log: Logger;
+  /** The daemon's I/O side of a router instance. */
+  ioOf(ri: RouterInstance): InstanceIo | undefined;
+  /** vrrp_garp_interval / vrrp_gna_interval (ms), read at each takeover (reload may change them). */
+  announceGapMs(): number;
+  groupNotify(group: string): NotifyScripts | undefined;
+  /** keepalived vrrp_ndisc.c: the NA router flag follows the interface's IPv6 forwarding. */
+  ipv6Forwarding(ifname: string): boolean;
+  /** Re-arm the instance's timer at its next deadline. */
+  schedule(io: InstanceIo): void;
+  stopping(): boolean;
+}
+
+export class ActionExecutor {
+  /** Sends that threw (the socket layer logs each one), per instance name. */
+  readonly sendErrors = new Map<string, number>();
+  announcements = 0;
+
+  constructor(private readonly p: ExecutorPorts) {}
+
+  run(actions: readonly RouterAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case "instance": {
+          const io = this.p.ioOf(a.instance);
+          if (io) this.instanceAction(io, a.action);
+          break;
+        }
+        case "deadline": {
+          const io = this.p.ioOf(a.instance);
+          if (io) this.p.schedule(io);
+          break;
+        }
+        case "drop":
+          this.dropped(a.instance, a.code, a.detail);
+          break;
+        case "old-checksum":
+          this.p.ioOf(a.instance)?.encoder?.setDestination(VRRP_GROUP_V4);
+          break;
+        case "group-state":
+          this.groupState(a.group, a.state);
+          break;
+        case "log": {
+          const log = (a.instance && this.p.ioOf(a.instance)?.log) || this.p.log;
+          log[a.level](a.fields ?? {}, a.msg);
+          break;
+        }
+      }
+    }
+  }
+
+  private instanceAction(io: InstanceIo, a: Action): void {
+    switch (a.type) {
+      case "send-advert":
+        this.sendAdvert(io, a.priority, a.intervalCs);
+        break;
+      case "add-vips":
+        io.holdsVips = true;
+        this.vipOps(io, "add", io.vips);
+        break;
+      case "remove-vips":
+        io.holdsVips = false;
+        this.vipOps(io, "remove", io.vips);
+        break;
+      case "announce":
+        // The advert before it in this batch has already left (sends are synchronous): the old
+        // master drops its VIPs before our gratuitous ARPs arrive, as keepalived orders them.
+        this.announce(io, a.repeat);
+        break;
+      case "state":
+        this.onState(io, a.from, a.to, a.reason);
+        break;
+      case "log":
+        io.log[a.level](a.fields ?? {}, a.msg);
+        break;
+    }
+  }
+
+  private sendAdvert(io: InstanceIo, priority: number, intervalCs: number): void {
+    const { encoder, socket, src } = io;
+    if (!encoder || !socket) return;
+    const peers = io.ri.spec.receive.unicastPeers;
+    try {
+      if (peers.length === 0) {
+        socket.send(encoder.encode(priority, intervalCs), src, io.spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6);
+        return;
+      }
+      for (const peer of peers) {
+        if (!io.ri.oldChecksum) encoder.setDestination(peer);
+        socket.send(encoder.encode(priority, intervalCs), src, peer);
+      }
+    } catch (e) {
+      this.sendErrors.set(io.spec.name, (this.sendErrors.get(io.spec.name) ?? 0) + 1);
+      io.log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, "advert not sent; the next one is tried on schedule");
+    }
+  }
+
+  /** VIP additions / removals, serialised per instance. */
+  vipOps(io: InstanceIo, op: "add" | "remove", vips: readonly ResolvedVip[]): void {
+    io.ops = io.ops.then(async () => {
+      for (const v of vips) {
+        const link = this.p.links.link(v.ifname);
+        if (!link) {
+          io.log.error({ vip: v.spec.address, dev: v.ifname }, `cannot ${op} VIP: interface ${v.ifname} not found`);
+          continue;
+        }
+        try {
+          const req = vipRequest(v, link);
+          const changed = op === "add" ? await this.p.netlink.addAddress(req) : await this.p.netlink.delAddress(req);
+          io.log.info({ vip: `${v.spec.address}/${v.spec.prefix}`, dev: v.ifname, changed }, op === "add" ? "VIP added" : "VIP removed");
+        } catch (e) {
+          io.log.error({ vip: v.spec.address, dev: v.ifname, code: (e as { code?: string }).code, err: (e as Error).message }, `VIP ${op} failed; continuing`);
+        }
+      }
+    });
+  }
+
+  /**
+   * vrrp_garp_interval / vrrp_gna_interval: rounds spaced by the larger of the two (keepalived
+   * spaces ARP and NA separately, per interface); 0 sends the whole burst at once.
+   */
+  private announce(io: InstanceIo, repeat: number): void {
+    const gap = this.p.announceGapMs();
+    if (gap <= 0 || repeat <= 1) {
+      this.announceNow(io, repeat);
+      return;
+    }
+    this.announceNow(io, 1);
+    let left = repeat - 1;
+    const next = (): void => {
+      if (this.p.stopping() || io.ri.vi.state !== "MASTER") return;
+      this.announceNow(io, 1);
+      if (--left > 0) setTimeout(next, gap).unref();
+    };
+    setTimeout(next, gap).unref();
+  }
+
+  private announceNow(io: InstanceIo, repeat: number): void {
+    const byIf = new Map<string, Uint8Array[]>();
+    for (const v of io.vips) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
+    for (const [ifname, vips] of byIf) {
+      const link = this.p.links.link(ifname);
+      if (!link) continue;
+      const ll = this.p.links.linkLocal(link.index);
+      try {
+        const r = this.p.announcer.announce({ ifname, mac: link.mac, ...(ll ? { linkLocal: ll, router: this.p.ipv6Forwarding(ifname) } : {}) }, vips, repeat);
+        this.announcements += r.arp + r.na;
+        io.log.debug({ dev: ifname, ...r }, "gratuitous ARP / unsolicited NA sent");
+        if (r.skipped > 0) io.log.warn({ dev: ifname }, "no link-local address: unsolicited NA not sent");
+      } catch (e) {
+        io.log.error({ dev: ifname, err: (e as Error).message }, "cannot send gratuitous ARP / NA; continuing");
+      }
+    }
+  }
+
+  private onState(io: InstanceIo, from: State, to: State, reason: string): void {
+    io.log.info({ from, to, reason, priority: io.ri.vi.effectivePriority }, `state ${from} -> ${to}`);
+    const state = to === "INIT" ? "STOP" : to;
+    const n = io.spec.notify;
+    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[state];
+    const fields = { instance: io.spec.name, state };
+    if (specific) this.p.notify.enqueue({ key: io.spec.name, script: specific, extraArgs: [], fields });
+    if (n.generic) this.p.notify.enqueue({ key: io.spec.name, script: n.generic, extraArgs: ["INSTANCE", io.spec.name, state, String(io.ri.vi.effectivePriority)], fields });
+  }
+
+  private groupState(group: string, state: State): void {
+    const word = state === "INIT" ? "STOP" : state;
+    this.p.log.info({ group, state: word }, `sync group ${group} is ${word}`);
+    const n = this.p.groupNotify(group);
+    if (!n) return;
+    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[word];
+    const fields = { group, state: word };
+    if (specific) this.p.notify.enqueue({ key: `group:${group}`, script: specific, extraArgs: [], fields });
+    if (n.generic) this.p.notify.enqueue({ key: `group:${group}`, script: n.generic, extraArgs: ["GROUP", group, word, "0"], fields });
+  }
+
+  private dropped(ri: RouterInstance, code: DropCode, detail: string): void {
+    const io = this.p.ioOf(ri);
+    if (!io) return;
+    const now = performance.now();
+    if (now - (io.lastDropLog.get(code) ?? -Infinity) >= 10_000) {
+      io.lastDropLog.set(code, now);
+      io.log.warn({ code, detail, dropsSoFar: ri.receiveDrops }, "advert dropped (each reason logged at most every 10 s)");
+    }
+  }
+}
+
+export function vipRequest(v: ResolvedVip, link: LinkInfo): VipRequest {
+  const s = v.spec;
+  return {
+    index: link.index,
+    family: s.family,
+    address: v.bytes,
+    prefix: s.prefix,
+    ...(s.label ? { label: s.label } : {}),
+    ...(s.scope ? { scope: s.scope } : {}),
+    ...(s.broadcast ? { broadcast: addressBytes(s.broadcast) } : {}),
+    ...(s.peer ? { peer: addressBytes(s.peer) } : {}),
+    ...(s.flags ? { flags: s.flags } : {}),
+    ...(s.preferredLft !== undefined ? { preferredLft: s.preferredLft } : {}),
+  };
+}

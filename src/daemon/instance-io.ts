@@ -1,0 +1,41 @@
+// What the daemon holds for one instance beside the router's state: its configuration entry, the
+// resolved VIPs, the socket and encoder it sends with, its timer and its queue of netlink work.
+import type { InstanceSpec } from "../config/model.js";
+import type { AdvertEncoder, DropCode } from "../vrrp/packet.js";
+import type { RouterInstance } from "../vrrp/router.js";
+import type { Logger } from "./log.js";
+import { resolveVips, type ResolvedVip } from "./router-config.js";
+
+/** The part of AdvertSocket the executor sends through (a fake in unit tests). */
+export interface AdvertSender {
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array): void;
+}
+
+export class InstanceIo {
+  vips: ResolvedVip[];
+  encoder?: AdvertEncoder;
+  src?: Uint8Array;
+  socket?: AdvertSender;
+  timer?: NodeJS.Timeout;
+  holdsVips = false;
+  /** VIP additions and removals, in order, one at a time. */
+  ops: Promise<void> = Promise.resolve();
+  /** Last drop log per reason: each reason is logged at most every 10 s. */
+  readonly lastDropLog = new Map<DropCode, number>();
+
+  constructor(
+    public spec: InstanceSpec,
+    readonly ri: RouterInstance,
+    readonly log: Logger,
+  ) {
+    this.vips = resolveVips(spec);
+  }
+
+  /** The instance timer is a timeout or, in its last millisecond, an immediate. */
+  stopTimer(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    clearImmediate(this.timer as unknown as NodeJS.Immediate);
+    this.timer = undefined;
+  }
+}

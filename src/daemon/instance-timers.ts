@@ -1,0 +1,57 @@
+// One Node timer per instance at its next deadline, with the failover-critical master-down timer
+// waited out precisely, and the lateness of every advert sent as MASTER recorded.
+import type { InstanceIo } from "./instance-io.js";
+import { LatenessWindow } from "./lateness.js";
+
+export class InstanceTimers {
+  /** How late advert timers fired as MASTER (ms), the last samples of every instance. */
+  readonly lateness = new LatenessWindow();
+  readonly latenessListeners: ((instance: string, ms: number) => void)[] = [];
+
+  constructor(
+    private readonly now: () => number,
+    private readonly stopping: () => boolean,
+    /** The deadline is due: hand the router a timer event for this instance. */
+    private readonly due: (io: InstanceIo, now: number) => void,
+  ) {}
+
+  /**
+   * Node's timers have millisecond granularity and fire late rather than early; the master-down
+   * timer decides the failover gap, so when it is the one due, the last two milliseconds are
+   * waited out on the event loop (setImmediate) instead. An advert timer firing within a
+   * millisecond early is taken as due: a slightly early advert is harmless, and its schedule stays
+   * anchored to the deadline, not to the clock.
+   */
+  schedule(io: InstanceIo): void {
+    io.stopTimer();
+    const vi = io.ri.vi;
+    const due = vi.nextDeadline();
+    if (due === undefined || this.stopping()) return;
+    const precise = vi.state === "BACKUP";
+    const advertDue = vi.state === "MASTER" ? vi.armed().advert : undefined;
+    const fire = (): void => {
+      io.timer = undefined;
+      if (this.stopping() || vi.nextDeadline() !== due) return;
+      let now = this.now();
+      if (now < due) {
+        if (precise && due - now < 3) {
+          io.timer = setImmediate(fire) as unknown as NodeJS.Timeout;
+          return;
+        }
+        if (!precise && due - now <= 1) now = due;
+        else {
+          io.timer = setTimeout(fire, Math.max(0, Math.floor(due - now - (precise ? 2 : 0))));
+          return;
+        }
+      }
+      if (advertDue !== undefined && advertDue <= now) this.record(io, now - advertDue);
+      this.due(io, now);
+    };
+    io.timer = setTimeout(fire, Math.max(0, Math.floor(due - this.now() - (precise ? 2 : 0))));
+  }
+
+  private record(io: InstanceIo, ms: number): void {
+    this.lateness.add(ms);
+    for (const l of this.latenessListeners) l(io.spec.name, ms);
+  }
+}

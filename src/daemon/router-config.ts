@@ -1,0 +1,83 @@
+// The configuration model turned into what the pure router runs: addresses as bytes, tracker
+// weights resolved, the reload key. Done once per load; nothing downstream re-parses strings.
+import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
+import { addressBytes } from "../vrrp/address.js";
+import type { InstanceConfig } from "../vrrp/instance.js";
+import { AUTH_NONE, AUTH_PASS, passwordBytes } from "../vrrp/packet.js";
+import type { RouterConfig, RouterInstanceSpec } from "../vrrp/router.js";
+
+export interface ResolvedVip {
+  readonly spec: VipSpec;
+  readonly ifname: string;
+  readonly bytes: Uint8Array;
+  /** virtual_ipaddress_excluded: added and removed with the VIPs, never in the advert. */
+  readonly excluded: boolean;
+}
+
+export function resolveVips(spec: InstanceSpec): ResolvedVip[] {
+  const resolve = (v: VipSpec, excluded: boolean): ResolvedVip => ({ spec: v, ifname: v.dev ?? spec.interface, bytes: addressBytes(v.address), excluded });
+  return [...spec.vips.map((v) => resolve(v, false)), ...spec.excludedVips.map((v) => resolve(v, true))];
+}
+
+/** keepalived matches instances across reloads by these, not by name. */
+export function instanceKey(s: InstanceSpec): string {
+  return [s.vrid, s.family, s.interface, s.unicastSrcIp ?? "", s.unicastPeers.length > 0 ? "unicast" : "multicast"].join("/");
+}
+
+/** The configured source address, else zeros until the interface has one (the router is told). */
+export function configuredSource(spec: InstanceSpec): Uint8Array {
+  const configured = spec.unicastSrcIp ?? spec.mcastSrcIp;
+  return configured ? addressBytes(configured) : new Uint8Array(spec.family === 4 ? 4 : 16);
+}
+
+export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): InstanceConfig {
+  return {
+    name: spec.name,
+    vrid: spec.vrid,
+    version: spec.version,
+    family: spec.family,
+    priority: spec.priority,
+    advertIntervalCs: spec.advertIntervalCs,
+    vips: spec.vips.map((v) => addressBytes(v.address)),
+    primaryAddress,
+    initialState: spec.initialState,
+    nopreempt: spec.nopreempt,
+    preemptDelayMs: spec.preemptDelayMs,
+    authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
+    authKey: passwordBytes(spec.authPass ?? ""),
+    garp: spec.garp,
+    lowerPrioNoAdvert: spec.lowerPrioNoAdvert,
+    downTimerAdverts: spec.downTimerAdverts,
+  };
+}
+
+export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): RouterInstanceSpec {
+  return {
+    name: spec.name,
+    key: instanceKey(spec),
+    interface: spec.interface,
+    config: instanceConfig(spec, configuredSource(spec)),
+    receive: {
+      version: spec.version,
+      unicastPeers: spec.unicastPeers.map((p) => addressBytes(p)),
+      peerTtl: spec.unicastPeerTtl,
+      checkUnicastSrc: spec.checkUnicastSrc,
+      unicastChecksum: spec.unicastChecksum,
+      v3ChecksumAsV2: spec.v3ChecksumAsV2,
+    },
+    trackChecks: spec.trackScripts.map((t) => {
+      const script = config.scripts.find((x) => x.name === t.name);
+      // vrrp_track.c: the entry's weight and reverse/noreverse, else the vrrp_script's own.
+      return { name: t.name, weight: t.weight ?? script?.weight ?? 0, reverse: t.reverse ?? script?.weightReverse ?? false };
+    }),
+    trackLinks: spec.trackInterfaces.map((t) => ({ name: t.name, weight: t.weight ?? 0, reverse: t.reverse ?? false })),
+    dontTrackPrimary: spec.dontTrackPrimary,
+  };
+}
+
+export function routerConfig(config: DaemonConfig): RouterConfig {
+  return {
+    instances: config.instances.map((s) => routerInstanceSpec(config, s)),
+    syncGroups: config.syncGroups.map((g) => ({ name: g.name, members: g.members })),
+  };
+}

@@ -1,0 +1,83 @@
+// Receive-side policy for one instance, pure: which adverts reach the state machine. TTL / hop
+// limit, unicast peers and their TTL ranges, then the codec with keepalived's unicast checksum
+// compatibility. The router calls it for every instance an advert could belong to.
+import { formatAddress, sameAddressBytes, type Family } from "./address.js";
+import { decodeAdvert, type Advert, type DropCode, type Version } from "./packet.js";
+
+/** An advert as a socket delivered it. */
+export interface ReceivedPacket {
+  readonly ifname: string;
+  readonly family: Family;
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+  readonly ttl: number;
+  readonly multicast: boolean;
+  /** The VRRP message; may be a view valid only while the router handles it. */
+  readonly payload: Uint8Array;
+}
+
+/**
+ * keepalived's unicast checksum compatibility (include/vrrp.h CHKSUM_COMPATIBILITY_*): "auto" =
+ * the real destination, switching to the old form (224.0.0.18) once a peer is heard using it;
+ * "never" = the real destination always; "old" = 224.0.0.18 always.
+ */
+export type UnicastChecksum = "auto" | "never" | "old";
+
+export interface ReceivePolicy {
+  readonly version: Version;
+  readonly unicastPeers: readonly Uint8Array[];
+  /** Per peer (same order): accepted TTL / hop limit when the source is checked. */
+  readonly peerTtl: readonly { readonly min: number; readonly max: number }[];
+  /** check_unicast_src: drop unicast adverts from addresses that are not peers. */
+  readonly checkUnicastSrc: boolean;
+  readonly unicastChecksum: UnicastChecksum;
+  readonly v3ChecksumAsV2: boolean;
+}
+
+export const VRRP_GROUP_V4_BYTES = Uint8Array.of(224, 0, 0, 18);
+
+export type ReceiveVerdict =
+  | { readonly ok: true; readonly advert: Advert; /** the peer uses the old unicast checksum form */ readonly oldChecksum: boolean }
+  | { readonly ok: false; readonly code: DropCode; readonly detail: string };
+
+/** Does this packet belong to an instance with `unicast` peers? (a multicast instance ignores unicast adverts and vice versa) */
+export function sameDelivery(policy: ReceivePolicy, rx: ReceivedPacket): boolean {
+  return policy.unicastPeers.length > 0 !== rx.multicast;
+}
+
+/** `oldChecksum`: the instance already uses the old unicast checksum form. */
+export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: ReceivedPacket): ReceiveVerdict {
+  // RFC 5798 7.1 / keepalived: multicast adverts must arrive with TTL / hop limit 255; unicast
+  // ones may cross routers (keepalived checks them only with min_ttl/max_ttl).
+  if (rx.multicast && rx.ttl !== 255) return { ok: false, code: "BAD_TTL", detail: `TTL/hop limit ${rx.ttl} from ${formatAddress(rx.src)}, expect 255` };
+  // keepalived vrrp.c vrrp_check_packet: the unicast source (and its min_ttl/max_ttl) is checked
+  // only with check_unicast_src / vrrp_check_unicast_src; otherwise any source counts.
+  if (!rx.multicast && policy.checkUnicastSrc) {
+    const k = policy.unicastPeers.findIndex((p) => sameAddressBytes(p, rx.src));
+    if (k < 0) return { ok: false, code: "NOT_PEER", detail: `unicast advert from ${formatAddress(rx.src)}, not a unicast_peer (check_unicast_src)` };
+    const ttl = policy.peerTtl[k] ?? { min: 0, max: 255 };
+    if (rx.ttl < ttl.min || rx.ttl > ttl.max) return { ok: false, code: "BAD_TTL", detail: `TTL/HL ${rx.ttl} from ${formatAddress(rx.src)} not in range [${ttl.min}, ${ttl.max}]` };
+  }
+  return decodeCompat(policy, oldChecksum, rx);
+}
+
+/**
+ * VRRPv3 IPv4 unicast checksums (keepalived vrrp.c vrrp_in_chk): the old form puts 224.0.0.18 in
+ * the pseudo-header instead of the real destination. Unless told `never`, an instance that hears
+ * a peer using it switches to it for sending too, as keepalived >= 1.3.7 does.
+ * Difference: with `old_unicast_checksum` keepalived rejects the new form; we accept it (a peer
+ * we can verify is not a reason for two masters) and keep sending the old form.
+ */
+function decodeCompat(policy: ReceivePolicy, oldChecksum: boolean, rx: ReceivedPacket): ReceiveVerdict {
+  const opts = { v3ChecksumAsV2: policy.v3ChecksumAsV2 };
+  const compat = rx.family === 4 && !rx.multicast && policy.version === 3;
+  const first = compat && oldChecksum ? VRRP_GROUP_V4_BYTES : rx.dst;
+  const r = decodeAdvert(rx.payload, rx.family, rx.src, first, opts);
+  const withSource = (v: ReceiveVerdict): ReceiveVerdict => (v.ok ? v : { ...v, detail: `${v.detail} (from ${formatAddress(rx.src)})` });
+  if (r.ok) return { ok: true, advert: r.advert, oldChecksum: first === VRRP_GROUP_V4_BYTES };
+  if (r.code !== "BAD_CHECKSUM" || !compat || policy.unicastChecksum === "never") return withSource(r);
+  const otherDst = first === rx.dst ? VRRP_GROUP_V4_BYTES : rx.dst;
+  const other = decodeAdvert(rx.payload, rx.family, rx.src, otherDst, opts);
+  if (!other.ok) return withSource(r);
+  return { ok: true, advert: other.advert, oldChecksum: otherDst === VRRP_GROUP_V4_BYTES };
+}

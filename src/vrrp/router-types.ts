@@ -1,0 +1,77 @@
+// What the router is told and what it answers. The daemon and the simulator speak this.
+import type { Action, InstanceConfig, State } from "./instance-types.js";
+import type { DropCode } from "./packet.js";
+import type { TrackerState } from "./priority.js";
+import type { ReceivedPacket, ReceivePolicy } from "./receive.js";
+import type { RouterInstance } from "./router-instance.js";
+
+export interface TrackedByWeight {
+  readonly name: string;
+  /** 0: FAULT while failed; otherwise the priority moves (keepalived vrrp_track.c). */
+  readonly weight: number;
+  readonly reverse: boolean;
+}
+
+export interface RouterInstanceSpec {
+  readonly name: string;
+  /** keepalived matches instances across reloads by VRID, family, interface, unicast source and delivery. */
+  readonly key: string;
+  readonly interface: string;
+  /** primaryAddress: the configured source, or a placeholder until the interface has one. */
+  readonly config: InstanceConfig;
+  readonly receive: ReceivePolicy;
+  /** vrrp_script trackers with their weights resolved (track_script entry, else the script's). */
+  readonly trackChecks: readonly TrackedByWeight[];
+  readonly trackLinks: readonly TrackedByWeight[];
+  /** keepalived `dont_track_primary`: the own interface's carrier is not a FAULT source. */
+  readonly dontTrackPrimary: boolean;
+}
+
+export interface RouterSyncGroup {
+  readonly name: string;
+  readonly members: readonly string[];
+}
+
+export interface RouterConfig {
+  readonly instances: readonly RouterInstanceSpec[];
+  readonly syncGroups: readonly RouterSyncGroup[];
+}
+
+export type RouterEvent =
+  /** Start one instance, after the runtime reported its socket and source address. */
+  | { readonly type: "start"; readonly instance: RouterInstance }
+  /** Graceful stop of everything: priority 0 from masters, VIPs released. */
+  | { readonly type: "stop" }
+  /** The instance's earliest deadline may be due. */
+  | { readonly type: "timer"; readonly instance: RouterInstance }
+  | { readonly type: "packet"; readonly packet: ReceivedPacket }
+  /** The states of every tracked check (a check missing here is not tracked: disabled or unknown). */
+  | { readonly type: "checks"; readonly states: ReadonlyMap<string, TrackerState> }
+  | { readonly type: "check"; readonly name: string; readonly state: TrackerState }
+  /** An interface by name: gone (`present` false), down or up. */
+  | { readonly type: "link"; readonly ifname: string; readonly present: boolean; readonly up: boolean }
+  /** The instance's source address (undefined: the interface has none yet). */
+  | { readonly type: "source"; readonly instance: RouterInstance; readonly address: Uint8Array | undefined }
+  /** The advert socket for the instance could not be opened. */
+  | { readonly type: "socket-failed"; readonly instance: RouterInstance };
+
+export type RouterAction =
+  /** Carry out one of the instance's own actions (send, VIPs, announce, state, log). */
+  | { readonly type: "instance"; readonly instance: RouterInstance; readonly action: Action }
+  /** The instance's next deadline may have changed: re-arm its timer. */
+  | { readonly type: "deadline"; readonly instance: RouterInstance }
+  | { readonly type: "drop"; readonly instance: RouterInstance; readonly code: DropCode; readonly detail: string }
+  /** Send VRRPv3 IPv4 unicast adverts with 224.0.0.18 in the pseudo-header from now on. */
+  | { readonly type: "old-checksum"; readonly instance: RouterInstance; readonly peer: Uint8Array }
+  | { readonly type: "group-state"; readonly group: string; readonly state: State }
+  | { readonly type: "log"; readonly instance?: RouterInstance; readonly level: "info" | "warn" | "error"; readonly msg: string; readonly fields?: Record<string, unknown> };
+
+/** A reload's outcome: the router already holds the new instances. */
+export interface ReloadPlan {
+  /** Matched by key: the instance keeps its state and takes the new settings. */
+  readonly kept: readonly { readonly instance: RouterInstance; readonly previous: RouterInstanceSpec }[];
+  /** New instances, not started: the runtime binds them, reports source and socket, then starts them. */
+  readonly added: readonly RouterInstance[];
+  /** Stopped and dropped (their shutdown actions are in the returned actions). */
+  readonly removed: readonly RouterInstance[];
+}

@@ -1,0 +1,332 @@
+// Every instance of one host, and every decision that spans more than one (quinn-proto's Endpoint
+// over its Connections): advert dispatch and receive policy, priority and FAULT from trackers,
+// sync groups, reload. Pure: events in, actions out, time injected. The daemon carries the actions
+// out on real sockets and netlink; the simulator on a virtual LAN.
+import { formatAddress } from "./address.js";
+import type { Action, FaultSource, InstanceEvent, State } from "./instance-types.js";
+import { effectivePriority, type TrackerState, type WeightedTracker } from "./priority.js";
+import { receive, sameDelivery, type ReceivedPacket } from "./receive.js";
+import { RouterInstance } from "./router-instance.js";
+import type { ReloadPlan, RouterAction, RouterConfig, RouterEvent, RouterInstanceSpec, RouterSyncGroup } from "./router-types.js";
+import { groupState, syncMayGoMaster } from "./sync-group.js";
+
+export { RouterInstance } from "./router-instance.js";
+export type * from "./router-types.js";
+
+interface LinkState {
+  readonly present: boolean;
+  readonly up: boolean;
+}
+
+export class VrrpRouter {
+  private list: RouterInstance[] = [];
+  private groups: readonly RouterSyncGroup[] = [];
+  private readonly links = new Map<string, LinkState>();
+  private checks: ReadonlyMap<string, TrackerState> = new Map();
+  private readonly groupStates = new Map<string, State>();
+  /** Re-entrancy guard: a group's propagation does not propagate again. */
+  private syncing = false;
+  private out: RouterAction[] = [];
+  private touched = new Set<RouterInstance>();
+  private now = 0;
+  /** Adverts for VRIDs no instance runs. */
+  unknownVrid = 0;
+
+  constructor(config: RouterConfig) {
+    this.list = config.instances.map((s) => new RouterInstance(s));
+    this.groups = config.syncGroups;
+  }
+
+  get instances(): readonly RouterInstance[] {
+    return this.list;
+  }
+
+  instance(name: string): RouterInstance | undefined {
+    return this.list.find((i) => i.name === name);
+  }
+
+  /** Handles one event at `now` (ms, monotonic); returns what to carry out, in order. */
+  handle(event: RouterEvent, now: number): RouterAction[] {
+    this.now = now;
+    switch (event.type) {
+      case "start":
+        this.start(event.instance);
+        break;
+      case "stop":
+        for (const i of this.list) this.feed(i, { type: "shutdown" });
+        break;
+      case "timer":
+        this.timer(event.instance);
+        break;
+      case "packet":
+        this.packet(event.packet);
+        break;
+      case "checks":
+        this.checks = event.states;
+        for (const i of this.list) if (i.started) this.refreshTracking(i);
+        break;
+      case "check": {
+        const next = new Map(this.checks);
+        next.set(event.name, event.state);
+        this.checks = next;
+        for (const i of this.list) if (i.started && i.spec.trackChecks.some((t) => t.name === event.name)) this.refreshTracking(i);
+        break;
+      }
+      case "link":
+        this.link(event.ifname, { present: event.present, up: event.up });
+        break;
+      case "source":
+        this.source(event.instance, event.address);
+        break;
+      case "socket-failed":
+        this.fault(event.instance, { kind: "socket" }, true);
+        break;
+    }
+    return this.flush();
+  }
+
+  /**
+   * SIGHUP: instances are matched by key (keepalived's rule). Matched ones keep their state and
+   * take the new settings; removed ones stop (priority 0, VIPs released); new ones wait for
+   * `start`. Returns the plan and the removed instances' shutdown actions.
+   */
+  reload(next: RouterConfig, now: number): { plan: ReloadPlan; actions: RouterAction[] } {
+    this.now = now;
+    const old = new Map(this.list.map((i) => [i.spec.key, i]));
+    const kept: { instance: RouterInstance; previous: RouterInstanceSpec }[] = [];
+    const added: RouterInstance[] = [];
+    const list: RouterInstance[] = [];
+    for (const spec of next.instances) {
+      const i = old.get(spec.key);
+      if (!i) {
+        const fresh = new RouterInstance(spec);
+        added.push(fresh);
+        list.push(fresh);
+        continue;
+      }
+      old.delete(spec.key);
+      kept.push({ instance: i, previous: i.spec });
+      // The source address stays: a configured one is part of the key, a learnt one is still valid.
+      i.spec = { ...spec, config: { ...spec.config, primaryAddress: i.spec.config.primaryAddress } };
+      i.vi.reconfigure(i.spec.config);
+      this.touched.add(i);
+      list.push(i);
+    }
+    const removed = [...old.values()];
+    for (const i of removed) this.feed(i, { type: "shutdown" });
+    this.list = list;
+    this.groups = next.syncGroups;
+    return { plan: { kept, added, removed }, actions: this.flush() };
+  }
+
+  /** keepalived's SIGSTATS_CLEAR: counters start again from zero (vrrp_print.c vrrp_print_stats). */
+  clearStats(): void {
+    for (const i of this.list) {
+      const st = i.vi.stats;
+      for (const k of Object.keys(st) as (keyof typeof st)[]) if (k !== "drops") st[k] = 0;
+      for (const k of Object.keys(st.drops)) delete st.drops[k as keyof typeof st.drops];
+      for (const k of Object.keys(i.receiveDrops)) delete i.receiveDrops[k as keyof typeof i.receiveDrops];
+    }
+    this.unknownVrid = 0;
+  }
+
+  // --- events ------------------------------------------------------------------------------------
+
+  private start(i: RouterInstance): void {
+    const own = this.links.get(i.spec.interface);
+    if (!own?.present) this.log(i, "error", `interface ${i.spec.interface} not found; instance stays in FAULT until it appears`, { code: "NO_INTERFACE" });
+    if (!own?.present || (!own.up && !i.spec.dontTrackPrimary)) this.fault(i, { kind: "link", ifname: i.spec.interface }, true);
+    for (const t of i.spec.trackLinks) {
+      const l = this.links.get(t.name);
+      if (!l?.present) this.log(i, "warn", `tracked interface ${t.name} not found; counts as down`, { track: t.name });
+      // weight 0: FAULT while down, or while up with `reverse` (keepalived_netlink.c).
+      if (!t.weight && Boolean(l?.up) === t.reverse) this.fault(i, { kind: "link", ifname: t.name }, true);
+    }
+    i.started = true;
+    this.refreshTracking(i);
+    this.feed(i, { type: "startup" });
+  }
+
+  private timer(i: RouterInstance): void {
+    if (i.vi.masterDownDue(this.now) && !this.syncCanGoMaster(i)) return;
+    this.feed(i, { type: "timer" });
+  }
+
+  private packet(rx: ReceivedPacket): void {
+    if (rx.payload.length < 2) return;
+    const vrid = rx.payload[1]!;
+    let matched = false;
+    for (const i of this.list) {
+      const s = i.spec;
+      if (s.config.vrid !== vrid || s.config.family !== rx.family || s.interface !== rx.ifname || !sameDelivery(s.receive, rx)) continue;
+      matched = true;
+      const v = receive(s.receive, i.oldChecksum, rx);
+      if (!v.ok) {
+        i.receiveDrops[v.code] = (i.receiveDrops[v.code] ?? 0) + 1;
+        this.out.push({ type: "drop", instance: i, code: v.code, detail: v.detail });
+        continue;
+      }
+      if (v.oldChecksum && !i.oldChecksum && s.receive.unicastChecksum !== "never") {
+        i.oldChecksum = true;
+        this.out.push({ type: "old-checksum", instance: i, peer: rx.src });
+        this.log(i, "info", "Setting unicast VRRPv3 checksum to old version (the peer uses 224.0.0.18 in the pseudo-header); sending that form from now on", { peer: formatAddress(rx.src) });
+      }
+      // A master it would not preempt: this member no longer wants MASTER (keepalived wantstate).
+      if (v.advert.priority >= i.vi.effectivePriority || (i.spec.config.nopreempt && v.advert.priority > 0)) i.wantsMaster = false;
+      this.feed(i, { type: "advert", advert: v.advert, source: rx.src });
+    }
+    if (!matched) this.unknownVrid++;
+  }
+
+  private link(ifname: string, state: LinkState): void {
+    this.links.set(ifname, state);
+    for (const i of this.list) {
+      if (!i.started) continue;
+      const own = i.spec.interface === ifname;
+      const tracked = i.spec.trackLinks.find((t) => t.name === ifname);
+      if (tracked?.weight) {
+        this.refreshTracking(i);
+        continue;
+      }
+      if (!own && !tracked) continue;
+      const source: FaultSource = { kind: "link", ifname };
+      // dont_track_primary (keepalived vrrp_if.c): the own link going down or up is not a FAULT
+      // source, though the interface disappearing still is (nothing to send on).
+      if (own && i.spec.dontTrackPrimary && !tracked && state.present) {
+        this.fault(i, source, false); // present again after being gone; its carrier is not tracked
+        continue;
+      }
+      const ok = own || !tracked?.reverse ? state.up : !state.up;
+      if (i.vi.hasFault(source) === ok) {
+        const reverse = ok !== state.up ? { reverse: true } : {};
+        this.log(i, "warn", state.up ? `interface ${ifname} is up` : `interface ${ifname} is down or gone`, { link: ifname, up: state.up, present: state.present, ...reverse });
+        this.fault(i, source, !ok);
+      }
+    }
+  }
+
+  private source(i: RouterInstance, address: Uint8Array | undefined): void {
+    if (address) {
+      // The same instance, told its address: its trackers' faults and priority stay (a node whose
+      // weight-0 check fails must not take over because its address came late).
+      i.spec = { ...i.spec, config: { ...i.spec.config, primaryAddress: address } };
+      i.vi.reconfigure(i.spec.config);
+    }
+    this.fault(i, { kind: "no-source-address" }, !address);
+  }
+
+  // --- tracking ----------------------------------------------------------------------------------
+
+  /** Tracker states into the instance: weight 0 = FAULT while failed, others move the priority. */
+  private refreshTracking(i: RouterInstance): void {
+    const weighted: WeightedTracker[] = [];
+    for (const t of i.spec.trackChecks) {
+      const state = this.checks.get(t.name);
+      if (!state) continue; // disabled (security, missing): not tracked, as keepalived
+      if (t.weight === 0) this.fault(i, { kind: "check", name: t.name }, (state === "OK") === t.reverse);
+      else weighted.push({ weight: t.weight, state, reverse: t.reverse });
+    }
+    for (const t of i.spec.trackLinks) {
+      if (t.weight) weighted.push({ weight: t.weight, state: this.links.get(t.name)?.up ? "OK" : "FAILED", reverse: t.reverse });
+    }
+    const p = effectivePriority(i.spec.config.priority, weighted);
+    if (p !== i.vi.effectivePriority) this.feed(i, { type: "priority", effective: p });
+  }
+
+  /** An own fault source of `i` came or went; its sync group follows. */
+  private fault(i: RouterInstance, source: FaultSource, active: boolean): void {
+    if (i.vi.hasFault(source) === active) return;
+    this.feed(i, { type: "fault", source, active });
+    this.syncGroupFaults(i);
+  }
+
+  // --- sync groups -------------------------------------------------------------------------------
+
+  private groupOf(i: RouterInstance): { name: string; members: RouterInstance[] } | undefined {
+    const g = this.groups.find((x) => x.members.includes(i.name));
+    if (!g) return undefined;
+    return { name: g.name, members: this.list.filter((m) => g.members.includes(m.name)) };
+  }
+
+  /**
+   * keepalived vrrp_sync.c vrrp_sync_can_goto_master: a member goes MASTER only when every other
+   * member is MASTER or wants MASTER too; otherwise it waits in BACKUP with a fresh down timer.
+   */
+  private syncCanGoMaster(i: RouterInstance): boolean {
+    const g = this.groupOf(i);
+    if (!g || syncMayGoMaster(i, g.members, this.now)) return true;
+    if (!i.wantsMaster) this.log(i, "info", `sync group ${g.name}: wants MASTER, waiting until every member does (as keepalived)`, { group: g.name });
+    i.wantsMaster = true;
+    this.feed(i, { type: "sync-wait", group: g.name });
+    return false;
+  }
+
+  /**
+   * keepalived sync groups: while any member has a fault of its own, every other member is in
+   * FAULT too; the group leaves FAULT when no member has one. Set from the members' own faults
+   * each time one changes, so a member failing while already pulled into FAULT still holds the
+   * group (the simulator found the event-driven form leaving one member behind). keepalived
+   * counts the same thing: vrrp_track.c down_instance / vrrp_scheduler.c try_up_instance keep
+   * sync->num_member_fault, and the group stays in FAULT until it is 0.
+   */
+  private syncGroupFaults(i: RouterInstance): void {
+    const g = this.groupOf(i);
+    if (!g) return;
+    const source: FaultSource = { kind: "sync-group", group: g.name };
+    const ownFaults = (m: RouterInstance) => m.vi.faultSources.some((f) => !(f.kind === "sync-group" && f.group === g.name));
+    const faulty = g.members.filter(ownFaults);
+    for (const m of g.members) {
+      const pulled = faulty.some((o) => o !== m);
+      if (m.vi.hasFault(source) !== pulled) this.feed(m, { type: "fault", source, active: pulled });
+    }
+  }
+
+  /** keepalived sync groups: a member yielding MASTER takes the others along; one going MASTER takes those that want it. */
+  private afterTransition(i: RouterInstance, from: State, to: State): void {
+    if (to !== "BACKUP") i.wantsMaster = false;
+    const g = this.groupOf(i);
+    if (!g || this.syncing) return;
+    this.syncing = true;
+    try {
+      if (from === "MASTER" && to === "BACKUP") {
+        for (const m of g.members) if (m !== i) this.feed(m, { type: "sync-backup", group: g.name });
+      }
+      // vrrp_sync.c vrrp_sync_master: one member went MASTER with the whole group wanting it.
+      if (to === "MASTER") {
+        for (const m of g.members) if (m !== i && m.wantsMaster) this.feed(m, { type: "sync-master", group: g.name });
+      }
+    } finally {
+      this.syncing = false;
+    }
+    const state = groupState(g.members.map((m) => m.vi.state));
+    if (this.groupStates.get(g.name) === state) return;
+    this.groupStates.set(g.name, state);
+    this.out.push({ type: "group-state", group: g.name, state });
+  }
+
+  // --- plumbing ----------------------------------------------------------------------------------
+
+  /** One event into one instance; its actions go out in order, then the group reacts to transitions. */
+  private feed(i: RouterInstance, e: InstanceEvent): void {
+    const actions: Action[] = i.vi.handle(e, this.now);
+    this.touched.add(i);
+    const transitions: [State, State][] = [];
+    for (const a of actions) {
+      this.out.push({ type: "instance", instance: i, action: a });
+      if (a.type === "state") transitions.push([a.from, a.to]);
+    }
+    for (const [from, to] of transitions) this.afterTransition(i, from, to);
+  }
+
+  private log(i: RouterInstance, level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>): void {
+    this.out.push({ type: "log", instance: i, level, msg, ...(fields ? { fields } : {}) });
+  }
+
+  private flush(): RouterAction[] {
+    const out = this.out;
+    for (const i of this.touched) out.push({ type: "deadline", instance: i });
+    this.out = [];
+    this.touched = new Set();
+    return out;
+  }
+}

@@ -1,0 +1,148 @@
+// The action executor with fake ports: what the router decides becomes the right netlink requests,
+// adverts, announcements, notify jobs and log lines, without root.
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
+import { ActionExecutor, type ExecutorPorts } from "../../src/daemon/executor.js";
+import { InstanceIo } from "../../src/daemon/instance-io.js";
+import { LinkCache } from "../../src/daemon/link-cache.js";
+import type { NotifyJob } from "../../src/daemon/notify.js";
+import { routerConfig } from "../../src/daemon/router-config.js";
+import type { VipRequest } from "../../src/netlink/rtnl.js";
+import { formatAddress } from "../../src/vrrp/address.js";
+import { decodeAdvert, AdvertEncoder } from "../../src/vrrp/packet.js";
+import { VrrpRouter } from "../../src/vrrp/router.js";
+
+const CONF = `vrrp_sync_group G {
+  group {
+    VI
+  }
+  notify "/bin/true"
+}
+vrrp_instance VI {
+  interface eth0
+  virtual_router_id 7
+  priority 150
+  advert_int 1
+  notify "/bin/true"
+  notify_master /bin/true
+  unicast_peer {
+    192.0.2.12
+    192.0.2.13
+  }
+  virtual_ipaddress {
+    198.51.100.7/24 dev eth0 label eth0:vip
+  }
+}
+`;
+
+function setup() {
+  const { config, diagnostics } = parseKeepalivedConf(CONF);
+  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  const router = new VrrpRouter(routerConfig(config));
+  const ri = router.instances[0]!;
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: "debug" }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const io = new InstanceIo(config.instances[0]!, ri, log);
+  const sent: { dst: string; bytes: Uint8Array }[] = [];
+  io.socket = { send: (vrrp, _src, dst) => void sent.push({ dst: formatAddress(dst), bytes: Uint8Array.from(vrrp) }) };
+  io.src = Uint8Array.of(192, 0, 2, 11);
+  io.encoder = new AdvertEncoder({ version: 2, family: 4, vrid: 7, addresses: [Uint8Array.of(198, 51, 100, 7)], authType: 0, authKey: new Uint8Array(8), src: io.src, dst: "192.0.2.12" });
+  const added: VipRequest[] = [];
+  const removed: VipRequest[] = [];
+  const announced: { ifname: string; vips: string[]; repeat: number }[] = [];
+  const jobs: NotifyJob[] = [];
+  const scheduled: string[] = [];
+  const links = new LinkCache([{ index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true }], []);
+  const ports: ExecutorPorts = {
+    netlink: { addAddress: async (v) => (added.push(v), true), delAddress: async (v) => (removed.push(v), true) },
+    announcer: { announce: (t, vips, repeat) => (announced.push({ ifname: t.ifname, vips: vips.map((v) => formatAddress(v)), repeat }), { arp: vips.length * repeat, na: 0, skipped: 0 }) },
+    links,
+    notify: { enqueue: (j) => void jobs.push(j) },
+    log,
+    ioOf: (x) => (x === ri ? io : undefined),
+    announceGapMs: () => 0,
+    groupNotify: (g) => config.syncGroups.find((x) => x.name === g)?.notify,
+    ipv6Forwarding: () => false,
+    schedule: (x) => void scheduled.push(x.spec.name),
+    stopping: () => false,
+  };
+  return { router, ri, io, ex: new ActionExecutor(ports), sent, added, removed, announced, jobs, scheduled, lines };
+}
+
+describe("action executor", () => {
+  it("takes over: adverts to every unicast peer first, then VIPs through netlink, then announcements and notify scripts", async () => {
+    const t = setup();
+    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    expect(t.ri.vi.state).toBe("BACKUP");
+    t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+    expect(t.ri.vi.state).toBe("MASTER");
+    expect(t.sent.map((s) => s.dst)).toEqual(["192.0.2.12", "192.0.2.13"]);
+    // Each copy carries a checksum over its own destination (v2: no pseudo-header, so both decode).
+    for (const s of t.sent) expect(decodeAdvert(s.bytes, 4, Uint8Array.of(192, 0, 2, 11), Uint8Array.of(192, 0, 2, 12)).ok).toBe(true);
+    await t.io.ops;
+    expect(t.added).toEqual([expect.objectContaining({ index: 5, family: 4, prefix: 24, label: "eth0:vip" })]);
+    expect(formatAddress(t.added[0]!.address)).toBe("198.51.100.7");
+    expect(t.announced).toEqual([{ ifname: "eth0", vips: ["198.51.100.7"], repeat: 5 }]);
+    expect(t.ex.announcements).toBe(5);
+    expect(t.io.holdsVips).toBe(true);
+    const args = t.jobs.map((j) => [j.key, j.script.command, ...j.extraArgs].join(" "));
+    expect(args).toContain("VI /bin/true INSTANCE VI MASTER 150");
+    expect(args).toContain("VI /bin/true"); // notify_master
+    expect(args).toContain("group:G /bin/true GROUP G MASTER 0");
+    expect(t.scheduled.at(-1)).toBe("VI");
+  });
+
+  it("gives up: priority 0, VIPs removed; a send that throws is counted and logged, not fatal", async () => {
+    const t = setup();
+    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+    t.sent.length = 0;
+    t.io.socket = {
+      send: () => {
+        throw Object.assign(new Error("boom"), { code: "SEND" });
+      },
+    };
+    t.ex.run(t.router.handle({ type: "stop" }, 11_000));
+    await t.io.ops;
+    expect(t.removed).toHaveLength(1);
+    expect(t.io.holdsVips).toBe(false);
+    expect(t.ex.sendErrors.get("VI")).toBe(1);
+    expect(t.lines.some((l) => l.msg === "advert not sent; the next one is tried on schedule" && l.code === "SEND")).toBe(true);
+  });
+
+  it("logs each drop reason at most every 10 s, while the router counts every one", () => {
+    const t = setup();
+    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    const bad = { ifname: "eth0", family: 4 as const, src: Uint8Array.of(192, 0, 2, 12), dst: Uint8Array.of(192, 0, 2, 11), ttl: 64, multicast: false, payload: Uint8Array.of(0x21, 7, 1, 1) };
+    for (let k = 0; k < 5; k++) t.ex.run(t.router.handle({ type: "packet", packet: bad }, 100 + k));
+    expect(t.ri.receiveDrops.TRUNCATED).toBe(5);
+    expect(t.lines.filter((l) => l.msg === "advert dropped (each reason logged at most every 10 s)")).toHaveLength(1);
+  });
+});
+
+describe("link cache", () => {
+  it("follows renames and removals by index, and picks keepalived's source address", () => {
+    const c = new LinkCache(
+      [{ index: 2, name: "eth0", mac: Buffer.alloc(6), up: true }],
+      [
+        { index: 2, family: 4, address: Buffer.from([198, 51, 100, 7]), prefix: 32, scope: 0, tentative: false },
+        { index: 2, family: 4, address: Buffer.from([192, 0, 2, 11]), prefix: 24, scope: 0, tentative: false },
+      ],
+    );
+    const { config } = parseKeepalivedConf(CONF);
+    // The VIP is on the interface (a leftover), yet the source is the real address.
+    expect(formatAddress(c.sourceFor({ ...config.instances[0]!, unicastSrcIp: undefined })!)).toBe("192.0.2.11");
+    const renamed = c.onLink({ kind: "link", removed: false, link: { index: 2, name: "lan0", mac: Buffer.alloc(6), up: true } });
+    expect(renamed.nameGone).toBe("eth0");
+    expect(c.link("eth0")).toBeUndefined();
+    expect(c.link("lan0")?.index).toBe(2);
+    expect(c.onLink({ kind: "link", removed: true, link: { index: 2, name: "lan0", mac: Buffer.alloc(6), up: false } }).nameGone).toBe("lan0");
+    expect(c.links()).toEqual([]);
+    expect(c.onAddress({ kind: "address", removed: true, address: { index: 2, family: 4, address: Buffer.from([192, 0, 2, 11]), prefix: 24, scope: 0, tentative: false } })).toBe(true);
+    expect(c.has(2, Uint8Array.of(192, 0, 2, 11))).toBe(false);
+  });
+});
