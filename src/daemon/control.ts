@@ -20,6 +20,7 @@ export interface StatusDocument {
   readonly instances: ReturnType<Runtime["status"]>;
   readonly checks: ReturnType<Runtime["checks"]>;
   readonly jitterMs: ReturnType<Runtime["jitter"]>;
+  readonly counters: ReturnType<Runtime["counters"]>;
 }
 
 export function statusDocument(runtime: Runtime, startedAt: Date): StatusDocument {
@@ -32,6 +33,7 @@ export function statusDocument(runtime: Runtime, startedAt: Date): StatusDocumen
     instances: runtime.status().map((s) => ({ ...s, sinceMs: Date.now() - (nowMs - s.sinceMs) })),
     checks: runtime.checks(),
     jitterMs: runtime.jitter(),
+    counters: runtime.counters(),
   };
 }
 
@@ -115,6 +117,23 @@ export class MetricsHttpServer {
     counter("vrrp_adverts_sent_total", "Adverts sent", (s) => s.stats.advertsSent);
     counter("vrrp_adverts_received_total", "Adverts accepted", (s) => s.stats.advertsReceived);
     counter("vrrp_became_master_total", "Transitions to MASTER", (s) => s.stats.becameMaster);
+    counter("vrrp_advert_send_errors_total", "Adverts the kernel did not take", (s) => s.stats.sendErrors);
+    const daemonCounter = (name: string, help: string, pick: (c: ReturnType<Runtime["counters"]>) => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.reset();
+          this.inc(pick(rt.counters()));
+        },
+      });
+    daemonCounter("vrrp_adverts_unknown_vrid_total", "Adverts for a VRID no instance runs on that interface", (c) => c.unknownVrid);
+    daemonCounter("vrrp_packets_malformed_total", "Packets too short or malformed to read an IP header from", (c) => c.malformedPackets);
+    daemonCounter("vrrp_announcements_sent_total", "Gratuitous ARP and unsolicited NA packets sent", (c) => c.announcementsSent);
+    daemonCounter("vrrp_notify_runs_total", "Notify scripts started", (c) => c.notify.runs);
+    daemonCounter("vrrp_notify_failures_total", "Notify scripts that failed (exit status, signal, timeout, spawn error)", (c) => c.notify.failures);
+    daemonCounter("vrrp_notify_coalesced_total", "Notifications dropped from a full queue (the latest state is still delivered)", (c) => c.notify.coalesced);
     new Counter({
       name: "vrrp_adverts_dropped_total",
       help: "Adverts dropped, by reason",

@@ -36,7 +36,7 @@ export interface ExecutorPorts {
 }
 
 export class ActionExecutor {
-  /** Sends that threw (the socket layer logs each one), per instance name. */
+  /** Adverts the kernel did not take (the socket logs each), per instance name. */
   readonly sendErrors = new Map<string, number>();
   announcements = 0;
 
@@ -104,19 +104,21 @@ export class ActionExecutor {
     const { encoder, socket, src } = io;
     if (!encoder || !socket) return;
     const peers = io.ri.spec.receive.unicastPeers;
+    let failed = 0;
     try {
       if (peers.length === 0) {
-        socket.send(encoder.encode(priority, intervalCs), src, io.spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6);
-        return;
-      }
-      for (const peer of peers) {
-        if (!io.ri.oldChecksum) encoder.setDestination(peer);
-        socket.send(encoder.encode(priority, intervalCs), src, peer);
+        if (!socket.send(encoder.encode(priority, intervalCs), src, io.spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6)) failed++;
+      } else {
+        for (const peer of peers) {
+          if (!io.ri.oldChecksum) encoder.setDestination(peer);
+          if (!socket.send(encoder.encode(priority, intervalCs), src, peer)) failed++;
+        }
       }
     } catch (e) {
-      this.sendErrors.set(io.spec.name, (this.sendErrors.get(io.spec.name) ?? 0) + 1);
+      failed++;
       io.log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, "advert not sent; the next one is tried on schedule");
     }
+    if (failed > 0) this.sendErrors.set(io.spec.name, (this.sendErrors.get(io.spec.name) ?? 0) + failed);
   }
 
   /** VIP additions / removals, serialised per instance. */

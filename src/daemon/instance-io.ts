@@ -8,7 +8,8 @@ import { resolveVips, type ResolvedVip } from "./router-config.js";
 
 /** The part of AdvertSocket the executor sends through (a fake in unit tests). */
 export interface AdvertSender {
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array): void;
+  /** false: not sent (the socket logs why). */
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array): boolean;
 }
 
 export class InstanceIo {

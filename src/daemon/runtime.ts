@@ -25,6 +25,16 @@ export type { InstanceStatus } from "./status-view.js";
 export { instanceKey } from "./router-config.js";
 export { sumDrops } from "./status-view.js";
 
+export interface DaemonCounters {
+  /** Adverts for a VRID no instance runs on that interface. */
+  readonly unknownVrid: number;
+  /** Packets too short or malformed to read an IP header from. */
+  readonly malformedPackets: number;
+  /** Gratuitous ARP and unsolicited NA packets sent. */
+  readonly announcementsSent: number;
+  readonly notify: { readonly runs: number; readonly failures: number; readonly coalesced: number };
+}
+
 export interface RuntimeOptions {
   readonly log: Logger;
 }
@@ -41,9 +51,9 @@ export class Runtime {
   private readonly log: Logger;
   private readonly executor: ActionExecutor;
   private readonly timers: InstanceTimers;
-  /** Socket-level send errors (the socket logs each), per interface/family. */
-  private readonly socketErrors = new Map<string, number>();
   private stopping = false;
+  /** Malformed packets counted by sockets closed since (renamed or removed interfaces). */
+  private retiredMalformed = 0;
 
   constructor(
     private config: DaemonConfig,
@@ -166,10 +176,7 @@ export class Runtime {
       sock = new AdvertSocket(
         { ifname: spec.interface, ifindex: link.index, family: spec.family, mac: link.mac },
         (rx) => this.onAdvert(rx),
-        (err) => {
-          this.socketErrors.set(key, (this.socketErrors.get(key) ?? 0) + 1);
-          this.log.warn({ interface: spec.interface, code: (err as { code?: string }).code, err: err.message }, "advert socket error; continuing");
-        },
+        (err) => this.log.warn({ interface: spec.interface, code: (err as { code?: string }).code, err: err.message }, "advert socket error; continuing"),
       );
       this.sockets.set(key, sock);
     }
@@ -222,6 +229,7 @@ export class Runtime {
   private unbindSockets(gone: LinkInfo): void {
     for (const [key, sock] of this.sockets) {
       if (sock.options.ifindex !== gone.index) continue;
+      this.retiredMalformed += sock.malformed;
       sock.close();
       this.sockets.delete(key);
       for (const io of this.io.values()) {
@@ -370,9 +378,20 @@ export class Runtime {
     return this.router.instances.flatMap((ri) => {
       const io = this.io.get(ri);
       if (!io) return [];
-      const key = `${io.spec.interface}/${io.spec.family}`;
-      return [instanceStatus(io, (this.executor.sendErrors.get(io.spec.name) ?? 0) + (this.socketErrors.get(key) ?? 0))];
+      return [instanceStatus(io, this.executor.sendErrors.get(io.spec.name) ?? 0)];
     });
+  }
+
+  /** Daemon-wide counters (status `counters`, /metrics). */
+  counters(): DaemonCounters {
+    let malformed = 0;
+    for (const s of this.sockets.values()) malformed += s.malformed;
+    return {
+      unknownVrid: this.router.unknownVrid,
+      malformedPackets: malformed + this.retiredMalformed,
+      announcementsSent: this.executor.announcements,
+      notify: { runs: this.notify.runs, failures: this.notify.failures, coalesced: this.notify.coalesced },
+    };
   }
 
   /** Advert send lateness over the recent window, all instances: p50, p99, max (ms). */
@@ -384,7 +403,10 @@ export class Runtime {
   clearStats(): void {
     this.router.clearStats();
     this.executor.sendErrors.clear();
-    this.socketErrors.clear();
+    this.executor.announcements = 0;
+    for (const s of this.sockets.values()) s.malformed = 0;
+    this.retiredMalformed = 0;
+    this.notify.runs = this.notify.failures = this.notify.coalesced = 0;
   }
 }
 

@@ -192,9 +192,9 @@ export class AdvertSocket {
    * Sends one advert now: raw-socket's queued send() waits for the next writable event, a loop
    * iteration the failover path should not pay, so the binding's synchronous sendto is used.
    * IPv4 carries our source in its header (HDRINCL); IPv6 gets it through IPV6_PKTINFO.
-   * `onSent` runs once the kernel has the packet (or the send failed and was logged).
+   * Returns whether the kernel took it (a failure is also reported to the error callback).
    */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, onSent?: () => void): void {
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array): boolean {
     const { family } = this.options;
     let packet: Buffer;
     let length: number;
@@ -211,13 +211,15 @@ export class AdvertSocket {
       if (src) this.setSource6(src);
     }
     const to = this.addressText(dst);
+    let ok = true;
     try {
       this.wrap.send(packet, 0, length, to, noop);
     } catch (e) {
+      ok = false;
       this.sendErrors++;
       this.onError(new SocketError("SEND", `sending advert on ${this.options.ifname} to ${to}: ${(e as Error).message}`));
     }
-    onSent?.();
+    return ok;
   }
 
   /**

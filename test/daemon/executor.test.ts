@@ -45,7 +45,7 @@ function setup() {
   const log = pino({ level: "debug" }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
   const io = new InstanceIo(config.instances[0]!, ri, log);
   const sent: { dst: string; bytes: Uint8Array }[] = [];
-  io.socket = { send: (vrrp, _src, dst) => void sent.push({ dst: formatAddress(dst), bytes: Uint8Array.from(vrrp) }) };
+  io.socket = { send: (vrrp, _src, dst) => sent.push({ dst: formatAddress(dst), bytes: Uint8Array.from(vrrp) }) > 0 };
   io.src = Uint8Array.of(192, 0, 2, 11);
   io.encoder = new AdvertEncoder({ version: 2, family: 4, vrid: 7, addresses: [Uint8Array.of(198, 51, 100, 7)], authType: 0, authKey: new Uint8Array(8), src: io.src, dst: "192.0.2.12" });
   const added: VipRequest[] = [];
@@ -94,14 +94,16 @@ describe("action executor", () => {
     expect(t.scheduled.at(-1)).toBe("VI");
   });
 
-  it("gives up: priority 0, VIPs removed; a send that throws is counted and logged, not fatal", async () => {
+  it("gives up: priority 0, VIPs removed; sends the kernel refused or that threw are counted per instance, not fatal", async () => {
     const t = setup();
     t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
     t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
     t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
     t.sent.length = 0;
+    let calls = 0;
     t.io.socket = {
       send: () => {
+        if (++calls === 1) return false; // refused by the kernel (the socket logs it)
         throw Object.assign(new Error("boom"), { code: "SEND" });
       },
     };
@@ -109,7 +111,7 @@ describe("action executor", () => {
     await t.io.ops;
     expect(t.removed).toHaveLength(1);
     expect(t.io.holdsVips).toBe(false);
-    expect(t.ex.sendErrors.get("VI")).toBe(1);
+    expect(t.ex.sendErrors.get("VI")).toBe(2);
     expect(t.lines.some((l) => l.msg === "advert not sent; the next one is tried on schedule" && l.code === "SEND")).toBe(true);
   });
 
@@ -144,5 +146,22 @@ describe("link cache", () => {
     expect(c.links()).toEqual([]);
     expect(c.onAddress({ kind: "address", removed: true, address: { index: 2, family: 4, address: Buffer.from([192, 0, 2, 11]), prefix: 24, scope: 0, tentative: false } })).toBe(true);
     expect(c.has(2, Uint8Array.of(192, 0, 2, 11))).toBe(false);
+  });
+});
+
+describe("status view", () => {
+  it("shows the router's and the instance's drops summed, send errors, faults by label, and the daemon counters", async () => {
+    const { formatStatus } = await import("../../src/status.js");
+    const { instanceStatus } = await import("../../src/daemon/status-view.js");
+    const t = setup();
+    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0)); // eth0 unknown to the router: FAULT
+    t.ri.receiveDrops.BAD_TTL = 2;
+    t.ri.vi.stats.drops.BAD_TTL = 1;
+    const s = instanceStatus(t.io, 3);
+    expect(s).toMatchObject({ name: "VI", vrid: 7, state: "FAULT", faults: ["link:eth0"], holdsVips: false, vips: ["198.51.100.7/24"], stats: { sendErrors: 3, drops: { BAD_TTL: 3 } } });
+    const text = formatStatus({ pid: 1, startedAt: "", uptimeS: 5, instances: [s], checks: [], jitterMs: { samples: 0, p50: 0, p99: 0, max: 0 }, counters: { unknownVrid: 4, malformedPackets: 1, announcementsSent: 10, notify: { runs: 2, failures: 1, coalesced: 0 } } });
+    expect(text).toMatch(/^INSTANCE .* SENDERR/m);
+    expect(text).toMatch(/^VI +7 +eth0 +FAULT .* 3 +BAD_TTL:3 +link:eth0$/m);
+    expect(text).toContain("adverts for unknown VRIDs 4, malformed packets 1, GARP/NA sent 10, notify runs 2 (failed 1, coalesced 0)");
   });
 });

@@ -17,6 +17,7 @@ afterEach(async () => {
 const conf = (p: number) => `global_defs {\n  vrrp_garp_master_delay 0\n  http_listen 127.0.0.1:9100\n}\nvrrp_instance VI {\n  interface eth0\n  virtual_router_id 9\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
 
 interface Doc {
+  counters: { announcementsSent: number; unknownVrid: number; malformedPackets: number };
   instances: { name: string; state: string; holdsVips: boolean; master?: string; masterPriority: number; effectivePriority: number; stats: { advertsSent: number; advertsReceived: number; transitions: number; becameMaster: number } }[];
 }
 
@@ -95,6 +96,12 @@ describe("status and metrics", () => {
     expect(metric(mB, "vrrp_became_master_total")).toBe(b2.stats.becameMaster);
     expect(metric(mB, "vrrp_adverts_received_total")).toBe(b2.stats.advertsReceived);
     expect(mB).toMatch(/vrrp_advert_send_lateness_seconds_count\{instance="VI"\} [1-9]/);
+    // b's takeover sent its gratuitous ARP burst (5 by default) and no advert failed to leave.
+    const daemonCount = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+    expect(daemonCount(mB, "vrrp_announcements_sent_total")).toBe(5);
+    expect(daemonCount(mB, "vrrp_notify_runs_total")).toBe(0);
+    expect(metric(mB, "vrrp_advert_send_errors_total")).toBe(0);
+    expect(status(sock("b")).counters).toMatchObject({ announcementsSent: 5, unknownVrid: 0, malformedPackets: 0 });
 
     const human = spawnSync(BIN, ["status", "--socket", sock("b")], { encoding: "utf8", timeout: 10_000 });
     expect(human.stdout).toMatch(/^VI\s+9\s+eth0\s+MASTER/m);
