@@ -30,9 +30,30 @@ function measure(fn: (i: number) => void): { median: number; p99: number; allocB
 }
 
 const cases: { name: string; fields: AdvertFields; family: 4 | 6 }[] = [
-  { name: "v2 PASS IPv4", family: 4, fields: { version: 2, family: 4, vrid: 51, addresses: ["192.0.2.100", "192.0.2.101"], authType: AUTH_PASS, authKey: "secret-p", src: "192.0.2.1", dst: "224.0.0.18" } },
-  { name: "v3 IPv4", family: 4, fields: { version: 3, family: 4, vrid: 52, addresses: ["192.0.2.110"], src: "192.0.2.1", dst: "224.0.0.18" } },
-  { name: "v3 IPv6", family: 6, fields: { version: 3, family: 6, vrid: 53, addresses: ["2001:db8::100", "2001:db8::101"], src: "fe80::1", dst: "ff02::12" } },
+  {
+    name: "v2 PASS IPv4",
+    family: 4,
+    fields: {
+      version: 2,
+      family: 4,
+      vrid: 51,
+      addresses: ["192.0.2.100", "192.0.2.101"],
+      authType: AUTH_PASS,
+      authKey: "secret-p",
+      src: "192.0.2.1",
+      dst: "224.0.0.18",
+    },
+  },
+  {
+    name: "v3 IPv4",
+    family: 4,
+    fields: { version: 3, family: 4, vrid: 52, addresses: ["192.0.2.110"], src: "192.0.2.1", dst: "224.0.0.18" },
+  },
+  {
+    name: "v3 IPv6",
+    family: 6,
+    fields: { version: 3, family: 6, vrid: 53, addresses: ["2001:db8::100", "2001:db8::101"], src: "fe80::1", dst: "ff02::12" },
+  },
 ];
 
 const rows: (string | number)[][] = [["operation", "median ns", "p99 ns", "bytes/op"]];
@@ -54,12 +75,25 @@ for (const c of cases) {
     if (r.ok) sink += r.advert.priority;
   });
   if (sink === 42) console.log(""); // keep the decode from being optimised away
-  rows.push([`encode ${c.name}`, e.median, e.p99, e.allocBytesPerOp], [`decode+validate ${c.name}`, d.median, d.p99, d.allocBytesPerOp], [`encode+decode ${c.name}`, both.median, both.p99, both.allocBytesPerOp]);
+  rows.push(
+    [`encode ${c.name}`, e.median, e.p99, e.allocBytesPerOp],
+    [`decode+validate ${c.name}`, d.median, d.p99, d.allocBytesPerOp],
+    [`encode+decode ${c.name}`, both.median, both.p99, both.allocBytesPerOp],
+  );
   results[c.name] = { encode: e, decode: d, encodeDecode: both };
 }
 
 // State machine: a MASTER's advert timer, and a BACKUP receiving its master's advert.
-const master = new VrrpInstance(defaultInstanceConfig({ vrid: 1, version: 3, advertIntervalCs: 1, priority: 200, primaryAddress: addressBytes("192.0.2.1"), vips: [addressBytes("192.0.2.100")] }));
+const master = new VrrpInstance(
+  defaultInstanceConfig({
+    vrid: 1,
+    version: 3,
+    advertIntervalCs: 1,
+    priority: 200,
+    primaryAddress: addressBytes("192.0.2.1"),
+    vips: [addressBytes("192.0.2.100")],
+  }),
+);
 master.handle({ type: "startup" }, 0);
 let t = master.nextDeadline()!;
 master.handle({ type: "timer" }, t);
@@ -67,9 +101,20 @@ const mt = measure(() => {
   t = master.nextDeadline()!;
   master.handle({ type: "timer" }, t);
 });
-const backup = new VrrpInstance(defaultInstanceConfig({ vrid: 1, version: 3, advertIntervalCs: 1, priority: 100, primaryAddress: addressBytes("192.0.2.2"), vips: [addressBytes("192.0.2.100")] }));
+const backup = new VrrpInstance(
+  defaultInstanceConfig({
+    vrid: 1,
+    version: 3,
+    advertIntervalCs: 1,
+    priority: 100,
+    primaryAddress: addressBytes("192.0.2.2"),
+    vips: [addressBytes("192.0.2.100")],
+  }),
+);
 backup.handle({ type: "startup" }, 0);
-const advBytes = Buffer.from(new AdvertEncoder({ version: 3, family: 4, vrid: 1, addresses: ["192.0.2.100"], src: "192.0.2.1", dst: "224.0.0.18" }).encode(200, 1));
+const advBytes = Buffer.from(
+  new AdvertEncoder({ version: 3, family: 4, vrid: 1, addresses: ["192.0.2.100"], src: "192.0.2.1", dst: "224.0.0.18" }).encode(200, 1),
+);
 const adv = decodeAdvert(advBytes, 4, addressBytes("192.0.2.1"), addressBytes("224.0.0.18"));
 if (!adv.ok) throw new Error("bench advert does not decode");
 const from = addressBytes("192.0.2.1");
@@ -78,7 +123,10 @@ const bk = measure(() => {
   bt += 0.01;
   backup.handle({ type: "advert", advert: adv.advert, source: from }, bt);
 });
-rows.push(["state machine: MASTER advert timer", mt.median, mt.p99, mt.allocBytesPerOp], ["state machine: BACKUP receives advert", bk.median, bk.p99, bk.allocBytesPerOp]);
+rows.push(
+  ["state machine: MASTER advert timer", mt.median, mt.p99, mt.allocBytesPerOp],
+  ["state machine: BACKUP receives advert", bk.median, bk.p99, bk.allocBytesPerOp],
+);
 results.stateMachine = { masterTimer: mt, backupAdvert: bk };
 void passwordBytes;
 

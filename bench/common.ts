@@ -10,7 +10,14 @@ export function machine(): Record<string, unknown> {
   // keepalived -v prints its version on stderr
   const r = spawnSync("keepalived", ["-v"], { encoding: "utf8" });
   const keepalived = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n")[0] || "not installed";
-  return { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), keepalived };
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    keepalived,
+  };
 }
 
 export function quantile(xs: readonly number[], q: number): number {

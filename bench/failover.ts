@@ -39,10 +39,22 @@ async function main(): Promise<void> {
     await lab.capture(pcap, "ip proto 112 or arp");
     const start = (router: string, kind: Kind, file: string, run: number) =>
       kind === "tsvrrpd"
-        ? lab.spawn(router, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${router}${run}.pid`), "--control", join(lab.dir, `${router}${run}.sock`)], { stdio: "ignore" })
-        : lab.spawn(router, "keepalived", ["-n", "-l", "-f", file, "-p", join(lab.dir, `${router}${run}.pid`), "-r", join(lab.dir, `${router}${run}.vpid`)], { stdio: "ignore" });
+        ? lab.spawn(
+            router,
+            BIN,
+            ["-n", "-f", file, "-p", join(lab.dir, `${router}${run}.pid`), "--control", join(lab.dir, `${router}${run}.sock`)],
+            { stdio: "ignore" },
+          )
+        : lab.spawn(
+            router,
+            "keepalived",
+            ["-n", "-l", "-f", file, "-p", join(lab.dir, `${router}${run}.pid`), "-r", join(lab.dir, `${router}${run}.vpid`)],
+            { stdio: "ignore" },
+          );
     const results: Record<string, unknown> = {};
-    const rows: (string | number)[][] = [["config", "daemon", "runs", "gap over floor median ms", "max ms", "GARP after advert median ms", "max ms"]];
+    const rows: (string | number)[][] = [
+      ["config", "daemon", "runs", "gap over floor median ms", "max ms", "GARP after advert median ms", "max ms"],
+    ];
     let run = 0;
     for (const c of CONFIGS) {
       const floor = masterDownMs(c.version, 100, Math.round(c.interval * 100));
@@ -67,7 +79,9 @@ async function main(): Promise<void> {
           lab.exec("s", "ip", ["addr", "flush", "dev", "eth0", "to", `${VIP}/32`], true);
           const wire = readPcap(pcap);
           const last = wire.filter((w) => w.kind === "vrrp" && w.srcMac === mMac && w.vrid === 77 && w.t <= killedAt + 0.01).at(-1);
-          const first = wire.find((w) => w.kind === "vrrp" && w.srcMac === sMac && w.vrid === 77 && w.t > killedAt && (w.priority ?? 0) > 0);
+          const first = wire.find(
+            (w) => w.kind === "vrrp" && w.srcMac === sMac && w.vrid === 77 && w.t > killedAt && (w.priority ?? 0) > 0,
+          );
           const garp = first && wire.find((w) => w.kind === "arp" && w.srcMac === sMac && w.t >= first.t - 0.05 && w.t > killedAt);
           if (last && first) gaps.push((first.t - last.t) * 1000 - floor);
           if (first && garp) garps.push((garp.t - first.t) * 1000);
@@ -77,7 +91,9 @@ async function main(): Promise<void> {
         const a = summary(garps);
         rows.push([c.name, kind, g.n, g.median, g.max, a.median, a.max]);
         results[`${c.name} ${kind}`] = { floorMs: floor, gapOverFloorMs: gaps, garpAfterAdvertMs: garps, gap: g, garp: a };
-        console.error(`${c.name} ${kind}: gap over floor median ${g.median.toFixed(2)} ms max ${g.max.toFixed(2)} ms; GARP median ${a.median.toFixed(2)} ms`);
+        console.error(
+          `${c.name} ${kind}: gap over floor median ${g.median.toFixed(2)} ms max ${g.max.toFixed(2)} ms; GARP median ${a.median.toFixed(2)} ms`,
+        );
       }
     }
     console.log(table(rows));

@@ -16,9 +16,39 @@ try {
   const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
   console.log(
     table([
-      ["window", "seconds", "adverts", "later than 1 ms", "later than 5 ms", "later than 20 ms", "HTTP answered", "HTTP failed", "backup transitions"],
-      ["idle", SECONDS, r.latenessIdle.adverts, pct(r.latenessIdle.over1ms), pct(r.latenessIdle.over5ms), pct(r.latenessIdle.over20ms), "-", "-", "-"],
-      ["600 requests/s", SECONDS, r.latenessLoaded.adverts, pct(r.latenessLoaded.over1ms), pct(r.latenessLoaded.over5ms), pct(r.latenessLoaded.over20ms), r.answered, r.failed, r.backupTransitions],
+      [
+        "window",
+        "seconds",
+        "adverts",
+        "later than 1 ms",
+        "later than 5 ms",
+        "later than 20 ms",
+        "HTTP answered",
+        "HTTP failed",
+        "backup transitions",
+      ],
+      [
+        "idle",
+        SECONDS,
+        r.latenessIdle.adverts,
+        pct(r.latenessIdle.over1ms),
+        pct(r.latenessIdle.over5ms),
+        pct(r.latenessIdle.over20ms),
+        "-",
+        "-",
+        "-",
+      ],
+      [
+        "600 requests/s",
+        SECONDS,
+        r.latenessLoaded.adverts,
+        pct(r.latenessLoaded.over1ms),
+        pct(r.latenessLoaded.over5ms),
+        pct(r.latenessLoaded.over20ms),
+        r.answered,
+        r.failed,
+        r.backupTransitions,
+      ],
     ]),
   );
   console.log(`written ${writeResult("http-load", r)}`);

@@ -23,7 +23,18 @@ function conf(n: number, prio: number, master: boolean, scripts: boolean): strin
   const out = ["global_defs {", "  vrrp_garp_master_delay 0", "}"];
   if (scripts) for (let i = 1; i <= n; i++) out.push(`vrrp_script chk_${i} {`, "  script /bin/true", "  interval 1", "}");
   for (let i = 1; i <= n; i++) {
-    out.push(`vrrp_instance I${i} {`, master ? "  state MASTER" : "  state BACKUP", "  interface eth0", `  virtual_router_id ${i}`, `  priority ${prio}`, "  version 3", "  advert_int 0.1", "  virtual_ipaddress {", `    ${vip(i)}`, "  }");
+    out.push(
+      `vrrp_instance I${i} {`,
+      master ? "  state MASTER" : "  state BACKUP",
+      "  interface eth0",
+      `  virtual_router_id ${i}`,
+      `  priority ${prio}`,
+      "  version 3",
+      "  advert_int 0.1",
+      "  virtual_ipaddress {",
+      `    ${vip(i)}`,
+      "  }",
+    );
     if (scripts) out.push("  track_script {", `    chk_${i}`, "  }");
     out.push("}");
   }
@@ -31,7 +42,10 @@ function conf(n: number, prio: number, master: boolean, scripts: boolean): strin
 }
 
 function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number } {
-  const pids = lab.exec(null, "ip", ["netns", "pids", lab.ns(router)], true).split(/\s+/).filter(Boolean);
+  const pids = lab
+    .exec(null, "ip", ["netns", "pids", lab.ns(router)], true)
+    .split(/\s+/)
+    .filter(Boolean);
   let cpuTicks = 0;
   let rssKiB = 0;
   for (const p of pids) {
@@ -55,8 +69,15 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   writeFileSync(sFile, conf(n, 100, false, scripts));
   const start = (r: string, file: string) =>
     kind === "tsvrrpd"
-      ? lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "--control", join(lab.dir, `${r}-${tag}.sock`)], { stdio: "ignore" })
-      : lab.spawn(r, "keepalived", ["-n", "-l", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "-r", join(lab.dir, `${r}-${tag}.vpid`)], { stdio: "ignore" });
+      ? lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "--control", join(lab.dir, `${r}-${tag}.sock`)], {
+          stdio: "ignore",
+        })
+      : lab.spawn(
+          r,
+          "keepalived",
+          ["-n", "-l", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "-r", join(lab.dir, `${r}-${tag}.vpid`)],
+          { stdio: "ignore" },
+        );
   start("m", mFile);
   await waitFor("m masters everything", () => lab.addresses("m").filter((a) => a.endsWith("/32")).length === n, 30_000, 100);
   start("s", sFile);
@@ -134,13 +155,46 @@ async function main(): Promise<void> {
     for (const [n, k, s] of cases) {
       const r = await measure(lab, n, k, s, `${k}-${n}-${s ? "scripts" : "plain"}`);
       results.push(r);
-      console.error(`${n} ${k}${s ? " +scripts" : ""}: master ${r.masterCpuPct.toFixed(2)} % CPU ${r.masterRssMiB.toFixed(1)} MiB, backup ${r.backupCpuPct.toFixed(2)} %, jitter p99 ${r.jitterMs.p99.toFixed(2)} ms, ${r.adverts} adverts, ${r.missingFromCapture} missing, spurious ${r.spuriousBackupAdverts}`);
+      console.error(
+        `${n} ${k}${s ? " +scripts" : ""}: master ${r.masterCpuPct.toFixed(2)} % CPU ${r.masterRssMiB.toFixed(1)} MiB, backup ${r.backupCpuPct.toFixed(2)} %, jitter p99 ${r.jitterMs.p99.toFixed(2)} ms, ${r.adverts} adverts, ${r.missingFromCapture} missing, spurious ${r.spuriousBackupAdverts}`,
+      );
     }
   } finally {
     await lab.destroy();
   }
-  const rows: (string | number)[][] = [["instances", "daemon", "checks", "master CPU %", "master RSS MiB", "backup CPU %", "backup RSS MiB", "jitter p50 ms", "p99 ms", "max ms", "adverts", "missing", "spurious"]];
-  for (const r of results) rows.push([r.instances, r.daemon, r.scripts ? "255/s" : "-", r.masterCpuPct, r.masterRssMiB, r.backupCpuPct, r.backupRssMiB, r.jitterMs.p50, r.jitterMs.p99, r.jitterMs.max, r.adverts, r.missingFromCapture, r.spuriousBackupAdverts]);
+  const rows: (string | number)[][] = [
+    [
+      "instances",
+      "daemon",
+      "checks",
+      "master CPU %",
+      "master RSS MiB",
+      "backup CPU %",
+      "backup RSS MiB",
+      "jitter p50 ms",
+      "p99 ms",
+      "max ms",
+      "adverts",
+      "missing",
+      "spurious",
+    ],
+  ];
+  for (const r of results)
+    rows.push([
+      r.instances,
+      r.daemon,
+      r.scripts ? "255/s" : "-",
+      r.masterCpuPct,
+      r.masterRssMiB,
+      r.backupCpuPct,
+      r.backupRssMiB,
+      r.jitterMs.p50,
+      r.jitterMs.p99,
+      r.jitterMs.max,
+      r.adverts,
+      r.missingFromCapture,
+      r.spuriousBackupAdverts,
+    ]);
   console.log(table(rows));
   console.log(`\nwritten ${writeResult("scale", { seconds: SECONDS, results })}`);
 }

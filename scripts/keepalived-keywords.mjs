@@ -43,7 +43,11 @@ const vrrpRoots = (r) => !["virtual_server", "virtual_server_group"].includes(r)
 const all = [
   ...scan("keepalived/vrrp/vrrp_parser.c", vrrpRoots),
   ...scan("keepalived/core/global_parser.c", (r) => r === "global_defs").filter(
-    (k) => k.context === "top" || /vrrp|garp|gna|script|notify_fifo|router_id|dynamic_interfaces|lower_prio|higher_prio|enable_snmp|snmp|dbus|max_auto_priority|random_seed|no_checker|checker_log/.test(k.keyword),
+    (k) =>
+      k.context === "top" ||
+      /vrrp|garp|gna|script|notify_fifo|router_id|dynamic_interfaces|lower_prio|higher_prio|enable_snmp|snmp|dbus|max_auto_priority|random_seed|no_checker|checker_log/.test(
+        k.keyword,
+      ),
   ),
 ];
 try {

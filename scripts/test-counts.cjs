@@ -6,7 +6,12 @@ const { readFileSync } = require("node:fs");
 function counts(report) {
   const fileFailures = report.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
   const failed = report.numFailedTests + fileFailures.length;
-  return { passed: report.numPassedTests, failed, fileFailures: fileFailures.map((f) => `${f.name}: ${(f.message || "").split("\n")[0]}`), ok: failed === 0 && report.success === true };
+  return {
+    passed: report.numPassedTests,
+    failed,
+    fileFailures: fileFailures.map((f) => `${f.name}: ${(f.message || "").split("\n")[0]}`),
+    ok: failed === 0 && report.success === true,
+  };
 }
 
 module.exports = { counts };

@@ -8,5 +8,11 @@ rm -rf .test-results && mkdir -p .test-results   # never count a previous run
 set +e
 npx vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json "$@"
 rc=$?
+# Formatting, type checks of tests and benches, and typescript-eslint (no floating promises,
+# no unused values): a lint failure fails the run like a failed test.
+if ! npm run --silent lint; then
+  echo "lint: failed (run npm run lint; npm run format fixes formatting)" >&2
+  [ $rc -eq 0 ] && rc=1
+fi
 set -e
 exit $rc

@@ -57,7 +57,23 @@ VRRP daemon compatible with keepalived's configuration and flags.
   -v, --version             version
 `;
 
-const VALUE = new Set(["--signum", "--http", "--control", "-f", "--use-file", "-p", "--pid", "-r", "--vrrp_pid", "-S", "--log-facility", "-g", "--log-file", "-i", "--config-id"]);
+const VALUE = new Set([
+  "--signum",
+  "--http",
+  "--control",
+  "-f",
+  "--use-file",
+  "-p",
+  "--pid",
+  "-r",
+  "--vrrp_pid",
+  "-S",
+  "--log-facility",
+  "-g",
+  "--log-file",
+  "-i",
+  "--config-id",
+]);
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
@@ -84,7 +100,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       arg = arg.slice(0, 2);
     } else if (/^-[a-zA-Z]{2,}$/.test(arg)) {
       // bundled short flags: -nlD
-      const expanded = arg.slice(1).split("").map((c) => `-${c}`);
+      const expanded = arg
+        .slice(1)
+        .split("")
+        .map((c) => `-${c}`);
       argv = [...argv.slice(0, i), ...expanded, ...argv.slice(i + 1)];
       i--;
       continue;
@@ -232,7 +251,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (!opts.dontFork) {
     // keepalived detaches unless -n; do the same by re-running ourselves in the background.
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, ...argv, "-n"], { detached: true, stdio: "ignore" });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, ...argv, "-n"], {
+      detached: true,
+      stdio: "ignore",
+    });
     child.unref();
     return;
   }
@@ -244,7 +266,8 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
   const { config, diagnostics } = loadKeepalivedConf(opts.file, readOptions);
   const report = (diags: readonly Diagnostic[]) => {
-    for (const d of diags) log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
+    for (const d of diags)
+      log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
   };
   report(diagnostics);
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
@@ -293,7 +316,10 @@ async function runDaemon(opts: CliOptions): Promise<void> {
         const errors = next.diagnostics.filter((d) => d.severity === "error");
         if (errors.length > 0) {
           const first = errors[0]!;
-          log.error({ file: first.where.file, line: first.where.line, code: first.code, errors: errors.length }, `reload refused: ${errors.length} error(s) in the configuration, first ${first.where.file}:${first.where.line}: ${first.message}; keeping the running configuration`);
+          log.error(
+            { file: first.where.file, line: first.where.line, code: first.code, errors: errors.length },
+            `reload refused: ${errors.length} error(s) in the configuration, first ${first.where.file}:${first.where.line}: ${first.message}; keeping the running configuration`,
+          );
           return;
         }
         runtime.reload(next.config).catch((e) => log.error({ err: (e as Error).message }, "reload failed"));

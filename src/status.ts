@@ -38,23 +38,56 @@ function ago(ms: number): string {
 }
 
 export function formatStatus(doc: StatusDocument): string {
-  const rows = [["INSTANCE", "VRID", "IF", "STATE", "SINCE", "PRIO", "MASTER", "INTERVAL", "VIPS", "SENT", "RECV", "SENDERR", "DROPS", "FAULTS"]];
+  const rows = [
+    ["INSTANCE", "VRID", "IF", "STATE", "SINCE", "PRIO", "MASTER", "INTERVAL", "VIPS", "SENT", "RECV", "SENDERR", "DROPS", "FAULTS"],
+  ];
   for (const s of doc.instances) {
-    const drops = Object.entries(s.stats.drops).map(([k, v]) => `${k}:${v}`).join(",") || "0";
-    rows.push([s.name, String(s.vrid), s.interface, s.state, ago(s.sinceMs), `${s.effectivePriority}/${s.priority}`, s.master ? `${s.master} (${s.masterPriority})` : "-", `${s.advertIntervalCs * 10}ms`, s.holdsVips ? s.vips.join(",") : `(${s.vips.length} not held)`, String(s.stats.advertsSent), String(s.stats.advertsReceived), String(s.stats.sendErrors ?? 0), drops, s.faults.join(",") || "-"]);
+    const drops =
+      Object.entries(s.stats.drops)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(",") || "0";
+    rows.push([
+      s.name,
+      String(s.vrid),
+      s.interface,
+      s.state,
+      ago(s.sinceMs),
+      `${s.effectivePriority}/${s.priority}`,
+      s.master ? `${s.master} (${s.masterPriority})` : "-",
+      `${s.advertIntervalCs * 10}ms`,
+      s.holdsVips ? s.vips.join(",") : `(${s.vips.length} not held)`,
+      String(s.stats.advertsSent),
+      String(s.stats.advertsReceived),
+      String(s.stats.sendErrors ?? 0),
+      drops,
+      s.faults.join(",") || "-",
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
-  for (const c of doc.checks) lines.push(`check ${c.name}: ${c.state}, ${c.runs} runs, ${c.skipped} skipped${c.last ? `, last ${c.last.ok ? "ok" : "failed"} ${JSON.stringify(c.last.detail)}` : ""}`);
+  const lines = rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd(),
+  );
+  for (const c of doc.checks)
+    lines.push(
+      `check ${c.name}: ${c.state}, ${c.runs} runs, ${c.skipped} skipped${c.last ? `, last ${c.last.ok ? "ok" : "failed"} ${JSON.stringify(c.last.detail)}` : ""}`,
+    );
   const c = doc.counters;
-  if (c) lines.push(`adverts for unknown VRIDs ${c.unknownVrid}, malformed packets ${c.malformedPackets}, GARP/NA sent ${c.announcementsSent}, notify runs ${c.notify.runs} (failed ${c.notify.failures}, coalesced ${c.notify.coalesced})`);
-  lines.push(`pid ${doc.pid}, up ${doc.uptimeS}s, advert send lateness p50 ${doc.jitterMs.p50.toFixed(2)} ms, p99 ${doc.jitterMs.p99.toFixed(2)} ms, max ${doc.jitterMs.max.toFixed(2)} ms`);
+  if (c)
+    lines.push(
+      `adverts for unknown VRIDs ${c.unknownVrid}, malformed packets ${c.malformedPackets}, GARP/NA sent ${c.announcementsSent}, notify runs ${c.notify.runs} (failed ${c.notify.failures}, coalesced ${c.notify.coalesced})`,
+    );
+  lines.push(
+    `pid ${doc.pid}, up ${doc.uptimeS}s, advert send lateness p50 ${doc.jitterMs.p50.toFixed(2)} ms, p99 ${doc.jitterMs.p99.toFixed(2)} ms, max ${doc.jitterMs.max.toFixed(2)} ms`,
+  );
   return lines.join("\n") + "\n";
 }
 
 export async function statusCommand(args: string[]): Promise<number> {
   const i = args.indexOf("--socket");
-  const path = i >= 0 ? args[i + 1] ?? DEFAULT_CONTROL_SOCKET : DEFAULT_CONTROL_SOCKET;
+  const path = i >= 0 ? (args[i + 1] ?? DEFAULT_CONTROL_SOCKET) : DEFAULT_CONTROL_SOCKET;
   try {
     const doc = await fetchStatus(path);
     process.stdout.write(args.includes("--json") ? JSON.stringify(doc, null, 2) + "\n" : formatStatus(doc));

@@ -49,7 +49,11 @@ export class Ctx {
   int(s: Statement, min: number, max: number, index = 0): number | undefined {
     const v = s.args[index];
     if (v === undefined || !/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      this.error(s.where, "BAD_VALUE", `'${s.keyword}' expects an integer ${min}..${max}, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+      this.error(
+        s.where,
+        "BAD_VALUE",
+        `'${s.keyword}' expects an integer ${min}..${max}, got ${v === undefined ? "nothing" : JSON.stringify(v)}`,
+      );
       return undefined;
     }
     return Number(v);
@@ -57,10 +61,13 @@ export class Ctx {
   num(s: Statement, min: number, max: number, index = 0): number | undefined {
     const v = s.args[index];
     if (v === undefined || !/^\d+(\.\d+)?$|^\.\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      this.error(s.where, "BAD_VALUE", `'${s.keyword}' expects a number ${min}..${max}, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+      this.error(
+        s.where,
+        "BAD_VALUE",
+        `'${s.keyword}' expects a number ${min}..${max}, got ${v === undefined ? "nothing" : JSON.stringify(v)}`,
+      );
       return undefined;
     }
     return Number(v);
   }
 }
-

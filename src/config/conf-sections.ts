@@ -46,7 +46,8 @@ export function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
         const v = ctx.int(st, -253, 253);
         if (v !== undefined) weight = v;
         if (st.args[1] === "reverse") weightReverse = true;
-        else if (st.args[1] !== undefined) ctx.warn(st.where, "BAD_VALUE", `weight ${st.args[0]} ${st.args[1]}: only 'reverse' may follow; ignored`);
+        else if (st.args[1] !== undefined)
+          ctx.warn(st.where, "BAD_VALUE", `weight ${st.args[0]} ${st.args[1]}: only 'reverse' may follow; ignored`);
         break;
       }
       case "rise": {
@@ -74,11 +75,30 @@ export function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
     ctx.error(s.where, "MISSING_SCRIPT", `vrrp_script ${name} has no 'script'`);
     return undefined;
   }
-  return { name, where: s.where, script, intervalMs, timeoutMs: timeoutMs ?? intervalMs, weight, weightReverse, rise, fall, ...(user ? { user } : {}), ...(group ? { group } : {}), initFail };
+  return {
+    name,
+    where: s.where,
+    script,
+    intervalMs,
+    timeoutMs: timeoutMs ?? intervalMs,
+    weight,
+    weightReverse,
+    rise,
+    fall,
+    ...(user ? { user } : {}),
+    ...(group ? { group } : {}),
+    initFail,
+  };
 }
 
 export function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] }): boolean {
-  const map: Record<string, keyof NotifyScripts> = { notify_master: "master", notify_backup: "backup", notify_fault: "fault", notify_stop: "stop", notify: "generic" };
+  const map: Record<string, keyof NotifyScripts> = {
+    notify_master: "master",
+    notify_backup: "backup",
+    notify_fault: "fault",
+    notify_stop: "stop",
+    notify: "generic",
+  };
   const key = map[st.keyword];
   if (!key) return false;
   // keepalived core/notify.c notify_script_init: the first word is the command line (quote it to
@@ -86,7 +106,12 @@ export function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof 
   const [command, user, group, ...rest] = st.args;
   if (!command) ctx.error(st.where, "MISSING_VALUE", `'${st.keyword}' needs a command`);
   else {
-    if (rest.length) ctx.warn(st.where, "EXTRA_ARGUMENTS", `'${st.keyword}': ${JSON.stringify(rest.join(" "))} after the user and group is ignored; quote the command to give it arguments`);
+    if (rest.length)
+      ctx.warn(
+        st.where,
+        "EXTRA_ARGUMENTS",
+        `'${st.keyword}': ${JSON.stringify(rest.join(" "))} after the user and group is ignored; quote the command to give it arguments`,
+      );
     n[key] = { command, where: st.where, ...(user ? { user } : {}), ...(group ? { group } : {}) };
   }
   return true;
@@ -160,14 +185,16 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
       case "brd":
       case "broadcast":
         if (family !== 4) ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: a broadcast address is IPv4 only`);
-        else if (v === "+" || v === "-") vip.broadcast = broadcastOf(addrText, prefix, v); // as iproute2: host bits all ones / all zeros
+        else if (v === "+" || v === "-")
+          vip.broadcast = broadcastOf(addrText, prefix, v); // as iproute2: host bits all ones / all zeros
         else if (v && familyOf(v) === 4) vip.broadcast = v;
         else ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: brd expects an IPv4 address, + or -, got ${JSON.stringify(v)}`);
         i++;
         break;
       case "peer":
         if (v && familyOf(v) === family) vip.peer = v;
-        else ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: peer expects an IPv${family} address, got ${JSON.stringify(v)}`);
+        else
+          ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: peer expects an IPv${family} address, got ${JSON.stringify(v)}`);
         i++;
         break;
       case "home":
@@ -185,11 +212,20 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
       case "preferred_lft":
         if (v === "forever") vip.preferredLft = "forever";
         else if (v !== undefined && /^\d+$/.test(v) && Number(v) < 0xffffffff) vip.preferredLft = Number(v);
-        else ctx.error(st.where, "BAD_VALUE", `virtual address ${addrText}: preferred_lft expects forever or seconds, got ${JSON.stringify(v)}`);
+        else
+          ctx.error(
+            st.where,
+            "BAD_VALUE",
+            `virtual address ${addrText}: preferred_lft expects forever or seconds, got ${JSON.stringify(v)}`,
+          );
         i++;
         break;
       default:
-        ctx.warn(st.where, "UNKNOWN_VIP_OPTION", `unknown virtual address option '${w}' (keepalived 2.2.7 has dev, scope, brd, label, peer, home, -nodad, mngtmpaddr, noprefixroute, autojoin, no_track, preferred_lft); ignored`);
+        ctx.warn(
+          st.where,
+          "UNKNOWN_VIP_OPTION",
+          `unknown virtual address option '${w}' (keepalived 2.2.7 has dev, scope, brd, label, peer, home, -nodad, mngtmpaddr, noprefixroute, autojoin, no_track, preferred_lft); ignored`,
+        );
     }
   }
   return vip;
@@ -218,11 +254,17 @@ export function parseTracks(ctx: Ctx, st: Statement): TrackRef[] {
       weight = Number(v);
       if (t.args[2] === "reverse") reverse = true;
       else if (t.args[2] === "noreverse") reverse = false;
-      else if (t.args[2] !== undefined) ctx.warn(t.where, "BAD_VALUE", `unexpected '${t.args.slice(2).join(" ")}' after ${t.keyword} weight ${v}; ignored`);
+      else if (t.args[2] !== undefined)
+        ctx.warn(t.where, "BAD_VALUE", `unexpected '${t.args.slice(2).join(" ")}' after ${t.keyword} weight ${v}; ignored`);
     } else if (t.args.length > 0) {
       ctx.warn(t.where, "UNKNOWN_KEYWORD", `unexpected '${t.args.join(" ")}' after ${t.keyword}; ignored`);
     }
-    out.push({ name: t.keyword, where: t.where, ...(weight !== undefined ? { weight } : {}), ...(reverse !== undefined ? { reverse } : {}) });
+    out.push({
+      name: t.keyword,
+      where: t.where,
+      ...(weight !== undefined ? { weight } : {}),
+      ...(reverse !== undefined ? { reverse } : {}),
+    });
   }
   return out;
 }

@@ -56,16 +56,36 @@ export function parseConfText(text: string, file = "<text>", options: ReadOption
 
 function finish(t: Templating, file: string, diags: Diagnostic[]): void {
   const open = t.unfinished();
-  if (open) diags.push({ severity: "error", code: "UNFINISHED_DEFINITION", where: { file, line: 1 }, message: `the multiline definition $${open} is still open (its last line ends with \\) at the end of the configuration` });
+  if (open)
+    diags.push({
+      severity: "error",
+      code: "UNFINISHED_DEFINITION",
+      where: { file, line: 1 },
+      message: `the multiline definition $${open} is still open (its last line ends with \\) at the end of the configuration`,
+    });
 }
 
-function loadFile(path: string, from: Location, depth: number, out: Token[], files: string[], diags: Diagnostic[], t: Templating, main = false): void {
+function loadFile(
+  path: string,
+  from: Location,
+  depth: number,
+  out: Token[],
+  files: string[],
+  diags: Diagnostic[],
+  t: Templating,
+  main = false,
+): void {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    diags.push({ severity: "error", code: main ? "CONF_UNREADABLE" : "INCLUDE_UNREADABLE", where: from, message: `cannot read ${path}: ${err.code ?? err.message}` });
+    diags.push({
+      severity: "error",
+      code: main ? "CONF_UNREADABLE" : "INCLUDE_UNREADABLE",
+      where: from,
+      message: `cannot read ${path}: ${err.code ?? err.message}`,
+    });
     return;
   }
   files.push(path);
@@ -80,17 +100,27 @@ function tokenize(text: string, file: string, depth: number, out: Token[], files
   }
 }
 
-function tokenizeLine(line: string, where: Location, depth: number, out: Token[], files: string[], diags: Diagnostic[], t: Templating): void {
+function tokenizeLine(
+  line: string,
+  where: Location,
+  depth: number,
+  out: Token[],
+  files: string[],
+  diags: Diagnostic[],
+  t: Templating,
+): void {
   const file = where.file;
   const words = splitLine(line, where, diags);
   if (words.length === 0) return;
   if (words[0] === "include") {
     if (words.length < 2) diags.push({ severity: "error", code: "INCLUDE_EMPTY", where, message: "include needs a file name or pattern" });
-    else if (depth >= MAX_INCLUDE_DEPTH) diags.push({ severity: "error", code: "INCLUDE_DEPTH", where, message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
+    else if (depth >= MAX_INCLUDE_DEPTH)
+      diags.push({ severity: "error", code: "INCLUDE_DEPTH", where, message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
     else {
       for (const pattern of words.slice(1)) {
         const matches = expandGlob(isAbsolute(pattern) ? pattern : join(dirname(resolve(file)), pattern));
-        if (matches.length === 0) diags.push({ severity: "warning", code: "INCLUDE_NO_MATCH", where, message: `include ${pattern} matches no file` });
+        if (matches.length === 0)
+          diags.push({ severity: "warning", code: "INCLUDE_NO_MATCH", where, message: `include ${pattern} matches no file` });
         for (const m of matches) loadFile(m, where, depth + 1, out, files, diags, t);
       }
     }
@@ -206,7 +236,8 @@ function parseTokens(tokens: Token[], diags: Diagnostic[]): Statement[] {
       }
       out.push(block ? { keyword, args, block, where } : { keyword, args, where });
     }
-    if (depth > 0) diags.push({ severity: "error", code: "UNBALANCED_BRACE", where: opener ?? { file: "?", line: 0 }, message: "'{' is never closed" });
+    if (depth > 0)
+      diags.push({ severity: "error", code: "UNBALANCED_BRACE", where: opener ?? { file: "?", line: 0 }, message: "'{' is never closed" });
     return out;
   };
   return parseBlock(0);
@@ -222,7 +253,7 @@ export function expandGlob(pattern: string): string[] {
     }
   }
   const parts = pattern.split("/");
-  let bases = [parts[0] === "" ? "/" : parts[0] as string];
+  let bases = [parts[0] === "" ? "/" : (parts[0] as string)];
   for (let i = 1; i < parts.length; i++) {
     const part = parts[i] as string;
     const next: string[] = [];

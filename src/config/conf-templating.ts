@@ -50,7 +50,12 @@ export class Templating {
         return [];
       }
       if (/^~(SEQ|LST)/.test(line)) {
-        diags.push({ severity: "warning", code: "UNSUPPORTED", where, message: "keepalived's ~SEQ/~LST loops are not supported by tsvrrpd; line ignored" });
+        diags.push({
+          severity: "warning",
+          code: "UNSUPPORTED",
+          where,
+          message: "keepalived's ~SEQ/~LST loops are not supported by tsvrrpd; line ignored",
+        });
         return [];
       }
       if (this.defs.size === 0 || !line.includes("$")) break;
@@ -63,16 +68,24 @@ export class Templating {
   }
 
   private substitute(line: string, where: Location, diags: Diagnostic[]): string {
-    return line.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=[ \t,)]|$)/g, (all, braced: string | undefined, params: string | undefined, bare: string | undefined) => {
-      const name = braced ?? bare!;
-      const value = this.defs.get(name);
-      if (value === undefined) return all;
-      if (braced && params && params.trim() !== "") {
-        diags.push({ severity: "warning", code: "UNSUPPORTED", where, message: `parameters in \${${name}${params}} are not supported by tsvrrpd; left as written` });
-        return all;
-      }
-      return value;
-    });
+    return line.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=[ \t,)]|$)/g,
+      (all, braced: string | undefined, params: string | undefined, bare: string | undefined) => {
+        const name = braced ?? bare!;
+        const value = this.defs.get(name);
+        if (value === undefined) return all;
+        if (braced && params && params.trim() !== "") {
+          diags.push({
+            severity: "warning",
+            code: "UNSUPPORTED",
+            where,
+            message: `parameters in \${${name}${params}} are not supported by tsvrrpd; left as written`,
+          });
+          return all;
+        }
+        return value;
+      },
+    );
   }
 
   /** A multiline definition still open at the end of the files. */

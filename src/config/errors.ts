@@ -22,7 +22,12 @@ export function formatDiagnostic(d: Diagnostic): string {
 export class ConfigError extends Error {
   readonly code = "CONFIG_INVALID";
   constructor(readonly diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).join("\n") || "invalid configuration");
+    super(
+      diagnostics
+        .filter((d) => d.severity === "error")
+        .map(formatDiagnostic)
+        .join("\n") || "invalid configuration",
+    );
     this.name = "ConfigError";
   }
 }

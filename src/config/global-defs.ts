@@ -13,7 +13,12 @@ export interface InstanceDefaults {
   lowerPrioNoAdvert: boolean;
 }
 
-export function parseGlobal(ctx: Ctx, s: Statement, garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] }, defaults: InstanceDefaults): { global: GlobalSpec; version?: Version } {
+export function parseGlobal(
+  ctx: Ctx,
+  s: Statement,
+  garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] },
+  defaults: InstanceDefaults,
+): { global: GlobalSpec; version?: Version } {
   const g: { -readonly [K in keyof GlobalSpec]: GlobalSpec[K] } = { enableScriptSecurity: false };
   let version: Version | undefined;
   const bool = (st: Statement): boolean | undefined => {
@@ -89,7 +94,12 @@ export function parseGlobal(ctx: Ctx, s: Statement, garp: { -readonly [K in keyo
 }
 
 /** garp_master_* settings: `vrrp_`-prefixed in global_defs (defaults), bare in an instance. */
-export function parseGarp(ctx: Ctx, st: Statement, garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] }, prefix: string): boolean {
+export function parseGarp(
+  ctx: Ctx,
+  st: Statement,
+  garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] },
+  prefix: string,
+): boolean {
   const fields: Record<string, [keyof GarpSettings, number, number, number]> = {
     garp_master_delay: ["masterDelayMs", 0, 1000, 1000],
     garp_master_repeat: ["masterRepeat", 1, 255, 1],

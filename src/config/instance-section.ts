@@ -10,7 +10,14 @@ import { parseGarp, type InstanceDefaults } from "./global-defs.js";
 import { interfaceNameProblem } from "./values.js";
 import type { InstanceSpec, NotifyScripts, ScriptSpec, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
 
-export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, garpDefaults: GarpSettings, scripts: ScriptSpec[], defaults: InstanceDefaults): InstanceSpec | undefined {
+export function parseInstance(
+  ctx: Ctx,
+  s: Statement,
+  defaultVersion: Version,
+  garpDefaults: GarpSettings,
+  scripts: ScriptSpec[],
+  defaults: InstanceDefaults,
+): InstanceSpec | undefined {
   const name = s.args[0];
   if (!name) {
     ctx.error(s.where, "MISSING_NAME", "vrrp_instance needs a name");
@@ -107,13 +114,20 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
           if (ctx.gate(a, "vrrp_instance > authentication", "authentication")) continue;
           if (a.keyword === "auth_type") {
             if (a.args[0] === "AH") ctx.error(a.where, "UNSUPPORTED_AUTH", "auth_type AH (IPsec-AH) is not supported; use PASS or none");
-            else if (a.args[0] !== "PASS") ctx.error(a.where, "BAD_VALUE", `auth_type expects PASS or AH, got ${JSON.stringify(a.args[0])}`);
+            else if (a.args[0] !== "PASS")
+              ctx.error(a.where, "BAD_VALUE", `auth_type expects PASS or AH, got ${JSON.stringify(a.args[0])}`);
             else authType = { where: a.where };
           } else if (a.keyword === "auth_pass") {
             authPass = a.args[0] ?? "";
             authPassWhere = a.where;
-            if (a.args.length > 1) ctx.warn(a.where, "AUTH_PASS_WORDS", `auth_pass takes one word; only ${JSON.stringify(authPass)} is the password, ${JSON.stringify(a.args.slice(1).join(" "))} is ignored (as keepalived); quote it to keep the blank`);
-            if (Buffer.byteLength(authPass) > 8) ctx.warn(a.where, "AUTH_PASS_TRUNCATED", "auth_pass is longer than 8 bytes; only the first 8 are used (as keepalived does)");
+            if (a.args.length > 1)
+              ctx.warn(
+                a.where,
+                "AUTH_PASS_WORDS",
+                `auth_pass takes one word; only ${JSON.stringify(authPass)} is the password, ${JSON.stringify(a.args.slice(1).join(" "))} is ignored (as keepalived); quote it to keep the blank`,
+              );
+            if (Buffer.byteLength(authPass) > 8)
+              ctx.warn(a.where, "AUTH_PASS_TRUNCATED", "auth_pass is longer than 8 bytes; only the first 8 are used (as keepalived does)");
           } else ctx.unhandled(a, "vrrp_instance > authentication");
         }
         break;
@@ -135,7 +149,8 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
         // ignores the prefix.
         const v = ctx.arg(st, "an address");
         const addr = v?.split("/")[0];
-        if (v && (!addr || !familyOf(addr) || !/^(\/\d{1,3})?$/.test(v.slice(addr.length)))) ctx.error(st.where, "BAD_ADDRESS", `${st.keyword} expects an IP address, got ${JSON.stringify(v)}`);
+        if (v && (!addr || !familyOf(addr) || !/^(\/\d{1,3})?$/.test(v.slice(addr.length))))
+          ctx.error(st.where, "BAD_ADDRESS", `${st.keyword} expects an IP address, got ${JSON.stringify(v)}`);
         else if (st.keyword === "unicast_src_ip") unicastSrcIp = addr;
         else mcastSrcIp = addr;
         break;
@@ -152,10 +167,21 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
           for (let i = 0; i < p.args.length; i += 2) {
             const opt = p.args[i];
             const v = p.args[i + 1];
-            if ((opt === "min_ttl" || opt === "max_ttl") && v !== undefined && /^\d+$/.test(v) && Number(v) <= 255) ttl[opt === "min_ttl" ? "min" : "max"] = Number(v);
-            else ctx.error(p.where, "BAD_VALUE", `unicast_peer ${addr}: expected 'min_ttl N' or 'max_ttl N' (0..255), got ${JSON.stringify(p.args.slice(i, i + 2).join(" "))}`);
+            if ((opt === "min_ttl" || opt === "max_ttl") && v !== undefined && /^\d+$/.test(v) && Number(v) <= 255)
+              ttl[opt === "min_ttl" ? "min" : "max"] = Number(v);
+            else
+              ctx.error(
+                p.where,
+                "BAD_VALUE",
+                `unicast_peer ${addr}: expected 'min_ttl N' or 'max_ttl N' (0..255), got ${JSON.stringify(p.args.slice(i, i + 2).join(" "))}`,
+              );
           }
-          if (ttl.min > ttl.max) ctx.warn(p.where, "TTL_RANGE_EMPTY", `unicast_peer ${addr}: min_ttl ${ttl.min} > max_ttl ${ttl.max}; with check_unicast_src every advert from it is dropped (as keepalived)`);
+          if (ttl.min > ttl.max)
+            ctx.warn(
+              p.where,
+              "TTL_RANGE_EMPTY",
+              `unicast_peer ${addr}: min_ttl ${ttl.min} > max_ttl ${ttl.max}; with check_unicast_src every advert from it is dropped (as keepalived)`,
+            );
           unicastPeers.push(addr);
           unicastPeerTtl.push(ttl);
         }
@@ -216,7 +242,12 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
   const family: Family = nativeIpv6 ? 6 : addressFamily || vips[0]?.family || 4;
   // keepalived vrrp_data.c alloc_vrrp_vip: a VIP of the other family is reported and ignored
   // (virtual_ipaddress_excluded takes either family).
-  for (const v of vips.filter((x) => x.family !== family)) ctx.warn(v.where, "VIP_FAMILY", `${name}: address family must match the instance (IPv${family}): ${v.address} ignored, as keepalived does; list it under virtual_ipaddress_excluded to have it added`);
+  for (const v of vips.filter((x) => x.family !== family))
+    ctx.warn(
+      v.where,
+      "VIP_FAMILY",
+      `${name}: address family must match the instance (IPv${family}): ${v.address} ignored, as keepalived does; list it under virtual_ipaddress_excluded to have it added`,
+    );
   vips = vips.filter((v) => v.family === family);
   if (vips.length > 255) ctx.error(s.where, "TOO_MANY_VIPS", `${name}: ${vips.length} virtual addresses, at most 255 fit in an advert`);
 
@@ -227,7 +258,11 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
   let advertIntervalCs = Math.round(advertSec * 100);
   if (version === 2 && advertIntervalCs % 100 !== 0) {
     const rounded = Math.max(100, Math.round(advertSec) * 100);
-    ctx.warn(advertWhere ?? s.where, "V2_INTERVAL", `${name}: VRRPv2 carries whole seconds; advert_int ${advertSec} becomes ${rounded / 100}`);
+    ctx.warn(
+      advertWhere ?? s.where,
+      "V2_INTERVAL",
+      `${name}: VRRPv2 carries whole seconds; advert_int ${advertSec} becomes ${rounded / 100}`,
+    );
     advertIntervalCs = rounded;
   }
   if (version === 3 && advertIntervalCs > 4095) {
@@ -239,10 +274,18 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
     ctx.warn(authType.where, "V3_AUTH", `${name}: VRRPv3 does not support authentication; ignored (as keepalived)`);
     authPass = undefined;
   } else if (authType && !authPass) {
-    ctx.warn(authType.where, "AUTH_NO_PASSWORD", `${name}: authentication specified but no password given; no authentication is used (as keepalived)`);
+    ctx.warn(
+      authType.where,
+      "AUTH_NO_PASSWORD",
+      `${name}: authentication specified but no password given; no authentication is used (as keepalived)`,
+    );
     authPass = undefined;
   } else if (!authType && authPass !== undefined) {
-    ctx.warn(authPassWhere ?? s.where, "AUTH_NO_TYPE", `${name}: auth_pass without auth_type PASS; no authentication is used (as keepalived)`);
+    ctx.warn(
+      authPassWhere ?? s.where,
+      "AUTH_NO_TYPE",
+      `${name}: auth_pass without auth_type PASS; no authentication is used (as keepalived)`,
+    );
     authPass = undefined;
   }
 
@@ -266,7 +309,8 @@ export function parseInstance(ctx: Ctx, s: Statement, defaultVersion: Version, g
     preemptDelayMs = 0;
   }
   for (const t of trackScripts) {
-    if (!scripts.some((x) => x.name === t.name)) ctx.warn(t.where, "UNKNOWN_SCRIPT", `${name}: track_script ${t.name} has no vrrp_script; ignored`);
+    if (!scripts.some((x) => x.name === t.name))
+      ctx.warn(t.where, "UNKNOWN_SCRIPT", `${name}: track_script ${t.name} has no vrrp_script; ignored`);
   }
   trackScripts = trackScripts.filter((t) => scripts.some((x) => x.name === t.name));
 

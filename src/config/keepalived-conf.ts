@@ -84,22 +84,37 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
       ctx.error(s.where, "DUPLICATE_INSTANCE", `vrrp_instance ${inst.name} defined twice`);
       continue;
     }
-    const clash = instances.find((x) => x.vrid === inst.vrid && x.interface === inst.interface && x.family === inst.family && (x.unicastPeers.length > 0) === (inst.unicastPeers.length > 0));
+    const clash = instances.find(
+      (x) =>
+        x.vrid === inst.vrid &&
+        x.interface === inst.interface &&
+        x.family === inst.family &&
+        x.unicastPeers.length > 0 === inst.unicastPeers.length > 0,
+    );
     if (clash) {
-      ctx.error(s.where, "DUPLICATE_VRID", `${inst.name}: VRID ${inst.vrid} on ${inst.interface} (IPv${inst.family}) is already used by ${clash.name}`);
+      ctx.error(
+        s.where,
+        "DUPLICATE_VRID",
+        `${inst.name}: VRID ${inst.vrid} on ${inst.interface} (IPv${inst.family}) is already used by ${clash.name}`,
+      );
       continue;
     }
     instances.push(inst);
   }
   for (const g of syncGroups) {
     for (const m of g.members) {
-      if (!instances.some((i) => i.name === m)) ctx.error(g.where, "UNKNOWN_MEMBER", `vrrp_sync_group ${g.name}: no vrrp_instance named ${m}`);
+      if (!instances.some((i) => i.name === m))
+        ctx.error(g.where, "UNKNOWN_MEMBER", `vrrp_sync_group ${g.name}: no vrrp_instance named ${m}`);
     }
   }
   let runnable = syncGroupRules(ctx, instances, syncGroups, refusedGroups, scripts);
   if (globalRefused && runnable.length > 0) {
     // A refused global keyword (a multicast group, GARP behaviour) changes every instance.
-    ctx.error(globalRefused, "REFUSED", `no instance is run: global_defs uses a keyword tsvrrpd refuses (${runnable.map((i) => i.name).join(", ")} would disagree with keepalived peers)`);
+    ctx.error(
+      globalRefused,
+      "REFUSED",
+      `no instance is run: global_defs uses a keyword tsvrrpd refuses (${runnable.map((i) => i.name).join(", ")} would disagree with keepalived peers)`,
+    );
     runnable = [];
   }
   // Report in reading order, whatever pass found them.
@@ -117,7 +132,13 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
  * trackers do not move its priority (interfaces become weight 0, i.e. FAULT; weighted scripts are
  * not tracked). Members of a group with a refused keyword are not run at all.
  */
-function syncGroupRules(ctx: Ctx, instances: InstanceSpec[], groups: readonly SyncGroupSpec[], refused: ReadonlySet<string>, scripts: readonly ScriptSpec[]): InstanceSpec[] {
+function syncGroupRules(
+  ctx: Ctx,
+  instances: InstanceSpec[],
+  groups: readonly SyncGroupSpec[],
+  refused: ReadonlySet<string>,
+  scripts: readonly ScriptSpec[],
+): InstanceSpec[] {
   const out: InstanceSpec[] = [];
   for (const inst of instances) {
     const g = groups.find((x) => x.members.includes(inst.name));
@@ -131,13 +152,21 @@ function syncGroupRules(ctx: Ctx, instances: InstanceSpec[], groups: readonly Sy
     }
     const trackInterfaces = inst.trackInterfaces.map((t) => {
       if (!t.weight) return t;
-      ctx.warn(t.where, "SYNC_GROUP_WEIGHT", `${inst.name}: ignoring the weight of tracked interface ${t.name} because of sync group ${g.name} (as keepalived; add sync_group_tracking_weight to keep it)`);
+      ctx.warn(
+        t.where,
+        "SYNC_GROUP_WEIGHT",
+        `${inst.name}: ignoring the weight of tracked interface ${t.name} because of sync group ${g.name} (as keepalived; add sync_group_tracking_weight to keep it)`,
+      );
       return { name: t.name, where: t.where, weight: 0 };
     });
     const trackScripts = inst.trackScripts.filter((t) => {
       const w = t.weight ?? scripts.find((x) => x.name === t.name)?.weight ?? 0;
       if (!w) return true;
-      ctx.warn(t.where, "SYNC_GROUP_WEIGHT", `${inst.name}: ignoring tracked script ${t.name} with weight ${w} because of sync group ${g.name} (as keepalived; add sync_group_tracking_weight to keep it)`);
+      ctx.warn(
+        t.where,
+        "SYNC_GROUP_WEIGHT",
+        `${inst.name}: ignoring tracked script ${t.name} with weight ${w} because of sync group ${g.name} (as keepalived; add sync_group_tracking_weight to keep it)`,
+      );
       return false;
     });
     out.push({ ...inst, trackInterfaces, trackScripts });

@@ -28,7 +28,13 @@ const K = (context: string, status: KeywordStatus, keywords: string, note?: stri
   keywords
     .split(/\s+/)
     .filter(Boolean)
-    .map((keyword) => ({ context, keyword, status, ...(note ? { note } : {}), ...(noEffect || note === NO_EFFECT || note === NO_MAIL || note === ALWAYS ? { noEffect: true as const } : {}) }));
+    .map((keyword) => ({
+      context,
+      keyword,
+      status,
+      ...(note ? { note } : {}),
+      ...(noEffect || note === NO_EFFECT || note === NO_MAIL || note === ALWAYS ? { noEffect: true as const } : {}),
+    }));
 
 const NO_EFFECT = "accepted with no effect: it tunes keepalived's own process, which tsvrrpd does not have";
 const NO_MAIL = "accepted with no effect: tsvrrpd sends no email (use notify scripts)";
@@ -44,31 +50,94 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("top", "refused", "track_group garp_group vrrp_track_process interface_up_down_delays track_file vrrp_track_file", ISSUE_FEATURE),
   ...K("track_group", "refused", "group", "part of track_group"),
   ...K("garp_group", "refused", "garp_interval gna_interval interface interfaces", "part of garp_group"),
-  ...K("vrrp_track_process", "refused", "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command", "part of vrrp_track_process"),
+  ...K(
+    "vrrp_track_process",
+    "refused",
+    "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command",
+    "part of vrrp_track_process",
+  ),
   ...K("track_file", "refused", "file weight init_file", "part of track_file"),
   ...K("vrrp_track_file", "refused", "file weight init_file", "part of vrrp_track_file"),
 
   // --- global_defs -------------------------------------------------------------------------------
-  ...K("global_defs", "keepalived", "router_id vrrp_version vrrp_check_unicast_src vrrp_garp_master_delay vrrp_garp_master_repeat vrrp_garp_master_refresh vrrp_garp_master_refresh_repeat vrrp_min_garp vrrp_down_timer_adverts vrrp_lower_prio_no_advert vrrp_startup_delay"),
-  ...K("global_defs", "difference", "script_user enable_script_security", "stricter: notify scripts pass the same checks as check scripts, and a world-writable script is always refused"),
+  ...K(
+    "global_defs",
+    "keepalived",
+    "router_id vrrp_version vrrp_check_unicast_src vrrp_garp_master_delay vrrp_garp_master_repeat vrrp_garp_master_refresh vrrp_garp_master_refresh_repeat vrrp_min_garp vrrp_down_timer_adverts vrrp_lower_prio_no_advert vrrp_startup_delay",
+  ),
+  ...K(
+    "global_defs",
+    "difference",
+    "script_user enable_script_security",
+    "stricter: notify scripts pass the same checks as check scripts, and a world-writable script is always refused",
+  ),
   ...K("global_defs", "difference", "vrrp_skip_check_adv_addr", ALWAYS),
-  ...K("global_defs", "difference", "vrrp_garp_interval vrrp_gna_interval", "one spacing, the larger of the two, between rounds of gratuitous ARP and unsolicited NA (keepalived spaces them separately)"),
+  ...K(
+    "global_defs",
+    "difference",
+    "vrrp_garp_interval vrrp_gna_interval",
+    "one spacing, the larger of the two, between rounds of gratuitous ARP and unsolicited NA (keepalived spaces them separately)",
+  ),
   ...K("global_defs", "difference", "dynamic_interfaces", "always on: a missing interface is waited for", true),
-  ...K("global_defs", "difference", "max_auto_priority vrrp_priority vrrp_no_swap vrrp_rt_priority vrrp_cpu_affinity vrrp_rlimit_rttime vrrp_rlimit_rtime checker_priority checker_no_swap vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier random_seed", NO_EFFECT),
-  ...K("global_defs", "difference", "notification_email notification_email_from smtp_server smtp_connect_timeout smtp_alert_vrrp no_checker_emails checker_log_all_failures lvs_flush", NO_MAIL),
+  ...K(
+    "global_defs",
+    "difference",
+    "max_auto_priority vrrp_priority vrrp_no_swap vrrp_rt_priority vrrp_cpu_affinity vrrp_rlimit_rttime vrrp_rlimit_rtime checker_priority checker_no_swap vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier random_seed",
+    NO_EFFECT,
+  ),
+  ...K(
+    "global_defs",
+    "difference",
+    "notification_email notification_email_from smtp_server smtp_connect_timeout smtp_alert_vrrp no_checker_emails checker_log_all_failures lvs_flush",
+    NO_MAIL,
+  ),
   ...K("global_defs", "difference", "http_listen", "tsvrrpd's own: ADDR:PORT for /metrics, /healthz and /status"),
-  ...K("global_defs", "unsupported", "vrrp_process_name startup_script startup_script_timeout shutdown_script shutdown_script_timeout", "process management is left to the service manager"),
-  ...K("global_defs", "unsupported", "vrrp_strict vrrp_iptables vrrp_ipsets nftables nftables_priority nftables_ifindex nftables_counters", "no firewall rules are added; strict mode's configuration checks are not applied"),
+  ...K(
+    "global_defs",
+    "unsupported",
+    "vrrp_process_name startup_script startup_script_timeout shutdown_script shutdown_script_timeout",
+    "process management is left to the service manager",
+  ),
+  ...K(
+    "global_defs",
+    "unsupported",
+    "vrrp_strict vrrp_iptables vrrp_ipsets nftables nftables_priority nftables_ifindex nftables_counters",
+    "no firewall rules are added; strict mode's configuration checks are not applied",
+  ),
   ...K("global_defs", "unsupported", "vmac_prefix vmac_addr_prefix", "VMACs are not created (use_vmac is refused)"),
   ...K("global_defs", "unsupported", "lvs_sync_daemon", "LVS is keepalived's checker side, not VRRP"),
   ...K("global_defs", "difference", "min_auto_priority_delay", NO_EFFECT),
-  ...K("global_defs", "unsupported", "notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script vrrp_notify_priority_changes fifo_write_vrrp_states_on_reload lvs_notify_fifo lvs_notify_fifo_script", "notify FIFOs are not written (notify scripts are)"),
-  ...K("global_defs", "unsupported", "snmp_socket enable_snmp_vrrp enable_snmp_keepalived enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_checker enable_dbus dbus_service_name", "no SNMP or D-Bus (use /metrics or tsvrrpd status)"),
-  ...K("global_defs", "refused", "vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat vrrp_higher_prio_send_advert vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
+  ...K(
+    "global_defs",
+    "unsupported",
+    "notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script vrrp_notify_priority_changes fifo_write_vrrp_states_on_reload lvs_notify_fifo lvs_notify_fifo_script",
+    "notify FIFOs are not written (notify scripts are)",
+  ),
+  ...K(
+    "global_defs",
+    "unsupported",
+    "snmp_socket enable_snmp_vrrp enable_snmp_keepalived enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_checker enable_dbus dbus_service_name",
+    "no SNMP or D-Bus (use /metrics or tsvrrpd status)",
+  ),
+  ...K(
+    "global_defs",
+    "refused",
+    "vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat vrrp_higher_prio_send_advert vrrp_garp_extra_if vrrp_vmac_garp_intvl",
+    ISSUE_FEATURE,
+  ),
 
   // --- vrrp_instance -----------------------------------------------------------------------------
-  ...K("vrrp_instance", "keepalived", "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2"),
-  ...K("vrrp_instance", "difference", "old_unicast_checksum", "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)"),
+  ...K(
+    "vrrp_instance",
+    "keepalived",
+    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
+  ),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "old_unicast_checksum",
+    "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)",
+  ),
   ...K("vrrp_instance", "difference", "skip_check_adv_addr", ALWAYS),
   ...K("vrrp_instance", "difference", "debug kernel_rx_buf_size", NO_EFFECT),
   ...K("vrrp_instance", "difference", "smtp_alert", NO_MAIL),
@@ -76,9 +145,24 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance", "unsupported", "strict_mode", "no firewall rules are added; strict mode's configuration checks are not applied"),
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
   ...K("vrrp_instance", "unsupported", "virtual_routes virtual_rules", "routes and rules are not managed yet"),
-  ...K("vrrp_instance", "unsupported", "notify_deleted notify_master_rx_lower_pri notify_priority_changes", "these notifications are not sent"),
-  ...K("vrrp_instance", "refused", "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl", "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ"),
-  ...K("vrrp_instance", "refused", "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_file track_process track_bfd garp_lower_prio_delay garp_lower_prio_repeat higher_prio_send_advert garp_extra_if", ISSUE_FEATURE),
+  ...K(
+    "vrrp_instance",
+    "unsupported",
+    "notify_deleted notify_master_rx_lower_pri notify_priority_changes",
+    "these notifications are not sent",
+  ),
+  ...K(
+    "vrrp_instance",
+    "refused",
+    "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl",
+    "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ",
+  ),
+  ...K(
+    "vrrp_instance",
+    "refused",
+    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_file track_process track_bfd garp_lower_prio_delay garp_lower_prio_repeat higher_prio_send_advert garp_extra_if",
+    ISSUE_FEATURE,
+  ),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
   ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
 
@@ -86,7 +170,11 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_script", "keepalived", "script interval timeout weight rise fall init_fail user"),
 
   // --- vrrp_sync_group ---------------------------------------------------------------------------
-  ...K("vrrp_sync_group", "keepalived", "group notify_master notify_backup notify_fault notify_stop notify sync_group_tracking_weight global_tracking"),
+  ...K(
+    "vrrp_sync_group",
+    "keepalived",
+    "group notify_master notify_backup notify_fault notify_stop notify sync_group_tracking_weight global_tracking",
+  ),
   ...K("vrrp_sync_group", "difference", "smtp_alert", NO_MAIL),
   ...K("vrrp_sync_group", "unsupported", "notify_priority_changes", "these notifications are not sent"),
   ...K("vrrp_sync_group", "refused", "track_interface track_script track_file track_process track_bfd", ISSUE_FEATURE),
@@ -127,6 +215,9 @@ export function keywordsMarkdown(): string {
     lines.push("");
   }
   const count = (s: KeywordStatus) => KEYWORDS.filter((k) => k.status === s).length;
-  lines.push(`Totals: ${KEYWORDS.length} keywords; ${count("keepalived")} as keepalived, ${count("difference")} with a difference, ${count("unsupported")} warned, ${count("refused")} refused.`, "");
+  lines.push(
+    `Totals: ${KEYWORDS.length} keywords; ${count("keepalived")} as keepalived, ${count("difference")} with a difference, ${count("unsupported")} warned, ${count("refused")} refused.`,
+    "",
+  );
   return lines.join("\n");
 }

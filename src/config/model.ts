@@ -21,7 +21,13 @@ export interface VipSpec {
   /** `peer ADDR`: point-to-point remote (IFA_ADDRESS). */
   readonly peer?: string;
   /** IFA_F_* flags keepalived's options set: home, mngtmpaddr, noprefixroute, autojoin; `-nodad` clears nodad. */
-  readonly flags?: { readonly home?: boolean; readonly mngtmpaddr?: boolean; readonly noprefixroute?: boolean; readonly autojoin?: boolean; readonly dad?: boolean };
+  readonly flags?: {
+    readonly home?: boolean;
+    readonly mngtmpaddr?: boolean;
+    readonly noprefixroute?: boolean;
+    readonly autojoin?: boolean;
+    readonly dad?: boolean;
+  };
   /** `no_track`: deleted by someone else, it is not put back. */
   readonly noTrack?: boolean;
   /** Seconds, or forever; IPv6 VIPs default to 0 (deprecated: not chosen as a source), as keepalived. */

@@ -11,7 +11,11 @@ import type { DaemonConfig, ScriptSpec } from "./model.js";
 
 export class EnvError extends Error {
   readonly code = "BAD_ENV";
-  constructor(readonly variable: string, readonly value: string | undefined, reason: string) {
+  constructor(
+    readonly variable: string,
+    readonly value: string | undefined,
+    reason: string,
+  ) {
     super(`${variable}=${value === undefined ? "(unset)" : JSON.stringify(value)}: ${reason}`);
     this.name = "EnvError";
   }
@@ -81,7 +85,12 @@ export function expandVips(raw: string): string[] {
   // Counted before anything is expanded: `2001:db8::0-ffff` must not build 65536 strings first.
   const reserve = (n: number, entry: string) => {
     total += n;
-    if (total > MAX_VIRTUAL_IPS) throw new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", raw, `entry ${JSON.stringify(entry)} takes the list to ${total} addresses; at most ${MAX_VIRTUAL_IPS} are supported`);
+    if (total > MAX_VIRTUAL_IPS)
+      throw new EnvError(
+        "OPENSHIFT_HA_VIRTUAL_IPS",
+        raw,
+        `entry ${JSON.stringify(entry)} takes the list to ${total} addresses; at most ${MAX_VIRTUAL_IPS} are supported`,
+      );
   };
   for (const entry of raw.split(/[\s,]+/).filter(Boolean)) {
     const bad = (why: string) => new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", raw, `entry ${JSON.stringify(entry)}: ${why}`);
@@ -92,7 +101,8 @@ export function expandVips(raw: string): string[] {
     const end = dash > 0 ? range!.slice(dash + 1) : undefined;
     const family = familyOf(first);
     if (!family) throw bad("not an IPv4 or IPv6 address");
-    if (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128))) throw bad(`bad prefix length /${prefix}`);
+    if (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)))
+      throw bad(`bad prefix length /${prefix}`);
     const suffix = prefix !== undefined ? `/${prefix}` : "";
     if (end === undefined) {
       reserve(1, entry);
@@ -109,7 +119,8 @@ export function expandVips(raw: string): string[] {
       const colon = first.lastIndexOf(":");
       const base = first.slice(0, colon + 1);
       const startHex = first.slice(colon + 1);
-      if (!/^[0-9a-fA-F]{1,4}$/.test(startHex) || !/^[0-9a-fA-F]{1,4}$/.test(end)) throw bad("an IPv6 range needs hex last groups, like 2001:db8::1f39-1f3b");
+      if (!/^[0-9a-fA-F]{1,4}$/.test(startHex) || !/^[0-9a-fA-F]{1,4}$/.test(end))
+        throw bad("an IPv6 range needs hex last groups, like 2001:db8::1f39-1f3b");
       const s = parseInt(startHex, 16);
       const e = parseInt(end, 16);
       if (e < s) throw bad("range end before its start");
@@ -122,7 +133,7 @@ export function expandVips(raw: string): string[] {
 }
 
 function safeText(name: string, v: string): string {
-  if (/["{}\\\n\r\t]/.test(v)) throw new EnvError(name, v, 'must not contain quotes, braces, backslashes or control characters');
+  if (/["{}\\\n\r\t]/.test(v)) throw new EnvError(name, v, "must not contain quotes, braces, backslashes or control characters");
   return v;
 }
 
@@ -131,23 +142,39 @@ export function readSettings(env: NodeJS.ProcessEnv, host: HostFacts): OpenShift
   const configName = safeText("OPENSHIFT_HA_CONFIG_NAME", env.OPENSHIFT_HA_CONFIG_NAME || "OpenShift-IPFailover");
   if (/\s/.test(configName)) throw new EnvError("OPENSHIFT_HA_CONFIG_NAME", configName, "must not contain blanks");
   // keepalived reads '!' and '#' as comments even inside words: the image's config breaks on them.
-  if (/[!#]/.test(configName)) throw new EnvError("OPENSHIFT_HA_CONFIG_NAME", configName, "must not contain '!' or '#' (keepalived.conf comment characters; today's image writes a broken configuration with them)");
-  if (!scrub(configName)) throw new EnvError("OPENSHIFT_HA_CONFIG_NAME", configName, "has no letters, digits, '-' or '_' left after scrubbing");
+  if (/[!#]/.test(configName))
+    throw new EnvError(
+      "OPENSHIFT_HA_CONFIG_NAME",
+      configName,
+      "must not contain '!' or '#' (keepalived.conf comment characters; today's image writes a broken configuration with them)",
+    );
+  if (!scrub(configName))
+    throw new EnvError("OPENSHIFT_HA_CONFIG_NAME", configName, "has no letters, digits, '-' or '_' left after scrubbing");
 
   const rawVips = env.OPENSHIFT_HA_VIRTUAL_IPS ?? "";
-  if (!rawVips.trim()) throw new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", env.OPENSHIFT_HA_VIRTUAL_IPS, "required: the virtual IPs to fail over");
+  if (!rawVips.trim())
+    throw new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", env.OPENSHIFT_HA_VIRTUAL_IPS, "required: the virtual IPs to fail over");
   const vips = expandVips(rawVips);
   if (vips.length === 0) throw new EnvError("OPENSHIFT_HA_VIRTUAL_IPS", rawVips, "no address in the list");
   if (/\S\s+\S/.test(rawVips.replace(/,\s+/g, ","))) {
-    warnings.push("OPENSHIFT_HA_VIRTUAL_IPS separates entries with blanks: today's image deletes blanks and loses those entries, so mixed old/new clusters would disagree on the groups");
+    warnings.push(
+      "OPENSHIFT_HA_VIRTUAL_IPS separates entries with blanks: today's image deletes blanks and loses those entries, so mixed old/new clusters would disagree on the groups",
+    );
   }
   if (vips.some((v) => v.includes("/"))) {
-    warnings.push("OPENSHIFT_HA_VIRTUAL_IPS has entries with a prefix length: today's image mangles them (it deletes '/'); tsvrrpd uses them as written");
+    warnings.push(
+      "OPENSHIFT_HA_VIRTUAL_IPS has entries with a prefix length: today's image mangles them (it deletes '/'); tsvrrpd uses them as written",
+    );
   }
 
   const vipGroups = intVar(env, "OPENSHIFT_HA_VIP_GROUPS", 0, 0, 100_000);
   const groups = vipGroups > 0 ? Math.min(vipGroups, vips.length) : vips.length;
-  if (groups > 255) throw new EnvError(vipGroups > 0 ? "OPENSHIFT_HA_VIP_GROUPS" : "OPENSHIFT_HA_VIRTUAL_IPS", vipGroups > 0 ? String(vipGroups) : rawVips, `${groups} VRRP instances needed, at most 255 VRIDs exist: set OPENSHIFT_HA_VIP_GROUPS`);
+  if (groups > 255)
+    throw new EnvError(
+      vipGroups > 0 ? "OPENSHIFT_HA_VIP_GROUPS" : "OPENSHIFT_HA_VIRTUAL_IPS",
+      vipGroups > 0 ? String(vipGroups) : rawVips,
+      `${groups} VRRP instances needed, at most 255 VRIDs exist: set OPENSHIFT_HA_VIP_GROUPS`,
+    );
 
   const wanted = env.OPENSHIFT_HA_NETWORK_INTERFACE?.trim();
   let iface: string | undefined;
@@ -157,19 +184,29 @@ export function readSettings(env: NodeJS.ProcessEnv, host: HostFacts): OpenShift
   } else {
     iface = FALLBACK_INTERFACES.find((i) => host.interfaceExists(i)) ?? host.defaultRouteInterface();
   }
-  if (!iface) throw new EnvError("OPENSHIFT_HA_NETWORK_INTERFACE", env.OPENSHIFT_HA_NETWORK_INTERFACE, `unset, and none of ${FALLBACK_INTERFACES.join(", ")} nor a default-route interface exists`);
+  if (!iface)
+    throw new EnvError(
+      "OPENSHIFT_HA_NETWORK_INTERFACE",
+      env.OPENSHIFT_HA_NETWORK_INTERFACE,
+      `unset, and none of ${FALLBACK_INTERFACES.join(", ")} nor a default-route interface exists`,
+    );
   const nodeAddress = host.ipv4Of(iface);
-  if (!nodeAddress) warnings.push(`interface ${iface} has no IPv4 address: priorities use slot 0 and the default check targets 127.0.0.1, as the image does`);
+  if (!nodeAddress)
+    warnings.push(
+      `interface ${iface} has no IPv4 address: priorities use slot 0 and the default check targets 127.0.0.1, as the image does`,
+    );
 
   const rawPort = env.OPENSHIFT_HA_MONITOR_PORT;
   let monitorPort = 80;
   if (rawPort !== undefined && rawPort.trim() !== "") {
-    if (!/^\s*\d+\s*$/.test(rawPort) || Number(rawPort) > 65535) throw new EnvError("OPENSHIFT_HA_MONITOR_PORT", rawPort, "expected a TCP port 0..65535 (0 disables the check)");
+    if (!/^\s*\d+\s*$/.test(rawPort) || Number(rawPort) > 65535)
+      throw new EnvError("OPENSHIFT_HA_MONITOR_PORT", rawPort, "expected a TCP port 0..65535 (0 disables the check)");
     monitorPort = Number(rawPort);
   }
 
   const preemption = (env.OPENSHIFT_HA_PREEMPTION ?? "").trim() || "preempt_delay 300";
-  if (!/^(nopreempt|preempt|preempt_delay\s+\d+(\.\d+)?)$/.test(preemption)) throw new EnvError("OPENSHIFT_HA_PREEMPTION", preemption, 'expected "nopreempt" or "preempt_delay N"');
+  if (!/^(nopreempt|preempt|preempt_delay\s+\d+(\.\d+)?)$/.test(preemption))
+    throw new EnvError("OPENSHIFT_HA_PREEMPTION", preemption, 'expected "nopreempt" or "preempt_delay N"');
 
   const checkScript = env.OPENSHIFT_HA_CHECK_SCRIPT?.trim() || undefined;
   if (checkScript) safeText("OPENSHIFT_HA_CHECK_SCRIPT", checkScript);
@@ -178,20 +215,26 @@ export function readSettings(env: NodeJS.ProcessEnv, host: HostFacts): OpenShift
   const rawInterval = env.OPENSHIFT_HA_CHECK_INTERVAL;
   let checkIntervalS = 2;
   if (rawInterval !== undefined && rawInterval.trim() !== "") {
-    if (!/^\s*\d+(\.\d+)?\s*$/.test(rawInterval) || Number(rawInterval) <= 0) throw new EnvError("OPENSHIFT_HA_CHECK_INTERVAL", rawInterval, "expected seconds > 0");
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(rawInterval) || Number(rawInterval) <= 0)
+      throw new EnvError("OPENSHIFT_HA_CHECK_INTERVAL", rawInterval, "expected seconds > 0");
     checkIntervalS = Number(rawInterval);
   }
 
   const peersRaw = env.OPENSHIFT_HA_UNICAST_PEERS ?? "";
   const unicastPeers = peersRaw.split(/[\s,]+/).filter(Boolean);
-  for (const p of unicastPeers) if (!familyOf(p)) throw new EnvError("OPENSHIFT_HA_UNICAST_PEERS", peersRaw, `${JSON.stringify(p)} is not an IP address`);
-  if (env.OPENSHIFT_HA_USE_UNICAST === "true" && unicastPeers.length === 0) throw new EnvError("OPENSHIFT_HA_UNICAST_PEERS", peersRaw, "OPENSHIFT_HA_USE_UNICAST=true needs peers");
+  for (const p of unicastPeers)
+    if (!familyOf(p)) throw new EnvError("OPENSHIFT_HA_UNICAST_PEERS", peersRaw, `${JSON.stringify(p)} is not an IP address`);
+  if (env.OPENSHIFT_HA_USE_UNICAST === "true" && unicastPeers.length === 0)
+    throw new EnvError("OPENSHIFT_HA_UNICAST_PEERS", peersRaw, "OPENSHIFT_HA_USE_UNICAST=true needs peers");
 
   const excludedRaw = env.HA_EXCLUDED_VRRP_IDS ?? "";
-  const excludedVrids = excludedRaw.split(/\s+/).filter(Boolean).map((x) => {
-    if (!/^\d+$/.test(x)) throw new EnvError("HA_EXCLUDED_VRRP_IDS", excludedRaw, `${JSON.stringify(x)} is not a VRID`);
-    return Number(x);
-  });
+  const excludedVrids = excludedRaw
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((x) => {
+      if (!/^\d+$/.test(x)) throw new EnvError("HA_EXCLUDED_VRRP_IDS", excludedRaw, `${JSON.stringify(x)} is not a VRID`);
+      return Number(x);
+    });
   const multicastRaw = env.OPENSHIFT_HA_NFTABLES_RULE || env.OPENSHIFT_HA_IPTABLES_CHAIN || "";
   const chain = env.OPENSHIFT_HA_IPTABLES_CHAIN?.trim() || "INPUT";
   if (!/^[A-Za-z0-9_-]+$/.test(chain)) throw new EnvError("OPENSHIFT_HA_IPTABLES_CHAIN", chain, "not a chain name");
@@ -273,7 +316,12 @@ export function planGroups(s: OpenShiftSettings, random: () => number = Math.ran
       offset++; // the bump carries on to later groups, as in the image
       vrid = offset + counter;
     }
-    if (vrid > 255) throw new EnvError("OPENSHIFT_HA_VRRP_ID_OFFSET", String(s.vridOffset), `group ${counter} would get VRID ${vrid}; VRIDs stop at 255 (fewer groups or a smaller offset)`);
+    if (vrid > 255)
+      throw new EnvError(
+        "OPENSHIFT_HA_VRRP_ID_OFFSET",
+        String(s.vridOffset),
+        `group ${counter} would get VRID ${vrid}; VRIDs stop at 255 (fewer groups or a smaller offset)`,
+      );
     out.push({ counter, name: `${base}_${counter}`, vrid, vips, priority, master, randomPriority });
   }
   return out;
@@ -337,7 +385,8 @@ export function planFromEnv(env: NodeJS.ProcessEnv, host: HostFacts, random: () 
   const conf = renderConf(settings, groups);
   const parsed = parseKeepalivedConf(conf, SOURCE);
   const errors = parsed.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) throw new EnvError("OPENSHIFT_HA_*", undefined, `the generated configuration is invalid:\n${errors.map(formatDiagnostic).join("\n")}`);
+  if (errors.length > 0)
+    throw new EnvError("OPENSHIFT_HA_*", undefined, `the generated configuration is invalid:\n${errors.map(formatDiagnostic).join("\n")}`);
   // The image's default check is bash's /dev/tcp; tsvrrpd connects natively (no shell).
   const scripts: ScriptSpec[] = parsed.config.scripts.map((sc) =>
     settings.checkScript ? sc : { ...sc, tcp: { host: settings.nodeAddress ?? "127.0.0.1", port: settings.monitorPort } },

@@ -39,12 +39,20 @@ export function statusDocument(runtime: Runtime, startedAt: Date): StatusDocumen
 
 export class ControlServer {
   private server?: Server;
-  constructor(private readonly path: string, private readonly runtime: Runtime, private readonly startedAt: Date, private readonly log: Logger) {}
+  constructor(
+    private readonly path: string,
+    private readonly runtime: Runtime,
+    private readonly startedAt: Date,
+    private readonly log: Logger,
+  ) {}
 
   async start(): Promise<void> {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     if (await socketAnswers(this.path)) {
-      this.log.error({ path: this.path }, "another daemon answers on this control socket; leaving it alone, `tsvrrpd status` reaches that one");
+      this.log.error(
+        { path: this.path },
+        "another daemon answers on this control socket; leaving it alone, `tsvrrpd status` reaches that one",
+      );
       return;
     }
     rmSync(this.path, { force: true }); // a stale socket of a dead daemon
@@ -52,7 +60,9 @@ export class ControlServer {
       sock.on("error", () => undefined);
       sock.end(JSON.stringify(statusDocument(this.runtime, this.startedAt)) + "\n");
     });
-    this.server.on("error", (e) => this.log.error({ path: this.path, err: e.message }, "control socket failed; `tsvrrpd status` will not work"));
+    this.server.on("error", (e) =>
+      this.log.error({ path: this.path, err: e.message }, "control socket failed; `tsvrrpd status` will not work"),
+    );
     this.server.listen(this.path, () => {
       try {
         chmodSync(this.path, 0o600); // root only: the status names every address and script
@@ -74,11 +84,20 @@ export class MetricsHttpServer {
   private server?: HttpServer;
   private readonly registry = new Registry();
 
-  constructor(private readonly listen: string, private readonly runtime: Runtime, private readonly startedAt: Date, private readonly log: Logger) {
+  constructor(
+    private readonly listen: string,
+    private readonly runtime: Runtime,
+    private readonly startedAt: Date,
+    private readonly log: Logger,
+  ) {
     const r = this.registry;
     const rt = runtime;
     const labels = ["instance", "vrid", "interface"] as const;
-    const lab = (s: { name: string; vrid: number; interface: string }) => ({ instance: s.name, vrid: String(s.vrid), interface: s.interface });
+    const lab = (s: { name: string; vrid: number; interface: string }) => ({
+      instance: s.name,
+      vrid: String(s.vrid),
+      interface: s.interface,
+    });
     new Gauge({
       name: "vrrp_instance_state",
       help: "VRRP state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT",
@@ -132,8 +151,16 @@ export class MetricsHttpServer {
     daemonCounter("vrrp_packets_malformed_total", "Packets too short or malformed to read an IP header from", (c) => c.malformedPackets);
     daemonCounter("vrrp_announcements_sent_total", "Gratuitous ARP and unsolicited NA packets sent", (c) => c.announcementsSent);
     daemonCounter("vrrp_notify_runs_total", "Notify scripts started", (c) => c.notify.runs);
-    daemonCounter("vrrp_notify_failures_total", "Notify scripts that failed (exit status, signal, timeout, spawn error)", (c) => c.notify.failures);
-    daemonCounter("vrrp_notify_coalesced_total", "Notifications dropped from a full queue (the latest state is still delivered)", (c) => c.notify.coalesced);
+    daemonCounter(
+      "vrrp_notify_failures_total",
+      "Notify scripts that failed (exit status, signal, timeout, spawn error)",
+      (c) => c.notify.failures,
+    );
+    daemonCounter(
+      "vrrp_notify_coalesced_total",
+      "Notifications dropped from a full queue (the latest state is still delivered)",
+      (c) => c.notify.coalesced,
+    );
     new Counter({
       name: "vrrp_adverts_dropped_total",
       help: "Adverts dropped, by reason",
@@ -161,10 +188,17 @@ export class MetricsHttpServer {
       registers: [r],
       collect() {
         this.reset();
-        for (const c of rt.checks()) if (c.last && typeof c.last.detail.ms === "number") this.set({ check: c.name }, c.last.detail.ms / 1000);
+        for (const c of rt.checks())
+          if (c.last && typeof c.last.detail.ms === "number") this.set({ check: c.name }, c.last.detail.ms / 1000);
       },
     });
-    const jitter = new Histogram({ name: "vrrp_advert_send_lateness_seconds", help: "How late advert timers fired as MASTER", labelNames: ["instance"], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], registers: [r] });
+    const jitter = new Histogram({
+      name: "vrrp_advert_send_lateness_seconds",
+      help: "How late advert timers fired as MASTER",
+      labelNames: ["instance"],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+      registers: [r],
+    });
     runtime.latenessListeners.push((instance, ms) => jitter.observe({ instance }, ms / 1000));
   }
 
@@ -172,7 +206,8 @@ export class MetricsHttpServer {
   healthy(): { ok: boolean; reason: string } {
     const j = this.runtime.jitter();
     const minInterval = Math.min(...this.runtime.status().map((s) => s.advertIntervalCs * 10), Infinity);
-    if (j.samples > 0 && j.p99 > minInterval) return { ok: false, reason: `adverts late: p99 ${j.p99.toFixed(1)} ms > interval ${minInterval} ms` };
+    if (j.samples > 0 && j.p99 > minInterval)
+      return { ok: false, reason: `adverts late: p99 ${j.p99.toFixed(1)} ms > interval ${minInterval} ms` };
     return { ok: true, reason: "ok" };
   }
 
@@ -188,11 +223,17 @@ export class MetricsHttpServer {
     const hit = this.cache.get(url);
     if (hit && now - hit.at < CACHE_MS) return hit;
     let entry: { status: number; type: string; body: Buffer | Promise<Buffer> };
-    if (url === "/metrics") entry = { status: 200, type: this.registry.contentType, body: this.registry.metrics().then((t) => Buffer.from(t)) };
+    if (url === "/metrics")
+      entry = { status: 200, type: this.registry.contentType, body: this.registry.metrics().then((t) => Buffer.from(t)) };
     else if (url === "/healthz") {
       const h = this.healthy();
       entry = { status: h.ok ? 200 : 503, type: "text/plain", body: Buffer.from(h.reason + "\n") };
-    } else if (url === "/status") entry = { status: 200, type: "application/json", body: Buffer.from(JSON.stringify(publicStatus(statusDocument(this.runtime, this.startedAt))) + "\n") };
+    } else if (url === "/status")
+      entry = {
+        status: 200,
+        type: "application/json",
+        body: Buffer.from(JSON.stringify(publicStatus(statusDocument(this.runtime, this.startedAt))) + "\n"),
+      };
     else return undefined;
     this.cache.set(url, { at: now, ...entry });
     return entry;
@@ -205,28 +246,39 @@ export class MetricsHttpServer {
       return;
     }
     const host = m[1]!.replace(/^\[|\]$/g, "") || "0.0.0.0";
-    this.server = createHttpServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEPALIVE_MS, maxHeaderSize: 8192, connectionsCheckingInterval: 1000 }, (req, res) => {
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain", connection: "close" }).end("method not allowed\n");
-        return;
-      }
-      const entry = this.body((req.url ?? "/").split("?")[0] ?? "/");
-      if (!entry) {
-        res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-        return;
-      }
-      Promise.resolve(entry.body).then(
-        (b) => {
-          res.writeHead(entry.status, { "content-type": entry.type, "content-length": b.length });
-          res.end(req.method === "HEAD" ? undefined : b);
-        },
-        (e: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`${e.message}\n`),
-      );
-    });
+    this.server = createHttpServer(
+      {
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        keepAliveTimeout: KEEPALIVE_MS,
+        maxHeaderSize: 8192,
+        connectionsCheckingInterval: 1000,
+      },
+      (req, res) => {
+        if (req.method !== "GET" && req.method !== "HEAD") {
+          res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain", connection: "close" }).end("method not allowed\n");
+          return;
+        }
+        const entry = this.body((req.url ?? "/").split("?")[0] ?? "/");
+        if (!entry) {
+          res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+          return;
+        }
+        Promise.resolve(entry.body).then(
+          (b) => {
+            res.writeHead(entry.status, { "content-type": entry.type, "content-length": b.length });
+            res.end(req.method === "HEAD" ? undefined : b);
+          },
+          (e: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`${e.message}\n`),
+        );
+      },
+    );
     this.server.maxConnections = MAX_CONNECTIONS;
     this.server.maxRequestsPerSocket = 100;
     this.server.timeout = IDLE_TIMEOUT_MS; // a connection that sends nothing is closed
-    this.server.on("error", (e) => this.log.error({ listen: this.listen, err: e.message }, "HTTP listener failed; metrics unavailable, VRRP continues"));
+    this.server.on("error", (e) =>
+      this.log.error({ listen: this.listen, err: e.message }, "HTTP listener failed; metrics unavailable, VRRP continues"),
+    );
     this.server.listen(Number(m[2]), host, () => this.log.info({ listen: this.listen }, "HTTP /metrics /healthz /status listening"));
   }
 
@@ -259,7 +311,6 @@ export function publicStatus(doc: StatusDocument): StatusDocument {
 }
 
 function excerpt(text: string): string {
-  // eslint-disable-next-line no-control-regex
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
   return clean.length > EXCERPT ? `${clean.slice(0, EXCERPT)}...` : clean;
 }
@@ -272,7 +323,12 @@ export class OperatorViews {
   private readonly control: ControlServer;
   private readonly http?: MetricsHttpServer;
 
-  constructor(private readonly runtime: Runtime, private readonly log: Logger, controlPath: string, httpListen: string | undefined) {
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly log: Logger,
+    controlPath: string,
+    httpListen: string | undefined,
+  ) {
     const startedAt = new Date();
     this.control = new ControlServer(controlPath, runtime, startedAt, log);
     if (httpListen) this.http = new MetricsHttpServer(httpListen, runtime, startedAt, log);

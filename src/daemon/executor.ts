@@ -19,7 +19,9 @@ export const VRRP_GROUP_V6 = Uint8Array.from(Buffer.from("ff02000000000000000000
 
 export interface ExecutorPorts {
   readonly netlink: { addAddress(v: VipRequest): Promise<boolean>; delAddress(v: VipRequest): Promise<boolean> };
-  readonly announcer: { announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): { arp: number; na: number; skipped: number } };
+  readonly announcer: {
+    announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): { arp: number; na: number; skipped: number };
+  };
   readonly links: LinkCache;
   readonly notify: { enqueue(job: NotifyJob): void };
   readonly log: Logger;
@@ -116,7 +118,10 @@ export class ActionExecutor {
       }
     } catch (e) {
       failed++;
-      io.log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, "advert not sent; the next one is tried on schedule");
+      io.log.error(
+        { code: (e as { code?: string }).code, err: (e as Error).message },
+        "advert not sent; the next one is tried on schedule",
+      );
     }
     if (failed > 0) this.sendErrors.set(io.spec.name, (this.sendErrors.get(io.spec.name) ?? 0) + failed);
   }
@@ -135,7 +140,10 @@ export class ActionExecutor {
           const changed = op === "add" ? await this.p.netlink.addAddress(req) : await this.p.netlink.delAddress(req);
           io.log.info({ vip: `${v.spec.address}/${v.spec.prefix}`, dev: v.ifname, changed }, op === "add" ? "VIP added" : "VIP removed");
         } catch (e) {
-          io.log.error({ vip: v.spec.address, dev: v.ifname, code: (e as { code?: string }).code, err: (e as Error).message }, `VIP ${op} failed; continuing`);
+          io.log.error(
+            { vip: v.spec.address, dev: v.ifname, code: (e as { code?: string }).code, err: (e as Error).message },
+            `VIP ${op} failed; continuing`,
+          );
         }
       }
     });
@@ -169,7 +177,11 @@ export class ActionExecutor {
       if (!link) continue;
       const ll = this.p.links.linkLocal(link.index);
       try {
-        const r = this.p.announcer.announce({ ifname, mac: link.mac, ...(ll ? { linkLocal: ll, router: this.p.ipv6Forwarding(ifname) } : {}) }, vips, repeat);
+        const r = this.p.announcer.announce(
+          { ifname, mac: link.mac, ...(ll ? { linkLocal: ll, router: this.p.ipv6Forwarding(ifname) } : {}) },
+          vips,
+          repeat,
+        );
         this.announcements += r.arp + r.na;
         io.log.debug({ dev: ifname, ...r }, "gratuitous ARP / unsolicited NA sent");
         if (r.skipped > 0) io.log.warn({ dev: ifname }, "no link-local address: unsolicited NA not sent");
@@ -186,7 +198,13 @@ export class ActionExecutor {
     const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[state];
     const fields = { instance: io.spec.name, state };
     if (specific) this.p.notify.enqueue({ key: io.spec.name, script: specific, extraArgs: [], fields });
-    if (n.generic) this.p.notify.enqueue({ key: io.spec.name, script: n.generic, extraArgs: ["INSTANCE", io.spec.name, state, String(io.ri.vi.effectivePriority)], fields });
+    if (n.generic)
+      this.p.notify.enqueue({
+        key: io.spec.name,
+        script: n.generic,
+        extraArgs: ["INSTANCE", io.spec.name, state, String(io.ri.vi.effectivePriority)],
+        fields,
+      });
   }
 
   private groupState(group: string, state: State): void {

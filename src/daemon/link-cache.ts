@@ -83,7 +83,9 @@ export class LinkCache {
     const link = this.byName.get(spec.interface);
     if (!link) return undefined;
     const vipSet = [...spec.vips, ...spec.excludedVips].map((v) => addressBytes(v.address));
-    const mine = this.addrs.filter((a) => a.index === link.index && a.family === spec.family && !vipSet.some((v) => sameAddressBytes(v, a.address)));
+    const mine = this.addrs.filter(
+      (a) => a.index === link.index && a.family === spec.family && !vipSet.some((v) => sameAddressBytes(v, a.address)),
+    );
     const pick = spec.family === 4 ? (mine.find((a) => a.scope === 0) ?? mine[0]) : mine.find((a) => isLinkLocal6(a.address));
     return pick ? Uint8Array.from(pick.address) : undefined;
   }

@@ -27,7 +27,11 @@ export class NotifyRunner {
   failures = 0;
   coalesced = 0;
 
-  constructor(private readonly log: Logger, private policy: ScriptPolicy, private readonly timeoutMs = 30_000) {}
+  constructor(
+    private readonly log: Logger,
+    private policy: ScriptPolicy,
+    private readonly timeoutMs = 30_000,
+  ) {}
 
   /** Checks every notify script of a configuration now, so refusals are reported at start with file:line. */
   prepareAll(config: DaemonConfig): void {
@@ -42,7 +46,11 @@ export class NotifyRunner {
     if (!p) {
       p = prepareScript(s.command, { user: s.user, group: s.group }, this.policy);
       this.prepared.set(s, p);
-      if (!p.ok) this.log.error({ script: s.command, code: p.code, file: s.where.file, line: s.where.line }, `${p.message}; notify script disabled (never run)`);
+      if (!p.ok)
+        this.log.error(
+          { script: s.command, code: p.code, file: s.where.file, line: s.where.line },
+          `${p.message}; notify script disabled (never run)`,
+        );
     }
     return p;
   }
@@ -54,7 +62,10 @@ export class NotifyRunner {
     if (q.length > MAX_QUEUED) {
       const dropped = q.splice(0, q.length - MAX_QUEUED);
       this.coalesced += dropped.length;
-      this.log.warn({ ...job.fields, dropped: dropped.length }, "notify queue full: oldest waiting notifications dropped; the latest state is still delivered");
+      this.log.warn(
+        { ...job.fields, dropped: dropped.length },
+        "notify queue full: oldest waiting notifications dropped; the latest state is still delivered",
+      );
     }
     this.queues.set(job.key, q);
     if (!this.running.has(job.key)) this.next(job.key);
@@ -88,7 +99,13 @@ export class NotifyRunner {
       killGroupOnExit: false,
       ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}),
     });
-    const fields = { ...job.fields, script: job.script.command, args: job.extraArgs, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}) };
+    const fields = {
+      ...job.fields,
+      script: job.script.command,
+      args: job.extraArgs,
+      ms: r.ms,
+      ...(r.output ? { output: r.output.trimEnd() } : {}),
+    };
     if (r.ok) this.log.debug(fields, "notify script done");
     else {
       this.failures++;

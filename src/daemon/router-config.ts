@@ -15,7 +15,12 @@ export interface ResolvedVip {
 }
 
 export function resolveVips(spec: InstanceSpec): ResolvedVip[] {
-  const resolve = (v: VipSpec, excluded: boolean): ResolvedVip => ({ spec: v, ifname: v.dev ?? spec.interface, bytes: addressBytes(v.address), excluded });
+  const resolve = (v: VipSpec, excluded: boolean): ResolvedVip => ({
+    spec: v,
+    ifname: v.dev ?? spec.interface,
+    bytes: addressBytes(v.address),
+    excluded,
+  });
   return [...spec.vips.map((v) => resolve(v, false)), ...spec.excludedVips.map((v) => resolve(v, true))];
 }
 

@@ -120,7 +120,10 @@ export class Runtime {
     try {
       nativeHelper();
     } catch (e) {
-      this.log.error({ code: (e as NativeHelperError).code, err: (e as Error).message }, "sockets are not close-on-exec and scripts may inherit them");
+      this.log.error(
+        { code: (e as NativeHelperError).code, err: (e as Error).message },
+        "sockets are not close-on-exec and scripts may inherit them",
+      );
     }
     this.log.info({ instances: this.io.size }, "tsvrrpd started");
   }
@@ -143,12 +146,19 @@ export class Runtime {
   /** Binds the instance to its interface: source address, encoder, shared socket; reports either to the router. */
   private bind(io: InstanceIo, link: LinkInfo): void {
     const src = this.links.sourceFor(io.spec);
-    if (!src) io.log.error({ code: "NO_SOURCE_ADDRESS" }, `no IPv${io.spec.family} source address on ${io.spec.interface}; instance stays in FAULT until one is added`);
+    if (!src)
+      io.log.error(
+        { code: "NO_SOURCE_ADDRESS" },
+        `no IPv${io.spec.family} source address on ${io.spec.interface}; instance stays in FAULT until one is added`,
+      );
     else {
       try {
         this.attach(io, link, src);
       } catch (e) {
-        io.log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, "cannot open the advert socket; instance stays in FAULT");
+        io.log.error(
+          { code: (e as { code?: string }).code, err: (e as Error).message },
+          "cannot open the advert socket; instance stays in FAULT",
+        );
         this.handle({ type: "socket-failed", instance: io.ri });
       }
     }
@@ -176,7 +186,11 @@ export class Runtime {
       sock = new AdvertSocket(
         { ifname: spec.interface, ifindex: link.index, family: spec.family, mac: link.mac },
         (rx) => this.onAdvert(rx),
-        (err) => this.log.warn({ interface: spec.interface, code: (err as { code?: string }).code, err: err.message }, "advert socket error; continuing"),
+        (err) =>
+          this.log.warn(
+            { interface: spec.interface, code: (err as { code?: string }).code, err: err.message },
+            "advert socket error; continuing",
+          ),
       );
       this.sockets.set(key, sock);
     }
@@ -185,7 +199,10 @@ export class Runtime {
       try {
         this.announcer.prepare(v.ifname);
       } catch (e) {
-        io.log.warn({ dev: v.ifname, err: (e as Error).message }, "cannot open packet injection for gratuitous ARP / NA; takeovers will not announce");
+        io.log.warn(
+          { dev: v.ifname, err: (e as Error).message },
+          "cannot open packet injection for gratuitous ARP / NA; takeovers will not announce",
+        );
       }
     }
   }
@@ -195,7 +212,11 @@ export class Runtime {
       const link = this.links.link(v.ifname);
       return link !== undefined && this.links.has(link.index, v.bytes);
     });
-    for (const v of left) io.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP left behind on the interface (earlier crash?); removing it before joining as BACKUP");
+    for (const v of left)
+      io.log.warn(
+        { vip: v.spec.address, dev: v.ifname },
+        "VIP left behind on the interface (earlier crash?); removing it before joining as BACKUP",
+      );
     if (left.length === 0) return;
     this.executor.vipOps(io, "remove", left);
     await io.ops;
@@ -236,7 +257,10 @@ export class Runtime {
         if (io.socket !== sock) continue;
         io.socket = undefined;
         io.encoder = undefined;
-        io.log.warn({ interface: gone.name, ifindex: gone.index }, `interface ${gone.name} was renamed or removed; the instance binds again when an interface named ${io.spec.interface} is up`);
+        io.log.warn(
+          { interface: gone.name, ifindex: gone.index },
+          `interface ${gone.name} was renamed or removed; the instance binds again when an interface named ${io.spec.interface} is up`,
+        );
       }
     }
   }
@@ -248,7 +272,10 @@ export class Runtime {
       try {
         sock.reopenCapture();
       } catch (err) {
-        this.log.error({ interface: ifname, err: (err as Error).message }, "cannot reopen the IPv6 advert capture; IPv6 adverts on this link go unheard");
+        this.log.error(
+          { interface: ifname, err: (err as Error).message },
+          "cannot reopen the IPv6 advert capture; IPv6 adverts on this link go unheard",
+        );
       }
     }
     this.announcer.forget(ifname);
@@ -332,7 +359,7 @@ export class Runtime {
       io?.log.info("instance removed by reload; stopping it");
       io?.stopTimer();
     }
-    await Promise.all(plan.removed.map((ri) => this.io.get(ri)?.ops));
+    await Promise.all(plan.removed.map((ri) => this.io.get(ri)?.ops ?? Promise.resolve()));
     for (const ri of plan.removed) this.io.delete(ri);
     let changed = 0;
     for (const { instance } of plan.kept) {
@@ -349,7 +376,10 @@ export class Runtime {
     await this.tracking.start();
     this.handle({ type: "checks", states: this.tracking.states() });
     for (const ri of plan.added) await this.startInstance(ri, this.specOf(ri));
-    this.log.info({ kept: plan.kept.length - changed, changed, started: plan.added.length, stopped: plan.removed.length }, "configuration reloaded");
+    this.log.info(
+      { kept: plan.kept.length - changed, changed, started: plan.added.length, stopped: plan.removed.length },
+      "configuration reloaded",
+    );
   }
 
   private reconfigure(io: InstanceIo, spec: InstanceSpec): void {
@@ -366,7 +396,10 @@ export class Runtime {
       if (gone.length) this.executor.vipOps(io, "remove", gone);
       if (added.length) this.executor.vipOps(io, "add", added);
     }
-    io.log.info({ vipsAdded: added.length, vipsRemoved: gone.length, state: io.ri.vi.state }, "instance reconfigured by reload; state kept");
+    io.log.info(
+      { vipsAdded: added.length, vipsRemoved: gone.length, state: io.ri.vi.state },
+      "instance reconfigured by reload; state kept",
+    );
     this.timers.schedule(io);
   }
 

@@ -65,7 +65,10 @@ export function installSignals(actions: SignalActions, log: Logger, opts: { relo
   try {
     n = nativeHelper();
   } catch (e) {
-    log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, "real-time signals (keepalived's JSON and STATS_CLEAR) cannot be handled and would end the daemon");
+    log.error(
+      { code: (e as { code?: string }).code, err: (e as Error).message },
+      "real-time signals (keepalived's JSON and STATS_CLEAR) cannot be handled and would end the daemon",
+    );
     return;
   }
   const json = signumOf("JSON");

@@ -21,7 +21,11 @@ export class Tracking {
   private readonly disabled = new Map<string, string>();
   private readonly pool = new ScriptPool();
 
-  constructor(private readonly config: DaemonConfig, private readonly log: Logger, private readonly onChange: (name: string, state: TrackerState) => void) {}
+  constructor(
+    private readonly config: DaemonConfig,
+    private readonly log: Logger,
+    private readonly onChange: (name: string, state: TrackerState) => void,
+  ) {}
 
   /** Validates and starts every tracked script; resolves once each has run once. */
   async start(): Promise<void> {
@@ -32,7 +36,10 @@ export class Tracking {
       const prepared = spec.tcp ? undefined : prepareScript(spec.script, { user: spec.user, group: spec.group }, this.config.global);
       if (prepared && !prepared.ok) {
         this.disabled.set(spec.name, prepared.message);
-        this.log.error({ script: spec.name, code: prepared.code, file: spec.where.file, line: spec.where.line }, `${prepared.message}; script disabled and not tracked (as keepalived does)`);
+        this.log.error(
+          { script: spec.name, code: prepared.code, file: spec.where.file, line: spec.where.line },
+          `${prepared.message}; script disabled and not tracked (as keepalived does)`,
+        );
         continue;
       }
       const log = this.log.child({ script: spec.name });
@@ -43,8 +50,21 @@ export class Tracking {
           }
         : async (): Promise<ProbeResult> => {
             const p = prepared as PreparedScript;
-            const r = await this.pool.run(p.argv, { timeoutMs: spec.timeoutMs, ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}) });
-            return { ok: r.ok, detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, ms: r.ms, ...(r.output ? { output: r.output.trimEnd() } : {}), ...(r.error ? { error: r.error } : {}) } };
+            const r = await this.pool.run(p.argv, {
+              timeoutMs: spec.timeoutMs,
+              ...(p.uid !== undefined ? { uid: p.uid, gid: p.gid } : {}),
+            });
+            return {
+              ok: r.ok,
+              detail: {
+                exitCode: r.exitCode,
+                signal: r.signal,
+                timedOut: r.timedOut,
+                ms: r.ms,
+                ...(r.output ? { output: r.output.trimEnd() } : {}),
+                ...(r.error ? { error: r.error } : {}),
+              },
+            };
           };
       const check = new PeriodicCheck({
         name: spec.name,
@@ -82,7 +102,13 @@ export class Tracking {
 
   status(): CheckStatus[] {
     return [
-      ...[...this.checks.values()].map((c) => ({ name: c.name, state: c.state, runs: c.runs, skipped: c.skipped, ...(c.lastResult ? { last: c.lastResult } : {}) })),
+      ...[...this.checks.values()].map((c) => ({
+        name: c.name,
+        state: c.state,
+        runs: c.runs,
+        skipped: c.skipped,
+        ...(c.lastResult ? { last: c.lastResult } : {}),
+      })),
       ...[...this.disabled.keys()].map((name) => ({ name, state: "DISABLED" as const, runs: 0, skipped: 0 })),
     ];
   }

@@ -3,7 +3,10 @@
 
 export class CommandLineError extends Error {
   readonly code = "BAD_COMMAND_LINE";
-  constructor(readonly line: string, reason: string) {
+  constructor(
+    readonly line: string,
+    reason: string,
+  ) {
     super(`cannot split command ${JSON.stringify(line)}: ${reason}`);
     this.name = "CommandLineError";
   }

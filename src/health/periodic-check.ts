@@ -48,10 +48,11 @@ export class PeriodicCheck {
       if (this.stopped) return;
       this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
     };
-    if (offsetMs > 0) this.offsetTimer = setTimeout(() => {
-      void this.tick();
-      every();
-    }, offsetMs);
+    if (offsetMs > 0)
+      this.offsetTimer = setTimeout(() => {
+        void this.tick();
+        every();
+      }, offsetMs);
     else every();
   }
 

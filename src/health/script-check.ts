@@ -49,7 +49,7 @@ export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise
     // user's (core/notify.c set_script_env: setgroups from getgrouplist). setpriv --init-groups
     // does initgroups(3) for the target user, then execs the script as it.
     const viaSetpriv = o.uid !== undefined && SETPRIV !== undefined;
-    const cmd = viaSetpriv ? [SETPRIV!, `--reuid=${o.uid}`, `--regid=${o.gid ?? o.uid}`, "--init-groups", "--", ...argv] : argv;
+    const cmd = viaSetpriv ? [SETPRIV, `--reuid=${o.uid}`, `--regid=${o.gid ?? o.uid}`, "--init-groups", "--", ...argv] : argv;
     const child = spawn(cmd[0] as string, cmd.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group: a timeout kills whatever the script started too

@@ -42,10 +42,17 @@ export function checkScriptPath(file: string, level: SecurityLevel): SecurityPro
     const otherWrite = (st.mode & 0o002) !== 0;
     // a sticky world-writable directory (/tmp) still lets others replace only their own files
     const stickyDir = st.isDirectory() && (st.mode & 0o1000) !== 0;
-    if (otherWrite && !stickyDir) return { code: "SCRIPT_UNSAFE", path: p, message: `${p} is writable by every user, so ${file} could be replaced by anyone and would run as root` };
+    if (otherWrite && !stickyDir)
+      return {
+        code: "SCRIPT_UNSAFE",
+        path: p,
+        message: `${p} is writable by every user, so ${file} could be replaced by anyone and would run as root`,
+      };
     if (level === "strict") {
-      if (st.uid !== 0) return { code: "SCRIPT_UNSAFE", path: p, message: `${p} is owned by uid ${st.uid}, not root (enable_script_security)` };
-      if ((st.mode & 0o020) !== 0 && !stickyDir) return { code: "SCRIPT_UNSAFE", path: p, message: `${p} is group-writable (enable_script_security)` };
+      if (st.uid !== 0)
+        return { code: "SCRIPT_UNSAFE", path: p, message: `${p} is owned by uid ${st.uid}, not root (enable_script_security)` };
+      if ((st.mode & 0o020) !== 0 && !stickyDir)
+        return { code: "SCRIPT_UNSAFE", path: p, message: `${p} is group-writable (enable_script_security)` };
     }
     const parent = dirname(p);
     if (parent === p) return undefined;

@@ -34,7 +34,8 @@ export class ScriptPool {
     });
     const fail = (why: string) => {
       // The worker died: every waiting run fails, and the next run starts a new worker.
-      for (const [, done] of this.pending) done({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: why });
+      for (const [, done] of this.pending)
+        done({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: why });
       this.pending.clear();
       this.worker = undefined;
     };

@@ -11,7 +11,11 @@ export class RiseFall {
   private streak = 0;
   private started = false;
 
-  constructor(readonly rise: number, readonly fall: number, initFail = false) {
+  constructor(
+    readonly rise: number,
+    readonly fall: number,
+    initFail = false,
+  ) {
     this._state = initFail ? "FAILED" : "OK";
   }
 

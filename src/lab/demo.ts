@@ -67,7 +67,15 @@ async function main(): Promise<void> {
     const start = (r: (typeof ROUTERS)[number], tag = "") => {
       const file = join(lab.dir, `${r.name}.conf`);
       writeFileSync(file, conf(r.name, r.priority));
-      return lab.spawn(r.name, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r.name}${tag}.pid`), "--control", join(lab.dir, `${r.name}${tag}.sock`)]);
+      return lab.spawn(r.name, BIN, [
+        "-n",
+        "-f",
+        file,
+        "-p",
+        join(lab.dir, `${r.name}${tag}.pid`),
+        "--control",
+        join(lab.dir, `${r.name}${tag}.sock`),
+      ]);
     };
     for (const r of ROUTERS) {
       start(r);
@@ -108,11 +116,14 @@ async function main(): Promise<void> {
       const floor = masterDownMs(3, 150, INTERVAL_S * 100);
       const gap = (firstR2.t - lastR1.t) * 1000;
       const garp = wire.find((w) => w.kind === "arp" && who(w) === "r2" && w.target === VIP && w.t >= firstR2.t);
-      say(`\nFailover gap (r1's last advert -> r2's first): ${gap.toFixed(1)} ms; protocol floor 3 x 100 ms + skew = ${floor.toFixed(1)} ms; over the floor: ${(gap - floor).toFixed(1)} ms`);
+      say(
+        `\nFailover gap (r1's last advert -> r2's first): ${gap.toFixed(1)} ms; protocol floor 3 x 100 ms + skew = ${floor.toFixed(1)} ms; over the floor: ${(gap - floor).toFixed(1)} ms`,
+      );
       if (garp) say(`Gratuitous ARP ${((garp.t - firstR2.t) * 1000).toFixed(2)} ms after r2's first advert`);
     }
     const back = wire.find((w) => w.kind === "vrrp" && w.vrid === 51 && who(w) === "r1" && w.t > restartAt && w.priority === 200);
-    if (back) say(`r1 advertised again ${((back.t - restartAt) * 1000).toFixed(0)} ms after its restart (one down interval as BACKUP first)`);
+    if (back)
+      say(`r1 advertised again ${((back.t - restartAt) * 1000).toFixed(0)} ms after its restart (one down interval as BACKUP first)`);
     say("\nDemo finished; removing the namespaces.");
   } finally {
     await lab.destroy();

@@ -40,7 +40,19 @@ function vip(i: number): string {
 
 function conf(n: number, prio: number, http: boolean): string {
   const out = ["global_defs {", "  vrrp_garp_master_delay 0", ...(http ? [`  http_listen 127.0.0.1:${PORT}`] : []), "}"];
-  for (let i = 1; i <= n; i++) out.push(`vrrp_instance I${i} {`, "  interface eth0", `  virtual_router_id ${i}`, `  priority ${prio}`, "  version 3", "  advert_int 0.1", "  virtual_ipaddress {", `    ${vip(i)}`, "  }", "}");
+  for (let i = 1; i <= n; i++)
+    out.push(
+      `vrrp_instance I${i} {`,
+      "  interface eth0",
+      `  virtual_router_id ${i}`,
+      `  priority ${prio}`,
+      "  version 3",
+      "  advert_int 0.1",
+      "  virtual_ipaddress {",
+      `    ${vip(i)}`,
+      "  }",
+      "}",
+    );
   return out.join("\n") + "\n";
 }
 
@@ -55,8 +67,15 @@ function status(sock: string): Doc | undefined {
 
 /** The cumulative lateness histogram from /metrics: count and counts at or under 1, 5, 20 ms. */
 function histogram(lab: Lab): { count: number; le1: number; le5: number; le20: number } {
-  const text = lab.exec("a", process.execPath, ["-e", `fetch("http://127.0.0.1:${PORT}/metrics").then(async (r) => process.stdout.write(await r.text()))`]);
-  const sum = (le: string) => text.split("\n").filter((l) => l.startsWith("vrrp_advert_send_lateness_seconds_bucket{") && l.includes(`le="${le}"`)).reduce((s, l) => s + Number(l.split(" ").at(-1)), 0);
+  const text = lab.exec("a", process.execPath, [
+    "-e",
+    `fetch("http://127.0.0.1:${PORT}/metrics").then(async (r) => process.stdout.write(await r.text()))`,
+  ]);
+  const sum = (le: string) =>
+    text
+      .split("\n")
+      .filter((l) => l.startsWith("vrrp_advert_send_lateness_seconds_bucket{") && l.includes(`le="${le}"`))
+      .reduce((s, l) => s + Number(l.split(" ").at(-1)), 0);
   return { count: sum("+Inf"), le1: sum("0.001"), le5: sum("0.005"), le20: sum("0.02") };
 }
 
@@ -66,11 +85,16 @@ function shares(a: ReturnType<typeof histogram>, b: ReturnType<typeof histogram>
   return { adverts: n, over1ms: over(a.le1, b.le1), over5ms: over(a.le5, b.le5), over20ms: over(a.le20, b.le20) };
 }
 
-export async function runHttpLoad(lab: Lab, o: { instances: number; seconds: number; rps: number; idleSeconds?: number }): Promise<HttpLoadResult> {
+export async function runHttpLoad(
+  lab: Lab,
+  o: { instances: number; seconds: number; rps: number; idleSeconds?: number },
+): Promise<HttpLoadResult> {
   const start = (r: string, prio: number, http: boolean) => {
     const file = join(lab.dir, `${r}-http.conf`);
     writeFileSync(file, conf(o.instances, prio, http));
-    lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-http.pid`), "--control", join(lab.dir, `${r}-http.sock`)], { stdio: "ignore" });
+    lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-http.pid`), "--control", join(lab.dir, `${r}-http.sock`)], {
+      stdio: "ignore",
+    });
     return join(lab.dir, `${r}-http.sock`);
   };
   const debug = process.env.HTTP_LOAD_DEBUG ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
@@ -124,7 +148,9 @@ export async function runHttpLoad(lab: Lab, o: { instances: number; seconds: num
     const c = spawn("ip", ["netns", "exec", lab.ns("a"), process.execPath, "-e", client], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     c.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    c.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as { answered: number; failed: number }) : reject(new Error(`load client exited with ${code}`))));
+    c.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out) as { answered: number; failed: number }) : reject(new Error(`load client exited with ${code}`)),
+    );
   });
   debug("load done");
   const h2 = histogram(lab);

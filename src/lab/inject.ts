@@ -8,7 +8,8 @@ import { AUTH_PASS, encodeAdvert } from "../vrrp/packet.js";
 
 const require = createRequire(import.meta.url);
 
-export type InjectKind = "good" | "bad-ttl" | "bad-checksum" | "bad-version" | "wrong-vrid" | "wrong-auth" | "truncated" | "lying-count" | "higher-priority";
+export type InjectKind =
+  "good" | "bad-ttl" | "bad-checksum" | "bad-version" | "wrong-vrid" | "wrong-auth" | "truncated" | "lying-count" | "higher-priority";
 
 export function craft(kind: InjectKind, src: string, dst: string, vrid = 42, version: 2 | 3 = 3, password = "s3cr3tpw"): Buffer {
   const v2 = version === 2;
@@ -46,8 +47,23 @@ interface Wrap {
   send(buf: Buffer, off: number, len: number, addr: string, cb: () => void): void;
 }
 
-export async function inject(kind: InjectKind, count: number, pps: number, src: string, dst: string, vrid: number, version: 2 | 3): Promise<number> {
-  const raw = require("raw-socket") as { createSocket(o: object): { setOption(l: number, o: number, v: number | Buffer, len?: number): void; wrap: Wrap; close(): void; pauseRecv(): void } };
+export async function inject(
+  kind: InjectKind,
+  count: number,
+  pps: number,
+  src: string,
+  dst: string,
+  vrid: number,
+  version: 2 | 3,
+): Promise<number> {
+  const raw = require("raw-socket") as {
+    createSocket(o: object): {
+      setOption(l: number, o: number, v: number | Buffer, len?: number): void;
+      wrap: Wrap;
+      close(): void;
+      pauseRecv(): void;
+    };
+  };
   const sock = raw.createSocket({ protocol: 112 });
   sock.setOption(0, 3, 1); // IP_HDRINCL
   const dev = Buffer.from("eth0\0");
@@ -78,7 +94,15 @@ export async function inject(kind: InjectKind, count: number, pps: number, src: 
 
 if (process.argv[1]?.endsWith("inject.js")) {
   const [kind, count, pps, src, dst, vrid, version] = process.argv.slice(2);
-  inject(kind as InjectKind, Number(count ?? 1), Number(pps ?? 100), src ?? "192.0.2.99", dst ?? "224.0.0.18", Number(vrid ?? 42), Number(version ?? 3) as 2 | 3)
+  inject(
+    kind as InjectKind,
+    Number(count ?? 1),
+    Number(pps ?? 100),
+    src ?? "192.0.2.99",
+    dst ?? "224.0.0.18",
+    Number(vrid ?? 42),
+    Number(version ?? 3) as 2 | 3,
+  )
     .then((n) => process.stdout.write(`${n}\n`))
     .catch((e: Error) => {
       process.stderr.write(`inject: ${e.message}\n`);

@@ -15,7 +15,10 @@ export interface LabRouter {
 }
 
 export class LabError extends Error {
-  constructor(readonly command: string, readonly output: string) {
+  constructor(
+    readonly command: string,
+    readonly output: string,
+  ) {
     super(`lab: ${command} failed: ${output.trim()}`);
     this.name = "LabError";
   }
@@ -89,7 +92,10 @@ export class Lab {
 
   /** Starts a long-running process in a namespace; destroy() kills it if still alive. */
   spawn(router: string | null, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
-    const child = spawn("ip", ["netns", "exec", router ? this.ns(router) : this.lanNs, cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], ...opts });
+    const child = spawn("ip", ["netns", "exec", router ? this.ns(router) : this.lanNs, cmd, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      ...opts,
+    });
     this.children.add(child);
     child.on("exit", () => this.children.delete(child));
     return child;
@@ -128,7 +134,9 @@ export class Lab {
 
   /** Signals every process inside a router's namespace. */
   killAll(router: string, signal: NodeJS.Signals): number {
-    const pids = sh("ip", ["netns", "pids", this.ns(router)], true).split(/\s+/).filter(Boolean);
+    const pids = sh("ip", ["netns", "pids", this.ns(router)], true)
+      .split(/\s+/)
+      .filter(Boolean);
     if (signal === "SIGKILL") {
       // Freeze them all first: keepalived's VRRP child has a parent-death signal (SIGTERM) and
       // would send priority 0 adverts between the parent's death and its own - not a crash.

@@ -32,7 +32,7 @@ export function readPcap(path: string): WireRecord[] {
   const nano = magic === 0xa1b23c4d || buf.readUInt32BE(0) === 0xa1b23c4d;
   const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   const out: WireRecord[] = [];
-  for (let off = 24; off + 16 <= buf.length; ) {
+  for (let off = 24; off + 16 <= buf.length;) {
     const sec = u32(off);
     const frac = u32(off + 4);
     const incl = u32(off + 8);
@@ -50,7 +50,18 @@ export function readPcap(path: string): WireRecord[] {
       const ihl = (ip[0]! & 0x0f) * 4;
       if (ip[9] === 112) {
         const p = ip.subarray(ihl, ip.readUInt16BE(2));
-        out.push({ t, kind: "vrrp", srcMac, src: formatAddress(ip.subarray(12, 16)), dst: formatAddress(ip.subarray(16, 20)), ttl: ip[8]!, version: p[0]! >> 4, vrid: p[1]!, priority: p[2]!, payload: Buffer.from(p) });
+        out.push({
+          t,
+          kind: "vrrp",
+          srcMac,
+          src: formatAddress(ip.subarray(12, 16)),
+          dst: formatAddress(ip.subarray(16, 20)),
+          ttl: ip[8]!,
+          version: p[0]! >> 4,
+          vrid: p[1]!,
+          priority: p[2]!,
+          payload: Buffer.from(p),
+        });
       } else out.push({ t, kind: "other", srcMac });
     } else if (type === 0x86dd && f.length >= 54) {
       const ip = f.subarray(14);
@@ -59,8 +70,21 @@ export function readPcap(path: string): WireRecord[] {
       const p = ip.subarray(40, 40 + plen);
       const src = formatAddress(ip.subarray(8, 24));
       const dst = formatAddress(ip.subarray(24, 40));
-      if (next === 112) out.push({ t, kind: "vrrp", srcMac, src, dst, ttl: ip[7]!, version: p[0]! >> 4, vrid: p[1]!, priority: p[2]!, payload: Buffer.from(p) });
-      else if (next === 58 && p[0] === 136 && p.length >= 24) out.push({ t, kind: "na", srcMac, src, dst, ttl: ip[7]!, target: formatAddress(p.subarray(8, 24)) });
+      if (next === 112)
+        out.push({
+          t,
+          kind: "vrrp",
+          srcMac,
+          src,
+          dst,
+          ttl: ip[7]!,
+          version: p[0]! >> 4,
+          vrid: p[1]!,
+          priority: p[2]!,
+          payload: Buffer.from(p),
+        });
+      else if (next === 58 && p[0] === 136 && p.length >= 24)
+        out.push({ t, kind: "na", srcMac, src, dst, ttl: ip[7]!, target: formatAddress(p.subarray(8, 24)) });
       else out.push({ t, kind: "other", srcMac });
     } else out.push({ t, kind: "other", srcMac });
   }

@@ -14,7 +14,14 @@ const require = createRequire(import.meta.url);
 interface RawSocket {
   on(event: "message", cb: (buf: Buffer, source: string) => void): void;
   on(event: "error", cb: (err: Error) => void): void;
-  send(buf: Buffer, offset: number, length: number, address: string, before: (() => void) | null, after: (err: Error | null, bytes: number) => void): void;
+  send(
+    buf: Buffer,
+    offset: number,
+    length: number,
+    address: string,
+    before: (() => void) | null,
+    after: (err: Error | null, bytes: number) => void,
+  ): void;
   setOption(level: number, option: number, value: number | Buffer, length?: number): void;
   pauseRecv(): void;
   close(): void;
@@ -61,7 +68,10 @@ export interface AdvertSocketOptions {
 }
 
 export class SocketError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = "SocketError";
   }
@@ -91,7 +101,10 @@ export class AdvertSocket {
     try {
       this.sock = raw.createSocket({ addressFamily: family === 4 ? 1 : 2, protocol: 112, bufferSize: 65_536 });
     } catch (e) {
-      throw new SocketError("SOCKET_OPEN", `cannot open raw VRRP socket for ${ifname} (IPv${family}): ${(e as Error).message} (needs root or CAP_NET_RAW)`);
+      throw new SocketError(
+        "SOCKET_OPEN",
+        `cannot open raw VRRP socket for ${ifname} (IPv${family}): ${(e as Error).message} (needs root or CAP_NET_RAW)`,
+      );
     }
     this.wrap = (this.sock as unknown as { wrap: AdvertSocket["wrap"] }).wrap;
     this.sock.on("error", (e) => this.onError(new SocketError("SOCKET_IO", `raw socket on ${ifname}: ${e.message}`)));
@@ -239,7 +252,12 @@ export class AdvertSocket {
       this.lastSrc6 = Uint8Array.from(src);
     } catch (e) {
       this.sendErrors++;
-      this.onError(new SocketError("SOURCE", `cannot send IPv6 adverts on ${this.options.ifname} from ${formatAddress(src)}: ${(e as Error).message}; the kernel picks the source`));
+      this.onError(
+        new SocketError(
+          "SOURCE",
+          `cannot send IPv6 adverts on ${this.options.ifname} from ${formatAddress(src)}: ${(e as Error).message}; the kernel picks the source`,
+        ),
+      );
     }
   }
 

@@ -16,7 +16,10 @@ interface CapHandle {
 
 export class PcapError extends Error {
   readonly code = "PCAP_OPEN";
-  constructor(readonly ifname: string, cause: string) {
+  constructor(
+    readonly ifname: string,
+    cause: string,
+  ) {
     super(`cannot open packet capture on ${ifname}: ${cause}`);
     this.name = "PcapError";
   }
@@ -28,7 +31,11 @@ export class PcapLink {
   private closed = false;
 
   /** `filter`: a BPF expression; frames matching it are passed to onFrame. */
-  constructor(readonly ifname: string, filter: string, onFrame?: (frame: Buffer) => void) {
+  constructor(
+    readonly ifname: string,
+    filter: string,
+    onFrame?: (frame: Buffer) => void,
+  ) {
     const { Cap } = require("cap") as { Cap: new () => CapHandle };
     this.cap = new Cap();
     try {

@@ -39,7 +39,13 @@ export interface VipRequest {
   readonly scope?: string;
   readonly broadcast?: Uint8Array;
   readonly peer?: Uint8Array;
-  readonly flags?: { readonly home?: boolean; readonly mngtmpaddr?: boolean; readonly noprefixroute?: boolean; readonly autojoin?: boolean; readonly dad?: boolean };
+  readonly flags?: {
+    readonly home?: boolean;
+    readonly mngtmpaddr?: boolean;
+    readonly noprefixroute?: boolean;
+    readonly autojoin?: boolean;
+    readonly dad?: boolean;
+  };
   readonly preferredLft?: number | "forever";
 }
 
@@ -47,7 +53,11 @@ export type LinkEvent = { readonly kind: "link"; readonly removed: boolean; read
 export type AddressEvent = { readonly kind: "address"; readonly removed: boolean; readonly address: AddressInfo };
 
 export class NetlinkError extends Error {
-  constructor(readonly code: string, readonly op: string, message: string) {
+  constructor(
+    readonly code: string,
+    readonly op: string,
+    message: string,
+  ) {
     super(message);
     this.name = "NetlinkError";
   }
@@ -58,7 +68,10 @@ function errnoOf(e: unknown): string {
   return m?.[1] ?? "EUNKNOWN";
 }
 
-function toLink(data: { index?: number; flags?: { up?: boolean; running?: boolean } }, attrs: { ifname?: string; address?: Buffer }): LinkInfo {
+function toLink(
+  data: { index?: number; flags?: { up?: boolean; running?: boolean } },
+  attrs: { ifname?: string; address?: Buffer },
+): LinkInfo {
   return {
     index: data.index ?? 0,
     name: attrs.ifname ?? "",
@@ -67,7 +80,10 @@ function toLink(data: { index?: number; flags?: { up?: boolean; running?: boolea
   };
 }
 
-function toAddress(data: { index?: number; family?: number; prefixlen?: number; scope?: number; flags?: { tentative?: boolean } }, attrs: { local?: Buffer; address?: Buffer; label?: string; flags?: { tentative?: boolean } }): AddressInfo | undefined {
+function toAddress(
+  data: { index?: number; family?: number; prefixlen?: number; scope?: number; flags?: { tentative?: boolean } },
+  attrs: { local?: Buffer; address?: Buffer; label?: string; flags?: { tentative?: boolean } },
+): AddressInfo | undefined {
   const family = data.family === AF_INET ? 4 : data.family === AF_INET6 ? 6 : undefined;
   const address = attrs.local ?? attrs.address;
   if (!family || !address) return undefined;
@@ -90,7 +106,7 @@ export class Rtnl {
   private events?: RtNetlinkSocket;
 
   constructor() {
-    this.sock = createRtNetlink({ recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 } as never);
+    this.sock = createRtNetlink({ recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
     sealDescriptors(); // the netlink binding opens without SOCK_CLOEXEC
   }
 
@@ -145,7 +161,9 @@ export class Rtnl {
           ...(v.label && v.family === 4 ? { label: v.label } : {}),
           ...(v.broadcast ? { broadcast: Buffer.from(v.broadcast) } : {}),
           ...(Object.keys(flags).length ? { flags } : {}),
-          ...(lft !== undefined ? { cacheInfo: { ifaPrefered: lft === "forever" ? FOREVER : lft, ifaValid: FOREVER, cstamp: 0, tstamp: 0 } } : {}),
+          ...(lft !== undefined
+            ? { cacheInfo: { ifaPrefered: lft === "forever" ? FOREVER : lft, ifaValid: FOREVER, cstamp: 0, tstamp: 0 } }
+            : {}),
         },
       );
       return true;
@@ -160,7 +178,10 @@ export class Rtnl {
   async delAddress(v: VipRequest): Promise<boolean> {
     const address = Buffer.from(v.address);
     try {
-      await this.sock.delAddress({ family: v.family === 4 ? AF_INET : AF_INET6, prefixlen: v.prefix, index: v.index }, { local: address, address });
+      await this.sock.delAddress(
+        { family: v.family === 4 ? AF_INET : AF_INET6, prefixlen: v.prefix, index: v.index },
+        { local: address, address },
+      );
       return true;
     } catch (e) {
       const code = errnoOf(e);

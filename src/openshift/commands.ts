@@ -35,7 +35,9 @@ async function releaseVips(rtnl: Rtnl, s: OpenShiftSettings): Promise<void> {
     const family = familyOf(addr!);
     if (!family) continue;
     // The image deletes /32 for every entry; IPv6 VIPs were added as /128, so that is what goes.
-    await rtnl.delAddress({ index: link.index, family, address: addressBytes(addr!), prefix: prefix ? Number(prefix) : family === 4 ? 32 : 128 }).catch(() => false);
+    await rtnl
+      .delAddress({ index: link.index, family, address: addressBytes(addr!), prefix: prefix ? Number(prefix) : family === 4 ? 32 : 128 })
+      .catch(() => false);
   }
 }
 
@@ -60,7 +62,8 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   if (plan.settings.multicastAccept) {
     say("  - Ensuring nftables rule for keepalived multicast (224.0.0.18) ...");
     const r = ensureMulticastRule(plan.settings.iptablesChain);
-    if (r.error) log.error({ tool: r.tool, err: r.error }, "cannot install the multicast accept rule; continuing (adverts may be filtered)");
+    if (r.error)
+      log.error({ tool: r.tool, err: r.error }, "cannot install the multicast accept rule; continuing (adverts may be filtered)");
     else if (r.changed) say(`  - Added ${r.tool} rule to accept multicast 224.0.0.18.`);
   }
   const confPath = process.env.KEEPALIVED_CONFIG ?? "/etc/keepalived/keepalived.conf";
@@ -75,7 +78,12 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   const runtime = new Runtime(plan.config, { log });
   // Off unless asked for (TSVRRPD_HTTP=ADDR:PORT): the pod runs on the host network.
   const listen = process.env.TSVRRPD_HTTP ?? "off";
-  const views = new OperatorViews(runtime, log, process.env.TSVRRPD_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET, listen !== "off" ? listen : undefined);
+  const views = new OperatorViews(
+    runtime,
+    log,
+    process.env.TSVRRPD_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET,
+    listen !== "off" ? listen : undefined,
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -88,7 +96,9 @@ export async function openshiftCommand(args: string[]): Promise<void> {
     process.exit(0);
   };
   // monitor.sh traps SIGHUP, SIGINT and SIGTERM alike: stop and release. The dumps as keepalived.
-  installSignals({ stop: (sig) => void stop(sig), reload: () => undefined, dump: (kind, clear) => views.dump(kind, clear) }, log, { reload: false });
+  installSignals({ stop: (sig) => void stop(sig), reload: () => undefined, dump: (kind, clear) => views.dump(kind, clear) }, log, {
+    reload: false,
+  });
   rtnl.close();
   try {
     await runtime.start();

@@ -19,7 +19,7 @@ export interface RuleResult {
 
 function run(cmd: string, args: string[], input?: string): { ok: boolean; out: string; missing: boolean } {
   const r = spawnSync(cmd, args, { encoding: "utf8", ...(input !== undefined ? { input } : {}) });
-  const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+  const missing = r.error !== undefined && "code" in r.error && r.error.code === "ENOENT";
   return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}`, missing };
 }
 

@@ -5,7 +5,14 @@
 import { formatAddress } from "../vrrp/address.js";
 import type { InstanceConfig, State } from "../vrrp/instance.js";
 import { AdvertEncoder } from "../vrrp/packet.js";
-import { VrrpRouter, type RouterAction, type RouterConfig, type RouterEvent, type RouterInstance, type RouterInstanceSpec } from "../vrrp/router.js";
+import {
+  VrrpRouter,
+  type RouterAction,
+  type RouterConfig,
+  type RouterEvent,
+  type RouterInstance,
+  type RouterInstanceSpec,
+} from "../vrrp/router.js";
 import { VirtualClock, prng } from "./clock.js";
 
 /** A host with one instance on eth0 (the simple case). */
@@ -49,7 +56,14 @@ export function simpleInstance(config: InstanceConfig): RouterInstanceSpec {
     key: `${config.vrid}/${config.family}/eth0`,
     interface: "eth0",
     config,
-    receive: { version: config.version, unicastPeers: [], peerTtl: [], checkUnicastSrc: false, unicastChecksum: "auto", v3ChecksumAsV2: false },
+    receive: {
+      version: config.version,
+      unicastPeers: [],
+      peerTtl: [],
+      checkUnicastSrc: false,
+      unicastChecksum: "auto",
+      v3ChecksumAsV2: false,
+    },
     trackChecks: [{ name: SIM_CHECK, weight: 0, reverse: false }],
     trackLinks: [],
     dontTrackPrimary: false,
@@ -141,7 +155,14 @@ export class SimRouter {
           this.holding.delete(a.instance);
           break;
         case "state":
-          this.lan.transitions.push({ at: this.lan.clock.now, router: this.name, instance: a.instance.name, from: act.from, to: act.to, reason: act.reason });
+          this.lan.transitions.push({
+            at: this.lan.clock.now,
+            router: this.name,
+            instance: a.instance.name,
+            from: act.from,
+            to: act.to,
+            reason: act.reason,
+          });
           break;
         case "announce":
         case "log":
@@ -160,7 +181,16 @@ export class SimRouter {
     let e = this.encoders.get(i);
     if (!e) {
       const c = i.spec.config;
-      e = new AdvertEncoder({ version: c.version, family: c.family, vrid: c.vrid, addresses: c.vips, authType: c.authType, authKey: c.authKey, src: c.primaryAddress, dst: GROUP[c.family] });
+      e = new AdvertEncoder({
+        version: c.version,
+        family: c.family,
+        vrid: c.vrid,
+        addresses: c.vips,
+        authType: c.authType,
+        authKey: c.authKey,
+        src: c.primaryAddress,
+        dst: GROUP[c.family],
+      });
       this.encoders.set(i, e);
     }
     return e;
@@ -224,7 +254,10 @@ export class SimLan {
       this.clock.schedule(at, () => {
         if (to.group !== from.group || !to.linksUp.get(ifname) || !from.linksUp.get(ifname)) return; // cut while in flight
         this.delivered++;
-        to.handle({ type: "packet", packet: { ifname, family: c.family, src: c.primaryAddress, dst: groupBytes(c.family), ttl: 255, multicast: true, payload } });
+        to.handle({
+          type: "packet",
+          packet: { ifname, family: c.family, src: c.primaryAddress, dst: groupBytes(c.family), ttl: 255, multicast: true, payload },
+        });
       });
     }
   }
@@ -289,7 +322,9 @@ export class SimLan {
   describe(): string {
     return this.routers
       .map((r) => {
-        const inst = r.router.instances.map((i) => `${i.name} p${i.vi.effectivePriority} ${i.vi.state}${r.holds(i.name) ? "+vips" : ""}`).join(", ");
+        const inst = r.router.instances
+          .map((i) => `${i.name} p${i.vi.effectivePriority} ${i.vi.state}${r.holds(i.name) ? "+vips" : ""}`)
+          .join(", ");
         return `${r.name}(${formatAddress(r.router.instances[0]?.spec.config.primaryAddress ?? new Uint8Array(4))}${r.alive ? "" : " dead"}): ${inst}`;
       })
       .join("; ");

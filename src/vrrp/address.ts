@@ -6,7 +6,10 @@ export type Family = 4 | 6;
 
 export class AddressError extends Error {
   readonly code = "BAD_ADDRESS";
-  constructor(readonly input: string, readonly expected: string) {
+  constructor(
+    readonly input: string,
+    readonly expected: string,
+  ) {
     super(`invalid IP address ${JSON.stringify(input)}: expected ${expected}`);
     this.name = "AddressError";
   }

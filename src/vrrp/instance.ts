@@ -4,7 +4,15 @@
 import { compareAddressBytes, formatAddress } from "./address.js";
 import { checkAuth, sameAddressList, type Advert, type DropCode } from "./packet.js";
 import { masterDownMs, skewMs } from "./timing.js";
-import { faultLabel, type Action, type FaultSource, type InstanceConfig, type InstanceEvent, type InstanceStats, type State } from "./instance-types.js";
+import {
+  faultLabel,
+  type Action,
+  type FaultSource,
+  type InstanceConfig,
+  type InstanceEvent,
+  type InstanceStats,
+  type State,
+} from "./instance-types.js";
 
 export * from "./instance-types.js";
 
@@ -269,7 +277,12 @@ export class VrrpInstance {
         if (advert.priority >= this.effective) this.preemptUntil = undefined;
         else if (this.preemptUntil === undefined) {
           this.preemptUntil = now + this.config.preemptDelayMs;
-          out.push({ type: "log", level: "info", msg: "lower-priority master seen; preempt delay started", fields: { until: this.preemptUntil, masterPriority: advert.priority } });
+          out.push({
+            type: "log",
+            level: "info",
+            msg: "lower-priority master seen; preempt delay started",
+            fields: { until: this.preemptUntil, masterPriority: advert.priority },
+          });
         }
       }
       return;
@@ -337,7 +350,8 @@ export class VrrpInstance {
     this.effective = p;
     // keepalived vrrp_track.c vrrp_set_effective_priority: a BACKUP's running down timer moves by
     // the change in Master_Down_Interval (the skew), so a lowered priority waits longer at once.
-    if (this._state === "BACKUP" && this.deadlines.masterDown !== undefined) this.deadlines.masterDown += this.masterDownIntervalMs() - before;
+    if (this._state === "BACKUP" && this.deadlines.masterDown !== undefined)
+      this.deadlines.masterDown += this.masterDownIntervalMs() - before;
   }
 
   // --- transitions ----------------------------------------------------------------------------

@@ -37,7 +37,10 @@ export interface PacketRejection {
 
 /** A typed error for callers that prefer exceptions (configuration tools, tests). */
 export class PacketError extends Error {
-  constructor(readonly code: DropCode, detail: string) {
+  constructor(
+    readonly code: DropCode,
+    detail: string,
+  ) {
     super(`${code}: ${detail}`);
     this.name = "PacketError";
   }
@@ -80,13 +83,7 @@ function reject(code: DropCode, detail: string): PacketRejection {
  * Decodes and validates a VRRP message (starting at the VRRP header, IP header already removed).
  * `src` and `dst` are the IP source and destination, needed for the v3 pseudo-header.
  */
-export function decodeAdvert(
-  msg: Uint8Array,
-  family: Family,
-  src: Uint8Array,
-  dst: Uint8Array,
-  options: DecodeOptions = {},
-): DecodeResult {
+export function decodeAdvert(msg: Uint8Array, family: Family, src: Uint8Array, dst: Uint8Array, options: DecodeOptions = {}): DecodeResult {
   if (msg.length < HEADER_LENGTH) return reject("TRUNCATED", `${msg.length} bytes, header needs ${HEADER_LENGTH}`);
   const b0 = msg[0] as number;
   const version = b0 >> 4;
@@ -139,13 +136,7 @@ export function decodeAdvert(
 }
 
 /** Throwing variant of decodeAdvert. */
-export function decodeAdvertOrThrow(
-  msg: Uint8Array,
-  family: Family,
-  src: Uint8Array,
-  dst: Uint8Array,
-  options?: DecodeOptions,
-): Advert {
+export function decodeAdvertOrThrow(msg: Uint8Array, family: Family, src: Uint8Array, dst: Uint8Array, options?: DecodeOptions): Advert {
   const r = decodeAdvert(msg, family, src, dst, options);
   if (!r.ok) throw new PacketError(r.code, r.detail);
   return r.advert;

@@ -49,14 +49,21 @@ export function sameDelivery(policy: ReceivePolicy, rx: ReceivedPacket): boolean
 export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: ReceivedPacket): ReceiveVerdict {
   // RFC 5798 7.1 / keepalived: multicast adverts must arrive with TTL / hop limit 255; unicast
   // ones may cross routers (keepalived checks them only with min_ttl/max_ttl).
-  if (rx.multicast && rx.ttl !== 255) return { ok: false, code: "BAD_TTL", detail: `TTL/hop limit ${rx.ttl} from ${formatAddress(rx.src)}, expect 255` };
+  if (rx.multicast && rx.ttl !== 255)
+    return { ok: false, code: "BAD_TTL", detail: `TTL/hop limit ${rx.ttl} from ${formatAddress(rx.src)}, expect 255` };
   // keepalived vrrp.c vrrp_check_packet: the unicast source (and its min_ttl/max_ttl) is checked
   // only with check_unicast_src / vrrp_check_unicast_src; otherwise any source counts.
   if (!rx.multicast && policy.checkUnicastSrc) {
     const k = policy.unicastPeers.findIndex((p) => sameAddressBytes(p, rx.src));
-    if (k < 0) return { ok: false, code: "NOT_PEER", detail: `unicast advert from ${formatAddress(rx.src)}, not a unicast_peer (check_unicast_src)` };
+    if (k < 0)
+      return {
+        ok: false,
+        code: "NOT_PEER",
+        detail: `unicast advert from ${formatAddress(rx.src)}, not a unicast_peer (check_unicast_src)`,
+      };
     const ttl = policy.peerTtl[k] ?? { min: 0, max: 255 };
-    if (rx.ttl < ttl.min || rx.ttl > ttl.max) return { ok: false, code: "BAD_TTL", detail: `TTL/HL ${rx.ttl} from ${formatAddress(rx.src)} not in range [${ttl.min}, ${ttl.max}]` };
+    if (rx.ttl < ttl.min || rx.ttl > ttl.max)
+      return { ok: false, code: "BAD_TTL", detail: `TTL/HL ${rx.ttl} from ${formatAddress(rx.src)} not in range [${ttl.min}, ${ttl.max}]` };
   }
   return decodeCompat(policy, oldChecksum, rx);
 }

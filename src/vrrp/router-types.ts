@@ -64,7 +64,13 @@ export type RouterAction =
   /** Send VRRPv3 IPv4 unicast adverts with 224.0.0.18 in the pseudo-header from now on. */
   | { readonly type: "old-checksum"; readonly instance: RouterInstance; readonly peer: Uint8Array }
   | { readonly type: "group-state"; readonly group: string; readonly state: State }
-  | { readonly type: "log"; readonly instance?: RouterInstance; readonly level: "info" | "warn" | "error"; readonly msg: string; readonly fields?: Record<string, unknown> };
+  | {
+      readonly type: "log";
+      readonly instance?: RouterInstance;
+      readonly level: "info" | "warn" | "error";
+      readonly msg: string;
+      readonly fields?: Record<string, unknown>;
+    };
 
 /** A reload's outcome: the router already holds the new instances. */
 export interface ReloadPlan {

@@ -134,7 +134,8 @@ export class VrrpRouter {
 
   private start(i: RouterInstance): void {
     const own = this.links.get(i.spec.interface);
-    if (!own?.present) this.log(i, "error", `interface ${i.spec.interface} not found; instance stays in FAULT until it appears`, { code: "NO_INTERFACE" });
+    if (!own?.present)
+      this.log(i, "error", `interface ${i.spec.interface} not found; instance stays in FAULT until it appears`, { code: "NO_INTERFACE" });
     if (!own?.present || (!own.up && !i.spec.dontTrackPrimary)) this.fault(i, { kind: "link", ifname: i.spec.interface }, true);
     for (const t of i.spec.trackLinks) {
       const l = this.links.get(t.name);
@@ -169,7 +170,12 @@ export class VrrpRouter {
       if (v.oldChecksum && !i.oldChecksum && s.receive.unicastChecksum !== "never") {
         i.oldChecksum = true;
         this.out.push({ type: "old-checksum", instance: i, peer: rx.src });
-        this.log(i, "info", "Setting unicast VRRPv3 checksum to old version (the peer uses 224.0.0.18 in the pseudo-header); sending that form from now on", { peer: formatAddress(rx.src) });
+        this.log(
+          i,
+          "info",
+          "Setting unicast VRRPv3 checksum to old version (the peer uses 224.0.0.18 in the pseudo-header); sending that form from now on",
+          { peer: formatAddress(rx.src) },
+        );
       }
       // A master it would not preempt: this member no longer wants MASTER (keepalived wantstate).
       if (v.advert.priority >= i.vi.effectivePriority || (i.spec.config.nopreempt && v.advert.priority > 0)) i.wantsMaster = false;
@@ -199,7 +205,12 @@ export class VrrpRouter {
       const ok = own || !tracked?.reverse ? state.up : !state.up;
       if (i.vi.hasFault(source) === ok) {
         const reverse = ok !== state.up ? { reverse: true } : {};
-        this.log(i, "warn", state.up ? `interface ${ifname} is up` : `interface ${ifname} is down or gone`, { link: ifname, up: state.up, present: state.present, ...reverse });
+        this.log(i, "warn", state.up ? `interface ${ifname} is up` : `interface ${ifname} is down or gone`, {
+          link: ifname,
+          up: state.up,
+          present: state.present,
+          ...reverse,
+        });
         this.fault(i, source, !ok);
       }
     }
@@ -255,7 +266,8 @@ export class VrrpRouter {
   private syncCanGoMaster(i: RouterInstance): boolean {
     const g = this.groupOf(i);
     if (!g || syncMayGoMaster(i, g.members, this.now)) return true;
-    if (!i.wantsMaster) this.log(i, "info", `sync group ${g.name}: wants MASTER, waiting until every member does (as keepalived)`, { group: g.name });
+    if (!i.wantsMaster)
+      this.log(i, "info", `sync group ${g.name}: wants MASTER, waiting until every member does (as keepalived)`, { group: g.name });
     i.wantsMaster = true;
     this.feed(i, { type: "sync-wait", group: g.name });
     return false;

@@ -81,9 +81,22 @@ describe("keepalived.conf parser", () => {
   it("reads a full configuration with keepalived's defaulting", () => {
     const { config, diagnostics } = parseKeepalivedConf(FULL, "k.conf");
     expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    expect(config.global).toMatchObject({ routerId: "LVS_DEVEL", scriptUser: "nobody", scriptGroup: "nogroup", enableScriptSecurity: true });
+    expect(config.global).toMatchObject({
+      routerId: "LVS_DEVEL",
+      scriptUser: "nobody",
+      scriptGroup: "nogroup",
+      enableScriptSecurity: true,
+    });
     expect(config.scripts).toEqual([
-      expect.objectContaining({ name: "chk_haproxy", script: "/usr/bin/killall -0 haproxy", intervalMs: 2000, timeoutMs: 1500, weight: -20, rise: 2, fall: 3 }),
+      expect.objectContaining({
+        name: "chk_haproxy",
+        script: "/usr/bin/killall -0 haproxy",
+        intervalMs: 2000,
+        timeoutMs: 1500,
+        weight: -20,
+        rise: 2,
+        fall: 3,
+      }),
     ]);
     const [v1, v6] = config.instances;
     expect(v1).toMatchObject({
@@ -96,7 +109,10 @@ describe("keepalived.conf parser", () => {
       family: 4,
       advertIntervalCs: 100,
       authPass: "1111",
-      notify: { master: expect.objectContaining({ command: "/etc/keepalived/master.sh arg" }), generic: expect.objectContaining({ command: "/etc/keepalived/notify.sh" }) },
+      notify: {
+        master: expect.objectContaining({ command: "/etc/keepalived/master.sh arg" }),
+        generic: expect.objectContaining({ command: "/etc/keepalived/notify.sh" }),
+      },
       garp: { masterDelayMs: 2000, masterRepeat: 3, masterRefreshMs: 0, masterRefreshRepeat: 1 },
     });
     expect(v1!.vips.map((v) => [v.address, v.prefix, v.dev, v.label, v.scope])).toEqual([
@@ -108,12 +124,30 @@ describe("keepalived.conf parser", () => {
     expect(diagnostics.find((d) => d.code === "VIP_FAMILY")?.where).toEqual({ file: "k.conf", line: 34 });
     expect(v1!.trackScripts.map((t) => t.name)).toEqual(["chk_haproxy"]);
     expect(v1!.trackInterfaces).toEqual([expect.objectContaining({ name: "eth1", weight: -10 })]);
-    expect(v6).toMatchObject({ family: 6, version: 3, advertIntervalCs: 5, nopreempt: true, priority: 100, initialState: "BACKUP", unicastSrcIp: "2001:db8::10", unicastPeers: ["2001:db8::11", "2001:db8::12"] });
-    expect(config.syncGroups).toEqual([expect.objectContaining({ name: "G1", members: ["VI_1", "VI_6"], notify: { backup: expect.objectContaining({ command: "/bin/true" }) } })]);
+    expect(v6).toMatchObject({
+      family: 6,
+      version: 3,
+      advertIntervalCs: 5,
+      nopreempt: true,
+      priority: 100,
+      initialState: "BACKUP",
+      unicastSrcIp: "2001:db8::10",
+      unicastPeers: ["2001:db8::11", "2001:db8::12"],
+    });
+    expect(config.syncGroups).toEqual([
+      expect.objectContaining({
+        name: "G1",
+        members: ["VI_1", "VI_6"],
+        notify: { backup: expect.objectContaining({ command: "/bin/true" }) },
+      }),
+    ]);
   });
 
   it("warns about unknown keywords with file and line and keeps going", () => {
-    const { config, diagnostics } = parseKeepalivedConf("vrrp_instance A {\n interface eth0\n virtual_router_id 1\n frobnicate 3\n}\nbogus_section {\n}\n", "x.conf");
+    const { config, diagnostics } = parseKeepalivedConf(
+      "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n frobnicate 3\n}\nbogus_section {\n}\n",
+      "x.conf",
+    );
     expect(config.instances).toHaveLength(1);
     expect(diagnostics.map(formatDiagnostic)).toEqual([
       "x.conf:4: warning: unknown keyword 'frobnicate' in vrrp_instance A; ignored",
@@ -127,7 +161,10 @@ describe("keepalived.conf parser", () => {
       ["virtual_router_id 1\n priority high", "x.conf:4: error: 'priority' expects an integer 1..255, got \"high\""],
       ["virtual_router_id 1\n advert_int 0", "x.conf:4: error: 'advert_int' expects a number 0.01..255, got \"0\""],
       ["virtual_router_id 1\n state PRIMARY", "x.conf:4: error: 'state' expects MASTER or BACKUP, got \"PRIMARY\""],
-      ["virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.300\n }", 'x.conf:5: error: virtual address "192.0.2.300": expected IPv4 or IPv6 address with optional /prefix'],
+      [
+        "virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.300\n }",
+        'x.conf:5: error: virtual address "192.0.2.300": expected IPv4 or IPv6 address with optional /prefix',
+      ],
       ["virtual_router_id 1\n preempt_delay 2000", "x.conf:4: error: 'preempt_delay' expects a number 0..1000, got \"2000\""],
     ];
     for (const [body, msg] of cases) {
@@ -151,7 +188,10 @@ describe("keepalived.conf parser", () => {
   });
 
   it("rejects a VRID used twice on one interface and unbalanced braces", () => {
-    const dup = parseKeepalivedConf(`vrrp_instance A {\n interface eth0\n virtual_router_id 9\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 9\n}\n`, "d.conf");
+    const dup = parseKeepalivedConf(
+      `vrrp_instance A {\n interface eth0\n virtual_router_id 9\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 9\n}\n`,
+      "d.conf",
+    );
     expect(dup.diagnostics.map(formatDiagnostic)).toContain("d.conf:5: error: B: VRID 9 on eth0 (IPv4) is already used by A");
     const open = parseKeepalivedConf(`vrrp_instance A {\n interface eth0\n`, "o.conf");
     expect(open.diagnostics.map((d) => d.code)).toContain("UNBALANCED_BRACE");
@@ -184,7 +224,35 @@ describe("keepalived.conf parser", () => {
   });
 
   it("fuzz: arbitrary text never throws, and every diagnostic has a location", () => {
-    const words = fc.constantFrom("vrrp_instance", "A", "{", "}", "interface", "eth0", "virtual_router_id", "300", "1", "priority", "\n", '"', "#", "!", "virtual_ipaddress", "192.0.2.1/33", "include", "unicast_peer", "track_script", "weight", "-300", "vrrp_script", "script", "global_defs", "advert_int", "0.001", " ");
+    const words = fc.constantFrom(
+      "vrrp_instance",
+      "A",
+      "{",
+      "}",
+      "interface",
+      "eth0",
+      "virtual_router_id",
+      "300",
+      "1",
+      "priority",
+      "\n",
+      '"',
+      "#",
+      "!",
+      "virtual_ipaddress",
+      "192.0.2.1/33",
+      "include",
+      "unicast_peer",
+      "track_script",
+      "weight",
+      "-300",
+      "vrrp_script",
+      "script",
+      "global_defs",
+      "advert_int",
+      "0.001",
+      " ",
+    );
     fc.assert(
       fc.property(fc.array(words, { maxLength: 80 }), fc.string({ maxLength: 40 }), (ws, junk) => {
         const text = ws.join(" ") + junk;

@@ -61,7 +61,14 @@ describe("old_unicast_checksum (vrrp_parser.c vrrp_unicast_chksum_handler)", () 
 describe("unicast source checks and dont_track_primary", () => {
   it("check_unicast_src is off unless set per instance or by vrrp_check_unicast_src; peers carry min_ttl/max_ttl", () => {
     const peers = " unicast_peer {\n  192.0.2.12 min_ttl 250 max_ttl 255\n  192.0.2.13\n }";
-    expect(parse(inst(peers, 3)).inst).toMatchObject({ checkUnicastSrc: false, unicastPeers: ["192.0.2.12", "192.0.2.13"], unicastPeerTtl: [{ min: 250, max: 255 }, { min: 0, max: 255 }] });
+    expect(parse(inst(peers, 3)).inst).toMatchObject({
+      checkUnicastSrc: false,
+      unicastPeers: ["192.0.2.12", "192.0.2.13"],
+      unicastPeerTtl: [
+        { min: 250, max: 255 },
+        { min: 0, max: 255 },
+      ],
+    });
     expect(parse(inst(`${peers}\n check_unicast_src`, 3)).inst?.checkUnicastSrc).toBe(true);
     expect(parse(`global_defs {\n vrrp_check_unicast_src\n}\n${inst(peers, 3)}`).inst?.checkUnicastSrc).toBe(true);
     const bad = parseKeepalivedConf(inst(" unicast_peer {\n  192.0.2.12 min_ttl lots\n }", 3), "k.conf");
@@ -79,7 +86,10 @@ describe("weight ... reverse", () => {
     const r = parseKeepalivedConf(`vrrp_script t {\n script /bin/true\n}\n${text}`, "k.conf");
     expect(r.config.scripts.find((s) => s.name === "s")).toMatchObject({ weight: 10, weightReverse: true });
     const i = r.config.instances[0]!;
-    expect(i.trackScripts.map((t) => [t.name, t.weight, t.reverse])).toEqual([["s", undefined, undefined], ["t", -5, false]]);
+    expect(i.trackScripts.map((t) => [t.name, t.weight, t.reverse])).toEqual([
+      ["s", undefined, undefined],
+      ["t", -5, false],
+    ]);
     expect(i.trackInterfaces[0]).toMatchObject({ name: "eth1", weight: 7, reverse: true });
     expect(r.diagnostics.filter((d) => d.severity !== "error" && /reverse/.test(d.message))).toEqual([]);
   });
@@ -87,21 +97,39 @@ describe("weight ... reverse", () => {
 
 describe("virtual address options (keepalived vrrp_ipaddress.c)", () => {
   it("reads brd, peer, flags, no_track and preferred_lft; warns about options keepalived 2.2.7 does not have", () => {
-    const r = parseKeepalivedConf(inst(" virtual_ipaddress {\n  192.0.2.200/24 brd + noprefixroute no_track\n  192.0.2.201/25 brd 192.0.2.255 peer 192.0.2.9\n  192.0.2.202 metric 5\n }", 3), "k.conf");
+    const r = parseKeepalivedConf(
+      inst(
+        " virtual_ipaddress {\n  192.0.2.200/24 brd + noprefixroute no_track\n  192.0.2.201/25 brd 192.0.2.255 peer 192.0.2.9\n  192.0.2.202 metric 5\n }",
+        3,
+      ),
+      "k.conf",
+    );
     const vips = r.config.instances[0]!.vips;
-    expect(vips.find((v) => v.address === "192.0.2.200")).toMatchObject({ broadcast: "192.0.2.255", flags: { noprefixroute: true }, noTrack: true });
+    expect(vips.find((v) => v.address === "192.0.2.200")).toMatchObject({
+      broadcast: "192.0.2.255",
+      flags: { noprefixroute: true },
+      noTrack: true,
+    });
     expect(vips.find((v) => v.address === "192.0.2.201")).toMatchObject({ broadcast: "192.0.2.255", peer: "192.0.2.9" });
     expect(r.diagnostics.find((d) => d.code === "UNKNOWN_VIP_OPTION")?.message).toContain("'metric'");
-    const v6 = parseKeepalivedConf("vrrp_instance V6 {\n interface eth0\n virtual_router_id 8\n version 3\n virtual_ipaddress {\n  2001:db8::5/64 preferred_lft forever home -nodad\n }\n}\n", "k.conf").config.instances[0]!.vips[0];
+    const v6 = parseKeepalivedConf(
+      "vrrp_instance V6 {\n interface eth0\n virtual_router_id 8\n version 3\n virtual_ipaddress {\n  2001:db8::5/64 preferred_lft forever home -nodad\n }\n}\n",
+      "k.conf",
+    ).config.instances[0]!.vips[0];
     expect(v6).toMatchObject({ preferredLft: "forever", flags: { home: true, dad: true } });
-    const minus = parseKeepalivedConf(inst(" virtual_ipaddress {\n  192.0.2.200/25 brd -\n }", 3), "k.conf").config.instances[0]!.vips.find((v) => v.address === "192.0.2.200")!;
+    const minus = parseKeepalivedConf(inst(" virtual_ipaddress {\n  192.0.2.200/25 brd -\n }", 3), "k.conf").config.instances[0]!.vips.find(
+      (v) => v.address === "192.0.2.200",
+    )!;
     expect(minus.broadcast).toBe("192.0.2.128");
   });
 });
 
 describe("values start-up would reject are errors when the file is read (-t sees them)", () => {
   it("names bad listen addresses, interface names and VIP devices with file:line", () => {
-    const r = parseKeepalivedConf(`global_defs {\n http_listen 0.0.0.0:99999\n}\nvrrp_instance VI {\n interface averyveryverylongname0\n virtual_router_id 7\n virtual_ipaddress {\n  192.0.2.9 dev eth/0\n }\n}\n`, "k.conf");
+    const r = parseKeepalivedConf(
+      `global_defs {\n http_listen 0.0.0.0:99999\n}\nvrrp_instance VI {\n interface averyveryverylongname0\n virtual_router_id 7\n virtual_ipaddress {\n  192.0.2.9 dev eth/0\n }\n}\n`,
+      "k.conf",
+    );
     expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.where.line}: ${d.message}`)).toEqual([
       '2: http_listen: port 99999 in "0.0.0.0:99999" is not 1..65535',
       '5: interface name "averyveryverylongname0" must be 1..15 bytes',

@@ -5,7 +5,10 @@ import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { KEYWORDS, keywordInfo, keywordsMarkdown, type KeywordInfo } from "../../src/config/keywords.js";
 
-const upstream = JSON.parse(readFileSync(new URL("../fixtures/keepalived-2.2.7-keywords.json", import.meta.url), "utf8")) as { context: string; keyword: string }[];
+const upstream = JSON.parse(readFileSync(new URL("../fixtures/keepalived-2.2.7-keywords.json", import.meta.url), "utf8")) as {
+  context: string;
+  keyword: string;
+}[];
 
 /** A configuration using `k` in its context, with a throwaway argument. */
 function using(k: KeywordInfo): string {
@@ -49,7 +52,9 @@ describe("keyword table", () => {
   it("the parser does what the table says for every keyword: handled, warned or refused, never dropped", () => {
     const wrong: string[] = [];
     for (const k of KEYWORDS) {
-      const codes = parseKeepalivedConf(using(k), "k.conf").diagnostics.filter((d) => d.where.line >= 1).map((d) => d.code);
+      const codes = parseKeepalivedConf(using(k), "k.conf")
+        .diagnostics.filter((d) => d.where.line >= 1)
+        .map((d) => d.code);
       const ok =
         !codes.includes("UNHANDLED") &&
         !codes.includes("UNKNOWN_KEYWORD") &&

@@ -47,7 +47,16 @@ function setup() {
   const sent: { dst: string; bytes: Uint8Array }[] = [];
   io.socket = { send: (vrrp, _src, dst) => sent.push({ dst: formatAddress(dst), bytes: Uint8Array.from(vrrp) }) > 0 };
   io.src = Uint8Array.of(192, 0, 2, 11);
-  io.encoder = new AdvertEncoder({ version: 2, family: 4, vrid: 7, addresses: [Uint8Array.of(198, 51, 100, 7)], authType: 0, authKey: new Uint8Array(8), src: io.src, dst: "192.0.2.12" });
+  io.encoder = new AdvertEncoder({
+    version: 2,
+    family: 4,
+    vrid: 7,
+    addresses: [Uint8Array.of(198, 51, 100, 7)],
+    authType: 0,
+    authKey: new Uint8Array(8),
+    src: io.src,
+    dst: "192.0.2.12",
+  });
   const added: VipRequest[] = [];
   const removed: VipRequest[] = [];
   const announced: { ifname: string; vips: string[]; repeat: number }[] = [];
@@ -56,7 +65,12 @@ function setup() {
   const links = new LinkCache([{ index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true }], []);
   const ports: ExecutorPorts = {
     netlink: { addAddress: async (v) => (added.push(v), true), delAddress: async (v) => (removed.push(v), true) },
-    announcer: { announce: (t, vips, repeat) => (announced.push({ ifname: t.ifname, vips: vips.map((v) => formatAddress(v)), repeat }), { arp: vips.length * repeat, na: 0, skipped: 0 }) },
+    announcer: {
+      announce: (t, vips, repeat) => (
+        announced.push({ ifname: t.ifname, vips: vips.map((v) => formatAddress(v)), repeat }),
+        { arp: vips.length * repeat, na: 0, skipped: 0 }
+      ),
+    },
     links,
     notify: { enqueue: (j) => void jobs.push(j) },
     log,
@@ -119,7 +133,15 @@ describe("action executor", () => {
     const t = setup();
     t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
     t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
-    const bad = { ifname: "eth0", family: 4 as const, src: Uint8Array.of(192, 0, 2, 12), dst: Uint8Array.of(192, 0, 2, 11), ttl: 64, multicast: false, payload: Uint8Array.of(0x21, 7, 1, 1) };
+    const bad = {
+      ifname: "eth0",
+      family: 4 as const,
+      src: Uint8Array.of(192, 0, 2, 12),
+      dst: Uint8Array.of(192, 0, 2, 11),
+      ttl: 64,
+      multicast: false,
+      payload: Uint8Array.of(0x21, 7, 1, 1),
+    };
     for (let k = 0; k < 5; k++) t.ex.run(t.router.handle({ type: "packet", packet: bad }, 100 + k));
     expect(t.ri.receiveDrops.TRUNCATED).toBe(5);
     expect(t.lines.filter((l) => l.msg === "advert dropped (each reason logged at most every 10 s)")).toHaveLength(1);
@@ -142,9 +164,17 @@ describe("link cache", () => {
     expect(renamed.nameGone).toBe("eth0");
     expect(c.link("eth0")).toBeUndefined();
     expect(c.link("lan0")?.index).toBe(2);
-    expect(c.onLink({ kind: "link", removed: true, link: { index: 2, name: "lan0", mac: Buffer.alloc(6), up: false } }).nameGone).toBe("lan0");
+    expect(c.onLink({ kind: "link", removed: true, link: { index: 2, name: "lan0", mac: Buffer.alloc(6), up: false } }).nameGone).toBe(
+      "lan0",
+    );
     expect(c.links()).toEqual([]);
-    expect(c.onAddress({ kind: "address", removed: true, address: { index: 2, family: 4, address: Buffer.from([192, 0, 2, 11]), prefix: 24, scope: 0, tentative: false } })).toBe(true);
+    expect(
+      c.onAddress({
+        kind: "address",
+        removed: true,
+        address: { index: 2, family: 4, address: Buffer.from([192, 0, 2, 11]), prefix: 24, scope: 0, tentative: false },
+      }),
+    ).toBe(true);
     expect(c.has(2, Uint8Array.of(192, 0, 2, 11))).toBe(false);
   });
 });
@@ -158,8 +188,24 @@ describe("status view", () => {
     t.ri.receiveDrops.BAD_TTL = 2;
     t.ri.vi.stats.drops.BAD_TTL = 1;
     const s = instanceStatus(t.io, 3);
-    expect(s).toMatchObject({ name: "VI", vrid: 7, state: "FAULT", faults: ["link:eth0"], holdsVips: false, vips: ["198.51.100.7/24"], stats: { sendErrors: 3, drops: { BAD_TTL: 3 } } });
-    const text = formatStatus({ pid: 1, startedAt: "", uptimeS: 5, instances: [s], checks: [], jitterMs: { samples: 0, p50: 0, p99: 0, max: 0 }, counters: { unknownVrid: 4, malformedPackets: 1, announcementsSent: 10, notify: { runs: 2, failures: 1, coalesced: 0 } } });
+    expect(s).toMatchObject({
+      name: "VI",
+      vrid: 7,
+      state: "FAULT",
+      faults: ["link:eth0"],
+      holdsVips: false,
+      vips: ["198.51.100.7/24"],
+      stats: { sendErrors: 3, drops: { BAD_TTL: 3 } },
+    });
+    const text = formatStatus({
+      pid: 1,
+      startedAt: "",
+      uptimeS: 5,
+      instances: [s],
+      checks: [],
+      jitterMs: { samples: 0, p50: 0, p99: 0, max: 0 },
+      counters: { unknownVrid: 4, malformedPackets: 1, announcementsSent: 10, notify: { runs: 2, failures: 1, coalesced: 0 } },
+    });
     expect(text).toMatch(/^INSTANCE .* SENDERR/m);
     expect(text).toMatch(/^VI +7 +eth0 +FAULT .* 3 +BAD_TTL:3 +link:eth0$/m);
     expect(text).toContain("adverts for unknown VRIDs 4, malformed packets 1, GARP/NA sent 10, notify runs 2 (failed 1, coalesced 0)");

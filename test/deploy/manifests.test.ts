@@ -11,15 +11,20 @@ import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  "v1/ServiceAccount": ServiceAccount as never,
-  "apps/v1/Deployment": Deployment as never,
-  "apps/v1/DaemonSet": DaemonSet as never,
-  "batch/v1/Job": Job as never,
+  "v1/ServiceAccount": ServiceAccount,
+  "apps/v1/Deployment": Deployment,
+  "apps/v1/DaemonSet": DaemonSet,
+  "batch/v1/Job": Job,
 };
 
 interface Container {
   name: string;
-  securityContext?: { privileged?: boolean; allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { add?: string[]; drop?: string[] } };
+  securityContext?: {
+    privileged?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
+  };
   resources?: { limits?: { memory?: string } };
 }
 interface PodSpec {
@@ -27,7 +32,12 @@ interface PodSpec {
   containers: Container[];
   volumes?: { name: string; hostPath?: { path: string } }[];
 }
-type Doc = { apiVersion: string; kind: string; metadata: { name?: string; generateName?: string }; spec?: { template?: { spec: PodSpec } } };
+type Doc = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; generateName?: string };
+  spec?: { template?: { spec: PodSpec } };
+};
 
 /**
  * The fields an API object type has, read from kubernetes-models' validator generated from the
@@ -53,7 +63,8 @@ function unknownFields(pod: PodSpec): string[] {
   for (const [schema, pick] of STRICT) {
     const known = knownFields(schema);
     expect(known.size, `${schema} fields read from the schema`).toBeGreaterThan(3);
-    for (const obj of pick(pod)) for (const k of Object.keys(obj)) if (!known.has(k)) out.push(`${schema.replace("IoK8sApiCoreV1", "")}.${k}`);
+    for (const obj of pick(pod))
+      for (const k of Object.keys(obj)) if (!known.has(k)) out.push(`${schema.replace("IoK8sApiCoreV1", "")}.${k}`);
   }
   return out;
 }
@@ -119,6 +130,12 @@ describe("systemd unit", () => {
   it("bounds capabilities to what tsvrrpd needs", () => {
     const text = readFileSync(unit, "utf8");
     expect(text).toMatch(/^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_KILL$/m);
-    for (const k of ["PrivateTmp=yes", "ProtectSystem=strict", "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET"]) expect(text).toContain(k);
+    for (const k of [
+      "PrivateTmp=yes",
+      "ProtectSystem=strict",
+      "NoNewPrivileges=yes",
+      "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET",
+    ])
+      expect(text).toContain(k);
   });
 });

@@ -44,9 +44,12 @@ describe("command line splitting (no shell)", () => {
   });
   it("a quoted word round-trips for any text", () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }).filter((s) => !s.includes("'")), (s) => {
-        expect(splitCommandLine(`cmd '${s}'`)).toEqual(["cmd", s]);
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }).filter((s) => !s.includes("'")),
+        (s) => {
+          expect(splitCommandLine(`cmd '${s}'`)).toEqual(["cmd", s]);
+        },
+      ),
     );
   });
 });
@@ -107,7 +110,15 @@ describe("periodic checks", () => {
     const lock = join(dir, "lock");
     const overlaps = join(dir, "overlaps");
     const s = script(`mkdir ${lock} 2>/dev/null || echo overlap >> ${overlaps}; sleep 0.25; rmdir ${lock}`);
-    const c = new PeriodicCheck({ name: "slow", intervalMs: 50, rise: 1, fall: 1, initFail: false, probe: async () => ({ ok: (await runLine(s, { timeoutMs: 2000 })).ok, detail: {} }), onResult: () => {} });
+    const c = new PeriodicCheck({
+      name: "slow",
+      intervalMs: 50,
+      rise: 1,
+      fall: 1,
+      initFail: false,
+      probe: async () => ({ ok: (await runLine(s, { timeoutMs: 2000 })).ok, detail: {} }),
+      onResult: () => {},
+    });
     await c.start();
     await new Promise((r) => setTimeout(r, 700));
     c.stop();
@@ -120,7 +131,15 @@ describe("periodic checks", () => {
     writeFileSync(state, "0");
     const s = script(`exit $(cat ${state})`);
     const changes: string[] = [];
-    const c = new PeriodicCheck({ name: "rf", intervalMs: 40, rise: 3, fall: 2, initFail: false, probe: async () => ({ ok: (await runLine(s, { timeoutMs: 1000 })).ok, detail: {} }), onResult: (_r, st, changed) => changed && changes.push(`${st}@${c.runs}`) });
+    const c = new PeriodicCheck({
+      name: "rf",
+      intervalMs: 40,
+      rise: 3,
+      fall: 2,
+      initFail: false,
+      probe: async () => ({ ok: (await runLine(s, { timeoutMs: 1000 })).ok, detail: {} }),
+      onResult: (_r, st, changed) => changed && changes.push(`${st}@${c.runs}`),
+    });
     await c.start();
     expect(c.state).toBe("OK");
     writeFileSync(state, "1");
@@ -151,24 +170,36 @@ describe("rise/fall and weights (pure)", () => {
   });
   it("state changes only after a full run of rise or fall equal results", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 60 }), (rise, fall, results) => {
-        const rf = new RiseFall(rise, fall);
-        let streakOk = 0;
-        let streakFail = 0;
-        results.forEach((ok, i) => {
-          streakOk = ok ? streakOk + 1 : 0;
-          streakFail = ok ? 0 : streakFail + 1;
-          const before = rf.state;
-          const changed = rf.result(ok);
-          if (i > 0 && changed === "OK") expect(streakOk).toBeGreaterThanOrEqual(rise);
-          if (i > 0 && changed === "FAILED") expect(streakFail).toBeGreaterThanOrEqual(fall);
-          if (changed) expect(changed).not.toBe(before);
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 60 }),
+        (rise, fall, results) => {
+          const rf = new RiseFall(rise, fall);
+          let streakOk = 0;
+          let streakFail = 0;
+          results.forEach((ok, i) => {
+            streakOk = ok ? streakOk + 1 : 0;
+            streakFail = ok ? 0 : streakFail + 1;
+            const before = rf.state;
+            const changed = rf.result(ok);
+            if (i > 0 && changed === "OK") expect(streakOk).toBeGreaterThanOrEqual(rise);
+            if (i > 0 && changed === "FAILED") expect(streakFail).toBeGreaterThanOrEqual(fall);
+            if (changed) expect(changed).not.toBe(before);
+          });
+        },
+      ),
     );
   });
   it("positive weights add while OK, negative subtract while FAILED, clamped 1..254, owner fixed", () => {
-    expect(effectivePriority(100, [{ weight: 20, state: "OK" }, { weight: -30, state: "FAILED" }, { weight: 50, state: "FAILED" }, { weight: -5, state: "OK" }])).toBe(90);
+    expect(
+      effectivePriority(100, [
+        { weight: 20, state: "OK" },
+        { weight: -30, state: "FAILED" },
+        { weight: 50, state: "FAILED" },
+        { weight: -5, state: "OK" },
+      ]),
+    ).toBe(90);
     expect(effectivePriority(250, [{ weight: 20, state: "OK" }])).toBe(254);
     expect(effectivePriority(10, [{ weight: -253, state: "FAILED" }])).toBe(1);
     expect(effectivePriority(255, [{ weight: -100, state: "FAILED" }])).toBe(255);
@@ -217,6 +248,11 @@ describe("weight reverse (keepalived vrrp_track.c weight_multiplier -1)", () => 
     expect(effectivePriority(100, [{ weight: 20, state: "FAILED", reverse: true }])).toBe(100);
     expect(effectivePriority(100, [{ weight: -20, state: "FAILED", reverse: true }])).toBe(120);
     expect(effectivePriority(100, [{ weight: -20, state: "OK", reverse: true }])).toBe(100);
-    expect(effectivePriority(100, [{ weight: 20, state: "OK" }, { weight: -20, state: "FAILED" }])).toBe(100);
+    expect(
+      effectivePriority(100, [
+        { weight: 20, state: "OK" },
+        { weight: -20, state: "FAILED" },
+      ]),
+    ).toBe(100);
   });
 });

@@ -41,7 +41,11 @@ describe("script gate", () => {
   it("refuses a world-writable script, an unknown user and a missing program, naming each", () => {
     const ww = script("ww.sh", "exit 0", 0o777);
     expect(prepareScript(ww, {}, policy)).toMatchObject({ ok: false, code: "SCRIPT_UNSAFE", message: expect.stringContaining(ww) });
-    expect(prepareScript(script("ok.sh", "exit 0"), { user: "no-such-user-xyz" }, policy)).toMatchObject({ ok: false, code: "NO_SUCH_USER", message: expect.stringContaining("no-such-user-xyz") });
+    expect(prepareScript(script("ok.sh", "exit 0"), { user: "no-such-user-xyz" }, policy)).toMatchObject({
+      ok: false,
+      code: "NO_SUCH_USER",
+      message: expect.stringContaining("no-such-user-xyz"),
+    });
     expect(prepareScript("no-such-program-xyz", {}, policy)).toMatchObject({ ok: false, code: "SCRIPT_NOT_FOUND" });
   });
 

@@ -9,7 +9,15 @@ const netns = () => spawnSync("ip", ["netns", "list"], { encoding: "utf8", timeo
 describe("stale lab sweep", () => {
   it("removes the namespaces of a lab whose process died, and keeps a live one's", async () => {
     const dist = new URL("../../dist/lab/netns.js", import.meta.url).pathname;
-    const dead = spawnSync(process.execPath, ["--input-type=module", "-e", `import { Lab } from "${dist}"; const l = new Lab("swp" + process.pid % 10000); l.create([{ name: "a", v4: "192.0.2.11/24" }]); console.log(l.tag);`], { encoding: "utf8", timeout: 30_000 });
+    const dead = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { Lab } from "${dist}"; const l = new Lab("swp" + process.pid % 10000); l.create([{ name: "a", v4: "192.0.2.11/24" }]); console.log(l.tag);`,
+      ],
+      { encoding: "utf8", timeout: 30_000 },
+    );
     expect(dead.status, dead.stderr).toBe(0);
     const tag = dead.stdout.trim();
     expect(netns()).toContain(`${tag}-a`);

@@ -40,23 +40,24 @@ const peerOf = (r: "a" | "b") => ROUTER_ADDR[r === "a" ? "b" : "a"];
 
 // One file for both hosts, as keepalived's templating is meant for: `$NAME` definitions and
 // `@ID` lines picked by -i (lib/parser.c). The priorities come from the @ lines, not the caller.
-const TEMPLATED = (intervalSec: number) => [
-  "$IFACE=eth0",
-  `$VIP=${VIP4}`,
-  "vrrp_instance VI_1 {",
-  "  state BACKUP",
-  "  interface $IFACE",
-  "  virtual_router_id 51",
-  "@a priority 200",
-  "@b priority 100",
-  "  version 3",
-  `  advert_int ${intervalSec}`,
-  "  virtual_ipaddress {",
-  "    ${VIP}",
-  "  }",
-  "}",
-  "",
-].join("\n");
+const TEMPLATED = (intervalSec: number) =>
+  [
+    "$IFACE=eth0",
+    `$VIP=${VIP4}`,
+    "vrrp_instance VI_1 {",
+    "  state BACKUP",
+    "  interface $IFACE",
+    "  virtual_router_id 51",
+    "@a priority 200",
+    "@b priority 100",
+    "  version 3",
+    `  advert_int ${intervalSec}`,
+    "  virtual_ipaddress {",
+    "    ${VIP}",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
 
 const CASES: Record<string, PairCase> = {
   "$NAME definitions and @id lines with -i": {
@@ -71,7 +72,10 @@ const CASES: Record<string, PairCase> = {
   "auth_pass without auth_type, and auth_pass of two unquoted words": {
     conf: (r, p) =>
       instance(r, p, ["authentication {", "  auth_pass s3cret", "}", ...vips], 2) +
-      instance(r, p, ["authentication {", "  auth_type PASS", "  auth_pass abc def", "}", "virtual_ipaddress {", "  198.51.100.20", "}"], 2).replace(/^global_defs \{[^}]*\}\n/, "").replace("VI_1", "VI_2").replace("virtual_router_id 51", "virtual_router_id 52"),
+      instance(r, p, ["authentication {", "  auth_type PASS", "  auth_pass abc def", "}", "virtual_ipaddress {", "  198.51.100.20", "}"], 2)
+        .replace(/^global_defs \{[^}]*\}\n/, "")
+        .replace("VI_1", "VI_2")
+        .replace("virtual_router_id 51", "virtual_router_id 52"),
     addresses: [VIP4, "198.51.100.20"],
     intervalSec: 1,
   },
@@ -82,7 +86,7 @@ const CASES: Record<string, PairCase> = {
     intervalSec: 0.1,
   },
   // Added and removed with the VIPs, not advertised.
-  "virtual_ipaddress_excluded": {
+  virtual_ipaddress_excluded: {
     conf: (r, p) => instance(r, p, [...vips, "virtual_ipaddress_excluded {", "  203.0.113.7/24", "  2001:db8:7::7/64", "}"], 3),
     addresses: [VIP4, "203.0.113.7", "2001:db8:7::7"],
     intervalSec: 0.1,
@@ -112,7 +116,19 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
         const { lab, running } = newLab();
         const kindOf = { a: high, b: low };
         const conf = (r: "a" | "b", p: number) =>
-          instance(r, p, [`unicast_src_ip ${ROUTER_ADDR[r]}`, "unicast_peer {", `  ${peerOf(r)}`, "}", ...(kindOf[r] === oldOn ? ["old_unicast_checksum"] : []), ...vips], 3);
+          instance(
+            r,
+            p,
+            [
+              `unicast_src_ip ${ROUTER_ADDR[r]}`,
+              "unicast_peer {",
+              `  ${peerOf(r)}`,
+              "}",
+              ...(kindOf[r] === oldOn ? ["old_unicast_checksum"] : []),
+              ...vips,
+            ],
+            3,
+          );
         // keepalived with the keyword rejects the new form (vrrp.c vrrp_in_chk), so as the backup it
         // takes over once and yields at the master's answer, as it does next to another keepalived.
         const transientBackupMaster = low === "keepalived" && oldOn === "keepalived";
@@ -129,7 +145,8 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
       const { lab, running } = newLab();
       lab.exec("a", "ip", ["addr", "add", "192.0.2.21/24", "dev", "eth0"]);
       const src = { a: "192.0.2.21", b: ROUTER_ADDR.b };
-      const conf = (r: "a" | "b", p: number) => instance(r, p, [`unicast_src_ip ${src[r]}`, "unicast_peer {", `  ${peerOf(r)}`, "}", ...vips], 3);
+      const conf = (r: "a" | "b", p: number) =>
+        instance(r, p, [`unicast_src_ip ${src[r]}`, "unicast_peer {", `  ${peerOf(r)}`, "}", ...vips], 3);
       await mixedPair(lab, running, { conf, addresses: [VIP4], intervalSec: 0.1 }, high, low);
     });
   }
@@ -139,7 +156,10 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
   for (const kind of ["keepalived", "tsvrrpd"] as Kind[]) {
     it(`dont_track_primary: ${kind}'s master keeps its VIP when its link goes down, and without it gives it up`, async () => {
       const { lab, running } = newLab();
-      for (const [tag, keyword] of [["keep", ["dont_track_primary"]], ["plain", []]] as const) {
+      for (const [tag, keyword] of [
+        ["keep", ["dont_track_primary"]],
+        ["plain", []],
+      ] as const) {
         const d = startDaemon(lab, "a", kind, instance("a", 200, [...keyword, ...vips], 3), tag);
         running.push(d);
         await waitFor(`${kind} master`, () => lab.holders(VIP4).join() === "a", 10_000);
@@ -170,7 +190,21 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
       }
       const vip6 = "2001:db8:1::10";
       const conf = (r: "a" | "b", p: number) =>
-        instance(r, p, [`unicast_src_ip ${v6[r]}`, "unicast_peer {", `  ${v6[r === "a" ? "b" : "a"]}`, "}", "check_unicast_src", "virtual_ipaddress {", `  ${vip6}`, "}"], 3);
+        instance(
+          r,
+          p,
+          [
+            `unicast_src_ip ${v6[r]}`,
+            "unicast_peer {",
+            `  ${v6[r === "a" ? "b" : "a"]}`,
+            "}",
+            "check_unicast_src",
+            "virtual_ipaddress {",
+            `  ${vip6}`,
+            "}",
+          ],
+          3,
+        );
       await mixedPair(lab, running, { conf, addresses: [vip6], intervalSec: 0.1 }, high, low);
     });
   }
@@ -180,13 +214,26 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
   it("virtual address options install the same addresses as keepalived does", async () => {
     const { lab, running } = newLab();
     // An instance per family: keepalived ignores a VIP whose family differs from its instance's.
-    const v4 = ["virtual_ipaddress {", "  198.51.100.10/24 brd + label eth0:vip", "  198.51.100.20/24 noprefixroute", "  198.51.100.30/25 brd - scope link no_track", "}"];
-    const v6 = ["virtual_ipaddress {", "  2001:db8:1::10/64", "  2001:db8:1::20/64 preferred_lft forever home", "  2001:db8:1::30/64 -nodad no_track", "}"];
-    const both = instance("a", 200, v4, 3) + instance("a", 200, v6, 3).replace("VI_1", "VI_6").replace("virtual_router_id 51", "virtual_router_id 52");
+    const v4 = [
+      "virtual_ipaddress {",
+      "  198.51.100.10/24 brd + label eth0:vip",
+      "  198.51.100.20/24 noprefixroute",
+      "  198.51.100.30/25 brd - scope link no_track",
+      "}",
+    ];
+    const v6 = [
+      "virtual_ipaddress {",
+      "  2001:db8:1::10/64",
+      "  2001:db8:1::20/64 preferred_lft forever home",
+      "  2001:db8:1::30/64 -nodad no_track",
+      "}",
+    ];
+    const both =
+      instance("a", 200, v4, 3) + instance("a", 200, v6, 3).replace("VI_1", "VI_6").replace("virtual_router_id 51", "virtual_router_id 52");
     const vipsOn = (): Record<string, unknown>[] =>
       (JSON.parse(lab.exec("a", "ip", ["-j", "addr", "show", "dev", "eth0"])) as { addr_info: Record<string, unknown>[] }[])[0]!.addr_info
         .filter((x) => /^(198\.51\.100\.|2001:db8:1::)/.test(String(x.local)))
-        .map((x) => {
+        .map((x): Record<string, unknown> => {
           const { valid_life_time, preferred_life_time, ...rest } = x;
           // lifetimes as keepalived sets them: forever (0xffffffff) or 0; anything else is a countdown
           const life = (n: unknown) => (n === 4294967295 ? "forever" : n === 0 ? 0 : "counting");
@@ -219,7 +266,12 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
       const global = "global_defs {\n  vrrp_garp_master_delay 0\n}\n";
       running.push(startDaemon(lab, "a", aKind, global + vi("VI_1", 61, 200, VIP4)));
       await waitFor(`${aKind} on a master of VI_1`, () => lab.holders(VIP4).join() === "a", 10_000);
-      const b = startDaemon(lab, "b", bKind, global + vi("VI_1", 61, 100, VIP4) + vi("VI_2", 62, 100, VIP2) + "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n");
+      const b = startDaemon(
+        lab,
+        "b",
+        bKind,
+        global + vi("VI_1", 61, 100, VIP4) + vi("VI_2", 62, 100, VIP2) + "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n",
+      );
       running.push(b);
       await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
       // Several of VI_2's down intervals: it must not go MASTER while VI_1 hears a.
@@ -247,7 +299,9 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
         await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(running[1]!.output()), 10_000);
         const source = (r: "a" | "b"): string => {
           if (family === 4) return ROUTER_ADDR[r];
-          const j = JSON.parse(lab.exec(r, "ip", ["-j", "-6", "addr", "show", "dev", "eth0", "scope", "link"])) as { addr_info: { local?: string }[] }[];
+          const j = JSON.parse(lab.exec(r, "ip", ["-j", "-6", "addr", "show", "dev", "eth0", "scope", "link"])) as {
+            addr_info: { local?: string }[];
+          }[];
           return j[0]!.addr_info.find((x) => x.local)!.local!; // iproute2 leaves {} for filtered addresses
         };
         const bytes = (a: string) => Buffer.from(addressBytes(a));
@@ -281,4 +335,3 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
     });
   }
 });
-

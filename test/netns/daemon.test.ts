@@ -44,7 +44,8 @@ describe("daemon operations", () => {
     const aMac = macOf(lab, "a");
     const bMac = macOf(lab, "b");
     const zeroIn = (wire: ReturnType<typeof readPcap>) => wire.find((w) => w.kind === "vrrp" && w.srcMac === aMac && w.priority === 0);
-    const firstBIn = (wire: ReturnType<typeof readPcap>) => wire.find((w) => w.kind === "vrrp" && w.srcMac === bMac && w.t > (zeroIn(wire)?.t ?? Infinity));
+    const firstBIn = (wire: ReturnType<typeof readPcap>) =>
+      wire.find((w) => w.kind === "vrrp" && w.srcMac === bMac && w.t > (zeroIn(wire)?.t ?? Infinity));
     // libpcap hands packets over in blocks: wait until both are in the file rather than a fixed time.
     await waitFor("a's priority 0 advert and b's first advert in the capture", () => firstBIn(readPcap(pcap)) !== undefined, 5000);
     const wire = readPcap(pcap);
@@ -73,16 +74,28 @@ describe("daemon operations", () => {
     try {
       writeFileSync(file, GLOBAL + inst("VI_1", 1, 200, [VIP, "198.51.100.11"]) + inst("VI_2", 2, 150, ["198.51.100.20"]));
       lab.killAll("a", "SIGHUP");
-      await waitFor("VIP added in place and VI_2 master", () => lab.holders("198.51.100.11").join() === "a" && lab.holders("198.51.100.20").join() === "a", 5000);
+      await waitFor(
+        "VIP added in place and VI_2 master",
+        () => lab.holders("198.51.100.11").join() === "a" && lab.holders("198.51.100.20").join() === "a",
+        5000,
+      );
       writeFileSync(file, GLOBAL + inst("VI_1", 1, 200, [VIP]));
       lab.killAll("a", "SIGHUP");
-      await waitFor("removed VIP and instance released", () => lab.holders("198.51.100.11").length === 0 && lab.holders("198.51.100.20").length === 0, 5000);
+      await waitFor(
+        "removed VIP and instance released",
+        () => lab.holders("198.51.100.11").length === 0 && lab.holders("198.51.100.20").length === 0,
+        5000,
+      );
     } finally {
       clearInterval(poll);
     }
     expect(lost, "polls that found the VIP missing during reloads").toBe(0);
     // Log lines arrive through a pipe: wait for the reload's, then count the transitions.
-    await waitFor("the reload logged", () => out.split("configuration reloaded").length === 3 && out.includes("instance reconfigured by reload; state kept"), 5000);
+    await waitFor(
+      "the reload logged",
+      () => out.split("configuration reloaded").length === 3 && out.includes("instance reconfigured by reload; state kept"),
+      5000,
+    );
     expect(out.match(/state MASTER -> BACKUP|state BACKUP -> MASTER/g)?.length).toBe(2); // VI_1 once at start, VI_2 once
   });
 
@@ -110,7 +123,11 @@ describe("daemon operations", () => {
     lab.exec("a", "ip", ["addr", "flush", "dev", "eth0", "scope", "global"]);
     const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + script + inst("VI", 5, 200, [VIP], "  track_script {\n    down\n  }\n"));
     running.push(a);
-    await waitFor("a in FAULT without a source address", () => a.output().includes("NO_SOURCE_ADDRESS") && a.output().includes("tsvrrpd started"), 10_000);
+    await waitFor(
+      "a in FAULT without a source address",
+      () => a.output().includes("NO_SOURCE_ADDRESS") && a.output().includes("tsvrrpd started"),
+      10_000,
+    );
     lab.exec("a", "ip", ["addr", "add", "192.0.2.11/24", "dev", "eth0"]);
     await waitFor("a sees its source address", () => a.output().includes("source address available"), 5000);
     // more than a's down interval: it must not take over
@@ -155,7 +172,11 @@ describe("daemon operations", () => {
     await waitFor("b master of both", () => lab.holders(VIP6).includes("b") && lab.holders(VIP).includes("b"), 5000);
     const bMac = macOf(lab, "b");
     const after = () => readPcap(pcap).filter((w) => w.t > killedAt && w.srcMac === bMac);
-    await waitFor("b's unsolicited NA and gratuitous ARP in the capture", () => after().some((w) => w.kind === "na" && w.target === VIP6) && after().some((w) => w.kind === "arp" && w.target === VIP), 5000);
+    await waitFor(
+      "b's unsolicited NA and gratuitous ARP in the capture",
+      () => after().some((w) => w.kind === "na" && w.target === VIP6) && after().some((w) => w.kind === "arp" && w.target === VIP),
+      5000,
+    );
   });
 
   it("track_interface: a tracked link losing carrier puts the instance in FAULT", async () => {
@@ -176,7 +197,12 @@ describe("daemon operations", () => {
 
   it("a missing interface is named in an error; the other instances keep serving", async () => {
     const { lab, running } = newLab();
-    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI_BAD", 3, 200, ["198.51.100.30"], "", "eth9") + inst("VI_OK", 1, 200, [VIP]));
+    const a = startDaemon(
+      lab,
+      "a",
+      "tsvrrpd",
+      GLOBAL + inst("VI_BAD", 3, 200, ["198.51.100.30"], "", "eth9") + inst("VI_OK", 1, 200, [VIP]),
+    );
     running.push(a);
     await waitFor("VI_OK master", () => lab.holders(VIP).join() === "a", 10_000);
     expect(a.output()).toMatch(/"instance":"VI_BAD".*"code":"NO_INTERFACE".*interface eth9 not found; instance stays in FAULT/);

@@ -55,7 +55,14 @@ export function keepalivedConf(o: ConfOptions): string {
   if (!v3) lines.push("  authentication {", "    auth_type PASS", "    auth_pass s3cr3tpw", "  }");
   if (unicast) {
     const me = o.peers?.[o.router];
-    lines.push(`  unicast_src_ip ${me}`, "  unicast_peer {", ...Object.entries(o.peers ?? {}).filter(([n]) => n !== o.router).map(([, a]) => `    ${a}`), "  }");
+    lines.push(
+      `  unicast_src_ip ${me}`,
+      "  unicast_peer {",
+      ...Object.entries(o.peers ?? {})
+        .filter(([n]) => n !== o.router)
+        .map(([, a]) => `    ${a}`),
+      "  }",
+    );
   }
   lines.push("  virtual_ipaddress {", `    ${vipOf(o.mode)}`, "  }");
   if (o.extra) lines.push(o.extra);
@@ -70,14 +77,26 @@ export interface Running {
   output(): string;
 }
 
-export function startDaemon(lab: Lab, router: string, kind: Kind, conf: string, tag = "", env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): Running {
+export function startDaemon(
+  lab: Lab,
+  router: string,
+  kind: Kind,
+  conf: string,
+  tag = "",
+  env: NodeJS.ProcessEnv = {},
+  extraArgs: readonly string[] = [],
+): Running {
   const file = join(lab.dir, `${router}${tag}.conf`);
   writeFileSync(file, conf);
   const pid = join(lab.dir, `${router}${tag}.pid`);
   const child =
     kind === "tsvrrpd"
-      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid, "--control", `${pid}.sock`, ...extraArgs], { env: { ...process.env, ...env } })
-      : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`, ...extraArgs], { env: { ...process.env, ...env } });
+      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid, "--control", `${pid}.sock`, ...extraArgs], {
+          env: { ...process.env, ...env },
+        })
+      : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`, ...extraArgs], {
+          env: { ...process.env, ...env },
+        });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
@@ -111,7 +130,8 @@ export function twoRouterLabs(prefix: string): () => { lab: Lab; running: Runnin
   const labs: { lab: Lab; running: Running[] }[] = [];
   afterEach(async (t) => {
     for (const { lab, running } of labs.splice(0)) {
-      if (t.task.result?.state === "fail") for (const r of running) console.log(`--- ${r.kind} on ${r.router}:\n${r.output().slice(-3000)}`);
+      if (t.task.result?.state === "fail")
+        for (const r of running) console.log(`--- ${r.kind} on ${r.router}:\n${r.output().slice(-3000)}`);
       await lab.destroy();
     }
   });

@@ -29,7 +29,15 @@ setTimeout(() => process.exit(2), 1000);
   return { check, notify };
 }
 
-function conf(o: { check: string; notify: string; router: string; priority: number; weight?: number; port?: number; sync?: boolean }): string {
+function conf(o: {
+  check: string;
+  notify: string;
+  router: string;
+  priority: number;
+  weight?: number;
+  port?: number;
+  sync?: boolean;
+}): string {
   const port = o.port ?? 8080;
   const track = `  track_script {\n    chk_svc${o.weight !== undefined ? ` weight ${o.weight}` : ""}\n  }`;
   const inst = (name: string, vrid: number, vip: string, tracked: boolean) => `vrrp_instance ${name} {
@@ -59,7 +67,10 @@ ${inst("VI_1", 1, VIP, true)}${o.sync ? inst("VI_2", 2, VIP2, false) + "vrrp_syn
 }
 
 function listen(lab: Lab, router: string, port = 8080) {
-  const child = lab.spawn(router, "node", ["-e", `require("node:net").createServer((s) => s.end()).listen(${port}, "127.0.0.1", () => console.log("listening"))`]);
+  const child = lab.spawn(router, "node", [
+    "-e",
+    `require("node:net").createServer((s) => s.end()).listen(${port}, "127.0.0.1", () => console.log("listening"))`,
+  ]);
   listening.push(
     new Promise<void>((resolve) => {
       child.stdout?.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
@@ -102,7 +113,13 @@ describe("health tracking", () => {
     listen(lab, "a");
     await waitFor("a master again", () => lab.holders(VIP).join() === "a", 5000);
     await waitFor("every notify run", () => notifyLog(lab, "a").length >= 5 && notifyLog(lab, "b").length >= 3, 5000);
-    expect(notifyLog(lab, "a")).toEqual(["INSTANCE VI_1 BACKUP 200", "INSTANCE VI_1 MASTER 200", "INSTANCE VI_1 FAULT 200", "INSTANCE VI_1 BACKUP 200", "INSTANCE VI_1 MASTER 200"]);
+    expect(notifyLog(lab, "a")).toEqual([
+      "INSTANCE VI_1 BACKUP 200",
+      "INSTANCE VI_1 MASTER 200",
+      "INSTANCE VI_1 FAULT 200",
+      "INSTANCE VI_1 BACKUP 200",
+      "INSTANCE VI_1 MASTER 200",
+    ]);
     expect(notifyLog(lab, "b")).toEqual(["INSTANCE VI_1 BACKUP 100", "INSTANCE VI_1 MASTER 100", "INSTANCE VI_1 BACKUP 100"]);
   });
 

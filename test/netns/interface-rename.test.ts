@@ -57,7 +57,9 @@ describe("interface rename", () => {
     ip("link", "set", "eth0", "name", "old0");
     await waitFor("keepalived on b to take over from the renamed a", () => lab.holders(VIP).join() === "b", 5000);
     const oldIndex = JSON.parse(ip("-j", "link", "show", "old0"))[0].ifindex as number;
-    spawnSync("ip", ["link", "add", "eth0", "netns", lab.ns("a"), "type", "veth", "peer", "name", "p-a2", "netns", lab.lanNs], { timeout: 10_000 });
+    spawnSync("ip", ["link", "add", "eth0", "netns", lab.ns("a"), "type", "veth", "peer", "name", "p-a2", "netns", lab.lanNs], {
+      timeout: 10_000,
+    });
     lab.exec(null, "ip", ["link", "set", "p-a2", "master", "br0"]);
     lab.exec(null, "ip", ["link", "set", "p-a2", "up"]);
     ip("addr", "add", "192.0.2.11/24", "dev", "eth0");

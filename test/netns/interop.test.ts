@@ -6,7 +6,19 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
 import { readPcap } from "../../src/lab/pcap-file.js";
-import { BIN, crash, intervalOf, keepalivedConf, macOf, startDaemon, vipOf, type Kind, type Mode, type Running, holdsFor } from "./daemons.js";
+import {
+  BIN,
+  crash,
+  intervalOf,
+  keepalivedConf,
+  macOf,
+  startDaemon,
+  vipOf,
+  type Kind,
+  type Mode,
+  type Running,
+  holdsFor,
+} from "./daemons.js";
 
 const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };
 let seq = 0;
@@ -52,10 +64,14 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   running.push(startDaemon(lab, "a", high, conf("a", 200, mode)));
 
   // Election: the higher priority holds the VIP, alone.
-  await waitFor(`${high} on a to hold ${vip} alone`, () => {
-    const h = lab.holders(vip);
-    return h.length === 1 && h[0] === "a";
-  }, 15_000);
+  await waitFor(
+    `${high} on a to hold ${vip} alone`,
+    () => {
+      const h = lab.holders(vip);
+      return h.length === 1 && h[0] === "a";
+    },
+    15_000,
+  );
   // stable for a whole down interval of b's
   await holdsFor(mdiMs, () => expect(lab.holders(vip)).toEqual(["a"]));
 
@@ -66,7 +82,11 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   const bMac = macOf(lab, "b");
   const aMac = macOf(lab, "a");
   // libpcap hands packets over in blocks: wait for b's announcement to be in the file.
-  await waitFor("b's advert and announcement in the capture", () => readPcap(pcap).some((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip), 5000);
+  await waitFor(
+    "b's advert and announcement in the capture",
+    () => readPcap(pcap).some((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip),
+    5000,
+  );
   const wire = readPcap(pcap);
   const lastA = wire.filter((w) => w.kind === "vrrp" && w.srcMac === aMac && w.t <= killedAt + 0.05).at(-1);
   const firstB = wire.find((w) => w.kind === "vrrp" && w.srcMac === bMac && w.t > killedAt);
@@ -82,25 +102,40 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   const announce = wire.find((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip && w.t >= firstB!.t);
   expect(announce, `gratuitous ARP / NA for ${vip} from b after its first advert`).toBeDefined();
   // The same frames decoded by tcpdump, not by our own parser: checksums, flags and addresses.
-  const decoded = spawnSync("tcpdump", ["-r", pcap, "-n", "-e", "-v", "-tt", `ether src ${bMac} and (arp or icmp6)`], { encoding: "utf8", timeout: 30_000 });
+  const decoded = spawnSync("tcpdump", ["-r", pcap, "-n", "-e", "-v", "-tt", `ether src ${bMac} and (arp or icmp6)`], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   expect(decoded.status, decoded.stderr).toBe(0);
   expect(decoded.stdout).not.toMatch(/bad (icmp6 )?cksum/i);
   if (mode === "v3-ipv6") {
     // Unsolicited NA: to all-nodes, target the VIP, override set, solicited not, our MAC as target link-layer address.
-    expect(decoded.stdout).toMatch(new RegExp(`> ff02::1: .*neighbor advertisement, length \\d+, tgt is ${vip.replace(/:/g, ":")}, Flags \\[override\\]`, "s"));
+    expect(decoded.stdout).toMatch(
+      new RegExp(`> ff02::1: .*neighbor advertisement, length \\d+, tgt is ${vip.replace(/:/g, ":")}, Flags \\[override\\]`, "s"),
+    );
     expect(decoded.stdout).toContain(`destination link-address option (2), length 8 (1): ${bMac}`);
   } else {
     // Gratuitous ARP: broadcast, sender and target both the VIP, sender MAC b's.
-    expect(decoded.stdout).toMatch(new RegExp(`${bMac} > ff:ff:ff:ff:ff:ff, ethertype ARP.*(Request who-has ${vip.replace(/\./g, "\\.")} (\\(\\S+\\) )?tell ${vip.replace(/\./g, "\\.")}|Reply ${vip.replace(/\./g, "\\.")} is-at ${bMac})`));
+    expect(decoded.stdout).toMatch(
+      new RegExp(
+        `${bMac} > ff:ff:ff:ff:ff:ff, ethertype ARP.*(Request who-has ${vip.replace(/\./g, "\\.")} (\\(\\S+\\) )?tell ${vip.replace(/\./g, "\\.")}|Reply ${vip.replace(/\./g, "\\.")} is-at ${bMac})`,
+      ),
+    );
   }
-  console.log(`${mode} ${high}->${low}: failover gap ${(gap * 1000).toFixed(1)} ms (floor ${mdiMs.toFixed(1)} ms), announce +${((announce!.t - firstB!.t) * 1000).toFixed(2)} ms`);
+  console.log(
+    `${mode} ${high}->${low}: failover gap ${(gap * 1000).toFixed(1)} ms (floor ${mdiMs.toFixed(1)} ms), announce +${((announce!.t - firstB!.t) * 1000).toFixed(2)} ms`,
+  );
 
   // Return: a restarts; it removes the VIP it left behind and, under preempt, takes over again.
   running.push(startDaemon(lab, "a", high, conf("a", 200, mode), "-2"));
-  await waitFor(`a to take ${vip} back under preempt`, () => {
-    const h = lab.holders(vip);
-    return h.length === 1 && h[0] === "a";
-  }, mdiMs + 8000);
+  await waitFor(
+    `a to take ${vip} back under preempt`,
+    () => {
+      const h = lab.holders(vip);
+      return h.length === 1 && h[0] === "a";
+    },
+    mdiMs + 8000,
+  );
 }
 
 const MODES: Mode[] = ["v2-pass", "v3-ipv4", "v3-ipv6", "v3-unicast"];
@@ -131,7 +166,10 @@ describe("preemption modes against keepalived", () => {
     // a is alive, BACKUP, and sees keepalived as master: not dead, not in FAULT.
     const st = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, "a.pid.sock")], { encoding: "utf8", timeout: 10_000 });
     expect(st.status, st.stderr).toBe(0);
-    expect((JSON.parse(st.stdout) as { instances: { state: string; master?: string }[] }).instances[0]).toMatchObject({ state: "BACKUP", master: "192.0.2.12" });
+    expect((JSON.parse(st.stdout) as { instances: { state: string; master?: string }[] }).instances[0]).toMatchObject({
+      state: "BACKUP",
+      master: "192.0.2.12",
+    });
   });
 
   it("preempt_delay: tsvrrpd takes over from keepalived only after the delay", async () => {

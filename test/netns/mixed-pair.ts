@@ -49,7 +49,9 @@ export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high:
   running.push(b);
   if (c.transientBackupMaster) {
     // Let b's one takeover happen (or its down interval pass), then a must be the only master again.
-    await waitFor(`${low} on b to enter MASTER or its down interval to pass`, () => enteredMaster(b), mdi * 2 + 1000).catch(() => undefined);
+    await waitFor(`${low} on b to enter MASTER or its down interval to pass`, () => enteredMaster(b), mdi * 2 + 1000).catch(
+      () => undefined,
+    );
     await waitFor(`${high} on a to be the only master again`, () => holdsAll("a"), mdi + 5000);
   }
   // b must stay backup through more than its own down interval after it started listening.
@@ -58,5 +60,9 @@ export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high:
   await holdsFor(mdi + 300, () => expect(holdsAll("a"), `only ${high} on a holds ${vip} while ${low} on b runs`).toBe(true));
   if (!c.transientBackupMaster) expect(enteredMaster(b), `${low} on b entered MASTER while a was up`).toBe(false);
   crash(lab, "a");
-  await waitFor(`${low} on b to take over ${c.addresses.join(", ")} after a died`, () => c.addresses.every((a) => lab.holders(a).includes("b")), mdi + 5000);
+  await waitFor(
+    `${low} on b to take over ${c.addresses.join(", ")} after a died`,
+    () => c.addresses.every((a) => lab.holders(a).includes("b")),
+    mdi + 5000,
+  );
 }

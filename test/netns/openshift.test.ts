@@ -54,7 +54,11 @@ describe("image layout entry points", () => {
       KEEPALIVED_CONFIG: join(lab.dir, "keepalived.conf"),
       TSVRRPD_SKIP_MODPROBE: "1", // unloading ip_vs would change the host, not the namespace
     };
-    for (const r of ["a", "b"]) lab.spawn(r, "node", ["-e", `require("node:net").createServer((s) => s.end()).listen(8080, "${r === "a" ? "192.0.2.11" : "192.0.2.12"}")`]);
+    for (const r of ["a", "b"])
+      lab.spawn(r, "node", [
+        "-e",
+        `require("node:net").createServer((s) => s.end()).listen(8080, "${r === "a" ? "192.0.2.11" : "192.0.2.12"}")`,
+      ]);
     const a = lab.spawn("a", monitor, [], { env: { ...env, TSVRRPD_CONTROL_SOCKET: join(lab.dir, "a.sock") } });
     const aOut = collect(a);
     const b = lab.spawn("b", monitor, [], { env: { ...env, TSVRRPD_CONTROL_SOCKET: join(lab.dir, "b.sock") } });
@@ -99,7 +103,10 @@ describe("mixed cluster: keepalived with the image's config next to tsvrrpd open
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const node = `for ip in $(ip -4 -o addr show dev eth0 | awk '{print $4}'); do case $ip in 192.0.2.*) echo \${ip%/*};; esac; done`;
     writeFileSync(join(dir, "keepalive/check.sh"), `#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n[ -e "${dir}/healthy-$(${node})" ]\n`);
-    writeFileSync(join(dir, "keepalive/notify.sh"), `#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\necho "$(${node}) $*" >> ${dir}/notify.log\n`);
+    writeFileSync(
+      join(dir, "keepalive/notify.sh"),
+      `#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\necho "$(${node}) $*" >> ${dir}/notify.log\n`,
+    );
     chmodSync(join(dir, "keepalive/check.sh"), 0o755);
     chmodSync(join(dir, "keepalive/notify.sh"), 0o755);
     writeFileSync(join(dir, "healthy-192.0.2.11"), "");
@@ -112,14 +119,23 @@ describe("mixed cluster: keepalived with the image's config next to tsvrrpd open
     const kaOut = collect(ka);
     // keepalived first: its master-type group (VIP_2, priority 244) must be up before tsvrrpd joins
     await waitFor("keepalived holds VIP_2", () => lab.holders("203.0.113.11").join() === "a", 10_000);
-    const env = { ...process.env, ...parseEnvFile(readFileSync(new URL("mixed.env", fixtures), "utf8")), KEEPALIVED_CONFIG: join(lab.dir, "keepalived-b.conf"), TSVRRPD_CONTROL_SOCKET: join(lab.dir, "b.sock") };
+    const env = {
+      ...process.env,
+      ...parseEnvFile(readFileSync(new URL("mixed.env", fixtures), "utf8")),
+      KEEPALIVED_CONFIG: join(lab.dir, "keepalived-b.conf"),
+      TSVRRPD_CONTROL_SOCKET: join(lab.dir, "b.sock"),
+    };
     const ts = lab.spawn("b", join(REPO, "bin/tsvrrpd"), ["openshift"], { env });
     const tsOut = collect(ts);
     cleanups.push(() => {
-      if (!existsSync(join(dir, "done"))) console.log(`--- keepalived a:\n${kaOut().slice(-3000)}\n--- tsvrrpd b:\n${tsOut().slice(-4000)}`);
+      if (!existsSync(join(dir, "done")))
+        console.log(`--- keepalived a:\n${kaOut().slice(-3000)}\n--- tsvrrpd b:\n${tsOut().slice(-4000)}`);
     });
     // Node .11 has VIP_2 as its master type (244); node .12 has VIP_1 and VIP_3 (243).
-    const layout = () => lab.holders("203.0.113.10").join() === "b" && lab.holders("203.0.113.11").join() === "a" && lab.holders("203.0.113.12").join() === "b";
+    const layout = () =>
+      lab.holders("203.0.113.10").join() === "b" &&
+      lab.holders("203.0.113.11").join() === "a" &&
+      lab.holders("203.0.113.12").join() === "b";
     await waitFor("one master per group, as the priorities say", layout, 10_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(layout()).toBe(true);

@@ -14,11 +14,20 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-const conf = (p: number) => `global_defs {\n  vrrp_garp_master_delay 0\n  http_listen 127.0.0.1:9100\n}\nvrrp_instance VI {\n  interface eth0\n  virtual_router_id 9\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
+const conf = (p: number) =>
+  `global_defs {\n  vrrp_garp_master_delay 0\n  http_listen 127.0.0.1:9100\n}\nvrrp_instance VI {\n  interface eth0\n  virtual_router_id 9\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
 
 interface Doc {
   counters: { announcementsSent: number; unknownVrid: number; malformedPackets: number };
-  instances: { name: string; state: string; holdsVips: boolean; master?: string; masterPriority: number; effectivePriority: number; stats: { advertsSent: number; advertsReceived: number; transitions: number; becameMaster: number } }[];
+  instances: {
+    name: string;
+    state: string;
+    holdsVips: boolean;
+    master?: string;
+    masterPriority: number;
+    effectivePriority: number;
+    stats: { advertsSent: number; advertsReceived: number; transitions: number; becameMaster: number };
+  }[];
 }
 
 function status(sock: string): Doc {
@@ -28,7 +37,10 @@ function status(sock: string): Doc {
 }
 
 function metrics(lab: Lab, router: string, path = "/metrics"): string {
-  return lab.exec(router, "node", ["-e", `fetch("http://127.0.0.1:9100${path}").then(async (r) => process.stdout.write(r.status + "\\n" + (await r.text())))`]);
+  return lab.exec(router, "node", [
+    "-e",
+    `fetch("http://127.0.0.1:9100${path}").then(async (r) => process.stdout.write(r.status + "\\n" + (await r.text())))`,
+  ]);
 }
 
 function metric(text: string, name: string, labels = 'instance="VI"'): number {
@@ -65,11 +77,15 @@ describe("status and metrics", () => {
     start("a", 200);
     await waitFor("a master", () => lab.holders(VIP).join() === "a" && tryStatus("a")?.instances[0]?.state === "MASTER", 10_000);
     start("b", 100);
-    await waitFor("b backup of a, adverts flowing", () => {
-      const a = tryStatus("a")?.instances[0];
-      const b = tryStatus("b")?.instances[0];
-      return !!a && !!b && b.state === "BACKUP" && b.master === "192.0.2.11" && a.stats.advertsSent > 3 && b.stats.advertsReceived > 3;
-    }, 10_000);
+    await waitFor(
+      "b backup of a, adverts flowing",
+      () => {
+        const a = tryStatus("a")?.instances[0];
+        const b = tryStatus("b")?.instances[0];
+        return !!a && !!b && b.state === "BACKUP" && b.master === "192.0.2.11" && a.stats.advertsSent > 3 && b.stats.advertsReceived > 3;
+      },
+      10_000,
+    );
 
     const a1 = status(sock("a")).instances[0]!;
     const b1 = status(sock("b")).instances[0]!;
@@ -107,7 +123,12 @@ describe("status and metrics", () => {
     expect(human.stdout).toMatch(/^VI\s+9\s+eth0\s+MASTER/m);
 
     const nobody = lookupUser("nobody")!;
-    const denied = spawnSync(process.execPath, [BIN, "status", "--socket", sock("b")], { encoding: "utf8", uid: nobody.uid, gid: nobody.gid, timeout: 10_000 });
+    const denied = spawnSync(process.execPath, [BIN, "status", "--socket", sock("b")], {
+      encoding: "utf8",
+      uid: nobody.uid,
+      gid: nobody.gid,
+      timeout: 10_000,
+    });
     expect(denied.status).toBe(3);
     expect(denied.stderr).toContain("permission denied");
     const none = spawnSync(BIN, ["status", "--socket", join(ctl, "nothing.sock")], { encoding: "utf8", timeout: 10_000 });

@@ -69,9 +69,14 @@ describe("hostile input", () => {
       { name: "x", v4: "192.0.2.99/24" },
     ]);
     const uni = (me: string, peer: string) => `  unicast_src_ip ${me}\n  unicast_peer {\n    ${peer}\n  }\n  check_unicast_src\n`;
-    const conf = (p: number, me: string, peer: string) => GLOBAL + inst("V3", 42, p, VIP) + inst("V2", 43, p, "198.51.100.11", "", 2) + inst("UNI", 44, p, "198.51.100.12", uni(me, peer));
+    const conf = (p: number, me: string, peer: string) =>
+      GLOBAL + inst("V3", 42, p, VIP) + inst("V2", 43, p, "198.51.100.11", "", 2) + inst("UNI", 44, p, "198.51.100.12", uni(me, peer));
     const a = daemon(lab, "a", conf(200, "192.0.2.11", "192.0.2.12"));
-    await waitFor("a master of everything", () => ["198.51.100.10", "198.51.100.11", "198.51.100.12"].every((v) => lab.holders(v).join() === "a"), 10_000);
+    await waitFor(
+      "a master of everything",
+      () => ["198.51.100.10", "198.51.100.11", "198.51.100.12"].every((v) => lab.holders(v).join() === "a"),
+      10_000,
+    );
     const b = daemon(lab, "b", conf(100, "192.0.2.12", "192.0.2.11"));
     await waitFor("b backup of all three", () => statusOr(b.sock)?.instances.every((i) => i.state === "BACKUP") === true, 10_000);
     const send = (kind: string, n: number, pps: number, vrid = 42, version = 3, dst = "224.0.0.18") =>
@@ -79,7 +84,13 @@ describe("hostile input", () => {
     for (const kind of ["bad-ttl", "bad-checksum", "bad-version", "truncated", "lying-count"]) send(kind, 20, 500);
     send("wrong-auth", 20, 500, 43, 2);
     send("good", 20, 500, 44, 3, "192.0.2.12"); // unicast from a host that is not a peer
-    await waitFor("every hostile advert counted", () => statusOr(b.sock)?.instances.find((i) => i.name === "UNI")?.stats.drops.NOT_PEER === 20 && statusOr(b.sock)?.instances.find((i) => i.name === "V3")?.stats.drops.TRUNCATED === 40, 5000);
+    await waitFor(
+      "every hostile advert counted",
+      () =>
+        statusOr(b.sock)?.instances.find((i) => i.name === "UNI")?.stats.drops.NOT_PEER === 20 &&
+        statusOr(b.sock)?.instances.find((i) => i.name === "V3")?.stats.drops.TRUNCATED === 40,
+      5000,
+    );
     const before = status(b.sock).instances;
     const v3 = before.find((i) => i.name === "V3")!;
     expect(v3.stats.drops).toMatchObject({ BAD_TTL: 20, BAD_CHECKSUM: 20, BAD_VERSION: 20, TRUNCATED: 40 });
@@ -101,19 +112,30 @@ describe("hostile input", () => {
     const kernelBefore = kernelDropsB();
     const sent = Number(send("bad-checksum", 50_000, 50_000).trim());
     const counted = () => status(b.sock).instances.find((i) => i.name === "V3")!.stats.drops.BAD_CHECKSUM! - 20;
-    await waitFor("every flood packet counted by the daemon or dropped by the kernel", () => counted() + (kernelDropsB() - kernelBefore) >= sent, 10_000, 100);
+    await waitFor(
+      "every flood packet counted by the daemon or dropped by the kernel",
+      () => counted() + (kernelDropsB() - kernelBefore) >= sent,
+      10_000,
+      100,
+    );
     const afterB = status(b.sock);
     const afterA = status(a.sock);
     const dropped = counted();
     const kernelDropped = kernelDropsB() - kernelBefore;
-    console.log(`flood: ${sent} sent, ${dropped} counted as BAD_CHECKSUM on the backup, ${kernelDropped} dropped by the kernel (socket buffer full); master advert lateness p50 ${afterA.jitterMs.p50.toFixed(2)} ms p99 ${afterA.jitterMs.p99.toFixed(2)} ms max ${afterA.jitterMs.max.toFixed(2)} ms`);
+    console.log(
+      `flood: ${sent} sent, ${dropped} counted as BAD_CHECKSUM on the backup, ${kernelDropped} dropped by the kernel (socket buffer full); master advert lateness p50 ${afterA.jitterMs.p50.toFixed(2)} ms p99 ${afterA.jitterMs.p99.toFixed(2)} ms max ${afterA.jitterMs.max.toFixed(2)} ms`,
+    );
     expect(sent).toBeGreaterThan(0);
     expect(dropped).toBeGreaterThan(sent / 4); // most reach the daemon even on 2 busy cores
     expect(dropped).toBeLessThanOrEqual(sent); // nothing counted twice
     expect(afterB.instances.map((i) => [i.state, i.stats.transitions])).toEqual(before.map((i) => [i.state, i.stats.transitions]));
     expect(afterA.instances.map((i) => i.state)).toEqual(["MASTER", "MASTER", "MASTER"]);
     expect(afterA.jitterMs.p99).toBeLessThan(50);
-    await waitFor("a log line per drop reason", () => ["BAD_TTL", "BAD_CHECKSUM", "BAD_VERSION", "TRUNCATED"].every((code) => b.out().includes(`"code":"${code}"`)), 5000);
+    await waitFor(
+      "a log line per drop reason",
+      () => ["BAD_TTL", "BAD_CHECKSUM", "BAD_VERSION", "TRUNCATED"].every((code) => b.out().includes(`"code":"${code}"`)),
+      5000,
+    );
   }, 90_000);
 });
 
@@ -149,16 +171,28 @@ describe("faults", () => {
     lab.exec("a", "ip", ["addr", "add", "192.0.2.111/24", "dev", "eth1"]);
     lab.exec("a", "ip", ["link", "set", "eth1", "up"]);
     lab.exec("a", "ip", ["link", "set", "eth1p", "up"]);
-    const a = daemon(lab, "a", GLOBAL + inst("ETH0", 1, 200, VIP) + inst("ETH1", 2, 200, "198.51.100.20").replace("interface eth0", "interface eth1"));
+    const a = daemon(
+      lab,
+      "a",
+      GLOBAL + inst("ETH0", 1, 200, VIP) + inst("ETH1", 2, 200, "198.51.100.20").replace("interface eth0", "interface eth1"),
+    );
     try {
-      await waitFor("both masters", () => lab.holders(VIP).join() === "a" && lab.addresses("a", "eth1").includes("198.51.100.20/32"), 10_000);
+      await waitFor(
+        "both masters",
+        () => lab.holders(VIP).join() === "a" && lab.addresses("a", "eth1").includes("198.51.100.20/32"),
+        10_000,
+      );
     } catch (e) {
       console.log(a.out());
       throw e;
     }
     lab.exec("a", "ip", ["addr", "del", `${VIP}/32`, "dev", "eth0"]);
     await waitFor("VIP restored", () => lab.holders(VIP).join() === "a", 2000, 10);
-    await waitFor("the restore logged", () => a.out().includes("VIP removed from the interface by someone else while MASTER; restoring it"), 2000);
+    await waitFor(
+      "the restore logged",
+      () => a.out().includes("VIP removed from the interface by someone else while MASTER; restoring it"),
+      2000,
+    );
     lab.exec("a", "ip", ["link", "del", "eth1"]);
     await waitFor("ETH1 in FAULT", () => status(join(lab.dir, "a.sock")).instances.find((i) => i.name === "ETH1")!.state === "FAULT", 3000);
     await waitFor("the link loss logged", () => /"instance":"ETH1".*interface eth1 is down or gone/.test(a.out()), 2000);
@@ -181,19 +215,29 @@ describe("faults", () => {
       noisy: mk("noisy", "head -c 3000000 /dev/zero | tr '\\\\0' x; exit 0"),
       forks: mk("forks", "sleep 300 & sleep 300 & exit 0"),
     };
-    const defs = Object.entries(scripts).map(([n, p]) => `vrrp_script ${n} {\n  script ${p}\n  interval 0.2\n  timeout 0.5\n  weight 1\n}\n`).join("");
-    const track = `  track_script {\n${Object.keys(scripts).map((n) => `    ${n}`).join("\n")}\n  }\n`;
+    const defs = Object.entries(scripts)
+      .map(([n, p]) => `vrrp_script ${n} {\n  script ${p}\n  interval 0.2\n  timeout 0.5\n  weight 1\n}\n`)
+      .join("");
+    const track = `  track_script {\n${Object.keys(scripts)
+      .map((n) => `    ${n}`)
+      .join("\n")}\n  }\n`;
     const a = daemon(lab, "a", GLOBAL + defs + inst("VI", 1, 200, VIP, track));
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 15_000);
     await new Promise((r) => setTimeout(r, 4000));
     const doc = status(join(lab.dir, "a.sock"));
-    console.log(`misbehaving scripts: advert lateness p50 ${doc.jitterMs.p50.toFixed(2)} ms p99 ${doc.jitterMs.p99.toFixed(2)} ms max ${doc.jitterMs.max.toFixed(2)} ms over ${doc.jitterMs.samples} adverts`);
+    console.log(
+      `misbehaving scripts: advert lateness p50 ${doc.jitterMs.p50.toFixed(2)} ms p99 ${doc.jitterMs.p99.toFixed(2)} ms max ${doc.jitterMs.max.toFixed(2)} ms over ${doc.jitterMs.samples} adverts`,
+    );
     expect(doc.instances[0]!.state).toBe("MASTER");
     // ~40 samples: their maximum, so only a generous bound (figures belong in bench/).
     expect(doc.jitterMs.p99).toBeLessThan(50);
     // Only the daemon and at most one round of scripts may be alive: hang (sh, sleep), crash (sh),
     // noisy (sh, head, tr), forks (sh, 2 x sleep). A leak grows past that run after run.
-    const procs = () => lab.exec(null, "ip", ["netns", "pids", lab.ns("a")]).split(/\s+/).filter(Boolean).length;
+    const procs = () =>
+      lab
+        .exec(null, "ip", ["netns", "pids", lab.ns("a")])
+        .split(/\s+/)
+        .filter(Boolean).length;
     for (let i = 0; i < 10; i++) {
       expect(procs()).toBeLessThanOrEqual(1 + 2 + 1 + 3 + 3);
       await new Promise((r) => setTimeout(r, 100));
@@ -222,7 +266,10 @@ describe("packet loss (nftables random drop: this kernel has no netem)", () => {
       const t0 = status(b.sock).instances[0]!.stats.transitions;
       const seconds = loss === 60 ? 8 : 4;
       await new Promise((r) => setTimeout(r, seconds * 1000));
-      const del = spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "delete", "table", "inet", "lossy"], { encoding: "utf8", timeout: 10_000 });
+      const del = spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "delete", "table", "inet", "lossy"], {
+        encoding: "utf8",
+        timeout: 10_000,
+      });
       expect(del.status, `nft delete: ${del.stderr}`).toBe(0);
       const takeovers = (status(b.sock).instances[0]!.stats.transitions - t0) / 2; // BACKUP->MASTER->BACKUP
       // b takes over when 3 adverts in a row are lost (the 4th would arrive after the skew):

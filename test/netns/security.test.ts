@@ -69,7 +69,14 @@ describe("descriptors", () => {
 describe("signals and dump files", () => {
   it("--signum prints keepalived's numbers", () => {
     const n = nativeHelper();
-    const want: Record<string, number> = { STOP: 15, RELOAD: 1, DATA: 10, STATS: 12, JSON: n.sigrtmin() + 2, STATS_CLEAR: n.sigrtmax() - 1 };
+    const want: Record<string, number> = {
+      STOP: 15,
+      RELOAD: 1,
+      DATA: 10,
+      STATS: 12,
+      JSON: n.sigrtmin() + 2,
+      STATS_CLEAR: n.sigrtmax() - 1,
+    };
     for (const [name, num] of Object.entries(want)) {
       const r = spawnSync(BIN, [`--signum=${name}`], { encoding: "utf8", timeout: 10_000 });
       expect([name, r.status, r.stdout.trim()]).toEqual([name, 0, String(num)]);
@@ -108,14 +115,21 @@ describe("signals and dump files", () => {
     expect(stats).toContain("Became master: 1");
     process.kill(pid, n.sigrtmin() + 2);
     await waitFor("JSON dump replacing the planted file", () => regular("keepalived.json", '"iname"'), 5000);
-    const json = JSON.parse(readFileSync(join(tmp, "keepalived.json"), "utf8")) as { data: { iname: string; state: number; vipset: boolean }; stats: { become_master: number } }[];
+    const json = JSON.parse(readFileSync(join(tmp, "keepalived.json"), "utf8")) as {
+      data: { iname: string; state: number; vipset: boolean };
+      stats: { become_master: number };
+    }[];
     expect(json[0]).toMatchObject({ data: { iname: "VI_1", state: 2, vipset: true }, stats: { become_master: 1 } });
     expect(readFileSync(victim, "utf8")).toBe("precious\n");
     expect(lstatSync(join(tmp, "keepalived.data")).mode & 0o777).toBe(0o644);
 
     // STATS_CLEAR: the file shows the counters, then they start again from zero.
     process.kill(pid, n.sigrtmax() - 1);
-    await waitFor("stats written by STATS_CLEAR", () => d.output().includes('"kind":"stats"') && d.output().split('"stats dump written"').length > 2, 5000);
+    await waitFor(
+      "stats written by STATS_CLEAR",
+      () => d.output().includes('"kind":"stats"') && d.output().split('"stats dump written"').length > 2,
+      5000,
+    );
     process.kill(pid, "SIGUSR2");
     await waitFor("stats after the clear", () => d.output().split('"stats dump written"').length > 3, 5000);
     expect(readFileSync(join(tmp, "keepalived.stats"), "utf8")).toContain("Became master: 0");
@@ -142,22 +156,37 @@ describe("HTTP listener", () => {
     writeFileSync(noisy, `#!/bin/sh\nprintf 'secret-token=hunter2 %0500d' 0\nexit 1\n`);
     chmodSync(noisy, 0o755);
     const insts = (p: number) =>
-      Array.from({ length: 3 }, (_, i) => `vrrp_instance V${i} {\n  interface eth0\n  virtual_router_id ${i + 1}\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    198.51.100.${i + 10}\n  }\n${i === 0 ? "  track_script {\n    noisy\n  }\n" : ""}}\n`).join("");
+      Array.from(
+        { length: 3 },
+        (_, i) =>
+          `vrrp_instance V${i} {\n  interface eth0\n  virtual_router_id ${i + 1}\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    198.51.100.${i + 10}\n  }\n${i === 0 ? "  track_script {\n    noisy\n  }\n" : ""}}\n`,
+      ).join("");
     const conf = (p: number, http: boolean) =>
       `global_defs {\n  vrrp_garp_master_delay 0\n${http ? "  http_listen 127.0.0.1:9101\n" : ""}}\nvrrp_script noisy {\n  script "${noisy}"\n  interval 1\n  weight 10\n}\n${insts(p)}`;
     running.push(startDaemon(lab, "a", "tsvrrpd", conf(200, true)));
-    await waitFor("a master of all 3", () => lab.holders("198.51.100.12").join() === "a" && lab.holders("198.51.100.10").join() === "a", 10_000);
+    await waitFor(
+      "a master of all 3",
+      () => lab.holders("198.51.100.12").join() === "a" && lab.holders("198.51.100.10").join() === "a",
+      10_000,
+    );
     const b = startDaemon(lab, "b", "tsvrrpd", conf(100, false));
     running.push(b);
     const sockB = join(lab.dir, "b.pid.sock");
-    const statusB = () => JSON.parse(spawnSync(BIN, ["status", "--json", "--socket", sockB], { encoding: "utf8", timeout: 10_000 }).stdout) as { instances: { state: string; stats: { transitions: number } }[] };
-    await waitFor("b backup of all 3", () => {
-      try {
-        return statusB().instances.filter((i) => i.state === "BACKUP").length === 3;
-      } catch {
-        return false;
-      }
-    }, 10_000);
+    const statusB = () =>
+      JSON.parse(spawnSync(BIN, ["status", "--json", "--socket", sockB], { encoding: "utf8", timeout: 10_000 }).stdout) as {
+        instances: { state: string; stats: { transitions: number } }[];
+      };
+    await waitFor(
+      "b backup of all 3",
+      () => {
+        try {
+          return statusB().instances.filter((i) => i.state === "BACKUP").length === 3;
+        } catch {
+          return false;
+        }
+      },
+      10_000,
+    );
     const before = statusB().instances.map((i) => i.stats.transitions);
 
     const client = `
@@ -177,7 +206,13 @@ describe("HTTP listener", () => {
       })();`;
     const r = spawnSync("ip", ["netns", "exec", lab.ns("a"), process.execPath, "-e", client], { encoding: "utf8", timeout: 40_000 });
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { post: [number, number, string]; del: [number, number, string]; head: [number, number, null]; status: { checks: { name: string; last?: { detail: { output?: string } } }[] }; idleClosedMs: number };
+    const out = JSON.parse(r.stdout) as {
+      post: [number, number, string];
+      del: [number, number, string];
+      head: [number, number, null];
+      status: { checks: { name: string; last?: { detail: { output?: string } } }[] };
+      idleClosedMs: number;
+    };
     expect(out.post.slice(0, 1).concat(out.post[2])).toEqual([405, "GET, HEAD"]);
     expect(out.del[0]).toBe(405);
     expect(out.head).toEqual([200, 0, null]);
@@ -197,7 +232,9 @@ describe("HTTP under load", () => {
   it("255 instances at 0.1 s, 200 requests/s to each of /metrics, /status and /healthz for 6 s: no spurious transition", async () => {
     const { lab } = newLab();
     const r = await runHttpLoad(lab, { instances: 255, seconds: 6, rps: 200, idleSeconds: 2 });
-    console.log(`HTTP load: ${r.answered} answered, ${r.failed} failed; backup transitions ${r.backupTransitions}; adverts later than 5 ms: idle ${(r.latenessIdle.over5ms * 100).toFixed(2)} %, loaded ${(r.latenessLoaded.over5ms * 100).toFixed(2)} % of ${r.latenessLoaded.adverts}`);
+    console.log(
+      `HTTP load: ${r.answered} answered, ${r.failed} failed; backup transitions ${r.backupTransitions}; adverts later than 5 ms: idle ${(r.latenessIdle.over5ms * 100).toFixed(2)} %, loaded ${(r.latenessLoaded.over5ms * 100).toFixed(2)} % of ${r.latenessLoaded.adverts}`,
+    );
     expect(r.backupTransitions).toBe(0);
     expect(r.backupAllBackup).toBe(true);
     expect(r.answered).toBeGreaterThan(200 * 3 * 6 * 0.9);
@@ -211,8 +248,10 @@ describe("no promiscuous mode", () => {
   it("an IPv6 pair elects one master and takes over while neither NIC is promiscuous", async () => {
     const { lab, running } = newLab();
     const vip6 = "2001:db8:1::10";
-    const conf = (p: number) => `global_defs {\n  vrrp_garp_master_delay 0\n}\nvrrp_instance V6 {\n  interface eth0\n  virtual_router_id 63\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${vip6}\n  }\n}\n`;
-    const promisc = (r: string) => (JSON.parse(lab.exec(r, "ip", ["-j", "-d", "link", "show", "eth0"])) as { flags: string[]; promiscuity: number }[])[0]!;
+    const conf = (p: number) =>
+      `global_defs {\n  vrrp_garp_master_delay 0\n}\nvrrp_instance V6 {\n  interface eth0\n  virtual_router_id 63\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${vip6}\n  }\n}\n`;
+    const promisc = (r: string) =>
+      (JSON.parse(lab.exec(r, "ip", ["-j", "-d", "link", "show", "eth0"])) as { flags: string[]; promiscuity: number }[])[0]!;
     running.push(startDaemon(lab, "a", "tsvrrpd", conf(200)));
     await waitFor("a master", () => lab.holders(vip6).join() === "a", 10_000);
     running.push(startDaemon(lab, "b", "tsvrrpd", conf(100)));
@@ -257,7 +296,11 @@ describe("one daemon per pid file", () => {
     await waitFor("the first daemon gone", () => !alive(pid), 5000);
     const third = startDaemon(lab, "a", "tsvrrpd", conf);
     running.push(third);
-    await waitFor("the new daemon answers on the control socket", () => spawnSync(BIN, ["status", "--socket", sock], { encoding: "utf8", timeout: 10_000 }).status === 0, 10_000);
+    await waitFor(
+      "the new daemon answers on the control socket",
+      () => spawnSync(BIN, ["status", "--socket", sock], { encoding: "utf8", timeout: 10_000 }).status === 0,
+      10_000,
+    );
     expect(pidOf(pidFile)).not.toBe(pid);
   });
 });
@@ -274,8 +317,18 @@ describe("script users", () => {
     writeFileSync(ids, `#!/bin/sh\nid -u > ${out}/ids.tmp; id -G >> ${out}/ids.tmp; mv ${out}/ids.tmp ${out}/ids\n`);
     chmodSync(ids, 0o755);
     const conf = join(lab.dir, "a.conf");
-    writeFileSync(conf, `vrrp_script ids {\n  script "${ids}"\n  interval 0.2\n  user nobody\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 65\n  priority 200\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n  track_script {\n    ids\n  }\n}\n`);
-    const child = lab.spawn("a", "unshare", ["-m", "--propagation", "private", "sh", "-c", `mount --bind ${group} /etc/group && exec ${BIN} -n -l -f ${conf} -p ${join(lab.dir, "a.pid")} --control ${join(lab.dir, "a.sock")}`]);
+    writeFileSync(
+      conf,
+      `vrrp_script ids {\n  script "${ids}"\n  interval 0.2\n  user nobody\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 65\n  priority 200\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n  track_script {\n    ids\n  }\n}\n`,
+    );
+    const child = lab.spawn("a", "unshare", [
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `mount --bind ${group} /etc/group && exec ${BIN} -n -l -f ${conf} -p ${join(lab.dir, "a.pid")} --control ${join(lab.dir, "a.sock")}`,
+    ]);
     let log = "";
     child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (log += d.toString()));

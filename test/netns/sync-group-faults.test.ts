@@ -17,7 +17,10 @@ const conf = (p: number, tracked: boolean) =>
     ["VI_1", 71, VIP1, "t0"],
     ["VI_2", 72, VIP2, "u0"],
   ]
-    .map(([name, vrid, vip, track]) => `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority ${p}\n  version 3\n  advert_int 0.1\n${tracked ? `  track_interface {\n    ${track}\n  }\n` : ""}  virtual_ipaddress {\n    ${vip}\n  }\n}\n`)
+    .map(
+      ([name, vrid, vip, track]) =>
+        `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority ${p}\n  version 3\n  advert_int 0.1\n${tracked ? `  track_interface {\n    ${track}\n  }\n` : ""}  virtual_ipaddress {\n    ${vip}\n  }\n}\n`,
+    )
     .join("") +
   "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n";
 

@@ -12,12 +12,27 @@ import { masterDownMs } from "../../src/vrrp/timing.js";
 const INTERVAL_CS = 10;
 const MDI = masterDownMs(3, 1, INTERVAL_CS);
 
-function inst(host: number, name: string, vrid: number, ifname: string, priority: number, o: Partial<RouterInstanceSpec> = {}): RouterInstanceSpec {
+function inst(
+  host: number,
+  name: string,
+  vrid: number,
+  ifname: string,
+  priority: number,
+  o: Partial<RouterInstanceSpec> = {},
+): RouterInstanceSpec {
   return {
     name,
     key: `${vrid}/4/${ifname}`,
     interface: ifname,
-    config: defaultInstanceConfig({ name, vrid, version: 3, advertIntervalCs: INTERVAL_CS, priority, primaryAddress: addressBytes(`192.0.2.${10 + host}`), vips: [addressBytes(`198.51.100.${vrid}`)] }),
+    config: defaultInstanceConfig({
+      name,
+      vrid,
+      version: 3,
+      advertIntervalCs: INTERVAL_CS,
+      priority,
+      primaryAddress: addressBytes(`192.0.2.${10 + host}`),
+      vips: [addressBytes(`198.51.100.${vrid}`)],
+    }),
     receive: { version: 3, unicastPeers: [], peerTtl: [], checkUnicastSrc: false, unicastChecksum: "auto", v3ChecksumAsV2: false },
     trackChecks: [],
     trackLinks: [],
@@ -29,7 +44,16 @@ function inst(host: number, name: string, vrid: number, ifname: string, priority
 /** VI_1 (eth0) and VI_2 (eth1) in sync group G; VI_3 (eth0) alone, tracking chk with a weight. */
 function host(i: number, base: number, weight: number, vi3Priority = base): RouterConfig {
   return {
-    instances: [inst(i, "VI_1", 1, "eth0", base), inst(i, "VI_2", 2, "eth1", base), inst(i, "VI_3", 3, "eth0", vi3Priority, { trackChecks: [{ name: "chk", weight, reverse: false }, { name: "gate", weight: 0, reverse: false }] })],
+    instances: [
+      inst(i, "VI_1", 1, "eth0", base),
+      inst(i, "VI_2", 2, "eth1", base),
+      inst(i, "VI_3", 3, "eth0", vi3Priority, {
+        trackChecks: [
+          { name: "chk", weight, reverse: false },
+          { name: "gate", weight: 0, reverse: false },
+        ],
+      }),
+    ],
     syncGroups: [{ name: "G", members: ["VI_1", "VI_2"] }],
   };
 }
@@ -39,12 +63,19 @@ function invariants(lan: SimLan, where: string): void {
   for (const vi of ["VI_1", "VI_2", "VI_3"]) {
     const running = alive.filter((r) => r.router.instance(vi));
     if (running.length === 0) continue;
-    expect(lan.masters(vi).map((r) => r.name), `${vi}: exactly one master${where}`).toHaveLength(1);
-    expect(lan.vipHolders(vi).map((r) => r.name), `${vi}: VIPs only on its master${where}`).toEqual(lan.masters(vi).map((r) => r.name));
+    expect(
+      lan.masters(vi).map((r) => r.name),
+      `${vi}: exactly one master${where}`,
+    ).toHaveLength(1);
+    expect(
+      lan.vipHolders(vi).map((r) => r.name),
+      `${vi}: VIPs only on its master${where}`,
+    ).toEqual(lan.masters(vi).map((r) => r.name));
     // Preempt and everything healthy: the master has the highest effective priority (a backup of
     // equal priority does not preempt, RFC 5798 6.4.2; the address breaks ties only between masters).
     const top = Math.max(...running.map((r) => r.router.instance(vi)!.vi.effectivePriority));
-    if (vi === "VI_3") expect(lan.masters(vi)[0]!.router.instance(vi)!.vi.effectivePriority, `${vi}: the highest priority is master${where}`).toBe(top);
+    if (vi === "VI_3")
+      expect(lan.masters(vi)[0]!.router.instance(vi)!.vi.effectivePriority, `${vi}: the highest priority is master${where}`).toBe(top);
   }
   // Sync groups never split: both members of G on a host are in one state.
   for (const r of alive) expect(r.state("VI_1"), `${r.name}: sync group G split${where}`).toBe(r.state("VI_2"));
@@ -95,16 +126,23 @@ describe("router scenarios (sync groups, tracking, reload)", () => {
     expect(takeover.at - t0).toBeLessThan(MDI / 2);
   });
 
-  const seeds = process.env.SIM_SEED ? [Number(process.env.SIM_SEED)] : Array.from({ length: Number(process.env.SIM_COUNT ?? 150) }, (_, i) => Number(process.env.SIM_FIRST ?? 5000) + i);
+  const seeds = process.env.SIM_SEED
+    ? [Number(process.env.SIM_SEED)]
+    : Array.from({ length: Number(process.env.SIM_COUNT ?? 150) }, (_, i) => Number(process.env.SIM_FIRST ?? 5000) + i);
   it(`${seeds.length} seeded scenarios: one master per VRID, groups whole, the best VI_3 wins, after 4 down intervals of calm`, () => {
     for (const seed of seeds) {
       const rnd = prng(seed);
-      const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
       const n = 2 + Math.floor(rnd() * 2);
       const weight = pick([-60, -10, 20, 60]);
-      const hosts: SimHostSpec[] = Array.from({ length: n }, (_, i) => ({ name: `h${i + 1}`, router: host(i + 1, pick([50, 100, 150, 200, 254]), weight) }));
+      const hosts: SimHostSpec[] = Array.from({ length: n }, (_, i) => ({
+        name: `h${i + 1}`,
+        router: host(i + 1, pick([50, 100, 150, 200, 254]), weight),
+      }));
       const lan = new SimLan(seed, hosts);
-      const log = [`seed ${seed}: ${n} hosts, weight ${weight}, priorities ${hosts.map((h) => h.router.instances[0]!.config.priority).join("/")}`];
+      const log = [
+        `seed ${seed}: ${n} hosts, weight ${weight}, priorities ${hosts.map((h) => h.router.instances[0]!.config.priority).join("/")}`,
+      ];
       lan.startAll();
       let t = 0;
       const end = MDI * 30;
@@ -112,7 +150,21 @@ describe("router scenarios (sync groups, tracking, reload)", () => {
         t += rnd() * MDI * 3;
         lan.run(t);
         const h = pick(lan.routers).name;
-        const what = pick(["crash", "restart", "stop", "link-down", "link-up", "chk-fail", "chk-ok", "gate-fail", "gate-ok", "partition", "heal", "loss", "reload"] as const);
+        const what = pick([
+          "crash",
+          "restart",
+          "stop",
+          "link-down",
+          "link-up",
+          "chk-fail",
+          "chk-ok",
+          "gate-fail",
+          "gate-ok",
+          "partition",
+          "heal",
+          "loss",
+          "reload",
+        ] as const);
         log.push(`${t.toFixed(1)} ${what} ${h}`);
         switch (what) {
           case "crash":
@@ -162,7 +214,13 @@ describe("router scenarios (sync groups, tracking, reload)", () => {
         if (!r.alive && rnd() < 0.5) lan.restart(r.name);
       }
       lan.run(end + MDI * 6);
-      if (process.env.SIM_DEBUG) console.log(lan.transitions.filter((t) => t.router === process.env.SIM_DEBUG).map((t) => `${t.at.toFixed(1)} ${t.instance} ${t.from}->${t.to} ${t.reason}`).join("\n"));
+      if (process.env.SIM_DEBUG)
+        console.log(
+          lan.transitions
+            .filter((t) => t.router === process.env.SIM_DEBUG)
+            .map((t) => `${t.at.toFixed(1)} ${t.instance} ${t.from}->${t.to} ${t.reason}`)
+            .join("\n"),
+        );
       invariants(lan, `\n${log.join("\n")}\nfinal: ${lan.describe()}\nreplay: SIM_SEED=${seed}`);
     }
   });

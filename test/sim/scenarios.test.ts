@@ -115,7 +115,10 @@ function check(s: Scenario): void {
   }
   expect(masters.length, `exactly one master${where}`).toBe(1);
   const master = masters[0]!;
-  expect(lan.vipHolders().map((r) => r.name), `VIPs only on the master${where}`).toEqual([master.name]);
+  expect(
+    lan.vipHolders().map((r) => r.name),
+    `VIPs only on the master${where}`,
+  ).toEqual([master.name]);
   if (s.strictPreempt) {
     const top = Math.max(...alive.map((r) => r.instance.effectivePriority));
     expect(master.instance.effectivePriority, `highest priority is master${where}`).toBe(top);
@@ -136,7 +139,14 @@ describe("seeded LAN scenarios", () => {
   it("a plain failover: the master killed, the next-highest takes over within the down interval", () => {
     const mk = (name: string, prio: number, last: number) => ({
       name,
-      config: defaultInstanceConfig({ vrid: 1, version: 3, advertIntervalCs: 10, priority: prio, primaryAddress: addressBytes(`192.0.2.${last}`), vips: [addressBytes("198.51.100.1")] }),
+      config: defaultInstanceConfig({
+        vrid: 1,
+        version: 3,
+        advertIntervalCs: 10,
+        priority: prio,
+        primaryAddress: addressBytes(`192.0.2.${last}`),
+        vips: [addressBytes("198.51.100.1")],
+      }),
     });
     const lan = new SimLan(42, [mk("a", 200, 1), mk("b", 150, 2), mk("c", 100, 3)]);
     lan.startAll();

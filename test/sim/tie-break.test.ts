@@ -48,13 +48,19 @@ describe("equal priority", () => {
         const mdi = masterDownMs(3, 100, 10);
         lan.startAll();
         lan.run(5 * mdi);
-        expect(lan.masters().map((r) => r.name), `seed ${seed}, start`).toEqual(["r1"]);
+        expect(
+          lan.masters().map((r) => r.name),
+          `seed ${seed}, start`,
+        ).toEqual(["r1"]);
         lan.partition([["r0"], ["r1"], ["r2"]]);
         lan.run(10 * mdi);
         expect(lan.masters().length, `seed ${seed}, split`).toBe(3);
         lan.heal();
         lan.run(15 * mdi);
-        expect(lan.masters().map((r) => r.name), `seed ${seed}, healed`).toEqual(["r1"]);
+        expect(
+          lan.masters().map((r) => r.name),
+          `seed ${seed}, healed`,
+        ).toEqual(["r1"]);
       }
     });
   }

@@ -39,4 +39,4 @@ export function advert(o: {
 }
 
 export const types = (actions: Action[]) => actions.filter((a) => a.type !== "log").map((a) => a.type);
-export const stateOf = (actions: Action[]) => actions.find((a) => a.type === "state") as Extract<Action, { type: "state" }> | undefined;
+export const stateOf = (actions: Action[]) => actions.find((a): a is Extract<Action, { type: "state" }> => a.type === "state");

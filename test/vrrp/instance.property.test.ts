@@ -12,9 +12,15 @@ const peerEvent = fc.record({
 const step = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("advert" as const), p: peerEvent, dt: fc.integer({ min: 0, max: 4000 }) }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("timer" as const), dt: fc.integer({ min: 0, max: 4000 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("health" as const), ok: fc.boolean(), src: fc.constantFrom("a", "b"), dt: fc.nat(500) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("health" as const), ok: fc.boolean(), src: fc.constantFrom("a", "b"), dt: fc.nat(500) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("link" as const), up: fc.boolean(), dt: fc.nat(500) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("priority" as const), effective: fc.integer({ min: -10, max: 300 }), dt: fc.nat(500) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("priority" as const), effective: fc.integer({ min: -10, max: 300 }), dt: fc.nat(500) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const), dt: fc.nat(500) }) },
 );
 
@@ -51,7 +57,11 @@ describe("state machine invariants over random event sequences", () => {
           now += s.dt;
           switch (s.kind) {
             case "advert":
-              run({ type: "advert", advert: advert({ priority: s.p.priority, src: s.p.src, intervalCs: s.p.intervalCs }), source: ip(s.p.src) });
+              run({
+                type: "advert",
+                advert: advert({ priority: s.p.priority, src: s.p.src, intervalCs: s.p.intervalCs }),
+                source: ip(s.p.src),
+              });
               break;
             case "timer": {
               const d = vi.nextDeadline();
@@ -59,11 +69,13 @@ describe("state machine invariants over random event sequences", () => {
               break;
             }
             case "health":
-              s.ok ? faults.delete(`check:${s.src}`) : faults.add(`check:${s.src}`);
+              if (s.ok) faults.delete(`check:${s.src}`);
+              else faults.add(`check:${s.src}`);
               run({ type: "health", ok: s.ok, source: s.src });
               break;
             case "link":
-              s.up ? faults.delete("link:eth0") : faults.add("link:eth0");
+              if (s.up) faults.delete("link:eth0");
+              else faults.add("link:eth0");
               run({ type: "link", up: s.up, ifname: "eth0" });
               break;
             case "priority":

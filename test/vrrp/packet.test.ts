@@ -26,9 +26,7 @@ interface Fixture {
   vrid: number;
   priority: number;
 }
-const fixtures: Fixture[] = JSON.parse(
-  readFileSync(new URL("../fixtures/keepalived-2.2.7-adverts.json", import.meta.url), "utf8"),
-).adverts;
+const fixtures: Fixture[] = JSON.parse(readFileSync(new URL("../fixtures/keepalived-2.2.7-adverts.json", import.meta.url), "utf8")).adverts;
 
 function addrList(bytes: Uint8Array, family: Family): string[] {
   const n = family === 4 ? 4 : 16;
@@ -113,7 +111,17 @@ describe("codec rejections", () => {
     expect(code(v3bytes(), 4, addressBytes("224.0.0.19"))).toBe("BAD_CHECKSUM");
   });
   it("accepts a checksum without pseudo-header only with v3_checksum_as_v2", () => {
-    const b = encodeAdvert({ version: 3, family: 4, vrid: 9, addresses: ["192.0.2.9"], src, dst, priority: 100, intervalCs: 100, v3ChecksumAsV2: true });
+    const b = encodeAdvert({
+      version: 3,
+      family: 4,
+      vrid: 9,
+      addresses: ["192.0.2.9"],
+      src,
+      dst,
+      priority: 100,
+      intervalCs: 100,
+      v3ChecksumAsV2: true,
+    });
     expect(code(b)).toBe("BAD_CHECKSUM");
     expect(decodeAdvert(b, 4, src, dst, { v3ChecksumAsV2: true }).ok).toBe(true);
   });
@@ -168,7 +176,12 @@ describe("codec rejections", () => {
     }
   });
   it("compares address lists regardless of order", () => {
-    const a = decodeAdvertOrThrow(Buffer.from(fixture(3, 53, 100).vrrp, "hex"), 6, addressBytes(fixture(3, 53, 100).src), addressBytes("ff02::12"));
+    const a = decodeAdvertOrThrow(
+      Buffer.from(fixture(3, 53, 100).vrrp, "hex"),
+      6,
+      addressBytes(fixture(3, 53, 100).src),
+      addressBytes("ff02::12"),
+    );
     expect(sameAddressList(a, [addressBytes("2001:db8::101"), addressBytes("2001:db8::100")])).toBe(true);
     expect(sameAddressList(a, [addressBytes("2001:db8::100")])).toBe(false);
     expect(sameAddressList(a, [addressBytes("2001:db8::100"), addressBytes("2001:db8::102")])).toBe(false);
@@ -242,7 +255,15 @@ describe("codec properties", () => {
   });
 
   it("decode of arbitrary bytes returns a typed result and never throws", () => {
-    const codes = new Set<DropCode>(["TRUNCATED", "BAD_VERSION", "BAD_TYPE", "BAD_FAMILY", "BAD_CHECKSUM", "BAD_AUTH_TYPE", "BAD_INTERVAL"]);
+    const codes = new Set<DropCode>([
+      "TRUNCATED",
+      "BAD_VERSION",
+      "BAD_TYPE",
+      "BAD_FAMILY",
+      "BAD_CHECKSUM",
+      "BAD_AUTH_TYPE",
+      "BAD_INTERVAL",
+    ]);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), fc.constantFrom<Family>(4, 6), v6, v6, (bytes, family, s, d) => {
         const r = decodeAdvert(bytes, family, family === 4 ? s.subarray(0, 4) : s, family === 4 ? d.subarray(0, 4) : d);
