@@ -10,6 +10,7 @@ import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "./daemon/control.js";
 import { installSignals } from "./daemon/signals.js";
 import { listenProblem } from "./config/values.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
+import { errorFields } from "./error-fields.js";
 
 export interface CliOptions {
   file: string;
@@ -332,7 +333,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     await runtime.start();
     views.start();
   } catch (e) {
-    log.fatal({ err: (e as Error).message, code: (e as { code?: string }).code }, "cannot start; exiting");
+    log.fatal(errorFields(e), "cannot start; exiting");
     runtime.close();
     process.exit(3);
   }

@@ -1,6 +1,6 @@
 // The parser's context: diagnostics with file:line, value helpers, and the keyword table's gate.
 import type { Statement } from "./conf-syntax.js";
-import type { Diagnostic, Location } from "./errors.js";
+import type { Diagnostic, DiagnosticCode, Location } from "./errors.js";
 import { keywordInfo } from "./keywords.js";
 
 export class Ctx {
@@ -8,10 +8,10 @@ export class Ctx {
   constructor(diags: Diagnostic[]) {
     this.diags = diags;
   }
-  error(where: Location, code: string, message: string): void {
+  error(where: Location, code: DiagnosticCode, message: string): void {
     this.diags.push({ severity: "error", code, where, message });
   }
-  warn(where: Location, code: string, message: string): void {
+  warn(where: Location, code: DiagnosticCode, message: string): void {
     this.diags.push({ severity: "warning", code, where, message });
   }
   unknown(s: Statement, section: string): void {

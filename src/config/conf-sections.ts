@@ -4,6 +4,7 @@ import { familyOf } from "../vrrp/address.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import { interfaceNameProblem } from "./values.js";
+import { addressBytes } from "../vrrp/address.js";
 import type { NotifyScripts, ScriptSpec, SyncGroupSpec, TrackRef, VipSpec } from "./model.js";
 
 const SCOPES = new Set(["global", "site", "link", "host", "nowhere"]);
@@ -160,7 +161,13 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
     }
     prefix = Number(prefixText);
   }
-  const vip: { -readonly [K in keyof VipSpec]: VipSpec[K] } = { address: addrText, family, prefix, where: st.where };
+  const vip: { -readonly [K in keyof VipSpec]: VipSpec[K] } = {
+    address: addrText,
+    bytes: addressBytes(addrText),
+    family,
+    prefix,
+    where: st.where,
+  };
   for (let i = 1; i < words.length; i++) {
     const w = words[i] as string;
     const v = words[i + 1];

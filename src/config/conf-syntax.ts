@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { defaultConfigId, Templating } from "./conf-templating.js";
 import type { Diagnostic, Location } from "./errors.js";
+import { errorFields } from "../error-fields.js";
 
 export interface Statement {
   readonly keyword: string;
@@ -79,12 +80,12 @@ function loadFile(
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
+    const err = errorFields(e);
     diags.push({
       severity: "error",
       code: main ? "CONF_UNREADABLE" : "INCLUDE_UNREADABLE",
       where: from,
-      message: `cannot read ${path}: ${err.code ?? err.message}`,
+      message: `cannot read ${path}: ${err.code ?? err.err}`,
     });
     return;
   }

@@ -7,9 +7,56 @@ export interface Location {
 
 export type Severity = "error" | "warning";
 
+/** Every code a configuration diagnostic can carry (tests and tools match on them). */
+export type DiagnosticCode =
+  | "AUTH_NO_PASSWORD"
+  | "AUTH_NO_TYPE"
+  | "AUTH_PASS_TRUNCATED"
+  | "AUTH_PASS_WORDS"
+  | "BAD_ADDRESS"
+  | "CONF_UNREADABLE"
+  | "INCLUDE_UNREADABLE"
+  | "BAD_PREFIX"
+  | "BAD_VALUE"
+  | "DUPLICATE_INSTANCE"
+  | "DUPLICATE_SCRIPT"
+  | "DUPLICATE_VRID"
+  | "EXTRA_ARGUMENTS"
+  | "INCLUDE_DEPTH"
+  | "INCLUDE_EMPTY"
+  | "INCLUDE_NO_MATCH"
+  | "MISSING_INTERFACE"
+  | "MISSING_NAME"
+  | "MISSING_SCRIPT"
+  | "MISSING_VALUE"
+  | "MISSING_VRID"
+  | "NOPREEMPT_MASTER"
+  | "NOPREEMPT_OWNER"
+  | "PREEMPT_DELAY_MASTER"
+  | "PREEMPT_DELAY_NOPREEMPT"
+  | "REFUSED"
+  | "SYNC_GROUP_WEIGHT"
+  | "TOO_MANY_VIPS"
+  | "TTL_RANGE_EMPTY"
+  | "UNBALANCED_BRACE"
+  | "UNFINISHED_DEFINITION"
+  | "UNHANDLED"
+  | "UNKNOWN_KEYWORD"
+  | "UNKNOWN_MEMBER"
+  | "UNKNOWN_SCRIPT"
+  | "UNKNOWN_VIP_OPTION"
+  | "UNSUPPORTED"
+  | "UNSUPPORTED_AUTH"
+  | "UNTERMINATED_QUOTE"
+  | "V2_INTERVAL"
+  | "V2_IPV6"
+  | "V3_AUTH"
+  | "V3_INTERVAL"
+  | "VIP_FAMILY";
+
 export interface Diagnostic {
   readonly severity: Severity;
-  readonly code: string;
+  readonly code: DiagnosticCode;
   readonly where: Location;
   readonly message: string;
 }

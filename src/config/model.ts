@@ -6,8 +6,10 @@ import type { Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
 
 export interface VipSpec {
-  /** Address without prefix. */
+  /** Address without prefix, as written. */
   readonly address: string;
+  /** The address parsed once at load (4 or 16 bytes); nothing downstream parses the text again. */
+  readonly bytes: Uint8Array;
   readonly family: Family;
   /** keepalived: /32 or /128 when not given. */
   readonly prefix: number;

@@ -13,6 +13,7 @@ import type { LinkCache } from "./link-cache.js";
 import type { Logger } from "./log.js";
 import type { NotifyJob } from "./notify.js";
 import type { ResolvedVip } from "./router-config.js";
+import { errorFields } from "../error-fields.js";
 
 export const VRRP_GROUP_V4 = Uint8Array.of(224, 0, 0, 18);
 export const VRRP_GROUP_V6 = Uint8Array.from(Buffer.from("ff020000000000000000000000000012", "hex"));
@@ -118,10 +119,7 @@ export class ActionExecutor {
       }
     } catch (e) {
       failed++;
-      io.log.error(
-        { code: (e as { code?: string }).code, err: (e as Error).message },
-        "advert not sent; the next one is tried on schedule",
-      );
+      io.log.error(errorFields(e), "advert not sent; the next one is tried on schedule");
     }
     if (failed > 0) this.sendErrors.set(io.spec.name, (this.sendErrors.get(io.spec.name) ?? 0) + failed);
   }
@@ -140,10 +138,7 @@ export class ActionExecutor {
           const changed = op === "add" ? await this.p.netlink.addAddress(req) : await this.p.netlink.delAddress(req);
           io.log.info({ vip: `${v.spec.address}/${v.spec.prefix}`, dev: v.ifname, changed }, op === "add" ? "VIP added" : "VIP removed");
         } catch (e) {
-          io.log.error(
-            { vip: v.spec.address, dev: v.ifname, code: (e as { code?: string }).code, err: (e as Error).message },
-            `VIP ${op} failed; continuing`,
-          );
+          io.log.error({ vip: v.spec.address, dev: v.ifname, ...errorFields(e) }, `VIP ${op} failed; continuing`);
         }
       }
     });

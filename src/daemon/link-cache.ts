@@ -82,7 +82,7 @@ export class LinkCache {
     if (configured) return addressBytes(configured);
     const link = this.byName.get(spec.interface);
     if (!link) return undefined;
-    const vipSet = [...spec.vips, ...spec.excludedVips].map((v) => addressBytes(v.address));
+    const vipSet = [...spec.vips, ...spec.excludedVips].map((v) => v.bytes);
     const mine = this.addrs.filter(
       (a) => a.index === link.index && a.family === spec.family && !vipSet.some((v) => sameAddressBytes(v, a.address)),
     );

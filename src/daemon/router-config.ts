@@ -18,7 +18,7 @@ export function resolveVips(spec: InstanceSpec): ResolvedVip[] {
   const resolve = (v: VipSpec, excluded: boolean): ResolvedVip => ({
     spec: v,
     ifname: v.dev ?? spec.interface,
-    bytes: addressBytes(v.address),
+    bytes: v.bytes,
     excluded,
   });
   return [...spec.vips.map((v) => resolve(v, false)), ...spec.excludedVips.map((v) => resolve(v, true))];
@@ -43,7 +43,7 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
     family: spec.family,
     priority: spec.priority,
     advertIntervalCs: spec.advertIntervalCs,
-    vips: spec.vips.map((v) => addressBytes(v.address)),
+    vips: spec.vips.map((v) => v.bytes),
     primaryAddress,
     initialState: spec.initialState,
     nopreempt: spec.nopreempt,

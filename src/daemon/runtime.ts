@@ -4,14 +4,12 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { DaemonConfig, InstanceSpec } from "../config/model.js";
-import { AdvertSocket, type ReceivedAdvert } from "../net/advert-socket.js";
 import { Announcer } from "../net/announce.js";
 import { Rtnl, type AddressEvent, type LinkEvent, type LinkInfo } from "../netlink/rtnl.js";
 import { formatAddress, sameAddressBytes } from "../vrrp/address.js";
-import { AUTH_NONE, AUTH_PASS, AdvertEncoder, passwordBytes } from "../vrrp/packet.js";
 import { VrrpRouter, type RouterAction, type RouterEvent, type RouterInstance } from "../vrrp/router.js";
-import { nativeHelper, type NativeHelperError } from "../native/helper.js";
-import { ActionExecutor, VRRP_GROUP_V4, VRRP_GROUP_V6 } from "./executor.js";
+import { nativeHelper } from "../native/helper.js";
+import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
 import { InstanceTimers } from "./instance-timers.js";
 import { LinkCache } from "./link-cache.js";
@@ -19,7 +17,9 @@ import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
 import { resolveVips, routerConfig, type ResolvedVip } from "./router-config.js";
 import { instanceStatus, type InstanceStatus } from "./status-view.js";
+import { SocketBinder } from "./socket-binder.js";
 import { Tracking } from "./tracking.js";
+import { errorFields } from "../error-fields.js";
 
 export type { InstanceStatus } from "./status-view.js";
 export { instanceKey } from "./router-config.js";
@@ -42,7 +42,7 @@ export interface RuntimeOptions {
 export class Runtime {
   private readonly rtnl = new Rtnl();
   private readonly announcer = new Announcer();
-  private readonly sockets = new Map<string, AdvertSocket>();
+  private readonly binder: SocketBinder;
   private readonly links = new LinkCache();
   private router: VrrpRouter;
   private readonly io = new Map<RouterInstance, InstanceIo>();
@@ -52,8 +52,6 @@ export class Runtime {
   private readonly executor: ActionExecutor;
   private readonly timers: InstanceTimers;
   private stopping = false;
-  /** Malformed packets counted by sockets closed since (renamed or removed interfaces). */
-  private retiredMalformed = 0;
 
   constructor(
     private config: DaemonConfig,
@@ -62,6 +60,12 @@ export class Runtime {
     this.log = options.log;
     this.notify = new NotifyRunner(options.log, config.global);
     this.router = new VrrpRouter(routerConfig(config));
+    this.binder = new SocketBinder(
+      this.announcer,
+      this.log,
+      (rx) => this.handle({ type: "packet", packet: rx }),
+      () => this.io.values(),
+    );
     this.tracking = this.newTracking(config);
     this.timers = new InstanceTimers(
       () => this.now(),
@@ -120,10 +124,7 @@ export class Runtime {
     try {
       nativeHelper();
     } catch (e) {
-      this.log.error(
-        { code: (e as NativeHelperError).code, err: (e as Error).message },
-        "sockets are not close-on-exec and scripts may inherit them",
-      );
+      this.log.error(errorFields(e), "sockets are not close-on-exec and scripts may inherit them");
     }
     this.log.info({ instances: this.io.size }, "tsvrrpd started");
   }
@@ -153,58 +154,13 @@ export class Runtime {
       );
     else {
       try {
-        this.attach(io, link, src);
+        this.binder.attach(io, link, src);
       } catch (e) {
-        io.log.error(
-          { code: (e as { code?: string }).code, err: (e as Error).message },
-          "cannot open the advert socket; instance stays in FAULT",
-        );
+        io.log.error(errorFields(e), "cannot open the advert socket; instance stays in FAULT");
         this.handle({ type: "socket-failed", instance: io.ri });
       }
     }
     this.handle({ type: "source", instance: io.ri, address: src });
-  }
-
-  private attach(io: InstanceIo, link: LinkInfo, src: Uint8Array): void {
-    const { spec } = io;
-    io.src = src;
-    const peers = io.ri.spec.receive.unicastPeers;
-    io.encoder = new AdvertEncoder({
-      version: spec.version,
-      family: spec.family,
-      vrid: spec.vrid,
-      addresses: io.vips.filter((v) => !v.excluded).map((v) => v.bytes),
-      authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
-      authKey: passwordBytes(spec.authPass ?? ""),
-      src,
-      dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? (spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6)),
-      v3ChecksumAsV2: spec.v3ChecksumAsV2,
-    });
-    const key = `${spec.interface}/${spec.family}`;
-    let sock = this.sockets.get(key);
-    if (!sock) {
-      sock = new AdvertSocket(
-        { ifname: spec.interface, ifindex: link.index, family: spec.family, mac: link.mac },
-        (rx) => this.onAdvert(rx),
-        (err) =>
-          this.log.warn(
-            { interface: spec.interface, code: (err as { code?: string }).code, err: err.message },
-            "advert socket error; continuing",
-          ),
-      );
-      this.sockets.set(key, sock);
-    }
-    io.socket = sock;
-    for (const v of io.vips) {
-      try {
-        this.announcer.prepare(v.ifname);
-      } catch (e) {
-        io.log.warn(
-          { dev: v.ifname, err: (e as Error).message },
-          "cannot open packet injection for gratuitous ARP / NA; takeovers will not announce",
-        );
-      }
-    }
   }
 
   private async removeLeftoverVips(io: InstanceIo): Promise<void> {
@@ -222,10 +178,6 @@ export class Runtime {
     await io.ops;
   }
 
-  private onAdvert(rx: ReceivedAdvert): void {
-    this.handle({ type: "packet", packet: rx });
-  }
-
   // --- netlink events ----------------------------------------------------------------------------
 
   private onLink(e: LinkEvent): void {
@@ -236,54 +188,15 @@ export class Runtime {
       // so whatever interface carries the configured name next (this one renamed back, or another
       // index) gets fresh sockets (keepalived_netlink.c, netlink_if_link_filter: a renamed
       // interface is dropped with cleanup_lost_interface and a new interface_t is made).
-      this.unbindSockets(c.before!);
+      this.binder.unbind(c.before!);
       this.handle({ type: "link", ifname: c.nameGone, present: false, up: false });
     }
     if (e.removed) return;
     const { link } = c;
-    if (link.up && c.before && !c.before.up) this.reopenPcap(link.name);
+    if (link.up && c.before && !c.before.up) this.binder.reopenPcap(link.name);
     // The interface appeared (or came back): bind its instances now.
     if (link.up) for (const io of this.io.values()) if (io.spec.interface === link.name && !io.socket) this.bind(io, link);
     this.handle({ type: "link", ifname: link.name, present: true, up: link.up });
-  }
-
-  private unbindSockets(gone: LinkInfo): void {
-    for (const [key, sock] of this.sockets) {
-      if (sock.options.ifindex !== gone.index) continue;
-      this.retiredMalformed += sock.malformed;
-      sock.close();
-      this.sockets.delete(key);
-      for (const io of this.io.values()) {
-        if (io.socket !== sock) continue;
-        io.socket = undefined;
-        io.encoder = undefined;
-        io.log.warn(
-          { interface: gone.name, ifindex: gone.index },
-          `interface ${gone.name} was renamed or removed; the instance binds again when an interface named ${io.spec.interface} is up`,
-        );
-      }
-    }
-  }
-
-  /** libpcap handles go deaf after their link went down: renew them when it is back up. */
-  private reopenPcap(ifname: string): void {
-    for (const sock of this.sockets.values()) {
-      if (sock.options.ifname !== ifname) continue;
-      try {
-        sock.reopenCapture();
-      } catch (err) {
-        this.log.error(
-          { interface: ifname, err: (err as Error).message },
-          "cannot reopen the IPv6 advert capture; IPv6 adverts on this link go unheard",
-        );
-      }
-    }
-    this.announcer.forget(ifname);
-    try {
-      this.announcer.prepare(ifname);
-    } catch (err) {
-      this.log.error({ interface: ifname, err: (err as Error).message }, "cannot reopen packet injection; takeovers will not announce");
-    }
   }
 
   private onAddress(e: AddressEvent): void {
@@ -307,7 +220,7 @@ export class Runtime {
         const src = this.links.sourceFor(io.spec);
         if (!src) continue;
         try {
-          this.attach(io, link, src);
+          this.binder.attach(io, link, src);
         } catch (err) {
           io.log.error({ err: (err as Error).message }, "cannot open the advert socket");
           continue;
@@ -339,8 +252,7 @@ export class Runtime {
   close(): void {
     this.tracking.stop();
     for (const io of this.io.values()) io.stopTimer();
-    for (const s of this.sockets.values()) s.close();
-    this.sockets.clear();
+    this.binder.close();
     this.announcer.close();
     this.rtnl.close();
   }
@@ -391,7 +303,7 @@ export class Runtime {
     io.spec = spec;
     io.vips = newVips;
     const link = this.links.link(spec.interface);
-    if (link && io.src) this.attach(io, link, io.src); // new encoder (VIPs, auth, interval)
+    if (link && io.src) this.binder.attach(io, link, io.src); // new encoder (VIPs, auth, interval)
     if (io.holdsVips) {
       if (gone.length) this.executor.vipOps(io, "remove", gone);
       if (added.length) this.executor.vipOps(io, "add", added);
@@ -417,11 +329,9 @@ export class Runtime {
 
   /** Daemon-wide counters (status `counters`, /metrics). */
   counters(): DaemonCounters {
-    let malformed = 0;
-    for (const s of this.sockets.values()) malformed += s.malformed;
     return {
       unknownVrid: this.router.unknownVrid,
-      malformedPackets: malformed + this.retiredMalformed,
+      malformedPackets: this.binder.malformed,
       announcementsSent: this.executor.announcements,
       notify: { runs: this.notify.runs, failures: this.notify.failures, coalesced: this.notify.coalesced },
     };
@@ -437,8 +347,7 @@ export class Runtime {
     this.router.clearStats();
     this.executor.sendErrors.clear();
     this.executor.announcements = 0;
-    for (const s of this.sockets.values()) s.malformed = 0;
-    this.retiredMalformed = 0;
+    this.binder.clearCounters();
     this.notify.runs = this.notify.failures = this.notify.coalesced = 0;
   }
 }

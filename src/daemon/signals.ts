@@ -7,6 +7,7 @@
 import { constants } from "node:os";
 import type { Logger } from "./log.js";
 import { nativeHelper } from "../native/helper.js";
+import { errorFields } from "../error-fields.js";
 
 export type SignalFunction = "STOP" | "RELOAD" | "DATA" | "STATS" | "STATS_CLEAR" | "JSON";
 
@@ -65,10 +66,7 @@ export function installSignals(actions: SignalActions, log: Logger, opts: { relo
   try {
     n = nativeHelper();
   } catch (e) {
-    log.error(
-      { code: (e as { code?: string }).code, err: (e as Error).message },
-      "real-time signals (keepalived's JSON and STATS_CLEAR) cannot be handled and would end the daemon",
-    );
+    log.error(errorFields(e), "real-time signals (keepalived's JSON and STATS_CLEAR) cannot be handled and would end the daemon");
     return;
   }
   const json = signumOf("JSON");

@@ -1,0 +1,134 @@
+// keepalived's defaulting and cross-checks of a vrrp_instance once its block is read
+// (vrrp.c vrrp_complete_instance): family, version, interval, authentication, priority and state,
+// preemption, tracked scripts. Returns undefined when the instance has errors.
+import type { Family } from "../vrrp/address.js";
+import { familyOf } from "../vrrp/address.js";
+import type { Statement } from "./conf-syntax.js";
+import type { Ctx } from "./conf-context.js";
+import type { InstanceDraft } from "./instance-draft.js";
+import type { InstanceSpec, ScriptSpec } from "./model.js";
+
+export function completeInstance(
+  ctx: Ctx,
+  s: Statement,
+  name: string,
+  d: InstanceDraft,
+  scripts: readonly ScriptSpec[],
+  errorsBefore: number,
+): InstanceSpec | undefined {
+  if (!d.iface) ctx.error(s.where, "MISSING_INTERFACE", `vrrp_instance ${name} has no 'interface'`);
+  if (d.vrid === undefined && !(s.block ?? []).some((st) => st.keyword === "virtual_router_id")) {
+    ctx.error(s.where, "MISSING_VRID", `vrrp_instance ${name} has no 'virtual_router_id' (1..255)`);
+  }
+
+  // Family: from unicast/mcast source or the first VIP; VIPs of the other family are d.excluded, as keepalived does.
+  const addressFamily = (d.unicastSrcIp && familyOf(d.unicastSrcIp)) || (d.unicastPeers[0] && familyOf(d.unicastPeers[0])) || undefined;
+  if (d.nativeIpv6 && addressFamily === 4) ctx.error(d.nativeIpv6, "BAD_VALUE", `${name}: native_ipv6 with IPv4 source or peer addresses`);
+  const family: Family = d.nativeIpv6 ? 6 : addressFamily || d.vips[0]?.family || 4;
+  // keepalived vrrp_data.c alloc_vrrp_vip: a VIP of the other family is reported and ignored
+  // (virtual_ipaddress_excluded takes either family).
+  for (const v of d.vips.filter((x) => x.family !== family))
+    ctx.warn(
+      v.where,
+      "VIP_FAMILY",
+      `${name}: address family must match the instance (IPv${family}): ${v.address} ignored, as keepalived does; list it under virtual_ipaddress_excluded to have it added`,
+    );
+  d.vips = d.vips.filter((v) => v.family === family);
+  if (d.vips.length > 255) ctx.error(s.where, "TOO_MANY_VIPS", `${name}: ${d.vips.length} virtual addresses, at most 255 fit in an advert`);
+
+  if (family === 6 && d.version === 2) {
+    if (d.versionSet) ctx.warn(s.where, "V2_IPV6", `${name}: VRRPv2 cannot carry IPv6; using version 3`);
+    d.version = 3;
+  }
+  let advertIntervalCs = Math.round(d.advertSec * 100);
+  if (d.version === 2 && advertIntervalCs % 100 !== 0) {
+    const rounded = Math.max(100, Math.round(d.advertSec) * 100);
+    ctx.warn(
+      d.advertWhere ?? s.where,
+      "V2_INTERVAL",
+      `${name}: VRRPv2 carries whole seconds; advert_int ${d.advertSec} becomes ${rounded / 100}`,
+    );
+    advertIntervalCs = rounded;
+  }
+  if (d.version === 3 && advertIntervalCs > 4095) {
+    ctx.warn(d.advertWhere ?? s.where, "V3_INTERVAL", `${name}: VRRPv3 intervals stop at 40.95 s; using 40.95`);
+    advertIntervalCs = 4095;
+  }
+  // vrrp.c vrrp_complete_instance: no type = no authentication; PASS without a password = none.
+  if (d.authType && d.version === 3) {
+    ctx.warn(d.authType.where, "V3_AUTH", `${name}: VRRPv3 does not support authentication; ignored (as keepalived)`);
+    d.authPass = undefined;
+  } else if (d.authType && !d.authPass) {
+    ctx.warn(
+      d.authType.where,
+      "AUTH_NO_PASSWORD",
+      `${name}: authentication specified but no password given; no authentication is used (as keepalived)`,
+    );
+    d.authPass = undefined;
+  } else if (!d.authType && d.authPass !== undefined) {
+    ctx.warn(
+      d.authPassWhere ?? s.where,
+      "AUTH_NO_TYPE",
+      `${name}: auth_pass without auth_type PASS; no authentication is used (as keepalived)`,
+    );
+    d.authPass = undefined;
+  }
+
+  // keepalived's defaulting (vrrp.c vrrp_complete_instance).
+  const effPriority = d.priority ?? (d.state === "MASTER" ? 255 : 100);
+  const initialState = d.state ?? (effPriority === 255 ? "MASTER" : "BACKUP");
+  if (effPriority === 255 && d.nopreempt) {
+    ctx.warn(s.where, "NOPREEMPT_OWNER", `${name}: nopreempt is incompatible with priority 255; cleared`);
+    d.nopreempt = false;
+  }
+  if (initialState === "MASTER" && d.nopreempt) {
+    ctx.warn(s.where, "NOPREEMPT_MASTER", `${name}: nopreempt does not work with initial state MASTER; cleared (as keepalived)`);
+    d.nopreempt = false;
+  }
+  if (initialState === "MASTER" && d.preemptDelayMs > 0) {
+    ctx.warn(s.where, "PREEMPT_DELAY_MASTER", `${name}: preempt_delay does not work with initial state MASTER; cleared (as keepalived)`);
+    d.preemptDelayMs = 0;
+  }
+  if (d.nopreempt && d.preemptDelayMs > 0) {
+    ctx.warn(s.where, "PREEMPT_DELAY_NOPREEMPT", `${name}: preempt_delay is incompatible with nopreempt; cleared`);
+    d.preemptDelayMs = 0;
+  }
+  for (const t of d.trackScripts) {
+    if (!scripts.some((x) => x.name === t.name))
+      ctx.warn(t.where, "UNKNOWN_SCRIPT", `${name}: track_script ${t.name} has no vrrp_script; ignored`);
+  }
+  d.trackScripts = d.trackScripts.filter((t) => scripts.some((x) => x.name === t.name));
+
+  if (ctx.diags.filter((x) => x.severity === "error").length > errorsBefore || !d.iface || d.vrid === undefined) return undefined;
+  return {
+    name,
+    where: s.where,
+    interface: d.iface,
+    vrid: d.vrid,
+    family,
+    version: d.version,
+    priority: effPriority,
+    initialState,
+    advertIntervalCs,
+    nopreempt: d.nopreempt,
+    preemptDelayMs: d.preemptDelayMs,
+    ...(d.authPass !== undefined ? { authPass: d.authPass } : {}),
+    vips: d.vips,
+    excludedVips: d.excluded,
+    ...(d.unicastSrcIp ? { unicastSrcIp: d.unicastSrcIp } : {}),
+    unicastPeers: d.unicastPeers,
+    unicastPeerTtl: d.unicastPeerTtl,
+    checkUnicastSrc: d.checkUnicastSrc,
+    dontTrackPrimary: d.dontTrackPrimary,
+    ...(d.mcastSrcIp ? { mcastSrcIp: d.mcastSrcIp } : {}),
+    accept: d.accept,
+    notify: d.notify,
+    trackScripts: d.trackScripts,
+    trackInterfaces: d.trackInterfaces,
+    garp: d.garp,
+    lowerPrioNoAdvert: d.lowerPrioNoAdvert,
+    downTimerAdverts: d.downTimerAdverts,
+    v3ChecksumAsV2: d.v3ChecksumAsV2,
+    unicastChecksum: d.unicastChecksum,
+  };
+}

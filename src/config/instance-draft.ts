@@ -1,0 +1,69 @@
+// A vrrp_instance while its block is read: every keyword handler fills a field, then
+// completeInstance (instance-complete.ts) applies keepalived's defaults and checks.
+import type { GarpSettings } from "../vrrp/instance.js";
+import type { Version } from "../vrrp/packet.js";
+import type { Location } from "./errors.js";
+import type { NotifyScripts, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
+
+export interface InstanceDraft {
+  iface?: string;
+  vrid?: number;
+  priority?: number;
+  state?: "MASTER" | "BACKUP";
+  version: Version;
+  versionSet: boolean;
+  advertSec: number;
+  advertWhere?: Location;
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  authPass?: string;
+  authPassWhere?: Location;
+  authType?: { where: Location };
+  unicastChecksum: UnicastChecksum;
+  vips: VipSpec[];
+  excluded: VipSpec[];
+  unicastSrcIp?: string;
+  unicastPeers: string[];
+  unicastPeerTtl: { min: number; max: number }[];
+  checkUnicastSrc: boolean;
+  dontTrackPrimary: boolean;
+  mcastSrcIp?: string;
+  accept: boolean;
+  notify: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] };
+  trackScripts: TrackRef[];
+  trackInterfaces: TrackRef[];
+  garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] };
+  lowerPrioNoAdvert: boolean;
+  downTimerAdverts: number;
+  nativeIpv6?: Location;
+  v3ChecksumAsV2: boolean;
+}
+
+export function newDraft(
+  version: Version,
+  garp: GarpSettings,
+  defaults: { lowerPrioNoAdvert: boolean; downTimerAdverts: number },
+): InstanceDraft {
+  return {
+    version,
+    versionSet: false,
+    advertSec: 1,
+    nopreempt: false,
+    preemptDelayMs: 0,
+    unicastChecksum: "auto",
+    vips: [],
+    excluded: [],
+    unicastPeers: [],
+    unicastPeerTtl: [],
+    checkUnicastSrc: false,
+    dontTrackPrimary: false,
+    accept: false,
+    notify: {},
+    trackScripts: [],
+    trackInterfaces: [],
+    garp: { ...garp },
+    lowerPrioNoAdvert: defaults.lowerPrioNoAdvert,
+    downTimerAdverts: defaults.downTimerAdverts,
+    v3ChecksumAsV2: false,
+  };
+}

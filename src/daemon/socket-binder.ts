@@ -1,0 +1,116 @@
+// Binds instances to interfaces: one shared advert socket per interface and family, an encoder
+// per instance, packet injection for announcements; unbinds when an interface is renamed or gone.
+import { AdvertSocket, type ReceivedAdvert } from "../net/advert-socket.js";
+import type { Announcer } from "../net/announce.js";
+import type { LinkInfo } from "../netlink/rtnl.js";
+import { AUTH_NONE, AUTH_PASS, AdvertEncoder, passwordBytes } from "../vrrp/packet.js";
+import { VRRP_GROUP_V4, VRRP_GROUP_V6 } from "./executor.js";
+import type { InstanceIo } from "./instance-io.js";
+import type { Logger } from "./log.js";
+import { errorFields } from "../error-fields.js";
+
+export class SocketBinder {
+  private readonly sockets = new Map<string, AdvertSocket>();
+  /** Malformed packets counted by sockets closed since (renamed or removed interfaces). */
+  private retiredMalformed = 0;
+
+  constructor(
+    private readonly announcer: Announcer,
+    private readonly log: Logger,
+    private readonly onAdvert: (rx: ReceivedAdvert) => void,
+    private readonly bound: () => Iterable<InstanceIo>,
+  ) {}
+
+  /** Packets too short or malformed to read an IP header from, over every socket so far. */
+  get malformed(): number {
+    let n = this.retiredMalformed;
+    for (const s of this.sockets.values()) n += s.malformed;
+    return n;
+  }
+
+  clearCounters(): void {
+    for (const s of this.sockets.values()) s.malformed = 0;
+    this.retiredMalformed = 0;
+  }
+
+  attach(io: InstanceIo, link: LinkInfo, src: Uint8Array): void {
+    const { spec } = io;
+    io.src = src;
+    const peers = io.ri.spec.receive.unicastPeers;
+    io.encoder = new AdvertEncoder({
+      version: spec.version,
+      family: spec.family,
+      vrid: spec.vrid,
+      addresses: io.vips.filter((v) => !v.excluded).map((v) => v.bytes),
+      authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
+      authKey: passwordBytes(spec.authPass ?? ""),
+      src,
+      dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? (spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6)),
+      v3ChecksumAsV2: spec.v3ChecksumAsV2,
+    });
+    const key = `${spec.interface}/${spec.family}`;
+    let sock = this.sockets.get(key);
+    if (!sock) {
+      sock = new AdvertSocket({ ifname: spec.interface, ifindex: link.index, family: spec.family, mac: link.mac }, this.onAdvert, (err) =>
+        this.log.warn({ interface: spec.interface, ...errorFields(err) }, "advert socket error; continuing"),
+      );
+      this.sockets.set(key, sock);
+    }
+    io.socket = sock;
+    for (const v of io.vips) {
+      try {
+        this.announcer.prepare(v.ifname);
+      } catch (e) {
+        io.log.warn(
+          { dev: v.ifname, err: (e as Error).message },
+          "cannot open packet injection for gratuitous ARP / NA; takeovers will not announce",
+        );
+      }
+    }
+  }
+
+  /** The interface is gone or no longer carries its name: close its sockets, unbind their instances. */
+  unbind(gone: LinkInfo): void {
+    for (const [key, sock] of this.sockets) {
+      if (sock.options.ifindex !== gone.index) continue;
+      this.retiredMalformed += sock.malformed;
+      sock.close();
+      this.sockets.delete(key);
+      for (const io of this.bound()) {
+        if (io.socket !== sock) continue;
+        io.socket = undefined;
+        io.encoder = undefined;
+        io.log.warn(
+          { interface: gone.name, ifindex: gone.index },
+          `interface ${gone.name} was renamed or removed; the instance binds again when an interface named ${io.spec.interface} is up`,
+        );
+      }
+    }
+  }
+
+  /** libpcap handles go deaf after their link went down: renew them when it is back up. */
+  reopenPcap(ifname: string): void {
+    for (const sock of this.sockets.values()) {
+      if (sock.options.ifname !== ifname) continue;
+      try {
+        sock.reopenCapture();
+      } catch (err) {
+        this.log.error(
+          { interface: ifname, err: (err as Error).message },
+          "cannot reopen the IPv6 advert capture; IPv6 adverts on this link go unheard",
+        );
+      }
+    }
+    this.announcer.forget(ifname);
+    try {
+      this.announcer.prepare(ifname);
+    } catch (err) {
+      this.log.error({ interface: ifname, err: (err as Error).message }, "cannot reopen packet injection; takeovers will not announce");
+    }
+  }
+
+  close(): void {
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
+  }
+}
