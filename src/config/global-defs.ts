@@ -11,6 +11,16 @@ import { listenProblem } from "./values.js";
 export interface InstanceDefaults {
   downTimerAdverts: number;
   lowerPrioNoAdvert: boolean;
+  /** vrrp_higher_prio_send_advert; tsvrrpd defaults to true (keepalived: false). */
+  higherPrioSendAdvert: boolean;
+  /** vrrp_garp_lower_prio_repeat / _delay; unset: the global garp_master repeat / delay, as keepalived (vrrp.c). */
+  garpLowerPrioRepeat?: number;
+  garpLowerPrioDelayMs?: number;
+}
+
+/** What an instance inherits before global_defs says anything (tsvrrpd's defaults). */
+export function instanceDefaults(): InstanceDefaults {
+  return { downTimerAdverts: 3, lowerPrioNoAdvert: false, higherPrioSendAdvert: true };
 }
 
 export function parseGlobal(
@@ -67,6 +77,22 @@ export function parseGlobal(
       case "vrrp_lower_prio_no_advert": {
         const v = bool(st);
         if (v !== undefined) defaults.lowerPrioNoAdvert = v;
+        break;
+      }
+      // keepalived global_parser.c vrrp_higher_prio_send_advert_handler, vrrp_garp_lower_prio_*_handler.
+      case "vrrp_higher_prio_send_advert": {
+        const v = bool(st);
+        if (v !== undefined) defaults.higherPrioSendAdvert = v;
+        break;
+      }
+      case "vrrp_garp_lower_prio_repeat": {
+        const v = ctx.int(st, 0, 2 ** 31 - 1);
+        if (v !== undefined) defaults.garpLowerPrioRepeat = v;
+        break;
+      }
+      case "vrrp_garp_lower_prio_delay": {
+        const v = ctx.int(st, 0, 3600);
+        if (v !== undefined) defaults.garpLowerPrioDelayMs = v * 1000;
         break;
       }
       case "vrrp_startup_delay": {

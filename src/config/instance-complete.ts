@@ -128,6 +128,8 @@ export function completeInstance(
     garp: d.garp,
     lowerPrioNoAdvert: d.lowerPrioNoAdvert,
     downTimerAdverts: d.downTimerAdverts,
+    higherPrioSendAdvert: d.higherPrioSendAdvert,
+    garpLowerPrio: { repeat: d.garpLowerPrioRepeat, delayMs: d.garpLowerPrioDelayMs },
     v3ChecksumAsV2: d.v3ChecksumAsV2,
     unicastChecksum: d.unicastChecksum,
   };

@@ -3,6 +3,7 @@
 import type { GarpSettings } from "../vrrp/instance.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
+import type { InstanceDefaults } from "./global-defs.js";
 import type { NotifyScripts, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
 
 export interface InstanceDraft {
@@ -35,15 +36,14 @@ export interface InstanceDraft {
   garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] };
   lowerPrioNoAdvert: boolean;
   downTimerAdverts: number;
+  higherPrioSendAdvert: boolean;
+  garpLowerPrioRepeat: number;
+  garpLowerPrioDelayMs: number;
   nativeIpv6?: Location;
   v3ChecksumAsV2: boolean;
 }
 
-export function newDraft(
-  version: Version,
-  garp: GarpSettings,
-  defaults: { lowerPrioNoAdvert: boolean; downTimerAdverts: number },
-): InstanceDraft {
+export function newDraft(version: Version, garp: GarpSettings, defaults: InstanceDefaults): InstanceDraft {
   return {
     version,
     versionSet: false,
@@ -64,6 +64,10 @@ export function newDraft(
     garp: { ...garp },
     lowerPrioNoAdvert: defaults.lowerPrioNoAdvert,
     downTimerAdverts: defaults.downTimerAdverts,
+    higherPrioSendAdvert: defaults.higherPrioSendAdvert,
+    // keepalived vrrp.c: unset = the global garp_master repeat and delay (not the instance's).
+    garpLowerPrioRepeat: defaults.garpLowerPrioRepeat ?? garp.masterRepeat,
+    garpLowerPrioDelayMs: defaults.garpLowerPrioDelayMs ?? garp.masterDelayMs,
     v3ChecksumAsV2: false,
   };
 }

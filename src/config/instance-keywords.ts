@@ -12,6 +12,22 @@ import { interfaceNameProblem } from "./values.js";
 export type InstanceKeywordHandler = (ctx: Ctx, st: Statement, d: InstanceDraft) => void;
 
 export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>> = {
+  // keepalived vrrp_parser.c vrrp_higher_prio_send_advert_handler: bare = true.
+  higher_prio_send_advert: (ctx, st, d) => {
+    const v = st.args[0];
+    if (v === undefined || /^(true|on|yes)$/i.test(v)) d.higherPrioSendAdvert = true;
+    else if (/^(false|off|no)$/i.test(v)) d.higherPrioSendAdvert = false;
+    else ctx.error(st.where, "BAD_VALUE", `higher_prio_send_advert expects true or false, got ${JSON.stringify(v)}`);
+  },
+  // vrrp_parser.c vrrp_garp_lower_prio_rep_handler / _delay_handler (whole seconds).
+  garp_lower_prio_repeat: (ctx, st, d) => {
+    const v = ctx.int(st, 0, 2 ** 31 - 1);
+    if (v !== undefined) d.garpLowerPrioRepeat = v;
+  },
+  garp_lower_prio_delay: (ctx, st, d) => {
+    const v = ctx.int(st, 0, 3600);
+    if (v !== undefined) d.garpLowerPrioDelayMs = v * 1000;
+  },
   interface: (ctx, st, d) => {
     d.iface = ctx.arg(st, "an interface name");
     const problem = d.iface === undefined ? undefined : interfaceNameProblem(d.iface);

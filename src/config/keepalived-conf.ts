@@ -8,7 +8,7 @@ import { Ctx } from "./conf-context.js";
 import { parseScript, parseSyncGroup } from "./conf-sections.js";
 import { parseConfText, readConfTree, type ReadOptions, type Statement } from "./conf-syntax.js";
 import type { Diagnostic, Location } from "./errors.js";
-import { parseGlobal, type InstanceDefaults } from "./global-defs.js";
+import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import type { DaemonConfig, GlobalSpec, InstanceSpec, ScriptSpec, SyncGroupSpec } from "./model.js";
 
@@ -31,7 +31,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const ctx = new Ctx(diags);
   let global: GlobalSpec = { enableScriptSecurity: false };
   let defaultVersion: Version = 2;
-  const defaults: InstanceDefaults = { downTimerAdverts: 3, lowerPrioNoAdvert: false };
+  const defaults: InstanceDefaults = instanceDefaults();
   const garpDefaults: { -readonly [K in keyof GarpSettings]: GarpSettings[K] } = { ...DEFAULT_GARP };
   const instanceStmts: Statement[] = [];
   const scripts: ScriptSpec[] = [];

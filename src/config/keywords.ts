@@ -24,6 +24,9 @@ export interface KeywordInfo {
   readonly noEffect?: true;
 }
 
+const HEAL_DEFAULT = "on by default (keepalived: off), so a split brain heals for clients without tuning; `false` turns it off";
+const LOWER_PRIO_GAP = "at most one burst per second per instance (keepalived sends one per lower-priority advert)";
+
 const K = (context: string, status: KeywordStatus, keywords: string, note?: string, noEffect = false): KeywordInfo[] =>
   keywords
     .split(/\s+/)
@@ -107,6 +110,8 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("global_defs", "unsupported", "vmac_prefix vmac_addr_prefix", "VMACs are not created (use_vmac is refused)"),
   ...K("global_defs", "unsupported", "lvs_sync_daemon", "LVS is keepalived's checker side, not VRRP"),
   ...K("global_defs", "difference", "min_auto_priority_delay", NO_EFFECT),
+  ...K("global_defs", "difference", "vrrp_higher_prio_send_advert", HEAL_DEFAULT),
+  ...K("global_defs", "difference", "vrrp_garp_lower_prio_repeat vrrp_garp_lower_prio_delay", LOWER_PRIO_GAP),
   ...K(
     "global_defs",
     "unsupported",
@@ -119,12 +124,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "snmp_socket enable_snmp_vrrp enable_snmp_keepalived enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_checker enable_dbus dbus_service_name",
     "no SNMP or D-Bus (use /metrics or tsvrrpd status)",
   ),
-  ...K(
-    "global_defs",
-    "refused",
-    "vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat vrrp_higher_prio_send_advert vrrp_garp_extra_if vrrp_vmac_garp_intvl",
-    ISSUE_FEATURE,
-  ),
+  ...K("global_defs", "refused", "vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
 
   // --- vrrp_instance -----------------------------------------------------------------------------
   ...K(
@@ -139,6 +139,8 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)",
   ),
   ...K("vrrp_instance", "difference", "skip_check_adv_addr", ALWAYS),
+  ...K("vrrp_instance", "difference", "higher_prio_send_advert", HEAL_DEFAULT),
+  ...K("vrrp_instance", "difference", "garp_lower_prio_repeat garp_lower_prio_delay", LOWER_PRIO_GAP),
   ...K("vrrp_instance", "difference", "debug kernel_rx_buf_size", NO_EFFECT),
   ...K("vrrp_instance", "difference", "smtp_alert", NO_MAIL),
   ...K("vrrp_instance", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
@@ -160,7 +162,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "refused",
-    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_file track_process track_bfd garp_lower_prio_delay garp_lower_prio_repeat higher_prio_send_advert garp_extra_if",
+    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_file track_process track_bfd garp_extra_if",
     ISSUE_FEATURE,
   ),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),

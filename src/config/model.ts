@@ -96,6 +96,10 @@ export interface InstanceSpec {
   readonly garp: GarpSettings;
   readonly lowerPrioNoAdvert: boolean;
   readonly downTimerAdverts: number;
+  /** higher_prio_send_advert; tsvrrpd's default is on (keepalived's off): a documented difference. */
+  readonly higherPrioSendAdvert: boolean;
+  /** garp_lower_prio_repeat / garp_lower_prio_delay (keepalived: the global vrrp_garp_master_repeat / _delay). */
+  readonly garpLowerPrio: { readonly repeat: number; readonly delayMs: number };
   readonly v3ChecksumAsV2: boolean;
   /** VRRPv3 IPv4 unicast pseudo-header destination (keepalived `old_unicast_checksum`). */
   readonly unicastChecksum: UnicastChecksum;

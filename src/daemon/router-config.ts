@@ -53,6 +53,8 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
     garp: spec.garp,
     lowerPrioNoAdvert: spec.lowerPrioNoAdvert,
     downTimerAdverts: spec.downTimerAdverts,
+    higherPrioSendAdvert: spec.higherPrioSendAdvert,
+    garpLowerPrio: spec.garpLowerPrio,
   };
 }
 

@@ -42,6 +42,16 @@ export interface InstanceConfig {
   readonly lowerPrioNoAdvert: boolean;
   /** Adverts missed before the master is declared down (keepalived down_timer_adverts, 3). */
   readonly downTimerAdverts: number;
+  /**
+   * keepalived higher_prio_send_advert: a master that hears a higher priority sends one more
+   * advert before it yields, so the winner hears a lower priority and re-announces its VIPs.
+   */
+  readonly higherPrioSendAdvert: boolean;
+  /**
+   * keepalived garp_lower_prio_repeat / garp_lower_prio_delay: a master that hears a lower
+   * priority sends this many gratuitous ARP / NA at once, and again after the delay (0: none).
+   */
+  readonly garpLowerPrio: { readonly repeat: number; readonly delayMs: number };
 }
 
 export type InstanceEvent =
@@ -76,7 +86,7 @@ export type Action =
   | { readonly type: "add-vips" }
   | { readonly type: "remove-vips" }
   /** Gratuitous ARP / unsolicited NA for every VIP, `repeat` times. */
-  | { readonly type: "announce"; readonly repeat: number }
+  | { readonly type: "announce"; readonly repeat: number; /** set when a lower-priority advert caused it */ readonly lowerPriority?: true }
   | { readonly type: "state"; readonly from: State; readonly to: State; readonly reason: string }
   | { readonly type: "log"; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };
 
@@ -135,6 +145,8 @@ export function defaultInstanceConfig(partial: Partial<InstanceConfig> & Pick<In
     garp: DEFAULT_GARP,
     lowerPrioNoAdvert: false,
     downTimerAdverts: 3,
+    higherPrioSendAdvert: false,
+    garpLowerPrio: { repeat: 0, delayMs: 0 },
     ...partial,
   };
 }

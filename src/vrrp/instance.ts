@@ -22,9 +22,13 @@ interface Deadlines {
   masterDown?: number;
   garpDelay?: number;
   garpRefresh?: number;
+  /** The second burst after a lower-priority advert (garp_lower_prio_delay). */
+  garpLowerPrio?: number;
 }
 
 const MISMATCH_LOG_EVERY_MS = 60_000;
+/** Lower-priority adverts trigger at most one gratuitous ARP / NA burst per this many ms. */
+export const LOWER_PRIO_GARP_GAP_MS = 1000;
 
 export class VrrpInstance {
   private _config: InstanceConfig;
@@ -37,6 +41,7 @@ export class VrrpInstance {
   /** keepalived preempt_time: set by the first lower-priority advert in BACKUP. */
   private preemptUntil: number | undefined;
   private lastMismatchLog = -Infinity;
+  private lastLowerPrioGarp = -Infinity;
   private _masterAddress: Uint8Array | undefined;
   private _masterPriority = 0;
   private _since = 0;
@@ -109,7 +114,13 @@ export class VrrpInstance {
   /** Earliest armed deadline, or undefined when nothing is armed (INIT, FAULT). */
   nextDeadline(): number | undefined {
     let min: number | undefined;
-    for (const d of [this.deadlines.advert, this.deadlines.masterDown, this.deadlines.garpDelay, this.deadlines.garpRefresh]) {
+    for (const d of [
+      this.deadlines.advert,
+      this.deadlines.masterDown,
+      this.deadlines.garpDelay,
+      this.deadlines.garpRefresh,
+      this.deadlines.garpLowerPrio,
+    ]) {
       if (d !== undefined && (min === undefined || d < min)) min = d;
     }
     return min;
@@ -220,6 +231,10 @@ export class VrrpInstance {
       d.garpRefresh = now + this.config.garp.masterRefreshMs;
       out.push({ type: "announce", repeat: this.config.garp.masterRefreshRepeat });
     }
+    if (d.garpLowerPrio !== undefined && d.garpLowerPrio <= now) {
+      d.garpLowerPrio = undefined;
+      out.push({ type: "announce", repeat: this.config.garpLowerPrio.repeat });
+    }
   }
 
   private onAdvert(advert: Advert, source: Uint8Array, out: Action[]): void {
@@ -301,6 +316,9 @@ export class VrrpInstance {
       return;
     }
     if (advert.priority > this.effective || (advert.priority === this.effective && cmp > 0)) {
+      // keepalived vrrp.c vrrp_state_master_rx: one more advert at our priority before yielding,
+      // so the winner hears a lower priority and re-announces the VIPs to clients.
+      if (this.config.higherPrioSendAdvert) this.sendAdvert(this.effective, out);
       if (this.config.version === 3) this.masterIntervalCs = advert.intervalCs;
       this._masterAddress = source;
       this._masterPriority = advert.priority;
@@ -321,6 +339,14 @@ export class VrrpInstance {
       fields: { from: formatAddress(source), priority: advert.priority, ours: this.effective },
     });
     if (!this.config.lowerPrioNoAdvert) this.sendAdvert(this.effective, out);
+    // keepalived vrrp.c vrrp_state_master_rx: clients of the other master learn our MAC again.
+    // Difference: at most one burst per LOWER_PRIO_GARP_GAP_MS (keepalived sends one per advert).
+    const g = this.config.garpLowerPrio;
+    if (g.repeat > 0 && this._now - this.lastLowerPrioGarp >= LOWER_PRIO_GARP_GAP_MS) {
+      this.lastLowerPrioGarp = this._now;
+      out.push({ type: "announce", repeat: g.repeat, lowerPriority: true });
+      if (g.delayMs > 0) this.deadlines.garpLowerPrio = this._now + g.delayMs;
+    }
   }
 
   private onFaultSource(f: FaultSource, down: boolean, out: Action[]): void {
@@ -430,6 +456,7 @@ export class VrrpInstance {
     this.deadlines.masterDown = undefined;
     this.deadlines.garpDelay = undefined;
     this.deadlines.garpRefresh = undefined;
+    this.deadlines.garpLowerPrio = undefined;
   }
 
   private intervalMs(): number {

@@ -316,6 +316,20 @@ export class VrrpRouter {
     this.out.push({ type: "group-state", group: g.name, state });
   }
 
+  /**
+   * keepalived vrrp.c vrrp_state_master_rx: a member answering a lower-priority advert with
+   * gratuitous ARP / NA makes the group's other masters (with garp_lower_prio_repeat) do it too.
+   */
+  private groupLowerPrioAnnounce(i: RouterInstance): void {
+    const g = this.groupOf(i);
+    if (!g) return;
+    for (const m of g.members) {
+      const repeat = m.spec.config.garpLowerPrio.repeat;
+      if (m !== i && m.vi.state === "MASTER" && repeat > 0)
+        this.out.push({ type: "instance", instance: m, action: { type: "announce", repeat } });
+    }
+  }
+
   // --- plumbing ----------------------------------------------------------------------------------
 
   /** One event into one instance; its actions go out in order, then the group reacts to transitions. */
@@ -326,6 +340,7 @@ export class VrrpRouter {
     for (const a of actions) {
       this.out.push({ type: "instance", instance: i, action: a });
       if (a.type === "state") transitions.push([a.from, a.to]);
+      if (a.type === "announce" && a.lowerPriority) this.groupLowerPrioAnnounce(i);
     }
     for (const [from, to] of transitions) this.afterTransition(i, from, to);
   }

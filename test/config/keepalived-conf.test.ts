@@ -292,3 +292,27 @@ describe("comments as keepalived strips them", () => {
     expect(config.instances[0]!.notify.generic?.command).toBe("/bin/n!x");
   });
 });
+
+describe("split-brain healing keywords", () => {
+  const inst = (body: string) =>
+    `vrrp_instance VI {\n  interface eth0\n  virtual_router_id 1\n${body}\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n`;
+  it("default: higher_prio_send_advert on (tsvrrpd), lower-priority GARP from the global garp_master repeat and delay (keepalived vrrp.c)", () => {
+    const { config, diagnostics } = parseKeepalivedConf(
+      "global_defs {\n  vrrp_garp_master_repeat 3\n  vrrp_garp_master_delay 2\n}\n" + inst("  garp_master_repeat 7"),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(config.instances[0]).toMatchObject({ higherPrioSendAdvert: true, garpLowerPrio: { repeat: 3, delayMs: 2000 } });
+  });
+  it("the file's values win: global forms, then instance forms", () => {
+    const global =
+      "global_defs {\n  vrrp_higher_prio_send_advert false\n  vrrp_garp_lower_prio_repeat 2\n  vrrp_garp_lower_prio_delay 0\n}\n";
+    const a = parseKeepalivedConf(global + inst(""));
+    expect(a.diagnostics).toEqual([]);
+    expect(a.config.instances[0]).toMatchObject({ higherPrioSendAdvert: false, garpLowerPrio: { repeat: 2, delayMs: 0 } });
+    const b = parseKeepalivedConf(global + inst("  higher_prio_send_advert\n  garp_lower_prio_repeat 0\n  garp_lower_prio_delay 4"));
+    expect(b.diagnostics).toEqual([]);
+    expect(b.config.instances[0]).toMatchObject({ higherPrioSendAdvert: true, garpLowerPrio: { repeat: 0, delayMs: 4000 } });
+    const bad = parseKeepalivedConf(inst("  higher_prio_send_advert maybe"));
+    expect(bad.diagnostics.map(formatDiagnostic)).toEqual(['<text>:4: error: higher_prio_send_advert expects true or false, got "maybe"']);
+  });
+});

@@ -245,3 +245,52 @@ describe("master", () => {
     expect(acts[0]).toMatchObject({ type: "send-advert", priority: 254 });
   });
 });
+
+describe("healing a split brain for clients (higher_prio_send_advert, garp_lower_prio_*)", () => {
+  it("a master hearing a higher priority sends one advert at its own priority before yielding (only when asked)", () => {
+    const vi = started({ priority: 100, higherPrioSendAdvert: true });
+    const t = toMaster(vi);
+    const acts = vi.handle({ type: "advert", advert: advert({ priority: 200 }), source: ip("192.0.2.20") }, t + 1);
+    expect(types(acts)).toEqual(["send-advert", "remove-vips", "state"]);
+    expect(acts[0]).toMatchObject({ priority: 100 });
+    const plain = started({ priority: 100 });
+    const tp = toMaster(plain);
+    expect(types(plain.handle({ type: "advert", advert: advert({ priority: 200 }), source: ip("192.0.2.20") }, tp + 1))).toEqual([
+      "remove-vips",
+      "state",
+    ]);
+    // Equal priority from a higher address is a higher advert too (keepalived's addr_cmp > 0).
+    const eq = started({ priority: 100, higherPrioSendAdvert: true });
+    const te = toMaster(eq);
+    expect(
+      types(eq.handle({ type: "advert", advert: advert({ priority: 100, src: "192.0.2.20" }), source: ip("192.0.2.20") }, te + 1))[0],
+    ).toBe("send-advert");
+  });
+
+  it("a master hearing a lower priority re-announces its VIPs, again after the delay, at most one burst a second", () => {
+    const vi = started({ priority: 100, garpLowerPrio: { repeat: 3, delayMs: 2000 } });
+    const t = toMaster(vi);
+    const lower = () => vi.handle({ type: "advert", advert: advert({ priority: 50 }), source: ip("192.0.2.20") }, now);
+    let now = t + 10;
+    const first = lower();
+    expect(first.filter((a) => a.type !== "log")).toEqual([
+      expect.objectContaining({ type: "send-advert", priority: 100 }),
+      { type: "announce", repeat: 3, lowerPriority: true },
+    ]);
+    now = t + 500;
+    expect(types(lower())).toEqual(["send-advert"]); // within the second: no second burst
+    now = t + 1010;
+    expect(types(lower())).toEqual(["send-advert", "announce"]);
+    // The delayed burst (garp_lower_prio_delay) comes on the timer, 2 s after the last one.
+    const due = vi.armed().garpLowerPrio!;
+    expect(due).toBeCloseTo(t + 1010 + 2000, 6);
+    const timerActs = vi.handle({ type: "timer" }, due);
+    expect(timerActs.filter((a) => a.type === "announce")).toEqual([{ type: "announce", repeat: 3 }]);
+    // Off (repeat 0): only the advert.
+    const off = started({ priority: 100 });
+    const to = toMaster(off);
+    expect(types(off.handle({ type: "advert", advert: advert({ priority: 50 }), source: ip("192.0.2.20") }, to + 1))).toEqual([
+      "send-advert",
+    ]);
+  });
+});
