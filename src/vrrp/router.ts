@@ -310,10 +310,6 @@ export class VrrpRouter {
     } finally {
       this.syncing = false;
     }
-    const state = groupState(g.members.map((m) => m.vi.state));
-    if (this.groupStates.get(g.name) === state) return;
-    this.groupStates.set(g.name, state);
-    this.out.push({ type: "group-state", group: g.name, state });
   }
 
   /**
@@ -350,6 +346,16 @@ export class VrrpRouter {
   }
 
   private flush(): RouterAction[] {
+    // Group states last, once the whole cascade of member transitions is out (keepalived notifies
+    // the group after its members).
+    for (const g of this.groups) {
+      const members = this.list.filter((m) => g.members.includes(m.name));
+      if (!members.some((m) => this.touched.has(m))) continue;
+      const state = groupState(members.map((m) => m.vi.state));
+      if (this.groupStates.get(g.name) === state) continue;
+      this.groupStates.set(g.name, state);
+      this.out.push({ type: "group-state", group: g.name, state });
+    }
     const out = this.out;
     for (const i of this.touched) out.push({ type: "deadline", instance: i });
     this.out = [];
