@@ -148,6 +148,9 @@ const PAIRS: [Kind, Kind][] = [
 describe("interop on a namespace LAN (high priority -> low priority)", () => {
   for (const mode of MODES) {
     for (const [high, low] of PAIRS) {
+      // A tsvrrpd pair at VRRPv2's 1 s interval costs 15 s and adds nothing the v3 pairs and the
+      // mixed v2 pairs do not cover (the v2 codec is byte-checked against keepalived's adverts).
+      if (mode === "v2-pass" && high === "tsvrrpd" && low === "tsvrrpd") continue;
       it(`${mode}: ${high} (200) vs ${low} (100): election, failover, return`, () => electionAndFailover(high, low, mode), 60_000);
     }
   }
