@@ -8,7 +8,7 @@
 //   stop:         SIGTERM to the master (priority 0 advert).
 // keepalived runs with its defaults; "keepalived tuned" adds higher_prio_send_advert and
 // garp_lower_prio_repeat 5 (the heal only: the keywords change nothing else here).
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ClientProbe } from "../src/lab/client-probe.js";
@@ -23,7 +23,9 @@ const VIP2 = "198.51.100.11";
 const FLOOR = masterDownMs(3, 100, 10);
 type Kind = "tsvrrpd" | "keepalived" | "keepalived tuned";
 type Event = "host death" | "daemon crash" | "heal" | "reload" | "stop";
-const EVENTS: Event[] = ["host death", "daemon crash", "heal", "reload", "stop"];
+const EVENTS = (["host death", "daemon crash", "heal", "reload", "stop"] as Event[]).filter(
+  (e) => !process.env.BENCH_EVENTS || process.env.BENCH_EVENTS.split(",").includes(e),
+);
 
 function conf(prio: number, kind: Kind, extraVip = false): string {
   const tuned = kind === "keepalived tuned" ? "  higher_prio_send_advert\n  garp_lower_prio_repeat 5\n" : "";
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
       else lab.spawn(router, "keepalived", ["-n", "-l", "-f", file, "-p", pid, "-r", `${pid}.vrrp`], { stdio: "ignore" });
       return file;
     };
-    const daemonPid = (router: string): number => Number(lab.exec(router, "pgrep", ["-o", "-f", `${router}${run}.conf`]).trim());
+    // The pid file (tsvrrpd renames its process like keepalived's, so its command line is no help).
+    const daemonPid = (router: string): number => Number(readFileSync(join(lab.dir, `${router}${run}.pid`), "utf8").trim());
     const results: Record<string, unknown> = {};
     const rows: (string | number)[][] = [["event", "daemon", "runs", "longest silence median ms", "min ms", "max ms"]];
     for (const event of EVENTS) {

@@ -212,6 +212,14 @@ export async function main(argv: string[]): Promise<void> {
     const { statusCommand } = await import("./status.js");
     process.exit(await statusCommand(argv.slice(1)));
   }
+  if (argv[0] === "simulate") {
+    const { simulateCommand } = await import("./cluster/simulate-command.js");
+    process.exit(simulateCommand(argv.slice(1)));
+  }
+  if (argv[0] === "check-cluster") {
+    const { checkClusterCommand } = await import("./cluster/command.js");
+    process.exit(checkClusterCommand(argv.slice(1)));
+  }
   if (argv[0] === "openshift" || argv[0] === "remove-failover") {
     const m = await import("./openshift/commands.js");
     if (argv[0] === "openshift") await m.openshiftCommand(argv.slice(1));

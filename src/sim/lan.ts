@@ -171,10 +171,21 @@ export class SimRouter {
     }
   }
 
-  /** SIGKILL: the host is gone, its VIPs with it, nothing is sent. */
+  /** SIGKILL: the host is gone, its VIPs with it, nothing is sent (the timeline shows it as a stop). */
   crash(): void {
+    if (!this.alive) return;
     this.alive = false;
     this.holding.clear();
+    for (const i of this.router.instances)
+      if (i.vi.state !== "INIT")
+        this.lan.transitions.push({
+          at: this.lan.clock.now,
+          router: this.name,
+          instance: i.name,
+          from: i.vi.state,
+          to: "INIT",
+          reason: "host died",
+        });
   }
 
   private encoder(i: RouterInstance): AdvertEncoder {
@@ -217,6 +228,8 @@ export class SimLan {
   conditions: LinkConditions = { loss: 0, delayMs: 0.1, jitterMs: 0.2 };
   delivered = 0;
   lost = 0;
+  /** The last advert each host sent for each instance (that left its interface). */
+  private readonly adverts = new Map<string, { at: number; priority: number }>();
 
   constructor(
     readonly seed: number,
@@ -242,6 +255,7 @@ export class SimLan {
   broadcast(from: SimRouter, instance: RouterInstance, bytes: Uint8Array): void {
     const ifname = instance.spec.interface;
     if (!from.linksUp.get(ifname)) return;
+    this.adverts.set(`${from.name}/${instance.name}`, { at: this.clock.now, priority: bytes[2] ?? 0 });
     const c = instance.spec.config;
     const payload = Uint8Array.from(bytes);
     for (const to of this.routers) {
@@ -260,6 +274,11 @@ export class SimLan {
         });
       });
     }
+  }
+
+  /** When `host` last sent an advert for `instance`, and at which priority. */
+  lastAdvert(host: string, instance: string): { at: number; priority: number } | undefined {
+    return this.adverts.get(`${host}/${instance}`);
   }
 
   crash(name: string): void {
