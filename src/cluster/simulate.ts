@@ -88,7 +88,8 @@ export function simulate(hosts: readonly HostConfig[], events: readonly SimEvent
     // The tie-break needs each host's primary address: the node's, the configured source, or an
     // assumed one (documentation range, in file order) when the files do not say.
     const family4 = h.config.instances[0]?.family !== 6;
-    const known = h.address ?? h.config.instances.find((i) => i.unicastSrcIp)?.unicastSrcIp;
+    const first = h.config.instances.find((i) => i.unicastSrcIp ?? i.mcastSrcIp);
+    const known = h.address ?? first?.unicastSrcIp ?? first?.mcastSrcIp;
     const address = known ?? (family4 ? `192.0.2.${101 + k}` : `fe80::${101 + k}`);
     const rc = routerConfig(h.config);
     const withSource: RouterConfig = {
@@ -172,8 +173,8 @@ function masterTimeline(lan: SimLan, hosts: readonly HostConfig[]): { masters: M
         master: now,
       };
       if (t.to === "MASTER" && lastMaster && lastMaster !== t.router) {
-        const last = lan.lastAdvert(lastMaster, instance);
-        if (last !== undefined && last.at <= t.at) {
+        const last = lan.lastAdvert(lastMaster, instance, t.at);
+        if (last !== undefined) {
           change.gapMs = t.at - last.at;
           const p = lan.router(t.router).router.instance(instance)?.vi.effectivePriority ?? 100;
           // After a priority-0 advert (a graceful stop) a backup waits its skew only.

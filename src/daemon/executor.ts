@@ -4,7 +4,6 @@
 import type { NotifyScripts } from "../config/model.js";
 import type { AnnounceTarget } from "../net/announce.js";
 import type { LinkInfo, VipRequest } from "../netlink/rtnl.js";
-import { addressBytes } from "../vrrp/address.js";
 import type { DropCode } from "../vrrp/packet.js";
 import type { Action, State } from "../vrrp/instance.js";
 import type { RouterAction, RouterInstance } from "../vrrp/router.js";
@@ -233,8 +232,8 @@ export function vipRequest(v: ResolvedVip, link: LinkInfo): VipRequest {
     prefix: s.prefix,
     ...(s.label ? { label: s.label } : {}),
     ...(s.scope ? { scope: s.scope } : {}),
-    ...(s.broadcast ? { broadcast: addressBytes(s.broadcast) } : {}),
-    ...(s.peer ? { peer: addressBytes(s.peer) } : {}),
+    ...(v.broadcast ? { broadcast: v.broadcast } : {}),
+    ...(v.peer ? { peer: v.peer } : {}),
     ...(s.flags ? { flags: s.flags } : {}),
     ...(s.preferredLft !== undefined ? { preferredLft: s.preferredLft } : {}),
   };

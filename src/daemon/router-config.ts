@@ -12,6 +12,9 @@ export interface ResolvedVip {
   readonly bytes: Uint8Array;
   /** virtual_ipaddress_excluded: added and removed with the VIPs, never in the advert. */
   readonly excluded: boolean;
+  /** `brd` and `peer`, parsed once here rather than at every add and remove. */
+  readonly broadcast?: Uint8Array;
+  readonly peer?: Uint8Array;
 }
 
 export function resolveVips(spec: InstanceSpec): ResolvedVip[] {
@@ -20,6 +23,8 @@ export function resolveVips(spec: InstanceSpec): ResolvedVip[] {
     ifname: v.dev ?? spec.interface,
     bytes: v.bytes,
     excluded,
+    ...(v.broadcast ? { broadcast: addressBytes(v.broadcast) } : {}),
+    ...(v.peer ? { peer: addressBytes(v.peer) } : {}),
   });
   return [...spec.vips.map((v) => resolve(v, false)), ...spec.excludedVips.map((v) => resolve(v, true))];
 }

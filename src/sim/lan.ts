@@ -228,8 +228,8 @@ export class SimLan {
   conditions: LinkConditions = { loss: 0, delayMs: 0.1, jitterMs: 0.2 };
   delivered = 0;
   lost = 0;
-  /** The last advert each host sent for each instance (that left its interface). */
-  private readonly adverts = new Map<string, { at: number; priority: number }>();
+  /** Every advert each host sent for each instance (that left its interface), in time order. */
+  private readonly adverts = new Map<string, { at: number; priority: number }[]>();
 
   constructor(
     readonly seed: number,
@@ -255,7 +255,10 @@ export class SimLan {
   broadcast(from: SimRouter, instance: RouterInstance, bytes: Uint8Array): void {
     const ifname = instance.spec.interface;
     if (!from.linksUp.get(ifname)) return;
-    this.adverts.set(`${from.name}/${instance.name}`, { at: this.clock.now, priority: bytes[2] ?? 0 });
+    const key = `${from.name}/${instance.name}`;
+    const sent = this.adverts.get(key) ?? [];
+    sent.push({ at: this.clock.now, priority: bytes[2] ?? 0 });
+    this.adverts.set(key, sent);
     const c = instance.spec.config;
     const payload = Uint8Array.from(bytes);
     for (const to of this.routers) {
@@ -276,9 +279,17 @@ export class SimLan {
     }
   }
 
-  /** When `host` last sent an advert for `instance`, and at which priority. */
-  lastAdvert(host: string, instance: string): { at: number; priority: number } | undefined {
-    return this.adverts.get(`${host}/${instance}`);
+  /** When `host` last sent an advert for `instance` before `at` (default: ever), and at which priority. */
+  lastAdvert(host: string, instance: string, at = Infinity): { at: number; priority: number } | undefined {
+    const sent = this.adverts.get(`${host}/${instance}`) ?? [];
+    let lo = 0;
+    let hi = sent.length; // first index with .at > at
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sent[mid]!.at <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return sent[lo - 1];
   }
 
   crash(name: string): void {

@@ -73,6 +73,16 @@ describe("simulate", () => {
     expect(a.hosts.every((x) => x.addressAssumed)).toBe(true);
   });
 
+  it("OpenShift env sets: each node's generated configuration, events naming nodes by address", () => {
+    const env = new URL("../fixtures/openshift/basic.env", import.meta.url).pathname;
+    const { hosts: h, problems } = loadHosts([`${env}@192.0.2.11,192.0.2.12`]);
+    expect(problems).toEqual([]);
+    const r = simulate(h, parseEvents("kill 192.0.2.12 @3s"), 1, 8000);
+    // Every VIP group has one master at the end, and it is the node left alive.
+    expect(Object.keys(r.final).length).toBeGreaterThan(0);
+    for (const master of Object.values(r.final)) expect(master).toBe("192.0.2.11");
+  });
+
   it("the command: timeline text, --json, exit 2 on a bad event", () => {
     hosts();
     const bin = new URL("../../bin/tsvrrpd", import.meta.url).pathname;
