@@ -1,7 +1,9 @@
 // `tsvrrpd simulate` against the namespace lab: the same two files and the same events (the master
 // killed, restarted, then stopped) run once by the simulator and once by real daemons. The final
 // masters must agree, and each takeover's gap (the previous master's last advert to the new
-// master's first, read from a capture) within a few ms of the prediction.
+// master's first, read from a capture) close to the prediction: typically 0.2-5 ms off here, and
+// bounded at 50 ms (half an advert interval), which a wrong prediction (a whole interval, or a
+// down interval instead of the skew after a stop) cannot meet while a loaded machine's late timer can.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +19,7 @@ const conf = (p: number, src: string) =>
   `global_defs {\n  vrrp_garp_master_delay 0\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 61\n  priority ${p}\n  version 3\n  advert_int 0.1\n  mcast_src_ip ${src}\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
 
 describe("simulate predicts the lab", () => {
-  it("kill, restart and stop of the master: same final masters, takeover gaps within 15 ms of the prediction", async () => {
+  it("kill, restart and stop of the master: same final masters, takeover gaps within 50 ms of the prediction", async () => {
     const { lab, running } = newLab();
     const host1 = join(lab.dir, "host1.conf");
     const host2 = join(lab.dir, "host2.conf");
@@ -67,8 +69,8 @@ describe("simulate predicts the lab", () => {
     console.log(
       `kill: measured ${killGap.toFixed(1)} ms, predicted ${takeovers[0]!.gapMs!.toFixed(1)} ms; stop: measured ${stopGap.toFixed(1)} ms, predicted ${takeovers[1]!.gapMs!.toFixed(1)} ms`,
     );
-    expect(Math.abs(killGap - takeovers[0]!.gapMs!)).toBeLessThan(15);
-    expect(Math.abs(stopGap - takeovers[1]!.gapMs!)).toBeLessThan(15);
+    expect(Math.abs(killGap - takeovers[0]!.gapMs!)).toBeLessThan(50);
+    expect(Math.abs(stopGap - takeovers[1]!.gapMs!)).toBeLessThan(50);
     expect(predicted.final).toEqual({ VI_1: "host2" });
     expect(lab.holders(VIP)).toEqual(["b"]);
   });
