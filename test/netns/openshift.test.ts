@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseEnvFile } from "../../src/config/openshift-env.js";
 import { Lab, waitFor } from "../../src/lab/netns.js";
+import { holdsFor } from "./daemons.js";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const VIPS = ["203.0.113.10", "203.0.113.11", "203.0.113.12"];
@@ -137,17 +138,20 @@ describe("mixed cluster: keepalived with the image's config next to tsvrrpd open
       lab.holders("203.0.113.11").join() === "a" &&
       lab.holders("203.0.113.12").join() === "b";
     await waitFor("one master per group, as the priorities say", layout, 10_000);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(layout()).toBe(true);
+    await holdsFor(1500, () => expect(layout()).toBe(true));
 
     rmSync(join(dir, "healthy-192.0.2.11")); // keepalived's check fails: FAULT, b takes all
     await waitFor("tsvrrpd holds everything", () => VIPS.every((v) => lab.holders(v).join() === "b"), 10_000);
+    const backups = () => kaOut().split("Entering BACKUP STATE").length - 1;
+    const before = backups();
     writeFileSync(join(dir, "healthy-192.0.2.11"), "");
-    await new Promise((r) => setTimeout(r, 2500));
+    // keepalived's check rises again: its three instances leave FAULT for BACKUP.
+    await waitFor("keepalived's instances out of FAULT", () => backups() >= before + 3, 10_000);
     rmSync(join(dir, "healthy-192.0.2.12")); // tsvrrpd's check fails: FAULT, a takes all
     await waitFor("keepalived holds everything", () => VIPS.every((v) => lab.holders(v).join() === "a"), 10_000);
-    await new Promise((r) => setTimeout(r, 500));
-    const log = readFileSync(join(dir, "notify.log"), "utf8");
+    const notified = () => readFileSync(join(dir, "notify.log"), "utf8");
+    await waitFor("keepalived's MASTER notifications", () => notified().includes("192.0.2.11 INSTANCE OpenShift_IPFailover_VIP_1 MASTER"), 5000);
+    const log = notified();
     expect(log).toContain("192.0.2.12 INSTANCE OpenShift_IPFailover_VIP_2 MASTER");
     expect(log).toContain("192.0.2.12 INSTANCE OpenShift_IPFailover_VIP_1 FAULT");
     expect(log).toContain("192.0.2.11 INSTANCE OpenShift_IPFailover_VIP_2 FAULT");
