@@ -150,7 +150,11 @@ describe("mixed cluster: keepalived with the image's config next to tsvrrpd open
     rmSync(join(dir, "healthy-192.0.2.12")); // tsvrrpd's check fails: FAULT, a takes all
     await waitFor("keepalived holds everything", () => VIPS.every((v) => lab.holders(v).join() === "a"), 10_000);
     const notified = () => readFileSync(join(dir, "notify.log"), "utf8");
-    await waitFor("keepalived's MASTER notifications", () => notified().includes("192.0.2.11 INSTANCE OpenShift_IPFailover_VIP_1 MASTER"), 5000);
+    await waitFor(
+      "keepalived's MASTER notifications",
+      () => notified().includes("192.0.2.11 INSTANCE OpenShift_IPFailover_VIP_1 MASTER"),
+      5000,
+    );
     const log = notified();
     expect(log).toContain("192.0.2.12 INSTANCE OpenShift_IPFailover_VIP_2 MASTER");
     expect(log).toContain("192.0.2.12 INSTANCE OpenShift_IPFailover_VIP_1 FAULT");
