@@ -9,37 +9,12 @@ import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../src/lab/netns.js";
 import { readPcap } from "../src/lab/pcap-file.js";
 import { summary, table, writeResult } from "./common.js";
+import { scaleConf } from "../src/lab/scale-conf.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const SIZES = (process.env.BENCH_SIZES ?? "1,50,255").split(",").map(Number);
 type Kind = "tsvrrpd" | "keepalived";
-
-function vip(i: number): string {
-  return i <= 250 ? `198.51.100.${i}` : `203.0.113.${i - 250}`;
-}
-
-function conf(n: number, prio: number, master: boolean, scripts: boolean): string {
-  const out = ["global_defs {", "  vrrp_garp_master_delay 0", "}"];
-  if (scripts) for (let i = 1; i <= n; i++) out.push(`vrrp_script chk_${i} {`, "  script /bin/true", "  interval 1", "}");
-  for (let i = 1; i <= n; i++) {
-    out.push(
-      `vrrp_instance I${i} {`,
-      master ? "  state MASTER" : "  state BACKUP",
-      "  interface eth0",
-      `  virtual_router_id ${i}`,
-      `  priority ${prio}`,
-      "  version 3",
-      "  advert_int 0.1",
-      "  virtual_ipaddress {",
-      `    ${vip(i)}`,
-      "  }",
-    );
-    if (scripts) out.push("  track_script {", `    chk_${i}`, "  }");
-    out.push("}");
-  }
-  return out.join("\n") + "\n";
-}
 
 function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number } {
   const pids = lab
@@ -65,8 +40,8 @@ function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number } {
 async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: string) {
   const mFile = join(lab.dir, `m-${tag}.conf`);
   const sFile = join(lab.dir, `s-${tag}.conf`);
-  writeFileSync(mFile, conf(n, 200, true, scripts));
-  writeFileSync(sFile, conf(n, 100, false, scripts));
+  writeFileSync(mFile, scaleConf({ instances: n, priority: 200, state: "MASTER", scripts }));
+  writeFileSync(sFile, scaleConf({ instances: n, priority: 100, state: "BACKUP", scripts }));
   const start = (r: string, file: string) =>
     kind === "tsvrrpd"
       ? lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "--control", join(lab.dir, `${r}-${tag}.sock`)], {

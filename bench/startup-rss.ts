@@ -6,27 +6,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../src/lab/netns.js";
 import { table, writeResult } from "./common.js";
+import { scaleConf } from "../src/lab/scale-conf.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function conf(n: number, http: boolean): string {
-  const out = ["global_defs {", "  vrrp_garp_master_delay 0", ...(http ? ["  http_listen 127.0.0.1:9100"] : []), "}"];
-  for (let k = 1; k <= n; k++)
-    out.push(
-      `vrrp_instance VI_${k} {`,
-      "  interface eth0",
-      `  virtual_router_id ${k}`,
-      "  priority 200",
-      "  version 3",
-      "  advert_int 0.1",
-      "  virtual_ipaddress {",
-      `    198.51.${100 + (k >> 8)}.${k & 255}`,
-      "  }",
-      "}",
-    );
-  return out.join("\n") + "\n";
-}
 
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -55,7 +38,7 @@ async function main(): Promise<void> {
           if (kind === "keepalived" && http) continue; // keepalived has no HTTP listener
           run++;
           const file = join(lab.dir, `c${run}.conf`);
-          writeFileSync(file, conf(n, http));
+          writeFileSync(file, scaleConf({ instances: n, priority: 200, ...(http ? { httpListen: "127.0.0.1:9100" } : {}) }));
           const pidFile = join(lab.dir, `p${run}.pid`);
           if (kind === "tsvrrpd")
             lab.spawn("a", BIN, ["-n", "-f", file, "-p", pidFile, "--control", `${pidFile}.sock`], { stdio: "ignore" });

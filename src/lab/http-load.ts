@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor, type Lab } from "./netns.js";
+import { scaleConf } from "./scale-conf.js";
 
 /** bin/tsvrrpd of this checkout, whether this module runs from dist/ or dist-bench/src/. */
 const BIN = (() => {
@@ -33,28 +34,6 @@ export interface HttpLoadResult {
 }
 
 export type LatenessShares = { readonly adverts: number; readonly over1ms: number; readonly over5ms: number; readonly over20ms: number };
-
-function vip(i: number): string {
-  return i <= 250 ? `198.51.100.${i}` : `203.0.113.${i - 250}`;
-}
-
-function conf(n: number, prio: number, http: boolean): string {
-  const out = ["global_defs {", "  vrrp_garp_master_delay 0", ...(http ? [`  http_listen 127.0.0.1:${PORT}`] : []), "}"];
-  for (let i = 1; i <= n; i++)
-    out.push(
-      `vrrp_instance I${i} {`,
-      "  interface eth0",
-      `  virtual_router_id ${i}`,
-      `  priority ${prio}`,
-      "  version 3",
-      "  advert_int 0.1",
-      "  virtual_ipaddress {",
-      `    ${vip(i)}`,
-      "  }",
-      "}",
-    );
-  return out.join("\n") + "\n";
-}
 
 interface Doc {
   instances: { state: string; stats: { transitions: number } }[];
@@ -91,7 +70,7 @@ export async function runHttpLoad(
 ): Promise<HttpLoadResult> {
   const start = (r: string, prio: number, http: boolean) => {
     const file = join(lab.dir, `${r}-http.conf`);
-    writeFileSync(file, conf(o.instances, prio, http));
+    writeFileSync(file, scaleConf({ instances: o.instances, priority: prio, ...(http ? { httpListen: `127.0.0.1:${PORT}` } : {}) }));
     lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-http.pid`), "--control", join(lab.dir, `${r}-http.sock`)], {
       stdio: "ignore",
     });

@@ -1,0 +1,27 @@
+// keepalived.conf for the many-instance benches and load tests: N VRRPv3 instances at 0.1 s on
+// eth0, one VIP each, optionally a /bin/true check per instance and an HTTP listener.
+export function scaleVip(i: number): string {
+  return i <= 250 ? `198.51.100.${i}` : `203.0.113.${i - 250}`;
+}
+
+export interface ScaleConfOptions {
+  readonly instances: number;
+  readonly priority: number;
+  /** `state MASTER` / `state BACKUP` in every instance; omitted when undefined. */
+  readonly state?: "MASTER" | "BACKUP";
+  /** A vrrp_script running /bin/true every second, tracked by each instance. */
+  readonly scripts?: boolean;
+  readonly httpListen?: string;
+}
+
+export function scaleConf(o: ScaleConfOptions): string {
+  const out = ["global_defs {", "  vrrp_garp_master_delay 0", ...(o.httpListen ? [`  http_listen ${o.httpListen}`] : []), "}"];
+  if (o.scripts) for (let i = 1; i <= o.instances; i++) out.push(`vrrp_script chk_${i} {`, "  script /bin/true", "  interval 1", "}");
+  for (let i = 1; i <= o.instances; i++) {
+    out.push(`vrrp_instance I${i} {`, ...(o.state ? [`  state ${o.state}`] : []), "  interface eth0", `  virtual_router_id ${i}`);
+    out.push(`  priority ${o.priority}`, "  version 3", "  advert_int 0.1", "  virtual_ipaddress {", `    ${scaleVip(i)}`, "  }");
+    if (o.scripts) out.push("  track_script {", `    chk_${i}`, "  }");
+    out.push("}");
+  }
+  return out.join("\n") + "\n";
+}
