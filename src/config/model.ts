@@ -4,6 +4,9 @@ import type { Family } from "../vrrp/address.js";
 import type { GarpSettings } from "../vrrp/instance.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
+import type { UnicastChecksum } from "../vrrp/receive.js";
+
+export type { UnicastChecksum };
 
 export interface VipSpec {
   /** Address without prefix, as written. */
@@ -104,13 +107,6 @@ export interface InstanceSpec {
   /** VRRPv3 IPv4 unicast pseudo-header destination (keepalived `old_unicast_checksum`). */
   readonly unicastChecksum: UnicastChecksum;
 }
-
-/**
- * keepalived's unicast checksum compatibility (include/vrrp.h CHKSUM_COMPATIBILITY_*):
- * "auto" = the real destination, switching to the old form (224.0.0.18) once a peer is heard using it;
- * "never" = the real destination always; "old" = 224.0.0.18 always.
- */
-export type UnicastChecksum = "auto" | "never" | "old";
 
 export interface ScriptSpec {
   readonly name: string;

@@ -13,9 +13,7 @@ import type { Logger } from "./log.js";
 import type { NotifyJob } from "./notify.js";
 import type { ResolvedVip } from "./router-config.js";
 import { errorFields } from "../error-fields.js";
-
-export const VRRP_GROUP_V4 = Uint8Array.of(224, 0, 0, 18);
-export const VRRP_GROUP_V6 = Uint8Array.from(Buffer.from("ff020000000000000000000000000012", "hex"));
+import { VRRP_GROUP_V4, vrrpGroup } from "../vrrp/address.js";
 
 export interface ExecutorPorts {
   readonly netlink: { addAddress(v: VipRequest): Promise<boolean>; delAddress(v: VipRequest): Promise<boolean> };
@@ -109,7 +107,7 @@ export class ActionExecutor {
     let failed = 0;
     try {
       if (peers.length === 0) {
-        if (!socket.send(encoder.encode(priority, intervalCs), src, io.spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6)) failed++;
+        if (!socket.send(encoder.encode(priority, intervalCs), src, vrrpGroup(io.spec.family))) failed++;
       } else {
         for (const peer of peers) {
           if (!io.ri.oldChecksum) encoder.setDestination(peer);

@@ -22,8 +22,6 @@ import { Tracking } from "./tracking.js";
 import { errorFields } from "../error-fields.js";
 
 export type { InstanceStatus } from "./status-view.js";
-export { instanceKey } from "./router-config.js";
-export { sumDrops } from "./status-view.js";
 
 export interface DaemonCounters {
   /** Adverts for a VRID no instance runs on that interface. */

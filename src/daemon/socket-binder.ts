@@ -4,7 +4,7 @@ import { AdvertSocket, type ReceivedAdvert } from "../net/advert-socket.js";
 import type { Announcer } from "../net/announce.js";
 import type { LinkInfo } from "../netlink/rtnl.js";
 import { AUTH_NONE, AUTH_PASS, AdvertEncoder, passwordBytes } from "../vrrp/packet.js";
-import { VRRP_GROUP_V4, VRRP_GROUP_V6 } from "./executor.js";
+import { VRRP_GROUP_V4, vrrpGroup } from "../vrrp/address.js";
 import type { InstanceIo } from "./instance-io.js";
 import type { Logger } from "./log.js";
 import { errorFields } from "../error-fields.js";
@@ -45,7 +45,7 @@ export class SocketBinder {
       authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
       authKey: passwordBytes(spec.authPass ?? ""),
       src,
-      dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? (spec.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6)),
+      dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? vrrpGroup(spec.family)),
       v3ChecksumAsV2: spec.v3ChecksumAsV2,
     });
     const key = `${spec.interface}/${spec.family}`;

@@ -8,6 +8,8 @@ import { formatAddress, type Family } from "../vrrp/address.js";
 import { writeIpv4Header } from "./frames.js";
 import { sealDescriptors } from "../native/helper.js";
 import { PcapLink } from "./pcap-link.js";
+import type { ReceivedPacket } from "../vrrp/receive.js";
+import { VRRP_GROUP_V4, VRRP_GROUP_V6 } from "../vrrp/address.js";
 
 const require = createRequire(import.meta.url);
 
@@ -44,20 +46,8 @@ const IPV6_PKTINFO = 50;
 
 const noop = (): void => undefined;
 
-export const VRRP_GROUP_V4 = Uint8Array.from([224, 0, 0, 18]);
-export const VRRP_GROUP_V6 = Uint8Array.from(Buffer.from("ff020000000000000000000000000012", "hex"));
-
-export interface ReceivedAdvert {
-  readonly ifname: string;
-  readonly family: Family;
-  /** Copies: safe to keep. */
-  readonly src: Uint8Array;
-  readonly dst: Uint8Array;
-  readonly ttl: number;
-  readonly multicast: boolean;
-  /** The VRRP message; a view valid only during the callback. */
-  readonly payload: Uint8Array;
-}
+/** An advert as the socket delivers it: the router's ReceivedPacket (the payload is a view valid only during the callback). */
+export type ReceivedAdvert = ReceivedPacket;
 
 export interface AdvertSocketOptions {
   readonly ifname: string;

@@ -2,7 +2,7 @@
 // over its instances; adverts go through the real codec, with seeded loss, delay, partitions,
 // crashes, link and check failures, and reloads. Interfaces with the same name on different hosts
 // share one segment. Used by the scenario tests and the benches.
-import { formatAddress } from "../vrrp/address.js";
+import { formatAddress, vrrpGroup } from "../vrrp/address.js";
 import type { InstanceConfig, State } from "../vrrp/instance.js";
 import { AdvertEncoder } from "../vrrp/packet.js";
 import {
@@ -47,7 +47,6 @@ export interface Transition {
 
 /** The check every simple host tracks with weight 0: `setHealth` fails it. */
 export const SIM_CHECK = "sim-check";
-const GROUP = { 4: "224.0.0.18", 6: "ff02::12" } as const;
 
 /** A simple host's one instance, multicast on eth0, tracking SIM_CHECK. */
 export function simpleInstance(config: InstanceConfig): RouterInstanceSpec {
@@ -200,7 +199,7 @@ export class SimRouter {
         authType: c.authType,
         authKey: c.authKey,
         src: c.primaryAddress,
-        dst: GROUP[c.family],
+        dst: vrrpGroup(c.family),
       });
       this.encoders.set(i, e);
     }
@@ -273,7 +272,7 @@ export class SimLan {
         this.delivered++;
         to.handle({
           type: "packet",
-          packet: { ifname, family: c.family, src: c.primaryAddress, dst: groupBytes(c.family), ttl: 255, multicast: true, payload },
+          packet: { ifname, family: c.family, src: c.primaryAddress, dst: vrrpGroup(c.family), ttl: 255, multicast: true, payload },
         });
       });
     }
@@ -359,8 +358,4 @@ export class SimLan {
       })
       .join("; ");
   }
-}
-
-function groupBytes(family: 4 | 6): Uint8Array {
-  return family === 4 ? Uint8Array.of(224, 0, 0, 18) : Uint8Array.from(Buffer.from("ff020000000000000000000000000012", "hex"));
 }

@@ -61,3 +61,11 @@ export function compareAddressBytes(a: Uint8Array, b: Uint8Array): number {
 export function sameAddressBytes(a: Uint8Array, b: Uint8Array): boolean {
   return compareAddressBytes(a, b) === 0;
 }
+
+/** The VRRP multicast groups (RFC 5798 5.1.1.2 / 5.1.2.2): 224.0.0.18 and ff02::12. */
+export const VRRP_GROUP_V4 = Uint8Array.of(224, 0, 0, 18);
+export const VRRP_GROUP_V6 = Uint8Array.of(0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12);
+
+export function vrrpGroup(family: Family): Uint8Array {
+  return family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6;
+}

@@ -1,7 +1,7 @@
 // Receive-side policy for one instance, pure: which adverts reach the state machine. TTL / hop
 // limit, unicast peers and their TTL ranges, then the codec with keepalived's unicast checksum
 // compatibility. The router calls it for every instance an advert could belong to.
-import { formatAddress, sameAddressBytes, type Family } from "./address.js";
+import { VRRP_GROUP_V4, formatAddress, sameAddressBytes, type Family } from "./address.js";
 import { decodeAdvert, type Advert, type DropCode, type Version } from "./packet.js";
 
 /** An advert as a socket delivered it. */
@@ -33,8 +33,6 @@ export interface ReceivePolicy {
   readonly unicastChecksum: UnicastChecksum;
   readonly v3ChecksumAsV2: boolean;
 }
-
-export const VRRP_GROUP_V4_BYTES = Uint8Array.of(224, 0, 0, 18);
 
 export type ReceiveVerdict =
   | { readonly ok: true; readonly advert: Advert; /** the peer uses the old unicast checksum form */ readonly oldChecksum: boolean }
@@ -78,13 +76,13 @@ export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: Receive
 function decodeCompat(policy: ReceivePolicy, oldChecksum: boolean, rx: ReceivedPacket): ReceiveVerdict {
   const opts = { v3ChecksumAsV2: policy.v3ChecksumAsV2 };
   const compat = rx.family === 4 && !rx.multicast && policy.version === 3;
-  const first = compat && oldChecksum ? VRRP_GROUP_V4_BYTES : rx.dst;
+  const first = compat && oldChecksum ? VRRP_GROUP_V4 : rx.dst;
   const r = decodeAdvert(rx.payload, rx.family, rx.src, first, opts);
   const withSource = (v: ReceiveVerdict): ReceiveVerdict => (v.ok ? v : { ...v, detail: `${v.detail} (from ${formatAddress(rx.src)})` });
-  if (r.ok) return { ok: true, advert: r.advert, oldChecksum: first === VRRP_GROUP_V4_BYTES };
+  if (r.ok) return { ok: true, advert: r.advert, oldChecksum: first === VRRP_GROUP_V4 };
   if (r.code !== "BAD_CHECKSUM" || !compat || policy.unicastChecksum === "never") return withSource(r);
-  const otherDst = first === rx.dst ? VRRP_GROUP_V4_BYTES : rx.dst;
+  const otherDst = first === rx.dst ? VRRP_GROUP_V4 : rx.dst;
   const other = decodeAdvert(rx.payload, rx.family, rx.src, otherDst, opts);
   if (!other.ok) return withSource(r);
-  return { ok: true, advert: other.advert, oldChecksum: otherDst === VRRP_GROUP_V4_BYTES };
+  return { ok: true, advert: other.advert, oldChecksum: otherDst === VRRP_GROUP_V4 };
 }
