@@ -58,6 +58,14 @@ export class Ctx {
     }
     return Number(v);
   }
+  /** keepalived check_true_false: bare = true; true/on/yes, false/off/no. */
+  bool(s: Statement): boolean | undefined {
+    const v = s.args[0];
+    if (v === undefined || /^(true|on|yes)$/i.test(v)) return true;
+    if (/^(false|off|no)$/i.test(v)) return false;
+    this.error(s.where, "BAD_VALUE", `'${s.keyword}' expects true or false, got ${JSON.stringify(v)}`);
+    return undefined;
+  }
   num(s: Statement, min: number, max: number, index = 0): number | undefined {
     const v = s.args[index];
     if (v === undefined || !/^\d+(\.\d+)?$|^\.\d+$/.test(v) || Number(v) < min || Number(v) > max) {

@@ -31,14 +31,6 @@ export function parseGlobal(
 ): { global: GlobalSpec; version?: Version } {
   const g: { -readonly [K in keyof GlobalSpec]: GlobalSpec[K] } = { enableScriptSecurity: false };
   let version: Version | undefined;
-  const bool = (st: Statement): boolean | undefined => {
-    // keepalived check_true_false
-    const v = st.args[0];
-    if (v === undefined || /^(true|on|yes)$/i.test(v)) return true;
-    if (/^(false|off|no)$/i.test(v)) return false;
-    ctx.error(st.where, "BAD_VALUE", `'${st.keyword}' expects true or false, got ${JSON.stringify(v)}`);
-    return undefined;
-  };
   for (const st of s.block ?? []) {
     if (ctx.gate(st, "global_defs")) continue;
     switch (st.keyword) {
@@ -64,7 +56,7 @@ export function parseGlobal(
       case "vrrp_min_garp":
         // global_parser.c vrrp_min_garp_handler: one ARP/NA, no refresh, no delayed second burst,
         // for whatever is still at its default.
-        if (bool(st)) {
+        if (ctx.bool(st)) {
           if (garp.masterRepeat === DEFAULT_GARP.masterRepeat) garp.masterRepeat = 1;
           if (garp.masterDelayMs === DEFAULT_GARP.masterDelayMs) garp.masterDelayMs = 0;
         }
@@ -75,13 +67,13 @@ export function parseGlobal(
         break;
       }
       case "vrrp_lower_prio_no_advert": {
-        const v = bool(st);
+        const v = ctx.bool(st);
         if (v !== undefined) defaults.lowerPrioNoAdvert = v;
         break;
       }
       // keepalived global_parser.c vrrp_higher_prio_send_advert_handler, vrrp_garp_lower_prio_*_handler.
       case "vrrp_higher_prio_send_advert": {
-        const v = bool(st);
+        const v = ctx.bool(st);
         if (v !== undefined) defaults.higherPrioSendAdvert = v;
         break;
       }

@@ -14,10 +14,8 @@ export type InstanceKeywordHandler = (ctx: Ctx, st: Statement, d: InstanceDraft)
 export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>> = {
   // keepalived vrrp_parser.c vrrp_higher_prio_send_advert_handler: bare = true.
   higher_prio_send_advert: (ctx, st, d) => {
-    const v = st.args[0];
-    if (v === undefined || /^(true|on|yes)$/i.test(v)) d.higherPrioSendAdvert = true;
-    else if (/^(false|off|no)$/i.test(v)) d.higherPrioSendAdvert = false;
-    else ctx.error(st.where, "BAD_VALUE", `higher_prio_send_advert expects true or false, got ${JSON.stringify(v)}`);
+    const v = ctx.bool(st);
+    if (v !== undefined) d.higherPrioSendAdvert = v;
   },
   // vrrp_parser.c vrrp_garp_lower_prio_rep_handler / _delay_handler (whole seconds).
   garp_lower_prio_repeat: (ctx, st, d) => {

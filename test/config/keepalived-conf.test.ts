@@ -313,6 +313,8 @@ describe("split-brain healing keywords", () => {
     expect(b.diagnostics).toEqual([]);
     expect(b.config.instances[0]).toMatchObject({ higherPrioSendAdvert: true, garpLowerPrio: { repeat: 0, delayMs: 4000 } });
     const bad = parseKeepalivedConf(inst("  higher_prio_send_advert maybe"));
-    expect(bad.diagnostics.map(formatDiagnostic)).toEqual(['<text>:4: error: higher_prio_send_advert expects true or false, got "maybe"']);
+    expect(bad.diagnostics.map(formatDiagnostic)).toEqual([
+      "<text>:4: error: 'higher_prio_send_advert' expects true or false, got \"maybe\"",
+    ]);
   });
 });
