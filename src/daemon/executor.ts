@@ -185,29 +185,26 @@ export class ActionExecutor {
 
   private onState(io: InstanceIo, from: State, to: State, reason: string): void {
     io.log.info({ from, to, reason, priority: io.ri.vi.effectivePriority }, `state ${from} -> ${to}`);
-    const state = to === "INIT" ? "STOP" : to;
-    const n = io.spec.notify;
-    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[state];
-    const fields = { instance: io.spec.name, state };
-    if (specific) this.p.notify.enqueue({ key: io.spec.name, script: specific, extraArgs: [], fields });
-    if (n.generic)
-      this.p.notify.enqueue({
-        key: io.spec.name,
-        script: n.generic,
-        extraArgs: ["INSTANCE", io.spec.name, state, String(io.ri.vi.effectivePriority)],
-        fields,
-      });
+    const word = notifyWord(to);
+    const priority = String(io.ri.vi.effectivePriority);
+    this.notifyState(io.spec.name, io.spec.notify, word, ["INSTANCE", io.spec.name, word, priority], {
+      instance: io.spec.name,
+      state: word,
+    });
   }
 
   private groupState(group: string, state: State): void {
-    const word = state === "INIT" ? "STOP" : state;
+    const word = notifyWord(state);
     this.p.log.info({ group, state: word }, `sync group ${group} is ${word}`);
     const n = this.p.groupNotify(group);
-    if (!n) return;
+    if (n) this.notifyState(`group:${group}`, n, word, ["GROUP", group, word, "0"], { group, state: word });
+  }
+
+  /** keepalived notify.c: the state's own script (no arguments), then the generic `notify` with TYPE NAME STATE PRIORITY. */
+  private notifyState(key: string, n: NotifyScripts, word: NotifyWord, genericArgs: string[], fields: Record<string, unknown>): void {
     const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[word];
-    const fields = { group, state: word };
-    if (specific) this.p.notify.enqueue({ key: `group:${group}`, script: specific, extraArgs: [], fields });
-    if (n.generic) this.p.notify.enqueue({ key: `group:${group}`, script: n.generic, extraArgs: ["GROUP", group, word, "0"], fields });
+    if (specific) this.p.notify.enqueue({ key, script: specific, extraArgs: [], fields });
+    if (n.generic) this.p.notify.enqueue({ key, script: n.generic, extraArgs: genericArgs, fields });
   }
 
   private dropped(ri: RouterInstance, code: DropCode, detail: string): void {
@@ -235,4 +232,11 @@ export function vipRequest(v: ResolvedVip, link: LinkInfo): VipRequest {
     ...(s.flags ? { flags: s.flags } : {}),
     ...(s.preferredLft !== undefined ? { preferredLft: s.preferredLft } : {}),
   };
+}
+
+type NotifyWord = "MASTER" | "BACKUP" | "FAULT" | "STOP";
+
+/** keepalived's word for a state in notifications: INIT is STOP. */
+function notifyWord(state: State): NotifyWord {
+  return state === "INIT" ? "STOP" : state;
 }
