@@ -1,7 +1,8 @@
 // The daemon's copy of the host's interfaces and addresses, kept from netlink events, and the
 // questions asked of it: which interface is which, and which source address an instance uses.
 import type { AddressEvent, AddressInfo, LinkEvent, LinkInfo } from "../netlink/rtnl.js";
-import { addressBytes, sameAddressBytes } from "../vrrp/address.js";
+import { sameAddressBytes } from "../vrrp/address.js";
+import { configuredAddress } from "./router-config.js";
 import type { InstanceSpec } from "../config/model.js";
 
 /** What a link event did to the cache: the link as it was before (by index), if known. */
@@ -78,8 +79,8 @@ export class LinkCache {
 
   /** Source address keepalived would use: configured, else the interface's first IPv4 / link-local IPv6, never a VIP. */
   sourceFor(spec: InstanceSpec): Uint8Array | undefined {
-    const configured = spec.unicastSrcIp ?? spec.mcastSrcIp;
-    if (configured) return addressBytes(configured);
+    const configured = configuredAddress(spec);
+    if (configured) return configured;
     const link = this.byName.get(spec.interface);
     if (!link) return undefined;
     const vipSet = [...spec.vips, ...spec.excludedVips].map((v) => v.bytes);

@@ -34,10 +34,15 @@ export function instanceKey(s: InstanceSpec): string {
   return [s.vrid, s.family, s.interface, s.unicastSrcIp ?? "", s.unicastPeers.length > 0 ? "unicast" : "multicast"].join("/");
 }
 
+/** unicast_src_ip, else mcast_src_ip (keepalived's order), if the file names one. */
+export function configuredAddress(spec: InstanceSpec): Uint8Array | undefined {
+  const configured = spec.unicastSrcIp ?? spec.mcastSrcIp;
+  return configured ? addressBytes(configured) : undefined;
+}
+
 /** The configured source address, else zeros until the interface has one (the router is told). */
 export function configuredSource(spec: InstanceSpec): Uint8Array {
-  const configured = spec.unicastSrcIp ?? spec.mcastSrcIp;
-  return configured ? addressBytes(configured) : new Uint8Array(spec.family === 4 ? 4 : 16);
+  return configuredAddress(spec) ?? new Uint8Array(spec.family === 4 ? 4 : 16);
 }
 
 export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): InstanceConfig {
