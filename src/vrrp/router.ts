@@ -22,7 +22,7 @@ export class VrrpRouter {
   private list: RouterInstance[] = [];
   private groups: readonly RouterSyncGroup[] = [];
   private readonly links = new Map<string, LinkState>();
-  private checks: ReadonlyMap<string, TrackerState> = new Map();
+  private readonly checks = new Map<string, TrackerState>();
   private readonly groupStates = new Map<string, State>();
   /** Re-entrancy guard: a group's propagation does not propagate again. */
   private syncing = false;
@@ -62,13 +62,12 @@ export class VrrpRouter {
         this.packet(event.packet);
         break;
       case "checks":
-        this.checks = event.states;
+        this.checks.clear();
+        for (const [name, state] of event.states) this.checks.set(name, state);
         for (const i of this.list) if (i.started) this.refreshTracking(i);
         break;
       case "check": {
-        const next = new Map(this.checks);
-        next.set(event.name, event.state);
-        this.checks = next;
+        this.checks.set(event.name, event.state);
         for (const i of this.list) if (i.started && i.spec.trackChecks.some((t) => t.name === event.name)) this.refreshTracking(i);
         break;
       }
@@ -349,8 +348,9 @@ export class VrrpRouter {
     // Group states last, once the whole cascade of member transitions is out (keepalived notifies
     // the group after its members).
     for (const g of this.groups) {
+      // Only groups a touched instance belongs to (a few), before any scan of every instance.
+      if (![...this.touched].some((i) => g.members.includes(i.name))) continue;
       const members = this.list.filter((m) => g.members.includes(m.name));
-      if (!members.some((m) => this.touched.has(m))) continue;
       const state = groupState(members.map((m) => m.vi.state));
       if (this.groupStates.get(g.name) === state) continue;
       this.groupStates.set(g.name, state);
