@@ -15,6 +15,8 @@ export interface ScriptRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Checks: the script's whole group dies with it. Notify scripts may start services: left alone. */
   readonly killGroupOnExit?: boolean;
+  /** Told the script's pid (= its process group) once it runs, so an owner can end it early. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface ScriptResult {
@@ -57,6 +59,7 @@ export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise
       ...(o.gid !== undefined && !viaSetpriv ? { gid: o.gid } : {}),
       env: o.env ?? SCRIPT_ENV,
     });
+    if (child.pid) o.onSpawn?.(child.pid);
     let out = "";
     const take = (b: Buffer) => {
       if (out.length < limit) out += b.toString("utf8", 0, Math.min(b.length, limit - out.length));

@@ -14,7 +14,8 @@ interface Request {
 if (!isMainThread && parentPort) {
   const port = parentPort;
   port.on("message", (req: Request) => {
-    void runScript(req.argv, req.options).then((result) => port.postMessage({ id: req.id, result }));
+    const onSpawn = (pid: number) => port.postMessage({ id: req.id, pid });
+    void runScript(req.argv, { ...req.options, onSpawn }).then((result) => port.postMessage({ id: req.id, result }));
   });
 }
 
@@ -22,11 +23,18 @@ export class ScriptPool {
   private worker?: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, (r: ScriptResult) => void>();
+  /** Process groups of the runs in flight, by request id: close() ends them. */
+  private readonly groups = new Map<number, number>();
 
   private get(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(new URL(import.meta.url));
-    w.on("message", (m: { id: number; result: ScriptResult }) => {
+    w.on("message", (m: { id: number; pid: number } | { id: number; result: ScriptResult }) => {
+      if ("pid" in m) {
+        this.groups.set(m.id, m.pid);
+        return;
+      }
+      this.groups.delete(m.id);
       const done = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (this.pending.size === 0) w.unref(); // idle: do not keep the process alive
@@ -37,6 +45,7 @@ export class ScriptPool {
       for (const [, done] of this.pending)
         done({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: why });
       this.pending.clear();
+      this.killRunning(); // nobody is left to end or report them
       this.worker = undefined;
     };
     w.on("error", (e) => fail(`script worker failed: ${e.message}`));
@@ -56,8 +65,24 @@ export class ScriptPool {
     });
   }
 
+  /**
+   * Ends the worker and every script still running (their whole process groups): a script must
+   * not outlive the daemon that started it (a hanging check would otherwise stay behind).
+   */
   close(): void {
+    this.killRunning();
     void this.worker?.terminate();
     this.worker = undefined;
+  }
+
+  private killRunning(): void {
+    for (const pid of this.groups.values()) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    this.groups.clear();
   }
 }
