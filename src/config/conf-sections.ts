@@ -247,15 +247,15 @@ function broadcastOf(addr: string, prefix: number, mode: "+" | "-"): string {
 }
 
 /** track_script / track_interface entries: `NAME [weight N [reverse|noreverse]]` (vrrp_track.c). */
-export function parseTracks(ctx: Ctx, st: Statement): TrackRef[] {
+export function parseTracks(ctx: Ctx, st: Statement, maxWeight = 253): TrackRef[] {
   const out: TrackRef[] = [];
   for (const t of st.block ?? []) {
     let weight: number | undefined;
     let reverse: boolean | undefined;
     if (t.args[0] === "weight") {
       const v = t.args[1];
-      if (v === undefined || !/^-?\d+$/.test(v) || Math.abs(Number(v)) > 253) {
-        ctx.error(t.where, "BAD_VALUE", `weight expects an integer -253..253, got ${JSON.stringify(v)}`);
+      if (v === undefined || !/^-?\d+$/.test(v) || Math.abs(Number(v)) > maxWeight) {
+        ctx.error(t.where, "BAD_VALUE", `weight expects an integer -${maxWeight}..${maxWeight}, got ${JSON.stringify(v)}`);
         continue;
       }
       weight = Number(v);

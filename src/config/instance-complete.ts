@@ -6,7 +6,7 @@ import { familyOf } from "../vrrp/address.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { InstanceDraft } from "./instance-draft.js";
-import type { InstanceSpec, ScriptSpec } from "./model.js";
+import type { InstanceSpec, ScriptSpec, TrackFileSpec } from "./model.js";
 
 export function completeInstance(
   ctx: Ctx,
@@ -15,6 +15,7 @@ export function completeInstance(
   d: InstanceDraft,
   scripts: readonly ScriptSpec[],
   errorsBefore: number,
+  trackFiles: readonly TrackFileSpec[] = [],
 ): InstanceSpec | undefined {
   if (!d.iface) ctx.error(s.where, "MISSING_INTERFACE", `vrrp_instance ${name} has no 'interface'`);
   if (d.vrid === undefined && !(s.block ?? []).some((st) => st.keyword === "virtual_router_id")) {
@@ -98,6 +99,12 @@ export function completeInstance(
       ctx.warn(t.where, "UNKNOWN_SCRIPT", `${name}: track_script ${t.name} has no vrrp_script; ignored`);
   }
   d.trackScripts = d.trackScripts.filter((t) => scripts.some((x) => x.name === t.name));
+  // vrrp_track.c vrrp_alloc_track_file: an unknown track_file is reported and ignored.
+  for (const t of d.trackFiles) {
+    if (!trackFiles.some((x) => x.name === t.name))
+      ctx.warn(t.where, "UNKNOWN_TRACK_FILE", `${name}: track_file ${t.name} has no track_file definition; ignored`);
+  }
+  d.trackFiles = d.trackFiles.filter((t) => trackFiles.some((x) => x.name === t.name));
 
   if (ctx.diags.filter((x) => x.severity === "error").length > errorsBefore || !d.iface || d.vrid === undefined) return undefined;
   return {
@@ -125,6 +132,7 @@ export function completeInstance(
     notify: d.notify,
     trackScripts: d.trackScripts,
     trackInterfaces: d.trackInterfaces,
+    trackFiles: d.trackFiles,
     garp: d.garp,
     lowerPrioNoAdvert: d.lowerPrioNoAdvert,
     downTimerAdverts: d.downTimerAdverts,

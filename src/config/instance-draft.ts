@@ -33,6 +33,7 @@ export interface InstanceDraft {
   notify: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] };
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
+  trackFiles: TrackRef[];
   garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] };
   lowerPrioNoAdvert: boolean;
   downTimerAdverts: number;
@@ -61,6 +62,7 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     notify: {},
     trackScripts: [],
     trackInterfaces: [],
+    trackFiles: [],
     garp: { ...garp },
     lowerPrioNoAdvert: defaults.lowerPrioNoAdvert,
     downTimerAdverts: defaults.downTimerAdverts,

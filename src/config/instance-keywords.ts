@@ -162,6 +162,10 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
   track_interface: (ctx, st, d) => {
     d.trackInterfaces = parseTracks(ctx, st);
   },
+  // vrrp_parser.c vrrp_track_file_handler -> vrrp_alloc_track_file: NAME [weight -254..254 [reverse|noreverse]].
+  track_file: (ctx, st, d) => {
+    d.trackFiles = parseTracks(ctx, st, 254);
+  },
   lower_prio_no_advert: (ctx, st, d) => {
     d.lowerPrioNoAdvert = st.args[0] !== "false";
   },

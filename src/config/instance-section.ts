@@ -9,7 +9,7 @@ import { parseGarp, type InstanceDefaults } from "./global-defs.js";
 import { completeInstance } from "./instance-complete.js";
 import { newDraft } from "./instance-draft.js";
 import { INSTANCE_KEYWORDS } from "./instance-keywords.js";
-import type { InstanceSpec, ScriptSpec } from "./model.js";
+import type { InstanceSpec, ScriptSpec, TrackFileSpec } from "./model.js";
 
 export function parseInstance(
   ctx: Ctx,
@@ -18,6 +18,7 @@ export function parseInstance(
   garpDefaults: GarpSettings,
   scripts: ScriptSpec[],
   defaults: InstanceDefaults,
+  trackFiles: readonly TrackFileSpec[] = [],
 ): InstanceSpec | undefined {
   const name = s.args[0];
   if (!name) {
@@ -34,5 +35,5 @@ export function parseInstance(
     if (handler) handler(ctx, st, draft);
     else if (!parseGarp(ctx, st, draft.garp, "")) ctx.unhandled(st, "vrrp_instance");
   }
-  return completeInstance(ctx, s, name, draft, scripts, errorsBefore);
+  return completeInstance(ctx, s, name, draft, scripts, errorsBefore, trackFiles);
 }

@@ -10,7 +10,8 @@ import { parseConfText, readConfTree, type ReadOptions, type Statement } from ".
 import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
-import type { DaemonConfig, GlobalSpec, InstanceSpec, ScriptSpec, SyncGroupSpec } from "./model.js";
+import { parseTrackFile } from "./track-file-section.js";
+import type { DaemonConfig, GlobalSpec, InstanceSpec, ScriptSpec, SyncGroupSpec, TrackFileSpec } from "./model.js";
 
 export interface ParsedConfig {
   readonly config: DaemonConfig;
@@ -36,6 +37,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const instanceStmts: Statement[] = [];
   const scripts: ScriptSpec[] = [];
   const syncGroups: SyncGroupSpec[] = [];
+  const trackFiles: TrackFileSpec[] = [];
   const refusedGroups = new Set<string>();
   let globalRefused: Location | undefined;
 
@@ -61,6 +63,14 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         }
         break;
       }
+      case "track_file":
+      case "vrrp_track_file": {
+        const f = parseTrackFile(ctx, s);
+        if (f && trackFiles.some((x) => x.name === f.name))
+          ctx.error(s.where, "DUPLICATE_TRACK_FILE", `track_file ${f.name} defined twice`);
+        else if (f) trackFiles.push(f);
+        break;
+      }
       case "vrrp_sync_group": {
         const g = parseSyncGroup(ctx, s);
         if (g) {
@@ -77,7 +87,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
 
   const instances: InstanceSpec[] = [];
   for (const s of instanceStmts) {
-    const parsed = parseInstance(ctx, s, defaultVersion, garpDefaults, scripts, defaults);
+    const parsed = parseInstance(ctx, s, defaultVersion, garpDefaults, scripts, defaults, trackFiles);
     if (!parsed) continue;
     const inst = global.checkUnicastSrc && !parsed.checkUnicastSrc ? { ...parsed, checkUnicastSrc: true } : parsed;
     if (instances.some((x) => x.name === inst.name)) {
@@ -107,7 +117,9 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         ctx.error(g.where, "UNKNOWN_MEMBER", `vrrp_sync_group ${g.name}: no vrrp_instance named ${m}`);
     }
   }
-  let runnable = syncGroupRules(ctx, instances, syncGroups, refusedGroups, scripts);
+  let runnable = syncGroupRules(ctx, instances, syncGroups, refusedGroups, scripts).map((i) =>
+    trackFileWeights(ctx, i, syncGroups, trackFiles),
+  );
   if (globalRefused && runnable.length > 0) {
     // A refused global keyword (a multicast group, GARP behaviour) changes every instance.
     ctx.error(
@@ -124,7 +136,38 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     const [fb, lb] = order(b);
     return fa - fb || la - lb;
   });
-  return { config: { global, instances: runnable, scripts, syncGroups, files }, diagnostics: sorted };
+  return { config: { global, instances: runnable, scripts, syncGroups, trackFiles, files }, diagnostics: sorted };
+}
+
+/**
+ * keepalived vrrp.c vrrp_complete_instance: a sync group member without sync_group_tracking_weight,
+ * or an address owner (priority 255), tracks files unweighted: the default weight 1 becomes 0 (a
+ * non-zero number is a FAULT), any other weight drops the entry.
+ */
+function trackFileWeights(ctx: Ctx, inst: InstanceSpec, groups: readonly SyncGroupSpec[], files: readonly TrackFileSpec[]): InstanceSpec {
+  const g = groups.find((x) => x.members.includes(inst.name));
+  const reason = g && !g.trackingWeight ? `sync group ${g.name}` : inst.priority === 255 ? "address owner" : undefined;
+  if (!reason || inst.trackFiles.length === 0) return inst;
+  const trackFiles = inst.trackFiles.flatMap((t) => {
+    const file = files.find((f) => f.name === t.name);
+    const weight = t.weight ?? file?.weight ?? 1;
+    if (weight === 0) return [t];
+    if (weight === 1) {
+      ctx.warn(
+        t.where,
+        "SYNC_GROUP_WEIGHT",
+        `${inst.name}: ignoring weight from tracked file ${t.name} due to ${reason}; tracked with weight 0 (as keepalived)`,
+      );
+      return [{ ...t, weight: 0 }];
+    }
+    ctx.warn(
+      t.where,
+      "SYNC_GROUP_WEIGHT",
+      `${inst.name}: ignoring tracked file ${t.name} with weight ${weight} due to ${reason} (as keepalived)`,
+    );
+    return [];
+  });
+  return { ...inst, trackFiles };
 }
 
 /**

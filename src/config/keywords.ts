@@ -50,7 +50,8 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("top", "unsupported", "static_ipaddress static_routes static_rules", "addresses, routes and rules outside VRRP are not managed"),
   ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
   ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),
-  ...K("top", "refused", "track_group garp_group vrrp_track_process interface_up_down_delays track_file vrrp_track_file", ISSUE_FEATURE),
+  ...K("top", "refused", "track_group garp_group vrrp_track_process interface_up_down_delays", ISSUE_FEATURE),
+  ...K("top", "keepalived", "track_file vrrp_track_file"),
   ...K("track_group", "refused", "group", "part of track_group"),
   ...K("garp_group", "refused", "garp_interval gna_interval interface interfaces", "part of garp_group"),
   ...K(
@@ -59,8 +60,8 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command",
     "part of vrrp_track_process",
   ),
-  ...K("track_file", "refused", "file weight init_file", "part of track_file"),
-  ...K("vrrp_track_file", "refused", "file weight init_file", "part of vrrp_track_file"),
+  ...K("track_file", "keepalived", "file weight init_file"),
+  ...K("vrrp_track_file", "keepalived", "file weight init_file"),
 
   // --- global_defs -------------------------------------------------------------------------------
   ...K(
@@ -139,6 +140,12 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)",
   ),
   ...K("vrrp_instance", "difference", "skip_check_adv_addr", ALWAYS),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "track_file",
+    "as keepalived; a write is seen 20 ms after the directory's last change event (keepalived: at close), and the file is opened without following a final symlink or blocking",
+  ),
   ...K("vrrp_instance", "difference", "higher_prio_send_advert", HEAL_DEFAULT),
   ...K("vrrp_instance", "difference", "garp_lower_prio_repeat garp_lower_prio_delay", LOWER_PRIO_GAP),
   ...K("vrrp_instance", "difference", "debug kernel_rx_buf_size", NO_EFFECT),
@@ -162,7 +169,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "refused",
-    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_file track_process track_bfd garp_extra_if",
+    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_process track_bfd garp_extra_if",
     ISSUE_FEATURE,
   ),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),

@@ -96,6 +96,8 @@ export interface InstanceSpec {
   readonly notify: NotifyScripts;
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
+  /** track_file entries: weight/reverse from the entry, else the track_file's own. */
+  readonly trackFiles: readonly TrackRef[];
   readonly garp: GarpSettings;
   readonly lowerPrioNoAdvert: boolean;
   readonly downTimerAdverts: number;
@@ -125,6 +127,19 @@ export interface ScriptSpec {
   readonly user?: string;
   readonly group?: string;
   readonly initFail: boolean;
+}
+
+/** `track_file NAME { file PATH; weight N [reverse]; init_file [N] [overwrite] }` (keepalived track_file.c). */
+export interface TrackFileSpec {
+  readonly name: string;
+  readonly where: Location;
+  /** Absolute path; the directory is watched (inotify), the file read when written, moved or deleted. */
+  readonly path: string;
+  /** keepalived's default is 1: the file's number is added to the priority. */
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  /** init_file: write VALUE at start if the file is missing (or always, with overwrite; not on reload). */
+  readonly init?: { readonly value: number; readonly overwrite: boolean };
 }
 
 export interface SyncGroupSpec {
@@ -157,6 +172,7 @@ export interface DaemonConfig {
   readonly instances: readonly InstanceSpec[];
   readonly scripts: readonly ScriptSpec[];
   readonly syncGroups: readonly SyncGroupSpec[];
+  readonly trackFiles: readonly TrackFileSpec[];
   /** Files read, main file first (includes after). */
   readonly files: readonly string[];
 }

@@ -19,6 +19,7 @@ export interface StatusDocument {
   readonly uptimeS: number;
   readonly instances: ReturnType<Runtime["status"]>;
   readonly checks: ReturnType<Runtime["checks"]>;
+  readonly trackFiles: ReturnType<Runtime["trackFiles"]>;
   readonly jitterMs: ReturnType<Runtime["jitter"]>;
   readonly counters: ReturnType<Runtime["counters"]>;
 }
@@ -32,6 +33,7 @@ export function statusDocument(runtime: Runtime, startedAt: Date): StatusDocumen
     // since: converted from the monotonic clock to wall time for people
     instances: runtime.status().map((s) => ({ ...s, sinceMs: Date.now() - (nowMs - s.sinceMs) })),
     checks: runtime.checks(),
+    trackFiles: runtime.trackFiles(),
     jitterMs: runtime.jitter(),
     counters: runtime.counters(),
   };

@@ -88,6 +88,11 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
       return { name: t.name, weight: t.weight ?? script?.weight ?? 0, reverse: t.reverse ?? script?.weightReverse ?? false };
     }),
     trackLinks: spec.trackInterfaces.map((t) => ({ name: t.name, weight: t.weight ?? 0, reverse: t.reverse ?? false })),
+    trackFiles: spec.trackFiles.map((t) => {
+      const file = config.trackFiles.find((x) => x.name === t.name);
+      // track_file.c vrrp_alloc_track_file: the entry's weight and reverse, else the track_file's.
+      return { name: t.name, weight: t.weight ?? file?.weight ?? 1, reverse: t.reverse ?? file?.weightReverse ?? false };
+    }),
     dontTrackPrimary: spec.dontTrackPrimary,
   };
 }

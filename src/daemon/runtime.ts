@@ -102,7 +102,12 @@ export class Runtime {
   }
 
   private newTracking(config: DaemonConfig): Tracking {
-    return new Tracking(config, this.log, (name, state) => this.handle({ type: "check", name, state }));
+    return new Tracking(
+      config,
+      this.log,
+      (name, state) => this.handle({ type: "check", name, state }),
+      (name, value) => this.handle({ type: "file", name, value }),
+    );
   }
 
   async start(): Promise<void> {
@@ -112,6 +117,7 @@ export class Runtime {
     // Every tracked check runs once before the instances start, so none starts on a guess.
     await this.tracking.start();
     this.handle({ type: "checks", states: this.tracking.states() });
+    for (const [name, value] of this.tracking.fileValues()) this.handle({ type: "file", name, value });
     this.notify.prepareAll(this.config);
     const delay = this.config.global.startupDelayMs ?? 0;
     if (delay > 0) {
@@ -283,8 +289,9 @@ export class Runtime {
     // Scripts are re-read with the file; their rise/fall state starts afresh.
     this.tracking.stop();
     this.tracking = this.newTracking(next);
-    await this.tracking.start();
+    await this.tracking.start(true);
     this.handle({ type: "checks", states: this.tracking.states() });
+    for (const [name, value] of this.tracking.fileValues()) this.handle({ type: "file", name, value });
     for (const ri of plan.added) await this.startInstance(ri, this.specOf(ri));
     this.log.info(
       { kept: plan.kept.length - changed, changed, started: plan.added.length, stopped: plan.removed.length },
@@ -315,6 +322,10 @@ export class Runtime {
 
   checks(): ReturnType<Tracking["status"]> {
     return this.tracking.status();
+  }
+
+  trackFiles(): ReturnType<Tracking["fileStatus"]> {
+    return this.tracking.fileStatus();
   }
 
   status(): InstanceStatus[] {
@@ -368,6 +379,7 @@ function sameSpec(a: InstanceSpec, b: InstanceSpec): boolean {
       excludedVips: s.excludedVips.map((v) => ({ ...v, where: undefined })),
       trackScripts: s.trackScripts.map((t) => ({ ...t, where: undefined })),
       trackInterfaces: s.trackInterfaces.map((t) => ({ ...t, where: undefined })),
+      trackFiles: s.trackFiles.map((t) => ({ ...t, where: undefined })),
     });
   return strip(a) === strip(b);
 }

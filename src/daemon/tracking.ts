@@ -1,11 +1,12 @@
 // Runs the vrrp_scripts that instances track (script or native TCP check), with keepalived's
-// script user and script security, and reports state changes to the runtime.
+// script user and script security, watches their track_files, and reports changes to the runtime.
 import type { DaemonConfig } from "../config/model.js";
 import { PeriodicCheck, type ProbeResult } from "../health/periodic-check.js";
 import { ScriptPool } from "../health/script-worker.js";
 import { prepareScript, type PreparedScript } from "../health/script-gate.js";
 import { tcpCheck } from "../health/tcp-check.js";
 import type { TrackerState } from "../health/tracker.js";
+import { FileTracking, type TrackedFileStatus } from "../health/track-files.js";
 import type { Logger } from "./log.js";
 
 export interface CheckStatus {
@@ -20,15 +21,24 @@ export class Tracking {
   private readonly checks = new Map<string, PeriodicCheck>();
   private readonly disabled = new Map<string, string>();
   private readonly pool = new ScriptPool();
+  private readonly files: FileTracking;
 
   constructor(
     private readonly config: DaemonConfig,
     private readonly log: Logger,
     private readonly onChange: (name: string, state: TrackerState) => void,
-  ) {}
+    onFile: (name: string, value: number) => void,
+  ) {
+    const usedFiles = new Set(config.instances.flatMap((i) => i.trackFiles.map((t) => t.name)));
+    this.files = new FileTracking(config.trackFiles, usedFiles, log, onFile);
+  }
 
-  /** Validates and starts every tracked script; resolves once each has run once. */
-  async start(): Promise<void> {
+  /**
+   * Validates and starts every tracked script and reads every tracked file; resolves once each
+   * script has run once. `reload`: init_file does not overwrite (keepalived).
+   */
+  async start(reload = false): Promise<void> {
+    this.files.start(reload);
     const used = new Set(this.config.instances.flatMap((i) => i.trackScripts.map((t) => t.name)));
     const starts: Promise<void>[] = [];
     for (const spec of this.config.scripts) {
@@ -90,6 +100,15 @@ export class Tracking {
     await Promise.all(starts);
   }
 
+  /** The numbers of the tracked files, read at start. */
+  fileValues(): [string, number][] {
+    return this.files.entries();
+  }
+
+  fileStatus(): TrackedFileStatus[] {
+    return this.files.status();
+  }
+
   /** undefined: not tracked (unknown or disabled). */
   state(name: string): TrackerState | undefined {
     return this.checks.get(name)?.state;
@@ -114,6 +133,7 @@ export class Tracking {
   }
 
   stop(): void {
+    this.files.stop();
     for (const c of this.checks.values()) c.stop();
     this.pool.close();
   }

@@ -65,6 +65,7 @@ export function simpleInstance(config: InstanceConfig): RouterInstanceSpec {
     },
     trackChecks: [{ name: SIM_CHECK, weight: 0, reverse: false }],
     trackLinks: [],
+    trackFiles: [],
     dontTrackPrimary: false,
   };
 }

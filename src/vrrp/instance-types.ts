@@ -106,6 +106,8 @@ export interface InstanceStats {
 export type FaultSource =
   | { readonly kind: "link"; readonly ifname: string }
   | { readonly kind: "check"; readonly name: string }
+  /** A track_file whose number means FAULT (weight 0, or a weighted contribution of -254). */
+  | { readonly kind: "file"; readonly name: string }
   /** Another member of the sync group is in FAULT (keepalived pulls the whole group). */
   | { readonly kind: "sync-group"; readonly group: string }
   /** No source address on the interface yet. */
@@ -120,6 +122,8 @@ export function faultLabel(f: FaultSource): string {
       return `link:${f.ifname}`;
     case "check":
       return `check:${f.name}`;
+    case "file":
+      return `file:${f.name}`;
     case "sync-group":
       return `sync:${f.group}`;
     case "no-source-address":

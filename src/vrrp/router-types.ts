@@ -23,6 +23,8 @@ export interface RouterInstanceSpec {
   /** vrrp_script trackers with their weights resolved (track_script entry, else the script's). */
   readonly trackChecks: readonly TrackedByWeight[];
   readonly trackLinks: readonly TrackedByWeight[];
+  /** track_file entries with weights resolved (the entry's, else the track_file's; default 1). */
+  readonly trackFiles: readonly TrackedByWeight[];
   /** keepalived `dont_track_primary`: the own interface's carrier is not a FAULT source. */
   readonly dontTrackPrimary: boolean;
 }
@@ -48,6 +50,8 @@ export type RouterEvent =
   /** The states of every tracked check (a check missing here is not tracked: disabled or unknown). */
   | { readonly type: "checks"; readonly states: ReadonlyMap<string, TrackerState> }
   | { readonly type: "check"; readonly name: string; readonly state: TrackerState }
+  /** A track_file's number (a missing or unreadable file reads 0, as keepalived). */
+  | { readonly type: "file"; readonly name: string; readonly value: number }
   /** An interface by name: gone (`present` false), down or up. */
   | { readonly type: "link"; readonly ifname: string; readonly present: boolean; readonly up: boolean }
   /** The instance's source address (undefined: the interface has none yet). */

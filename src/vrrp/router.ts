@@ -4,7 +4,7 @@
 // out on real sockets and netlink; the simulator on a virtual LAN.
 import { formatAddress } from "./address.js";
 import type { Action, FaultSource, InstanceEvent, State } from "./instance-types.js";
-import { effectivePriority, type TrackerState, type WeightedTracker } from "./priority.js";
+import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
 import { receive, sameDelivery, type ReceivedPacket } from "./receive.js";
 import { RouterInstance } from "./router-instance.js";
 import type { ReloadPlan, RouterAction, RouterConfig, RouterEvent, RouterInstanceSpec, RouterSyncGroup } from "./router-types.js";
@@ -23,6 +23,8 @@ export class VrrpRouter {
   private groups: readonly RouterSyncGroup[] = [];
   private readonly links = new Map<string, LinkState>();
   private readonly checks = new Map<string, TrackerState>();
+  /** track_file numbers by name; absent = 0 (keepalived's value for a missing file). */
+  private readonly files = new Map<string, number>();
   private readonly groupStates = new Map<string, State>();
   /** Re-entrancy guard: a group's propagation does not propagate again. */
   private syncing = false;
@@ -71,6 +73,11 @@ export class VrrpRouter {
         for (const i of this.list) if (i.started && i.spec.trackChecks.some((t) => t.name === event.name)) this.refreshTracking(i);
         break;
       }
+      case "file":
+        if ((this.files.get(event.name) ?? 0) === event.value) break;
+        this.files.set(event.name, event.value);
+        for (const i of this.list) if (i.started && i.spec.trackFiles.some((t) => t.name === event.name)) this.refreshTracking(i);
+        break;
       case "link":
         this.link(event.ifname, { present: event.present, up: event.up });
         break;
@@ -239,7 +246,13 @@ export class VrrpRouter {
     for (const t of i.spec.trackLinks) {
       if (t.weight) weighted.push({ weight: t.weight, state: this.links.get(t.name)?.up ? "OK" : "FAILED", reverse: t.reverse });
     }
-    const p = effectivePriority(i.spec.config.priority, weighted);
+    let extra = 0;
+    for (const t of i.spec.trackFiles) {
+      const e = trackFileEffect(this.files.get(t.name) ?? 0, t.weight, t.reverse);
+      this.fault(i, { kind: "file", name: t.name }, e.fault);
+      extra += e.add;
+    }
+    const p = effectivePriority(i.spec.config.priority, weighted, extra);
     if (p !== i.vi.effectivePriority) this.feed(i, { type: "priority", effective: p });
   }
 

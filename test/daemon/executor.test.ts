@@ -203,6 +203,7 @@ describe("status view", () => {
       uptimeS: 5,
       instances: [s],
       checks: [],
+      trackFiles: [],
       jitterMs: { samples: 0, p50: 0, p99: 0, max: 0 },
       counters: { unknownVrid: 4, malformedPackets: 1, announcementsSent: 10, notify: { runs: 2, failures: 1, coalesced: 0 } },
     });

@@ -36,6 +36,7 @@ function inst(
     receive: { version: 3, unicastPeers: [], peerTtl: [], checkUnicastSrc: false, unicastChecksum: "auto", v3ChecksumAsV2: false },
     trackChecks: [],
     trackLinks: [],
+    trackFiles: [],
     dontTrackPrimary: false,
     ...o,
   };
