@@ -4,7 +4,7 @@ import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
-import type { GlobalSpec } from "./model.js";
+import type { GlobalSpec, NotifyFifoSpec, NotifyScript } from "./model.js";
 import { listenProblem } from "./values.js";
 
 /** What global_defs sets for every instance that does not say otherwise. */
@@ -31,9 +31,49 @@ export function parseGlobal(
 ): { global: GlobalSpec; version?: Version } {
   const g: { -readonly [K in keyof GlobalSpec]: GlobalSpec[K] } = { enableScriptSecurity: false };
   let version: Version | undefined;
+  const fifos = new Map<NotifyFifoSpec["keyword"], { -readonly [K in keyof NotifyFifoSpec]: NotifyFifoSpec[K] }>();
+  const fifoScripts = new Map<NotifyFifoSpec["keyword"], { script: NotifyScript; where: Statement["where"] }>();
   for (const st of s.block ?? []) {
     if (ctx.gate(st, "global_defs")) continue;
     switch (st.keyword) {
+      // global_parser.c notify_fifo / notify_fifo_script: PATH|COMMAND [USER [GROUP]], first one wins.
+      case "notify_fifo":
+      case "vrrp_notify_fifo": {
+        const path = ctx.arg(st, "a FIFO path");
+        if (path === undefined) break;
+        if (fifos.has(st.keyword)) {
+          ctx.warn(st.where, "BAD_VALUE", `${st.keyword} already specified; ${JSON.stringify(path)} ignored (as keepalived)`);
+          break;
+        }
+        if (!path.startsWith("/")) {
+          ctx.error(st.where, "BAD_VALUE", `${st.keyword} expects an absolute path, got ${JSON.stringify(path)}`);
+          break;
+        }
+        fifos.set(st.keyword, {
+          keyword: st.keyword,
+          path,
+          where: st.where,
+          ...(st.args[1] ? { user: st.args[1] } : {}),
+          ...(st.args[2] ? { group: st.args[2] } : {}),
+        });
+        break;
+      }
+      case "notify_fifo_script":
+      case "vrrp_notify_fifo_script": {
+        const command = ctx.arg(st, "a command");
+        if (command === undefined) break;
+        const key = st.keyword === "notify_fifo_script" ? "notify_fifo" : "vrrp_notify_fifo";
+        if (fifoScripts.has(key)) ctx.warn(st.where, "BAD_VALUE", `${st.keyword} already specified; ignored (as keepalived)`);
+        else
+          fifoScripts.set(key, {
+            where: st.where,
+            script: { command, where: st.where, ...(st.args[1] ? { user: st.args[1] } : {}), ...(st.args[2] ? { group: st.args[2] } : {}) },
+          });
+        break;
+      }
+      case "fifo_write_vrrp_states_on_reload":
+        g.fifoWriteStatesOnReload = true;
+        break;
       case "router_id":
         g.routerId = ctx.arg(st, "a name");
         break;
@@ -107,6 +147,21 @@ export function parseGlobal(
       default:
         if (!parseGarp(ctx, st, garp, "vrrp_")) ctx.unhandled(st, "global_defs");
     }
+  }
+  for (const [key, s] of fifoScripts) {
+    const f = fifos.get(key);
+    if (f) f.script = s.script;
+    else ctx.warn(s.where, "BAD_VALUE", `${key}_script without ${key}; the script is not run (as keepalived)`);
+  }
+  if (fifos.size > 0) {
+    const list = [...fifos.values()];
+    if (list.length === 2 && list[0]!.path === list[1]!.path)
+      ctx.error(
+        list[1]!.where,
+        "BAD_VALUE",
+        `notify_fifo and vrrp_notify_fifo must be different FIFOs (keepalived.conf(5)); ${list[1]!.path} used twice`,
+      );
+    else g.notifyFifos = list;
   }
   return version ? { global: g, version } : { global: g };
 }

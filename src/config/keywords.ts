@@ -116,9 +116,17 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "global_defs",
     "unsupported",
-    "notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script vrrp_notify_priority_changes fifo_write_vrrp_states_on_reload lvs_notify_fifo lvs_notify_fifo_script",
-    "notify FIFOs are not written (notify scripts are)",
+    "vrrp_notify_priority_changes",
+    "priority-change lines (MASTER_PRIORITY, BACKUP_PRIORITY) are not written to notify FIFOs; state lines are",
   ),
+  ...K(
+    "global_defs",
+    "difference",
+    "notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script",
+    "as keepalived (same lines, in order, never blocking); difference: an existing path that is not a FIFO is refused (keepalived would write into the file)",
+  ),
+  ...K("global_defs", "keepalived", "fifo_write_vrrp_states_on_reload"),
+  ...K("global_defs", "unsupported", "lvs_notify_fifo lvs_notify_fifo_script", "LVS is keepalived's checker side, not VRRP"),
   ...K(
     "global_defs",
     "unsupported",

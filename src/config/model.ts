@@ -151,6 +151,18 @@ export interface SyncGroupSpec {
   readonly trackingWeight: boolean;
 }
 
+/** `notify_fifo` / `vrrp_notify_fifo PATH [USER [GROUP]]` with its `*_script` (keepalived lib/notify.c fifo_open). */
+export interface NotifyFifoSpec {
+  readonly keyword: "notify_fifo" | "vrrp_notify_fifo";
+  readonly path: string;
+  /** Owner of a FIFO the daemon creates: this user, else the default script user (keepalived). */
+  readonly user?: string;
+  readonly group?: string;
+  /** Started once the FIFO is open, with the FIFO's path as its last argument; stopped with the daemon. */
+  readonly script?: NotifyScript;
+  readonly where: Location;
+}
+
 export interface GlobalSpec {
   readonly routerId?: string;
   readonly scriptUser?: string;
@@ -165,6 +177,10 @@ export interface GlobalSpec {
   readonly startupDelayMs?: number;
   /** HTTP listener for /metrics, /healthz, /status (tsvrrpd extension `http_listen ADDR:PORT`). */
   readonly httpListen?: string;
+  /** notify_fifo and vrrp_notify_fifo: each gets every `INSTANCE "VI_1" MASTER 100` line. */
+  readonly notifyFifos?: readonly NotifyFifoSpec[];
+  /** fifo_write_vrrp_states_on_reload: after a SIGHUP every instance's and group's state is written again. */
+  readonly fifoWriteStatesOnReload?: boolean;
 }
 
 export interface DaemonConfig {

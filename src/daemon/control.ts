@@ -163,6 +163,12 @@ export class MetricsHttpServer {
       "Notifications dropped from a full queue (the latest state is still delivered)",
       (c) => c.notify.coalesced,
     );
+    daemonCounter("vrrp_notify_fifo_lines_total", "Lines written to notify FIFOs", (c) => c.fifo?.written ?? 0);
+    daemonCounter(
+      "vrrp_notify_fifo_dropped_total",
+      "Notify FIFO lines dropped because the FIFO was full (nobody reading)",
+      (c) => c.fifo?.dropped ?? 0,
+    );
     new Counter({
       name: "vrrp_adverts_dropped_total",
       help: "Adverts dropped, by reason",

@@ -13,6 +13,7 @@ import type { Logger } from "./log.js";
 import type { NotifyJob } from "./notify.js";
 import type { ResolvedVip } from "./router-config.js";
 import { errorFields } from "../error-fields.js";
+import { fifoLine } from "./notify-fifo.js";
 import { VRRP_GROUP_V4, vrrpGroup } from "../vrrp/address.js";
 
 export interface ExecutorPorts {
@@ -22,6 +23,8 @@ export interface ExecutorPorts {
   };
   readonly links: LinkCache;
   readonly notify: { enqueue(job: NotifyJob): void };
+  /** notify_fifo / vrrp_notify_fifo: one line per state change, in order. */
+  readonly fifo: { write(line: string): void };
   readonly log: Logger;
   /** The daemon's I/O side of a router instance. */
   ioOf(ri: RouterInstance): InstanceIo | undefined;
@@ -191,6 +194,7 @@ export class ActionExecutor {
       instance: io.spec.name,
       state: word,
     });
+    this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, word, io.ri.vi.effectivePriority));
   }
 
   private groupState(group: string, state: State): void {
@@ -198,6 +202,7 @@ export class ActionExecutor {
     this.p.log.info({ group, state: word }, `sync group ${group} is ${word}`);
     const n = this.p.groupNotify(group);
     if (n) this.notifyState(`group:${group}`, n, word, ["GROUP", group, word, "0"], { group, state: word });
+    this.p.fifo.write(fifoLine("GROUP", group, word, 0));
   }
 
   /** keepalived notify.c: the state's own script (no arguments), then the generic `notify` with TYPE NAME STATE PRIORITY. */

@@ -19,6 +19,7 @@ import { resolveVips, routerConfig, type ResolvedVip } from "./router-config.js"
 import { instanceStatus, type InstanceStatus } from "./status-view.js";
 import { SocketBinder } from "./socket-binder.js";
 import { Tracking } from "./tracking.js";
+import { fifoLine, NotifyFifos } from "./notify-fifo.js";
 import { errorFields } from "../error-fields.js";
 
 export type { InstanceStatus } from "./status-view.js";
@@ -31,6 +32,8 @@ export interface DaemonCounters {
   /** Gratuitous ARP and unsolicited NA packets sent. */
   readonly announcementsSent: number;
   readonly notify: { readonly runs: number; readonly failures: number; readonly coalesced: number };
+  /** notify_fifo lines written, and dropped because the pipe was full (nobody reading). */
+  readonly fifo?: { readonly written: number; readonly dropped: number };
 }
 
 export interface RuntimeOptions {
@@ -45,6 +48,7 @@ export class Runtime {
   private router: VrrpRouter;
   private readonly io = new Map<RouterInstance, InstanceIo>();
   private readonly notify: NotifyRunner;
+  private readonly fifos: NotifyFifos;
   private tracking: Tracking;
   private readonly log: Logger;
   private readonly executor: ActionExecutor;
@@ -57,6 +61,7 @@ export class Runtime {
   ) {
     this.log = options.log;
     this.notify = new NotifyRunner(options.log, config.global);
+    this.fifos = new NotifyFifos(options.log);
     this.router = new VrrpRouter(routerConfig(config));
     this.binder = new SocketBinder(
       this.announcer,
@@ -75,6 +80,7 @@ export class Runtime {
       announcer: this.announcer,
       links: this.links,
       notify: this.notify,
+      fifo: this.fifos,
       log: this.log,
       ioOf: (ri) => this.io.get(ri),
       announceGapMs: () => Math.max(this.config.global.garpIntervalMs ?? 0, this.config.global.gnaIntervalMs ?? 0),
@@ -119,6 +125,7 @@ export class Runtime {
     this.handle({ type: "checks", states: this.tracking.states() });
     for (const [name, value] of this.tracking.fileValues()) this.handle({ type: "file", name, value });
     this.notify.prepareAll(this.config);
+    this.fifos.open(this.config.global);
     const delay = this.config.global.startupDelayMs ?? 0;
     if (delay > 0) {
       this.log.info({ delayMs: delay }, "vrrp_startup_delay: instances start after the delay");
@@ -257,6 +264,7 @@ export class Runtime {
     this.tracking.stop();
     for (const io of this.io.values()) io.stopTimer();
     this.binder.close();
+    this.fifos.close();
     this.announcer.close();
     this.rtnl.close();
   }
@@ -267,6 +275,10 @@ export class Runtime {
    * Removed ones stop (priority 0, VIPs released); new ones start.
    */
   async reload(next: DaemonConfig): Promise<void> {
+    if (JSON.stringify(next.global.notifyFifos ?? []) !== JSON.stringify(this.config.global.notifyFifos ?? [])) {
+      this.fifos.close();
+      this.fifos.open(next.global);
+    }
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
     this.run(actions);
@@ -293,10 +305,21 @@ export class Runtime {
     this.handle({ type: "checks", states: this.tracking.states() });
     for (const [name, value] of this.tracking.fileValues()) this.handle({ type: "file", name, value });
     for (const ri of plan.added) await this.startInstance(ri, this.specOf(ri));
+    if (next.global.fifoWriteStatesOnReload) this.writeStatesToFifos();
     this.log.info(
       { kept: plan.kept.length - changed, changed, started: plan.added.length, stopped: plan.removed.length },
       "configuration reloaded",
     );
+  }
+
+  /** fifo_write_vrrp_states_on_reload (keepalived vrrp_daemon.c reload_vrrp_thread): every state again. */
+  private writeStatesToFifos(): void {
+    // vrrp_init_state: the groups first, then the instances.
+    for (const [g, s] of this.router.groupStatesNow()) this.fifos.write(fifoLine("GROUP", g, s === "INIT" ? "STOP" : s, 0));
+    for (const ri of this.router.instances) {
+      const s = ri.vi.state;
+      this.fifos.write(fifoLine("INSTANCE", ri.name, s === "INIT" ? "STOP" : s, ri.vi.effectivePriority));
+    }
   }
 
   private reconfigure(io: InstanceIo, spec: InstanceSpec): void {
@@ -343,6 +366,7 @@ export class Runtime {
       malformedPackets: this.binder.malformed,
       announcementsSent: this.executor.announcements,
       notify: { runs: this.notify.runs, failures: this.notify.failures, coalesced: this.notify.coalesced },
+      fifo: { written: this.fifos.written, dropped: this.fifos.dropped },
     };
   }
 

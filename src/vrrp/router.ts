@@ -43,6 +43,11 @@ export class VrrpRouter {
     return this.list;
   }
 
+  /** Sync groups' last announced states (fifo_write_vrrp_states_on_reload writes them again). */
+  groupStatesNow(): ReadonlyMap<string, State> {
+    return this.groupStates;
+  }
+
   instance(name: string): RouterInstance | undefined {
     return this.list.find((i) => i.name === name);
   }
@@ -365,9 +370,14 @@ export class VrrpRouter {
       if (![...this.touched].some((i) => g.members.includes(i.name))) continue;
       const members = this.list.filter((m) => g.members.includes(m.name));
       const state = groupState(members.map((m) => m.vi.state));
-      if (this.groupStates.get(g.name) === state) continue;
+      const previous = this.groupStates.get(g.name);
+      if (previous === state) continue;
       this.groupStates.set(g.name, state);
-      this.out.push({ type: "group-state", group: g.name, state });
+      // keepalived vrrp_scheduler.c vrrp_init_state: at start a group in BACKUP or FAULT is
+      // notified before its members.
+      if (previous === undefined && (state === "BACKUP" || state === "FAULT"))
+        this.out.unshift({ type: "group-state", group: g.name, state });
+      else this.out.push({ type: "group-state", group: g.name, state });
     }
     const out = this.out;
     for (const i of this.touched) out.push({ type: "deadline", instance: i });

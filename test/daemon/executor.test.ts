@@ -61,6 +61,7 @@ function setup() {
   const removed: VipRequest[] = [];
   const announced: { ifname: string; vips: string[]; repeat: number }[] = [];
   const jobs: NotifyJob[] = [];
+  const fifoLines: string[] = [];
   const scheduled: string[] = [];
   const links = new LinkCache([{ index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true }], []);
   const ports: ExecutorPorts = {
@@ -73,6 +74,7 @@ function setup() {
     },
     links,
     notify: { enqueue: (j) => void jobs.push(j) },
+    fifo: { write: (l) => void fifoLines.push(l) },
     log,
     ioOf: (x) => (x === ri ? io : undefined),
     announceGapMs: () => 0,
@@ -81,7 +83,7 @@ function setup() {
     schedule: (x) => void scheduled.push(x.spec.name),
     stopping: () => false,
   };
-  return { router, ri, io, ex: new ActionExecutor(ports), sent, added, removed, announced, jobs, scheduled, lines };
+  return { router, ri, io, ex: new ActionExecutor(ports), sent, added, removed, announced, jobs, fifoLines, scheduled, lines };
 }
 
 describe("action executor", () => {
@@ -105,6 +107,8 @@ describe("action executor", () => {
     expect(args).toContain("VI /bin/true INSTANCE VI MASTER 150");
     expect(args).toContain("VI /bin/true"); // notify_master
     expect(args).toContain("group:G /bin/true GROUP G MASTER 0");
+    // notify_fifo: keepalived's lines, instance before its group, in order.
+    expect(t.fifoLines.slice(-2)).toEqual(['INSTANCE "VI" MASTER 150\n', 'GROUP "G" MASTER 0\n']);
     expect(t.scheduled.at(-1)).toBe("VI");
   });
 

@@ -1,0 +1,85 @@
+// NotifyFifos on real FIFOs in a temp dir: never blocks when nobody reads (lines are dropped and
+// counted, whole lines only), keeps order, refuses planted files and symlinks, and runs the
+// FIFO's script with the path as its last argument.
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+  openSync,
+  readSync,
+  closeSync,
+  constants,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, describe, expect, it } from "vitest";
+import type { GlobalSpec } from "../../src/config/model.js";
+import { fifoLine, NotifyFifos } from "../../src/daemon/notify-fifo.js";
+import { waitFor } from "../../src/lab/netns.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-fifo-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const where = { file: "k.conf", line: 3 };
+const global = (path: string, script?: string): GlobalSpec => ({
+  enableScriptSecurity: false,
+  notifyFifos: [{ keyword: "vrrp_notify_fifo", path, where, ...(script ? { script: { command: script, where } } : {}) }],
+});
+
+describe("notify FIFOs", () => {
+  it("never block: with nobody reading, a full pipe drops whole lines and counts them; order is kept", () => {
+    const path = join(dir, "full.fifo");
+    const f = new NotifyFifos(pino({ level: "silent" }));
+    f.open(global(path));
+    expect(lstatSync(path).isFIFO()).toBe(true);
+    const t0 = performance.now();
+    for (let n = 0; n < 20_000; n++) f.write(fifoLine("INSTANCE", `VI_${n}`, "MASTER", 100));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(f.dropped).toBeGreaterThan(0);
+    expect(f.written + f.dropped).toBe(20_000);
+    // A reader now gets every line that fit, whole and in order.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const buf = Buffer.alloc(1 << 20);
+    const n = readSync(fd, buf);
+    closeSync(fd);
+    const lines = buf.subarray(0, n).toString().split("\n").filter(Boolean);
+    expect(lines).toHaveLength(f.written);
+    lines.forEach((l, i) => expect(l).toBe(`INSTANCE "VI_${i}" MASTER 100`));
+    f.close();
+    expect(existsSync(path), "a FIFO the daemon created is removed at close").toBe(false);
+  });
+
+  it("refuses a planted regular file or symlink instead of writing into it", () => {
+    const file = join(dir, "planted");
+    writeFileSync(file, "precious\n");
+    const link = join(dir, "link.fifo");
+    symlinkSync(file, link);
+    for (const path of [file, link]) {
+      const f = new NotifyFifos(pino({ level: "silent" }));
+      f.open(global(path));
+      f.write(fifoLine("GROUP", "G", "FAULT", 0));
+      f.close();
+    }
+    expect(readFileSync(file, "utf8")).toBe("precious\n");
+  });
+
+  it("runs the FIFO's script with the FIFO as its last argument, until the daemon closes it", async () => {
+    const path = join(dir, "script.fifo");
+    const out = join(dir, "script.out");
+    const script = join(dir, "reader.sh");
+    writeFileSync(script, `#!/bin/sh\nexec cat "$1" > ${out}\n`);
+    chmodSync(script, 0o755);
+    const f = new NotifyFifos(pino({ level: "silent" }));
+    f.open(global(path, script));
+    f.write(fifoLine("INSTANCE", "VI_1", "BACKUP", 100));
+    f.write(fifoLine("INSTANCE", "VI_1", "MASTER", 100));
+    await waitFor("the script's copy", () => existsSync(out) && readFileSync(out, "utf8").split("\n").length === 3, 5000);
+    expect(readFileSync(out, "utf8")).toBe('INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\n');
+    f.close();
+  });
+});

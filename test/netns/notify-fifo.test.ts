@@ -1,0 +1,71 @@
+// vrrp_notify_fifo in a mixed pair: the same scenario is run with tsvrrpd on a and keepalived on b,
+// then the other way round, and each router's FIFO lines must be the same whichever daemon wrote
+// them (keepalived vrrp_notify.c notify_fifo: `INSTANCE "VI_1" MASTER 150`, `GROUP "G" ...`).
+// Readers start late: lines written before anyone opened the FIFO are still delivered, in order.
+import { createReadStream, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../../src/lab/netns.js";
+import { startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
+
+const newLab = twoRouterLabs("nff");
+const VIP = "198.51.100.51";
+
+const conf = (priority: number, fifo: string) =>
+  `global_defs {\n  vrrp_notify_fifo ${fifo}\n  vrrp_garp_master_delay 0\n}\n` +
+  `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority ${priority}\n  version 3\n  advert_int 0.1\n` +
+  `  virtual_ipaddress {\n    ${VIP}\n  }\n}\n` +
+  `vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\n`;
+
+function reader(path: string): { lines(): string[]; close(): void } {
+  let text = "";
+  const s = createReadStream(path, { encoding: "utf8" });
+  s.on("data", (d) => (text += String(d)));
+  s.on("error", () => undefined);
+  return { lines: () => text.split("\n").filter(Boolean), close: () => s.destroy() };
+}
+
+async function scenario(aKind: Kind, bKind: Kind): Promise<{ a: string[]; b: string[] }> {
+  const { lab, running } = newLab();
+  const fa = join(lab.dir, "a.fifo");
+  const fb = join(lab.dir, "b.fifo");
+  const a = startDaemon(lab, "a", aKind, conf(150, fa));
+  running.push(a);
+  await waitFor(`${aKind} on a master`, () => lab.holders(VIP).join() === "a", 10_000);
+  const b = startDaemon(lab, "b", bKind, conf(100, fb));
+  running.push(b);
+  await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
+  // Both FIFOs were created by the daemons; the readers open them only now.
+  expect(statSync(fa).isFIFO() && statSync(fb).isFIFO()).toBe(true);
+  const ra = reader(fa);
+  const rb = reader(fb);
+  try {
+    a.child.kill("SIGTERM"); // a stops: STOP lines on a, b takes over
+    await waitFor("b master", () => lab.holders(VIP).join() === "b", 5000);
+    await waitFor("a's daemon gone", () => a.child.exitCode !== null || a.child.signalCode !== null, 10_000);
+    await waitFor("b's group MASTER line", () => rb.lines().includes('GROUP "G" MASTER 0'), 3000);
+    await waitFor("a's group STOP line", () => ra.lines().includes('GROUP "G" STOP 0'), 3000);
+    return { a: ra.lines(), b: rb.lines() };
+  } finally {
+    ra.close();
+    rb.close();
+  }
+}
+
+describe("vrrp_notify_fifo", () => {
+  it("writes the lines keepalived writes, in the same order, on both routers", async () => {
+    const one = await scenario("tsvrrpd", "keepalived");
+    const two = await scenario("keepalived", "tsvrrpd");
+    expect(one.a, "a: tsvrrpd (left) vs keepalived (right)").toEqual(two.a);
+    expect(two.b, "b: tsvrrpd (left) vs keepalived (right)").toEqual(one.b);
+    // What keepalived 2.2.7 wrote here: the group before its member at start, the member first after.
+    expect(two.a).toEqual([
+      'GROUP "G" BACKUP 0',
+      'INSTANCE "VI_1" BACKUP 150',
+      'INSTANCE "VI_1" MASTER 150',
+      'GROUP "G" MASTER 0',
+      'INSTANCE "VI_1" STOP 150',
+      'GROUP "G" STOP 0',
+    ]);
+  });
+});
