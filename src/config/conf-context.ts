@@ -2,9 +2,12 @@
 import type { Statement } from "./conf-syntax.js";
 import type { Diagnostic, DiagnosticCode, Location } from "./errors.js";
 import { keywordInfo } from "./keywords.js";
+import { RulePriorities } from "./route-rule.js";
 
 export class Ctx {
   readonly diags: Diagnostic[];
+  /** Preferences for rules written without one, counted over the whole file (keepalived). */
+  readonly rulePriorities = new RulePriorities();
   constructor(diags: Diagnostic[]) {
     this.diags = diags;
   }

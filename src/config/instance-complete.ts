@@ -133,6 +133,8 @@ export function completeInstance(
     trackScripts: d.trackScripts,
     trackInterfaces: d.trackInterfaces,
     trackFiles: d.trackFiles,
+    virtualRoutes: d.virtualRoutes,
+    virtualRules: d.virtualRules,
     garp: d.garp,
     lowerPrioNoAdvert: d.lowerPrioNoAdvert,
     downTimerAdverts: d.downTimerAdverts,

@@ -4,7 +4,7 @@ import type { GarpSettings } from "../vrrp/instance.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
 import type { InstanceDefaults } from "./global-defs.js";
-import type { NotifyScripts, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
+import type { NotifyScripts, RouteSpec, RuleSpec, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
 
 export interface InstanceDraft {
   iface?: string;
@@ -34,6 +34,8 @@ export interface InstanceDraft {
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
   trackFiles: TrackRef[];
+  virtualRoutes: RouteSpec[];
+  virtualRules: RuleSpec[];
   garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] };
   lowerPrioNoAdvert: boolean;
   downTimerAdverts: number;
@@ -63,6 +65,8 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
+    virtualRoutes: [],
+    virtualRules: [],
     garp: { ...garp },
     lowerPrioNoAdvert: defaults.lowerPrioNoAdvert,
     downTimerAdverts: defaults.downTimerAdverts,

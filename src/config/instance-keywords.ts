@@ -8,6 +8,7 @@ import type { Ctx } from "./conf-context.js";
 import { parseTracks, parseVip } from "./conf-sections.js";
 import type { InstanceDraft } from "./instance-draft.js";
 import { interfaceNameProblem } from "./values.js";
+import { parseRoute, parseRule } from "./route-rule.js";
 
 export type InstanceKeywordHandler = (ctx: Ctx, st: Statement, d: InstanceDraft) => void;
 
@@ -161,6 +162,19 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
   },
   track_interface: (ctx, st, d) => {
     d.trackInterfaces = parseTracks(ctx, st);
+  },
+  // vrrp_parser.c vrrp_vroutes_handler / vrrp_vrules_handler: one `ip route` / `ip rule` line each.
+  virtual_routes: (ctx, st, d) => {
+    for (const l of st.block ?? []) {
+      const r = parseRoute(ctx, l);
+      if (r) d.virtualRoutes.push(r);
+    }
+  },
+  virtual_rules: (ctx, st, d) => {
+    for (const l of st.block ?? []) {
+      const r = parseRule(ctx, l, ctx.rulePriorities);
+      if (r) d.virtualRules.push(r);
+    }
   },
   // vrrp_parser.c vrrp_track_file_handler -> vrrp_alloc_track_file: NAME [weight -254..254 [reverse|noreverse]].
   track_file: (ctx, st, d) => {

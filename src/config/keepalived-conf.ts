@@ -11,6 +11,7 @@ import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import { parseTrackFile } from "./track-file-section.js";
+import { parseRoute, parseRule, type RouteSpec, type RuleSpec } from "./route-rule.js";
 import type { DaemonConfig, GlobalSpec, InstanceSpec, ScriptSpec, SyncGroupSpec, TrackFileSpec } from "./model.js";
 
 export interface ParsedConfig {
@@ -38,6 +39,8 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const scripts: ScriptSpec[] = [];
   const syncGroups: SyncGroupSpec[] = [];
   const trackFiles: TrackFileSpec[] = [];
+  const staticRoutes: RouteSpec[] = [];
+  const staticRules: RuleSpec[] = [];
   const refusedGroups = new Set<string>();
   let globalRefused: Location | undefined;
 
@@ -63,6 +66,18 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         }
         break;
       }
+      case "static_routes":
+        for (const l of s.block ?? []) {
+          const r = parseRoute(ctx, l);
+          if (r) staticRoutes.push(r);
+        }
+        break;
+      case "static_rules":
+        for (const l of s.block ?? []) {
+          const r = parseRule(ctx, l, ctx.rulePriorities);
+          if (r) staticRules.push(r);
+        }
+        break;
       case "track_file":
       case "vrrp_track_file": {
         const f = parseTrackFile(ctx, s);
@@ -136,7 +151,10 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     const [fb, lb] = order(b);
     return fa - fb || la - lb;
   });
-  return { config: { global, instances: runnable, scripts, syncGroups, trackFiles, files }, diagnostics: sorted };
+  return {
+    config: { global, instances: runnable, scripts, syncGroups, trackFiles, staticRoutes, staticRules, files },
+    diagnostics: sorted,
+  };
 }
 
 /**

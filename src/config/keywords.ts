@@ -42,12 +42,15 @@ const K = (context: string, status: KeywordStatus, keywords: string, note?: stri
 const NO_EFFECT = "accepted with no effect: it tunes keepalived's own process, which tsvrrpd does not have";
 const NO_MAIL = "accepted with no effect: tsvrrpd sends no email (use notify scripts)";
 const ALWAYS = "adverts whose address list differs are always accepted and counted (keepalived >= 2.3.3)";
+const ROUTES_NOTE =
+  "keepalived's `ip route`/`ip rule` options except metrics (mtu, window, ...), encap, nexthop/or, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
 const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire, so it is refused rather than ignored";
 
 export const KEYWORDS: readonly KeywordInfo[] = [
   // --- top level ---------------------------------------------------------------------------------
   ...K("top", "keepalived", "global_defs vrrp_instance vrrp_script vrrp_sync_group"),
-  ...K("top", "unsupported", "static_ipaddress static_routes static_rules", "addresses, routes and rules outside VRRP are not managed"),
+  ...K("top", "unsupported", "static_ipaddress", "addresses outside VRRP are not managed"),
+  ...K("top", "difference", "static_routes static_rules", ROUTES_NOTE),
   ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
   ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),
   ...K("top", "refused", "track_group garp_group vrrp_track_process interface_up_down_delays", ISSUE_FEATURE),
@@ -161,7 +164,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
   ...K("vrrp_instance", "unsupported", "strict_mode", "no firewall rules are added; strict mode's configuration checks are not applied"),
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
-  ...K("vrrp_instance", "unsupported", "virtual_routes virtual_rules", "routes and rules are not managed yet"),
+  ...K("vrrp_instance", "difference", "virtual_routes virtual_rules", ROUTES_NOTE),
   ...K(
     "vrrp_instance",
     "unsupported",

@@ -5,6 +5,9 @@ import type { GarpSettings } from "../vrrp/instance.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
 import type { UnicastChecksum } from "../vrrp/receive.js";
+import type { RouteSpec, RuleSpec } from "./route-rule.js";
+
+export type { RouteSpec, RuleSpec };
 
 export type { UnicastChecksum };
 
@@ -98,6 +101,9 @@ export interface InstanceSpec {
   readonly trackInterfaces: readonly TrackRef[];
   /** track_file entries: weight/reverse from the entry, else the track_file's own. */
   readonly trackFiles: readonly TrackRef[];
+  /** virtual_routes / virtual_rules: installed while MASTER, after the VIPs; removed before them. */
+  readonly virtualRoutes: readonly RouteSpec[];
+  readonly virtualRules: readonly RuleSpec[];
   readonly garp: GarpSettings;
   readonly lowerPrioNoAdvert: boolean;
   readonly downTimerAdverts: number;
@@ -189,6 +195,9 @@ export interface DaemonConfig {
   readonly scripts: readonly ScriptSpec[];
   readonly syncGroups: readonly SyncGroupSpec[];
   readonly trackFiles: readonly TrackFileSpec[];
+  /** static_routes / static_rules: installed at start whatever the VRRP state, removed at stop. */
+  readonly staticRoutes: readonly RouteSpec[];
+  readonly staticRules: readonly RuleSpec[];
   /** Files read, main file first (includes after). */
   readonly files: readonly string[];
 }

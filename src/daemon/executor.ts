@@ -1,7 +1,7 @@
 // Carries out the router's actions on the host: adverts on raw sockets, VIPs through netlink,
 // gratuitous ARP / unsolicited NA, notify scripts and log lines. The only file where the
 // protocol's decisions turn into I/O; every port is an interface so tests can pass fakes.
-import type { NotifyScripts } from "../config/model.js";
+import type { NotifyScripts, RouteSpec, RuleSpec } from "../config/model.js";
 import type { AnnounceTarget } from "../net/announce.js";
 import type { LinkInfo, VipRequest } from "../netlink/rtnl.js";
 import type { DropCode } from "../vrrp/packet.js";
@@ -17,7 +17,14 @@ import { fifoLine } from "./notify-fifo.js";
 import { VRRP_GROUP_V4, vrrpGroup } from "../vrrp/address.js";
 
 export interface ExecutorPorts {
-  readonly netlink: { addAddress(v: VipRequest): Promise<boolean>; delAddress(v: VipRequest): Promise<boolean> };
+  readonly netlink: {
+    addAddress(v: VipRequest): Promise<boolean>;
+    delAddress(v: VipRequest): Promise<boolean>;
+    addRoute(r: RouteSpec, oif: number | undefined): Promise<boolean>;
+    delRoute(r: RouteSpec, oif: number | undefined): Promise<boolean>;
+    addRule(r: RuleSpec): Promise<boolean>;
+    delRule(r: RuleSpec): Promise<boolean>;
+  };
   readonly announcer: {
     announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): { arp: number; na: number; skipped: number };
   };
@@ -81,12 +88,16 @@ export class ActionExecutor {
       case "send-advert":
         this.sendAdvert(io, a.priority, a.intervalCs);
         break;
+      // keepalived vrrp.c vrrp_state_become_master: addresses, then routes, then rules; leaving
+      // MASTER (vrrp_restore_interface) undoes them in the reverse order.
       case "add-vips":
         io.holdsVips = true;
         this.vipOps(io, "add", io.vips);
+        this.routeOps(io, "add", io.spec.virtualRoutes, io.spec.virtualRules);
         break;
       case "remove-vips":
         io.holdsVips = false;
+        this.routeOps(io, "remove", io.spec.virtualRoutes, io.spec.virtualRules);
         this.vipOps(io, "remove", io.vips);
         break;
       case "announce":
@@ -140,6 +151,42 @@ export class ActionExecutor {
         } catch (e) {
           io.log.error({ vip: v.spec.address, dev: v.ifname, ...errorFields(e) }, `VIP ${op} failed; continuing`);
         }
+      }
+    });
+  }
+
+  /** Route and rule additions (routes first) or removals (rules first), on the instance's queue. */
+  routeOps(io: Pick<InstanceIo, "ops" | "log">, op: "add" | "remove", routes: readonly RouteSpec[], rules: readonly RuleSpec[]): void {
+    if (routes.length === 0 && rules.length === 0) return;
+    io.ops = io.ops.then(async () => {
+      const nl = this.p.netlink;
+      const route = async (r: RouteSpec) => {
+        const oif = r.dev === undefined ? undefined : this.p.links.link(r.dev)?.index;
+        if (r.dev !== undefined && oif === undefined) {
+          io.log.error({ route: r.text, dev: r.dev }, `cannot ${op} route: interface ${r.dev} not found; tried again at the next change`);
+          return;
+        }
+        try {
+          const changed = op === "add" ? await nl.addRoute(r, oif) : await nl.delRoute(r, oif);
+          io.log[changed ? "info" : "debug"]({ route: r.text, changed }, op === "add" ? "route added" : "route removed");
+        } catch (e) {
+          io.log.error({ route: r.text, file: r.where.file, line: r.where.line, ...errorFields(e) }, `route ${op} failed; continuing`);
+        }
+      };
+      const rule = async (r: RuleSpec) => {
+        try {
+          const changed = op === "add" ? await nl.addRule(r) : await nl.delRule(r);
+          io.log[changed ? "info" : "debug"]({ rule: r.text, changed }, op === "add" ? "rule added" : "rule removed");
+        } catch (e) {
+          io.log.error({ rule: r.text, file: r.where.file, line: r.where.line, ...errorFields(e) }, `rule ${op} failed; continuing`);
+        }
+      };
+      if (op === "add") {
+        for (const r of routes) await route(r);
+        for (const r of rules) await rule(r);
+      } else {
+        for (const r of rules) await rule(r);
+        for (const r of routes) await route(r);
       }
     });
   }

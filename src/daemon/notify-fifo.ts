@@ -13,6 +13,8 @@ import { prepareScript } from "../health/script-gate.js";
 import { runScript } from "../health/script-check.js";
 import { lookupUser } from "../health/users.js";
 import type { Logger } from "./log.js";
+import type { VrrpRouter } from "../vrrp/router.js";
+import type { State } from "../vrrp/instance-types.js";
 
 export type FifoState = "MASTER" | "BACKUP" | "FAULT" | "STOP";
 
@@ -70,6 +72,13 @@ export class NotifyFifos {
         }
       }
     }
+  }
+
+  /** fifo_write_vrrp_states_on_reload (keepalived vrrp_scheduler.c vrrp_init_state): groups, then instances. */
+  writeStates(router: VrrpRouter): void {
+    const word = (s: State): FifoState => (s === "INIT" ? "STOP" : s);
+    for (const [g, s] of router.groupStatesNow()) this.write(fifoLine("GROUP", g, word(s), 0));
+    for (const ri of router.instances) this.write(fifoLine("INSTANCE", ri.name, word(ri.vi.state), ri.vi.effectivePriority));
   }
 
   close(): void {

@@ -103,3 +103,20 @@ export function routerConfig(config: DaemonConfig): RouterConfig {
     syncGroups: config.syncGroups.map((g) => ({ name: g.name, members: g.members })),
   };
 }
+
+/** The same instance settings, wherever in the files they were written (a reload's "changed?"). */
+export function sameSpec(a: InstanceSpec, b: InstanceSpec): boolean {
+  const strip = (s: InstanceSpec) =>
+    JSON.stringify({
+      ...s,
+      where: undefined,
+      vips: s.vips.map((v) => ({ ...v, where: undefined })),
+      excludedVips: s.excludedVips.map((v) => ({ ...v, where: undefined })),
+      trackScripts: s.trackScripts.map((t) => ({ ...t, where: undefined })),
+      trackInterfaces: s.trackInterfaces.map((t) => ({ ...t, where: undefined })),
+      trackFiles: s.trackFiles.map((t) => ({ ...t, where: undefined })),
+      virtualRoutes: s.virtualRoutes.map((r) => ({ ...r, where: undefined })),
+      virtualRules: s.virtualRules.map((r) => ({ ...r, where: undefined })),
+    });
+  return strip(a) === strip(b);
+}

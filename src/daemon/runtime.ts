@@ -15,11 +15,12 @@ import { InstanceTimers } from "./instance-timers.js";
 import { LinkCache } from "./link-cache.js";
 import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
-import { resolveVips, routerConfig, type ResolvedVip } from "./router-config.js";
+import { resolveVips, routerConfig, sameSpec, type ResolvedVip } from "./router-config.js";
 import { instanceStatus, type InstanceStatus } from "./status-view.js";
 import { SocketBinder } from "./socket-binder.js";
 import { Tracking } from "./tracking.js";
-import { fifoLine, NotifyFifos } from "./notify-fifo.js";
+import { NotifyFifos } from "./notify-fifo.js";
+import { changedRoutes, StaticRoutes } from "./static-routes.js";
 import { errorFields } from "../error-fields.js";
 
 export type { InstanceStatus } from "./status-view.js";
@@ -49,6 +50,7 @@ export class Runtime {
   private readonly io = new Map<RouterInstance, InstanceIo>();
   private readonly notify: NotifyRunner;
   private readonly fifos: NotifyFifos;
+  private readonly staticRoutes: StaticRoutes;
   private tracking: Tracking;
   private readonly log: Logger;
   private readonly executor: ActionExecutor;
@@ -89,6 +91,7 @@ export class Runtime {
       schedule: (io) => this.timers.schedule(io),
       stopping: () => this.stopping,
     });
+    this.staticRoutes = new StaticRoutes(this.executor, this.log);
   }
 
   now(): number {
@@ -126,6 +129,13 @@ export class Runtime {
     for (const [name, value] of this.tracking.fileValues()) this.handle({ type: "file", name, value });
     this.notify.prepareAll(this.config);
     this.fifos.open(this.config.global);
+    this.staticRoutes.watch(
+      this.config,
+      this.rtnl,
+      () => this.io.values(),
+      () => this.stopping,
+    );
+    await this.staticRoutes.install(this.config);
     const delay = this.config.global.startupDelayMs ?? 0;
     if (delay > 0) {
       this.log.info({ delayMs: delay }, "vrrp_startup_delay: instances start after the delay");
@@ -184,8 +194,9 @@ export class Runtime {
         { vip: v.spec.address, dev: v.ifname },
         "VIP left behind on the interface (earlier crash?); removing it before joining as BACKUP",
       );
-    if (left.length === 0) return;
-    this.executor.vipOps(io, "remove", left);
+    // Routes and rules of a crashed run go too (a delete of one that is not there changes nothing).
+    this.executor.routeOps(io, "remove", io.spec.virtualRoutes, io.spec.virtualRules);
+    if (left.length > 0) this.executor.vipOps(io, "remove", left);
     await io.ops;
   }
 
@@ -255,6 +266,7 @@ export class Runtime {
     await Promise.all([...this.io.values()].map((io) => io.ops));
     // Let queued raw sends (the priority 0 adverts) leave before closing.
     await new Promise((r) => setTimeout(r, 20));
+    await this.staticRoutes.remove();
     await Promise.race([this.notify.idle(), new Promise((r) => setTimeout(r, 2000))]);
     this.close();
     this.log.info("stopped");
@@ -305,21 +317,18 @@ export class Runtime {
     this.handle({ type: "checks", states: this.tracking.states() });
     for (const [name, value] of this.tracking.fileValues()) this.handle({ type: "file", name, value });
     for (const ri of plan.added) await this.startInstance(ri, this.specOf(ri));
-    if (next.global.fifoWriteStatesOnReload) this.writeStatesToFifos();
+    this.staticRoutes.watch(
+      next,
+      this.rtnl,
+      () => this.io.values(),
+      () => this.stopping,
+    );
+    await this.staticRoutes.reload(next);
+    if (next.global.fifoWriteStatesOnReload) this.fifos.writeStates(this.router);
     this.log.info(
       { kept: plan.kept.length - changed, changed, started: plan.added.length, stopped: plan.removed.length },
       "configuration reloaded",
     );
-  }
-
-  /** fifo_write_vrrp_states_on_reload (keepalived vrrp_daemon.c reload_vrrp_thread): every state again. */
-  private writeStatesToFifos(): void {
-    // vrrp_init_state: the groups first, then the instances.
-    for (const [g, s] of this.router.groupStatesNow()) this.fifos.write(fifoLine("GROUP", g, s === "INIT" ? "STOP" : s, 0));
-    for (const ri of this.router.instances) {
-      const s = ri.vi.state;
-      this.fifos.write(fifoLine("INSTANCE", ri.name, s === "INIT" ? "STOP" : s, ri.vi.effectivePriority));
-    }
   }
 
   private reconfigure(io: InstanceIo, spec: InstanceSpec): void {
@@ -328,13 +337,18 @@ export class Runtime {
     const same = (a: ResolvedVip, b: ResolvedVip) => a.ifname === b.ifname && sameAddressBytes(a.bytes, b.bytes);
     const gone = oldVips.filter((o) => !newVips.some((n) => same(n, o)));
     const added = newVips.filter((n) => !oldVips.some((o) => same(n, o)));
+    const before = io.spec;
     io.spec = spec;
     io.vips = newVips;
     const link = this.links.link(spec.interface);
     if (link && io.src) this.binder.attach(io, link, io.src); // new encoder (VIPs, auth, interval)
     if (io.holdsVips) {
+      const routes = changedRoutes(before.virtualRoutes, spec.virtualRoutes);
+      const rules = changedRoutes(before.virtualRules, spec.virtualRules);
+      this.executor.routeOps(io, "remove", routes.gone, rules.gone);
       if (gone.length) this.executor.vipOps(io, "remove", gone);
       if (added.length) this.executor.vipOps(io, "add", added);
+      this.executor.routeOps(io, "add", routes.added, rules.added);
     }
     io.log.info(
       { vipsAdded: added.length, vipsRemoved: gone.length, state: io.ri.vi.state },
@@ -392,18 +406,4 @@ function ipv6Forwarding(ifname: string): boolean {
   } catch {
     return false;
   }
-}
-
-function sameSpec(a: InstanceSpec, b: InstanceSpec): boolean {
-  const strip = (s: InstanceSpec) =>
-    JSON.stringify({
-      ...s,
-      where: undefined,
-      vips: s.vips.map((v) => ({ ...v, where: undefined })),
-      excludedVips: s.excludedVips.map((v) => ({ ...v, where: undefined })),
-      trackScripts: s.trackScripts.map((t) => ({ ...t, where: undefined })),
-      trackInterfaces: s.trackInterfaces.map((t) => ({ ...t, where: undefined })),
-      trackFiles: s.trackFiles.map((t) => ({ ...t, where: undefined })),
-    });
-  return strip(a) === strip(b);
 }

@@ -3,6 +3,8 @@
 import { createRtNetlink, rt, type RtNetlinkSocket } from "netlink";
 import { sealDescriptors } from "../native/helper.js";
 import { formatAddress, type Family } from "../vrrp/address.js";
+import { RTPROT_KEEPALIVED, type RouteSpec, type RuleSpec } from "../config/route-rule.js";
+import { routeMessage, ruleMessage } from "./route-messages.js";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -10,6 +12,10 @@ const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
 const RTM_NEWADDR = 20;
 const RTM_DELADDR = 21;
+const RTM_DELROUTE = 25;
+const RTM_DELRULE = 33;
+const NLM_F_EXCL = 0x200;
+const NLM_F_CREATE = 0x400;
 const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
 
 export interface LinkInfo {
@@ -104,6 +110,7 @@ export class Rtnl {
    * acknowledgements, leaving VIP operations waiting forever. */
   private readonly sock: RtNetlinkSocket;
   private events?: RtNetlinkSocket;
+  private routeEvents?: RtNetlinkSocket;
 
   constructor() {
     this.sock = createRtNetlink({ recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
@@ -190,6 +197,60 @@ export class Rtnl {
     }
   }
 
+  /**
+   * Adds a virtual/static route (keepalived netlink_route: NLM_F_CREATE, like `ip route prepend`).
+   * Already present counts as success (returns false).
+   */
+  async addRoute(r: RouteSpec, oif: number | undefined): Promise<boolean> {
+    const m = routeMessage(r, oif, "add");
+    try {
+      await this.sock.newRoute(m.data, m.attrs, { flags: NLM_F_CREATE });
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "EEXIST") return false;
+      throw new NetlinkError(code, "add-route", `adding route ${r.text}: ${code}`);
+    }
+  }
+
+  /** Removes a route. Already absent counts as success (returns false). */
+  async delRoute(r: RouteSpec, oif: number | undefined): Promise<boolean> {
+    const m = routeMessage(r, oif, "del");
+    try {
+      await this.sock.delRoute(m.data, m.attrs);
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "ESRCH" || code === "ENOENT" || code === "ENODEV") return false;
+      throw new NetlinkError(code, "delete-route", `removing route ${r.text}: ${code}`);
+    }
+  }
+
+  /** Adds a rule (keepalived netlink_rule: NLM_F_CREATE|NLM_F_EXCL). Already present: false. */
+  async addRule(r: RuleSpec): Promise<boolean> {
+    const m = ruleMessage(r);
+    try {
+      await this.sock.newRule(m.data, m.attrs, { flags: NLM_F_CREATE | NLM_F_EXCL });
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "EEXIST") return false;
+      throw new NetlinkError(code, "add-rule", `adding rule ${r.text}: ${code}`);
+    }
+  }
+
+  async delRule(r: RuleSpec): Promise<boolean> {
+    const m = ruleMessage(r);
+    try {
+      await this.sock.delRule(m.data, m.attrs);
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "ENOENT" || code === "ESRCH") return false;
+      throw new NetlinkError(code, "delete-rule", `removing rule ${r.text}: ${code}`);
+    }
+  }
+
   /** Subscribes to link and address changes. */
   watch(onEvent: (e: LinkEvent | AddressEvent) => void): void {
     if (this.events) return;
@@ -220,8 +281,25 @@ export class Rtnl {
     });
   }
 
+  /**
+   * Tells when a route of keepalived's protocol, or any rule, is deleted (keepalived_netlink.c
+   * netlink_route_filter / netlink_rule_filter), so tracked ones can be put back. Its own socket,
+   * subscribed only when the configuration has routes or rules.
+   */
+  watchRouteDeletions(onDeleted: () => void): void {
+    if (this.routeEvents) return;
+    this.routeEvents = createRtNetlink({ recvBufferSize: 1 << 20 } as never);
+    sealDescriptors();
+    for (const g of ["IPV4_ROUTE", "IPV6_ROUTE", "IPV4_RULE", "IPV6_RULE"] as const) this.routeEvents.addMembership(g);
+    this.routeEvents.socket.on("message", (msgs: { type: number; data: Buffer }[]) => {
+      // rtmsg byte 5 is rtm_protocol; rules are few, any deletion counts.
+      if (msgs.some((m) => (m.type === RTM_DELROUTE && m.data[5] === RTPROT_KEEPALIVED) || m.type === RTM_DELRULE)) onDeleted();
+    });
+  }
+
   close(): void {
     this.sock.socket.close();
     this.events?.socket.close();
+    this.routeEvents?.socket.close();
   }
 }

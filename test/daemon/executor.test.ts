@@ -62,10 +62,18 @@ function setup() {
   const announced: { ifname: string; vips: string[]; repeat: number }[] = [];
   const jobs: NotifyJob[] = [];
   const fifoLines: string[] = [];
+  const routeOps: string[] = [];
   const scheduled: string[] = [];
   const links = new LinkCache([{ index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true }], []);
   const ports: ExecutorPorts = {
-    netlink: { addAddress: async (v) => (added.push(v), true), delAddress: async (v) => (removed.push(v), true) },
+    netlink: {
+      addAddress: async (v) => (added.push(v), true),
+      delAddress: async (v) => (removed.push(v), true),
+      addRoute: async (r) => (routeOps.push(`add route ${r.text}`), true),
+      delRoute: async (r) => (routeOps.push(`del route ${r.text}`), true),
+      addRule: async (r) => (routeOps.push(`add rule ${r.text}`), true),
+      delRule: async (r) => (routeOps.push(`del rule ${r.text}`), true),
+    },
     announcer: {
       announce: (t, vips, repeat) => (
         announced.push({ ifname: t.ifname, vips: vips.map((v) => formatAddress(v)), repeat }),
@@ -83,7 +91,7 @@ function setup() {
     schedule: (x) => void scheduled.push(x.spec.name),
     stopping: () => false,
   };
-  return { router, ri, io, ex: new ActionExecutor(ports), sent, added, removed, announced, jobs, fifoLines, scheduled, lines };
+  return { router, ri, io, ex: new ActionExecutor(ports), sent, added, removed, announced, jobs, fifoLines, routeOps, scheduled, lines };
 }
 
 describe("action executor", () => {

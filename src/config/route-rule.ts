@@ -1,0 +1,474 @@
+// virtual_routes / virtual_rules (in a vrrp_instance) and static_routes / static_rules (top level):
+// each line read as keepalived reads it (vrrp/vrrp_iproute.c alloc_route, vrrp/vrrp_iprule.c
+// alloc_rule), the options of `ip route add` / `ip rule add` that keepalived takes. An option
+// tsvrrpd does not implement is an error naming it (the route would be installed differently).
+import { readFileSync } from "node:fs";
+import { addressBytes, familyOf, type Family } from "../vrrp/address.js";
+import type { Statement } from "./conf-syntax.js";
+import type { Ctx } from "./conf-context.js";
+import type { Location } from "./errors.js";
+
+/** keepalived's own route and rule protocol (RTPROT_KEEPALIVED, include/vrrp_iproute.h). */
+export const RTPROT_KEEPALIVED = 18;
+
+export interface Prefix {
+  readonly bytes: Uint8Array;
+  readonly prefix: number;
+}
+
+/** default/any/all: a /0 whose family comes from the rest of the line. */
+const ANY = new WeakSet<Prefix>();
+
+export interface RouteSpec {
+  /** The line as written (logs, status). */
+  readonly text: string;
+  readonly family: Family;
+  readonly dst: Prefix;
+  /** RTN_* (unicast 1, blackhole 6, unreachable 7, prohibit 8, ...). */
+  readonly type: number;
+  /** `src ADDR`: the preferred source (RTA_PREFSRC). */
+  readonly prefSrc?: Uint8Array;
+  /** `from PREFIX` (IPv6 only): source-specific route (RTA_SRC). */
+  readonly from?: Prefix;
+  readonly via?: Uint8Array;
+  readonly dev?: string;
+  readonly scope?: number;
+  readonly table: number;
+  readonly metric?: number;
+  readonly protocol: number;
+  readonly tos?: number;
+  readonly onlink: boolean;
+  /** keepalived no_track: deleted by someone else, it is not put back. */
+  readonly noTrack: boolean;
+  readonly where: Location;
+}
+
+export interface RuleSpec {
+  readonly text: string;
+  readonly family: Family;
+  readonly from?: Prefix;
+  readonly to?: Prefix;
+  /** FR_ACT_*: to table 1, goto 2, nop 3, blackhole 6, unreachable 7, prohibit 8. */
+  readonly action: number;
+  readonly table?: number;
+  readonly gotoTarget?: number;
+  /** keepalived gives a rule without one a preference counting down from 32765, with a warning. */
+  readonly priority: number;
+  readonly invert: boolean;
+  readonly tos?: number;
+  readonly fwmark?: number;
+  readonly fwmask?: number;
+  readonly iif?: string;
+  readonly oif?: string;
+  readonly protocol?: number;
+  readonly noTrack: boolean;
+  readonly where: Location;
+}
+
+const ROUTE_TYPES: Record<string, number> = {
+  unicast: 1,
+  local: 2,
+  broadcast: 3,
+  anycast: 4,
+  multicast: 5,
+  blackhole: 6,
+  unreachable: 7,
+  prohibit: 8,
+  throw: 9,
+  nat: 10,
+};
+const SCOPES: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+const PROTOCOLS: Record<string, number> = { unspec: 0, redirect: 1, kernel: 2, boot: 3, static: 4, keepalived: RTPROT_KEEPALIVED };
+const BUILTIN_TABLES: Record<string, number> = { unspec: 0, default: 253, main: 254, local: 255 };
+
+/** Table names from iproute2's rt_tables (keepalived rttables.c find_rttables_table), read once. */
+let tableNames: Map<string, number> | undefined;
+function tableByName(name: string): number | undefined {
+  if (/^\d+$/.test(name)) return Number(name) <= 0xffffffff ? Number(name) : undefined;
+  if (!tableNames) {
+    tableNames = new Map(Object.entries(BUILTIN_TABLES));
+    for (const f of ["/etc/iproute2/rt_tables", "/usr/share/iproute2/rt_tables", "/usr/lib/iproute2/rt_tables"]) {
+      try {
+        for (const line of readFileSync(f, "utf8").split("\n")) {
+          const m = /^\s*(\d+)\s+(\S+)/.exec(line);
+          if (m && !tableNames.has(m[2]!)) tableNames.set(m[2]!, Number(m[1]));
+        }
+      } catch {
+        /* not there */
+      }
+    }
+  }
+  return tableNames.get(name);
+}
+
+function num(v: string | undefined, max: number): number | undefined {
+  if (v === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(v)) return undefined;
+  const n = Number(v);
+  return n <= max ? n : undefined;
+}
+
+/** keepalived parse_route: ADDR[/LEN], or default/any/all (family from context). */
+function parsePrefix(v: string | undefined, family: Family | undefined): Prefix | undefined {
+  if (v === undefined) return undefined;
+  if (v === "default" || v === "any" || v === "all") {
+    const p = { bytes: new Uint8Array(family === 6 ? 16 : 4), prefix: 0 };
+    ANY.add(p);
+    return p;
+  }
+  const [addr, len, ...rest] = v.split("/");
+  const f = addr ? familyOf(addr) : undefined;
+  if (!f || rest.length > 0) return undefined;
+  const max = f === 4 ? 32 : 128;
+  const prefix = len === undefined ? max : /^\d+$/.test(len) ? Number(len) : NaN;
+  if (!(prefix >= 0 && prefix <= max)) return undefined;
+  return { bytes: addressBytes(addr!), prefix };
+}
+
+const familyOfPrefix = (p: Prefix): Family => (p.bytes.length === 4 ? 4 : 6);
+/** A default read before the family was known gets the family's size. */
+const fitFamily = (p: Prefix, f: Family): Prefix => (familyOfPrefix(p) === f ? p : { bytes: new Uint8Array(f === 4 ? 4 : 16), prefix: 0 });
+
+class LineReader {
+  i = 0;
+  constructor(
+    readonly words: readonly string[],
+    private readonly ctx: Ctx,
+    private readonly where: Location,
+    private readonly what: string,
+  ) {}
+  get done(): boolean {
+    return this.i >= this.words.length;
+  }
+  next(): string | undefined {
+    return this.words[this.i++];
+  }
+  value(option: string): string | undefined {
+    const v = this.next();
+    if (v === undefined) this.fail(`'${option}' needs a value`);
+    return v;
+  }
+  fail(message: string): undefined {
+    this.ctx.error(this.where, "BAD_VALUE", `${this.what} ${JSON.stringify(this.words.join(" "))}: ${message}; not installed`);
+    return undefined;
+  }
+}
+
+/** One virtual_routes / static_routes line. */
+export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
+  const words = [st.keyword, ...st.args];
+  const r = new LineReader(words, ctx, st.where, "route");
+  let family: Family | undefined;
+  const setFamily = (f: Family): boolean => {
+    if (family !== undefined && family !== f) return Boolean(r.fail("cannot mix IPv4 and IPv6 addresses"));
+    family = f;
+    return true;
+  };
+  let dst: Prefix | undefined;
+  let type = 1;
+  let prefSrc: Uint8Array | undefined, from: Prefix | undefined, via: Uint8Array | undefined, dev: string | undefined;
+  let scope: number | undefined, metric: number | undefined, protocol: number | undefined, tos: number | undefined;
+  let table = 254;
+  let onlink = false;
+  let noTrack = false;
+  while (!r.done) {
+    const w = r.next()!;
+    switch (w) {
+      case "inet":
+      case "inet6":
+        if (!setFamily(w === "inet" ? 4 : 6)) return undefined;
+        break;
+      case "src": {
+        const v = r.value(w);
+        const f = v ? familyOf(v) : undefined;
+        if (!f) return r.fail(`invalid src address ${JSON.stringify(v)}`);
+        if (!setFamily(f)) return undefined;
+        prefSrc = addressBytes(v!);
+        break;
+      }
+      case "via":
+      case "gw": {
+        if (w === "gw")
+          ctx.warn(st.where, "DEPRECATED", `"gw" for routes is deprecated. Please use "via" (as keepalived says); read as via`);
+        let v = r.value(w);
+        if (v === "inet" || v === "inet6") v = r.value(w);
+        const f = v ? familyOf(v) : undefined;
+        if (!f) return r.fail(`invalid via address ${JSON.stringify(v)}`);
+        if (!setFamily(f)) return undefined;
+        via = addressBytes(v!);
+        break;
+      }
+      case "from": {
+        const p = parsePrefix(r.value(w), family);
+        if (!p || familyOfPrefix(p) !== 6)
+          return r.fail("'from' needs an IPv6 prefix (keepalived: route from address only supported with IPv6)");
+        if (!setFamily(6)) return undefined;
+        from = p;
+        break;
+      }
+      case "tos":
+      case "dsfield":
+        tos = num(r.value(w), 255);
+        if (tos === undefined) return r.fail("TOS value is invalid");
+        break;
+      case "table": {
+        const v = r.value(w);
+        const t = v === undefined ? undefined : tableByName(v);
+        if (t === undefined) return r.fail(`routing table ${JSON.stringify(v)} not found`);
+        table = t;
+        break;
+      }
+      case "protocol": {
+        const v = r.value(w);
+        protocol = v === undefined ? undefined : (PROTOCOLS[v] ?? num(v, 255));
+        if (protocol === undefined) return r.fail(`protocol ${JSON.stringify(v)} not found or invalid`);
+        break;
+      }
+      case "scope": {
+        const v = r.value(w);
+        scope = v === undefined ? undefined : (SCOPES[v] ?? num(v, 255));
+        if (scope === undefined) return r.fail(`scope ${JSON.stringify(v)} not found or invalid`);
+        break;
+      }
+      case "metric":
+      case "priority":
+      case "preference":
+        metric = num(r.value(w), 0xffffffff);
+        if (metric === undefined) return r.fail("invalid metric");
+        break;
+      case "dev":
+      case "oif":
+        dev = r.value(w);
+        if (!dev) return undefined;
+        break;
+      case "onlink":
+        onlink = true;
+        break;
+      case "no_track":
+        noTrack = true;
+        break;
+      case "mtu":
+      case "advmss":
+      case "rtt":
+      case "rttvar":
+      case "reordering":
+      case "window":
+      case "cwnd":
+      case "ssthresh":
+      case "realms":
+      case "rto_min":
+      case "initcwnd":
+      case "initrwnd":
+      case "features":
+      case "quickack":
+      case "congctl":
+      case "pref":
+      case "ttl-propagate":
+      case "fastopen_no_cookie":
+      case "encap":
+      case "expires":
+      case "hoplimit":
+      case "nexthop":
+      case "or":
+      case "as":
+      case "add":
+      case "prepend":
+      case "append":
+      case "track_group":
+      case "vrf":
+        return r.fail(`option '${w}' is not supported by tsvrrpd`);
+      default: {
+        let d = w === "to" ? r.next() : w;
+        if (d !== undefined && ROUTE_TYPES[d] !== undefined) {
+          type = ROUTE_TYPES[d]!;
+          d = r.next();
+        }
+        const p = parsePrefix(d, family);
+        if (!p) return r.fail(`unknown route keyword or destination ${JSON.stringify(d)}`);
+        if (!ANY.has(p) && !setFamily(familyOfPrefix(p))) return undefined;
+        dst = p;
+      }
+    }
+  }
+  if (!dst) return r.fail("a route must have a destination");
+  // alloc_route: a tracked route is keepalived's protocol (so leftovers can be told apart).
+  if (!noTrack && protocol !== undefined && protocol !== RTPROT_KEEPALIVED)
+    ctx.warn(
+      st.where,
+      "BAD_VALUE",
+      `route ${JSON.stringify(words.join(" "))} cannot be tracked if protocol is not keepalived (18); protocol reset (as keepalived)`,
+    );
+  return {
+    text: words.join(" "),
+    family: family ?? 4,
+    dst: fitFamily(dst, family ?? 4),
+    type,
+    ...(prefSrc ? { prefSrc } : {}),
+    ...(from ? { from } : {}),
+    ...(via ? { via } : {}),
+    ...(dev ? { dev } : {}),
+    ...(scope !== undefined ? { scope } : {}),
+    table,
+    ...(metric !== undefined ? { metric } : {}),
+    protocol: noTrack ? (protocol ?? RTPROT_KEEPALIVED) : RTPROT_KEEPALIVED,
+    ...(tos !== undefined ? { tos } : {}),
+    onlink,
+    noTrack,
+    where: st.where,
+  };
+}
+
+/** keepalived vrrp_iprule.c: rules without a preference count down from RULE_START_PRIORITY. */
+export class RulePriorities {
+  private next = { 4: 32765, 6: 32765 };
+  take(family: Family): number {
+    return this.next[family]--;
+  }
+}
+
+/** One virtual_rules / static_rules line. */
+export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): RuleSpec | undefined {
+  const words = [st.keyword, ...st.args];
+  const r = new LineReader(words, ctx, st.where, "rule");
+  let family: Family | undefined;
+  const setFamily = (f: Family): boolean => {
+    if (family !== undefined && family !== f) return Boolean(r.fail("rule specification has mixed IPv4 and IPv6"));
+    family = f;
+    return true;
+  };
+  let from: Prefix | undefined, to: Prefix | undefined;
+  let action = 0;
+  let table: number | undefined, gotoTarget: number | undefined, priority: number | undefined, tos: number | undefined;
+  let fwmark: number | undefined, fwmask: number | undefined, protocol: number | undefined;
+  let iif: string | undefined, oif: string | undefined;
+  let invert = false;
+  let noTrack = false;
+  const setAction = (a: number): boolean => {
+    if (action !== 0) return Boolean(r.fail("cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable"));
+    action = a;
+    return true;
+  };
+  while (!r.done) {
+    let w = r.next()!;
+    switch (w) {
+      case "inet":
+      case "inet6":
+        if (!setFamily(w === "inet" ? 4 : 6)) return undefined;
+        break;
+      case "from":
+      case "to": {
+        const p = parsePrefix(r.value(w), family);
+        if (!p) return r.fail(`invalid rule ${w} address`);
+        if (!ANY.has(p) && !setFamily(familyOfPrefix(p))) return undefined;
+        if (w === "from") from = p;
+        else to = p;
+        break;
+      }
+      case "table":
+      case "lookup": {
+        const v = r.value(w);
+        const t = v === undefined ? undefined : tableByName(v);
+        if (t === undefined) return r.fail(`routing table ${JSON.stringify(v)} not found`);
+        if (t === 0) return r.fail("table 0 is not valid");
+        if (!setAction(1)) return undefined;
+        table = t;
+        break;
+      }
+      case "not":
+        invert = true;
+        break;
+      case "preference":
+      case "order":
+      case "priority":
+        priority = num(r.value(w), 0xffffffff);
+        if (priority === undefined) return r.fail("invalid preference");
+        break;
+      case "tos":
+      case "dsfield":
+        tos = num(r.value(w), 255);
+        if (tos === undefined) return r.fail("TOS value is invalid");
+        break;
+      case "fwmark": {
+        const [m, k] = (r.value(w) ?? "").split("/");
+        fwmark = num(m, 0xffffffff);
+        if (fwmark === undefined || (k !== undefined && num(k, 0xffffffff) === undefined)) return r.fail("invalid fwmark");
+        if (k !== undefined) fwmask = num(k, 0xffffffff);
+        break;
+      }
+      case "dev":
+      case "iif":
+        iif = r.value(w);
+        if (!iif) return undefined;
+        break;
+      case "oif":
+        oif = r.value(w);
+        if (!oif) return undefined;
+        break;
+      case "protocol":
+        protocol = num(r.value(w), 255);
+        if (protocol === undefined) return r.fail("invalid protocol");
+        break;
+      case "no_track":
+        noTrack = true;
+        break;
+      case "realms":
+      case "suppress_prefixlength":
+      case "sup_pl":
+      case "suppress_ifgroup":
+      case "sup_group":
+      case "tunnel-id":
+      case "uidrange":
+      case "l3mdev":
+      case "ipproto":
+      case "sport":
+      case "dport":
+      case "track_group":
+        return r.fail(`option '${w}' is not supported by tsvrrpd`);
+      default: {
+        if (w === "type") w = r.value(w) ?? "";
+        if (w === "goto") {
+          gotoTarget = num(r.value(w), 0xffffffff);
+          if (gotoTarget === undefined || !setAction(2)) return gotoTarget === undefined ? r.fail("invalid goto target") : undefined;
+        } else if (w === "nop") {
+          if (!setAction(3)) return undefined;
+        } else if (w === "blackhole" || w === "unreachable" || w === "prohibit") {
+          if (!setAction(ROUTE_TYPES[w]!)) return undefined;
+        } else return r.fail(`unknown rule option ${JSON.stringify(w)}`);
+      }
+    }
+  }
+  if (action === 0) return r.fail("no action specified for rule (table, goto, nop, blackhole, unreachable or prohibit)");
+  if (action === 2 && (priority === undefined || priority >= gotoTarget!))
+    return r.fail(
+      priority === undefined ? "goto target specified without preference" : `preference ${priority} >= goto target ${gotoTarget}`,
+    );
+  const f = family ?? 4;
+  if (priority === undefined) {
+    priority = priorities.take(f);
+    ctx.warn(
+      st.where,
+      "BAD_VALUE",
+      `rule has no preference specified - setting to ${priority}. This is probably not what you want (as keepalived)`,
+    );
+  }
+  // alloc_rule: a tracked rule carries keepalived's protocol.
+  if (!noTrack) protocol = RTPROT_KEEPALIVED;
+  return {
+    text: words.join(" "),
+    family: f,
+    ...(from ? { from: fitFamily(from, f) } : {}),
+    ...(to ? { to: fitFamily(to, f) } : {}),
+    action,
+    ...(table !== undefined ? { table } : {}),
+    ...(gotoTarget !== undefined ? { gotoTarget } : {}),
+    priority,
+    invert,
+    ...(tos !== undefined ? { tos } : {}),
+    ...(fwmark !== undefined ? { fwmark } : {}),
+    ...(fwmask !== undefined ? { fwmask } : {}),
+    ...(iif ? { iif } : {}),
+    ...(oif ? { oif } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+    noTrack,
+    where: st.where,
+  };
+}

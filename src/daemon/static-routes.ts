@@ -1,0 +1,97 @@
+// static_routes / static_rules: installed once the interfaces are known, whatever the VRRP state,
+// and removed at stop (keepalived vrrp_daemon.c start_vrrp / stop_vrrp). A reload installs what is
+// new and removes what is gone; what stayed is left alone. Also the put-back of deleted ones.
+import type { DaemonConfig, RouteSpec, RuleSpec } from "../config/model.js";
+import type { ActionExecutor } from "./executor.js";
+import type { Logger } from "./log.js";
+import type { InstanceIo } from "./instance-io.js";
+import type { Rtnl } from "../netlink/rtnl.js";
+
+/** Routes and rules compared without where they were written. */
+const key = (r: RouteSpec | RuleSpec): string => JSON.stringify({ ...r, where: undefined, text: undefined });
+
+export function changedRoutes<T extends RouteSpec | RuleSpec>(before: readonly T[], after: readonly T[]): { gone: T[]; added: T[] } {
+  const a = new Set(after.map(key));
+  const b = new Set(before.map(key));
+  return { gone: before.filter((r) => !a.has(key(r))), added: after.filter((r) => !b.has(key(r))) };
+}
+
+/** Any routes or rules at all (the route-deletion watch is opened only then). */
+export function hasRoutes(config: DaemonConfig): boolean {
+  return (
+    config.staticRoutes.length + config.staticRules.length > 0 ||
+    config.instances.some((i) => i.virtualRoutes.length + i.virtualRules.length > 0)
+  );
+}
+
+export class StaticRoutes {
+  private readonly queue: { ops: Promise<void>; log: Logger };
+  private routes: readonly RouteSpec[] = [];
+  private rules: readonly RuleSpec[] = [];
+
+  constructor(
+    private readonly executor: ActionExecutor,
+    log: Logger,
+  ) {
+    this.queue = { ops: Promise.resolve(), log: log.child({ static: true }) };
+  }
+
+  async install(config: DaemonConfig): Promise<void> {
+    this.routes = config.staticRoutes;
+    this.rules = config.staticRules;
+    this.executor.routeOps(this.queue, "add", this.routes, this.rules);
+    await this.queue.ops;
+  }
+
+  async reload(next: DaemonConfig): Promise<void> {
+    const routes = changedRoutes(this.routes, next.staticRoutes);
+    const rules = changedRoutes(this.rules, next.staticRules);
+    this.executor.routeOps(this.queue, "remove", routes.gone, rules.gone);
+    this.executor.routeOps(this.queue, "add", routes.added, rules.added);
+    this.routes = next.staticRoutes;
+    this.rules = next.staticRules;
+    await this.queue.ops;
+  }
+
+  /** Tracked ones are put back after someone deleted them (keepalived reinstate_static_route). */
+  reinstate(): void {
+    this.executor.routeOps(
+      this.queue,
+      "add",
+      this.routes.filter((r) => !r.noTrack),
+      this.rules.filter((r) => !r.noTrack),
+    );
+  }
+
+  /**
+   * A tracked route or rule deleted by someone else is put back: static ones always, virtual ones
+   * while MASTER. keepalived (keepalived_netlink.c netlink_route_filter) puts static ones back but
+   * sends the instance to BACKUP for a virtual one; tsvrrpd keeps MASTER, as it does for a deleted
+   * VIP (a documented difference). Re-adding what is there changes nothing (EEXIST), so one pass
+   * after a burst of deletions does it all.
+   */
+  watch(config: DaemonConfig, rtnl: Rtnl, instances: () => Iterable<InstanceIo>, stopping: () => boolean): void {
+    if (!hasRoutes(config)) return;
+    let pending: NodeJS.Timeout | undefined;
+    rtnl.watchRouteDeletions(() => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        if (stopping()) return;
+        this.reinstate();
+        for (const io of instances())
+          if (io.holdsVips)
+            this.executor.routeOps(
+              io,
+              "add",
+              io.spec.virtualRoutes.filter((r) => !r.noTrack),
+              io.spec.virtualRules.filter((r) => !r.noTrack),
+            );
+      }, 20);
+    });
+  }
+
+  async remove(): Promise<void> {
+    this.executor.routeOps(this.queue, "remove", this.routes, this.rules);
+    await this.queue.ops;
+  }
+}
