@@ -4,11 +4,20 @@
 //    inherit raw and packet sockets (keepalived opens every socket with SOCK_CLOEXEC).
 //  - watchSignal(signum, fn): a handler for signals Node cannot name, such as keepalived's JSON
 //    signal SIGRTMIN+2, whose default action would end the process.
+//  - openlog(ident, facility) / syslog(priority, message): the C library's syslog, as keepalived
+//    logs (lib/logger.c: openlog with LOG_PID, vsyslog); Node has no unix datagram sockets.
+//  - sdNotify(state): systemd's notify protocol (READY=1, RELOADING=1, STOPPING=1) on
+//    $NOTIFY_SOCKET, sent from this process (Type=notify accepts the main PID only).
 #define NAPI_VERSION 8
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <stddef.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <node_api.h>
 #include <uv.h>
@@ -101,12 +110,71 @@ static napi_value SigRtMax(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static char syslog_ident[64];
+
+static napi_value OpenLog(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t len = 0;
+  int32_t facility = LOG_DAEMON;
+  CHECK(napi_get_value_string_utf8(env, argv[0], syslog_ident, sizeof syslog_ident, &len));
+  CHECK(napi_get_value_int32(env, argv[1], &facility));
+  closelog();
+  openlog(syslog_ident, LOG_PID, facility);
+  return NULL;
+}
+
+static napi_value Syslog(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t priority = LOG_INFO;
+  char msg[2048];
+  size_t len = 0;
+  CHECK(napi_get_value_int32(env, argv[0], &priority));
+  CHECK(napi_get_value_string_utf8(env, argv[1], msg, sizeof msg, &len));
+  syslog(priority, "%s", msg);
+  return NULL;
+}
+
+static napi_value SdNotify(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char state[256];
+  size_t len = 0;
+  CHECK(napi_get_value_string_utf8(env, argv[0], state, sizeof state, &len));
+  napi_value out;
+  const char *path = getenv("NOTIFY_SOCKET");
+  int sent = 0;
+  if (path && (path[0] == '/' || path[0] == '@') && strlen(path) < sizeof(((struct sockaddr_un *)0)->sun_path)) {
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    size_t plen = strlen(path);
+    memcpy(sa.sun_path, path, plen);
+    if (path[0] == '@') sa.sun_path[0] = 0; /* abstract namespace */
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+      socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (path[0] == '@' ? 0 : 1));
+      if (sendto(fd, state, len, MSG_NOSIGNAL, (struct sockaddr *)&sa, salen) == (ssize_t)len) sent = 1;
+      close(fd);
+    }
+  }
+  CHECK(napi_get_boolean(env, sent, &out));
+  return out;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"cloexecAll", NULL, CloexecAll, NULL, NULL, NULL, napi_default, NULL},
       {"watchSignal", NULL, WatchSignal, NULL, NULL, NULL, napi_default, NULL},
       {"sigrtmin", NULL, SigRtMin, NULL, NULL, NULL, napi_default, NULL},
       {"sigrtmax", NULL, SigRtMax, NULL, NULL, NULL, napi_default, NULL},
+      {"openlog", NULL, OpenLog, NULL, NULL, NULL, napi_default, NULL},
+      {"syslog", NULL, Syslog, NULL, NULL, NULL, napi_default, NULL},
+      {"sdNotify", NULL, SdNotify, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

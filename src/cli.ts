@@ -6,188 +6,14 @@ import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
-import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "./daemon/control.js";
+import { OperatorViews } from "./daemon/control.js";
 import { installSignals } from "./daemon/signals.js";
-import { listenProblem } from "./config/values.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
 import { errorFields } from "./error-fields.js";
+import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
+import { sdNotify } from "./native/helper.js";
 
-export interface CliOptions {
-  file: string;
-  dontFork: boolean;
-  logConsole: boolean;
-  logDetail: boolean;
-  pidFile: string;
-  vrrpPidFile?: string;
-  configTest: boolean;
-  dumpConf: boolean;
-  help: boolean;
-  version: boolean;
-  http?: string;
-  control: string;
-  /** keepalived -i/--config-id: which `@ID` lines of the configuration are read. */
-  configId?: string;
-  /** keepalived --signum=NAME: print the signal number and exit. */
-  signum?: string;
-}
-
-export class UsageError extends Error {
-  readonly code = "USAGE";
-}
-
-const USAGE = `Usage: tsvrrpd [OPTION...]
-       tsvrrpd openshift [--print-config]   run from OPENSHIFT_HA_* variables (keepalived-ipfailover)
-       tsvrrpd remove-failover              what the IP-failover removal Job does
-       tsvrrpd status [--json] [--socket PATH]  state of the running daemon
-VRRP daemon compatible with keepalived's configuration and flags.
-
-  -f, --use-file=FILE       configuration file (default /etc/keepalived/keepalived.conf)
-  -n, --dont-fork           stay in the foreground
-  -l, --log-console         log to the console (readable lines on a terminal)
-  -D, --log-detail          detailed (debug) logging
-  -p, --pid=FILE            pid file (default /run/keepalived.pid)
-  -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
-  -i, --config-id=ID        read @ID lines of the configuration (default: the host name up to its first dot)
-  -t, --config-test[=FILE]  check the configuration and exit (0 ok, 3 cannot run, 4 errors)
-  -d, --dump-conf           log the parsed configuration at start
-  -P, --vrrp                run only VRRP (always the case)
-      --http=ADDR:PORT      serve /metrics, /healthz, /status (also global_defs http_listen)
-      --signum=NAME         print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR or JSON
-      --control=PATH        control socket for \`tsvrrpd status\` (default /run/tsvrrpd/control.sock)
-  -h, --help                this text
-  -v, --version             version
-`;
-
-const VALUE = new Set([
-  "--signum",
-  "--http",
-  "--control",
-  "-f",
-  "--use-file",
-  "-p",
-  "--pid",
-  "-r",
-  "--vrrp_pid",
-  "-S",
-  "--log-facility",
-  "-g",
-  "--log-file",
-  "-i",
-  "--config-id",
-]);
-
-export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = {
-    file: "/etc/keepalived/keepalived.conf",
-    dontFork: false,
-    logConsole: false,
-    logDetail: false,
-    pidFile: "/run/keepalived.pid",
-    configTest: false,
-    dumpConf: false,
-    help: false,
-    version: false,
-    control: DEFAULT_CONTROL_SOCKET,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i] as string;
-    let value: string | undefined;
-    const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    } else if (/^-[a-zA-Z]./.test(arg) && VALUE.has(arg.slice(0, 2))) {
-      value = arg.slice(2); // -fFILE
-      arg = arg.slice(0, 2);
-    } else if (/^-[a-zA-Z]{2,}$/.test(arg)) {
-      // bundled short flags: -nlD
-      const expanded = arg
-        .slice(1)
-        .split("")
-        .map((c) => `-${c}`);
-      argv = [...argv.slice(0, i), ...expanded, ...argv.slice(i + 1)];
-      i--;
-      continue;
-    }
-    const need = (): string => {
-      if (value !== undefined) return value;
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case "-f":
-      case "--use-file":
-        o.file = need();
-        break;
-      case "-n":
-      case "--dont-fork":
-        o.dontFork = true;
-        break;
-      case "-l":
-      case "--log-console":
-        o.logConsole = true;
-        break;
-      case "-D":
-      case "--log-detail":
-        o.logDetail = true;
-        break;
-      case "-p":
-      case "--pid":
-        o.pidFile = need();
-        break;
-      case "-r":
-      case "--vrrp_pid":
-        o.vrrpPidFile = need();
-        break;
-      case "-t":
-      case "--config-test":
-        o.configTest = true;
-        if (value) o.file = value;
-        break;
-      case "-d":
-      case "--dump-conf":
-        o.dumpConf = true;
-        break;
-      case "-P":
-      case "--vrrp":
-        break;
-      case "-S":
-      case "--log-facility":
-      case "-g":
-      case "--log-file":
-        need(); // accepted for compatibility; logs go to stdout
-        break;
-      case "-i":
-      case "--config-id":
-        o.configId = need();
-        break;
-      case "--http": {
-        o.http = need();
-        const problem = listenProblem(o.http);
-        if (problem) throw new UsageError(`--http: ${problem}`);
-        break;
-      }
-      case "--control":
-        o.control = need();
-        break;
-      case "--signum":
-        o.signum = need();
-        break;
-      case "-h":
-      case "--help":
-        o.help = true;
-        break;
-      case "-v":
-      case "--version":
-        o.version = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${arg}`);
-    }
-  }
-  return o;
-}
+export { parseArgs, UsageError, type CliOptions } from "./cli-args.js";
 
 function packageVersion(): string {
   try {
@@ -271,7 +97,26 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 async function runDaemon(opts: CliOptions): Promise<void> {
-  const log = createLogger({ console: opts.logConsole, detail: opts.logDetail });
+  // keepalived lib/logger.c: syslog unless -G; the console only with -l and -n; -g a file.
+  const log = createLogger({
+    console: opts.logConsole,
+    json: opts.logJson,
+    detail: opts.logDetail,
+    ...(opts.syslogFacility !== undefined ? { syslogFacility: opts.syslogFacility } : {}),
+    ...(opts.logFile ? { file: opts.logFile } : {}),
+  });
+  for (const w of opts.warnings) log.warn(w);
+  for (const n of opts.notApplicable) log.info(`option ${n}; not applicable, ignored`);
+  if (opts.namespace !== undefined) {
+    // Running in the host's namespace instead of NAME would put VIPs on the wrong interfaces.
+    log.fatal(
+      { namespace: opts.namespace },
+      `--namespace ${opts.namespace} is not supported: run tsvrrpd under \`ip netns exec ${opts.namespace}\` instead; exiting`,
+    );
+    process.exit(1);
+  }
+  if (opts.umask !== undefined) process.umask(opts.umask);
+  log.info({ kl: true, version: packageVersion() }, `Starting tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)`);
   const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
   const { config, diagnostics } = loadKeepalivedConf(opts.file, readOptions);
   const report = (diags: readonly Diagnostic[]) => {
@@ -309,6 +154,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   const shutdown = async (signal: string) => {
     if (exiting) return;
     exiting = true;
+    sdNotify("STOPPING=1");
     views.close();
     await runtime.stop(signal);
     for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
@@ -318,6 +164,8 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     {
       stop: (signal) => void shutdown(signal),
       reload: () => {
+        // systemd Type=notify: RELOADING=1 now, READY=1 once the reload is done or refused.
+        sdNotify("RELOADING=1");
         const next = loadKeepalivedConf(opts.file, readOptions);
         report(next.diagnostics);
         // Difference: keepalived reloads what it could parse; a file with errors is more likely a
@@ -329,9 +177,13 @@ async function runDaemon(opts: CliOptions): Promise<void> {
             { file: first.where.file, line: first.where.line, code: first.code, errors: errors.length },
             `reload refused: ${errors.length} error(s) in the configuration, first ${first.where.file}:${first.where.line}: ${first.message}; keeping the running configuration`,
           );
+          sdNotify("READY=1");
           return;
         }
-        runtime.reload(next.config).catch((e) => log.error({ err: (e as Error).message }, "reload failed"));
+        runtime
+          .reload(next.config)
+          .catch((e) => log.error({ err: (e as Error).message }, "reload failed"))
+          .finally(() => sdNotify("READY=1"));
       },
       dump: (kind, clear) => views.dump(kind, clear),
     },
@@ -340,6 +192,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   try {
     await runtime.start();
     views.start();
+    sdNotify("READY=1");
   } catch (e) {
     log.fatal(errorFields(e), "cannot start; exiting");
     runtime.close();

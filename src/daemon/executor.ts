@@ -234,7 +234,14 @@ export class ActionExecutor {
   }
 
   private onState(io: InstanceIo, from: State, to: State, reason: string): void {
-    io.log.info({ from, to, reason, priority: io.ri.vi.effectivePriority }, `state ${from} -> ${to}`);
+    // keepalived's words (vrrp.c, vrrp_scheduler.c vrrp_init_state), so log greps and alerts written
+    // for keepalived keep firing; `kl` makes the text the message alone.
+    const name = io.spec.name;
+    const msg =
+      to === "INIT"
+        ? `(${name}) stopped, was ${from}`
+        : `(${name}) Entering ${to} STATE${from === "INIT" && to !== "MASTER" ? " (init)" : ""}`;
+    io.log.info({ from, to, transition: `${from} -> ${to}`, reason, priority: io.ri.vi.effectivePriority, kl: to !== "INIT" }, msg);
     const word = notifyWord(to);
     const priority = String(io.ri.vi.effectivePriority);
     this.notifyState(io.spec.name, io.spec.notify, word, ["INSTANCE", io.spec.name, word, priority], {
@@ -246,7 +253,9 @@ export class ActionExecutor {
 
   private groupState(group: string, state: State): void {
     const word = notifyWord(state);
-    this.p.log.info({ group, state: word }, `sync group ${group} is ${word}`);
+    // keepalived vrrp_sync.c: "VRRP_Group(%s) Syncing instances to %s state".
+    if (word === "STOP") this.p.log.info({ group, state: word }, `VRRP_Group(${group}) stopped`);
+    else this.p.log.info({ group, state: word, kl: true }, `VRRP_Group(${group}) Syncing instances to ${word} state`);
     const n = this.p.groupNotify(group);
     if (n) this.notifyState(`group:${group}`, n, word, ["GROUP", group, word, "0"], { group, state: word });
     this.p.fifo.write(fifoLine("GROUP", group, word, 0));

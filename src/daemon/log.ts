@@ -1,39 +1,135 @@
-// Logging through pino: JSON lines by default; with -l on a terminal, one readable line per event.
-import { pino, type Logger as PinoLogger, type DestinationStream } from "pino";
+// Logging through pino, to the places keepalived logs (lib/logger.c vlog_message):
+//  - syslog, always unless -G/--no-syslog, ident Keepalived_vrrp, facility from -S (LOG_DAEMON);
+//  - the console with -l and -n: `Mon Nov 23 19:04:56 2026: (VI_1) Entering MASTER STATE` on stderr;
+//  - a file with -g/--log-file, keepalived's file timestamps;
+//  - JSON lines on stdout with --log-json (the default for containers: `tsvrrpd openshift`).
+// The lines operators grep for are keepalived's own words (`(VI_1) Entering MASTER STATE`,
+// `VRRP_Script(chk) succeeded`): such records carry `kl: true` and their text is the message
+// alone; other records add their fields as key=value.
+import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { pino, type Logger as PinoLogger, type DestinationStream, type StreamEntry } from "pino";
+import { nativeHelper } from "../native/helper.js";
 
 export type Logger = PinoLogger;
 
 export interface LogOptions {
-  readonly console: boolean;
+  /** -l with -n: keepalived's console lines on stderr. */
+  readonly console?: boolean;
+  /** --log-json: JSON lines on stdout. */
+  readonly json?: boolean;
   readonly detail: boolean;
+  /** syslog facility number (LOG_DAEMON = 3 << 3); undefined: no syslog (-G). */
+  readonly syslogFacility?: number;
+  readonly syslogIdent?: string;
+  /** -g: a file, keepalived's name for the VRRP process (make_file_name). */
+  readonly file?: string;
   readonly destination?: DestinationStream;
 }
 
-const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
-const SKIP = new Set(["level", "time", "msg", "pid", "hostname", "instance"]);
+export const LOG_DAEMON = 3 << 3;
+const SYSLOG_PRIORITY: Record<number, number> = { 10: 7, 20: 7, 30: 6, 40: 4, 50: 3, 60: 2 };
+const SKIP = new Set(["level", "time", "msg", "pid", "hostname", "instance", "vrid", "interface", "kl"]);
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const two = (n: number) => String(n).padStart(2, "0");
 
-/** Formats a pino JSON line as `time LEVEL (instance) msg key=value ...`. */
-export function readableLine(json: string): string {
+/** strftime("%c") in the C locale: `Mon Nov  3 19:04:56 2026` (local time). */
+export function consoleTimestamp(d: Date): string {
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, " ")} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+/** keepalived's log file timestamp: "%a %b %d %T.%9ld %Y". */
+function fileTimestamp(d: Date): string {
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds() * 1_000_000).padStart(9, "0")} ${d.getFullYear()}`;
+}
+
+/** The text of a record as keepalived would write it (no timestamp). */
+export function keepalivedText(o: Record<string, unknown>): string {
+  const msg = String(o.msg ?? "");
+  if (o.kl) return msg;
+  const inst = o.instance ? `(${String(o.instance)}) ` : "";
+  const rest = Object.entries(o)
+    .filter(([k]) => !SKIP.has(k))
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+  return `${inst}${msg}${rest ? " " + rest : ""}`;
+}
+
+function parse(json: string): Record<string, unknown> | undefined {
   try {
-    const o = JSON.parse(json) as Record<string, unknown>;
-    const t = new Date(Number(o.time)).toISOString().slice(11, 23);
-    const inst = o.instance ? `(${String(o.instance)}) ` : "";
-    const rest = Object.entries(o)
-      .filter(([k]) => !SKIP.has(k))
-      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-      .join(" ");
-    return `${t} ${LEVELS[Number(o.level)] ?? o.level} ${inst}${String(o.msg ?? "")}${rest ? " " + rest : ""}\n`;
+    return JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json;
+    return undefined;
   }
+}
+
+/** keepalived make_file_name(name, "vrrp"): /var/log/keepalived.log -> /var/log/keepalived_vrrp.log; relative names go to /tmp. */
+export function vrrpLogFileName(name: string): string {
+  const full = name.startsWith("/") ? name : `${process.env.TMPDIR || "/tmp"}/${name}`;
+  const slash = full.lastIndexOf("/");
+  const dot = full.lastIndexOf(".");
+  return dot > slash ? `${full.slice(0, dot)}_vrrp${full.slice(dot)}` : `${full}_vrrp`;
 }
 
 export function createLogger(opts: LogOptions): Logger {
   const level = opts.detail ? "debug" : "info";
   if (opts.destination) return pino({ level, base: { pid: process.pid } }, opts.destination);
-  if (opts.console && process.stdout.isTTY) {
-    const dest: DestinationStream = { write: (s: string) => void process.stdout.write(readableLine(s)) };
-    return pino({ level, base: undefined }, dest);
+  const streams: StreamEntry[] = [];
+  if (opts.json) streams.push({ level: "debug", stream: pino.destination({ dest: 1, sync: true }) });
+  if (opts.console)
+    streams.push({
+      level: "debug",
+      stream: {
+        write: (s: string) => {
+          const o = parse(s);
+          if (o) process.stderr.write(`${consoleTimestamp(new Date(Number(o.time)))}: ${keepalivedText(o)}\n`);
+        },
+      },
+    });
+  if (opts.syslogFacility !== undefined) {
+    try {
+      const n = nativeHelper();
+      n.openlog(opts.syslogIdent ?? "Keepalived_vrrp", opts.syslogFacility);
+      streams.push({
+        level: "debug",
+        stream: {
+          write: (s: string) => {
+            const o = parse(s);
+            if (o) n.syslog(SYSLOG_PRIORITY[Number(o.level)] ?? 6, keepalivedText(o));
+          },
+        },
+      });
+    } catch (e) {
+      process.stderr.write(`tsvrrpd: syslog unavailable (${(e as Error).message}); not logging to syslog\n`);
+    }
   }
-  return pino({ level, base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
+  if (opts.file) {
+    const path = vrrpLogFileName(opts.file);
+    try {
+      // keepalived open_log_file: fopen_safe (no symlink followed), append, non-blocking.
+      const fd = openSync(
+        path,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+        0o644,
+      );
+      streams.push({
+        level: "debug",
+        stream: {
+          write: (s: string) => {
+            const o = parse(s);
+            if (!o) return;
+            try {
+              writeSync(fd, `${fileTimestamp(new Date(Number(o.time)))}: ${keepalivedText(o)}\n`);
+            } catch {
+              /* a full disk must not stop the daemon */
+            }
+          },
+        },
+      });
+      process.once("exit", () => closeSync(fd));
+    } catch (e) {
+      process.stderr.write(`tsvrrpd: cannot open log file ${path} (${(e as Error).message}); not logging to it\n`);
+    }
+  }
+  return pino({ level, base: { pid: process.pid } }, pino.multistream(streams, { dedupe: false }));
 }

@@ -147,7 +147,7 @@ export class Runtime {
     } catch (e) {
       this.log.error(errorFields(e), "sockets are not close-on-exec and scripts may inherit them");
     }
-    this.log.info({ instances: this.io.size }, "tsvrrpd started");
+    this.log.info({ instances: this.io.size, kl: true }, "Startup complete");
   }
 
   private specOf(ri: RouterInstance): InstanceSpec {
@@ -258,7 +258,7 @@ export class Runtime {
   /** Graceful stop: priority 0 from masters, VIPs removed, scripts notified, sockets closed. */
   async stop(reason: string): Promise<void> {
     if (this.stopping) return;
-    this.log.info({ reason }, "stopping");
+    this.log.info({ reason }, "Stopping");
     this.handle({ type: "stop" });
     this.stopping = true;
     this.tracking.stop();
@@ -269,7 +269,7 @@ export class Runtime {
     await this.staticRoutes.remove();
     await Promise.race([this.notify.idle(), new Promise((r) => setTimeout(r, 2000))]);
     this.close();
-    this.log.info("stopped");
+    this.log.info({ kl: true }, "Stopped");
   }
 
   close(): void {

@@ -86,7 +86,18 @@ export class Tracking {
         onResult: (r, state, changed) => {
           if (r.detail.timedOut) log.warn(r.detail, `check timed out after ${spec.timeoutMs} ms; killed, counts as a failure`);
           if (changed) {
-            log.info({ state, ...r.detail }, `check ${spec.name} is now ${state}`);
+            // keepalived vrrp_scheduler.c vrrp_script_child_thread's words.
+            const d = r.detail;
+            const how = r.ok
+              ? "succeeded"
+              : d.timedOut
+                ? "timed_out"
+                : typeof d.exitCode === "number"
+                  ? `failed (exited with status ${d.exitCode})`
+                  : d.signal
+                    ? `failed (due to signal ${String(d.signal)})`
+                    : "failed";
+            log.info({ state, ...d, kl: true }, `VRRP_Script(${spec.name}) ${how}`);
             this.onChange(spec.name, state);
           } else log.debug({ ok: r.ok, state, ...r.detail }, "check result");
         },

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       writeFileSync(file, conf(r.name, r.priority));
       return lab.spawn(r.name, BIN, [
         "-n",
+        "-G",
         "-f",
         file,
         "-p",

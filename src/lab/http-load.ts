@@ -71,7 +71,7 @@ export async function runHttpLoad(
   const start = (r: string, prio: number, http: boolean) => {
     const file = join(lab.dir, `${r}-http.conf`);
     writeFileSync(file, scaleConf({ instances: o.instances, priority: prio, ...(http ? { httpListen: `127.0.0.1:${PORT}` } : {}) }));
-    lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-http.pid`), "--control", join(lab.dir, `${r}-http.sock`)], {
+    lab.spawn(r, BIN, ["-n", "-G", "-f", file, "-p", join(lab.dir, `${r}-http.pid`), "--control", join(lab.dir, `${r}-http.sock`)], {
       stdio: "ignore",
     });
     return join(lab.dir, `${r}-http.sock`);

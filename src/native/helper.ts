@@ -9,6 +9,11 @@ export interface NativeHelper {
   watchSignal(signum: number, fn: () => void): void;
   sigrtmin(): number;
   sigrtmax(): number;
+  /** openlog(ident, LOG_PID, facility) of the C library (keepalived lib/logger.c open_syslog). */
+  openlog(ident: string, facility: number): void;
+  syslog(priority: number, message: string): void;
+  /** Sends STATE on $NOTIFY_SOCKET (systemd sd_notify); false when there is none or it failed. */
+  sdNotify(state: string): boolean;
 }
 
 export class NativeHelperError extends Error {
@@ -42,5 +47,15 @@ export function sealDescriptors(): number {
     return nativeHelper().cloexecAll();
   } catch {
     return -1;
+  }
+}
+
+/** systemd's notify protocol from this process; false without $NOTIFY_SOCKET or the helper. */
+export function sdNotify(state: string): boolean {
+  if (!process.env.NOTIFY_SOCKET) return false;
+  try {
+    return nativeHelper().sdNotify(state);
+  } catch {
+    return false;
   }
 }

@@ -371,7 +371,13 @@ export class VrrpInstance {
   private onPriority(effective: number, out: Action[]): void {
     const p = this.isOwner ? 255 : Math.min(254, Math.max(1, Math.round(effective)));
     if (p === this.effective) return;
-    out.push({ type: "log", level: "info", msg: "effective priority changed", fields: { from: this.effective, to: p } });
+    // keepalived vrrp_track.c vrrp_set_effective_priority's words (kl: the text is the message alone).
+    out.push({
+      type: "log",
+      level: "info",
+      msg: `(${this._config.name}) Changing effective priority from ${this.effective} to ${p}`,
+      fields: { from: this.effective, to: p, kl: true },
+    });
     const before = this.masterDownIntervalMs();
     this.effective = p;
     // keepalived vrrp_track.c vrrp_set_effective_priority: a BACKUP's running down timer moves by

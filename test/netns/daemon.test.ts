@@ -55,14 +55,24 @@ describe("daemon operations", () => {
     const mdiMs = 300 + skewMs;
     // After priority 0 the backup waits the skew only (61 ms), not a down interval (361 ms).
     expect((firstB.t - zero.t) * 1000).toBeLessThan((skewMs + mdiMs) / 2);
-    expect(a.output()).toContain('"msg":"stopped"');
+    expect(a.output()).toContain('"msg":"Stopped"');
   });
 
   it("SIGHUP: the master keeps its VIP without a flap, VIP changes apply in place, new and removed instances start and stop", async () => {
     const { lab, running } = newLab();
     const file = join(lab.dir, "a.conf");
     writeFileSync(file, GLOBAL + inst("VI_1", 1, 200, [VIP]));
-    const a = lab.spawn("a", BIN, ["-n", "-l", "-f", file, "-p", join(lab.dir, "a.pid"), "--control", join(lab.dir, "a.sock")]);
+    const a = lab.spawn("a", BIN, [
+      "-n",
+      "--log-json",
+      "-G",
+      "-f",
+      file,
+      "-p",
+      join(lab.dir, "a.pid"),
+      "--control",
+      join(lab.dir, "a.sock"),
+    ]);
     let out = "";
     a.stdout!.on("data", (d: Buffer) => (out += d.toString()));
     running.push({ kind: "tsvrrpd", router: "a", child: a, output: () => out });
@@ -96,7 +106,7 @@ describe("daemon operations", () => {
       () => out.split("configuration reloaded").length === 3 && out.includes("instance reconfigured by reload; state kept"),
       5000,
     );
-    expect(out.match(/state MASTER -> BACKUP|state BACKUP -> MASTER/g)?.length).toBe(2); // VI_1 once at start, VI_2 once
+    expect(out.match(/"transition":"MASTER -> BACKUP"|"transition":"BACKUP -> MASTER"/g)?.length).toBe(2); // VI_1 once at start, VI_2 once
   });
 
   it("SIGUSR1 writes a keepalived-style state dump (into $TMPDIR, as keepalived)", async () => {
@@ -125,7 +135,7 @@ describe("daemon operations", () => {
     running.push(a);
     await waitFor(
       "a in FAULT without a source address",
-      () => a.output().includes("NO_SOURCE_ADDRESS") && a.output().includes("tsvrrpd started"),
+      () => a.output().includes("NO_SOURCE_ADDRESS") && a.output().includes("Startup complete"),
       10_000,
     );
     lab.exec("a", "ip", ["addr", "add", "192.0.2.11/24", "dev", "eth0"]);
@@ -145,7 +155,7 @@ describe("daemon operations", () => {
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     lab.exec("a", "ip", ["link", "set", "eth0", "down"]);
     await waitFor("b master and a without VIP", () => lab.holders(VIP).join() === "b", 3000);
-    expect(a.output()).toMatch(/state MASTER -> FAULT/);
+    expect(a.output()).toMatch(/Entering FAULT STATE/);
     lab.exec("a", "ip", ["link", "set", "eth0", "up"]);
     await waitFor("a master again", () => lab.holders(VIP).join() === "a", 5000);
   });

@@ -91,7 +91,7 @@ export function startDaemon(
   const pid = join(lab.dir, `${router}${tag}.pid`);
   const child =
     kind === "tsvrrpd"
-      ? lab.spawn(router, BIN, ["-n", "-l", "-D", "-f", file, "-p", pid, "--control", `${pid}.sock`, ...extraArgs], {
+      ? lab.spawn(router, BIN, ["-n", "--log-json", "-G", "-D", "-f", file, "-p", pid, "--control", `${pid}.sock`, ...extraArgs], {
           env: { ...process.env, ...env },
         })
       : lab.spawn(router, "keepalived", ["-n", "-l", "-D", "-f", file, "-p", pid, "-r", `${pid}.vrrp`, ...extraArgs], {

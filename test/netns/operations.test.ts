@@ -64,7 +64,7 @@ describe("status and metrics", () => {
     const start = (r: string, p: number): void => {
       const file = join(lab.dir, `${r}.conf`);
       writeFileSync(file, conf(p));
-      lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}.pid`), "--control", sock(r)]);
+      lab.spawn(r, BIN, ["-n", "--log-json", "-G", "-f", file, "-p", join(lab.dir, `${r}.pid`), "--control", sock(r)]);
     };
     const tryStatus = (r: string): Doc | undefined => {
       try {

@@ -36,7 +36,7 @@ function daemon(lab: Lab, router: string, conf: string): { sock: string; out: ()
   const file = join(lab.dir, `${router}.conf`);
   writeFileSync(file, conf);
   const sock = join(lab.dir, `${router}.sock`);
-  const child = lab.spawn(router, BIN, ["-n", "-l", "-f", file, "-p", join(lab.dir, `${router}.pid`), "--control", sock]);
+  const child = lab.spawn(router, BIN, ["-n", "--log-json", "-G", "-f", file, "-p", join(lab.dir, `${router}.pid`), "--control", sock]);
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));

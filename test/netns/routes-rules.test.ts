@@ -112,7 +112,11 @@ describe("virtual and static routes and rules", () => {
     const d = startDaemon(lab, "a", "tsvrrpd", text);
     running.push(d);
     const has = (s: string) => installed(lab, "a").includes(s);
-    await waitFor("everything installed", () => has("198.51.100.0/25") && has("198.51.100.128/25") && has("1000:") && has("203.0.113.0/26"), 10_000);
+    await waitFor(
+      "everything installed",
+      () => has("198.51.100.0/25") && has("198.51.100.128/25") && has("1000:") && has("203.0.113.0/26"),
+      10_000,
+    );
     lab.exec("a", "ip", ["route", "del", "198.51.100.0/25", "dev", "eth0", "proto", "keepalived"]);
     lab.exec("a", "ip", ["route", "del", "198.51.100.128/25", "dev", "eth0", "proto", "keepalived"]);
     lab.exec("a", "ip", ["rule", "del", "priority", "1000"]);

@@ -255,7 +255,7 @@ describe("no promiscuous mode", () => {
     running.push(startDaemon(lab, "a", "tsvrrpd", conf(200)));
     await waitFor("a master", () => lab.holders(vip6).join() === "a", 10_000);
     running.push(startDaemon(lab, "b", "tsvrrpd", conf(100)));
-    await waitFor("b listening (its advert capture open)", () => running[1]!.output().includes("tsvrrpd started"), 10_000);
+    await waitFor("b listening (its advert capture open)", () => running[1]!.output().includes("Startup complete"), 10_000);
     for (const r of ["a", "b"]) {
       expect(promisc(r).flags, `${r}'s eth0 flags`).not.toContain("PROMISC");
       expect(promisc(r).promiscuity, `${r}'s eth0 promiscuity count`).toBe(0);

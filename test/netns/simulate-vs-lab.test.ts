@@ -42,7 +42,7 @@ describe("simulate predicts the lab", () => {
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     const b = startDaemon(lab, "b", "tsvrrpd", conf(100, "192.0.2.12"));
     running.push(b);
-    await waitFor("b started and in BACKUP", () => b.output().includes("-> BACKUP") && b.output().includes("tsvrrpd started"), 10_000);
+    await waitFor("b started and in BACKUP", () => b.output().includes("-> BACKUP") && b.output().includes("Startup complete"), 10_000);
     // b settled (its start-up work done) before the kill: a timer delayed by start-up is not the protocol.
     await holdsFor(500, () => expect(lab.holders(VIP)).toEqual(["a"]));
     // The gap as simulate defines it, from the capture: a's last advert before b's first one.

@@ -1,0 +1,320 @@
+// keepalived 2.2.7's command line (core/main.c parse_cmdline, its long_options table), so the
+// binary can be swapped under an existing unit file: every flag keepalived accepts is honoured or
+// accepted with a logged "not applicable" (notApplicable), never an exit.
+import { DEFAULT_CONTROL_SOCKET } from "./daemon/control.js";
+import { listenProblem } from "./config/values.js";
+import { LOG_DAEMON } from "./daemon/log.js";
+
+export interface CliOptions {
+  file: string;
+  dontFork: boolean;
+  logConsole: boolean;
+  logDetail: boolean;
+  /** --log-json (tsvrrpd): JSON lines on stdout. */
+  logJson: boolean;
+  /** syslog facility (-S), undefined with -G/--no-syslog. */
+  syslogFacility: number | undefined;
+  /** -g/--log-file[=FILE] (keepalived: keepalived.log in /tmp when no name is given). */
+  logFile?: string;
+  pidFile: string;
+  vrrpPidFile?: string;
+  configTest: boolean;
+  dumpConf: boolean;
+  help: boolean;
+  version: boolean;
+  http?: string;
+  control: string;
+  /** keepalived -i/--config-id: which `@ID` lines of the configuration are read. */
+  configId?: string;
+  /** keepalived --signum=NAME: print the signal number and exit. */
+  signum?: string;
+  /** -u/--umask: the process umask (octal, as keepalived's set_umask). */
+  umask?: number;
+  /** -s/--namespace: refused (tsvrrpd would run in the wrong network namespace). */
+  namespace?: string;
+  /** Flags accepted without effect, with why: logged once the logger exists. */
+  notApplicable: string[];
+  /** Values that were wrong but, as keepalived, do not stop it (e.g. an unknown -S facility). */
+  warnings: string[];
+}
+
+export class UsageError extends Error {
+  readonly code = "USAGE";
+}
+
+export const USAGE = `Usage: tsvrrpd [OPTION...]
+       tsvrrpd openshift [--print-config]   run from OPENSHIFT_HA_* variables (keepalived-ipfailover)
+       tsvrrpd remove-failover              what the IP-failover removal Job does
+       tsvrrpd status [--json] [--socket PATH]  state of the running daemon
+       tsvrrpd check-cluster PATH...        check keepalived.conf files of one cluster against each other
+       tsvrrpd simulate PATH... --events .. run the files on a simulated LAN
+VRRP daemon compatible with keepalived's configuration and flags (keepalived 2.2.7's flags are all
+accepted; those about LVS, BFD, memory checks and core dumps are logged as not applicable).
+
+  -f, --use-file=FILE       configuration file (default /etc/keepalived/keepalived.conf)
+  -n, --dont-fork           stay in the foreground
+  -l, --log-console         log to the console (with -n), as keepalived
+  -D, --log-detail          detailed (debug) logging
+  -S, --log-facility=N      syslog facility: 0-7 (local0-7), localN or a name (default daemon)
+  -G, --no-syslog           do not log to syslog
+  -g, --log-file[=FILE]     also log to FILE_vrrp (keepalived's name; default /tmp/keepalived_vrrp.log)
+      --flush-log-file      (always flushed)
+      --log-json            JSON lines on stdout (tsvrrpd; the default of \`tsvrrpd openshift\`)
+  -u, --umask=MASK          umask for files the daemon creates
+  -p, --pid=FILE            pid file (default /run/keepalived.pid)
+  -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
+  -i, --config-id=ID        read @ID lines of the configuration (default: the host name up to its first dot)
+  -t, --config-test[=FILE]  check the configuration and exit (0 ok, 3 cannot run, 4 errors)
+  -d, --dump-conf           log the parsed configuration at start
+  -P, --vrrp                run only VRRP (always the case)
+      --http=ADDR:PORT      serve /metrics, /healthz, /status (also global_defs http_listen)
+      --signum=NAME         print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR or JSON
+      --control=PATH        control socket for \`tsvrrpd status\` (default /run/tsvrrpd/control.sock)
+  -h, --help                this text
+  -v, --version             version
+`;
+
+/** syslog facilities by name (sys/syslog.h facilitynames), as -S takes them. */
+const FACILITIES: Record<string, number> = {
+  kern: 0,
+  user: 1 << 3,
+  mail: 2 << 3,
+  daemon: LOG_DAEMON,
+  auth: 4 << 3,
+  syslog: 5 << 3,
+  lpr: 6 << 3,
+  news: 7 << 3,
+  uucp: 8 << 3,
+  cron: 9 << 3,
+  authpriv: 10 << 3,
+  ftp: 11 << 3,
+};
+const LOG_LOCAL0 = 16 << 3;
+
+/** Flags that take a value (short ones may carry it attached: -fFILE). */
+const VALUE = new Set([
+  "--signum",
+  "--http",
+  "--control",
+  "-f",
+  "--use-file",
+  "-p",
+  "--pid",
+  "-r",
+  "--vrrp_pid",
+  "-S",
+  "--log-facility",
+  "-i",
+  "--config-id",
+  "-u",
+  "--umask",
+  "-c",
+  "--checkers_pid",
+  "-b",
+  "--bfd_pid",
+  "-A",
+  "--snmp-agent-socket",
+  "-s",
+  "--namespace",
+  "--config-fd",
+]);
+/** Optional values: only attached (-gFILE, --log-file=FILE), as getopt's optional_argument. */
+const OPTIONAL = new Set(["-g", "--log-file", "-t", "--config-test", "-M", "--core-dump-pattern", "--perf", "--debug"]);
+
+/** keepalived flags that have no meaning for tsvrrpd, with the reason logged at start. */
+const NOT_APPLICABLE: Record<string, string> = {
+  "-C": "checker (LVS) only: tsvrrpd is keepalived's VRRP side and runs VRRP",
+  "--check": "checker (LVS) only: tsvrrpd is keepalived's VRRP side and runs VRRP",
+  "-B": "tsvrrpd has no BFD process",
+  "--no_bfd": "tsvrrpd has no BFD process",
+  "--all": "tsvrrpd runs only VRRP",
+  "-e": "tsvrrpd reads the whole configuration anyway",
+  "--all-config": "tsvrrpd reads the whole configuration anyway",
+  "--flush-log-file": "the log file is written line by line without buffering",
+  "-X": "VIPs are released on stop and on leaving MASTER anyway",
+  "--release-vips": "VIPs are released on stop and on leaving MASTER anyway",
+  "-V": "tsvrrpd always releases VIPs and routes on stop",
+  "--dont-release-vrrp": "tsvrrpd always releases VIPs and routes on stop",
+  "-I": "tsvrrpd has no IPVS side",
+  "--dont-release-ipvs": "tsvrrpd has no IPVS side",
+  "-R": "tsvrrpd has no child process to respawn",
+  "--dont-respawn": "tsvrrpd has no child process to respawn",
+  "-T": "genhash belongs to keepalived's checker side",
+  "--genhash": "genhash belongs to keepalived's checker side",
+  "-a": "addresses are always watched through netlink",
+  "--address-monitoring": "addresses are always watched through netlink",
+  "-x": "SNMP is not implemented yet (/metrics and `tsvrrpd status` instead)",
+  "--snmp": "SNMP is not implemented yet (/metrics and `tsvrrpd status` instead)",
+  "-A": "SNMP is not implemented yet",
+  "--snmp-agent-socket": "SNMP is not implemented yet",
+  "-c": "tsvrrpd has no checker process",
+  "--checkers_pid": "tsvrrpd has no checker process",
+  "-b": "tsvrrpd has no BFD process",
+  "--bfd_pid": "tsvrrpd has no BFD process",
+  "-m": "core dumps follow the service manager's limits",
+  "--core-dump": "core dumps follow the service manager's limits",
+  "-M": "core dumps follow the service manager's limits",
+  "--core-dump-pattern": "core dumps follow the service manager's limits",
+  "--no-mem-check": "tsvrrpd has no memory checker",
+  "-L": "tsvrrpd has no memory checker",
+  "--mem-check-log": "tsvrrpd has no memory checker",
+  "--perf": "perf profiling is keepalived's own",
+  "--debug": "keepalived's debug options are its own",
+  "--config-fd": "keepalived's internal flag between its processes",
+};
+
+/** keepalived -S: a number 0..7 or localN means LOG_LOCALN; otherwise a facility name. */
+export function syslogFacility(v: string): number | undefined {
+  const local = /^(?:local)?([0-7])$/.exec(v);
+  if (local) return LOG_LOCAL0 + (Number(local[1]) << 3);
+  return FACILITIES[v];
+}
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const o: CliOptions = {
+    file: "/etc/keepalived/keepalived.conf",
+    dontFork: false,
+    logConsole: false,
+    logDetail: false,
+    logJson: false,
+    syslogFacility: LOG_DAEMON,
+    pidFile: "/run/keepalived.pid",
+    configTest: false,
+    dumpConf: false,
+    help: false,
+    version: false,
+    control: DEFAULT_CONTROL_SOCKET,
+    notApplicable: [],
+    warnings: [],
+  };
+  let noSyslog = false;
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i] as string;
+    let value: string | undefined;
+    const eq = arg.indexOf("=");
+    if (arg.startsWith("--") && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    } else if (/^-[a-zA-Z]./.test(arg) && (VALUE.has(arg.slice(0, 2)) || OPTIONAL.has(arg.slice(0, 2)))) {
+      value = arg.slice(2); // -fFILE, -gFILE
+      arg = arg.slice(0, 2);
+    } else if (/^-[a-zA-Z]{2,}$/.test(arg)) {
+      // bundled short flags: -nlD
+      const expanded = arg
+        .slice(1)
+        .split("")
+        .map((c) => `-${c}`);
+      argv = [...argv.slice(0, i), ...expanded, ...argv.slice(i + 1)];
+      i--;
+      continue;
+    }
+    const need = (): string => {
+      if (value !== undefined) return value;
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (Object.hasOwn(NOT_APPLICABLE, arg)) {
+      if (VALUE.has(arg)) need();
+      o.notApplicable.push(`${arg}${value !== undefined ? `=${value}` : ""}: ${NOT_APPLICABLE[arg]}`);
+      continue;
+    }
+    switch (arg) {
+      case "-f":
+      case "--use-file":
+        o.file = need();
+        break;
+      case "-n":
+      case "--dont-fork":
+        o.dontFork = true;
+        break;
+      case "-l":
+      case "--log-console":
+        o.logConsole = true;
+        break;
+      case "-D":
+      case "--log-detail":
+        o.logDetail = true;
+        break;
+      case "--log-json":
+        o.logJson = true;
+        break;
+      case "-S":
+      case "--log-facility": {
+        const v = need();
+        const f = syslogFacility(v);
+        // keepalived prints "Invalid log facility" and carries on with the default.
+        if (f === undefined) o.warnings.push(`Invalid log facility '${v}'; logging to daemon`);
+        else o.syslogFacility = f;
+        break;
+      }
+      case "-G":
+      case "--no-syslog":
+        noSyslog = true;
+        break;
+      case "-g":
+      case "--log-file":
+        o.logFile = value || "keepalived.log";
+        break;
+      case "-u":
+      case "--umask": {
+        const v = need();
+        if (!/^0?[0-7]{1,3}$/.test(v)) throw new UsageError(`--umask expects an octal mask such as 022, got ${JSON.stringify(v)}`);
+        o.umask = parseInt(v, 8);
+        break;
+      }
+      case "-s":
+      case "--namespace":
+        o.namespace = need();
+        break;
+      case "-p":
+      case "--pid":
+        o.pidFile = need();
+        break;
+      case "-r":
+      case "--vrrp_pid":
+        o.vrrpPidFile = need();
+        break;
+      case "-t":
+      case "--config-test":
+        o.configTest = true;
+        if (value) o.file = value;
+        break;
+      case "-d":
+      case "--dump-conf":
+        o.dumpConf = true;
+        break;
+      case "-P":
+      case "--vrrp":
+        break;
+      case "-i":
+      case "--config-id":
+        o.configId = need();
+        break;
+      case "--http": {
+        o.http = need();
+        const problem = listenProblem(o.http);
+        if (problem) throw new UsageError(`--http: ${problem}`);
+        break;
+      }
+      case "--control":
+        o.control = need();
+        break;
+      case "--signum":
+        o.signum = need();
+        break;
+      case "-h":
+      case "--help":
+        o.help = true;
+        break;
+      case "-v":
+      case "--version":
+        o.version = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  if (noSyslog) o.syslogFacility = undefined;
+  return o;
+}
