@@ -1,0 +1,70 @@
+// keepalived 2.2.7's command line (core/main.c parse_cmdline, long_options and the getopt string
+// ":vhlndu:DRS:f:p:i:es:mM::g::Gt::PCr:VXac:ITBb:xA:L"): every flag is accepted, honoured or logged
+// as not applicable; none makes the daemon exit.
+import { describe, expect, it } from "vitest";
+import { parseArgs, syslogFacility, UsageError } from "../src/cli-args.js";
+import { consoleTimestamp, keepalivedText, vrrpLogFileName } from "../src/daemon/log.js";
+
+const LONG_NO_ARG = [
+  "vrrp", "check", "no_bfd", "all", "log-console", "log-detail", "all-config", "flush-log-file", "no-syslog", "release-vips",
+  "dont-release-vrrp", "dont-release-ipvs", "dont-respawn", "dont-fork", "dump-conf", "genhash", "address-monitoring", "snmp",
+  "core-dump", "no-mem-check", "mem-check-log",
+]; // prettier-ignore
+const LONG_WITH_ARG: [string, string][] = [
+  ["use-file", "/k.conf"], ["log-facility", "local2"], ["umask", "077"], ["pid", "/p"], ["vrrp_pid", "/v"], ["checkers_pid", "/c"],
+  ["bfd_pid", "/b"], ["snmp-agent-socket", "tcp:localhost:705"], ["config-id", "node1"], ["config-fd", "5"],
+]; // prettier-ignore
+const LONG_OPTIONAL = ["log-file", "core-dump-pattern", "perf", "debug"];
+const SHORT = ["-P", "-C", "-B", "-l", "-D", "-e", "-G", "-X", "-V", "-I", "-R", "-n", "-d", "-T", "-a", "-x", "-m", "-M", "-L", "-g"];
+
+describe("keepalived's flags", () => {
+  it("accepts every long and short flag of keepalived 2.2.7 without throwing", () => {
+    const o = parseArgs([
+      ...LONG_NO_ARG.map((f) => `--${f}`),
+      ...LONG_WITH_ARG.flatMap(([f, v]) => [`--${f}`, v]),
+      ...LONG_OPTIONAL.map((f) => `--${f}`),
+      ...SHORT,
+      "-u022",
+      "-S",
+      "4",
+      "-cX",
+      "-b",
+      "/b",
+      "-A",
+      "/a",
+    ]);
+    expect(o.dontFork && o.logConsole && o.logDetail).toBe(true);
+    expect(o.file).toBe("/k.conf");
+    expect(o.umask).toBe(0o22);
+    expect(o.syslogFacility).toBeUndefined(); // -G wins
+    expect(o.logFile).toBe("keepalived.log");
+    expect(o.notApplicable.length).toBeGreaterThanOrEqual(30);
+    expect(o.notApplicable.join("\n")).toMatch(/--snmp: SNMP is not implemented yet/);
+  });
+  it("-S takes 0-7, localN or a facility name; a bad one is a warning, not an exit (as keepalived)", () => {
+    expect(syslogFacility("0")).toBe(16 << 3);
+    expect(syslogFacility("local7")).toBe(23 << 3);
+    expect(syslogFacility("daemon")).toBe(3 << 3);
+    const o = parseArgs(["-S", "nonsense"]);
+    expect(o.syslogFacility).toBe(3 << 3);
+    expect(o.warnings).toEqual(["Invalid log facility 'nonsense'; logging to daemon"]);
+  });
+  it("an option keepalived does not have is a usage error", () => {
+    expect(() => parseArgs(["--frobnicate"])).toThrow(UsageError);
+  });
+});
+
+describe("keepalived's log formats", () => {
+  it("console timestamps are strftime %c in the C locale; keepalived phrases stand alone", () => {
+    expect(consoleTimestamp(new Date(2026, 10, 3, 9, 4, 5))).toBe("Tue Nov  3 09:04:05 2026");
+    expect(keepalivedText({ msg: "(VI_1) Entering MASTER STATE", instance: "VI_1", from: "BACKUP", kl: true })).toBe(
+      "(VI_1) Entering MASTER STATE",
+    );
+    expect(keepalivedText({ msg: "VIP added", instance: "VI_1", vip: "192.0.2.1/32" })).toBe("(VI_1) VIP added vip=192.0.2.1/32");
+  });
+  it("-g names the VRRP file as keepalived's make_file_name does", () => {
+    expect(vrrpLogFileName("/var/log/keepalived.log")).toBe("/var/log/keepalived_vrrp.log");
+    expect(vrrpLogFileName("/var/log/ka")).toBe("/var/log/ka_vrrp");
+    expect(vrrpLogFileName("keepalived.log")).toMatch(/^\/.+\/keepalived_vrrp\.log$/);
+  });
+});
