@@ -57,7 +57,10 @@ export async function openshiftCommand(args: string[]): Promise<void> {
     rtnl.close();
     return;
   }
-  const log = createLogger({ console: true, detail: process.env.TSVRRPD_LOG_DETAIL === "1" });
+  // Containers log JSON lines on stdout (the cluster's log pipeline); TSVRRPD_LOG_FORMAT=keepalived
+  // gives keepalived's console lines instead. No syslog: a pod has no /dev/log.
+  const keepalivedText = process.env.TSVRRPD_LOG_FORMAT === "keepalived";
+  const log = createLogger({ json: !keepalivedText, console: keepalivedText, detail: process.env.TSVRRPD_LOG_DETAIL === "1" });
   for (const w of plan.settings.warnings) log.warn({ code: "OPENSHIFT_ENV" }, w);
   if (plan.settings.multicastAccept) {
     say("  - Ensuring nftables rule for keepalived multicast (224.0.0.18) ...");
