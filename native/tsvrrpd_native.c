@@ -6,6 +6,8 @@
 //    signal SIGRTMIN+2, whose default action would end the process.
 //  - openlog(ident, facility) / syslog(priority, message): the C library's syslog, as keepalived
 //    logs (lib/logger.c: openlog with LOG_PID, vsyslog); Node has no unix datagram sockets.
+//  - procEvents(fn): the netlink process connector (keepalived core/track_process.c), so tracked
+//    processes are seen as they fork, exec, change comm and exit, without scanning /proc.
 //  - sdNotify(state): systemd's notify protocol (READY=1, RELOADING=1, STOPPING=1) on
 //    $NOTIFY_SOCKET, sent from this process (Type=notify accepts the main PID only).
 #define NAPI_VERSION 8
@@ -18,6 +20,10 @@
 #include <stddef.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/connector.h>
+#include <linux/cn_proc.h>
 #include <unistd.h>
 #include <node_api.h>
 #include <uv.h>
@@ -166,6 +172,150 @@ static napi_value SdNotify(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Process events, flattened as [what, pid, what, pid, ...]: 1 fork, 2 exec, 3 exit, 4 comm,
+ * 5 lost events (the socket overflowed: rescan). Threads are left out (pid != tgid). */
+typedef struct {
+  uv_poll_t poll;
+  int fd;
+  napi_threadsafe_function fn;
+} ProcWatch;
+
+typedef struct {
+  size_t n;
+  int32_t v[];
+} ProcBatch;
+
+static void ProcCallJs(napi_env env, napi_value js_cb, void *context, void *data) {
+  (void)context;
+  ProcBatch *b = (ProcBatch *)data;
+  if (env != NULL && js_cb != NULL) {
+    napi_value ab, arr, undefined;
+    void *mem = NULL;
+    if (napi_create_arraybuffer(env, b->n * sizeof(int32_t), &mem, &ab) == napi_ok) {
+      memcpy(mem, b->v, b->n * sizeof(int32_t));
+      if (napi_create_typedarray(env, napi_int32_array, b->n, ab, 0, &arr) == napi_ok && napi_get_undefined(env, &undefined) == napi_ok)
+        napi_call_function(env, undefined, js_cb, 1, &arr, NULL);
+    }
+  }
+  free(b);
+}
+
+static void OnProcReadable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  ProcWatch *w = (ProcWatch *)h->data;
+  if (status < 0) return;
+  size_t cap = 256, n = 0;
+  ProcBatch *b = malloc(sizeof(ProcBatch) + cap * sizeof(int32_t));
+  if (!b) return;
+  char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+  for (;;) {
+    ssize_t len = recv(w->fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (len < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {
+        if (n + 2 > cap) break;
+        b->v[n++] = 5;
+        b->v[n++] = 0;
+        continue;
+      }
+      break; /* EAGAIN: drained */
+    }
+    for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
+      if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_NOOP) continue;
+      struct cn_msg *cn = (struct cn_msg *)NLMSG_DATA(nh);
+      struct proc_event *ev = (struct proc_event *)cn->data;
+      int32_t what = 0, pid = 0;
+      switch (ev->what) {
+        case PROC_EVENT_FORK:
+          if (ev->event_data.fork.child_pid == ev->event_data.fork.child_tgid) what = 1, pid = ev->event_data.fork.child_pid;
+          break;
+        case PROC_EVENT_EXEC:
+          what = 2, pid = ev->event_data.exec.process_tgid;
+          break;
+        case PROC_EVENT_EXIT:
+          if (ev->event_data.exit.process_pid == ev->event_data.exit.process_tgid) what = 3, pid = ev->event_data.exit.process_pid;
+          break;
+        case PROC_EVENT_COMM:
+          if (ev->event_data.comm.process_pid == ev->event_data.comm.process_tgid) what = 4, pid = ev->event_data.comm.process_pid;
+          break;
+        default:
+          break;
+      }
+      if (!what) continue;
+      if (n + 2 > cap) {
+        size_t ncap = cap * 2;
+        ProcBatch *nb = realloc(b, sizeof(ProcBatch) + ncap * sizeof(int32_t));
+        if (!nb) break;
+        b = nb, cap = ncap;
+      }
+      b->v[n++] = what;
+      b->v[n++] = pid;
+    }
+  }
+  if (n == 0) {
+    free(b);
+    return;
+  }
+  b->n = n;
+  if (napi_call_threadsafe_function(w->fn, b, napi_tsfn_nonblocking) != napi_ok) free(b);
+}
+
+static napi_value ProcEvents(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], name, out;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+  int ok = fd >= 0;
+  if (ok) {
+    struct sockaddr_nl sa;
+    memset(&sa, 0, sizeof sa);
+    sa.nl_family = AF_NETLINK;
+    sa.nl_groups = CN_IDX_PROC;
+    sa.nl_pid = 0;
+    int rcv = 1 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+  }
+  if (ok) {
+    struct {
+      struct nlmsghdr nh;
+      struct cn_msg cn;
+      enum proc_cn_mcast_op op;
+    } __attribute__((packed)) req;
+    memset(&req, 0, sizeof req);
+    req.nh.nlmsg_len = sizeof req;
+    req.nh.nlmsg_type = NLMSG_DONE;
+    req.cn.id.idx = CN_IDX_PROC;
+    req.cn.id.val = CN_VAL_PROC;
+    req.cn.len = sizeof(enum proc_cn_mcast_op);
+    req.op = PROC_CN_MCAST_LISTEN;
+    ok = send(fd, &req, sizeof req, 0) == (ssize_t)sizeof req;
+  }
+  if (!ok) {
+    if (fd >= 0) close(fd);
+    CHECK(napi_get_boolean(env, 0, &out));
+    return out;
+  }
+  uv_loop_t *loop = NULL;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  ProcWatch *w = calloc(1, sizeof *w);
+  if (!w) {
+    close(fd);
+    CHECK(napi_get_boolean(env, 0, &out));
+    return out;
+  }
+  w->fd = fd;
+  CHECK(napi_create_string_utf8(env, "tsvrrpd-proc-events", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, ProcCallJs, &w->fn));
+  CHECK(napi_unref_threadsafe_function(env, w->fn));
+  uv_poll_init(loop, &w->poll, fd);
+  w->poll.data = w;
+  uv_poll_start(&w->poll, UV_READABLE, OnProcReadable);
+  uv_unref((uv_handle_t *)&w->poll);
+  CHECK(napi_get_boolean(env, 1, &out));
+  return out;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"cloexecAll", NULL, CloexecAll, NULL, NULL, NULL, napi_default, NULL},
@@ -175,6 +325,7 @@ NAPI_MODULE_INIT() {
       {"openlog", NULL, OpenLog, NULL, NULL, NULL, napi_default, NULL},
       {"syslog", NULL, Syslog, NULL, NULL, NULL, napi_default, NULL},
       {"sdNotify", NULL, SdNotify, NULL, NULL, NULL, napi_default, NULL},
+      {"procEvents", NULL, ProcEvents, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

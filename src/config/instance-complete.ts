@@ -6,7 +6,7 @@ import { familyOf } from "../vrrp/address.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { InstanceDraft } from "./instance-draft.js";
-import type { InstanceSpec, ScriptSpec, TrackFileSpec } from "./model.js";
+import type { InstanceSpec, ScriptSpec, TrackFileSpec, TrackProcessSpec } from "./model.js";
 
 export function completeInstance(
   ctx: Ctx,
@@ -16,6 +16,7 @@ export function completeInstance(
   scripts: readonly ScriptSpec[],
   errorsBefore: number,
   trackFiles: readonly TrackFileSpec[] = [],
+  trackProcesses: readonly TrackProcessSpec[] = [],
 ): InstanceSpec | undefined {
   if (!d.iface) ctx.error(s.where, "MISSING_INTERFACE", `vrrp_instance ${name} has no 'interface'`);
   if (d.vrid === undefined && !(s.block ?? []).some((st) => st.keyword === "virtual_router_id")) {
@@ -105,6 +106,11 @@ export function completeInstance(
       ctx.warn(t.where, "UNKNOWN_TRACK_FILE", `${name}: track_file ${t.name} has no track_file definition; ignored`);
   }
   d.trackFiles = d.trackFiles.filter((t) => trackFiles.some((x) => x.name === t.name));
+  for (const t of d.trackProcesses) {
+    if (!trackProcesses.some((x) => x.name === t.name))
+      ctx.warn(t.where, "UNKNOWN_TRACK_FILE", `${name}: track_process ${t.name} has no vrrp_track_process; ignored`);
+  }
+  d.trackProcesses = d.trackProcesses.filter((t) => trackProcesses.some((x) => x.name === t.name));
 
   if (ctx.diags.filter((x) => x.severity === "error").length > errorsBefore || !d.iface || d.vrid === undefined) return undefined;
   return {
@@ -133,6 +139,7 @@ export function completeInstance(
     trackScripts: d.trackScripts,
     trackInterfaces: d.trackInterfaces,
     trackFiles: d.trackFiles,
+    trackProcesses: d.trackProcesses,
     virtualRoutes: d.virtualRoutes,
     virtualRules: d.virtualRules,
     garp: d.garp,

@@ -34,6 +34,7 @@ export interface InstanceDraft {
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: TrackRef[];
   virtualRoutes: RouteSpec[];
   virtualRules: RuleSpec[];
   garp: { -readonly [K in keyof GarpSettings]: GarpSettings[K] };
@@ -65,6 +66,7 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
+    trackProcesses: [],
     virtualRoutes: [],
     virtualRules: [],
     garp: { ...garp },

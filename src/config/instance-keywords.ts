@@ -176,6 +176,10 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
       if (r) d.virtualRules.push(r);
     }
   },
+  // vrrp_parser.c vrrp_track_process_handler: NAME [weight -254..254 [reverse|noreverse]].
+  track_process: (ctx, st, d) => {
+    d.trackProcesses = parseTracks(ctx, st, 254);
+  },
   // vrrp_parser.c vrrp_track_file_handler -> vrrp_alloc_track_file: NAME [weight -254..254 [reverse|noreverse]].
   track_file: (ctx, st, d) => {
     d.trackFiles = parseTracks(ctx, st, 254);

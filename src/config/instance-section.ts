@@ -9,7 +9,7 @@ import { parseGarp, type InstanceDefaults } from "./global-defs.js";
 import { completeInstance } from "./instance-complete.js";
 import { newDraft } from "./instance-draft.js";
 import { INSTANCE_KEYWORDS } from "./instance-keywords.js";
-import type { InstanceSpec, ScriptSpec, TrackFileSpec } from "./model.js";
+import type { InstanceSpec, ScriptSpec, TrackFileSpec, TrackProcessSpec } from "./model.js";
 
 export function parseInstance(
   ctx: Ctx,
@@ -19,6 +19,7 @@ export function parseInstance(
   scripts: ScriptSpec[],
   defaults: InstanceDefaults,
   trackFiles: readonly TrackFileSpec[] = [],
+  trackProcesses: readonly TrackProcessSpec[] = [],
 ): InstanceSpec | undefined {
   const name = s.args[0];
   if (!name) {
@@ -35,5 +36,5 @@ export function parseInstance(
     if (handler) handler(ctx, st, draft);
     else if (!parseGarp(ctx, st, draft.garp, "")) ctx.unhandled(st, "vrrp_instance");
   }
-  return completeInstance(ctx, s, name, draft, scripts, errorsBefore, trackFiles);
+  return completeInstance(ctx, s, name, draft, scripts, errorsBefore, trackFiles, trackProcesses);
 }

@@ -11,8 +11,9 @@ import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import { parseTrackFile } from "./track-file-section.js";
+import { parseTrackProcess } from "./track-process-section.js";
 import { parseRoute, parseRule, type RouteSpec, type RuleSpec } from "./route-rule.js";
-import type { DaemonConfig, GlobalSpec, InstanceSpec, ScriptSpec, SyncGroupSpec, TrackFileSpec } from "./model.js";
+import type { DaemonConfig, GlobalSpec, InstanceSpec, ScriptSpec, SyncGroupSpec, TrackFileSpec, TrackProcessSpec } from "./model.js";
 
 export interface ParsedConfig {
   readonly config: DaemonConfig;
@@ -39,6 +40,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const scripts: ScriptSpec[] = [];
   const syncGroups: SyncGroupSpec[] = [];
   const trackFiles: TrackFileSpec[] = [];
+  const trackProcesses: TrackProcessSpec[] = [];
   const staticRoutes: RouteSpec[] = [];
   const staticRules: RuleSpec[] = [];
   const refusedGroups = new Set<string>();
@@ -64,6 +66,13 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
           if (scripts.some((x) => x.name === sc.name)) ctx.error(s.where, "DUPLICATE_SCRIPT", `vrrp_script ${sc.name} defined twice`);
           else scripts.push(sc);
         }
+        break;
+      }
+      case "vrrp_track_process": {
+        const t = parseTrackProcess(ctx, s);
+        if (t && trackProcesses.some((x) => x.name === t.name))
+          ctx.error(s.where, "DUPLICATE_TRACK_FILE", `vrrp_track_process ${t.name} defined twice`);
+        else if (t) trackProcesses.push(t);
         break;
       }
       case "static_routes":
@@ -102,7 +111,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
 
   const instances: InstanceSpec[] = [];
   for (const s of instanceStmts) {
-    const parsed = parseInstance(ctx, s, defaultVersion, garpDefaults, scripts, defaults, trackFiles);
+    const parsed = parseInstance(ctx, s, defaultVersion, garpDefaults, scripts, defaults, trackFiles, trackProcesses);
     if (!parsed) continue;
     const inst = global.checkUnicastSrc && !parsed.checkUnicastSrc ? { ...parsed, checkUnicastSrc: true } : parsed;
     if (instances.some((x) => x.name === inst.name)) {
@@ -132,7 +141,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         ctx.error(g.where, "UNKNOWN_MEMBER", `vrrp_sync_group ${g.name}: no vrrp_instance named ${m}`);
     }
   }
-  let runnable = syncGroupRules(ctx, instances, syncGroups, refusedGroups, scripts).map((i) =>
+  let runnable = syncGroupRules(ctx, instances, syncGroups, refusedGroups, scripts, trackProcesses).map((i) =>
     trackFileWeights(ctx, i, syncGroups, trackFiles),
   );
   if (globalRefused && runnable.length > 0) {
@@ -152,7 +161,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     return fa - fb || la - lb;
   });
   return {
-    config: { global, instances: runnable, scripts, syncGroups, trackFiles, staticRoutes, staticRules, files },
+    config: { global, instances: runnable, scripts, syncGroups, trackFiles, trackProcesses, staticRoutes, staticRules, files },
     diagnostics: sorted,
   };
 }
@@ -199,6 +208,7 @@ function syncGroupRules(
   groups: readonly SyncGroupSpec[],
   refused: ReadonlySet<string>,
   scripts: readonly ScriptSpec[],
+  processes: readonly TrackProcessSpec[],
 ): InstanceSpec[] {
   const out: InstanceSpec[] = [];
   for (const inst of instances) {
@@ -230,7 +240,17 @@ function syncGroupRules(
       );
       return false;
     });
-    out.push({ ...inst, trackInterfaces, trackScripts });
+    const trackProcesses = inst.trackProcesses.filter((t) => {
+      const w = t.weight ?? processes.find((x) => x.name === t.name)?.weight ?? 0;
+      if (!w) return true;
+      ctx.warn(
+        t.where,
+        "SYNC_GROUP_WEIGHT",
+        `${inst.name}: ignoring tracked process ${t.name} with weight ${w} because of sync group ${g.name} (as keepalived; add sync_group_tracking_weight to keep it)`,
+      );
+      return false;
+    });
+    out.push({ ...inst, trackInterfaces, trackScripts, trackProcesses });
   }
   return out;
 }

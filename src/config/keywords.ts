@@ -44,6 +44,8 @@ const NO_MAIL = "accepted with no effect: tsvrrpd sends no email (use notify scr
 const ALWAYS = "adverts whose address list differs are always accepted and counted (keepalived >= 2.3.3)";
 const ROUTES_NOTE =
   "keepalived's `ip route`/`ip rule` options except metrics (mtu, window, ...), encap, nexthop/or, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
+const PROCESS_NOTE =
+  "as keepalived (netlink process connector); where the connector is unavailable /proc is scanned every 250 ms instead, so a start or exit is seen up to 250 ms later";
 const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire, so it is refused rather than ignored";
 
 export const KEYWORDS: readonly KeywordInfo[] = [
@@ -53,16 +55,12 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("top", "difference", "static_routes static_rules", ROUTES_NOTE),
   ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
   ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),
-  ...K("top", "refused", "track_group garp_group vrrp_track_process interface_up_down_delays", ISSUE_FEATURE),
+  ...K("top", "refused", "track_group garp_group interface_up_down_delays", ISSUE_FEATURE),
+  ...K("top", "difference", "vrrp_track_process", PROCESS_NOTE),
   ...K("top", "keepalived", "track_file vrrp_track_file"),
   ...K("track_group", "refused", "group", "part of track_group"),
   ...K("garp_group", "refused", "garp_interval gna_interval interface interfaces", "part of garp_group"),
-  ...K(
-    "vrrp_track_process",
-    "refused",
-    "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command",
-    "part of vrrp_track_process",
-  ),
+  ...K("vrrp_track_process", "keepalived", "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command"),
   ...K("track_file", "keepalived", "file weight init_file"),
   ...K("vrrp_track_file", "keepalived", "file weight init_file"),
 
@@ -151,6 +149,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)",
   ),
   ...K("vrrp_instance", "difference", "skip_check_adv_addr", ALWAYS),
+  ...K("vrrp_instance", "difference", "track_process", PROCESS_NOTE),
   ...K(
     "vrrp_instance",
     "difference",
@@ -180,7 +179,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "refused",
-    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_process track_bfd garp_extra_if",
+    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_bfd garp_extra_if",
     ISSUE_FEATURE,
   ),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),

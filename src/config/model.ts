@@ -101,6 +101,8 @@ export interface InstanceSpec {
   readonly trackInterfaces: readonly TrackRef[];
   /** track_file entries: weight/reverse from the entry, else the track_file's own. */
   readonly trackFiles: readonly TrackRef[];
+  /** track_process entries: weight/reverse from the entry, else the vrrp_track_process's own. */
+  readonly trackProcesses: readonly TrackRef[];
   /** virtual_routes / virtual_rules: installed while MASTER, after the VIPs; removed before them. */
   readonly virtualRoutes: readonly RouteSpec[];
   readonly virtualRules: readonly RuleSpec[];
@@ -146,6 +148,27 @@ export interface TrackFileSpec {
   readonly weightReverse: boolean;
   /** init_file: write VALUE at start if the file is missing (or always, with overwrite; not on reload). */
   readonly init?: { readonly value: number; readonly overwrite: boolean };
+}
+
+/** `vrrp_track_process NAME { process PATH [ARGS]; ... }` (keepalived vrrp_parser.c vrrp_tprocess_*). */
+export interface TrackProcessSpec {
+  readonly name: string;
+  readonly where: Location;
+  /** comm (15 characters at most), or with fullCommand the command line's first word. */
+  readonly process: string;
+  readonly params: readonly string[];
+  /** none: the name only; exact / initial / partial: parameters too (param_match). */
+  readonly paramMatch: "none" | "exact" | "initial" | "partial";
+  readonly fullCommand: boolean;
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  /** Up while quorum <= matching processes <= quorumMax (defaults 1 and unlimited). */
+  readonly quorum: number;
+  readonly quorumMax: number;
+  /** A loss of quorum is reported this long after it happens, unless it comes back (terminate_delay / delay). */
+  readonly terminateDelayMs: number;
+  /** A gain of quorum is reported this long after it happens (fork_delay / delay). */
+  readonly forkDelayMs: number;
 }
 
 export interface SyncGroupSpec {
@@ -195,6 +218,7 @@ export interface DaemonConfig {
   readonly scripts: readonly ScriptSpec[];
   readonly syncGroups: readonly SyncGroupSpec[];
   readonly trackFiles: readonly TrackFileSpec[];
+  readonly trackProcesses: readonly TrackProcessSpec[];
   /** static_routes / static_rules: installed at start whatever the VRRP state, removed at stop. */
   readonly staticRoutes: readonly RouteSpec[];
   readonly staticRules: readonly RuleSpec[];

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { dataText, dumpPath, jsonText, statsText, writeFileSafely, type DumpKind } from "./dump-files.js";
 import type { Logger } from "./log.js";
 import { socketAnswers } from "./single-instance.js";
+import type { Tracking } from "./tracking.js";
 import type { Runtime } from "./runtime.js";
 
 export const DEFAULT_CONTROL_SOCKET = "/run/tsvrrpd/control.sock";
@@ -18,8 +19,9 @@ export interface StatusDocument {
   readonly startedAt: string;
   readonly uptimeS: number;
   readonly instances: ReturnType<Runtime["status"]>;
-  readonly checks: ReturnType<Runtime["checks"]>;
-  readonly trackFiles: ReturnType<Runtime["trackFiles"]>;
+  readonly checks: ReturnType<Tracking["status"]>;
+  readonly trackFiles: ReturnType<Tracking["fileStatus"]>;
+  readonly trackProcesses: ReturnType<Tracking["processStatus"]>;
   readonly jitterMs: ReturnType<Runtime["jitter"]>;
   readonly counters: ReturnType<Runtime["counters"]>;
 }
@@ -32,8 +34,9 @@ export function statusDocument(runtime: Runtime, startedAt: Date): StatusDocumen
     uptimeS: Math.round((Date.now() - startedAt.getTime()) / 1000),
     // since: converted from the monotonic clock to wall time for people
     instances: runtime.status().map((s) => ({ ...s, sinceMs: Date.now() - (nowMs - s.sinceMs) })),
-    checks: runtime.checks(),
-    trackFiles: runtime.trackFiles(),
+    checks: runtime.trackers.status(),
+    trackFiles: runtime.trackers.fileStatus(),
+    trackProcesses: runtime.trackers.processStatus(),
     jitterMs: runtime.jitter(),
     counters: runtime.counters(),
   };
@@ -186,7 +189,7 @@ export class MetricsHttpServer {
       registers: [r],
       collect() {
         this.reset();
-        for (const c of rt.checks()) this.set({ check: c.name }, c.state === "OK" ? 1 : c.state === "FAILED" ? 0 : -1);
+        for (const c of rt.trackers.status()) this.set({ check: c.name }, c.state === "OK" ? 1 : c.state === "FAILED" ? 0 : -1);
       },
     });
     new Gauge({
@@ -196,7 +199,7 @@ export class MetricsHttpServer {
       registers: [r],
       collect() {
         this.reset();
-        for (const c of rt.checks())
+        for (const c of rt.trackers.status())
           if (c.last && typeof c.last.detail.ms === "number") this.set({ check: c.name }, c.last.detail.ms / 1000);
       },
     });

@@ -88,6 +88,10 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
       return { name: t.name, weight: t.weight ?? script?.weight ?? 0, reverse: t.reverse ?? script?.weightReverse ?? false };
     }),
     trackLinks: spec.trackInterfaces.map((t) => ({ name: t.name, weight: t.weight ?? 0, reverse: t.reverse ?? false })),
+    trackProcesses: spec.trackProcesses.map((t) => {
+      const p = config.trackProcesses.find((x) => x.name === t.name);
+      return { name: t.name, weight: t.weight ?? p?.weight ?? 0, reverse: t.reverse ?? p?.weightReverse ?? false };
+    }),
     trackFiles: spec.trackFiles.map((t) => {
       const file = config.trackFiles.find((x) => x.name === t.name);
       // track_file.c vrrp_alloc_track_file: the entry's weight and reverse, else the track_file's.
@@ -115,6 +119,7 @@ export function sameSpec(a: InstanceSpec, b: InstanceSpec): boolean {
       trackScripts: s.trackScripts.map((t) => ({ ...t, where: undefined })),
       trackInterfaces: s.trackInterfaces.map((t) => ({ ...t, where: undefined })),
       trackFiles: s.trackFiles.map((t) => ({ ...t, where: undefined })),
+      trackProcesses: s.trackProcesses.map((t) => ({ ...t, where: undefined })),
       virtualRoutes: s.virtualRoutes.map((r) => ({ ...r, where: undefined })),
       virtualRules: s.virtualRules.map((r) => ({ ...r, where: undefined })),
     });

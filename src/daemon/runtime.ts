@@ -116,6 +116,7 @@ export class Runtime {
       this.log,
       (name, state) => this.handle({ type: "check", name, state }),
       (name, value) => this.handle({ type: "file", name, value }),
+      (name, state) => this.handle({ type: "process", name, state }),
     );
   }
 
@@ -125,8 +126,7 @@ export class Runtime {
     this.rtnl.watch((e) => (e.kind === "link" ? this.onLink(e) : this.onAddress(e)));
     // Every tracked check runs once before the instances start, so none starts on a guess.
     await this.tracking.start();
-    this.handle({ type: "checks", states: this.tracking.states() });
-    for (const [name, value] of this.tracking.fileValues()) this.handle({ type: "file", name, value });
+    for (const e of this.tracking.startEvents()) this.handle(e);
     this.notify.prepareAll(this.config);
     this.fifos.open(this.config.global);
     this.staticRoutes.watch(
@@ -314,8 +314,7 @@ export class Runtime {
     this.tracking.stop();
     this.tracking = this.newTracking(next);
     await this.tracking.start(true);
-    this.handle({ type: "checks", states: this.tracking.states() });
-    for (const [name, value] of this.tracking.fileValues()) this.handle({ type: "file", name, value });
+    for (const e of this.tracking.startEvents()) this.handle(e);
     for (const ri of plan.added) await this.startInstance(ri, this.specOf(ri));
     this.staticRoutes.watch(
       next,
@@ -357,12 +356,9 @@ export class Runtime {
     this.timers.schedule(io);
   }
 
-  checks(): ReturnType<Tracking["status"]> {
-    return this.tracking.status();
-  }
-
-  trackFiles(): ReturnType<Tracking["fileStatus"]> {
-    return this.tracking.fileStatus();
+  /** Checks, tracked files and processes (status, /metrics). */
+  get trackers(): Tracking {
+    return this.tracking;
   }
 
   status(): InstanceStatus[] {

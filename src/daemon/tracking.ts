@@ -7,7 +7,9 @@ import { prepareScript, type PreparedScript } from "../health/script-gate.js";
 import { tcpCheck } from "../health/tcp-check.js";
 import type { TrackerState } from "../health/tracker.js";
 import { FileTracking, type TrackedFileStatus } from "../health/track-files.js";
+import { ProcessTracking, type ProcessStatus } from "../health/track-processes.js";
 import type { Logger } from "./log.js";
+import type { RouterEvent } from "../vrrp/router.js";
 
 export interface CheckStatus {
   readonly name: string;
@@ -22,15 +24,19 @@ export class Tracking {
   private readonly disabled = new Map<string, string>();
   private readonly pool = new ScriptPool();
   private readonly files: FileTracking;
+  private readonly processes: ProcessTracking;
 
   constructor(
     private readonly config: DaemonConfig,
     private readonly log: Logger,
     private readonly onChange: (name: string, state: TrackerState) => void,
     onFile: (name: string, value: number) => void,
+    onProcess: (name: string, state: TrackerState) => void,
   ) {
     const usedFiles = new Set(config.instances.flatMap((i) => i.trackFiles.map((t) => t.name)));
     this.files = new FileTracking(config.trackFiles, usedFiles, log, onFile);
+    const usedProcesses = new Set(config.instances.flatMap((i) => i.trackProcesses.map((t) => t.name)));
+    this.processes = new ProcessTracking(config.trackProcesses, usedProcesses, log, onProcess);
   }
 
   /**
@@ -39,6 +45,7 @@ export class Tracking {
    */
   async start(reload = false): Promise<void> {
     this.files.start(reload);
+    this.processes.start();
     const used = new Set(this.config.instances.flatMap((i) => i.trackScripts.map((t) => t.name)));
     const starts: Promise<void>[] = [];
     for (const spec of this.config.scripts) {
@@ -111,6 +118,15 @@ export class Tracking {
     await Promise.all(starts);
   }
 
+  /** What the router is told once tracking has started: every check, file and process state. */
+  startEvents(): RouterEvent[] {
+    return [
+      { type: "checks", states: this.states() },
+      ...this.files.entries().map(([name, value]): RouterEvent => ({ type: "file", name, value })),
+      ...this.processes.states().map(([name, state]): RouterEvent => ({ type: "process", name, state })),
+    ];
+  }
+
   /** The numbers of the tracked files, read at start. */
   fileValues(): [string, number][] {
     return this.files.entries();
@@ -118,6 +134,15 @@ export class Tracking {
 
   fileStatus(): TrackedFileStatus[] {
     return this.files.status();
+  }
+
+  /** vrrp_track_process quorum states, known from the first scan at start. */
+  processStates(): [string, TrackerState][] {
+    return this.processes.states();
+  }
+
+  processStatus(): ProcessStatus[] {
+    return this.processes.status();
   }
 
   /** undefined: not tracked (unknown or disabled). */
@@ -145,6 +170,7 @@ export class Tracking {
 
   stop(): void {
     this.files.stop();
+    this.processes.stop();
     for (const c of this.checks.values()) c.stop();
     this.pool.close();
   }

@@ -14,6 +14,12 @@ export interface NativeHelper {
   syslog(priority: number, message: string): void;
   /** Sends STATE on $NOTIFY_SOCKET (systemd sd_notify); false when there is none or it failed. */
   sdNotify(state: string): boolean;
+  /**
+   * Subscribes to the netlink process connector; `fn` gets [what, pid, ...] with what 1 fork,
+   * 2 exec, 3 exit, 4 comm change, 5 events lost. false: not available (no root, not the initial
+   * namespaces, no CONFIG_PROC_EVENTS).
+   */
+  procEvents(fn: (events: Int32Array) => void): boolean;
 }
 
 export class NativeHelperError extends Error {
@@ -30,12 +36,17 @@ let cached: NativeHelper | undefined;
 export function nativeHelper(): NativeHelper {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
-  try {
-    cached = require(new URL("../../native/build/Release/tsvrrpd_native.node", import.meta.url).pathname) as NativeHelper;
-  } catch (e) {
-    throw new NativeHelperError((e as Error).message.split("\n")[0] ?? "unknown error");
+  // dist/native/helper.js, or dist-bench/src/native/helper.js for the benches.
+  let first: unknown;
+  for (const up of ["../../", "../../../"]) {
+    try {
+      cached = require(new URL(`${up}native/build/Release/tsvrrpd_native.node`, import.meta.url).pathname) as NativeHelper;
+      return cached;
+    } catch (e) {
+      first ??= e;
+    }
   }
-  return cached;
+  throw new NativeHelperError((first as Error).message.split("\n")[0] ?? "unknown error");
 }
 
 /**

@@ -66,6 +66,7 @@ export function simpleInstance(config: InstanceConfig): RouterInstanceSpec {
     trackChecks: [{ name: SIM_CHECK, weight: 0, reverse: false }],
     trackLinks: [],
     trackFiles: [],
+    trackProcesses: [],
     dontTrackPrimary: false,
   };
 }

@@ -108,6 +108,8 @@ export type FaultSource =
   | { readonly kind: "check"; readonly name: string }
   /** A track_file whose number means FAULT (weight 0, or a weighted contribution of -254). */
   | { readonly kind: "file"; readonly name: string }
+  /** A weight-0 vrrp_track_process without (reverse: with) its quorum. */
+  | { readonly kind: "process"; readonly name: string }
   /** Another member of the sync group is in FAULT (keepalived pulls the whole group). */
   | { readonly kind: "sync-group"; readonly group: string }
   /** No source address on the interface yet. */
@@ -124,6 +126,8 @@ export function faultLabel(f: FaultSource): string {
       return `check:${f.name}`;
     case "file":
       return `file:${f.name}`;
+    case "process":
+      return `process:${f.name}`;
     case "sync-group":
       return `sync:${f.group}`;
     case "no-source-address":

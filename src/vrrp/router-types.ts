@@ -25,6 +25,8 @@ export interface RouterInstanceSpec {
   readonly trackLinks: readonly TrackedByWeight[];
   /** track_file entries with weights resolved (the entry's, else the track_file's; default 1). */
   readonly trackFiles: readonly TrackedByWeight[];
+  /** vrrp_track_process entries: like scripts, OK while the process has its quorum. */
+  readonly trackProcesses: readonly TrackedByWeight[];
   /** keepalived `dont_track_primary`: the own interface's carrier is not a FAULT source. */
   readonly dontTrackPrimary: boolean;
 }
@@ -52,6 +54,8 @@ export type RouterEvent =
   | { readonly type: "check"; readonly name: string; readonly state: TrackerState }
   /** A track_file's number (a missing or unreadable file reads 0, as keepalived). */
   | { readonly type: "file"; readonly name: string; readonly value: number }
+  /** A vrrp_track_process gained (OK) or lost (FAILED) its quorum. */
+  | { readonly type: "process"; readonly name: string; readonly state: TrackerState }
   /** An interface by name: gone (`present` false), down or up. */
   | { readonly type: "link"; readonly ifname: string; readonly present: boolean; readonly up: boolean }
   /** The instance's source address (undefined: the interface has none yet). */

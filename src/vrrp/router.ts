@@ -25,6 +25,8 @@ export class VrrpRouter {
   private readonly checks = new Map<string, TrackerState>();
   /** track_file numbers by name; absent = 0 (keepalived's value for a missing file). */
   private readonly files = new Map<string, number>();
+  /** vrrp_track_process states; absent = not reported yet (not tracked until it is). */
+  private readonly processes = new Map<string, TrackerState>();
   private readonly groupStates = new Map<string, State>();
   /** Re-entrancy guard: a group's propagation does not propagate again. */
   private syncing = false;
@@ -82,6 +84,10 @@ export class VrrpRouter {
         if ((this.files.get(event.name) ?? 0) === event.value) break;
         this.files.set(event.name, event.value);
         for (const i of this.list) if (i.started && i.spec.trackFiles.some((t) => t.name === event.name)) this.refreshTracking(i);
+        break;
+      case "process":
+        this.processes.set(event.name, event.state);
+        for (const i of this.list) if (i.started && i.spec.trackProcesses.some((t) => t.name === event.name)) this.refreshTracking(i);
         break;
       case "link":
         this.link(event.ifname, { present: event.present, up: event.up });
@@ -246,6 +252,13 @@ export class VrrpRouter {
       const state = this.checks.get(t.name);
       if (!state) continue; // disabled (security, missing): not tracked, as keepalived
       if (t.weight === 0) this.fault(i, { kind: "check", name: t.name }, (state === "OK") === t.reverse);
+      else weighted.push({ weight: t.weight, state, reverse: t.reverse });
+    }
+    // keepalived vrrp_track.c process_update_track_process_status: as a script's OK/FAILED.
+    for (const t of i.spec.trackProcesses) {
+      const state = this.processes.get(t.name);
+      if (!state) continue;
+      if (t.weight === 0) this.fault(i, { kind: "process", name: t.name }, (state === "OK") === t.reverse);
       else weighted.push({ weight: t.weight, state, reverse: t.reverse });
     }
     for (const t of i.spec.trackLinks) {

@@ -216,6 +216,7 @@ describe("status view", () => {
       instances: [s],
       checks: [],
       trackFiles: [],
+      trackProcesses: [],
       jitterMs: { samples: 0, p50: 0, p99: 0, max: 0 },
       counters: { unknownVrid: 4, malformedPackets: 1, announcementsSent: 10, notify: { runs: 2, failures: 1, coalesced: 0 } },
     });

@@ -37,6 +37,7 @@ function inst(
     trackChecks: [],
     trackLinks: [],
     trackFiles: [],
+    trackProcesses: [],
     dontTrackPrimary: false,
     ...o,
   };

@@ -1,0 +1,124 @@
+// `vrrp_track_process NAME { ... }` (keepalived vrrp/vrrp_parser.c vrrp_tprocess_handler and the
+// handlers after it; defaults from vrrp_data.c alloc_vrrp_process: quorum 1, quorum_max unlimited).
+import type { Statement } from "./conf-syntax.js";
+import type { Ctx } from "./conf-context.js";
+import type { TrackProcessSpec } from "./model.js";
+
+const UNLIMITED = 2 ** 32 - 1;
+
+export function parseTrackProcess(ctx: Ctx, s: Statement): TrackProcessSpec | undefined {
+  const name = s.args[0];
+  if (!name) {
+    ctx.error(s.where, "MISSING_NAME", "vrrp_track_process needs a name");
+    return undefined;
+  }
+  let process: string | undefined;
+  let params: string[] = [];
+  let paramMatch: TrackProcessSpec["paramMatch"] = "none";
+  let fullCommand = false;
+  let weight = 0;
+  let weightReverse = false;
+  let quorum = 1;
+  let quorumMax = UNLIMITED;
+  let terminateDelayMs = 0;
+  let forkDelayMs = 0;
+  for (const st of s.block ?? []) {
+    if (ctx.gate(st, "vrrp_track_process", `vrrp_track_process ${name}`)) continue;
+    switch (st.keyword) {
+      case "process":
+        // vrrp_tprocess_process_handler: parameters imply an exact match on the full command line.
+        if (process !== undefined) {
+          ctx.warn(
+            st.where,
+            "BAD_VALUE",
+            `process already set for track process ${name}; ${JSON.stringify(st.args[0])} ignored (as keepalived)`,
+          );
+          break;
+        }
+        process = ctx.arg(st, "a process name or path");
+        params = st.args.slice(1);
+        if (params.length > 0) {
+          if (paramMatch === "none") paramMatch = "exact";
+          fullCommand = true;
+        }
+        break;
+      case "param_match": {
+        const v = st.args[0];
+        if (v === undefined) paramMatch = "exact";
+        else if (v === "initial" || v === "partial") paramMatch = v;
+        else {
+          ctx.warn(st.where, "BAD_VALUE", `invalid param_match type ${JSON.stringify(v)}; ignored (as keepalived)`);
+          break;
+        }
+        fullCommand = true;
+        break;
+      }
+      case "full_command":
+        fullCommand = true;
+        break;
+      case "weight": {
+        const v = ctx.int(st, -254, 254);
+        if (v === undefined) break;
+        weight = v;
+        if (st.args[1] === "reverse") weightReverse = true;
+        else if (st.args[1] !== undefined)
+          ctx.warn(st.where, "BAD_VALUE", `vrrp_track_process ${name}: unknown weight option ${JSON.stringify(st.args[1])}; ignored`);
+        break;
+      }
+      case "quorum": {
+        const v = ctx.int(st, 1, 65535);
+        if (v === undefined) break;
+        if (v > quorumMax) ctx.warn(st.where, "BAD_VALUE", "quorum is greater than quorum_max; ignored (as keepalived)");
+        else quorum = v;
+        break;
+      }
+      case "quorum_max": {
+        const v = ctx.int(st, 0, 65535);
+        if (v === undefined) break;
+        if ((v || quorum > 1) && v < quorum) {
+          ctx.warn(st.where, "BAD_VALUE", "quorum_max is less than quorum; ignored (as keepalived)");
+          break;
+        }
+        quorumMax = v;
+        if (v === 0) quorum = 0;
+        break;
+      }
+      case "delay":
+      case "terminate_delay":
+      case "fork_delay": {
+        const v = ctx.num(st, 0.000001, 3600);
+        if (v === undefined) break;
+        const ms = v * 1000;
+        if (st.keyword !== "fork_delay") terminateDelayMs = ms;
+        if (st.keyword !== "terminate_delay") forkDelayMs = ms;
+        break;
+      }
+      default:
+        ctx.unhandled(st, "vrrp_track_process");
+    }
+  }
+  if (process === undefined) {
+    ctx.error(s.where, "MISSING_VALUE", `track process '${name}' process name not specified; it is not tracked`);
+    return undefined;
+  }
+  if (!fullCommand && Buffer.byteLength(process) > 15)
+    ctx.warn(
+      s.where,
+      "BAD_VALUE",
+      `vrrp_track_process ${name}: ${JSON.stringify(process)} is longer than a process's comm (15 bytes) and never matches without full_command (as keepalived)`,
+    );
+  return {
+    name,
+    where: s.where,
+    process,
+    params,
+    paramMatch,
+    fullCommand,
+    weight,
+    weightReverse,
+    quorum,
+    quorumMax,
+    terminateDelayMs,
+    forkDelayMs,
+  };
+}
