@@ -30,6 +30,10 @@ export interface CliOptions {
   signum?: string;
   /** -u/--umask: the process umask (octal, as keepalived's set_umask). */
   umask?: number;
+  /** -x/--snmp: KEEPALIVED-MIB and VRRPv3-MIB served (keepalived global_data.c: as enable_snmp_vrrp + _rfcv3). */
+  snmp: boolean;
+  /** -A/--snmp-agent-socket: the AgentX master (overrides snmp_socket). */
+  snmpSocket?: string;
   /** -s/--namespace: refused (tsvrrpd would run in the wrong network namespace). */
   namespace?: string;
   /** Flags accepted without effect, with why: logged once the logger exists. */
@@ -50,6 +54,8 @@ export const USAGE = `Usage: tsvrrpd [OPTION...]
        tsvrrpd simulate PATH... --events .. run the files on a simulated LAN
 VRRP daemon compatible with keepalived's configuration and flags (keepalived 2.2.7's flags are all
 accepted; those about LVS, BFD, memory checks and core dumps are logged as not applicable).
+  -x, --snmp                serve the KEEPALIVED-MIB VRRP part and the VRRPv3-MIB over AgentX
+  -A, --snmp-agent-socket=S AgentX master (unix:PATH or tcp:HOST:PORT; default unix:/var/agentx/master)
 
   -f, --use-file=FILE       configuration file (default /etc/keepalived/keepalived.conf)
   -n, --dont-fork           stay in the foreground
@@ -143,10 +149,6 @@ const NOT_APPLICABLE: Record<string, string> = {
   "--genhash": "genhash belongs to keepalived's checker side",
   "-a": "addresses are always watched through netlink",
   "--address-monitoring": "addresses are always watched through netlink",
-  "-x": "SNMP is not implemented yet (/metrics and `tsvrrpd status` instead)",
-  "--snmp": "SNMP is not implemented yet (/metrics and `tsvrrpd status` instead)",
-  "-A": "SNMP is not implemented yet",
-  "--snmp-agent-socket": "SNMP is not implemented yet",
   "-c": "tsvrrpd has no checker process",
   "--checkers_pid": "tsvrrpd has no checker process",
   "-b": "tsvrrpd has no BFD process",
@@ -186,6 +188,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     control: DEFAULT_CONTROL_SOCKET,
     notApplicable: [],
     warnings: [],
+    snmp: false,
   };
   let noSyslog = false;
   for (let i = 0; i < argv.length; i++) {
@@ -263,6 +266,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.umask = parseInt(v, 8);
         break;
       }
+      case "-x":
+      case "--snmp":
+        o.snmp = true;
+        break;
+      case "-A":
+      case "--snmp-agent-socket":
+        o.snmpSocket = need();
+        break;
       case "-s":
       case "--namespace":
         o.namespace = need();

@@ -4,6 +4,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
+import type { DaemonConfig } from "./config/model.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
 import { OperatorViews } from "./daemon/control.js";
@@ -118,7 +119,9 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   if (opts.umask !== undefined) process.umask(opts.umask);
   log.info({ kl: true, version: packageVersion() }, `Starting tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)`);
   const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
-  const { config, diagnostics } = loadKeepalivedConf(opts.file, readOptions);
+  const loaded = loadKeepalivedConf(opts.file, readOptions);
+  const { diagnostics } = loaded;
+  const config = withSnmpFlags(loaded.config, opts);
   const report = (diags: readonly Diagnostic[]) => {
     for (const d of diags)
       log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
@@ -148,7 +151,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
       log.warn({ file: f, err: (e as Error).message }, "cannot write pid file; continuing");
     }
   }
-  const runtime = new Runtime(config, { log });
+  const runtime = new Runtime(config, { log, version: `tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)` });
   const views = new OperatorViews(runtime, log, opts.control, opts.http ?? config.global.httpListen);
   let exiting = false;
   const shutdown = async (signal: string) => {
@@ -181,7 +184,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
           return;
         }
         runtime
-          .reload(next.config)
+          .reload(withSnmpFlags(next.config, opts))
           .catch((e) => log.error({ err: (e as Error).message }, "reload failed"))
           .finally(() => sdNotify("READY=1"));
       },
@@ -198,4 +201,21 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     runtime.close();
     process.exit(3);
   }
+}
+
+/** keepalived global_data.c: -x enables the VRRP MIBs as enable_snmp_vrrp + enable_snmp_rfcv3; -A picks the socket. */
+function withSnmpFlags(c: DaemonConfig, opts: CliOptions): DaemonConfig {
+  if (!opts.snmp && opts.snmpSocket === undefined) return c;
+  const s = c.global.snmp ?? { vrrp: false, rfcv3: false, traps: false };
+  return {
+    ...c,
+    global: {
+      ...c.global,
+      snmp: {
+        ...s,
+        ...(opts.snmp ? { vrrp: true, rfcv3: true } : {}),
+        ...(opts.snmpSocket !== undefined ? { socket: opts.snmpSocket } : {}),
+      },
+    },
+  };
 }

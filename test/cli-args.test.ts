@@ -38,8 +38,10 @@ describe("keepalived's flags", () => {
     expect(o.umask).toBe(0o22);
     expect(o.syslogFacility).toBeUndefined(); // -G wins
     expect(o.logFile).toBe("keepalived.log");
-    expect(o.notApplicable.length).toBeGreaterThanOrEqual(30);
-    expect(o.notApplicable.join("\n")).toMatch(/--snmp: SNMP is not implemented yet/);
+    expect(o.notApplicable.length).toBeGreaterThanOrEqual(25);
+    expect(o.snmp).toBe(true);
+    expect(o.snmpSocket).toBe("/a");
+    expect(o.notApplicable.join("\n")).toMatch(/--no_bfd: tsvrrpd has no BFD process/);
   });
   it("-S takes 0-7, localN or a facility name; a bad one is a warning, not an exit (as keepalived)", () => {
     expect(syslogFacility("0")).toBe(16 << 3);

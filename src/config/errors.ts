@@ -36,6 +36,7 @@ export type DiagnosticCode =
   | "NOPREEMPT_OWNER"
   | "PREEMPT_DELAY_MASTER"
   | "PREEMPT_DELAY_NOPREEMPT"
+  | "PARTIAL"
   | "REFUSED"
   | "RELATIVE_PATH"
   | "SYNC_GROUP_WEIGHT"

@@ -74,6 +74,38 @@ export function parseGlobal(
       case "fifo_write_vrrp_states_on_reload":
         g.fifoWriteStatesOnReload = true;
         break;
+      // global_parser.c: enable_snmp_vrrp (enable_snmp_keepalived is its old name), enable_snmp_rfc
+      // (both RFC MIBs), enable_snmp_rfcv3, enable_traps, snmp_socket.
+      case "enable_snmp_vrrp":
+      case "enable_snmp_keepalived":
+        if (st.keyword === "enable_snmp_keepalived")
+          ctx.warn(
+            st.where,
+            "DEPRECATED",
+            "enable_snmp_keepalived is deprecated, please use enable_snmp_vrrp (as keepalived says); read as enable_snmp_vrrp",
+          );
+        g.snmp = { ...snmpDefaults(g.snmp), vrrp: true };
+        break;
+      case "enable_snmp_rfc":
+      case "enable_snmp_rfcv2":
+        ctx.warn(
+          st.where,
+          "PARTIAL",
+          `'${st.keyword}': the RFC 2787 VRRP-MIB is not served (VRRPv3-MIB is, with enable_snmp_rfcv3)${st.keyword === "enable_snmp_rfc" ? "; the VRRPv3-MIB part is enabled" : ""}`,
+        );
+        if (st.keyword === "enable_snmp_rfc") g.snmp = { ...snmpDefaults(g.snmp), rfcv3: true };
+        break;
+      case "enable_snmp_rfcv3":
+        g.snmp = { ...snmpDefaults(g.snmp), rfcv3: true };
+        break;
+      case "enable_traps":
+        g.snmp = { ...snmpDefaults(g.snmp), traps: true };
+        break;
+      case "snmp_socket": {
+        const v = ctx.arg(st, "an AgentX socket (unix:PATH or tcp:HOST:PORT)");
+        if (v !== undefined) g.snmp = { ...snmpDefaults(g.snmp), socket: v };
+        break;
+      }
       case "router_id":
         g.routerId = ctx.arg(st, "a name");
         break;
@@ -186,4 +218,8 @@ export function parseGarp(
   const v = ctx.int(st, min, max);
   if (v !== undefined) garp[key] = v * scale;
   return true;
+}
+
+function snmpDefaults(s: GlobalSpec["snmp"]): NonNullable<GlobalSpec["snmp"]> {
+  return s ?? { vrrp: false, rfcv3: false, traps: false };
 }

@@ -61,7 +61,8 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     unicastPeerTtl: [],
     checkUnicastSrc: false,
     dontTrackPrimary: false,
-    accept: false,
+    // keepalived vrrp_complete_instance: accept unless strict mode (which tsvrrpd does not have).
+    accept: true,
     notify: {},
     trackScripts: [],
     trackInterfaces: [],

@@ -131,8 +131,15 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "global_defs",
     "unsupported",
-    "snmp_socket enable_snmp_vrrp enable_snmp_keepalived enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_checker enable_dbus dbus_service_name",
-    "no SNMP or D-Bus (use /metrics or tsvrrpd status)",
+    "enable_snmp_checker enable_dbus dbus_service_name",
+    "no checker SNMP or D-Bus (use /metrics or tsvrrpd status)",
+  ),
+  ...K("global_defs", "keepalived", "snmp_socket enable_snmp_vrrp enable_snmp_keepalived enable_snmp_rfcv3 enable_traps"),
+  ...K(
+    "global_defs",
+    "difference",
+    "enable_snmp_rfc enable_snmp_rfcv2",
+    "the RFC 2787 VRRP-MIB is not served (warned); enable_snmp_rfc still enables the VRRPv3-MIB",
   ),
   ...K("global_defs", "refused", "vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
 

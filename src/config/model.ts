@@ -210,6 +210,8 @@ export interface GlobalSpec {
   readonly notifyFifos?: readonly NotifyFifoSpec[];
   /** fifo_write_vrrp_states_on_reload: after a SIGHUP every instance's and group's state is written again. */
   readonly fifoWriteStatesOnReload?: boolean;
+  /** enable_snmp_vrrp (KEEPALIVED-MIB), enable_snmp_rfcv3 (VRRPv3-MIB), enable_traps, snmp_socket. */
+  readonly snmp?: { readonly vrrp: boolean; readonly rfcv3: boolean; readonly traps: boolean; readonly socket?: string };
 }
 
 export interface DaemonConfig {

@@ -32,6 +32,8 @@ export interface ExecutorPorts {
   readonly notify: { enqueue(job: NotifyJob): void };
   /** notify_fifo / vrrp_notify_fifo: one line per state change, in order. */
   readonly fifo: { write(line: string): void };
+  /** SNMP notifications (vrrpInstanceStateChange, vrrpv3NotifyNewMaster, vrrpSyncGroupStateChange). */
+  readonly snmp?: { instanceState(name: string, to: State, reason: string): void; groupState(group: string, state: State): void };
   readonly log: Logger;
   /** The daemon's I/O side of a router instance. */
   ioOf(ri: RouterInstance): InstanceIo | undefined;
@@ -249,6 +251,7 @@ export class ActionExecutor {
       state: word,
     });
     this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, word, io.ri.vi.effectivePriority));
+    this.p.snmp?.instanceState(io.spec.name, to, reason);
   }
 
   private groupState(group: string, state: State): void {
@@ -259,6 +262,7 @@ export class ActionExecutor {
     const n = this.p.groupNotify(group);
     if (n) this.notifyState(`group:${group}`, n, word, ["GROUP", group, word, "0"], { group, state: word });
     this.p.fifo.write(fifoLine("GROUP", group, word, 0));
+    this.p.snmp?.groupState(group, state);
   }
 
   /** keepalived notify.c: the state's own script (no arguments), then the generic `notify` with TYPE NAME STATE PRIORITY. */

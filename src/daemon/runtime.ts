@@ -21,6 +21,7 @@ import { SocketBinder } from "./socket-binder.js";
 import { Tracking } from "./tracking.js";
 import { NotifyFifos } from "./notify-fifo.js";
 import { changedRoutes, StaticRoutes } from "./static-routes.js";
+import { SnmpService } from "../snmp/snmp-service.js";
 import { errorFields } from "../error-fields.js";
 
 export type { InstanceStatus } from "./status-view.js";
@@ -39,6 +40,8 @@ export interface DaemonCounters {
 
 export interface RuntimeOptions {
   readonly log: Logger;
+  /** The version string SNMP shows (KEEPALIVED-MIB version). */
+  readonly version?: string;
 }
 
 export class Runtime {
@@ -51,6 +54,7 @@ export class Runtime {
   private readonly notify: NotifyRunner;
   private readonly fifos: NotifyFifos;
   private readonly staticRoutes: StaticRoutes;
+  readonly snmp: SnmpService;
   private tracking: Tracking;
   private readonly log: Logger;
   private readonly executor: ActionExecutor;
@@ -64,6 +68,17 @@ export class Runtime {
     this.log = options.log;
     this.notify = new NotifyRunner(options.log, config.global);
     this.fifos = new NotifyFifos(options.log);
+    this.snmp = new SnmpService(
+      {
+        config: () => this.config,
+        instances: () => this.io.values(),
+        links: this.links,
+        groupStates: () => this.router.groupStatesNow(),
+        unknownVrid: () => this.router.unknownVrid,
+      },
+      this.log,
+      options.version ?? "tsvrrpd",
+    );
     this.router = new VrrpRouter(routerConfig(config));
     this.binder = new SocketBinder(
       this.announcer,
@@ -83,6 +98,7 @@ export class Runtime {
       links: this.links,
       notify: this.notify,
       fifo: this.fifos,
+      snmp: this.snmp,
       log: this.log,
       ioOf: (ri) => this.io.get(ri),
       announceGapMs: () => Math.max(this.config.global.garpIntervalMs ?? 0, this.config.global.gnaIntervalMs ?? 0),
@@ -141,6 +157,7 @@ export class Runtime {
       this.log.info({ delayMs: delay }, "vrrp_startup_delay: instances start after the delay");
       await new Promise((r) => setTimeout(r, delay));
     }
+    await this.snmp.configure(); // before the instances start: their first states are notified
     for (const ri of this.router.instances) await this.startInstance(ri, this.specOf(ri));
     try {
       nativeHelper();
@@ -277,6 +294,7 @@ export class Runtime {
     for (const io of this.io.values()) io.stopTimer();
     this.binder.close();
     this.fifos.close();
+    this.snmp.stop();
     this.announcer.close();
     this.rtnl.close();
   }
@@ -323,6 +341,7 @@ export class Runtime {
       () => this.stopping,
     );
     await this.staticRoutes.reload(next);
+    await this.snmp.configure();
     if (next.global.fifoWriteStatesOnReload) this.fifos.writeStates(this.router);
     this.log.info(
       { kept: plan.kept.length - changed, changed, started: plan.added.length, stopped: plan.removed.length },

@@ -64,7 +64,7 @@ describe("drop-in operations", () => {
     // What an operator's /etc/default/keepalived may hold, including flags with no meaning here.
     writeFileSync(
       join(dir, "default"),
-      `# Options to pass to keepalived\nDAEMON_ARGS="-f ${dir}/k.conf -p ${dir}/k.pid -r ${dir}/v.pid -D -S 1 -x -R -V -X -a -m --no-mem-check --control=${dir}/c.sock -G -l -g${dir}/k.log"\n`,
+      `# Options to pass to keepalived\nDAEMON_ARGS="-f ${dir}/k.conf -p ${dir}/k.pid -r ${dir}/v.pid -D -S 1 -R -V -X -a -m --no-mem-check --control=${dir}/c.sock -G -l -g${dir}/k.log"\n`,
     );
     const unit = readFileSync(UNIT, "utf8");
     expect(unit).toMatch(/^Type=notify$/m);
@@ -89,7 +89,7 @@ describe("drop-in operations", () => {
     expect(lab.holders(VIP)).toEqual([]);
     // -l: keepalived's console lines on stderr; -g: its file lines in FILE_vrrp (make_file_name).
     expect(out).toMatch(/^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: \(VI_1\) Entering MASTER STATE$/m);
-    expect(out).toMatch(/: option -x: SNMP is not implemented yet .*not applicable, ignored/);
+    expect(out).toMatch(/: option -R: tsvrrpd has no child process to respawn; not applicable, ignored/);
     expect(readFileSync(join(dir, "k_vrrp.log"), "utf8")).toMatch(
       /^\w{3} \w{3} \d\d \d\d:\d\d:\d\d\.\d{9} \d{4}: \(VI_1\) Entering MASTER STATE$/m,
     );
