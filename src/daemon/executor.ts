@@ -137,6 +137,25 @@ export class ActionExecutor {
     if (failed > 0) this.sendErrors.set(io.spec.name, (this.sendErrors.get(io.spec.name) ?? 0) + failed);
   }
 
+  /**
+   * At an instance's start: VIPs a crashed run left on the interfaces, and its routes and rules,
+   * are removed before it joins as BACKUP (deleting what is not there changes nothing).
+   */
+  async removeLeftovers(io: InstanceIo): Promise<void> {
+    const left = io.vips.filter((v) => {
+      const link = this.p.links.link(v.ifname);
+      return link !== undefined && this.p.links.has(link.index, v.bytes);
+    });
+    for (const v of left)
+      io.log.warn(
+        { vip: v.spec.address, dev: v.ifname },
+        "VIP left behind on the interface (earlier crash?); removing it before joining as BACKUP",
+      );
+    this.routeOps(io, "remove", io.spec.virtualRoutes, io.spec.virtualRules);
+    if (left.length > 0) this.vipOps(io, "remove", left);
+    await io.ops;
+  }
+
   /** VIP additions / removals, serialised per instance. */
   vipOps(io: InstanceIo, op: "add" | "remove", vips: readonly ResolvedVip[]): void {
     io.ops = io.ops.then(async () => {

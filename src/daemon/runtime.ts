@@ -178,7 +178,7 @@ export class Runtime {
     this.io.set(ri, io);
     const link = this.links.link(spec.interface);
     if (link) this.bind(io, link);
-    await this.removeLeftoverVips(io);
+    await this.executor.removeLeftovers(io);
     this.handle({ type: "start", instance: ri });
   }
 
@@ -199,22 +199,6 @@ export class Runtime {
       }
     }
     this.handle({ type: "source", instance: io.ri, address: src });
-  }
-
-  private async removeLeftoverVips(io: InstanceIo): Promise<void> {
-    const left = io.vips.filter((v) => {
-      const link = this.links.link(v.ifname);
-      return link !== undefined && this.links.has(link.index, v.bytes);
-    });
-    for (const v of left)
-      io.log.warn(
-        { vip: v.spec.address, dev: v.ifname },
-        "VIP left behind on the interface (earlier crash?); removing it before joining as BACKUP",
-      );
-    // Routes and rules of a crashed run go too (a delete of one that is not there changes nothing).
-    this.executor.routeOps(io, "remove", io.spec.virtualRoutes, io.spec.virtualRules);
-    if (left.length > 0) this.executor.vipOps(io, "remove", left);
-    await io.ops;
   }
 
   // --- netlink events ----------------------------------------------------------------------------

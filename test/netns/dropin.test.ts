@@ -148,4 +148,25 @@ describe("drop-in operations", () => {
       "(VI_1) Entering MASTER STATE",
     ]);
   });
+
+  it("forked (no -n), it keeps logging: the detached daemon writes its -g file", async () => {
+    const { lab } = newLab();
+    const dir = lab.dir;
+    writeFileSync(join(dir, "chk.sh"), "#!/bin/sh\nexit 0\n");
+    chmodSync(join(dir, "chk.sh"), 0o755);
+    writeFileSync(join(dir, "k.conf"), conf(dir));
+    const pid = join(dir, "k.pid");
+    lab.exec("a", BIN, ["-f", join(dir, "k.conf"), "-p", pid, "--control", join(dir, "c.sock"), "-G", `-g${dir}/k.log`]);
+    try {
+      await waitFor(
+        "the forked daemon's log file",
+        () => existsSync(join(dir, "k_vrrp.log")) && readFileSync(join(dir, "k_vrrp.log"), "utf8").includes("(VI_1) Entering MASTER STATE"),
+        10_000,
+      );
+    } finally {
+      // The detached daemon is not a child of the test: stop it through its pid file.
+      if (existsSync(pid)) process.kill(Number(readFileSync(pid, "utf8").trim()), "SIGTERM");
+      await waitFor("VIP released", () => lab.holders(VIP).length === 0, 10_000);
+    }
+  });
 });
