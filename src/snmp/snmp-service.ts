@@ -10,7 +10,7 @@ import type { Logger } from "../daemon/log.js";
 import { sumDrops } from "../daemon/status-view.js";
 import { vrrpGroup } from "../vrrp/address.js";
 import type { State } from "../vrrp/instance-types.js";
-import { agentxTarget, DEFAULT_AGENTX_SOCKET, VrrpSubagent } from "./agentx.js";
+import type { VrrpSubagent } from "./agentx.js";
 import {
   groupStateTrap,
   instanceStateTrap,
@@ -58,6 +58,9 @@ export class SnmpService {
       this.agent = undefined;
       return;
     }
+    if (this.agent) return;
+    // Loaded only when asked for: net-snmp is a large module a daemon without SNMP does not need.
+    const { agentxTarget, DEFAULT_AGENTX_SOCKET, VrrpSubagent } = await import("./agentx.js");
     if (this.agent) return;
     const spec = g.snmp?.socket ?? DEFAULT_AGENTX_SOCKET;
     const target = agentxTarget(spec);
