@@ -194,7 +194,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   );
   try {
     await runtime.start();
-    views.start();
+    await views.start();
     sdNotify("READY=1");
   } catch (e) {
     log.fatal(errorFields(e), "cannot start; exiting");

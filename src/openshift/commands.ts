@@ -105,7 +105,7 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   rtnl.close();
   try {
     await runtime.start();
-    views.start();
+    await views.start();
   } catch (e) {
     log.fatal({ err: (e as Error).message }, "cannot start; releasing VIPs and exiting");
     await stop("start-failure");
