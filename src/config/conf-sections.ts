@@ -128,6 +128,12 @@ export function parseSyncGroup(ctx: Ctx, s: Statement): (SyncGroupSpec & { reado
   const notify: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] } = {};
   let trackingWeight = false;
   let refused = false;
+  const tracks: { -readonly [K in keyof NonNullable<SyncGroupSpec["tracks"]>]: NonNullable<SyncGroupSpec["tracks"]>[K] } = {
+    scripts: [],
+    interfaces: [],
+    files: [],
+    processes: [],
+  };
   for (const st of s.block ?? []) {
     const before = ctx.diags.length;
     if (ctx.gate(st, "vrrp_sync_group", `vrrp_sync_group ${name}`)) {
@@ -136,12 +142,23 @@ export function parseSyncGroup(ctx: Ctx, s: Statement): (SyncGroupSpec & { reado
     }
     if (st.keyword === "group") {
       for (const m of st.block ?? []) members.push(m.keyword, ...m.args);
+    } else if (
+      st.keyword === "track_script" ||
+      st.keyword === "track_interface" ||
+      st.keyword === "track_file" ||
+      st.keyword === "track_process"
+    ) {
+      // vrrp_parser.c vrrp_group_track_*_handler: tracked by every member (vrrp.c sync_group_tracking_init).
+      const key = ({ track_script: "scripts", track_interface: "interfaces", track_file: "files", track_process: "processes" } as const)[
+        st.keyword
+      ];
+      tracks[key] = parseTracks(ctx, st, st.keyword === "track_script" || st.keyword === "track_interface" ? 253 : 254);
     } else if (st.keyword === "sync_group_tracking_weight" || st.keyword === "global_tracking") {
       // vrrp_parser.c: both set sgroup_tracking_weight (global_tracking is the old name).
       trackingWeight = true;
     } else if (!parseNotify(ctx, st, notify)) ctx.unhandled(st, "vrrp_sync_group");
   }
-  return { name, where: s.where, members, notify, trackingWeight, refused };
+  return { name, where: s.where, members, notify, trackingWeight, tracks, refused };
 }
 
 export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {

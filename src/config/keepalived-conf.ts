@@ -13,7 +13,16 @@ import { parseInstance } from "./instance-section.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
 import { parseRoute, parseRule, type RouteSpec, type RuleSpec } from "./route-rule.js";
-import type { DaemonConfig, GlobalSpec, InstanceSpec, ScriptSpec, SyncGroupSpec, TrackFileSpec, TrackProcessSpec } from "./model.js";
+import type {
+  DaemonConfig,
+  GlobalSpec,
+  InstanceSpec,
+  ScriptSpec,
+  SyncGroupSpec,
+  TrackFileSpec,
+  TrackProcessSpec,
+  TrackRef,
+} from "./model.js";
 
 export interface ParsedConfig {
   readonly config: DaemonConfig;
@@ -141,9 +150,9 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         ctx.error(g.where, "UNKNOWN_MEMBER", `vrrp_sync_group ${g.name}: no vrrp_instance named ${m}`);
     }
   }
-  let runnable = syncGroupRules(ctx, instances, syncGroups, refusedGroups, scripts, trackProcesses).map((i) =>
-    trackFileWeights(ctx, i, syncGroups, trackFiles),
-  );
+  let runnable = syncGroupRules(ctx, instances, syncGroups, refusedGroups, scripts, trackProcesses)
+    .map((i) => trackFileWeights(ctx, i, syncGroups, trackFiles))
+    .map((i) => groupTrackers(ctx, i, syncGroups, { scripts, files: trackFiles, processes: trackProcesses }));
   if (globalRefused && runnable.length > 0) {
     // A refused global keyword (a multicast group, GARP behaviour) changes every instance.
     ctx.error(
@@ -253,4 +262,43 @@ function syncGroupRules(
     out.push({ ...inst, trackInterfaces, trackScripts, trackProcesses });
   }
   return out;
+}
+
+/**
+ * keepalived vrrp.c sync_group_tracking_init: the group's track_script / _interface / _file /
+ * _process entries are tracked by every member, with their weights (cleared when a member is an
+ * address owner). A member that tracks the same object itself takes the group's weight unless its
+ * own entry is unweighted (track_file.c add_obj_to_track_file).
+ */
+function groupTrackers(
+  ctx: Ctx,
+  inst: InstanceSpec,
+  groups: readonly SyncGroupSpec[],
+  known: { scripts: readonly ScriptSpec[]; files: readonly TrackFileSpec[]; processes: readonly TrackProcessSpec[] },
+): InstanceSpec {
+  const g = groups.find((x) => x.members.includes(inst.name));
+  const t = g?.tracks;
+  if (!g || !t) return inst;
+  const owner = inst.priority === 255;
+  const merge = (mine: readonly TrackRef[], theirs: readonly TrackRef[], exists: (n: string) => boolean, what: string): TrackRef[] => {
+    const out = [...mine];
+    for (const e of theirs) {
+      if (!exists(e.name)) {
+        ctx.warn(e.where, "UNKNOWN_TRACK_FILE", `vrrp_sync_group ${g.name}: ${what} ${e.name} is not defined; ignored`);
+        continue;
+      }
+      const entry = owner && e.weight ? { ...e, weight: 0 } : e;
+      const i = out.findIndex((m) => m.name === e.name);
+      if (i < 0) out.push(entry);
+      else if (out[i]!.weight !== 0) out[i] = entry;
+    }
+    return out;
+  };
+  return {
+    ...inst,
+    trackScripts: merge(inst.trackScripts, t.scripts, (n) => known.scripts.some((s) => s.name === n), "track_script"),
+    trackInterfaces: merge(inst.trackInterfaces, t.interfaces, () => true, "track_interface"),
+    trackFiles: merge(inst.trackFiles, t.files, (n) => known.files.some((s) => s.name === n), "track_file"),
+    trackProcesses: merge(inst.trackProcesses, t.processes, (n) => known.processes.some((s) => s.name === n), "track_process"),
+  };
 }

@@ -203,7 +203,8 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ),
   ...K("vrrp_sync_group", "difference", "smtp_alert", NO_MAIL),
   ...K("vrrp_sync_group", "unsupported", "notify_priority_changes", "these notifications are not sent"),
-  ...K("vrrp_sync_group", "refused", "track_interface track_script track_file track_process track_bfd", ISSUE_FEATURE),
+  ...K("vrrp_sync_group", "keepalived", "track_interface track_script track_file track_process"),
+  ...K("vrrp_sync_group", "refused", "track_bfd", ISSUE_FEATURE),
 ];
 
 const INDEX = new Map(KEYWORDS.map((k) => [`${k.context}|${k.keyword}`, k]));

@@ -178,6 +178,13 @@ export interface SyncGroupSpec {
   readonly notify: NotifyScripts;
   /** sync_group_tracking_weight (or global_tracking): members keep their weighted trackers. */
   readonly trackingWeight: boolean;
+  /** track_* in the group: every member tracks them, weights kept (keepalived sync_group_tracking_init). */
+  readonly tracks?: {
+    readonly scripts: readonly TrackRef[];
+    readonly interfaces: readonly TrackRef[];
+    readonly files: readonly TrackRef[];
+    readonly processes: readonly TrackRef[];
+  };
 }
 
 /** `notify_fifo` / `vrrp_notify_fifo PATH [USER [GROUP]]` with its `*_script` (keepalived lib/notify.c fifo_open). */
