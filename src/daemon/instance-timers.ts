@@ -29,25 +29,33 @@ export class InstanceTimers {
     if (due === undefined || this.stopping()) return;
     const precise = vi.state === "BACKUP";
     const advertDue = vi.state === "MASTER" ? vi.armed().advert : undefined;
-    const fire = (): void => {
+    const fire = (fromImmediate: boolean): void => {
       io.timer = undefined;
       if (this.stopping() || vi.nextDeadline() !== due) return;
       let now = this.now();
       if (now < due) {
         if (precise && due - now < 3) {
-          io.timer = setImmediate(fire) as unknown as NodeJS.Timeout;
+          io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
           return;
         }
         if (!precise && due - now <= 1) now = due;
         else {
-          io.timer = setTimeout(fire, Math.max(0, Math.floor(due - now - (precise ? 2 : 0))));
+          io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - now - (precise ? 2 : 0))));
           return;
         }
+      }
+      if (precise && !fromImmediate) {
+        // The master-down timer expired while the event loop was busy (a stall, a saturated
+        // host): timers run before the poll phase, so adverts that arrived meanwhile are still
+        // unread in the socket. Decide after the poll phase (setImmediate runs after it): a master
+        // that kept advertising is heard first, and a stalled backup does not take over.
+        io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
+        return;
       }
       if (advertDue !== undefined && advertDue <= now) this.record(io, now - advertDue);
       this.due(io, now);
     };
-    io.timer = setTimeout(fire, Math.max(0, Math.floor(due - this.now() - (precise ? 2 : 0))));
+    io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - this.now() - (precise ? 2 : 0))));
   }
 
   private record(io: InstanceIo, ms: number): void {
