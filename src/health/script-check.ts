@@ -1,8 +1,10 @@
 // One run of a check or notify script, as keepalived runs them: argv (no shell), its own process group, killed (SIGTERM, then SIGKILL 2 s later) when it outlives its
 // timeout, which counts as a failure. Output is kept, bounded, for the log.
 import { spawn } from "node:child_process";
-import { statSync } from "node:fs";
-import { sealDescriptors } from "../native/helper.js";
+import { closeSync, statSync } from "node:fs";
+import { Socket } from "node:net";
+import { constants } from "node:os";
+import { nativeHelper, sealDescriptors, type NativeHelper } from "../native/helper.js";
 import { SCRIPT_ENV } from "./script-gate.js";
 
 export interface ScriptRunOptions {
@@ -41,17 +43,101 @@ const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => {
   }
 });
 
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+const envList = new WeakMap<NodeJS.ProcessEnv, string[]>();
+
+/** The native posix_spawn path, when the helper is built and the kernel has pidfds (Linux 5.3). */
+function nativeSpawner(): NativeHelper | undefined {
+  try {
+    return nativeHelper();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs argv as given (argv[0] a path: prepared by script-gate.ts, no PATH lookup here). */
 export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise<ScriptResult> {
+  sealDescriptors(); // raw, packet and netlink sockets opened by native code must not reach the script
+  // Node's spawn sets uid and gid but clears the supplementary groups; keepalived keeps the
+  // user's (core/notify.c set_script_env: setgroups from getgrouplist). setpriv --init-groups
+  // does initgroups(3) for the target user, then execs the script as it.
+  const viaSetpriv = o.uid !== undefined && SETPRIV !== undefined;
+  const cmd = viaSetpriv ? [SETPRIV, `--reuid=${o.uid}`, `--regid=${o.gid ?? o.uid}`, "--init-groups", "--", ...argv] : argv;
+  const native = o.uid === undefined || viaSetpriv ? nativeSpawner() : undefined;
+  if (native) {
+    const run = runNative(native, cmd, o);
+    if (run) return run;
+  }
+  return runWithNode(cmd, viaSetpriv, o);
+}
+
+/**
+ * posix_spawn through the native helper: glibc's is vfork-like (CLONE_VM|CLONE_VFORK), so a run
+ * costs no copy of the daemon's page tables, which made fork() of a 150 MB process the largest
+ * cost of a check. The exit is seen on a pidfd. undefined: not possible here (no pidfd support).
+ */
+function runNative(n: NativeHelper, cmd: readonly string[], o: ScriptRunOptions): Promise<ScriptResult> | undefined {
+  const env = o.env ?? SCRIPT_ENV;
+  let envp = envList.get(env);
+  if (!envp) {
+    envp = Object.entries(env).map(([k, v]) => `${k}=${v ?? ""}`);
+    envList.set(env, envp);
+  }
+  const started = Date.now();
+  const limit = o.outputLimit ?? 4096;
+  let pid: number;
+  let fd: number;
+  try {
+    [pid, fd] = n.spawn(cmd[0] as string, cmd, envp);
+  } catch (e) {
+    return Promise.resolve({ ok: false, exitCode: null, signal: null, timedOut: false, ms: Date.now() - started, output: "", error: (e as Error).message });
+  }
+  return new Promise((resolve) => {
+    let out = "";
+    const pipe = new Socket({ fd, readable: true, writable: false });
+    pipe.on("data", (b: Buffer) => {
+      if (out.length < limit) out += b.toString("utf8", 0, Math.min(b.length, limit - out.length));
+    });
+    pipe.on("error", () => undefined);
+    o.onSpawn?.(pid);
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      signalGroup(pid, "SIGTERM");
+      killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), KILL_GRACE_MS);
+    }, o.timeoutMs);
+    const watching = n.watchExit(pid, (code, sig) => {
+      clearTimeout(timer);
+      if (o.killGroupOnExit !== false || timedOut) signalGroup(pid, "SIGKILL");
+      if (killTimer) clearTimeout(killTimer);
+      // Output the script wrote just before exiting is still in the pipe: read it, then stop.
+      setImmediate(() => {
+        pipe.destroy();
+        const signal = sig ? (SIGNAL_NAMES.get(sig) ?? null) : null;
+        const exitCode = code >= 0 ? code : null;
+        resolve({ ok: !timedOut && exitCode === 0, exitCode, signal, timedOut, ms: Date.now() - started, output: out });
+      });
+    });
+    if (!watching) {
+      // No pidfd: the child is already running; end it and report it, and say why.
+      clearTimeout(timer);
+      signalGroup(pid, "SIGKILL");
+      pipe.destroy();
+      try {
+        closeSync(fd);
+      } catch {
+        /* the socket closed it */
+      }
+      resolve({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: "no pidfd support to watch the script's exit" });
+    }
+  });
+}
+
+function runWithNode(cmd: readonly string[], viaSetpriv: boolean, o: ScriptRunOptions): Promise<ScriptResult> {
   const started = Date.now();
   const limit = o.outputLimit ?? 4096;
   return new Promise((resolve) => {
-    sealDescriptors(); // raw, packet and netlink sockets opened by native code must not reach the script
-    // Node's spawn sets uid and gid but clears the supplementary groups; keepalived keeps the
-    // user's (core/notify.c set_script_env: setgroups from getgrouplist). setpriv --init-groups
-    // does initgroups(3) for the target user, then execs the script as it.
-    const viaSetpriv = o.uid !== undefined && SETPRIV !== undefined;
-    const cmd = viaSetpriv ? [SETPRIV, `--reuid=${o.uid}`, `--regid=${o.gid ?? o.uid}`, "--init-groups", "--", ...argv] : argv;
     const child = spawn(cmd[0] as string, cmd.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group: a timeout kills whatever the script started too

@@ -20,6 +20,10 @@ export interface NativeHelper {
    * namespaces, no CONFIG_PROC_EVENTS).
    */
   procEvents(fn: (events: Int32Array) => void): boolean;
+  /** posix_spawn (vfork-like): [pid, read end of stdout+stderr]; own process group, stdin /dev/null. */
+  spawn(file: string, argv: readonly string[], envp: readonly string[]): [number, number];
+  /** Calls fn(exitCode or -1, signal number or 0) once pid exits, and reaps it; false without pidfd support. */
+  watchExit(pid: number, fn: (code: number, signal: number) => void): boolean;
 }
 
 export class NativeHelperError extends Error {
