@@ -90,7 +90,15 @@ function runNative(n: NativeHelper, cmd: readonly string[], o: ScriptRunOptions)
   try {
     [pid, fd] = n.spawn(cmd[0] as string, cmd, envp);
   } catch (e) {
-    return Promise.resolve({ ok: false, exitCode: null, signal: null, timedOut: false, ms: Date.now() - started, output: "", error: (e as Error).message });
+    return Promise.resolve({
+      ok: false,
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      ms: Date.now() - started,
+      output: "",
+      error: (e as Error).message,
+    });
   }
   return new Promise((resolve) => {
     let out = "";
@@ -129,7 +137,15 @@ function runNative(n: NativeHelper, cmd: readonly string[], o: ScriptRunOptions)
       } catch {
         /* the socket closed it */
       }
-      resolve({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: "no pidfd support to watch the script's exit" });
+      resolve({
+        ok: false,
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        ms: 0,
+        output: "",
+        error: "no pidfd support to watch the script's exit",
+      });
     }
   });
 }
