@@ -130,12 +130,35 @@ const fitFamily = (p: Prefix, f: Family): Prefix => (familyOfPrefix(p) === f ? p
 
 class LineReader {
   i = 0;
+  /** The line's address family, once an address or inet/inet6 said it. */
+  family: Family | undefined;
   constructor(
     readonly words: readonly string[],
     private readonly ctx: Ctx,
     private readonly where: Location,
     private readonly what: string,
+    /** keepalived's words when a line mixes families. */
+    private readonly mixed: string,
   ) {}
+  /** false (after the error) when the line already has the other family. */
+  setFamily(f: Family): boolean {
+    if (this.family !== undefined && this.family !== f) return Boolean(this.fail(this.mixed));
+    this.family = f;
+    return true;
+  }
+  /** The option's value as a number 0..max (decimal or 0x hex); undefined after `message` otherwise. */
+  number(option: string, max: number, message: string): number | undefined {
+    const v = num(this.value(option), max);
+    if (v === undefined) this.fail(message);
+    return v;
+  }
+  /** `table N|NAME` (keepalived rttables.c find_rttables_table). */
+  table(option: string): number | undefined {
+    const v = this.value(option);
+    const t = v === undefined ? undefined : tableByName(v);
+    if (t === undefined) this.fail(`routing table ${JSON.stringify(v)} not found`);
+    return t;
+  }
   get done(): boolean {
     return this.i >= this.words.length;
   }
@@ -156,13 +179,7 @@ class LineReader {
 /** One virtual_routes / static_routes line. */
 export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
   const words = [st.keyword, ...st.args];
-  const r = new LineReader(words, ctx, st.where, "route");
-  let family: Family | undefined;
-  const setFamily = (f: Family): boolean => {
-    if (family !== undefined && family !== f) return Boolean(r.fail("cannot mix IPv4 and IPv6 addresses"));
-    family = f;
-    return true;
-  };
+  const r = new LineReader(words, ctx, st.where, "route", "cannot mix IPv4 and IPv6 addresses");
   let dst: Prefix | undefined;
   let type = 1;
   let prefSrc: Uint8Array | undefined, from: Prefix | undefined, via: Uint8Array | undefined, dev: string | undefined;
@@ -175,13 +192,13 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
     switch (w) {
       case "inet":
       case "inet6":
-        if (!setFamily(w === "inet" ? 4 : 6)) return undefined;
+        if (!r.setFamily(w === "inet" ? 4 : 6)) return undefined;
         break;
       case "src": {
         const v = r.value(w);
         const f = v ? familyOf(v) : undefined;
         if (!f) return r.fail(`invalid src address ${JSON.stringify(v)}`);
-        if (!setFamily(f)) return undefined;
+        if (!r.setFamily(f)) return undefined;
         prefSrc = addressBytes(v!);
         break;
       }
@@ -193,27 +210,26 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
         if (v === "inet" || v === "inet6") v = r.value(w);
         const f = v ? familyOf(v) : undefined;
         if (!f) return r.fail(`invalid via address ${JSON.stringify(v)}`);
-        if (!setFamily(f)) return undefined;
+        if (!r.setFamily(f)) return undefined;
         via = addressBytes(v!);
         break;
       }
       case "from": {
-        const p = parsePrefix(r.value(w), family);
+        const p = parsePrefix(r.value(w), r.family);
         if (!p || familyOfPrefix(p) !== 6)
           return r.fail("'from' needs an IPv6 prefix (keepalived: route from address only supported with IPv6)");
-        if (!setFamily(6)) return undefined;
+        if (!r.setFamily(6)) return undefined;
         from = p;
         break;
       }
       case "tos":
       case "dsfield":
-        tos = num(r.value(w), 255);
-        if (tos === undefined) return r.fail("TOS value is invalid");
+        tos = r.number(w, 255, "TOS value is invalid");
+        if (tos === undefined) return undefined;
         break;
       case "table": {
-        const v = r.value(w);
-        const t = v === undefined ? undefined : tableByName(v);
-        if (t === undefined) return r.fail(`routing table ${JSON.stringify(v)} not found`);
+        const t = r.table(w);
+        if (t === undefined) return undefined;
         table = t;
         break;
       }
@@ -232,8 +248,8 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
       case "metric":
       case "priority":
       case "preference":
-        metric = num(r.value(w), 0xffffffff);
-        if (metric === undefined) return r.fail("invalid metric");
+        metric = r.number(w, 0xffffffff, "invalid metric");
+        if (metric === undefined) return undefined;
         break;
       case "dev":
       case "oif":
@@ -282,9 +298,9 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
           type = ROUTE_TYPES[d]!;
           d = r.next();
         }
-        const p = parsePrefix(d, family);
+        const p = parsePrefix(d, r.family);
         if (!p) return r.fail(`unknown route keyword or destination ${JSON.stringify(d)}`);
-        if (!ANY.has(p) && !setFamily(familyOfPrefix(p))) return undefined;
+        if (!ANY.has(p) && !r.setFamily(familyOfPrefix(p))) return undefined;
         dst = p;
       }
     }
@@ -299,8 +315,8 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
     );
   return {
     text: words.join(" "),
-    family: family ?? 4,
-    dst: fitFamily(dst, family ?? 4),
+    family: r.family ?? 4,
+    dst: fitFamily(dst, r.family ?? 4),
     type,
     ...(prefSrc ? { prefSrc } : {}),
     ...(from ? { from } : {}),
@@ -328,13 +344,7 @@ export class RulePriorities {
 /** One virtual_rules / static_rules line. */
 export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): RuleSpec | undefined {
   const words = [st.keyword, ...st.args];
-  const r = new LineReader(words, ctx, st.where, "rule");
-  let family: Family | undefined;
-  const setFamily = (f: Family): boolean => {
-    if (family !== undefined && family !== f) return Boolean(r.fail("rule specification has mixed IPv4 and IPv6"));
-    family = f;
-    return true;
-  };
+  const r = new LineReader(words, ctx, st.where, "rule", "rule specification has mixed IPv4 and IPv6");
   let from: Prefix | undefined, to: Prefix | undefined;
   let action = 0;
   let table: number | undefined, gotoTarget: number | undefined, priority: number | undefined, tos: number | undefined;
@@ -352,22 +362,21 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
     switch (w) {
       case "inet":
       case "inet6":
-        if (!setFamily(w === "inet" ? 4 : 6)) return undefined;
+        if (!r.setFamily(w === "inet" ? 4 : 6)) return undefined;
         break;
       case "from":
       case "to": {
-        const p = parsePrefix(r.value(w), family);
+        const p = parsePrefix(r.value(w), r.family);
         if (!p) return r.fail(`invalid rule ${w} address`);
-        if (!ANY.has(p) && !setFamily(familyOfPrefix(p))) return undefined;
+        if (!ANY.has(p) && !r.setFamily(familyOfPrefix(p))) return undefined;
         if (w === "from") from = p;
         else to = p;
         break;
       }
       case "table":
       case "lookup": {
-        const v = r.value(w);
-        const t = v === undefined ? undefined : tableByName(v);
-        if (t === undefined) return r.fail(`routing table ${JSON.stringify(v)} not found`);
+        const t = r.table(w);
+        if (t === undefined) return undefined;
         if (t === 0) return r.fail("table 0 is not valid");
         if (!setAction(1)) return undefined;
         table = t;
@@ -379,13 +388,13 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
       case "preference":
       case "order":
       case "priority":
-        priority = num(r.value(w), 0xffffffff);
-        if (priority === undefined) return r.fail("invalid preference");
+        priority = r.number(w, 0xffffffff, "invalid preference");
+        if (priority === undefined) return undefined;
         break;
       case "tos":
       case "dsfield":
-        tos = num(r.value(w), 255);
-        if (tos === undefined) return r.fail("TOS value is invalid");
+        tos = r.number(w, 255, "TOS value is invalid");
+        if (tos === undefined) return undefined;
         break;
       case "fwmark": {
         const [m, k] = (r.value(w) ?? "").split("/");
@@ -404,8 +413,8 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
         if (!oif) return undefined;
         break;
       case "protocol":
-        protocol = num(r.value(w), 255);
-        if (protocol === undefined) return r.fail("invalid protocol");
+        protocol = r.number(w, 255, "invalid protocol");
+        if (protocol === undefined) return undefined;
         break;
       case "no_track":
         noTrack = true;
@@ -426,8 +435,8 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
       default: {
         if (w === "type") w = r.value(w) ?? "";
         if (w === "goto") {
-          gotoTarget = num(r.value(w), 0xffffffff);
-          if (gotoTarget === undefined || !setAction(2)) return gotoTarget === undefined ? r.fail("invalid goto target") : undefined;
+          gotoTarget = r.number(w, 0xffffffff, "invalid goto target");
+          if (gotoTarget === undefined || !setAction(2)) return undefined;
         } else if (w === "nop") {
           if (!setAction(3)) return undefined;
         } else if (w === "blackhole" || w === "unreachable" || w === "prohibit") {
@@ -441,7 +450,7 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
     return r.fail(
       priority === undefined ? "goto target specified without preference" : `preference ${priority} >= goto target ${gotoTarget}`,
     );
-  const f = family ?? 4;
+  const f = r.family ?? 4;
   if (priority === undefined) {
     priority = priorities.take(f);
     ctx.warn(
