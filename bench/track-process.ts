@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import pino from "pino";
+import { TRACK_PROCESS_DEFAULTS } from "../src/config/track-process-section.js";
 import type { TrackProcessSpec } from "../src/config/model.js";
 import { ProcessTracking, RECHECK_SCANS, SCAN_MS } from "../src/health/track-processes.js";
 import { machine, summary, table, writeResult } from "./common.js";
@@ -19,18 +20,10 @@ const SCANS = Number(process.env.BENCH_SCANS ?? 400);
 const EXTRA = Number(process.env.BENCH_PROCESSES ?? 1000);
 
 const spec = (o: Partial<TrackProcessSpec>): TrackProcessSpec => ({
+  ...TRACK_PROCESS_DEFAULTS,
   name: "p",
   where: { file: "bench", line: 0 },
   process: "trkbench",
-  params: [],
-  paramMatch: "none",
-  fullCommand: false,
-  weight: 0,
-  weightReverse: false,
-  quorum: 1,
-  quorumMax: 2 ** 32 - 1,
-  terminateDelayMs: 0,
-  forkDelayMs: 0,
   ...o,
 });
 

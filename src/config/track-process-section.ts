@@ -4,7 +4,18 @@ import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { TrackProcessSpec } from "./model.js";
 
-const UNLIMITED = 2 ** 32 - 1;
+/** vrrp_data.c alloc_vrrp_process: what an entry is before its keywords are read. */
+export const TRACK_PROCESS_DEFAULTS = {
+  params: [] as readonly string[],
+  paramMatch: "none",
+  fullCommand: false,
+  weight: 0,
+  weightReverse: false,
+  quorum: 1,
+  quorumMax: 2 ** 32 - 1,
+  terminateDelayMs: 0,
+  forkDelayMs: 0,
+} as const satisfies Omit<TrackProcessSpec, "name" | "where" | "process">;
 
 export function parseTrackProcess(ctx: Ctx, s: Statement): TrackProcessSpec | undefined {
   const name = s.args[0];
@@ -12,16 +23,17 @@ export function parseTrackProcess(ctx: Ctx, s: Statement): TrackProcessSpec | un
     ctx.error(s.where, "MISSING_NAME", "vrrp_track_process needs a name");
     return undefined;
   }
+  const d = TRACK_PROCESS_DEFAULTS;
   let process: string | undefined;
-  let params: string[] = [];
-  let paramMatch: TrackProcessSpec["paramMatch"] = "none";
-  let fullCommand = false;
-  let weight = 0;
-  let weightReverse = false;
-  let quorum = 1;
-  let quorumMax = UNLIMITED;
-  let terminateDelayMs = 0;
-  let forkDelayMs = 0;
+  let params: readonly string[] = d.params;
+  let paramMatch: TrackProcessSpec["paramMatch"] = d.paramMatch;
+  let fullCommand: boolean = d.fullCommand;
+  let weight: number = d.weight;
+  let weightReverse: boolean = d.weightReverse;
+  let quorum: number = d.quorum;
+  let quorumMax: number = d.quorumMax;
+  let terminateDelayMs: number = d.terminateDelayMs;
+  let forkDelayMs: number = d.forkDelayMs;
   for (const st of s.block ?? []) {
     if (ctx.gate(st, "vrrp_track_process", `vrrp_track_process ${name}`)) continue;
     switch (st.keyword) {

@@ -6,24 +6,17 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
+import { TRACK_PROCESS_DEFAULTS } from "../../src/config/track-process-section.js";
 import type { TrackProcessSpec } from "../../src/config/model.js";
 import { hasQuorum, processMatches } from "../../src/health/process-match.js";
 import { ProcessTracking, RECHECK_SCANS } from "../../src/health/track-processes.js";
 import { waitFor } from "../../src/lab/netns.js";
 
 const spec = (o: Partial<TrackProcessSpec>): TrackProcessSpec => ({
+  ...TRACK_PROCESS_DEFAULTS,
   name: "p",
   where: { file: "k.conf", line: 1 },
   process: "nginx",
-  params: [],
-  paramMatch: "none",
-  fullCommand: false,
-  weight: 0,
-  weightReverse: false,
-  quorum: 1,
-  quorumMax: 2 ** 32 - 1,
-  terminateDelayMs: 0,
-  forkDelayMs: 0,
   ...o,
 });
 const cmd = (...words: string[]) => Buffer.from(words.map((w) => `${w}\0`).join(""));
