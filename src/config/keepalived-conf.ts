@@ -239,26 +239,20 @@ function syncGroupRules(
       );
       return { name: t.name, where: t.where, weight: 0 };
     });
-    const trackScripts = inst.trackScripts.filter((t) => {
-      const w = t.weight ?? scripts.find((x) => x.name === t.name)?.weight ?? 0;
-      if (!w) return true;
-      ctx.warn(
-        t.where,
-        "SYNC_GROUP_WEIGHT",
-        `${inst.name}: ignoring tracked script ${t.name} with weight ${w} because of sync group ${g.name} (as keepalived; add sync_group_tracking_weight to keep it)`,
-      );
-      return false;
-    });
-    const trackProcesses = inst.trackProcesses.filter((t) => {
-      const w = t.weight ?? processes.find((x) => x.name === t.name)?.weight ?? 0;
-      if (!w) return true;
-      ctx.warn(
-        t.where,
-        "SYNC_GROUP_WEIGHT",
-        `${inst.name}: ignoring tracked process ${t.name} with weight ${w} because of sync group ${g.name} (as keepalived; add sync_group_tracking_weight to keep it)`,
-      );
-      return false;
-    });
+    // Weighted scripts and processes are not tracked at all (vrrp_complete_instance).
+    const unweighted = (refs: readonly TrackRef[], defs: readonly { name: string; weight: number }[], what: string) =>
+      refs.filter((t) => {
+        const w = t.weight ?? defs.find((x) => x.name === t.name)?.weight ?? 0;
+        if (!w) return true;
+        ctx.warn(
+          t.where,
+          "SYNC_GROUP_WEIGHT",
+          `${inst.name}: ignoring tracked ${what} ${t.name} with weight ${w} because of sync group ${g.name} (as keepalived; add sync_group_tracking_weight to keep it)`,
+        );
+        return false;
+      });
+    const trackScripts = unweighted(inst.trackScripts, scripts, "script");
+    const trackProcesses = unweighted(inst.trackProcesses, processes, "process");
     out.push({ ...inst, trackInterfaces, trackScripts, trackProcesses });
   }
   return out;
