@@ -61,6 +61,19 @@ export class Ctx {
     }
     return Number(v);
   }
+  /**
+   * `weight N [reverse]` in a track_file or vrrp_track_process block (keepalived
+   * track_file_weight_handler, vrrp_tprocess_weight_handler): -254..254; another word after the
+   * number is warned about and ignored.
+   */
+  weight(s: Statement, label: string): { weight: number; reverse: boolean } | undefined {
+    const weight = this.int(s, -254, 254);
+    if (weight === undefined) return undefined;
+    const next = s.args[1];
+    if (next !== undefined && next !== "reverse")
+      this.warn(s.where, "BAD_VALUE", `${label}: unknown weight option ${JSON.stringify(next)}; ignored`);
+    return { weight, reverse: next === "reverse" };
+  }
   /** keepalived check_true_false: bare = true; true/on/yes, false/off/no. */
   bool(s: Statement): boolean | undefined {
     const v = s.args[0];

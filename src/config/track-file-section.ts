@@ -33,13 +33,11 @@ export function parseTrackFile(ctx: Ctx, s: Statement): TrackFileSpec | undefine
           ctx.warn(st.where, "BAD_VALUE", `weight already set for track_file ${name}; ignored (as keepalived)`);
           break;
         }
-        const v = ctx.int(st, -254, 254);
-        if (v === undefined) break;
-        weight = v;
+        const w = ctx.weight(st, `track_file ${name}`);
+        if (w === undefined) break;
+        weight = w.weight;
         weightSet = true;
-        if (st.args[1] === "reverse") weightReverse = true;
-        else if (st.args[1] !== undefined)
-          ctx.warn(st.where, "BAD_VALUE", `track_file ${name}: unknown weight option ${JSON.stringify(st.args[1])}; ignored`);
+        if (w.reverse) weightReverse = true;
         break;
       }
       case "init_file": {

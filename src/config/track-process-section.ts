@@ -69,12 +69,10 @@ export function parseTrackProcess(ctx: Ctx, s: Statement): TrackProcessSpec | un
         fullCommand = true;
         break;
       case "weight": {
-        const v = ctx.int(st, -254, 254);
-        if (v === undefined) break;
-        weight = v;
-        if (st.args[1] === "reverse") weightReverse = true;
-        else if (st.args[1] !== undefined)
-          ctx.warn(st.where, "BAD_VALUE", `vrrp_track_process ${name}: unknown weight option ${JSON.stringify(st.args[1])}; ignored`);
+        const w = ctx.weight(st, `vrrp_track_process ${name}`);
+        if (w === undefined) break;
+        weight = w.weight;
+        if (w.reverse) weightReverse = true;
         break;
       }
       case "quorum": {
