@@ -127,18 +127,8 @@ export class Tracking {
     ];
   }
 
-  /** The numbers of the tracked files, read at start. */
-  fileValues(): [string, number][] {
-    return this.files.entries();
-  }
-
   fileStatus(): TrackedFileStatus[] {
     return this.files.status();
-  }
-
-  /** vrrp_track_process quorum states, known from the first scan at start. */
-  processStates(): [string, TrackerState][] {
-    return this.processes.states();
   }
 
   processStatus(): ProcessStatus[] {

@@ -1,7 +1,7 @@
 // One run of a check or notify script, as keepalived runs them: argv (no shell), its own process group, killed (SIGTERM, then SIGKILL 2 s later) when it outlives its
 // timeout, which counts as a failure. Output is kept, bounded, for the log.
 import { spawn } from "node:child_process";
-import { closeSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { Socket } from "node:net";
 import { constants } from "node:os";
 import { nativeHelper, sealDescriptors, type NativeHelper } from "../native/helper.js";
@@ -131,12 +131,7 @@ function runNative(n: NativeHelper, cmd: readonly string[], o: ScriptRunOptions)
       // No pidfd: the child is already running; end it and report it, and say why.
       clearTimeout(timer);
       signalGroup(pid, "SIGKILL");
-      pipe.destroy();
-      try {
-        closeSync(fd);
-      } catch {
-        /* the socket closed it */
-      }
+      pipe.destroy(); // closes fd: closing it again could close a descriptor reused meanwhile
       resolve({
         ok: false,
         exitCode: null,

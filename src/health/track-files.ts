@@ -166,10 +166,6 @@ export class FileTracking {
     }
   }
 
-  value(name: string): number | undefined {
-    return this.values.get(name);
-  }
-
   /** Current numbers of the tracked files (for the router's start). */
   entries(): [string, number][] {
     return [...this.values];

@@ -79,10 +79,6 @@ export class SnmpService {
     this.agent = undefined;
   }
 
-  get subagent(): VrrpSubagent | undefined {
-    return this.agent;
-  }
-
   /** keepalived vrrp_notify.c send_instance_notifies: its trap, and vrrpv3NotifyNewMaster on MASTER. */
   instanceState(name: string, to: State, reason: string): void {
     this.since.set(name, performance.now());
@@ -106,7 +102,7 @@ export class SnmpService {
     if (!this.agent || !g?.traps || !g.vrrp) return;
     const grp = this.snapshot().groups.find((x) => x.name === group);
     if (!grp) return;
-    const t = groupStateTrap({ ...grp, state: state === "INIT" ? "INIT" : state }, state === "INIT", this.routerId());
+    const t = groupStateTrap({ ...grp, state }, state === "INIT", this.routerId());
     this.agent.notify(t.oid, t.varbinds);
   }
 
