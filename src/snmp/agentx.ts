@@ -11,6 +11,8 @@ import { compareOids, type SnmpType, type Varbind } from "./vrrp-mib.js";
 export const RETRY_MS = 5000;
 /** Notifications kept while the master is not (yet) reachable. */
 export const MAX_QUEUED = 64;
+/** How long one built view answers requests (snmpwalk sends one request per object). */
+export const SNAPSHOT_MS = 100;
 /** keepalived's default snmp_socket (net-snmp's default AgentX socket). */
 export const DEFAULT_AGENTX_SOCKET = "unix:/var/agentx/master";
 
@@ -89,6 +91,7 @@ export class VrrpSubagent {
   private ready = false;
   private queued: [string, NetSnmpVarbind[]][] = [];
   private readyWaiters: (() => void)[] = [];
+  private cached?: { at: number; all: Varbind[] };
   /** Requests answered and notifications sent (status, tests). */
   answered = 0;
   notified = 0;
@@ -235,10 +238,25 @@ export class VrrpSubagent {
   }
 
   private answer(agent: Subagent, pdu: AgentxPdu, kind: "get" | "next" | "bulk"): void {
-    const all = this.snapshot();
+    // A walk is one request per object: the view is built once per SNAPSHOT_MS, not per request.
+    const now = performance.now();
+    if (!this.cached || now - this.cached.at > SNAPSHOT_MS) this.cached = { at: now, all: this.snapshot() };
+    const all = this.cached.all;
+    /** Index of the first object at or after `oid` (the list is sorted). */
+    const seek = (oid: readonly number[], after: boolean): number => {
+      let lo = 0;
+      let hi = all.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const c = compareOids(all[mid]!.oid, oid);
+        if (c < 0 || (after && c === 0)) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
     const within = (oid: readonly number[]) => this.regions.some((r) => r.every((x, i) => oid[i] === x));
     const next = (start: readonly number[], end: readonly number[] | undefined): NetSnmpVarbind => {
-      const v = all.find((x) => compareOids(x.oid, start) > 0);
+      const v = all[seek(start, true)];
       if (!v || (end && compareOids(v.oid, end) >= 0)) return { oid: start.join("."), type: snmp.ObjectType.EndOfMibView, value: null };
       return toNetSnmp(v);
     };
@@ -247,7 +265,8 @@ export class VrrpSubagent {
     if (kind === "get") {
       for (const r of ranges) {
         const oid = parseOid(r.start);
-        const v = all.find((x) => compareOids(x.oid, oid) === 0);
+        const at = all[seek(oid, false)];
+        const v = at && compareOids(at.oid, oid) === 0 ? at : undefined;
         out.push(
           v
             ? toNetSnmp(v)

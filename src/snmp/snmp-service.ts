@@ -3,7 +3,7 @@
 // an AgentX subagent serving the KEEPALIVED-MIB VRRP part and the VRRPv3-MIB from the daemon's
 // live state, and keepalived's notifications on every state change.
 import { hostname } from "node:os";
-import type { DaemonConfig } from "../config/model.js";
+import type { DaemonConfig, NotifyScripts } from "../config/model.js";
 import type { InstanceIo } from "../daemon/instance-io.js";
 import type { LinkCache } from "../daemon/link-cache.js";
 import type { Logger } from "../daemon/log.js";
@@ -19,6 +19,7 @@ import {
   newMasterNotification,
   VRRPV3_OID,
   VRRP_OID,
+  type SnmpGroup,
   type SnmpInstance,
   type SnmpSnapshot,
 } from "./vrrp-mib.js";
@@ -29,6 +30,17 @@ export interface SnmpSources {
   readonly links: LinkCache;
   readonly groupStates: () => ReadonlyMap<string, State>;
   readonly unknownVrid: () => number;
+}
+
+/** The notify_* command lines, as the MIB shows them. */
+function notifyCommands(n: NotifyScripts): SnmpInstance["notify"] {
+  return {
+    ...(n.master ? { master: n.master.command } : {}),
+    ...(n.backup ? { backup: n.backup.command } : {}),
+    ...(n.fault ? { fault: n.fault.command } : {}),
+    ...(n.stop ? { stop: n.stop.command } : {}),
+    ...(n.generic ? { generic: n.generic.command } : {}),
+  };
 }
 
 /** RFC 6527 vrrpv3StatisticsNewMasterReason from the router's reason for taking over. */
@@ -85,8 +97,10 @@ export class SnmpService {
     if (to === "MASTER") this.reasons.set(name, masterReason(reason));
     const g = this.sources.config().global.snmp;
     if (!this.agent || !g?.traps) return;
-    const inst = this.snapshot().instances.find((i) => i.name === name);
-    if (!inst) return;
+    // Only this instance's view: a state change of every instance must not build every view each time.
+    const io = [...this.sources.instances()].find((x) => x.spec.name === name);
+    if (!io) return;
+    const inst = this.instanceView(io, this.sources.config(), performance.now());
     if (g.vrrp) {
       const t = instanceStateTrap(inst, to === "INIT", this.routerId());
       this.agent.notify(t.oid, t.varbinds);
@@ -100,7 +114,7 @@ export class SnmpService {
   groupState(group: string, state: State): void {
     const g = this.sources.config().global.snmp;
     if (!this.agent || !g?.traps || !g.vrrp) return;
-    const grp = this.snapshot().groups.find((x) => x.name === group);
+    const grp = this.groupViews().find((x) => x.name === group);
     if (!grp) return;
     const t = groupStateTrap({ ...grp, state }, state === "INIT", this.routerId());
     this.agent.notify(t.oid, t.varbinds);
@@ -111,91 +125,85 @@ export class SnmpService {
     return this.sources.config().global.routerId ?? hostname();
   }
 
-  snapshot(): SnmpSnapshot {
+  private instanceView(io: InstanceIo, config: DaemonConfig, now: number): SnmpInstance {
+    const spec = io.spec;
+    const vi = io.ri.vi;
+    const link = this.sources.links.link(spec.interface);
+    const drops = sumDrops(vi.stats.drops, io.ri.receiveDrops);
+    const group = config.syncGroups.find((g) => g.members.includes(spec.name));
+    return {
+      name: spec.name,
+      vrid: spec.vrid,
+      version: spec.version,
+      family: spec.family,
+      state: vi.state,
+      initialState: spec.initialState,
+      basePriority: spec.priority,
+      effectivePriority: vi.effectivePriority,
+      vipsSet: io.holdsVips,
+      ifname: spec.interface,
+      ifindex: link?.index ?? 0,
+      mac: link?.mac ?? new Uint8Array(6),
+      trackedInterfaces: spec.trackInterfaces.length,
+      advertIntervalCs: spec.advertIntervalCs,
+      preempt: !spec.nopreempt,
+      preemptDelayMs: spec.preemptDelayMs,
+      authPass: spec.authPass !== undefined,
+      ...(group ? { syncGroup: group.name } : {}),
+      garpDelayMs: spec.garp.masterDelayMs,
+      notify: notifyCommands(spec.notify),
+      accept: spec.accept,
+      ...(spec.unicastPeers.length === 0 ? { multicast: vrrpGroup(spec.family) } : {}),
+      primaryAddress: io.src ?? io.ri.spec.config.primaryAddress,
+      ...(vi.masterAddress ? { masterAddress: vi.masterAddress } : {}),
+      addresses: io.vips.map((v) => ({
+        family: v.spec.family,
+        bytes: v.bytes,
+        prefix: v.spec.prefix,
+        ...(v.broadcast ? { broadcast: v.broadcast } : {}),
+        ...(v.peer ? { peer: v.peer } : {}),
+        ...(v.spec.scope ? { scope: v.spec.scope } : {}),
+        ifindex: this.sources.links.link(v.ifname)?.index ?? 0,
+        ifname: v.ifname,
+        ...(v.spec.label ? { label: v.spec.label } : {}),
+        advertised: !v.excluded,
+      })),
+      upTimeCs: Math.floor((now - (this.since.get(spec.name) ?? vi.since)) / 10),
+      stats: {
+        becameMaster: vi.stats.becameMaster,
+        masterReason: vi.state === "MASTER" ? (this.reasons.get(spec.name) ?? 3) : 0,
+        advertsReceived: vi.stats.advertsReceived,
+        intervalErrors: drops.BAD_INTERVAL ?? 0,
+        ttlErrors: drops.BAD_TTL ?? 0,
+        priorityZeroReceived: vi.stats.priorityZeroReceived,
+        priorityZeroSent: vi.stats.priorityZeroSent,
+        invalidType: drops.BAD_TYPE ?? 0,
+        addressListErrors: vi.stats.addressListMismatch,
+        lengthErrors: drops.TRUNCATED ?? 0,
+        checksumErrors: drops.BAD_CHECKSUM ?? 0,
+        versionErrors: drops.BAD_VERSION ?? 0,
+        vridErrors: this.sources.unknownVrid(),
+      },
+    };
+  }
+
+  private groupViews(): SnmpGroup[] {
     const config = this.sources.config();
-    const now = performance.now();
-    const instances: SnmpInstance[] = [];
-    for (const io of this.sources.instances()) {
-      const spec = io.spec;
-      const vi = io.ri.vi;
-      const link = this.sources.links.link(spec.interface);
-      const drops = sumDrops(vi.stats.drops, io.ri.receiveDrops);
-      const group = config.syncGroups.find((g) => g.members.includes(spec.name));
-      instances.push({
-        name: spec.name,
-        vrid: spec.vrid,
-        version: spec.version,
-        family: spec.family,
-        state: vi.state,
-        initialState: spec.initialState,
-        basePriority: spec.priority,
-        effectivePriority: vi.effectivePriority,
-        vipsSet: io.holdsVips,
-        ifname: spec.interface,
-        ifindex: link?.index ?? 0,
-        mac: link?.mac ?? new Uint8Array(6),
-        trackedInterfaces: spec.trackInterfaces.length,
-        advertIntervalCs: spec.advertIntervalCs,
-        preempt: !spec.nopreempt,
-        preemptDelayMs: spec.preemptDelayMs,
-        authPass: spec.authPass !== undefined,
-        ...(group ? { syncGroup: group.name } : {}),
-        garpDelayMs: spec.garp.masterDelayMs,
-        notify: {
-          ...(spec.notify.master ? { master: spec.notify.master.command } : {}),
-          ...(spec.notify.backup ? { backup: spec.notify.backup.command } : {}),
-          ...(spec.notify.fault ? { fault: spec.notify.fault.command } : {}),
-          ...(spec.notify.stop ? { stop: spec.notify.stop.command } : {}),
-          ...(spec.notify.generic ? { generic: spec.notify.generic.command } : {}),
-        },
-        accept: spec.accept,
-        ...(spec.unicastPeers.length === 0 ? { multicast: vrrpGroup(spec.family) } : {}),
-        primaryAddress: io.src ?? io.ri.spec.config.primaryAddress,
-        ...(vi.masterAddress ? { masterAddress: vi.masterAddress } : {}),
-        addresses: io.vips.map((v) => ({
-          family: v.spec.family,
-          bytes: v.bytes,
-          prefix: v.spec.prefix,
-          ...(v.broadcast ? { broadcast: v.broadcast } : {}),
-          ...(v.peer ? { peer: v.peer } : {}),
-          ...(v.spec.scope ? { scope: v.spec.scope } : {}),
-          ifindex: this.sources.links.link(v.ifname)?.index ?? 0,
-          ifname: v.ifname,
-          ...(v.spec.label ? { label: v.spec.label } : {}),
-          advertised: !v.excluded,
-        })),
-        upTimeCs: Math.floor((now - (this.since.get(spec.name) ?? vi.since)) / 10),
-        stats: {
-          becameMaster: vi.stats.becameMaster,
-          masterReason: vi.state === "MASTER" ? (this.reasons.get(spec.name) ?? 3) : 0,
-          advertsReceived: vi.stats.advertsReceived,
-          intervalErrors: drops.BAD_INTERVAL ?? 0,
-          ttlErrors: drops.BAD_TTL ?? 0,
-          priorityZeroReceived: vi.stats.priorityZeroReceived,
-          priorityZeroSent: vi.stats.priorityZeroSent,
-          invalidType: drops.BAD_TYPE ?? 0,
-          addressListErrors: vi.stats.addressListMismatch,
-          lengthErrors: drops.TRUNCATED ?? 0,
-          checksumErrors: drops.BAD_CHECKSUM ?? 0,
-          versionErrors: drops.BAD_VERSION ?? 0,
-          vridErrors: this.sources.unknownVrid(),
-        },
-      });
-    }
     const states = this.sources.groupStates();
-    const groups = config.syncGroups.map((g) => ({
+    return config.syncGroups.map((g) => ({
       name: g.name,
       state: states.get(g.name) ?? "INIT",
       members: g.members,
       trackingWeight: g.trackingWeight,
-      notify: {
-        ...(g.notify.master ? { master: g.notify.master.command } : {}),
-        ...(g.notify.backup ? { backup: g.notify.backup.command } : {}),
-        ...(g.notify.fault ? { fault: g.notify.fault.command } : {}),
-        ...(g.notify.stop ? { stop: g.notify.stop.command } : {}),
-        ...(g.notify.generic ? { generic: g.notify.generic.command } : {}),
-      },
+      notify: notifyCommands(g.notify),
     }));
+  }
+
+  snapshot(): SnmpSnapshot {
+    const config = this.sources.config();
+    const now = performance.now();
+    const instances = [...this.sources.instances()].map((io) => this.instanceView(io, config, now));
+    const groups = this.groupViews();
     const snmp = config.global.snmp;
     return {
       version: this.version,
