@@ -13,6 +13,7 @@ command -v nft >/dev/null || need+=(nftables)
 command -v pgrep >/dev/null || need+=(procps)   # pgrep (liveness probe test), sysctl (lab namespaces)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # checks deploy/tsvrrpd.service (not started)
 command -v setpriv >/dev/null || need+=(util-linux)   # setpriv (script users' groups), unshare (tests)
+command -v mount >/dev/null || need+=(mount)         # private /dev/log in the syslog drop-in test
 command -v getent >/dev/null || need+=(libc-bin)       # user and group lookups through NSS
 [ -f /usr/include/pcap/pcap.h ] || need+=(libpcap-dev)
 command -v make >/dev/null || need+=(make)
