@@ -19,7 +19,7 @@ command -v getent >/dev/null || need+=(libc-bin)       # user and group lookups 
 command -v make >/dev/null || need+=(make)
 command -v g++ >/dev/null || need+=(g++)
 command -v python3 >/dev/null || need+=(python3)
-command -v snmpd >/dev/null || need+=(snmpd)           # AgentX master for the SNMP tests (never started as a service)
+command -v snmpd >/dev/null || need+=(snmpd)           # AgentX master for the SNMP tests (they start their own, in a namespace)
 command -v snmpwalk >/dev/null || need+=(snmp)
 command -v snmptrapd >/dev/null || need+=(snmptrapd)
 if [ ${#need[@]} -gt 0 ]; then
