@@ -13,6 +13,7 @@
 //    a 150 MB process cost more than the check itself), and exits seen through a pidfd.
 //  - sdNotify(state): systemd's notify protocol (READY=1, RELOADING=1, STOPPING=1) on
 //    $NOTIFY_SOCKET, sent from this process (Type=notify accepts the main PID only).
+//  - preciseTimer(fn): a timerfd for the deadline heap (precise_timer.c).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <dirent.h>
@@ -489,6 +490,8 @@ static napi_value WatchExit(napi_env env, napi_callback_info info) {
   return out;
 }
 
+napi_value PreciseTimerNew(napi_env env, napi_callback_info info); /* precise_timer.c */
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"cloexecAll", NULL, CloexecAll, NULL, NULL, NULL, napi_default, NULL},
@@ -501,6 +504,7 @@ NAPI_MODULE_INIT() {
       {"procEvents", NULL, ProcEvents, NULL, NULL, NULL, napi_default, NULL},
       {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
       {"watchExit", NULL, WatchExit, NULL, NULL, NULL, napi_default, NULL},
+      {"preciseTimer", NULL, PreciseTimerNew, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

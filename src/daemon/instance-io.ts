@@ -5,6 +5,7 @@ import type { AdvertEncoder, DropCode } from "../vrrp/packet.js";
 import type { RouterInstance } from "../vrrp/router.js";
 import type { Logger } from "./log.js";
 import { resolveVips, type ResolvedVip } from "./router-config.js";
+import type { Deadline } from "./deadline-queue.js";
 
 /** The part of AdvertSocket the executor sends through (a fake in unit tests). */
 export interface AdvertSender {
@@ -18,6 +19,8 @@ export class InstanceIo {
   src?: Uint8Array;
   socket?: AdvertSender;
   timer?: NodeJS.Timeout;
+  /** The instance's entry in the deadline queue, when the native timer is there. */
+  deadline?: Deadline;
   holdsVips = false;
   /** VIP additions and removals, in order, one at a time. */
   ops: Promise<void> = Promise.resolve();
@@ -32,8 +35,10 @@ export class InstanceIo {
     this.vips = resolveVips(spec);
   }
 
-  /** The instance timer is a timeout or, in its last millisecond, an immediate. */
+  /** The instance timer: a deadline, a timeout or, in its last millisecond, an immediate. */
   stopTimer(): void {
+    this.deadline?.cancel();
+    this.deadline = undefined;
     if (!this.timer) return;
     clearTimeout(this.timer);
     clearImmediate(this.timer as unknown as NodeJS.Immediate);

@@ -1,7 +1,12 @@
-// One Node timer per instance at its next deadline, with the failover-critical master-down timer
-// waited out precisely, and the lateness of every advert sent as MASTER recorded.
+// Each instance's next deadline: in the deadline queue on the native timerfd when the helper is
+// there, else one Node timer per instance with the failover-critical master-down timer waited
+// out precisely; the lateness of every advert sent as MASTER is recorded.
 import type { InstanceIo } from "./instance-io.js";
 import { LatenessWindow } from "./lateness.js";
+import type { DeadlineQueue } from "./deadline-queue.js";
+
+/** A master-down timer this late (ms) fired after a stall: hear queued adverts before deciding. */
+const STALL_MS = 1;
 
 export class InstanceTimers {
   /** How late advert timers fired as MASTER (ms), the last samples of every instance. */
@@ -13,6 +18,7 @@ export class InstanceTimers {
     private readonly stopping: () => boolean,
     /** The deadline is due: hand the router a timer event for this instance. */
     private readonly due: (io: InstanceIo, now: number) => void,
+    private readonly queue?: DeadlineQueue,
   ) {}
 
   /**
@@ -29,6 +35,25 @@ export class InstanceTimers {
     if (due === undefined || this.stopping()) return;
     const precise = vi.state === "BACKUP";
     const advertDue = vi.state === "MASTER" ? vi.armed().advert : undefined;
+    if (this.queue) {
+      io.deadline = this.queue.at(due, () => {
+        io.deadline = undefined;
+        if (this.stopping() || vi.nextDeadline() !== due) return;
+        const now = this.now();
+        if (precise && now - due > STALL_MS) {
+          // As below: the deadline queue wakes in the poll phase, and adverts read in the same
+          // phase may come after it; setImmediate runs once the whole phase is done.
+          io.timer = setImmediate(() => {
+            io.timer = undefined;
+            if (!this.stopping() && vi.nextDeadline() === due) this.due(io, this.now());
+          }) as unknown as NodeJS.Timeout;
+          return;
+        }
+        if (advertDue !== undefined) this.record(io, now - advertDue);
+        this.due(io, now);
+      });
+      return;
+    }
     const fire = (fromImmediate: boolean): void => {
       io.timer = undefined;
       if (this.stopping() || vi.nextDeadline() !== due) return;

@@ -12,6 +12,7 @@ import { nativeHelper } from "../native/helper.js";
 import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
 import { InstanceTimers } from "./instance-timers.js";
+import { nativeDeadlineQueue, type DeadlineQueue } from "./deadline-queue.js";
 import { LinkCache } from "./link-cache.js";
 import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
@@ -59,6 +60,7 @@ export class Runtime {
   private readonly log: Logger;
   private readonly executor: ActionExecutor;
   private readonly timers: InstanceTimers;
+  private readonly deadlines?: DeadlineQueue;
   private stopping = false;
 
   constructor(
@@ -91,6 +93,7 @@ export class Runtime {
       () => this.now(),
       () => this.stopping,
       (io, now) => this.handle({ type: "timer", instance: io.ri }, now),
+      (this.deadlines = nativeDeadlineQueue(() => this.now(), nativeHelper)),
     );
     this.executor = new ActionExecutor({
       netlink: this.rtnl,
@@ -276,6 +279,7 @@ export class Runtime {
   close(): void {
     this.tracking.stop();
     for (const io of this.io.values()) io.stopTimer();
+    this.deadlines?.close();
     this.binder.close();
     this.fifos.close();
     this.snmp.stop();

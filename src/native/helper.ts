@@ -24,6 +24,8 @@ export interface NativeHelper {
   spawn(file: string, argv: readonly string[], envp: readonly string[]): [number, number];
   /** Calls fn(exitCode or -1, signal number or 0) once pid exits, and reaps it; false without pidfd support. */
   watchExit(pid: number, fn: (code: number, signal: number) => void): boolean;
+  /** One timerfd on the event loop: fn runs from the poll phase once the armed delay has passed. */
+  preciseTimer(fn: () => void): { arm(delayMs: number): void; disarm(): void; close(): void };
 }
 
 export class NativeHelperError extends Error {

@@ -1,0 +1,157 @@
+// preciseTimer(fn) -> { arm(delayMs), disarm(), close() }: one timerfd (CLOCK_MONOTONIC) on the
+// event loop, for the daemon's deadline heap. Node's timers run on libuv's millisecond clock and
+// fire up to a millisecond late; keepalived sleeps in epoll with a timerfd for its next thread
+// deadline (lib/scheduler.c, thread_set_timer), so its adverts leave within tens of microseconds.
+// The expiry calls fn directly from the poll callback (napi_make_callback: microtasks and ticks
+// run after it, as for any I/O callback), not through a threadsafe function's extra loop turn.
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <node_api.h>
+#include <uv.h>
+
+#define CHECK(call)                                                         \
+  do {                                                                      \
+    if ((call) != napi_ok) {                                                \
+      napi_throw_error(env, NULL, "tsvrrpd_native: N-API call failed");     \
+      return NULL;                                                          \
+    }                                                                       \
+  } while (0)
+
+typedef struct {
+  napi_env env;
+  napi_ref fn;
+  napi_async_context ctx;
+  uv_poll_t poll;
+  int fd;
+  int closed;
+} PreciseTimer;
+
+static void OnExpiry(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  PreciseTimer *t = (PreciseTimer *)h->data;
+  uint64_t expirations;
+  // Non-blocking: EAGAIN when a re-arm raced the expiry; the callback then decides from the clock.
+  if (read(t->fd, &expirations, sizeof expirations) < 0) expirations = 0;
+  napi_env env = t->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn, recv;
+  // napi_make_callback needs an object as the receiver (undefined fails with object_expected).
+  if (napi_get_reference_value(env, t->fn, &fn) == napi_ok && napi_get_global(env, &recv) == napi_ok) {
+    napi_value result;
+    if (napi_make_callback(env, t->ctx, recv, fn, 0, NULL, &result) == napi_pending_exception) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err); // as an exception in any I/O callback: 'uncaughtException'
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void OnClosed(uv_handle_t *h) {
+  PreciseTimer *t = (PreciseTimer *)h->data;
+  close(t->fd);
+  free(t);
+}
+
+static PreciseTimer *Unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  napi_value self;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok) return NULL;
+  if (napi_unwrap(env, self, &data) != napi_ok) return NULL;
+  PreciseTimer *t = (PreciseTimer *)data;
+  return t && !t->closed ? t : NULL;
+}
+
+static int SetTimer(PreciseTimer *t, double delayMs) {
+  struct itimerspec its = {0};
+  if (delayMs >= 0) {
+    // A zero it_value would disarm: an overdue deadline fires after one nanosecond instead.
+    int64_t ns = delayMs <= 0 ? 1 : (int64_t)(delayMs * 1e6);
+    if (ns < 1) ns = 1;
+    its.it_value.tv_sec = ns / 1000000000;
+    its.it_value.tv_nsec = ns % 1000000000;
+  }
+  return timerfd_settime(t->fd, 0, &its, NULL);
+}
+
+/* arm(delayMs): the next expiry, relative to now (replaces any earlier one). */
+static napi_value Arm(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  PreciseTimer *t = Unwrap(env, info, &argc, argv);
+  double delay = 0;
+  if (!t || argc < 1 || napi_get_value_double(env, argv[0], &delay) != napi_ok) {
+    napi_throw_error(env, NULL, "arm(delayMs) on a closed or invalid timer");
+    return NULL;
+  }
+  if (SetTimer(t, delay < 0 ? 0 : delay) != 0) napi_throw_error(env, NULL, "timerfd_settime failed");
+  return NULL;
+}
+
+static napi_value Disarm(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  PreciseTimer *t = Unwrap(env, info, &argc, NULL);
+  if (t) SetTimer(t, -1);
+  return NULL;
+}
+
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  PreciseTimer *t = Unwrap(env, info, &argc, NULL);
+  if (!t) return NULL;
+  t->closed = 1;
+  napi_delete_reference(env, t->fn);
+  napi_async_destroy(env, t->ctx);
+  uv_poll_stop(&t->poll);
+  uv_close((uv_handle_t *)&t->poll, OnClosed);
+  return NULL;
+}
+
+/* preciseTimer(fn): the timer does not keep the loop alive (the daemon's sockets do). */
+napi_value PreciseTimerNew(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], obj, name;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_valuetype type;
+  CHECK(napi_typeof(env, argv[0], &type));
+  if (argc < 1 || type != napi_function) {
+    napi_throw_type_error(env, NULL, "preciseTimer(fn): fn must be a function");
+    return NULL;
+  }
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) {
+    napi_throw_error(env, NULL, "timerfd_create failed");
+    return NULL;
+  }
+  uv_loop_t *loop = NULL;
+  PreciseTimer *t = calloc(1, sizeof *t);
+  if (!t || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &t->poll, fd) != 0) {
+    close(fd);
+    free(t);
+    napi_throw_error(env, NULL, "cannot watch the timerfd");
+    return NULL;
+  }
+  t->env = env;
+  t->fd = fd;
+  t->poll.data = t;
+  CHECK(napi_create_reference(env, argv[0], 1, &t->fn));
+  CHECK(napi_create_string_utf8(env, "tsvrrpd:deadline", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_object(env, &obj));
+  CHECK(napi_async_init(env, obj, name, &t->ctx));
+  uv_poll_start(&t->poll, UV_READABLE, OnExpiry);
+  uv_unref((uv_handle_t *)&t->poll);
+  CHECK(napi_wrap(env, obj, t, NULL, NULL, NULL));
+  napi_property_descriptor methods[] = {
+      {"arm", NULL, Arm, NULL, NULL, NULL, napi_default, NULL},
+      {"disarm", NULL, Disarm, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, obj, 3, methods));
+  return obj;
+}

@@ -1,0 +1,138 @@
+// Every instance deadline in one min-heap, woken by one timerfd (the native helper's
+// preciseTimer), as keepalived's scheduler sleeps on one timerfd for its next thread
+// (lib/scheduler.c thread_set_timer). Node's own timers run on libuv's millisecond clock: an
+// advert left up to a millisecond late, and the spread of that lateness was the jitter.
+
+/** One scheduled call; cancel() is O(1) (the heap drops it lazily when it reaches the top). */
+export interface Deadline {
+  readonly due: number;
+  cancel(): void;
+}
+
+interface Entry extends Deadline {
+  run: (() => void) | undefined;
+}
+
+/** The native side: a timerfd armed relative to now (ms), calling back from the poll phase. */
+export interface WakeTimer {
+  arm(delayMs: number): void;
+  disarm(): void;
+  close(): void;
+}
+
+/** Calls still due after this many in one wake-up wait for the next turn of the loop. */
+const MAX_RUNS_PER_WAKE = 4096;
+
+export class DeadlineQueue {
+  private readonly heap: Entry[] = [];
+  private readonly timer: WakeTimer;
+  private armedFor = Infinity;
+  private running = false;
+
+  constructor(
+    private readonly now: () => number,
+    makeTimer: (onWake: () => void) => WakeTimer,
+  ) {
+    this.timer = makeTimer(() => this.wake());
+  }
+
+  /** Calls run at or after `due` (same clock as `now`), from the event loop's poll phase. */
+  at(due: number, run: () => void): Deadline {
+    const e: Entry = {
+      due,
+      run,
+      cancel() {
+        e.run = undefined;
+      },
+    };
+    this.push(e);
+    if (!this.running && due < this.armedFor) this.arm(due);
+    return e;
+  }
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  close(): void {
+    this.heap.length = 0;
+    this.timer.close();
+  }
+
+  private wake(): void {
+    this.armedFor = Infinity;
+    this.running = true;
+    try {
+      const now = this.now();
+      for (let runs = 0; runs < MAX_RUNS_PER_WAKE; runs++) {
+        const top = this.heap[0];
+        if (!top || top.due > now) break;
+        this.pop();
+        const run = top.run;
+        top.run = undefined;
+        run?.();
+      }
+    } finally {
+      this.running = false;
+      this.dropCancelled();
+      const top = this.heap[0];
+      if (top) this.arm(top.due);
+    }
+  }
+
+  private arm(due: number): void {
+    this.armedFor = due;
+    this.timer.arm(Math.max(0, due - this.now()));
+  }
+
+  private dropCancelled(): void {
+    while (this.heap.length > 0 && this.heap[0]!.run === undefined) this.pop();
+  }
+
+  private push(e: Entry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]!.due <= e.due) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = e;
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && h[r]!.due < h[l]!.due ? r : l;
+      if (h[c]!.due >= last.due) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
+  }
+}
+
+/**
+ * The queue on the native helper's timerfd, or undefined without the helper (then each instance
+ * keeps a Node timer). TSVRRPD_NODE_TIMERS=1 forces Node timers, for A/B benchmarks.
+ */
+export function nativeDeadlineQueue(
+  now: () => number,
+  helper: () => { preciseTimer(fn: () => void): WakeTimer },
+): DeadlineQueue | undefined {
+  if (process.env.TSVRRPD_NODE_TIMERS === "1") return undefined;
+  try {
+    const native = helper();
+    return new DeadlineQueue(now, (wake) => native.preciseTimer(wake));
+  } catch {
+    return undefined;
+  }
+}
