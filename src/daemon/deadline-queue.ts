@@ -11,7 +11,12 @@ export interface Deadline {
 
 interface Entry extends Deadline {
   run: (() => void) | undefined;
+  /** Equal deadlines run in the order they were set: masters sharing a grid slot then keep their
+   * places in the batch from one interval to the next, so each one's spacing stays exact. */
+  readonly seq: number;
 }
+
+const before = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.due && a.seq < b.seq);
 
 /** The native side: a timerfd armed relative to now (ms), calling back from the poll phase. */
 export interface WakeTimer {
@@ -27,6 +32,7 @@ export class DeadlineQueue {
   private readonly heap: Entry[] = [];
   private readonly timer: WakeTimer;
   private armedFor = Infinity;
+  private seq = 0;
   private running = false;
 
   constructor(
@@ -41,6 +47,7 @@ export class DeadlineQueue {
     const e: Entry = {
       due,
       run,
+      seq: this.seq++,
       cancel() {
         e.run = undefined;
       },
@@ -95,7 +102,7 @@ export class DeadlineQueue {
     let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (h[parent]!.due <= e.due) break;
+      if (!before(e, h[parent]!)) break;
       h[i] = h[parent]!;
       i = parent;
     }
@@ -111,8 +118,8 @@ export class DeadlineQueue {
       const l = 2 * i + 1;
       if (l >= h.length) break;
       const r = l + 1;
-      const c = r < h.length && h[r]!.due < h[l]!.due ? r : l;
-      if (h[c]!.due >= last.due) break;
+      const c = r < h.length && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[c]!, last)) break;
       h[i] = h[c]!;
       i = c;
     }
