@@ -35,17 +35,22 @@ export function configTest(file: string, out: (s: string) => void, configId?: st
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // These commands set the exit code and return: process.exit() would cut short their output to a
+  // pipe (asynchronous in Node), as it cut `status --json` of 255 instances at 219 KB.
   if (argv[0] === "status") {
     const { statusCommand } = await import("./status.js");
-    process.exit(await statusCommand(argv.slice(1)));
+    process.exitCode = await statusCommand(argv.slice(1));
+    return;
   }
   if (argv[0] === "simulate") {
     const { simulateCommand } = await import("./cluster/simulate-command.js");
-    process.exit(simulateCommand(argv.slice(1)));
+    process.exitCode = simulateCommand(argv.slice(1));
+    return;
   }
   if (argv[0] === "check-cluster") {
     const { checkClusterCommand } = await import("./cluster/command.js");
-    process.exit(checkClusterCommand(argv.slice(1)));
+    process.exitCode = checkClusterCommand(argv.slice(1));
+    return;
   }
   if (argv[0] === "openshift" || argv[0] === "remove-failover") {
     const m = await import("./openshift/commands.js");
