@@ -374,6 +374,11 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+#if __GLIBC_PREREQ(2, 34)
+    /* Every other descriptor closes in the child, whatever its close-on-exec flag: no per-run
+     * cloexecAll() pass over /proc/self/fd is needed (keepalived opens all with SOCK_CLOEXEC). */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
     posix_spawnattr_init(&at);
     sigset_t none, all;
     sigemptyset(&none);
@@ -492,6 +497,18 @@ static napi_value WatchExit(napi_env env, napi_callback_info info) {
 
 napi_value PreciseTimerNew(napi_env env, napi_callback_info info); /* precise_timer.c */
 
+/* spawnClosesDescriptors(): whether spawn() closes every descriptor above stderr in the child. */
+static napi_value SpawnClosesDescriptors(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+#if __GLIBC_PREREQ(2, 34)
+  CHECK(napi_get_boolean(env, 1, &out));
+#else
+  CHECK(napi_get_boolean(env, 0, &out));
+#endif
+  return out;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"cloexecAll", NULL, CloexecAll, NULL, NULL, NULL, napi_default, NULL},
@@ -505,6 +522,7 @@ NAPI_MODULE_INIT() {
       {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
       {"watchExit", NULL, WatchExit, NULL, NULL, NULL, napi_default, NULL},
       {"preciseTimer", NULL, PreciseTimerNew, NULL, NULL, NULL, napi_default, NULL},
+      {"spawnClosesDescriptors", NULL, SpawnClosesDescriptors, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -57,17 +57,20 @@ function nativeSpawner(): NativeHelper | undefined {
 
 /** Runs argv as given (argv[0] a path: prepared by script-gate.ts, no PATH lookup here). */
 export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise<ScriptResult> {
-  sealDescriptors(); // raw, packet and netlink sockets opened by native code must not reach the script
   // Node's spawn sets uid and gid but clears the supplementary groups; keepalived keeps the
   // user's (core/notify.c set_script_env: setgroups from getgrouplist). setpriv --init-groups
   // does initgroups(3) for the target user, then execs the script as it.
   const viaSetpriv = o.uid !== undefined && SETPRIV !== undefined;
   const cmd = viaSetpriv ? [SETPRIV, `--reuid=${o.uid}`, `--regid=${o.gid ?? o.uid}`, "--init-groups", "--", ...argv] : argv;
   const native = o.uid === undefined || viaSetpriv ? nativeSpawner() : undefined;
+  // Raw, packet and netlink sockets opened by native code must not reach the script: the native
+  // spawn closes them in the child; otherwise they are marked close-on-exec first (~70 µs a run).
   if (native) {
+    if (!native.spawnClosesDescriptors()) sealDescriptors();
     const run = runNative(native, cmd, o);
     if (run) return run;
   }
+  sealDescriptors();
   return runWithNode(cmd, viaSetpriv, o);
 }
 

@@ -68,10 +68,26 @@ export class ScriptPool {
 
   private readonly direct = nativeSpawnAvailable();
 
+  /** Direct runs waiting for their turn: one starts per turn of the event loop. */
+  private readonly starts: (() => void)[] = [];
+  private startsScheduled = false;
+
   run(argv: readonly string[], options: ScriptRunOptions): Promise<ScriptResult> {
     if (this.direct) {
-      const id = this.nextId++;
-      return runScript(argv, { ...options, onSpawn: (pid) => this.groups.set(id, pid) }).finally(() => this.groups.delete(id));
+      // A spawn holds the main thread ~1 ms. Checks due together (the timers phase runs every
+      // due one) started back to back and held it for tens of ms, past advert deadlines; one per
+      // loop turn lets the poll phase (deadlines, adverts) run between them.
+      return new Promise<ScriptResult>((resolve) => {
+        this.starts.push(() => {
+          const id = this.nextId++;
+          runScript(argv, { ...options, onSpawn: (pid) => this.groups.set(id, pid) })
+            .finally(() => this.groups.delete(id))
+            .then(resolve, (e: Error) =>
+              resolve({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: e.message }),
+            );
+        });
+        this.scheduleStart();
+      });
     }
     return new Promise((resolve) => {
       const id = this.nextId++;
@@ -82,11 +98,22 @@ export class ScriptPool {
     });
   }
 
+  private scheduleStart(): void {
+    if (this.startsScheduled || this.starts.length === 0) return;
+    this.startsScheduled = true;
+    setImmediate(() => {
+      this.startsScheduled = false;
+      this.starts.shift()?.();
+      this.scheduleStart();
+    });
+  }
+
   /**
    * Ends the worker and every script still running (their whole process groups): a script must
    * not outlive the daemon that started it (a hanging check would otherwise stay behind).
    */
   close(): void {
+    this.starts.length = 0; // never started: nothing to end (their promises stay pending, unheard)
     this.killRunning();
     void this.worker?.terminate();
     this.worker = undefined;

@@ -22,6 +22,8 @@ export interface NativeHelper {
   procEvents(fn: (events: Int32Array) => void): boolean;
   /** posix_spawn (vfork-like): [pid, read end of stdout+stderr]; own process group, stdin /dev/null. */
   spawn(file: string, argv: readonly string[], envp: readonly string[]): [number, number];
+  /** Whether spawn() closes every descriptor above stderr in the child (glibc >= 2.34 closefrom). */
+  spawnClosesDescriptors(): boolean;
   /** Calls fn(exitCode or -1, signal number or 0) once pid exits, and reaps it; false without pidfd support. */
   watchExit(pid: number, fn: (code: number, signal: number) => void): boolean;
   /** One timerfd on the event loop: fn runs from the poll phase once the armed delay has passed. */
