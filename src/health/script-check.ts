@@ -67,8 +67,7 @@ export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise
   // spawn closes them in the child; otherwise they are marked close-on-exec first (~70 µs a run).
   if (native) {
     if (!native.spawnClosesDescriptors()) sealDescriptors();
-    const run = runNative(native, cmd, o);
-    if (run) return run;
+    return runNative(native, cmd, o);
   }
   sealDescriptors();
   return runWithNode(cmd, viaSetpriv, o);
@@ -77,9 +76,10 @@ export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise
 /**
  * posix_spawn through the native helper: glibc's is vfork-like (CLONE_VM|CLONE_VFORK), so a run
  * costs no copy of the daemon's page tables, which made fork() of a 150 MB process the largest
- * cost of a check. The exit is seen on a pidfd. undefined: not possible here (no pidfd support).
+ * cost of a check. It runs on libuv's thread pool (spawnAsync): the vfork suspends that thread,
+ * not the event loop, until the child has exec'd. The exit is seen on a pidfd.
  */
-function runNative(n: NativeHelper, cmd: readonly string[], o: ScriptRunOptions): Promise<ScriptResult> | undefined {
+function runNative(n: NativeHelper, cmd: readonly string[], o: ScriptRunOptions): Promise<ScriptResult> {
   const env = o.env ?? SCRIPT_ENV;
   let envp = envList.get(env);
   if (!envp) {
@@ -87,65 +87,74 @@ function runNative(n: NativeHelper, cmd: readonly string[], o: ScriptRunOptions)
     envList.set(env, envp);
   }
   const started = Date.now();
+  const failed = (e: Error): ScriptResult => ({
+    ok: false,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    ms: Date.now() - started,
+    output: "",
+    error: e.message,
+  });
+  return new Promise((resolve) => {
+    n.spawnAsync(cmd[0] as string, cmd, envp, (err, r) => {
+      if (err || !r) resolve(failed(err ?? new Error("spawn failed")));
+      else watchRun(n, r[0], r[1], o, started, resolve);
+    });
+  });
+}
+
+/** Reads the run's output, ends it at its timeout, and resolves once it has exited. */
+function watchRun(
+  n: NativeHelper,
+  pid: number,
+  fd: number,
+  o: ScriptRunOptions,
+  started: number,
+  resolve: (r: ScriptResult) => void,
+): void {
   const limit = o.outputLimit ?? 4096;
-  let pid: number;
-  let fd: number;
-  try {
-    [pid, fd] = n.spawn(cmd[0] as string, cmd, envp);
-  } catch (e) {
-    return Promise.resolve({
+  let out = "";
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  pipe.on("data", (b: Buffer) => {
+    if (out.length < limit) out += b.toString("utf8", 0, Math.min(b.length, limit - out.length));
+  });
+  pipe.on("error", () => undefined);
+  o.onSpawn?.(pid);
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    signalGroup(pid, "SIGTERM");
+    killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), KILL_GRACE_MS);
+  }, o.timeoutMs);
+  const watching = n.watchExit(pid, (code, sig) => {
+    clearTimeout(timer);
+    if (o.killGroupOnExit !== false || timedOut) signalGroup(pid, "SIGKILL");
+    if (killTimer) clearTimeout(killTimer);
+    // Output the script wrote just before exiting is still in the pipe: read it, then stop.
+    setImmediate(() => {
+      pipe.destroy();
+      const signal = sig ? (SIGNAL_NAMES.get(sig) ?? null) : null;
+      const exitCode = code >= 0 ? code : null;
+      resolve({ ok: !timedOut && exitCode === 0, exitCode, signal, timedOut, ms: Date.now() - started, output: out });
+    });
+  });
+  if (!watching) {
+    // No pidfd: the child is already running; end it and report it, and say why.
+    clearTimeout(timer);
+    signalGroup(pid, "SIGKILL");
+    pipe.destroy(); // closes fd: closing it again could close a descriptor reused meanwhile
+    resolve({
       ok: false,
       exitCode: null,
       signal: null,
       timedOut: false,
-      ms: Date.now() - started,
+      ms: 0,
       output: "",
-      error: (e as Error).message,
+      error: "no pidfd support to watch the script's exit",
     });
   }
-  return new Promise((resolve) => {
-    let out = "";
-    const pipe = new Socket({ fd, readable: true, writable: false });
-    pipe.on("data", (b: Buffer) => {
-      if (out.length < limit) out += b.toString("utf8", 0, Math.min(b.length, limit - out.length));
-    });
-    pipe.on("error", () => undefined);
-    o.onSpawn?.(pid);
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      signalGroup(pid, "SIGTERM");
-      killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), KILL_GRACE_MS);
-    }, o.timeoutMs);
-    const watching = n.watchExit(pid, (code, sig) => {
-      clearTimeout(timer);
-      if (o.killGroupOnExit !== false || timedOut) signalGroup(pid, "SIGKILL");
-      if (killTimer) clearTimeout(killTimer);
-      // Output the script wrote just before exiting is still in the pipe: read it, then stop.
-      setImmediate(() => {
-        pipe.destroy();
-        const signal = sig ? (SIGNAL_NAMES.get(sig) ?? null) : null;
-        const exitCode = code >= 0 ? code : null;
-        resolve({ ok: !timedOut && exitCode === 0, exitCode, signal, timedOut, ms: Date.now() - started, output: out });
-      });
-    });
-    if (!watching) {
-      // No pidfd: the child is already running; end it and report it, and say why.
-      clearTimeout(timer);
-      signalGroup(pid, "SIGKILL");
-      pipe.destroy(); // closes fd: closing it again could close a descriptor reused meanwhile
-      resolve({
-        ok: false,
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        ms: 0,
-        output: "",
-        error: "no pidfd support to watch the script's exit",
-      });
-    }
-  });
 }
 
 function runWithNode(cmd: readonly string[], viaSetpriv: boolean, o: ScriptRunOptions): Promise<ScriptResult> {

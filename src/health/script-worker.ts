@@ -80,7 +80,13 @@ export class ScriptPool {
       return new Promise<ScriptResult>((resolve) => {
         this.starts.push(() => {
           const id = this.nextId++;
-          runScript(argv, { ...options, onSpawn: (pid) => this.groups.set(id, pid) })
+          // A spawn completes on the thread pool: one that lands after close() is ended at once.
+          const generation = this.generation;
+          const onSpawn = (pid: number): void => {
+            if (generation !== this.generation) killGroup(pid);
+            else this.groups.set(id, pid);
+          };
+          runScript(argv, { ...options, onSpawn })
             .finally(() => this.groups.delete(id))
             .then(resolve, (e: Error) =>
               resolve({ ok: false, exitCode: null, signal: null, timedOut: false, ms: 0, output: "", error: e.message }),
@@ -112,7 +118,11 @@ export class ScriptPool {
    * Ends the worker and every script still running (their whole process groups): a script must
    * not outlive the daemon that started it (a hanging check would otherwise stay behind).
    */
+  /** Bumped by close(): a reload closes the pool and runs checks in it again. */
+  private generation = 0;
+
   close(): void {
+    this.generation++;
     this.starts.length = 0; // never started: nothing to end (their promises stay pending, unheard)
     this.killRunning();
     void this.worker?.terminate();
@@ -120,13 +130,15 @@ export class ScriptPool {
   }
 
   private killRunning(): void {
-    for (const pid of this.groups.values()) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    for (const pid of this.groups.values()) killGroup(pid);
     this.groups.clear();
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
   }
 }

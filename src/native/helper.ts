@@ -22,6 +22,13 @@ export interface NativeHelper {
   procEvents(fn: (events: Int32Array) => void): boolean;
   /** posix_spawn (vfork-like): [pid, read end of stdout+stderr]; own process group, stdin /dev/null. */
   spawn(file: string, argv: readonly string[], envp: readonly string[]): [number, number];
+  /** spawn() on libuv's thread pool: the event loop does not wait for the child's exec. */
+  spawnAsync(
+    file: string,
+    argv: readonly string[],
+    envp: readonly string[],
+    cb: (err: (Error & { code?: string }) | null, pidAndFd?: [number, number]) => void,
+  ): void;
   /** Whether spawn() closes every descriptor above stderr in the child (glibc >= 2.34 closefrom). */
   spawnClosesDescriptors(): boolean;
   /** Calls fn(exitCode or -1, signal number or 0) once pid exits, and reaps it; false without pidfd support. */
