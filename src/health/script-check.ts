@@ -97,11 +97,40 @@ function runNative(n: NativeHelper, cmd: readonly string[], o: ScriptRunOptions)
     error: e.message,
   });
   return new Promise((resolve) => {
-    n.spawnAsync(cmd[0] as string, cmd, envp, (err, r) => {
+    spawnInOrder(n, cmd, envp, (err, r) => {
       if (err || !r) resolve(failed(err ?? new Error("spawn failed")));
       else watchRun(n, r[0], r[1], o, started, resolve);
     });
   });
+}
+
+type SpawnDone = (err: Error | null, r?: [number, number]) => void;
+const spawnQueue: (() => void)[] = [];
+let spawning = false;
+
+/**
+ * Starts spawns one at a time, in the order they were asked for: two runs on the thread pool at
+ * once may exec in either order, and a notify script for an instance must start before the one
+ * for its group that was queued after it, as keepalived's forks from one thread do.
+ */
+function spawnInOrder(n: NativeHelper, cmd: readonly string[], envp: string[], done: SpawnDone): void {
+  const finish: SpawnDone = (err, r) => {
+    done(err, r);
+    const next = spawnQueue.shift();
+    if (next) next();
+    else spawning = false;
+  };
+  spawnQueue.push(() => {
+    try {
+      n.spawnAsync(cmd[0] as string, cmd, envp, finish);
+    } catch (e) {
+      finish(e instanceof Error ? e : new Error(String(e)));
+    }
+  });
+  if (!spawning) {
+    spawning = true;
+    spawnQueue.shift()!();
+  }
 }
 
 /** Reads the run's output, ends it at its timeout, and resolves once it has exited. */

@@ -17,10 +17,16 @@ const conf = (priority: number, fifo: string) =>
   `  virtual_ipaddress {\n    ${VIP}\n  }\n}\n` +
   `vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\n`;
 
-function reader(path: string): { lines(): string[]; close(): void } {
+// Resolves once the FIFO is open: the open runs on the thread pool, and a daemon that stops (and
+// removes the FIFO it created) before it lands would leave the reader nothing to open.
+async function reader(path: string): Promise<{ lines(): string[]; close(): void }> {
   let text = "";
   const s = createReadStream(path, { encoding: "utf8" });
   s.on("data", (d) => (text += String(d)));
+  await new Promise<void>((resolve, reject) => {
+    s.once("open", () => resolve());
+    s.once("error", reject);
+  });
   s.on("error", () => undefined);
   return { lines: () => text.split("\n").filter(Boolean), close: () => s.destroy() };
 }
@@ -37,8 +43,8 @@ async function scenario(aKind: Kind, bKind: Kind): Promise<{ a: string[]; b: str
   await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
   // Both FIFOs were created by the daemons; the readers open them only now.
   expect(statSync(fa).isFIFO() && statSync(fb).isFIFO()).toBe(true);
-  const ra = reader(fa);
-  const rb = reader(fb);
+  const ra = await reader(fa);
+  const rb = await reader(fb);
   try {
     a.child.kill("SIGTERM"); // a stops: STOP lines on a, b takes over
     await waitFor("b master", () => lab.holders(VIP).join() === "b", 5000);
