@@ -15,6 +15,7 @@ const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const SIZES = (process.env.BENCH_SIZES ?? "1,50,255").split(",").map(Number);
 type Kind = "tsvrrpd" | "keepalived";
+const KINDS = (process.env.BENCH_KINDS ?? "tsvrrpd,keepalived").split(",") as Kind[];
 
 function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number } {
   const pids = lab
@@ -124,9 +125,10 @@ async function main(): Promise<void> {
       { name: "s", v4: "192.0.2.12/24" },
     ]);
     const cases: [number, Kind, boolean][] = [];
-    for (const n of SIZES) for (const k of ["tsvrrpd", "keepalived"] as Kind[]) cases.push([n, k, false]);
+    const checks = process.env.BENCH_CHECKS ?? "both"; // "plain", "checks" or "both"
+    if (checks !== "checks") for (const n of SIZES) for (const k of KINDS) cases.push([n, k, false]);
     const top = Math.max(...SIZES);
-    for (const k of ["tsvrrpd", "keepalived"] as Kind[]) cases.push([top, k, true]);
+    if (checks !== "plain") for (const k of KINDS) cases.push([top, k, true]);
     for (const [n, k, s] of cases) {
       const r = await measure(lab, n, k, s, `${k}-${n}-${s ? "scripts" : "plain"}`);
       results.push(r);
