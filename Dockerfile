@@ -11,7 +11,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY patches ./patches
-COPY native/binding.gyp native/tsvrrpd_native.c ./native/
+COPY native/binding.gyp native/*.c ./native/
 # Patches (cap: no promiscuous mode) are applied here, at build; the image gets production
 # dependencies only: no npm run at start, no patch-package.
 RUN npm ci --no-audit --no-fund

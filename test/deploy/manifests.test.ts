@@ -139,3 +139,16 @@ describe("systemd unit", () => {
       expect(text).toContain(k);
   });
 });
+
+describe("image build", () => {
+  it("copies every source the native addon's binding.gyp compiles", () => {
+    const gyp = JSON.parse(readFileSync("native/binding.gyp", "utf8")) as { targets: { sources: string[] }[] };
+    const copies = readFileSync("Dockerfile", "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("COPY ") && !l.includes("--from"))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const copied = (file: string) =>
+      copies.some((c) => c === `native/${file}` || c === "native" || c === "native/" || (c === "native/*.c" && file.endsWith(".c")));
+    for (const t of gyp.targets) for (const s of t.sources) expect(copied(s), `native/${s} is not copied by the Dockerfile`).toBe(true);
+  });
+});
