@@ -7,6 +7,8 @@ import type { DeadlineQueue } from "./deadline-queue.js";
 
 /** A master-down timer this late (ms) fired after a stall: hear queued adverts before deciding. */
 const STALL_MS = 1;
+/** How early a master-down deadline wakes to be waited out on the event loop (ms). */
+const PREWAKE_MS = 2;
 
 export class InstanceTimers {
   /** How late advert timers fired as MASTER (ms), the last samples of every instance. */
@@ -36,6 +38,28 @@ export class InstanceTimers {
     const precise = vi.state === "BACKUP";
     const advertDue = vi.state === "MASTER" ? vi.armed().advert : undefined;
     if (this.queue) {
+      // A master-down deadline wakes PREWAKE_MS early and waits out the rest on the event loop
+      // (setImmediate, adverts still read between turns): after a long sleep the first wake-up
+      // ran 2-3 ms late on this host (idle CPU, cold caches), which was the failover gap's excess
+      // at VRRPv2's 1 s. It is reached only when the master has been silent that long.
+      if (precise) {
+        io.deadline = this.queue.at(due - PREWAKE_MS, () => {
+          io.deadline = undefined;
+          const spin = (): void => {
+            io.timer = undefined;
+            if (this.stopping() || vi.nextDeadline() !== due) return;
+            const now = this.now();
+            if (now < due) {
+              io.timer = setImmediate(spin) as unknown as NodeJS.Timeout;
+              return;
+            }
+            this.due(io, now);
+          };
+          // First after this poll phase, so adverts that came in with the wake-up are heard.
+          io.timer = setImmediate(spin) as unknown as NodeJS.Timeout;
+        });
+        return;
+      }
       io.deadline = this.queue.at(due, () => {
         io.deadline = undefined;
         if (this.stopping() || vi.nextDeadline() !== due) return;
