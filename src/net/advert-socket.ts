@@ -4,6 +4,7 @@
 // hop limit 255); receiving goes through libpcap, because a raw IPv6 socket hides the hop limit
 // and RFC 5798 requires dropping adverts whose hop limit is not 255.
 import { createRequire } from "node:module";
+import { constants as osConstants } from "node:os";
 import { formatAddress, type Family } from "../vrrp/address.js";
 import { writeIpv4Header } from "./frames.js";
 import { sealDescriptors } from "../native/helper.js";
@@ -47,6 +48,8 @@ const IPV6_PKTINFO = 50;
 const noop = (): void => undefined;
 /** Packets read per readable event: a socket buffer's worth of small adverts (~300 at 212 KB). */
 const MAX_READS_PER_EVENT = 512;
+const { EAGAIN, EINTR } = osConstants.errno;
+const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
 
 /** An advert as the socket delivers it: the router's ReceivedPacket (the payload is a view valid only during the callback). */
 export type ReceivedAdvert = ReceivedPacket;
@@ -163,14 +166,33 @@ export class AdvertSocket {
         removeAllListeners(e: string): void;
         on(e: string, cb: () => void): void;
         recv(b: Buffer, cb: (b: Buffer, n: number) => void): void;
+        /** Our raw-socket patch: bytes read or -errno, no callback, no throw. */
+        recvInto?(b: Buffer): number;
       };
       buffer: Buffer;
     };
+    s.wrap.removeAllListeners("recvReady");
+    const recvInto = s.wrap.recvInto?.bind(s.wrap);
+    if (recvInto) {
+      s.wrap.on("recvReady", () => {
+        for (let i = 0; i < MAX_READS_PER_EVENT; i++) {
+          const n = recvInto(s.buffer);
+          if (n < 0) {
+            if (n !== -EAGAIN && n !== -EINTR)
+              this.onError(
+                new SocketError("SOCKET_IO", `raw socket on ${this.options.ifname}: recv failed: ${ERRNO_NAMES.get(-n) ?? `errno ${-n}`}`),
+              );
+            return;
+          }
+          this.receiveV4(s.buffer.subarray(0, n), onAdvert);
+        }
+      });
+      return;
+    }
     let got = -1;
     const took = (_b: Buffer, bytes: number): void => {
       got = bytes;
     };
-    s.wrap.removeAllListeners("recvReady");
     s.wrap.on("recvReady", () => {
       for (let i = 0; i < MAX_READS_PER_EVENT; i++) {
         got = -1;
