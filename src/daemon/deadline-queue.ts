@@ -9,11 +9,20 @@ export interface Deadline {
   cancel(): void;
 }
 
-interface Entry extends Deadline {
-  run: (() => void) | undefined;
-  /** Equal deadlines run in the order they were set: masters sharing a grid slot then keep their
-   * places in the batch from one interval to the next, so each one's spacing stays exact. */
-  readonly seq: number;
+// A class, not an object with a cancel closure: one allocation per deadline set (255 masters
+// at 0.1 s set 2,550 a second).
+class Entry implements Deadline {
+  constructor(
+    readonly due: number,
+    public run: (() => void) | undefined,
+    /** Equal deadlines run in the order they were set: masters sharing a grid slot then keep
+     * their places in the batch from one interval to the next, so each one's spacing stays exact. */
+    readonly seq: number,
+  ) {}
+
+  cancel(): void {
+    this.run = undefined;
+  }
 }
 
 const before = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.due && a.seq < b.seq);
@@ -44,14 +53,7 @@ export class DeadlineQueue {
 
   /** Calls run at or after `due` (same clock as `now`), from the event loop's poll phase. */
   at(due: number, run: () => void): Deadline {
-    const e: Entry = {
-      due,
-      run,
-      seq: this.seq++,
-      cancel() {
-        e.run = undefined;
-      },
-    };
+    const e = new Entry(due, run, this.seq++);
     this.push(e);
     if (!this.running && due < this.armedFor) this.arm(due);
     return e;

@@ -21,6 +21,11 @@ export class InstanceIo {
   timer?: NodeJS.Timeout;
   /** The instance's entry in the deadline queue, when the native timer is there. */
   deadline?: Deadline;
+  /** What that entry was set for: its deadline and, as MASTER, the advert's (for lateness). */
+  dueAt?: number;
+  advertDueAt?: number;
+  /** The queue's callback for this instance, made once. */
+  onDeadline?: () => void;
   holdsVips = false;
   /** VIP additions and removals, in order, one at a time. */
   ops: Promise<void> = Promise.resolve();

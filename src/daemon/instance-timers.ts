@@ -5,9 +5,8 @@ import type { InstanceIo } from "./instance-io.js";
 import { LatenessWindow } from "./lateness.js";
 import type { DeadlineQueue } from "./deadline-queue.js";
 
-/** A master-down timer this late (ms) fired after a stall: hear queued adverts before deciding. */
-const STALL_MS = 1;
-/** How early a master-down deadline wakes to be waited out on the event loop (ms). */
+/** How early a master-down deadline wakes to be waited out on the event loop (ms); the decision
+ * is always taken after a poll phase, so adverts queued during a stall are heard first. */
 const PREWAKE_MS = 2;
 
 export class InstanceTimers {
@@ -23,6 +22,15 @@ export class InstanceTimers {
     private readonly queue?: DeadlineQueue,
   ) {}
 
+  private onDeadline(io: InstanceIo): void {
+    io.deadline = undefined;
+    const due = io.dueAt;
+    if (due === undefined || this.stopping() || io.ri.vi.nextDeadline() !== due) return;
+    const now = this.now();
+    if (io.advertDueAt !== undefined) this.record(io, now - io.advertDueAt);
+    this.due(io, now);
+  }
+
   /**
    * Node's timers have millisecond granularity and fire late rather than early; the master-down
    * timer decides the failover gap, so when it is the one due, the last two milliseconds are
@@ -36,7 +44,7 @@ export class InstanceTimers {
     const due = vi.nextDeadline();
     if (due === undefined || this.stopping()) return;
     const precise = vi.state === "BACKUP";
-    const advertDue = vi.state === "MASTER" ? vi.armed().advert : undefined;
+    const advertDue = vi.state === "MASTER" ? vi.advertDeadline : undefined;
     if (this.queue) {
       // A master-down deadline wakes PREWAKE_MS early and waits out the rest on the event loop
       // (setImmediate, adverts still read between turns): after a long sleep the first wake-up
@@ -60,22 +68,12 @@ export class InstanceTimers {
         });
         return;
       }
-      io.deadline = this.queue.at(due, () => {
-        io.deadline = undefined;
-        if (this.stopping() || vi.nextDeadline() !== due) return;
-        const now = this.now();
-        if (precise && now - due > STALL_MS) {
-          // As below: the deadline queue wakes in the poll phase, and adverts read in the same
-          // phase may come after it; setImmediate runs once the whole phase is done.
-          io.timer = setImmediate(() => {
-            io.timer = undefined;
-            if (!this.stopping() && vi.nextDeadline() === due) this.due(io, this.now());
-          }) as unknown as NodeJS.Timeout;
-          return;
-        }
-        if (advertDue !== undefined) this.record(io, now - advertDue);
-        this.due(io, now);
-      });
+      // Advert and GARP deadlines: one callback per instance, made once, reads what was scheduled
+      // (a master sets a deadline per advert: no closure each time).
+      io.dueAt = due;
+      io.advertDueAt = advertDue;
+      io.onDeadline ??= () => this.onDeadline(io);
+      io.deadline = this.queue.at(due, io.onDeadline);
       return;
     }
     const fire = (fromImmediate: boolean): void => {

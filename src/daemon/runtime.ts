@@ -92,7 +92,7 @@ export class Runtime {
     this.timers = new InstanceTimers(
       () => this.now(),
       () => this.stopping,
-      (io, now) => this.handle({ type: "timer", instance: io.ri }, now),
+      (io, now) => this.handle(io.ri.timerEvent, now),
       (this.deadlines = nativeDeadlineQueue(() => this.now(), nativeHelper)),
     );
     this.executor = new ActionExecutor({

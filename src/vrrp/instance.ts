@@ -39,6 +39,8 @@ export const LOWER_PRIO_GARP_GAP_MS = 1000;
  */
 export const ADVERT_GRID_MS = 2;
 const onAdvertGrid = (t: number): number => Math.ceil(t / ADVERT_GRID_MS) * ADVERT_GRID_MS;
+const earlier = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined || a <= b ? a : b;
 
 export class VrrpInstance {
   private _config: InstanceConfig;
@@ -123,22 +125,22 @@ export class VrrpInstance {
 
   /** Earliest armed deadline, or undefined when nothing is armed (INIT, FAULT). */
   nextDeadline(): number | undefined {
-    let min: number | undefined;
-    for (const d of [
-      this.deadlines.advert,
-      this.deadlines.masterDown,
-      this.deadlines.garpDelay,
-      this.deadlines.garpRefresh,
-      this.deadlines.garpLowerPrio,
-    ]) {
-      if (d !== undefined && (min === undefined || d < min)) min = d;
-    }
-    return min;
+    // Called for every advert sent or heard: no array per call.
+    const d = this.deadlines;
+    let min = earlier(d.advert, d.masterDown);
+    min = earlier(min, d.garpDelay);
+    min = earlier(min, d.garpRefresh);
+    return earlier(min, d.garpLowerPrio);
   }
 
   /** In BACKUP with the master-down timer due at `now`: the next timer event makes it MASTER. */
   masterDownDue(now: number): boolean {
     return this._state === "BACKUP" && this.deadlines.masterDown !== undefined && this.deadlines.masterDown <= now;
+  }
+
+  /** The next advert's deadline as MASTER (no copy of the deadlines, unlike armed()). */
+  get advertDeadline(): number | undefined {
+    return this.deadlines.advert;
   }
 
   /** Which deadlines are armed (for invariants and status). */

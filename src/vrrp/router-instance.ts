@@ -1,7 +1,7 @@
 // One instance as the router holds it: the state machine plus what the router decides around it.
 import { VrrpInstance } from "./instance.js";
 import type { DropCode } from "./packet.js";
-import type { RouterInstanceSpec } from "./router-types.js";
+import type { RouterAction, RouterEvent, RouterInstanceSpec } from "./router-types.js";
 
 export class RouterInstance {
   readonly vi: VrrpInstance;
@@ -12,6 +12,9 @@ export class RouterInstance {
   /** Adverts dropped before the state machine (TTL, peers, codec), per reason. */
   readonly receiveDrops: Partial<Record<DropCode, number>> = {};
   started = false;
+  /** Immutable and sent for every advert: made once, not per advert (allocation is GC time). */
+  readonly timerEvent: RouterEvent = { type: "timer", instance: this };
+  readonly deadlineAction: RouterAction = { type: "deadline", instance: this };
 
   constructor(public spec: RouterInstanceSpec) {
     this.vi = new VrrpInstance(spec.config);

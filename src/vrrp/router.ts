@@ -11,6 +11,8 @@ import type { ReloadPlan, RouterAction, RouterConfig, RouterEvent, RouterInstanc
 import { groupState, syncMayGoMaster } from "./sync-group.js";
 
 export { RouterInstance } from "./router-instance.js";
+
+const TIMER: InstanceEvent = { type: "timer" };
 export type * from "./router-types.js";
 
 interface LinkState {
@@ -31,7 +33,7 @@ export class VrrpRouter {
   /** Re-entrancy guard: a group's propagation does not propagate again. */
   private syncing = false;
   private out: RouterAction[] = [];
-  private touched = new Set<RouterInstance>();
+  private readonly touched = new Set<RouterInstance>();
   private now = 0;
   /** Adverts for VRIDs no instance runs. */
   unknownVrid = 0;
@@ -167,7 +169,7 @@ export class VrrpRouter {
 
   private timer(i: RouterInstance): void {
     if (i.vi.masterDownDue(this.now) && !this.syncCanGoMaster(i)) return;
-    this.feed(i, { type: "timer" });
+    this.feed(i, TIMER);
   }
 
   private packet(rx: ReceivedPacket): void {
@@ -362,13 +364,13 @@ export class VrrpRouter {
   private feed(i: RouterInstance, e: InstanceEvent): void {
     const actions: Action[] = i.vi.handle(e, this.now);
     this.touched.add(i);
-    const transitions: [State, State][] = [];
+    let transitions: [State, State][] | undefined;
     for (const a of actions) {
       this.out.push({ type: "instance", instance: i, action: a });
-      if (a.type === "state") transitions.push([a.from, a.to]);
+      if (a.type === "state") (transitions ??= []).push([a.from, a.to]);
       if (a.type === "announce" && a.lowerPriority) this.groupLowerPrioAnnounce(i);
     }
-    for (const [from, to] of transitions) this.afterTransition(i, from, to);
+    if (transitions) for (const [from, to] of transitions) this.afterTransition(i, from, to);
   }
 
   private log(i: RouterInstance, level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>): void {
@@ -393,9 +395,9 @@ export class VrrpRouter {
       else this.out.push({ type: "group-state", group: g.name, state });
     }
     const out = this.out;
-    for (const i of this.touched) out.push({ type: "deadline", instance: i });
+    for (const i of this.touched) out.push(i.deadlineAction);
     this.out = [];
-    this.touched = new Set();
+    this.touched.clear(); // reused: a flush per advert sent or heard
     return out;
   }
 }
