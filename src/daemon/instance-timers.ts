@@ -45,29 +45,7 @@ export class InstanceTimers {
     if (due === undefined || this.stopping()) return;
     const precise = vi.state === "BACKUP";
     const advertDue = vi.state === "MASTER" ? vi.advertDeadline : undefined;
-    if (this.queue) {
-      // A master-down deadline wakes PREWAKE_MS early and waits out the rest on the event loop
-      // (setImmediate, adverts still read between turns): after a long sleep the first wake-up
-      // ran 2-3 ms late on this host (idle CPU, cold caches), which was the failover gap's excess
-      // at VRRPv2's 1 s. It is reached only when the master has been silent that long.
-      if (precise) {
-        io.deadline = this.queue.at(due - PREWAKE_MS, () => {
-          io.deadline = undefined;
-          const spin = (): void => {
-            io.timer = undefined;
-            if (this.stopping() || vi.nextDeadline() !== due) return;
-            const now = this.now();
-            if (now < due) {
-              io.timer = setImmediate(spin) as unknown as NodeJS.Timeout;
-              return;
-            }
-            this.due(io, now);
-          };
-          // First after this poll phase, so adverts that came in with the wake-up are heard.
-          io.timer = setImmediate(spin) as unknown as NodeJS.Timeout;
-        });
-        return;
-      }
+    if (this.queue && !precise) {
       // Advert and GARP deadlines: one callback per instance, made once, reads what was scheduled
       // (a master sets a deadline per advert: no closure each time).
       io.dueAt = due;
@@ -87,7 +65,7 @@ export class InstanceTimers {
         }
         if (!precise && due - now <= 1) now = due;
         else {
-          io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - now - (precise ? 2 : 0))));
+          io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - now - (precise ? PREWAKE_MS : 0))));
           return;
         }
       }
@@ -102,7 +80,19 @@ export class InstanceTimers {
       if (advertDue !== undefined && advertDue <= now) this.record(io, now - advertDue);
       this.due(io, now);
     };
-    io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - this.now() - (precise ? 2 : 0))));
+    if (this.queue) {
+      // A master-down deadline wakes PREWAKE_MS early and `fire` waits out the rest on the event
+      // loop, as it does on Node's timers (adverts are still read between turns): after a long
+      // sleep the first wake-up ran 2-3 ms late on this host (idle CPU, cold caches), which was
+      // the failover gap's excess at VRRPv2's 1 s. Reached only when the master has been silent.
+      io.deadline = this.queue.at(due - PREWAKE_MS, () => {
+        io.deadline = undefined;
+        // First after this poll phase, so adverts that came in with the wake-up are heard.
+        io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
+      });
+      return;
+    }
+    io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - this.now() - (precise ? PREWAKE_MS : 0))));
   }
 
   private record(io: InstanceIo, ms: number): void {
