@@ -1,6 +1,6 @@
 // Shared by the benches: machine facts, stats, result files, table printing.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 
@@ -42,4 +42,10 @@ export function table(rows: (string | number)[][]): string {
   const w = str[0]!.map((_, i) => Math.max(...str.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
   return [line(str[0]!), `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`, ...str.slice(1).map(line)].join("\n");
+}
+
+/** User + system CPU of a process so far, in clock ticks (USER_HZ, 100 a second). */
+export function cpuTicks(pid: number | string): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(f[11]) + Number(f[12]);
 }

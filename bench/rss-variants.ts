@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../src/lab/netns.js";
 import { scaleConf } from "../src/lab/scale-conf.js";
-import { table, writeResult } from "./common.js";
+import { cpuTicks, table, writeResult } from "./common.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const N = Number(process.env.BENCH_INSTANCES ?? 255);
@@ -77,11 +77,6 @@ function smapsSplit(pid: number): Split {
     }
   }
   return out;
-}
-
-function cpuTicks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return Number(f[11]) + Number(f[12]);
 }
 
 function pidOf(file: string): number {

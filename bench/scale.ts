@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../src/lab/netns.js";
 import { readPcap } from "../src/lab/pcap-file.js";
-import { summary, table, writeResult } from "./common.js";
+import { cpuTicks, summary, table, writeResult } from "./common.js";
 import { scaleConf } from "../src/lab/scale-conf.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
@@ -22,20 +22,19 @@ function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number } {
     .exec(null, "ip", ["netns", "pids", lab.ns(router)], true)
     .split(/\s+/)
     .filter(Boolean);
-  let cpuTicks = 0;
+  let ticks = 0;
   let rssKiB = 0;
   for (const p of pids) {
     try {
       const comm = readFileSync(`/proc/${p}/comm`, "utf8").trim();
       if (comm !== "keepalived" && comm !== "tsvrrpd" && comm !== "node") continue;
-      const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
-      cpuTicks += Number(f[11]) + Number(f[12]);
+      ticks += cpuTicks(p);
       rssKiB += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
     } catch {
       // exited
     }
   }
-  return { cpuTicks, rssKiB };
+  return { cpuTicks: ticks, rssKiB };
 }
 
 async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: string) {
