@@ -11,9 +11,10 @@ import type { ReloadPlan, RouterAction, RouterConfig, RouterEvent, RouterInstanc
 import { groupState, syncMayGoMaster } from "./sync-group.js";
 
 export { RouterInstance } from "./router-instance.js";
-
-const TIMER: InstanceEvent = { type: "timer" };
 export type * from "./router-types.js";
+
+/** The one timer event an instance is fed (immutable: no object per advert). */
+const TIMER: InstanceEvent = { type: "timer" };
 
 interface LinkState {
   readonly present: boolean;
