@@ -26,7 +26,12 @@ export interface ExecutorPorts {
     delRule(r: RuleSpec): Promise<boolean>;
   };
   readonly announcer: {
-    announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): { arp: number; na: number; skipped: number };
+    announce(
+      target: AnnounceTarget,
+      vips: readonly Uint8Array[],
+      repeat: number,
+      transmit?: boolean,
+    ): { arp: number; na: number; skipped: number };
   };
   readonly links: LinkCache;
   readonly notify: { enqueue(job: NotifyJob): void };

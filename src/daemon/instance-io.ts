@@ -9,8 +9,8 @@ import type { Deadline } from "./deadline-queue.js";
 
 /** The part of AdvertSocket the executor sends through (a fake in unit tests). */
 export interface AdvertSender {
-  /** false: not sent (the socket logs why). */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array): boolean;
+  /** false: not sent (the socket logs why). `transmit` false: built only, not sent (rehearsal). */
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit?: boolean): boolean;
 }
 
 export class InstanceIo {

@@ -5,9 +5,20 @@ import type { InstanceIo } from "./instance-io.js";
 import { LatenessWindow } from "./lateness.js";
 import type { DeadlineQueue } from "./deadline-queue.js";
 
-/** How early a master-down deadline wakes to be waited out on the event loop (ms); the decision
- * is always taken after a poll phase, so adverts queued during a stall are heard first. */
-const PREWAKE_MS = 2;
+/** How early a master-down deadline first wakes (ms): the takeover is rehearsed then, while the
+ * master may still speak; the decision is always taken after a poll phase, so adverts queued
+ * during a stall are heard first. */
+const PREWAKE_MS = 8;
+/** A rehearsal takes 1-3 ms cold on the bench host: it is skipped when the pre-wake came later than this before the deadline. */
+const REHEARSAL_MS = 4;
+/** With the deadline queue, the last wake before a master-down deadline (ms before it): what is
+ * left is waited out on the event loop. Short, because a process that spins through milliseconds
+ * is the one a busy scheduler preempts: spinning from 5 or 10 ms out left the takeover 1-4 ms late
+ * in a third of the runs on the 2-core bench host; the timerfd's own wake-up is 0.3 ms late
+ * (median) there. */
+const SPIN_MS = 0.5;
+/** The same on Node's millisecond timers (no native helper). */
+const NODE_SPIN_MS = 2;
 
 export class InstanceTimers {
   /** How late advert timers fired as MASTER (ms), the last samples of every instance. */
@@ -20,6 +31,8 @@ export class InstanceTimers {
     /** The deadline is due: hand the router a timer event for this instance. */
     private readonly due: (io: InstanceIo, now: number) => void,
     private readonly queue?: DeadlineQueue,
+    /** A master-down deadline is PREWAKE_MS away: warm the takeover path (rehearsal.ts). */
+    private readonly beforeTakeover?: (io: InstanceIo) => void,
   ) {}
 
   private onDeadline(io: InstanceIo): void {
@@ -54,18 +67,26 @@ export class InstanceTimers {
       io.deadline = this.queue.at(due, io.onDeadline);
       return;
     }
+    let warmed = false;
     const fire = (fromImmediate: boolean): void => {
       io.timer = undefined;
       if (this.stopping() || vi.nextDeadline() !== due) return;
       let now = this.now();
       if (now < due) {
-        if (precise && due - now < 3) {
+        if (precise && !warmed && due - now <= PREWAKE_MS + 1) {
+          warmed = true;
+          if (due - now > REHEARSAL_MS) this.beforeTakeover?.(io);
+          now = this.now();
+        }
+        // Node's timers fire up to a millisecond late: their last NODE_SPIN_MS are spun out.
+        if (precise && due - now < NODE_SPIN_MS + 1) {
           io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
           return;
         }
         if (!precise && due - now <= 1) now = due;
         else {
-          io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - now - (precise ? PREWAKE_MS : 0))));
+          const early = precise ? (warmed ? NODE_SPIN_MS : PREWAKE_MS) : 0;
+          io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - now - early)));
           return;
         }
       }
@@ -81,14 +102,23 @@ export class InstanceTimers {
       this.due(io, now);
     };
     if (this.queue) {
-      // A master-down deadline wakes PREWAKE_MS early and `fire` waits out the rest on the event
-      // loop, as it does on Node's timers (adverts are still read between turns): after a long
-      // sleep the first wake-up ran 2-3 ms late on this host (idle CPU, cold caches), which was
-      // the failover gap's excess at VRRPv2's 1 s. Reached only when the master has been silent.
-      io.deadline = this.queue.at(due - PREWAKE_MS, () => {
+      // A master-down deadline wakes PREWAKE_MS early: after a long sleep the first wake-up ran
+      // 2-3 ms late on this host (idle CPU, cold caches), which was the failover gap's excess at
+      // VRRPv2's 1 s. The takeover is rehearsed then, the queue wakes again SPIN_MS before the
+      // deadline and `fire` waits out the rest on the event loop (adverts are still read between
+      // turns). Reached only when the master has been silent for the master-down interval less
+      // PREWAKE_MS.
+      const last = (): void => {
         io.deadline = undefined;
         // First after this poll phase, so adverts that came in with the wake-up are heard.
         io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
+      };
+      io.deadline = this.queue.at(due - PREWAKE_MS, () => {
+        io.deadline = undefined;
+        warmed = true;
+        if (due - this.now() > REHEARSAL_MS) this.beforeTakeover?.(io);
+        if (this.now() < due - SPIN_MS) io.deadline = this.queue!.at(due - SPIN_MS, last);
+        else last();
       });
       return;
     }

@@ -4,6 +4,16 @@ import type { AddressEvent, AddressInfo, LinkEvent, LinkInfo } from "../netlink/
 import { sameAddressBytes } from "../vrrp/address.js";
 import { configuredAddress } from "./router-config.js";
 import type { InstanceSpec } from "../config/model.js";
+import { readFileSync } from "node:fs";
+
+/** keepalived vrrp_ndisc.c: the NA router flag follows the interface's IPv6 forwarding setting. */
+export function ipv6Forwarding(ifname: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, "utf8").trim() === "1";
+  } catch {
+    return false;
+  }
+}
 
 /** What a link event did to the cache: the link as it was before (by index), if known. */
 export interface LinkChange {

@@ -1,7 +1,6 @@
 // The daemon's life: it opens the host's resources, turns netlink, socket, timer and check events
 // into router events, and hands the router's actions to the executor. Protocol decisions live in
 // the router (src/vrrp/router.ts); this file only binds instances to interfaces.
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { DaemonConfig, InstanceSpec } from "../config/model.js";
 import { Announcer } from "../net/announce.js";
@@ -13,7 +12,7 @@ import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
 import { InstanceTimers } from "./instance-timers.js";
 import { nativeDeadlineQueue, type DeadlineQueue } from "./deadline-queue.js";
-import { LinkCache } from "./link-cache.js";
+import { ipv6Forwarding, LinkCache } from "./link-cache.js";
 import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
 import { resolveVips, routerConfig, sameSpec, type ResolvedVip } from "./router-config.js";
@@ -24,6 +23,7 @@ import { NotifyFifos } from "./notify-fifo.js";
 import { changedRoutes, StaticRoutes } from "./static-routes.js";
 import { SnmpService } from "../snmp/snmp-service.js";
 import { errorFields } from "../error-fields.js";
+import { TakeoverRehearsal } from "./rehearsal.js";
 
 export type { InstanceStatus } from "./status-view.js";
 
@@ -61,7 +61,9 @@ export class Runtime {
   private readonly executor: ActionExecutor;
   private readonly timers: InstanceTimers;
   private readonly deadlines?: DeadlineQueue;
+  private readonly rehearsal: TakeoverRehearsal;
   private stopping = false;
+  private lastEventAt = -Infinity;
 
   constructor(
     private config: DaemonConfig,
@@ -85,7 +87,7 @@ export class Runtime {
     this.binder = new SocketBinder(
       this.announcer,
       this.log,
-      (rx) => this.handle({ type: "packet", packet: rx }),
+      (rx) => this.handle({ type: "packet", packet: rx }, this.receivedAt(rx.ageMs)),
       () => this.io.values(),
     );
     this.tracking = this.newTracking(config);
@@ -94,6 +96,7 @@ export class Runtime {
       () => this.stopping,
       (io, now) => this.handle(io.ri.timerEvent, now),
       (this.deadlines = nativeDeadlineQueue(() => this.now(), nativeHelper)),
+      (io) => this.rehearsal.beforeTakeover(io),
     );
     this.executor = new ActionExecutor({
       netlink: this.rtnl,
@@ -111,6 +114,13 @@ export class Runtime {
       stopping: () => this.stopping,
     });
     this.staticRoutes = new StaticRoutes(this.executor, this.log);
+    this.rehearsal = new TakeoverRehearsal({
+      links: this.links,
+      announcer: this.announcer,
+      log: this.log,
+      ipv6Forwarding,
+      now: () => this.now(),
+    });
   }
 
   now(): number {
@@ -122,7 +132,14 @@ export class Runtime {
   }
 
   private handle(e: RouterEvent, now = this.now()): void {
+    this.lastEventAt = now;
     this.run(this.router.handle(e, now));
+  }
+
+  /** When the kernel received a packet `ageMs` ago; never before the last event (the router's clock only moves forward). */
+  private receivedAt(ageMs: number | undefined): number {
+    const now = this.now();
+    return ageMs === undefined ? now : Math.max(this.lastEventAt, now - ageMs);
   }
 
   private run(actions: readonly RouterAction[]): void {
@@ -167,6 +184,7 @@ export class Runtime {
     } catch (e) {
       this.log.error(errorFields(e), "sockets are not close-on-exec and scripts may inherit them");
     }
+    this.rehearsal.atStart(this.io.values());
     this.log.info({ instances: this.io.size, kl: true }, "Startup complete");
   }
 
@@ -322,6 +340,7 @@ export class Runtime {
     await this.tracking.start(true);
     for (const e of this.tracking.startEvents()) this.handle(e);
     for (const ri of plan.added) await this.startInstance(ri, this.specOf(ri));
+    if (plan.added.length > 0) this.rehearsal.atStart(this.io.values()); // a kind of instance may be new
     this.staticRoutes.watch(
       next,
       this.rtnl,
@@ -399,14 +418,5 @@ export class Runtime {
     this.executor.announcements = 0;
     this.binder.clearCounters();
     this.notify.runs = this.notify.failures = this.notify.coalesced = 0;
-  }
-}
-
-/** keepalived vrrp_ndisc.c: the NA router flag follows the interface's IPv6 forwarding setting. */
-function ipv6Forwarding(ifname: string): boolean {
-  try {
-    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, "utf8").trim() === "1";
-  } catch {
-    return false;
   }
 }

@@ -9,6 +9,23 @@ import type { InstanceIo } from "./instance-io.js";
 import type { Logger } from "./log.js";
 import { errorFields } from "../error-fields.js";
 
+/** The instance's advert encoder: its VIPs (bar excluded ones), authentication and destination. */
+export function advertEncoder(io: Pick<InstanceIo, "spec" | "ri" | "vips">, src: Uint8Array): AdvertEncoder {
+  const { spec } = io;
+  const peers = io.ri.spec.receive.unicastPeers;
+  return new AdvertEncoder({
+    version: spec.version,
+    family: spec.family,
+    vrid: spec.vrid,
+    addresses: io.vips.filter((v) => !v.excluded).map((v) => v.bytes),
+    authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
+    authKey: passwordBytes(spec.authPass ?? ""),
+    src,
+    dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? vrrpGroup(spec.family)),
+    v3ChecksumAsV2: spec.v3ChecksumAsV2,
+  });
+}
+
 export class SocketBinder {
   private readonly sockets = new Map<string, AdvertSocket>();
   /** Malformed packets counted by sockets closed since (renamed or removed interfaces). */
@@ -36,18 +53,7 @@ export class SocketBinder {
   attach(io: InstanceIo, link: LinkInfo, src: Uint8Array): void {
     const { spec } = io;
     io.src = src;
-    const peers = io.ri.spec.receive.unicastPeers;
-    io.encoder = new AdvertEncoder({
-      version: spec.version,
-      family: spec.family,
-      vrid: spec.vrid,
-      addresses: io.vips.filter((v) => !v.excluded).map((v) => v.bytes),
-      authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
-      authKey: passwordBytes(spec.authPass ?? ""),
-      src,
-      dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? vrrpGroup(spec.family)),
-      v3ChecksumAsV2: spec.v3ChecksumAsV2,
-    });
+    io.encoder = advertEncoder(io, src);
     const key = `${spec.interface}/${spec.family}`;
     let sock = this.sockets.get(key);
     if (!sock) {

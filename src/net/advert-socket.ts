@@ -51,8 +51,14 @@ const MAX_READS_PER_EVENT = 512;
 const { EAGAIN, EINTR } = osConstants.errno;
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
 
-/** An advert as the socket delivers it: the router's ReceivedPacket (the payload is a view valid only during the callback). */
-export type ReceivedAdvert = ReceivedPacket;
+/**
+ * An advert as the socket delivers it: the router's ReceivedPacket (the payload is a view valid
+ * only during the callback), with how long ago the kernel received it when the socket can tell.
+ */
+export type ReceivedAdvert = ReceivedPacket & {
+  /** ms between the kernel's receive timestamp and the read (IPv4 with our raw-socket patch). */
+  readonly ageMs?: number;
+};
 
 export interface AdvertSocketOptions {
   readonly ifname: string;
@@ -166,17 +172,22 @@ export class AdvertSocket {
         removeAllListeners(e: string): void;
         on(e: string, cb: () => void): void;
         recv(b: Buffer, cb: (b: Buffer, n: number) => void): void;
-        /** Our raw-socket patch: bytes read or -errno, no callback, no throw. */
-        recvInto?(b: Buffer): number;
+        /** Our raw-socket patch: bytes read or -errno, no callback, no throw; age[0] = the packet's age (ms) or -1. */
+        recvInto?(b: Buffer, age?: Float64Array): number;
       };
       buffer: Buffer;
     };
     s.wrap.removeAllListeners("recvReady");
     const recvInto = s.wrap.recvInto?.bind(s.wrap);
     if (recvInto) {
+      // The kernel's receive time anchors the master-down timer at the advert's arrival, not at
+      // the read after the event loop woke (0.1-0.4 ms later on an idle VM), as RFC 5798 6.4.2
+      // restarts the timer when the advert is received.
+      const age = new Float64Array(1);
       s.wrap.on("recvReady", () => {
         for (let i = 0; i < MAX_READS_PER_EVENT; i++) {
-          const n = recvInto(s.buffer);
+          age[0] = -1;
+          const n = recvInto(s.buffer, age);
           if (n < 0) {
             if (n !== -EAGAIN && n !== -EINTR)
               this.onError(
@@ -184,7 +195,7 @@ export class AdvertSocket {
               );
             return;
           }
-          this.receiveV4(s.buffer.subarray(0, n), onAdvert);
+          this.receiveV4(s.buffer.subarray(0, n), onAdvert, age[0] >= 0 ? age[0] : undefined);
         }
       });
       return;
@@ -214,7 +225,7 @@ export class AdvertSocket {
     });
   }
 
-  private receiveV4(buf: Buffer, onAdvert: (rx: ReceivedAdvert) => void): void {
+  private receiveV4(buf: Buffer, onAdvert: (rx: ReceivedAdvert) => void, ageMs?: number): void {
     if (buf.length < 20 || buf[0]! >> 4 !== 4) {
       this.malformed++;
       return;
@@ -234,6 +245,7 @@ export class AdvertSocket {
       ttl: buf[8]!,
       multicast: dst[0]! >= 224 && dst[0]! <= 239,
       payload: buf.subarray(ihl, total),
+      ageMs,
     });
   }
 
@@ -262,8 +274,10 @@ export class AdvertSocket {
    * iteration the failover path should not pay, so the binding's synchronous sendto is used.
    * IPv4 carries our source in its header (HDRINCL); IPv6 gets it through IPV6_PKTINFO.
    * Returns whether the kernel took it (a failure is also reported to the error callback).
+   * `transmit` false builds the packet and stops before the kernel: the start-up rehearsal
+   * (rehearsal.ts) runs this code once so a first takeover does not compile it.
    */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array): boolean {
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit = true): boolean {
     const { family } = this.options;
     let packet: Buffer;
     let length: number;
@@ -280,6 +294,7 @@ export class AdvertSocket {
       if (src) this.setSource6(src);
     }
     const to = this.addressText(dst);
+    if (!transmit) return packet.length >= length;
     let ok = true;
     try {
       this.wrap.send(packet, 0, length, to, noop);

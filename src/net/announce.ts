@@ -30,9 +30,17 @@ export class Announcer {
     return l;
   }
 
-  /** Sends `repeat` announcements for each VIP (4 or 16 bytes). */
-  announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): { arp: number; na: number; skipped: number } {
-    const link = this.link(target.ifname);
+  /**
+   * Sends `repeat` announcements for each VIP (4 or 16 bytes). `transmit` false builds the frames
+   * and sends nothing (the start-up rehearsal); the counts are then what would have gone out.
+   */
+  announce(
+    target: AnnounceTarget,
+    vips: readonly Uint8Array[],
+    repeat: number,
+    transmit = true,
+  ): { arp: number; na: number; skipped: number } {
+    const link = transmit ? this.link(target.ifname) : undefined;
     let arp = 0;
     let na = 0;
     let skipped = 0;
@@ -44,11 +52,11 @@ export class Announcer {
         skipped++;
         continue;
       }
-      for (let i = 0; i < repeat; i++) link.send(frame);
+      if (link) for (let i = 0; i < repeat; i++) link.send(frame);
       if (vip.length === 4) arp += repeat;
       else na += repeat;
     }
-    this.sent += arp + na;
+    if (link) this.sent += arp + na;
     return { arp, na, skipped };
   }
 

@@ -1,0 +1,181 @@
+// The takeover rehearsal (src/daemon/rehearsal.ts) and the master-down wake-ups that run it
+// (instance-timers.ts), with fake ports: a rehearsal builds adverts and announcements through the
+// instance's own socket and announcer with `transmit` false, and leaves the daemon's instance,
+// counters and host alone; a master-down deadline wakes once to rehearse, again just before it.
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
+import { DeadlineQueue, type WakeTimer } from "../../src/daemon/deadline-queue.js";
+import { InstanceIo } from "../../src/daemon/instance-io.js";
+import { InstanceTimers } from "../../src/daemon/instance-timers.js";
+import { LinkCache } from "../../src/daemon/link-cache.js";
+import { TakeoverRehearsal } from "../../src/daemon/rehearsal.js";
+import { routerConfig } from "../../src/daemon/router-config.js";
+import { advertEncoder } from "../../src/daemon/socket-binder.js";
+import { decodeAdvert } from "../../src/vrrp/packet.js";
+import { VrrpRouter } from "../../src/vrrp/router.js";
+
+const instance = (name: string, vrid: number, version: 2 | 3, extra = "") => `vrrp_instance ${name} {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 100
+  version ${version}
+  advert_int 1
+${extra}  virtual_ipaddress {
+    198.51.100.${vrid}
+  }
+}
+`;
+
+function daemonSide(conf: string) {
+  const { config, diagnostics } = parseKeepalivedConf(conf);
+  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  const router = new VrrpRouter(routerConfig(config));
+  const log = pino({ level: "silent" });
+  const sends: { transmit: boolean | undefined; bytes: Uint8Array }[] = [];
+  const announced: { transmit: boolean | undefined; vips: number }[] = [];
+  const ios = router.instances.map((ri, k) => {
+    const io = new InstanceIo(config.instances[k]!, ri, log);
+    io.src = Uint8Array.of(192, 0, 2, 11);
+    io.encoder = advertEncoder(io, io.src);
+    io.socket = { send: (vrrp, _src, _dst, transmit) => sends.push({ transmit, bytes: Uint8Array.from(vrrp) }) > 0 };
+    return io;
+  });
+  const links = new LinkCache();
+  links.reset([{ index: 2, name: "eth0", up: true, mac: Buffer.of(2, 0, 0, 0, 0, 1) }], []);
+  let now = 1000;
+  const rehearsal = new TakeoverRehearsal({
+    links,
+    announcer: {
+      announce: (_t, vips, repeat, transmit) => (
+        announced.push({ transmit, vips: vips.length }),
+        { arp: vips.length * repeat, na: 0, skipped: 0 }
+      ),
+    },
+    log,
+    ipv6Forwarding: () => false,
+    now: () => now,
+  });
+  return { router, ios, sends, announced, rehearsal, advance: (ms: number) => (now += ms) };
+}
+
+describe("takeover rehearsal", () => {
+  it("at start, runs one takeover per kind of instance with nothing transmitted and the daemon's instances untouched", () => {
+    const d = daemonSide(
+      instance("A", 1, 3) + instance("B", 2, 3) + instance("C", 3, 2, "  authentication {\n    auth_type PASS\n    auth_pass pw\n  }\n"),
+    );
+    const rehearsed = d.rehearsal.atStart(d.ios);
+    expect(rehearsed).toEqual(["A", "C"]); // B is A's kind (IPv4, v3, multicast, no auth)
+    expect(d.rehearsal.mastered).toBe(2);
+    expect(d.sends.length).toBeGreaterThanOrEqual(2 * 4); // takeover, two adverts as MASTER, priority 0 at stop
+    expect(d.sends.every((s) => s.transmit === false)).toBe(true);
+    expect(d.announced.length).toBeGreaterThan(0);
+    expect(d.announced.every((a) => a.transmit === false)).toBe(true);
+    // The adverts are the instance's real ones, built by its encoder's code.
+    const v3 = decodeAdvert(d.sends[0]!.bytes, 4, Uint8Array.of(192, 0, 2, 11), Uint8Array.of(224, 0, 0, 18));
+    expect(v3.ok && v3.advert.vrid).toBe(1);
+    const priorities = d.sends.map((s) => s.bytes[2]);
+    expect(priorities).toContain(0); // the graceful stop was rehearsed too
+    for (const io of d.ios) {
+      expect(io.ri.vi.state).toBe("INIT"); // never started
+      expect(io.holdsVips).toBe(false);
+    }
+  });
+
+  it("skips instances that are not bound, and before a takeover runs at most once per 50 ms for all", () => {
+    const d = daemonSide(instance("A", 1, 3) + instance("B", 2, 3));
+    d.ios[0]!.socket = undefined; // interface gone: nothing to rehearse with
+    expect(d.rehearsal.atStart(d.ios)).toEqual(["B"]);
+    const runs = d.rehearsal.runs;
+    d.rehearsal.beforeTakeover(d.ios[1]!);
+    d.rehearsal.beforeTakeover(d.ios[1]!); // 255 backups whose master died wake together
+    expect(d.rehearsal.runs).toBe(runs + 1);
+    d.advance(60);
+    d.rehearsal.beforeTakeover(d.ios[1]!);
+    expect(d.rehearsal.runs).toBe(runs + 2);
+    d.rehearsal.beforeTakeover(d.ios[0]!); // unbound: nothing run, nothing thrown
+    expect(d.sends.every((s) => s.transmit === false)).toBe(true);
+  });
+});
+
+describe("master-down wake-ups on the deadline queue", () => {
+  it("wakes 8 ms early to rehearse, again 0.5 ms early, and decides at the deadline, not before", async () => {
+    const d = daemonSide(instance("A", 1, 3));
+    const io = d.ios[0]!;
+    const ri = io.ri;
+    let clock = 0;
+    const armed: number[] = [];
+    let wake: () => void = () => undefined;
+    const queue = new DeadlineQueue(
+      () => clock,
+      (onWake): WakeTimer => {
+        wake = onWake;
+        return { arm: (ms) => armed.push(clock + ms), disarm: () => undefined, close: () => undefined };
+      },
+    );
+    const rehearsedAt: number[] = [];
+    const decidedAt: number[] = [];
+    const timers = new InstanceTimers(
+      () => clock,
+      () => false,
+      (_io, now) => decidedAt.push(now),
+      queue,
+      () => rehearsedAt.push(clock),
+    );
+    // A BACKUP with its master-down deadline set: start the instance as the daemon does.
+    d.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0);
+    d.router.handle({ type: "source", instance: ri, address: io.src }, 0);
+    d.router.handle({ type: "start", instance: ri }, 0);
+    expect(ri.vi.state).toBe("BACKUP");
+    const due = ri.vi.nextDeadline()!;
+    timers.schedule(io);
+    expect(armed.at(-1)).toBe(due - 8);
+    clock = due - 8 + 0.3; // the timerfd wakes a little late
+    wake();
+    expect(rehearsedAt).toEqual([clock]);
+    expect(armed.at(-1)).toBe(due - 0.5);
+    expect(decidedAt).toEqual([]);
+    clock = due - 0.2;
+    wake();
+    // The rest is waited out on the event loop (setImmediate turns), the decision after it.
+    await new Promise((r) => setImmediate(r));
+    expect(decidedAt).toEqual([]);
+    clock = due + 0.01;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(decidedAt).toHaveLength(1);
+    expect(decidedAt[0]).toBeGreaterThanOrEqual(due);
+    expect(rehearsedAt).toHaveLength(1);
+    io.stopTimer();
+  });
+
+  it("does not rehearse when the first wake-up came too late for it, and still decides", async () => {
+    const d = daemonSide(instance("A", 1, 3));
+    const io = d.ios[0]!;
+    let clock = 0;
+    let wake: () => void = () => undefined;
+    const queue = new DeadlineQueue(
+      () => clock,
+      (onWake): WakeTimer => ((wake = onWake), { arm: () => undefined, disarm: () => undefined, close: () => undefined }),
+    );
+    const rehearsed: number[] = [];
+    const decided: number[] = [];
+    const timers = new InstanceTimers(
+      () => clock,
+      () => false,
+      (_io, now) => decided.push(now),
+      queue,
+      () => rehearsed.push(clock),
+    );
+    d.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0);
+    d.router.handle({ type: "source", instance: io.ri, address: io.src }, 0);
+    d.router.handle({ type: "start", instance: io.ri }, 0);
+    const due = io.ri.vi.nextDeadline()!;
+    timers.schedule(io);
+    clock = due + 1; // a stalled host: the first wake-up is already past the deadline
+    wake();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(rehearsed).toEqual([]);
+    expect(decided).toEqual([due + 1]);
+  });
+});
