@@ -13,6 +13,8 @@ import { summary, table, writeResult } from "./common.js";
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const VIP = "198.51.100.10";
+/** How long the backup runs before the master is killed (at least 4 adverts): BENCH_BACKUP_UP_MS. */
+const BACKUP_UP_MS = Number(process.env.BENCH_BACKUP_UP_MS ?? 600);
 type Kind = "tsvrrpd" | "keepalived";
 const CONFIGS = [
   { name: "VRRPv3 0.1 s", version: 3 as const, interval: 0.1 },
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
           start("m", kind, mFile, run);
           await waitFor("m master", () => lab.holders(VIP).join() === "m", 15_000, 10);
           start("s", kind, sFile, run);
-          await new Promise((r) => setTimeout(r, Math.max(600, c.interval * 4000)));
+          await new Promise((r) => setTimeout(r, Math.max(BACKUP_UP_MS, c.interval * 4000)));
           const killedAt = Date.now() / 1000;
           lab.killAll("m", "SIGKILL");
           await waitFor("s master", () => lab.holders(VIP).includes("s"), floor + 5000, 10);

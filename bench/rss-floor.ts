@@ -23,7 +23,7 @@ const CASES: [string, string][] = [
 
 function sample(code: string): { rss: number; anon: number; file: number } {
   const script = `(async () => { ${code}; const s = require('fs').readFileSync('/proc/self/status', 'utf8'); const g = (k) => Number(new RegExp(k + ':\\\\s+(\\\\d+)').exec(s)[1]); console.log(JSON.stringify({ rss: g('VmRSS'), anon: g('RssAnon'), file: g('RssFile') })); })()`;
-  const r = spawnSync(process.execPath, ["--max-semi-space-size=1", "--optimize-for-size", "-e", script], {
+  const r = spawnSync(process.execPath, ["--max-semi-space-size=1", "--optimize-for-size", "--no-flush-bytecode", "-e", script], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 30_000,

@@ -25,7 +25,7 @@ interface Variant {
 
 // Each variant is the whole node command line before the script; the shipped one is
 // bin/tsvrrpd's shebang.
-const SHIPPED = ["--max-semi-space-size=1", "--optimize-for-size"];
+const SHIPPED = ["--max-semi-space-size=1", "--optimize-for-size", "--no-flush-bytecode"];
 const DEFAULT_VARIANTS: Variant[] = [
   { name: "--max-semi-space-size=1 (before)", env: {}, flags: ["--max-semi-space-size=1"] },
   { name: "shipped", env: {}, flags: SHIPPED },

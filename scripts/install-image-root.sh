@@ -24,7 +24,7 @@ for pair in "monitor.sh:openshift" "remove-failover.sh:remove-failover"; do
 #!/bin/sh
 # tsvrrpd in place of keepalived: same environment (OPENSHIFT_HA_*), same paths.
 here=\$(cd "\$(dirname "\$0")" && pwd)
-exec node --max-semi-space-size=1 --optimize-for-size "\$here/../../../../opt/tsvrrpd/bin/keepalived" $cmd "\$@"
+exec node --max-semi-space-size=1 --optimize-for-size --no-flush-bytecode "\$here/../../../../opt/tsvrrpd/bin/keepalived" $cmd "\$@"
 EOS
   chmod 0755 "$root/var/lib/ipfailover/keepalived/$name"
 done

@@ -100,7 +100,7 @@ describe("takeover rehearsal", () => {
 });
 
 describe("master-down wake-ups on the deadline queue", () => {
-  it("wakes 8 ms early to rehearse, again 0.5 ms early, and decides at the deadline, not before", async () => {
+  it("wakes 8 ms early to rehearse, again 1.5 ms early, and decides at the deadline, not before", async () => {
     const d = daemonSide(instance("A", 1, 3));
     const io = d.ios[0]!;
     const ri = io.ri;
@@ -134,7 +134,7 @@ describe("master-down wake-ups on the deadline queue", () => {
     clock = due - 8 + 0.3; // the timerfd wakes a little late
     wake();
     expect(rehearsedAt).toEqual([clock]);
-    expect(armed.at(-1)).toBe(due - 0.5);
+    expect(armed.at(-1)).toBe(due - 1.5);
     expect(decidedAt).toEqual([]);
     clock = due - 0.2;
     wake();
