@@ -15,12 +15,13 @@ import { nativeDeadlineQueue, type DeadlineQueue } from "./deadline-queue.js";
 import { ipv6Forwarding, LinkCache } from "./link-cache.js";
 import type { Logger } from "./log.js";
 import { NotifyRunner } from "./notify.js";
-import { resolveVips, routerConfig, sameSpec, type ResolvedVip } from "./router-config.js";
+import { routerConfig, sameSpec } from "./router-config.js";
+import { reconfigure } from "./reconfigure.js";
 import { instanceStatus, type InstanceStatus } from "./status-view.js";
 import { SocketBinder } from "./socket-binder.js";
 import { Tracking } from "./tracking.js";
 import { NotifyFifos } from "./notify-fifo.js";
-import { changedRoutes, StaticRoutes } from "./static-routes.js";
+import { StaticRoutes } from "./static-routes.js";
 import { SnmpService } from "../snmp/snmp-service.js";
 import { errorFields } from "../error-fields.js";
 import { TakeoverRehearsal } from "./rehearsal.js";
@@ -331,7 +332,7 @@ export class Runtime {
       const spec = this.specOf(instance);
       if (sameSpec(io.spec, spec)) continue;
       changed++;
-      this.reconfigure(io, spec);
+      reconfigure(io, spec, { links: this.links, binder: this.binder, executor: this.executor, timers: this.timers });
     }
     this.notify.prepareAll(next);
     // Scripts are re-read with the file; their rise/fall state starts afresh.
@@ -354,32 +355,6 @@ export class Runtime {
       { kept: plan.kept.length - changed, changed, started: plan.added.length, stopped: plan.removed.length },
       "configuration reloaded",
     );
-  }
-
-  private reconfigure(io: InstanceIo, spec: InstanceSpec): void {
-    const oldVips = io.vips;
-    const newVips = resolveVips(spec);
-    const same = (a: ResolvedVip, b: ResolvedVip) => a.ifname === b.ifname && sameAddressBytes(a.bytes, b.bytes);
-    const gone = oldVips.filter((o) => !newVips.some((n) => same(n, o)));
-    const added = newVips.filter((n) => !oldVips.some((o) => same(n, o)));
-    const before = io.spec;
-    io.spec = spec;
-    io.vips = newVips;
-    const link = this.links.link(spec.interface);
-    if (link && io.src) this.binder.attach(io, link, io.src); // new encoder (VIPs, auth, interval)
-    if (io.holdsVips) {
-      const routes = changedRoutes(before.virtualRoutes, spec.virtualRoutes);
-      const rules = changedRoutes(before.virtualRules, spec.virtualRules);
-      this.executor.routeOps(io, "remove", routes.gone, rules.gone);
-      if (gone.length) this.executor.vipOps(io, "remove", gone);
-      if (added.length) this.executor.vipOps(io, "add", added);
-      this.executor.routeOps(io, "add", routes.added, rules.added);
-    }
-    io.log.info(
-      { vipsAdded: added.length, vipsRemoved: gone.length, state: io.ri.vi.state },
-      "instance reconfigured by reload; state kept",
-    );
-    this.timers.schedule(io);
   }
 
   /** Checks, tracked files and processes (status, /metrics). */
