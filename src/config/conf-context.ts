@@ -2,7 +2,7 @@
 import type { Statement } from "./conf-syntax.js";
 import type { Diagnostic, DiagnosticCode, Location } from "./errors.js";
 import { keywordInfo } from "./keywords.js";
-import { RulePriorities } from "./route-rule.js";
+import { RulePriorities } from "./rule-line.js";
 
 export class Ctx {
   readonly diags: Diagnostic[];

@@ -8,7 +8,8 @@ import type { Ctx } from "./conf-context.js";
 import { parseTracks, parseVip } from "./conf-sections.js";
 import type { InstanceDraft } from "./instance-draft.js";
 import { interfaceNameProblem } from "./values.js";
-import { parseRoute, parseRule } from "./route-rule.js";
+import { parseRoute } from "./route-rule.js";
+import { parseRule } from "./rule-line.js";
 
 export type InstanceKeywordHandler = (ctx: Ctx, st: Statement, d: InstanceDraft) => void;
 

@@ -12,7 +12,8 @@ import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-d
 import { parseInstance } from "./instance-section.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
-import { parseRoute, parseRule, type RouteSpec, type RuleSpec } from "./route-rule.js";
+import { parseRoute, type RouteSpec, type RuleSpec } from "./route-rule.js";
+import { parseRule } from "./rule-line.js";
 import type {
   DaemonConfig,
   GlobalSpec,

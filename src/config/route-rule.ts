@@ -2,6 +2,7 @@
 // each line read as keepalived reads it (vrrp/vrrp_iproute.c alloc_route, vrrp/vrrp_iprule.c
 // alloc_rule), the options of `ip route add` / `ip rule add` that keepalived takes. An option
 // tsvrrpd does not implement is an error naming it (the route would be installed differently).
+// This file: the specs, the shared line reader and the route line; rule lines are rule-line.ts.
 import { readFileSync } from "node:fs";
 import { addressBytes, familyOf, type Family } from "../vrrp/address.js";
 import type { Statement } from "./conf-syntax.js";
@@ -17,7 +18,7 @@ export interface Prefix {
 }
 
 /** default/any/all: a /0 whose family comes from the rest of the line. */
-const ANY = new WeakSet<Prefix>();
+export const ANY = new WeakSet<Prefix>();
 
 export interface RouteSpec {
   /** The line as written (logs, status). */
@@ -65,7 +66,7 @@ export interface RuleSpec {
   readonly where: Location;
 }
 
-const ROUTE_TYPES: Record<string, number> = {
+export const ROUTE_TYPES: Record<string, number> = {
   unicast: 1,
   local: 2,
   broadcast: 3,
@@ -101,14 +102,14 @@ function tableByName(name: string): number | undefined {
   return tableNames.get(name);
 }
 
-function num(v: string | undefined, max: number): number | undefined {
+export function num(v: string | undefined, max: number): number | undefined {
   if (v === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(v)) return undefined;
   const n = Number(v);
   return n <= max ? n : undefined;
 }
 
 /** keepalived parse_route: ADDR[/LEN], or default/any/all (family from context). */
-function parsePrefix(v: string | undefined, family: Family | undefined): Prefix | undefined {
+export function parsePrefix(v: string | undefined, family: Family | undefined): Prefix | undefined {
   if (v === undefined) return undefined;
   if (v === "default" || v === "any" || v === "all") {
     const p = { bytes: new Uint8Array(family === 6 ? 16 : 4), prefix: 0 };
@@ -124,11 +125,12 @@ function parsePrefix(v: string | undefined, family: Family | undefined): Prefix 
   return { bytes: addressBytes(addr!), prefix };
 }
 
-const familyOfPrefix = (p: Prefix): Family => (p.bytes.length === 4 ? 4 : 6);
+export const familyOfPrefix = (p: Prefix): Family => (p.bytes.length === 4 ? 4 : 6);
 /** A default read before the family was known gets the family's size. */
-const fitFamily = (p: Prefix, f: Family): Prefix => (familyOfPrefix(p) === f ? p : { bytes: new Uint8Array(f === 4 ? 4 : 16), prefix: 0 });
+export const fitFamily = (p: Prefix, f: Family): Prefix =>
+  familyOfPrefix(p) === f ? p : { bytes: new Uint8Array(f === 4 ? 4 : 16), prefix: 0 };
 
-class LineReader {
+export class LineReader {
   i = 0;
   /** The line's address family, once an address or inet/inet6 said it. */
   family: Family | undefined;
@@ -328,155 +330,6 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
     protocol: noTrack ? (protocol ?? RTPROT_KEEPALIVED) : RTPROT_KEEPALIVED,
     ...(tos !== undefined ? { tos } : {}),
     onlink,
-    noTrack,
-    where: st.where,
-  };
-}
-
-/** keepalived vrrp_iprule.c: rules without a preference count down from RULE_START_PRIORITY. */
-export class RulePriorities {
-  private next = { 4: 32765, 6: 32765 };
-  take(family: Family): number {
-    return this.next[family]--;
-  }
-}
-
-/** One virtual_rules / static_rules line. */
-export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): RuleSpec | undefined {
-  const words = [st.keyword, ...st.args];
-  const r = new LineReader(words, ctx, st.where, "rule", "rule specification has mixed IPv4 and IPv6");
-  let from: Prefix | undefined, to: Prefix | undefined;
-  let action = 0;
-  let table: number | undefined, gotoTarget: number | undefined, priority: number | undefined, tos: number | undefined;
-  let fwmark: number | undefined, fwmask: number | undefined, protocol: number | undefined;
-  let iif: string | undefined, oif: string | undefined;
-  let invert = false;
-  let noTrack = false;
-  const setAction = (a: number): boolean => {
-    if (action !== 0) return Boolean(r.fail("cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable"));
-    action = a;
-    return true;
-  };
-  while (!r.done) {
-    let w = r.next()!;
-    switch (w) {
-      case "inet":
-      case "inet6":
-        if (!r.setFamily(w === "inet" ? 4 : 6)) return undefined;
-        break;
-      case "from":
-      case "to": {
-        const p = parsePrefix(r.value(w), r.family);
-        if (!p) return r.fail(`invalid rule ${w} address`);
-        if (!ANY.has(p) && !r.setFamily(familyOfPrefix(p))) return undefined;
-        if (w === "from") from = p;
-        else to = p;
-        break;
-      }
-      case "table":
-      case "lookup": {
-        const t = r.table(w);
-        if (t === undefined) return undefined;
-        if (t === 0) return r.fail("table 0 is not valid");
-        if (!setAction(1)) return undefined;
-        table = t;
-        break;
-      }
-      case "not":
-        invert = true;
-        break;
-      case "preference":
-      case "order":
-      case "priority":
-        priority = r.number(w, 0xffffffff, "invalid preference");
-        if (priority === undefined) return undefined;
-        break;
-      case "tos":
-      case "dsfield":
-        tos = r.number(w, 255, "TOS value is invalid");
-        if (tos === undefined) return undefined;
-        break;
-      case "fwmark": {
-        const [m, k] = (r.value(w) ?? "").split("/");
-        fwmark = num(m, 0xffffffff);
-        if (fwmark === undefined || (k !== undefined && num(k, 0xffffffff) === undefined)) return r.fail("invalid fwmark");
-        if (k !== undefined) fwmask = num(k, 0xffffffff);
-        break;
-      }
-      case "dev":
-      case "iif":
-        iif = r.value(w);
-        if (!iif) return undefined;
-        break;
-      case "oif":
-        oif = r.value(w);
-        if (!oif) return undefined;
-        break;
-      case "protocol":
-        protocol = r.number(w, 255, "invalid protocol");
-        if (protocol === undefined) return undefined;
-        break;
-      case "no_track":
-        noTrack = true;
-        break;
-      case "realms":
-      case "suppress_prefixlength":
-      case "sup_pl":
-      case "suppress_ifgroup":
-      case "sup_group":
-      case "tunnel-id":
-      case "uidrange":
-      case "l3mdev":
-      case "ipproto":
-      case "sport":
-      case "dport":
-      case "track_group":
-        return r.fail(`option '${w}' is not supported by tsvrrpd`);
-      default: {
-        if (w === "type") w = r.value(w) ?? "";
-        if (w === "goto") {
-          gotoTarget = r.number(w, 0xffffffff, "invalid goto target");
-          if (gotoTarget === undefined || !setAction(2)) return undefined;
-        } else if (w === "nop") {
-          if (!setAction(3)) return undefined;
-        } else if (w === "blackhole" || w === "unreachable" || w === "prohibit") {
-          if (!setAction(ROUTE_TYPES[w]!)) return undefined;
-        } else return r.fail(`unknown rule option ${JSON.stringify(w)}`);
-      }
-    }
-  }
-  if (action === 0) return r.fail("no action specified for rule (table, goto, nop, blackhole, unreachable or prohibit)");
-  if (action === 2 && (priority === undefined || priority >= gotoTarget!))
-    return r.fail(
-      priority === undefined ? "goto target specified without preference" : `preference ${priority} >= goto target ${gotoTarget}`,
-    );
-  const f = r.family ?? 4;
-  if (priority === undefined) {
-    priority = priorities.take(f);
-    ctx.warn(
-      st.where,
-      "BAD_VALUE",
-      `rule has no preference specified - setting to ${priority}. This is probably not what you want (as keepalived)`,
-    );
-  }
-  // alloc_rule: a tracked rule carries keepalived's protocol.
-  if (!noTrack) protocol = RTPROT_KEEPALIVED;
-  return {
-    text: words.join(" "),
-    family: f,
-    ...(from ? { from: fitFamily(from, f) } : {}),
-    ...(to ? { to: fitFamily(to, f) } : {}),
-    action,
-    ...(table !== undefined ? { table } : {}),
-    ...(gotoTarget !== undefined ? { gotoTarget } : {}),
-    priority,
-    invert,
-    ...(tos !== undefined ? { tos } : {}),
-    ...(fwmark !== undefined ? { fwmark } : {}),
-    ...(fwmask !== undefined ? { fwmask } : {}),
-    ...(iif ? { iif } : {}),
-    ...(oif ? { oif } : {}),
-    ...(protocol !== undefined ? { protocol } : {}),
     noTrack,
     where: st.where,
   };
