@@ -46,8 +46,8 @@ export class InstanceTimers {
 
   /**
    * Node's timers have millisecond granularity and fire late rather than early; the master-down
-   * timer decides the failover gap, so when it is the one due, the last two milliseconds are
-   * waited out on the event loop (setImmediate) instead. An advert timer firing within a
+   * timer decides the failover gap, so when it is the one due, its last SPIN_MS (NODE_SPIN_MS on
+   * Node's timers) are waited out on the event loop (setImmediate) instead. An advert timer firing within a
    * millisecond early is taken as due: a slightly early advert is harmless, and its schedule stays
    * anchored to the deadline, not to the clock.
    */

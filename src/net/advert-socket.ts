@@ -291,10 +291,11 @@ export class AdvertSocket {
     } else {
       packet = Buffer.isBuffer(vrrp) ? vrrp : Buffer.from(vrrp.buffer, vrrp.byteOffset, vrrp.length);
       length = vrrp.length;
-      if (src) this.setSource6(src);
+      // A rehearsal sets no socket option: the source is sticky on a socket other instances share.
+      if (src && transmit) this.setSource6(src);
     }
     const to = this.addressText(dst);
-    if (!transmit) return packet.length >= length;
+    if (!transmit) return true;
     let ok = true;
     try {
       this.wrap.send(packet, 0, length, to, noop);
