@@ -14,6 +14,7 @@ import { routerConfig } from "../../src/daemon/router-config.js";
 import { advertEncoder } from "../../src/daemon/socket-binder.js";
 import { decodeAdvert } from "../../src/vrrp/packet.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
+import { waitFor } from "../../src/lab/netns.js";
 
 const instance = (name: string, vrid: number, version: 2 | 3, extra = "") => `vrrp_instance ${name} {
   state BACKUP
@@ -99,83 +100,63 @@ describe("takeover rehearsal", () => {
   });
 });
 
+/** A started BACKUP whose timers sit on a DeadlineQueue with a fake timerfd and a clock the test moves. */
+function backupOnFakeQueue() {
+  const d = daemonSide(instance("A", 1, 3));
+  const io = d.ios[0]!;
+  const t = { clock: 0, armed: [] as number[], rehearsed: [] as number[], decided: [] as number[], wake: (): void => undefined };
+  const queue = new DeadlineQueue(
+    () => t.clock,
+    (onWake): WakeTimer => {
+      t.wake = onWake;
+      return { arm: (ms) => t.armed.push(t.clock + ms), disarm: () => undefined, close: () => undefined };
+    },
+  );
+  const timers = new InstanceTimers(
+    () => t.clock,
+    () => false,
+    (_io, now) => t.decided.push(now),
+    queue,
+    () => t.rehearsed.push(t.clock),
+  );
+  // A BACKUP with its master-down deadline set: start the instance as the daemon does.
+  d.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0);
+  d.router.handle({ type: "source", instance: io.ri, address: io.src }, 0);
+  d.router.handle({ type: "start", instance: io.ri }, 0);
+  expect(io.ri.vi.state).toBe("BACKUP");
+  const due = io.ri.vi.nextDeadline()!;
+  timers.schedule(io);
+  return { io, due, t };
+}
+
 describe("master-down wake-ups on the deadline queue", () => {
   it("wakes 8 ms early to rehearse, again 1.5 ms early, and decides at the deadline, not before", async () => {
-    const d = daemonSide(instance("A", 1, 3));
-    const io = d.ios[0]!;
-    const ri = io.ri;
-    let clock = 0;
-    const armed: number[] = [];
-    let wake: () => void = () => undefined;
-    const queue = new DeadlineQueue(
-      () => clock,
-      (onWake): WakeTimer => {
-        wake = onWake;
-        return { arm: (ms) => armed.push(clock + ms), disarm: () => undefined, close: () => undefined };
-      },
-    );
-    const rehearsedAt: number[] = [];
-    const decidedAt: number[] = [];
-    const timers = new InstanceTimers(
-      () => clock,
-      () => false,
-      (_io, now) => decidedAt.push(now),
-      queue,
-      () => rehearsedAt.push(clock),
-    );
-    // A BACKUP with its master-down deadline set: start the instance as the daemon does.
-    d.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0);
-    d.router.handle({ type: "source", instance: ri, address: io.src }, 0);
-    d.router.handle({ type: "start", instance: ri }, 0);
-    expect(ri.vi.state).toBe("BACKUP");
-    const due = ri.vi.nextDeadline()!;
-    timers.schedule(io);
-    expect(armed.at(-1)).toBe(due - 8);
-    clock = due - 8 + 0.3; // the timerfd wakes a little late
-    wake();
-    expect(rehearsedAt).toEqual([clock]);
-    expect(armed.at(-1)).toBe(due - 1.5);
-    expect(decidedAt).toEqual([]);
-    clock = due - 0.2;
-    wake();
+    const { io, due, t } = backupOnFakeQueue();
+    expect(t.armed.at(-1)).toBe(due - 8);
+    t.clock = due - 8 + 0.3; // the timerfd wakes a little late
+    t.wake();
+    expect(t.rehearsed).toEqual([t.clock]);
+    expect(t.armed.at(-1)).toBe(due - 1.5);
+    expect(t.decided).toEqual([]);
+    t.clock = due - 0.2;
+    t.wake();
     // The rest is waited out on the event loop (setImmediate turns), the decision after it.
     await new Promise((r) => setImmediate(r));
-    expect(decidedAt).toEqual([]);
-    clock = due + 0.01;
-    await new Promise((r) => setTimeout(r, 5));
-    expect(decidedAt).toHaveLength(1);
-    expect(decidedAt[0]).toBeGreaterThanOrEqual(due);
-    expect(rehearsedAt).toHaveLength(1);
+    expect(t.decided).toEqual([]);
+    t.clock = due + 0.01;
+    await waitFor("the decision", () => t.decided.length > 0, 2000, 1);
+    expect(t.decided).toHaveLength(1);
+    expect(t.decided[0]).toBeGreaterThanOrEqual(due);
+    expect(t.rehearsed).toHaveLength(1);
     io.stopTimer();
   });
 
   it("does not rehearse when the first wake-up came too late for it, and still decides", async () => {
-    const d = daemonSide(instance("A", 1, 3));
-    const io = d.ios[0]!;
-    let clock = 0;
-    let wake: () => void = () => undefined;
-    const queue = new DeadlineQueue(
-      () => clock,
-      (onWake): WakeTimer => ((wake = onWake), { arm: () => undefined, disarm: () => undefined, close: () => undefined }),
-    );
-    const rehearsed: number[] = [];
-    const decided: number[] = [];
-    const timers = new InstanceTimers(
-      () => clock,
-      () => false,
-      (_io, now) => decided.push(now),
-      queue,
-      () => rehearsed.push(clock),
-    );
-    d.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0);
-    d.router.handle({ type: "source", instance: io.ri, address: io.src }, 0);
-    d.router.handle({ type: "start", instance: io.ri }, 0);
-    const due = io.ri.vi.nextDeadline()!;
-    timers.schedule(io);
-    clock = due + 1; // a stalled host: the first wake-up is already past the deadline
-    wake();
-    await new Promise((r) => setTimeout(r, 5));
-    expect(rehearsed).toEqual([]);
-    expect(decided).toEqual([due + 1]);
+    const { due, t } = backupOnFakeQueue();
+    t.clock = due + 1; // a stalled host: the first wake-up is already past the deadline
+    t.wake();
+    await waitFor("the decision", () => t.decided.length > 0, 2000, 1);
+    expect(t.rehearsed).toEqual([]);
+    expect(t.decided).toEqual([due + 1]);
   });
 });
