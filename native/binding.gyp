@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tsvrrpd_native",
-      "sources": ["tsvrrpd_native.c", "precise_timer.c", "spawn.c"],
+      "sources": ["tsvrrpd_native.c", "precise_timer.c", "spawn.c", "run_watch.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]

@@ -1,6 +1,6 @@
-// spawn / spawnAsync / watchExit: check scripts started with posix_spawn, which glibc does with
+// spawn / spawnAsync: check scripts started with posix_spawn, which glibc does with
 // CLONE_VM|CLONE_VFORK (no copy of the daemon's page tables per run; fork() of a 150 MB process
-// cost more than the check itself), and exits seen through a pidfd.
+// cost more than the check itself). run_watch.c sees each run through to its exit.
 // spawnAsync runs posix_spawn on libuv's thread pool: the vfork suspends only the calling thread
 // until the child has exec'd (~1 ms here), so the event loop (advert deadlines) never waits.
 #define _GNU_SOURCE
@@ -56,6 +56,7 @@ static void FreeArray(char **a) {
 static int DoSpawn(const char *file, char **args, char **envp, pid_t *out_pid, int *out_fd) {
   int fds[2] = {-1, -1};
   if (pipe2(fds, O_CLOEXEC) != 0) return errno;
+  fcntl(fds[0], F_SETFL, O_NONBLOCK); /* the read end only: the script's writes block as usual */
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
   posix_spawn_file_actions_init(&fa);
@@ -198,88 +199,6 @@ napi_value SpawnAsync(napi_env env, napi_callback_info info) {
   CHECK(napi_queue_async_work(env, j->work));
   return NULL;
 }
-
-typedef struct {
-  uv_poll_t poll;
-  int pidfd;
-  pid_t pid;
-  napi_threadsafe_function fn;
-} ExitWatch;
-
-typedef struct {
-  int32_t code;
-  int32_t signal;
-} ExitInfo;
-
-static void ExitCallJs(napi_env env, napi_value js_cb, void *context, void *data) {
-  (void)context;
-  ExitInfo *e = (ExitInfo *)data;
-  if (env != NULL && js_cb != NULL) {
-    napi_value args[2], undefined;
-    napi_create_int32(env, e->code, &args[0]);
-    napi_create_int32(env, e->signal, &args[1]);
-    napi_get_undefined(env, &undefined);
-    napi_call_function(env, undefined, js_cb, 2, args, NULL);
-  }
-  free(e);
-}
-
-static void ExitClosed(uv_handle_t *h) {
-  ExitWatch *w = (ExitWatch *)h->data;
-  close(w->pidfd);
-  free(w);
-}
-
-static void OnExit(uv_poll_t *h, int status, int events) {
-  (void)status;
-  (void)events;
-  ExitWatch *w = (ExitWatch *)h->data;
-  int st = 0;
-  pid_t r = waitpid(w->pid, &st, WNOHANG);
-  if (r == 0) return; /* not yet */
-  ExitInfo *e = malloc(sizeof *e);
-  if (e) {
-    e->code = (r > 0 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
-    e->signal = (r > 0 && WIFSIGNALED(st)) ? WTERMSIG(st) : 0;
-    if (napi_call_threadsafe_function(w->fn, e, napi_tsfn_nonblocking) != napi_ok) free(e);
-  }
-  napi_release_threadsafe_function(w->fn, napi_tsfn_release);
-  uv_poll_stop(h);
-  uv_close((uv_handle_t *)h, ExitClosed);
-}
-
-/* watchExit(pid, fn(code, signal)): reaps the child once it exits (a pidfd on the event loop). */
-napi_value WatchExit(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], name, out;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t pid = 0;
-  CHECK(napi_get_value_int32(env, argv[0], &pid));
-  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0) {
-    CHECK(napi_get_boolean(env, 0, &out));
-    return out;
-  }
-  fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-  ExitWatch *w = calloc(1, sizeof *w);
-  if (!w) {
-    close(pidfd);
-    CHECK(napi_get_boolean(env, 0, &out));
-    return out;
-  }
-  w->pidfd = pidfd;
-  w->pid = pid;
-  CHECK(napi_create_string_utf8(env, "tsvrrpd-exit", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, ExitCallJs, &w->fn));
-  uv_loop_t *loop = NULL;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  uv_poll_init(loop, &w->poll, pidfd);
-  w->poll.data = w;
-  uv_poll_start(&w->poll, UV_READABLE, OnExit);
-  CHECK(napi_get_boolean(env, 1, &out));
-  return out;
-}
-
 
 /* spawnClosesDescriptors(): whether spawn() closes every descriptor above stderr in the child. */
 napi_value SpawnClosesDescriptors(napi_env env, napi_callback_info info) {

@@ -8,7 +8,8 @@
 //    logs (lib/logger.c: openlog with LOG_PID, vsyslog); Node has no unix datagram sockets.
 //  - procEvents(fn): the netlink process connector (keepalived core/track_process.c), so tracked
 //    processes are seen as they fork, exec, change comm and exit, without scanning /proc.
-//  - spawn / spawnAsync / watchExit: check scripts through posix_spawn and pidfds (spawn.c).
+//  - spawn / spawnAsync / watchRun: check scripts through posix_spawn and pidfds (spawn.c,
+//    run_watch.c).
 //  - sdNotify(state): systemd's notify protocol (READY=1, RELOADING=1, STOPPING=1) on
 //    $NOTIFY_SOCKET, sent from this process (Type=notify accepts the main PID only).
 //  - preciseTimer(fn): a timerfd for the deadline heap (precise_timer.c).
@@ -326,7 +327,7 @@ extern char **environ;
 napi_value PreciseTimerNew(napi_env env, napi_callback_info info); /* precise_timer.c */
 napi_value Spawn(napi_env env, napi_callback_info info);         /* spawn.c */
 napi_value SpawnAsync(napi_env env, napi_callback_info info);    /* spawn.c */
-napi_value WatchExit(napi_env env, napi_callback_info info);     /* spawn.c */
+napi_value WatchRun(napi_env env, napi_callback_info info);      /* run_watch.c */
 napi_value SpawnClosesDescriptors(napi_env env, napi_callback_info info); /* spawn.c */
 
 NAPI_MODULE_INIT() {
@@ -341,7 +342,7 @@ NAPI_MODULE_INIT() {
       {"procEvents", NULL, ProcEvents, NULL, NULL, NULL, napi_default, NULL},
       {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
       {"spawnAsync", NULL, SpawnAsync, NULL, NULL, NULL, napi_default, NULL},
-      {"watchExit", NULL, WatchExit, NULL, NULL, NULL, napi_default, NULL},
+      {"watchRun", NULL, WatchRun, NULL, NULL, NULL, napi_default, NULL},
       {"preciseTimer", NULL, PreciseTimerNew, NULL, NULL, NULL, napi_default, NULL},
       {"spawnClosesDescriptors", NULL, SpawnClosesDescriptors, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -1,8 +1,7 @@
 // One run of a check or notify script, as keepalived runs them: argv (no shell), its own process group, killed (SIGTERM, then SIGKILL 2 s later) when it outlives its
 // timeout, which counts as a failure. Output is kept, bounded, for the log.
 import { spawn } from "node:child_process";
-import { statSync } from "node:fs";
-import { Socket } from "node:net";
+import { closeSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { nativeHelper, sealDescriptors, type NativeHelper } from "../native/helper.js";
 import { SCRIPT_ENV } from "./script-gate.js";
@@ -133,7 +132,7 @@ function spawnInOrder(n: NativeHelper, cmd: readonly string[], envp: string[], d
   }
 }
 
-/** Reads the run's output, ends it at its timeout, and resolves once it has exited. */
+/** Ends the run at its timeout and resolves once it has exited (output and exit seen in C). */
 function watchRun(
   n: NativeHelper,
   pid: number,
@@ -142,13 +141,6 @@ function watchRun(
   started: number,
   resolve: (r: ScriptResult) => void,
 ): void {
-  const limit = o.outputLimit ?? 4096;
-  let out = "";
-  const pipe = new Socket({ fd, readable: true, writable: false });
-  pipe.on("data", (b: Buffer) => {
-    if (out.length < limit) out += b.toString("utf8", 0, Math.min(b.length, limit - out.length));
-  });
-  pipe.on("error", () => undefined);
   o.onSpawn?.(pid);
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
@@ -157,23 +149,19 @@ function watchRun(
     signalGroup(pid, "SIGTERM");
     killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), KILL_GRACE_MS);
   }, o.timeoutMs);
-  const watching = n.watchExit(pid, (code, sig) => {
+  const watching = n.watchRun(pid, fd, o.outputLimit ?? 4096, (code, sig, output) => {
     clearTimeout(timer);
     if (o.killGroupOnExit !== false || timedOut) signalGroup(pid, "SIGKILL");
     if (killTimer) clearTimeout(killTimer);
-    // Output the script wrote just before exiting is still in the pipe: read it, then stop.
-    setImmediate(() => {
-      pipe.destroy();
-      const signal = sig ? (SIGNAL_NAMES.get(sig) ?? null) : null;
-      const exitCode = code >= 0 ? code : null;
-      resolve({ ok: !timedOut && exitCode === 0, exitCode, signal, timedOut, ms: Date.now() - started, output: out });
-    });
+    const signal = sig ? (SIGNAL_NAMES.get(sig) ?? null) : null;
+    const exitCode = code >= 0 ? code : null;
+    resolve({ ok: !timedOut && exitCode === 0, exitCode, signal, timedOut, ms: Date.now() - started, output });
   });
   if (!watching) {
     // No pidfd: the child is already running; end it and report it, and say why.
     clearTimeout(timer);
     signalGroup(pid, "SIGKILL");
-    pipe.destroy(); // closes fd: closing it again could close a descriptor reused meanwhile
+    closeSync(fd);
     resolve({
       ok: false,
       exitCode: null,

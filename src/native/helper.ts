@@ -31,8 +31,12 @@ export interface NativeHelper {
   ): void;
   /** Whether spawn() closes every descriptor above stderr in the child (glibc >= 2.34 closefrom). */
   spawnClosesDescriptors(): boolean;
-  /** Calls fn(exitCode or -1, signal number or 0) once pid exits, and reaps it; false without pidfd support. */
-  watchExit(pid: number, fn: (code: number, signal: number) => void): boolean;
+  /**
+   * Sees a spawned run through: drains fd (its stdout+stderr pipe, keeping the first `limit`
+   * bytes), reaps pid once it exits, then calls fn(exitCode or -1, signal number or 0, output) and
+   * closes fd. false without pidfd support (fd is then left to the caller).
+   */
+  watchRun(pid: number, fd: number, limit: number, fn: (code: number, signal: number, output: string) => void): boolean;
   /** One timerfd on the event loop: fn runs from the poll phase once the armed delay has passed. */
   preciseTimer(fn: () => void): { arm(delayMs: number): void; disarm(): void; close(): void };
 }

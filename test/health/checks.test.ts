@@ -1,5 +1,5 @@
 // Checks with real child processes, sockets and files.
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,6 +96,18 @@ describe("script runs", () => {
     const r = await runLine(script("head -c 5000000 /dev/zero | tr '\\0' x; exit 0"), { timeoutMs: 5000, outputLimit: 1000 });
     expect(r.ok).toBe(true);
     expect(r.output.length).toBe(1000);
+  });
+  it("keeps stdout and stderr written just before the exit, and leaves no descriptor behind", async () => {
+    const fds = () => readdirSync("/proc/self/fd").length;
+    const last = script("printf out; printf err >&2; exit 3");
+    await runLine(last, { timeoutMs: 2000 }); // first run: lazily opened descriptors settle
+    const before = fds();
+    const results = await Promise.all(Array.from({ length: 40 }, () => runLine(last, { timeoutMs: 2000 })));
+    for (const r of results) {
+      expect(r.exitCode).toBe(3);
+      expect(r.output).toBe("outerr");
+    }
+    expect(fds()).toBe(before);
   });
   it("runs as another user when asked", async () => {
     const nobody = lookupUser("nobody");
