@@ -2,7 +2,10 @@
 // instances (0.1 s adverts, one VIP each) with a backup daemon of the same kind receiving them;
 // CPU % and RSS of both over the window, advert send jitter read from a capture on the bridge,
 // spurious transitions (any advert from the backup) that must stay 0. The loaded case adds one
-// check script per instance, every second.
+// check script per instance, every second. The "external" case runs both daemons plain beside
+// bench/exec-load.c starting the same number of programs (2 x N a second): the advert timing the
+// host allows under that exec load, whichever daemon spawns.
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +40,15 @@ function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number } {
   return { cpuTicks: ticks, rssKiB };
 }
 
-async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: string) {
+/** bench/exec-load.c, compiled once into the lab's directory. */
+function execLoadBin(lab: Lab): string {
+  const out = join(lab.dir, "exec-load");
+  const src = fileURLToPath(new URL("../../bench/exec-load.c", import.meta.url));
+  execFileSync("cc", ["-O2", "-o", out, src]);
+  return out;
+}
+
+async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: string, externalExecs = 0) {
   const mFile = join(lab.dir, `m-${tag}.conf`);
   const sFile = join(lab.dir, `s-${tag}.conf`);
   writeFileSync(mFile, scaleConf({ instances: n, priority: 200, state: "MASTER", scripts }));
@@ -55,6 +66,7 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
         );
   start("m", mFile);
   await waitFor("m masters everything", () => lab.addresses("m").filter((a) => a.endsWith("/32")).length === n, 30_000, 100);
+  const load = externalExecs > 0 ? lab.spawn(null, execLoadBin(lab), [String(externalExecs)], { stdio: "ignore" }) : undefined;
   start("s", sFile);
   await new Promise((r) => setTimeout(r, 3000));
   const pcap = join(lab.dir, `${tag}.pcap`);
@@ -67,6 +79,7 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   const s1 = usage(lab, "s");
   const wall = (Date.now() - t0) / 1000;
   cap.kill("SIGINT");
+  load?.kill("SIGKILL");
   await new Promise((r) => setTimeout(r, 300));
   lab.killAll("m", "SIGKILL");
   lab.killAll("s", "SIGKILL");
@@ -102,6 +115,7 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
     instances: n,
     daemon: kind,
     scripts,
+    externalExecsPerSec: externalExecs,
     seconds: wall,
     masterCpuPct: ((m1.cpuTicks - m0.cpuTicks) / hz / wall) * 100,
     masterRssMiB: m1.rssKiB / 1024,
@@ -123,16 +137,18 @@ async function main(): Promise<void> {
       { name: "m", v4: "192.0.2.11/24" },
       { name: "s", v4: "192.0.2.12/24" },
     ]);
-    const cases: [number, Kind, boolean][] = [];
-    const checks = process.env.BENCH_CHECKS ?? "both"; // "plain", "checks" or "both"
-    if (checks !== "checks") for (const n of SIZES) for (const k of KINDS) cases.push([n, k, false]);
+    const cases: [number, Kind, boolean, number][] = [];
+    // A list of "plain", "checks" and "external" ("both": plain and checks).
+    const modes = (process.env.BENCH_CHECKS ?? "plain,checks,external").replace("both", "plain,checks").split(",");
+    if (modes.includes("plain")) for (const n of SIZES) for (const k of KINDS) cases.push([n, k, false, 0]);
     const top = Math.max(...SIZES);
-    if (checks !== "plain") for (const k of KINDS) cases.push([top, k, true]);
-    for (const [n, k, s] of cases) {
-      const r = await measure(lab, n, k, s, `${k}-${n}-${s ? "scripts" : "plain"}`);
+    if (modes.includes("checks")) for (const k of KINDS) cases.push([top, k, true, 0]);
+    if (modes.includes("external")) for (const k of KINDS) cases.push([top, k, false, 2 * top]);
+    for (const [n, k, s, ext] of cases) {
+      const r = await measure(lab, n, k, s, `${k}-${n}-${s ? "scripts" : ext ? "external" : "plain"}`, ext);
       results.push(r);
       console.error(
-        `${n} ${k}${s ? " +scripts" : ""}: master ${r.masterCpuPct.toFixed(2)} % CPU ${r.masterRssMiB.toFixed(1)} MiB, backup ${r.backupCpuPct.toFixed(2)} %, jitter p99 ${r.jitterMs.p99.toFixed(2)} ms, ${r.adverts} adverts, ${r.missingFromCapture} missing, spurious ${r.spuriousBackupAdverts}`,
+        `${n} ${k}${s ? " +scripts" : ext ? ` +${ext} execs/s elsewhere` : ""}: master ${r.masterCpuPct.toFixed(2)} % CPU ${r.masterRssMiB.toFixed(1)} MiB, backup ${r.backupCpuPct.toFixed(2)} %, jitter p99 ${r.jitterMs.p99.toFixed(2)} ms, ${r.adverts} adverts, ${r.missingFromCapture} missing, spurious ${r.spuriousBackupAdverts}`,
       );
     }
   } finally {
@@ -159,7 +175,7 @@ async function main(): Promise<void> {
     rows.push([
       r.instances,
       r.daemon,
-      r.scripts ? "255/s" : "-",
+      r.scripts ? `${r.instances}/s` : r.externalExecsPerSec ? `none; ${r.externalExecsPerSec}/s elsewhere` : "-",
       r.masterCpuPct,
       r.masterRssMiB,
       r.backupCpuPct,
