@@ -24,8 +24,11 @@ export class InstanceIo {
   /** What that entry was set for: its deadline and, as MASTER, the advert's (for lateness). */
   dueAt?: number;
   advertDueAt?: number;
-  /** The queue's callback for this instance, made once. */
+  /** The queue's callbacks for this instance, made once. */
   onDeadline?: () => void;
+  onPrewake?: () => void;
+  /** The queue entry is a BACKUP's master-down pre-wake, which later adverts leave in place. */
+  prewakePending = false;
   holdsVips = false;
   /** VIP additions and removals, in order, one at a time. */
   ops: Promise<void> = Promise.resolve();

@@ -52,22 +52,79 @@ export class InstanceTimers {
    * anchored to the deadline, not to the clock.
    */
   schedule(io: InstanceIo): void {
-    io.stopTimer();
     const vi = io.ri.vi;
     const due = vi.nextDeadline();
-    if (due === undefined || this.stopping()) return;
     const precise = vi.state === "BACKUP";
+    if (this.queue && precise && due !== undefined && io.prewakePending && io.deadline && io.deadline.due <= due - PREWAKE_MS) {
+      // A backup hears an advert every interval, and each moves its master-down deadline later:
+      // the pending pre-wake stays (no entry or closure per advert) and, when it comes early,
+      // sleeps again until the new deadline's pre-wake (prewake()).
+      io.dueAt = due;
+      return;
+    }
+    io.stopTimer();
+    io.prewakePending = false;
+    if (due === undefined || this.stopping()) return;
     const advertDue = vi.state === "MASTER" ? vi.advertDeadline : undefined;
-    if (this.queue && !precise) {
-      // Advert and GARP deadlines: one callback per instance, made once, reads what was scheduled
-      // (a master sets a deadline per advert: no closure each time).
+    if (this.queue) {
       io.dueAt = due;
       io.advertDueAt = advertDue;
+      if (precise) {
+        io.prewakePending = true;
+        io.onPrewake ??= () => this.prewake(io);
+        io.deadline = this.queue.at(due - PREWAKE_MS, io.onPrewake);
+        return;
+      }
+      // Advert and GARP deadlines: one callback per instance, made once, reads what was scheduled
+      // (a master sets a deadline per advert: no closure each time).
       io.onDeadline ??= () => this.onDeadline(io);
       io.deadline = this.queue.at(due, io.onDeadline);
       return;
     }
-    let warmed = false;
+    const fire = this.firing(io, due, precise, advertDue);
+    io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - this.now() - (precise ? PREWAKE_MS : 0))));
+  }
+
+  /**
+   * A master-down deadline's pre-wake, PREWAKE_MS before it: after a long sleep the first wake-up
+   * ran 2-3 ms late on this host (idle CPU, cold caches), which was the failover gap's excess at
+   * VRRPv2's 1 s. The takeover is rehearsed then, the queue wakes again SPIN_MS before the
+   * deadline and `fire` waits out the rest on the event loop (adverts are still read between
+   * turns). Reached for real only when the master has been silent for the master-down interval
+   * less PREWAKE_MS; before that, adverts have moved the deadline and it sleeps again.
+   */
+  private prewake(io: InstanceIo): void {
+    io.deadline = undefined;
+    io.prewakePending = false;
+    const due = io.dueAt;
+    if (due === undefined || this.stopping() || io.ri.vi.nextDeadline() !== due) return;
+    const queue = this.queue!;
+    if (this.now() < due - PREWAKE_MS - 1) {
+      io.prewakePending = true;
+      io.deadline = queue.at(due - PREWAKE_MS, io.onPrewake!);
+      return;
+    }
+    const fire = this.firing(io, due, true, undefined, true);
+    const last = (): void => {
+      io.deadline = undefined;
+      // First after this poll phase, so adverts that came in with the wake-up are heard.
+      io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
+    };
+    if (due - this.now() > REHEARSAL_MS) this.beforeTakeover?.(io);
+    if (this.now() < due - SPIN_MS) io.deadline = queue.at(due - SPIN_MS, last);
+    else last();
+  }
+
+  /** The Node-timer path's callback for one deadline, and the last stage of the queue's pre-wake. */
+  private firing(
+    io: InstanceIo,
+    due: number,
+    precise: boolean,
+    advertDue: number | undefined,
+    warmedAlready = false,
+  ): (fromImmediate: boolean) => void {
+    const vi = io.ri.vi;
+    let warmed = warmedAlready;
     const fire = (fromImmediate: boolean): void => {
       io.timer = undefined;
       if (this.stopping() || vi.nextDeadline() !== due) return;
@@ -101,28 +158,7 @@ export class InstanceTimers {
       if (advertDue !== undefined && advertDue <= now) this.record(io, now - advertDue);
       this.due(io, now);
     };
-    if (this.queue) {
-      // A master-down deadline wakes PREWAKE_MS early: after a long sleep the first wake-up ran
-      // 2-3 ms late on this host (idle CPU, cold caches), which was the failover gap's excess at
-      // VRRPv2's 1 s. The takeover is rehearsed then, the queue wakes again SPIN_MS before the
-      // deadline and `fire` waits out the rest on the event loop (adverts are still read between
-      // turns). Reached only when the master has been silent for the master-down interval less
-      // PREWAKE_MS.
-      const last = (): void => {
-        io.deadline = undefined;
-        // First after this poll phase, so adverts that came in with the wake-up are heard.
-        io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
-      };
-      io.deadline = this.queue.at(due - PREWAKE_MS, () => {
-        io.deadline = undefined;
-        warmed = true;
-        if (due - this.now() > REHEARSAL_MS) this.beforeTakeover?.(io);
-        if (this.now() < due - SPIN_MS) io.deadline = this.queue!.at(due - SPIN_MS, last);
-        else last();
-      });
-      return;
-    }
-    io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - this.now() - (precise ? PREWAKE_MS : 0))));
+    return fire;
   }
 
   private record(io: InstanceIo, ms: number): void {

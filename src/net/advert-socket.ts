@@ -46,6 +46,16 @@ const IPV6_ADD_MEMBERSHIP = 20;
 const IPV6_PKTINFO = 50;
 
 const noop = (): void => undefined;
+
+/**
+ * A copy of n bytes at offset: a plain Uint8Array, not Buffer.slice's species construction
+ * (a FastBuffer through its JS constructor, ~2.5x the time), twice per advert heard.
+ */
+function bytesAt(buf: Uint8Array, offset: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let k = 0; k < n; k++) out[k] = buf[offset + k]!;
+  return out;
+}
 /** Packets read per readable event: a socket buffer's worth of small adverts (~300 at 212 KB). */
 const MAX_READS_PER_EVENT = 512;
 const { EAGAIN, EINTR } = osConstants.errno;
@@ -195,7 +205,7 @@ export class AdvertSocket {
               );
             return;
           }
-          this.receiveV4(s.buffer.subarray(0, n), onAdvert, age[0] >= 0 ? age[0] : undefined);
+          this.receiveV4(s.buffer, n, onAdvert, age[0] >= 0 ? age[0] : undefined);
         }
       });
       return;
@@ -220,27 +230,28 @@ export class AdvertSocket {
           Error.stackTraceLimit = stackTraceLimit;
         }
         if (got < 0) return;
-        this.receiveV4(s.buffer.subarray(0, got), onAdvert);
+        this.receiveV4(s.buffer, got, onAdvert);
       }
     });
   }
 
-  private receiveV4(buf: Buffer, onAdvert: (rx: ReceivedAdvert) => void, ageMs?: number): void {
-    if (buf.length < 20 || buf[0]! >> 4 !== 4) {
+  /** The first `length` bytes of buf (the socket's read buffer, reused) hold one IPv4 packet. */
+  private receiveV4(buf: Buffer, length: number, onAdvert: (rx: ReceivedAdvert) => void, ageMs?: number): void {
+    if (length < 20 || buf[0]! >> 4 !== 4) {
       this.malformed++;
       return;
     }
     const ihl = (buf[0]! & 0x0f) * 4;
-    const total = Math.min(buf.readUInt16BE(2), buf.length);
+    const total = Math.min(buf.readUInt16BE(2), length);
     if (ihl < 20 || total < ihl) {
       this.malformed++;
       return;
     }
-    const dst = Uint8Array.prototype.slice.call(buf, 16, 20);
+    const dst = bytesAt(buf, 16, 4);
     onAdvert({
       ifname: this.options.ifname,
       family: 4,
-      src: Uint8Array.prototype.slice.call(buf, 12, 16),
+      src: bytesAt(buf, 12, 4),
       dst,
       ttl: buf[8]!,
       multicast: dst[0]! >= 224 && dst[0]! <= 239,
@@ -257,11 +268,11 @@ export class AdvertSocket {
     }
     const ip = 14;
     const plen = frame.readUInt16BE(ip + 4);
-    const dst = Uint8Array.prototype.slice.call(frame, ip + 24, ip + 40);
+    const dst = bytesAt(frame, ip + 24, 16);
     onAdvert({
       ifname: this.options.ifname,
       family: 6,
-      src: Uint8Array.prototype.slice.call(frame, ip + 8, ip + 24),
+      src: bytesAt(frame, ip + 8, 16),
       dst,
       ttl: frame[ip + 7]!,
       multicast: dst[0] === 0xff,

@@ -12,6 +12,8 @@ export class RouterInstance {
   /** Adverts dropped before the state machine (TTL, peers, codec), per reason. */
   readonly receiveDrops: Partial<Record<DropCode, number>> = {};
   started = false;
+  /** Reached by the event being handled (VrrpRouter's flush clears it). */
+  touched = false;
   /** Immutable and sent for every advert: made once, not per advert (allocation is GC time). */
   readonly timerEvent: RouterEvent = { type: "timer", instance: this };
   readonly deadlineAction: RouterAction = { type: "deadline", instance: this };

@@ -34,7 +34,10 @@ export class VrrpRouter {
   /** Re-entrancy guard: a group's propagation does not propagate again. */
   private syncing = false;
   private out: RouterAction[] = [];
-  private readonly touched = new Set<RouterInstance>();
+  /** Instances an event reached, each once (RouterInstance.touched): an array, as Set.clear() allocates. */
+  private readonly touched: RouterInstance[] = [];
+  /** Instances by VRID: an advert is matched against its VRID's few, not every instance. */
+  private byVrid = new Map<number, RouterInstance[]>();
   private now = 0;
   /** Adverts for VRIDs no instance runs. */
   unknownVrid = 0;
@@ -42,6 +45,22 @@ export class VrrpRouter {
   constructor(config: RouterConfig) {
     this.list = config.instances.map((s) => new RouterInstance(s));
     this.groups = config.syncGroups;
+    this.index();
+  }
+
+  private index(): void {
+    this.byVrid = new Map();
+    for (const i of this.list) {
+      const same = this.byVrid.get(i.spec.config.vrid);
+      if (same) same.push(i);
+      else this.byVrid.set(i.spec.config.vrid, [i]);
+    }
+  }
+
+  private touch(i: RouterInstance): void {
+    if (i.touched) return;
+    i.touched = true;
+    this.touched.push(i);
   }
 
   get instances(): readonly RouterInstance[] {
@@ -129,12 +148,13 @@ export class VrrpRouter {
       // The source address stays: a configured one is part of the key, a learnt one is still valid.
       i.spec = { ...spec, config: { ...spec.config, primaryAddress: i.spec.config.primaryAddress } };
       i.vi.reconfigure(i.spec.config);
-      this.touched.add(i);
+      this.touch(i);
       list.push(i);
     }
     const removed = [...old.values()];
     for (const i of removed) this.feed(i, { type: "shutdown" });
     this.list = list;
+    this.index();
     this.groups = next.syncGroups;
     return { plan: { kept, added, removed }, actions: this.flush() };
   }
@@ -177,7 +197,7 @@ export class VrrpRouter {
     if (rx.payload.length < 2) return;
     const vrid = rx.payload[1]!;
     let matched = false;
-    for (const i of this.list) {
+    for (const i of this.byVrid.get(vrid) ?? []) {
       const s = i.spec;
       if (s.config.vrid !== vrid || s.config.family !== rx.family || s.interface !== rx.ifname || !sameDelivery(s.receive, rx)) continue;
       matched = true;
@@ -364,7 +384,7 @@ export class VrrpRouter {
   /** One event into one instance; its actions go out in order, then the group reacts to transitions. */
   private feed(i: RouterInstance, e: InstanceEvent): void {
     const actions: Action[] = i.vi.handle(e, this.now);
-    this.touched.add(i);
+    this.touch(i);
     let transitions: [State, State][] | undefined;
     for (const a of actions) {
       this.out.push({ type: "instance", instance: i, action: a });
@@ -383,7 +403,7 @@ export class VrrpRouter {
     // the group after its members).
     for (const g of this.groups) {
       // Only groups a touched instance belongs to (a few), before any scan of every instance.
-      if (![...this.touched].some((i) => g.members.includes(i.name))) continue;
+      if (!this.touched.some((i) => g.members.includes(i.name))) continue;
       const members = this.list.filter((m) => g.members.includes(m.name));
       const state = groupState(members.map((m) => m.vi.state));
       const previous = this.groupStates.get(g.name);
@@ -396,9 +416,12 @@ export class VrrpRouter {
       else this.out.push({ type: "group-state", group: g.name, state });
     }
     const out = this.out;
-    for (const i of this.touched) out.push(i.deadlineAction);
+    for (const i of this.touched) {
+      out.push(i.deadlineAction);
+      i.touched = false;
+    }
     this.out = [];
-    this.touched.clear(); // reused: a flush per advert sent or heard
+    this.touched.length = 0; // reused: a flush per advert sent or heard
     return out;
   }
 }

@@ -12,7 +12,8 @@ import { LinkCache } from "../../src/daemon/link-cache.js";
 import { TakeoverRehearsal } from "../../src/daemon/rehearsal.js";
 import { routerConfig } from "../../src/daemon/router-config.js";
 import { advertEncoder } from "../../src/daemon/socket-binder.js";
-import { decodeAdvert } from "../../src/vrrp/packet.js";
+import { decodeAdvert, encodeAdvert } from "../../src/vrrp/packet.js";
+import { VRRP_GROUP_V4 } from "../../src/vrrp/address.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
 import { waitFor } from "../../src/lab/netns.js";
 
@@ -126,7 +127,31 @@ function backupOnFakeQueue() {
   expect(io.ri.vi.state).toBe("BACKUP");
   const due = io.ri.vi.nextDeadline()!;
   timers.schedule(io);
-  return { io, due, t };
+  /** The master (192.0.2.12, priority 200) is heard at the test's clock; the router moves the deadline. */
+  const hearMaster = (): void => {
+    const payload = encodeAdvert({
+      version: 3,
+      family: 4,
+      vrid: 1,
+      addresses: ["198.51.100.1"],
+      src: "192.0.2.12",
+      dst: VRRP_GROUP_V4,
+      priority: 200,
+      intervalCs: 100,
+    });
+    const rx = {
+      ifname: "eth0",
+      family: 4 as const,
+      src: Uint8Array.of(192, 0, 2, 12),
+      dst: Uint8Array.from(VRRP_GROUP_V4),
+      ttl: 255,
+      multicast: true,
+      payload,
+    };
+    const actions = d.router.handle({ type: "packet", packet: rx }, t.clock);
+    if (actions.some((a) => a.type === "deadline")) timers.schedule(io);
+  };
+  return { io, due, t, hearMaster };
 }
 
 describe("master-down wake-ups on the deadline queue", () => {
@@ -148,6 +173,36 @@ describe("master-down wake-ups on the deadline queue", () => {
     expect(t.decided).toHaveLength(1);
     expect(t.decided[0]).toBeGreaterThanOrEqual(due);
     expect(t.rehearsed).toHaveLength(1);
+    io.stopTimer();
+  });
+
+  it("a master heard every interval leaves one pre-wake in place, which sleeps again until silence, then decides", async () => {
+    const { io, t, hearMaster } = backupOnFakeQueue();
+    const first = io.deadline;
+    const dues: number[] = [];
+    for (let k = 1; k <= 5; k++) {
+      t.clock = k * 1000;
+      hearMaster();
+      dues.push(io.ri.vi.nextDeadline()!);
+      expect(io.deadline).toBe(first); // no entry per advert
+    }
+    expect(dues[4]).toBeGreaterThan(dues[0]!);
+    const due = dues[4]!;
+    // The old pre-wake comes: the deadline has moved, so it only sleeps again (no rehearsal).
+    t.clock = first!.due + 0.1;
+    t.wake();
+    expect(t.rehearsed).toEqual([]);
+    expect(t.decided).toEqual([]);
+    expect(io.deadline?.due).toBe(due - 8);
+    // Silence: the real pre-wake rehearses, and the decision comes at the deadline.
+    t.clock = due - 8 + 0.2;
+    t.wake();
+    expect(t.rehearsed).toEqual([t.clock]);
+    t.clock = due - 1;
+    t.wake();
+    t.clock = due + 0.01;
+    await waitFor("the decision", () => t.decided.length > 0, 2000, 1);
+    expect(t.decided[0]).toBeGreaterThanOrEqual(due);
     io.stopTimer();
   });
 
