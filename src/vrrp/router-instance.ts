@@ -26,4 +26,12 @@ export class RouterInstance {
   get name(): string {
     return this.spec.name;
   }
+
+  /** keepalived's SIGSTATS_CLEAR for this instance: counters start again from zero. */
+  clearStats(): void {
+    const st = this.vi.stats;
+    for (const k of Object.keys(st) as (keyof typeof st)[]) if (k !== "drops") st[k] = 0;
+    for (const k of Object.keys(st.drops)) delete st.drops[k as keyof typeof st.drops];
+    for (const k of Object.keys(this.receiveDrops)) delete this.receiveDrops[k as keyof typeof this.receiveDrops];
+  }
 }

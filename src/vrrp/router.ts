@@ -5,7 +5,8 @@
 import { formatAddress } from "./address.js";
 import type { Action, FaultSource, InstanceEvent, State } from "./instance-types.js";
 import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
-import { receive, sameDelivery, type ReceivedPacket } from "./receive.js";
+import { receive, type ReceivedPacket } from "./receive.js";
+import { takes, VridIndex } from "./vrid-index.js";
 import { RouterInstance } from "./router-instance.js";
 import type { ReloadPlan, RouterAction, RouterConfig, RouterEvent, RouterInstanceSpec, RouterSyncGroup } from "./router-types.js";
 import { groupState, syncMayGoMaster } from "./sync-group.js";
@@ -36,8 +37,7 @@ export class VrrpRouter {
   private out: RouterAction[] = [];
   /** Instances an event reached, each once (RouterInstance.touched): an array, as Set.clear() allocates. */
   private readonly touched: RouterInstance[] = [];
-  /** Instances by VRID: an advert is matched against its VRID's few, not every instance. */
-  private byVrid = new Map<number, RouterInstance[]>();
+  private readonly vrids: VridIndex;
   private now = 0;
   /** Adverts for VRIDs no instance runs. */
   unknownVrid = 0;
@@ -45,16 +45,7 @@ export class VrrpRouter {
   constructor(config: RouterConfig) {
     this.list = config.instances.map((s) => new RouterInstance(s));
     this.groups = config.syncGroups;
-    this.index();
-  }
-
-  private index(): void {
-    this.byVrid = new Map();
-    for (const i of this.list) {
-      const same = this.byVrid.get(i.spec.config.vrid);
-      if (same) same.push(i);
-      else this.byVrid.set(i.spec.config.vrid, [i]);
-    }
+    this.vrids = new VridIndex(this.list);
   }
 
   private touch(i: RouterInstance): void {
@@ -154,19 +145,14 @@ export class VrrpRouter {
     const removed = [...old.values()];
     for (const i of removed) this.feed(i, { type: "shutdown" });
     this.list = list;
-    this.index();
+    this.vrids.rebuild(list);
     this.groups = next.syncGroups;
     return { plan: { kept, added, removed }, actions: this.flush() };
   }
 
   /** keepalived's SIGSTATS_CLEAR: counters start again from zero (vrrp_print.c vrrp_print_stats). */
   clearStats(): void {
-    for (const i of this.list) {
-      const st = i.vi.stats;
-      for (const k of Object.keys(st) as (keyof typeof st)[]) if (k !== "drops") st[k] = 0;
-      for (const k of Object.keys(st.drops)) delete st.drops[k as keyof typeof st.drops];
-      for (const k of Object.keys(i.receiveDrops)) delete i.receiveDrops[k as keyof typeof i.receiveDrops];
-    }
+    for (const i of this.list) i.clearStats();
     this.unknownVrid = 0;
   }
 
@@ -197,9 +183,9 @@ export class VrrpRouter {
     if (rx.payload.length < 2) return;
     const vrid = rx.payload[1]!;
     let matched = false;
-    for (const i of this.byVrid.get(vrid) ?? []) {
+    for (const i of this.vrids.of(vrid)) {
       const s = i.spec;
-      if (s.config.vrid !== vrid || s.config.family !== rx.family || s.interface !== rx.ifname || !sameDelivery(s.receive, rx)) continue;
+      if (!takes(i, vrid, rx)) continue;
       matched = true;
       const v = receive(s.receive, i.oldChecksum, rx);
       if (!v.ok) {
