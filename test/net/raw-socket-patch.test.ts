@@ -57,9 +57,9 @@ describe("raw-socket recvInto (patched)", () => {
       const age = new Float64Array([7]);
       expect(rx.wrap.recvInto!(buf, age)).toBe(-constants.errno.EAGAIN);
       expect(age[0]).toBe(7); // untouched when nothing was read
-      // The first ask turns stamping on; the kernel flips its global switch from a work queue, so
-      // a packet sent right after may still come unstamped (it then reads as age 0). Probe until
-      // one is stamped. Each probe's delay is what is measured: it sits in the socket meanwhile.
+      // The first ask turns stamping on (SO_TIMESTAMPNS); the kernel flips its global switch from a
+      // work queue, so a packet sent right after may still come unstamped (it then reads as -1, or
+      // 0 on kernels that stamp it at the read). Probe until one is stamped. Each probe's delay is what is measured: it sits in the socket meanwhile.
       const probe = async (k: number): Promise<{ age: number; waited: number }> => {
         const payload = Buffer.from(`tsvrrpd-age-probe-${process.pid}-${k}`);
         await new Promise<void>((resolve, reject) => tx.send(payload, 0, payload.length, "127.0.0.1", (e) => (e ? reject(e) : resolve())));
