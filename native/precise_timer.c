@@ -10,16 +10,8 @@
 #include <stdlib.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
-#include <node_api.h>
+#include "napi_util.h"
 #include <uv.h>
-
-#define CHECK(call)                                                         \
-  do {                                                                      \
-    if ((call) != napi_ok) {                                                \
-      napi_throw_error(env, NULL, "tsvrrpd_native: N-API call failed");     \
-      return NULL;                                                          \
-    }                                                                       \
-  } while (0)
 
 typedef struct {
   napi_env env;
@@ -40,16 +32,7 @@ static void OnExpiry(uv_poll_t *h, int status, int events) {
   napi_env env = t->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value fn, recv;
-  // napi_make_callback needs an object as the receiver (undefined fails with object_expected).
-  if (napi_get_reference_value(env, t->fn, &fn) == napi_ok && napi_get_global(env, &recv) == napi_ok) {
-    napi_value result;
-    if (napi_make_callback(env, t->ctx, recv, fn, 0, NULL, &result) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err); // as an exception in any I/O callback: 'uncaughtException'
-    }
-  }
+  CallFromLoop(env, t->ctx, t->fn, 0, NULL);
   napi_close_handle_scope(env, scope);
 }
 

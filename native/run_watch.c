@@ -14,16 +14,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <node_api.h>
+#include "napi_util.h"
 #include <uv.h>
-
-#define CHECK(call)                                                         \
-  do {                                                                      \
-    if ((call) != napi_ok) {                                                \
-      napi_throw_error(env, NULL, "tsvrrpd_native: N-API call failed");     \
-      return NULL;                                                          \
-    }                                                                       \
-  } while (0)
 
 /* Reads per wake-up: a script that writes without pause cannot hold the loop for long. */
 #define MAX_READS 16
@@ -86,16 +78,10 @@ static void Report(RunWatch *w, int32_t code, int32_t sig) {
   napi_env env = w->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value fn, recv, args[3], result;
-  if (napi_get_reference_value(env, w->fn, &fn) == napi_ok && napi_get_global(env, &recv) == napi_ok &&
-      napi_create_int32(env, code, &args[0]) == napi_ok && napi_create_int32(env, sig, &args[1]) == napi_ok &&
-      napi_create_string_utf8(env, w->out ? w->out : "", w->len, &args[2]) == napi_ok) {
-    if (napi_make_callback(env, w->ctx, recv, fn, 3, args, &result) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err); /* as in any I/O callback: 'uncaughtException' */
-    }
-  }
+  napi_value args[3];
+  if (napi_create_int32(env, code, &args[0]) == napi_ok && napi_create_int32(env, sig, &args[1]) == napi_ok &&
+      napi_create_string_utf8(env, w->out ? w->out : "", w->len, &args[2]) == napi_ok)
+    CallFromLoop(env, w->ctx, w->fn, 3, args);
   napi_close_handle_scope(env, scope);
 }
 

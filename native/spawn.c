@@ -15,16 +15,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <node_api.h>
+#include "napi_util.h"
 #include <uv.h>
-
-#define CHECK(call)                                                         \
-  do {                                                                      \
-    if ((call) != napi_ok) {                                                \
-      napi_throw_error(env, NULL, "tsvrrpd_native: N-API call failed");     \
-      return NULL;                                                          \
-    }                                                                       \
-  } while (0)
 
 static char **StringArray(napi_env env, napi_value arr) {
   uint32_t n = 0;
@@ -56,7 +48,6 @@ static void FreeArray(char **a) {
 static int DoSpawn(const char *file, char **args, char **envp, pid_t *out_pid, int *out_fd) {
   int fds[2] = {-1, -1};
   if (pipe2(fds, O_CLOEXEC) != 0) return errno;
-  fcntl(fds[0], F_SETFL, O_NONBLOCK); /* the read end only: the script's writes block as usual */
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
   posix_spawn_file_actions_init(&fa);

@@ -31,16 +31,8 @@
 #include <linux/connector.h>
 #include <linux/cn_proc.h>
 #include <unistd.h>
-#include <node_api.h>
+#include "napi_util.h"
 #include <uv.h>
-
-#define CHECK(call)                                                         \
-  do {                                                                      \
-    if ((call) != napi_ok) {                                                \
-      napi_throw_error(env, NULL, "tsvrrpd_native: " #call " failed");      \
-      return NULL;                                                          \
-    }                                                                       \
-  } while (0)
 
 static napi_value CloexecAll(napi_env env, napi_callback_info info) {
   (void)info;

@@ -43,8 +43,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   [ "$rc" -eq 0 ] || { echo "setup: npm ci failed (exit $rc)" >&2; exit "$rc"; }
 fi
 # tsvrrpd's own helper (close-on-exec, signals, timerfd, posix_spawn): built by npm ci's postinstall;
-# rebuilt here when any of its sources (every native/*.c, binding.gyp) changed.
-if [ ! -f native/build/Release/tsvrrpd_native.node ] || [ -n "$(find native -maxdepth 1 \( -name '*.c' -o -name binding.gyp \) -newer native/build/Release/tsvrrpd_native.node)" ]; then
+# rebuilt here when any of its sources (every native/*.c and *.h, binding.gyp) changed.
+if [ ! -f native/build/Release/tsvrrpd_native.node ] || [ -n "$(find native -maxdepth 1 \( -name '*.c' -o -name '*.h' -o -name binding.gyp \) -newer native/build/Release/tsvrrpd_native.node)" ]; then
   echo "setup: building the native helper"
   npm run --silent build:native >/dev/null
 fi
