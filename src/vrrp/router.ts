@@ -185,7 +185,7 @@ export class VrrpRouter {
     let matched = false;
     for (const i of this.vrids.of(vrid)) {
       const s = i.spec;
-      if (!takes(i, vrid, rx)) continue;
+      if (!takes(i, rx)) continue;
       matched = true;
       const v = receive(s.receive, i.oldChecksum, rx);
       if (!v.ok) {

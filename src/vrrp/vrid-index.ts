@@ -27,8 +27,8 @@ export class VridIndex {
   }
 }
 
-/** Whether instance `i` takes an advert for `vrid`: same family, interface and delivery (multicast or unicast). */
-export function takes(i: RouterInstance, vrid: number, rx: ReceivedPacket): boolean {
+/** Whether instance `i`, one of the advert's VRID (VridIndex.of), takes it: same family, interface and delivery (multicast or unicast). */
+export function takes(i: RouterInstance, rx: ReceivedPacket): boolean {
   const s = i.spec;
-  return s.config.vrid === vrid && s.config.family === rx.family && s.interface === rx.ifname && sameDelivery(s.receive, rx);
+  return s.config.family === rx.family && s.interface === rx.ifname && sameDelivery(s.receive, rx);
 }
