@@ -35,7 +35,7 @@ function conf(prio: number, kind: Kind, extraVip = false): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const lab = new Lab(`bcv${process.pid % 1000}`);
+  const lab = new Lab("bcv");
   process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
   try {
     lab.create([

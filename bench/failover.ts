@@ -28,7 +28,7 @@ function conf(name: string, prio: number, version: 2 | 3, interval: number, mast
 }
 
 async function main(): Promise<void> {
-  const lab = new Lab(`bfo${process.pid % 1000}`);
+  const lab = new Lab("bfo");
   process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
   try {
     lab.create([

@@ -6,7 +6,7 @@ import { runHttpLoad } from "../src/lab/http-load.js";
 import { table, writeResult } from "./common.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
-const lab = new Lab(`bhl${process.pid % 1000}`);
+const lab = new Lab("bhl");
 try {
   lab.create([
     { name: "a", v4: "192.0.2.11/24" },

@@ -127,7 +127,7 @@ async function measure(lab: Lab, v: Variant, tag: string) {
 }
 
 async function main(): Promise<void> {
-  const lab = new Lab(`brv${process.pid % 1000}`);
+  const lab = new Lab("brv");
   process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
   const results: Awaited<ReturnType<typeof measure>>[] = [];
   const rounds = Number(process.env.BENCH_ROUNDS ?? 1);

@@ -148,7 +148,7 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
 }
 
 async function main(): Promise<void> {
-  const lab = new Lab(`bsc${process.pid % 1000}`);
+  const lab = new Lab("bsc");
   process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
   const results: Result[] = [];
   try {

@@ -25,7 +25,7 @@ function childrenOf(pid: number): number[] {
 }
 
 async function main(): Promise<void> {
-  const lab = new Lab(`brs${process.pid % 1000}`);
+  const lab = new Lab("brs");
   process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
   const rows: (string | number)[][] = [["instances", "HTTP", "daemon", "RSS MiB"]];
   const results: Record<string, number> = {};

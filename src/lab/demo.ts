@@ -51,7 +51,7 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("the demo builds network namespaces: run it as root");
-  const lab = new Lab(`demo${process.pid % 10000}`);
+  const lab = new Lab("demo");
   const stop = () => void lab.destroy().then(() => process.exit(130));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

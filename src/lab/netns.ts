@@ -2,7 +2,7 @@
 // namespace per router joined to it by a veth pair (eth0 inside). Documentation addresses only,
 // no route out. Everything it made is removed by destroy(), which tests call also on failure.
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errorCode } from "../error-fields.js";
@@ -38,13 +38,20 @@ export class Lab {
   private readonly children = new Set<ChildProcess>();
   readonly routers = new Map<string, LabRouter>();
 
-  /** `tag`: a short unique prefix (namespace names are limited and shared machine-wide). */
-  constructor(readonly tag: string) {
-    this.dir = mkdtempSync(join(tmpdir(), `tsvrrpd-${tag}-`));
-    this.lanNs = `${tag}-lan`;
+  /** Namespace names start with this: `PREFIX-PID-SEQ`, unique among live processes on the host. */
+  readonly tag: string;
+
+  /** `prefix`: a short word naming the test or bench (namespace names are shared machine-wide). */
+  constructor(prefix: string) {
+    this.tag = `${prefix}-${process.pid}-${labSeq++}`;
+    this.dir = mkdtempSync(join(tmpdir(), `tsvrrpd-${this.tag}-`));
+    this.lanNs = `${this.tag}-lan`;
     // Who owns this tag: a run killed before destroy() leaves namespaces that sweepStaleLabs() removes.
     mkdirSync(REGISTRY, { recursive: true });
-    writeFileSync(join(REGISTRY, tag), JSON.stringify({ pid: process.pid, dir: this.dir }));
+    const owner = labOwner(this.tag);
+    if (owner !== undefined && owner !== process.pid && alive(owner))
+      throw new LabError(`lab ${this.tag}`, `its namespaces belong to the live process ${owner}`);
+    writeFileSync(join(REGISTRY, this.tag), JSON.stringify({ pid: process.pid, dir: this.dir }));
   }
 
   ns(router: string): string {
@@ -52,7 +59,8 @@ export class Lab {
   }
 
   private addNs(name: string): void {
-    sh("ip", ["netns", "del", name], true); // a leftover from a killed run
+    // The tag holds our pid, so a namespace of that name is a leftover of a dead run that had our pid.
+    if (existsSync(join("/run/netns", name))) sh("ip", ["netns", "del", name], true);
     sh("ip", ["netns", "add", name]);
     this.namespaces.push(name);
     sh("ip", ["-n", name, "link", "set", "lo", "up"]);
@@ -187,6 +195,15 @@ export class Lab {
 }
 
 const REGISTRY = join(tmpdir(), "tsvrrpd-labs");
+let labSeq = 1;
+
+function labOwner(tag: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(REGISTRY, tag), "utf8")) as { pid: number }).pid;
+  } catch {
+    return undefined;
+  }
+}
 
 function alive(pid: number): boolean {
   try {

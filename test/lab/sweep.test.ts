@@ -14,14 +14,14 @@ describe("stale lab sweep", () => {
       [
         "--input-type=module",
         "-e",
-        `import { Lab } from "${dist}"; const l = new Lab("swp" + process.pid % 10000); l.create([{ name: "a", v4: "192.0.2.11/24" }]); console.log(l.tag);`,
+        `import { Lab } from "${dist}"; const l = new Lab("swp"); l.create([{ name: "a", v4: "192.0.2.11/24" }]); console.log(l.tag);`,
       ],
       { encoding: "utf8", timeout: 30_000 },
     );
     expect(dead.status, dead.stderr).toBe(0);
     const tag = dead.stdout.trim();
     expect(netns()).toContain(`${tag}-a`);
-    const live = new Lab(`swl${process.pid % 10000}`);
+    const live = new Lab("swl");
     try {
       live.create([{ name: "a", v4: "192.0.2.11/24" }]);
       const swept = sweepStaleLabs();

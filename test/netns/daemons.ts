@@ -126,7 +126,6 @@ export function macOf(lab: Lab, router: string): string {
  * when it fails (then the daemons' output is printed). Call once at a test file's top level.
  */
 export function twoRouterLabs(prefix: string): () => { lab: Lab; running: Running[] } {
-  let seq = 0;
   const labs: { lab: Lab; running: Running[] }[] = [];
   afterEach(async (t) => {
     for (const { lab, running } of labs.splice(0)) {
@@ -136,7 +135,7 @@ export function twoRouterLabs(prefix: string): () => { lab: Lab; running: Runnin
     }
   });
   return () => {
-    const lab = new Lab(`${prefix}${process.pid % 1000}${seq++}`);
+    const lab = new Lab(prefix);
     const entry = { lab, running: [] as Running[] };
     labs.push(entry); // registered before create(): cleanup also removes a half-built LAN
     lab.create([

@@ -21,7 +21,6 @@ import {
 } from "./daemons.js";
 
 const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };
-let seq = 0;
 
 interface Ctx {
   lab: Lab;
@@ -30,7 +29,7 @@ interface Ctx {
 
 const ctx: { c?: Ctx } = {};
 function setup(): Ctx {
-  const lab = new Lab(`iop${process.pid % 1000}${seq++}`);
+  const lab = new Lab("iop");
   ctx.c = { lab, running: [] }; // registered before create(): afterEach removes a half-built LAN too
   lab.create([
     { name: "a", v4: `${ROUTERS.a}/24`, v6: "2001:db8::11/64" },

@@ -11,14 +11,13 @@ import { holdsFor } from "./daemons.js";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const VIPS = ["203.0.113.10", "203.0.113.11", "203.0.113.12"];
-let seq = 0;
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 function newLab(): Lab {
-  const lab = new Lab(`ocp${process.pid % 1000}${seq++}`);
+  const lab = new Lab("ocp");
   cleanups.push(() => lab.destroy());
   lab.create([
     { name: "a", v4: "192.0.2.11/24" },

@@ -51,7 +51,7 @@ function metric(text: string, name: string, labels = 'instance="VI"'): number {
 
 describe("status and metrics", () => {
   it("agree with a failover as it happens, and the control socket refuses non-root users", async () => {
-    const lab = new Lab(`ops${process.pid % 1000}`);
+    const lab = new Lab("ops");
     cleanups.push(() => lab.destroy());
     lab.create([
       { name: "a", v4: "192.0.2.11/24" },

@@ -8,7 +8,6 @@ import { BIN, holdsFor } from "./daemons.js";
 
 const INJECT = new URL("../../dist/lab/inject.js", import.meta.url).pathname;
 const VIP = "198.51.100.10";
-let seq = 0;
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -26,7 +25,7 @@ interface Doc {
 }
 
 function lab3(routers: { name: string; v4: string }[]): Lab {
-  const lab = new Lab(`rel${process.pid % 1000}${seq++}`);
+  const lab = new Lab("rel");
   cleanups.push(() => lab.destroy());
   lab.create(routers);
   return lab;
