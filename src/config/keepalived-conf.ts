@@ -14,6 +14,7 @@ import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
 import { parseRoute, type RouteSpec, type RuleSpec } from "./route-rule.js";
 import { parseRule } from "./rule-line.js";
+import { defaultScriptUser } from "../health/users.js";
 import type {
   DaemonConfig,
   GlobalSpec,
@@ -28,6 +29,24 @@ import type {
 export interface ParsedConfig {
   readonly config: DaemonConfig;
   readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * keepalived vrrp_parser.c vrrp_vscript_end_handler: a vrrp_script naming no user takes the
+ * default script user; when there is none (a missing script_user, or no keepalived_script under
+ * enable_script_security) it is "removing"d, so tracking instances run without it, never running
+ * it as root. Native TCP checks (tcp) run no program and keep.
+ */
+function removeScriptsWithoutUser(ctx: Ctx, global: GlobalSpec, scripts: ScriptSpec[]): void {
+  const affected = scripts.filter((s) => !s.user && !s.tcp);
+  if (affected.length === 0 || (!global.scriptUser && !global.enableScriptSecurity)) return;
+  const d = defaultScriptUser(global);
+  if (d.ok) return;
+  ctx.error(affected[0]!.where, "SCRIPT_USER", d.message);
+  for (const s of affected) {
+    ctx.error(s.where, "SCRIPT_USER", `Unable to set default user for vrrp script ${s.name} - removing`);
+    scripts.splice(scripts.indexOf(s), 1);
+  }
 }
 
 export function loadKeepalivedConf(path: string, options: ReadOptions = {}): ParsedConfig {
@@ -118,6 +137,8 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         ctx.unhandled(s, "top");
     }
   }
+
+  removeScriptsWithoutUser(ctx, global, scripts);
 
   const instances: InstanceSpec[] = [];
   for (const s of instanceStmts) {

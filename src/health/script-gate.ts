@@ -3,11 +3,11 @@
 // is found on PATH once, at load, and resolved through every symlink; the security check runs on
 // both the named path and the real file, and the real file is what gets executed. No PATH lookup
 // happens at run time. The user is the script's own, else script_user, else `keepalived_script`
-// when it exists, else root.
+// when it exists, else root -- but never root under enable_script_security (defaultScriptUser).
 import { realpathSync } from "node:fs";
 import { splitCommandLine } from "./command-line.js";
 import { checkScriptPath, resolveExecutable } from "./script-security.js";
-import { lookupUser } from "./users.js";
+import { defaultScriptUser, lookupUser } from "./users.js";
 
 export interface ScriptPolicy {
   readonly scriptUser?: string;
@@ -56,13 +56,17 @@ export function prepareScript(line: string, who: { user?: string; group?: string
     return { ok: false, code: "BAD_COMMAND_LINE", message: (e as Error).message };
   }
   if (argv.length === 0) return { ok: false, code: "BAD_COMMAND_LINE", message: "empty command" };
-  const user = who.user ?? policy.scriptUser;
-  const group = who.user ? who.group : policy.scriptGroup;
   let ids: { uid: number; gid: number } | undefined;
-  if (user) {
-    ids = lookupUser(user, group);
-    if (!ids) return { ok: false, code: "NO_SUCH_USER", message: `script user ${user}${group ? ` / group ${group}` : ""} not found` };
-  } else ids = lookupUser("keepalived_script");
+  if (who.user) {
+    ids = lookupUser(who.user, who.group);
+    if (!ids)
+      return { ok: false, code: "NO_SUCH_USER", message: `script user ${who.user}${who.group ? ` / group ${who.group}` : ""} not found` };
+  } else {
+    // keepalived notify.c notify_script_init: "Failed to set default user for ... script - ignoring"
+    const d = defaultScriptUser(policy);
+    if (!d.ok) return { ok: false, code: "NO_SUCH_USER", message: d.message };
+    ids = d.ids;
+  }
   const named = resolveExecutable(argv[0] as string, SCRIPT_ENV.PATH);
   if (!named) return { ok: false, code: "SCRIPT_NOT_FOUND", message: `script ${argv[0]} not found on ${SCRIPT_ENV.PATH}` };
   let real: string;

@@ -38,3 +38,30 @@ export function lookupUser(name: string, group?: string): Ids | undefined {
   }
   return { uid: Number(u[2]), gid };
 }
+
+export interface ScriptUserPolicy {
+  readonly scriptUser?: string;
+  readonly scriptGroup?: string;
+  readonly enableScriptSecurity: boolean;
+}
+
+export type DefaultScriptUser = { readonly ok: true; readonly ids?: Ids } | { readonly ok: false; readonly message: string };
+
+/**
+ * The user of a script that names none (keepalived core/notify.c get_default_script_user and
+ * set_default_script_user): `script_user` when set (a missing one fails), else `keepalived_script`
+ * when it exists, else the daemon's own user (root) -- except with `enable_script_security`, where
+ * a missing `keepalived_script` fails: the script is removed, never run as root.
+ */
+export function defaultScriptUser(policy: ScriptUserPolicy): DefaultScriptUser {
+  if (policy.scriptUser) {
+    const ids = lookupUser(policy.scriptUser, policy.scriptGroup);
+    if (ids) return { ok: true, ids };
+    const group = policy.scriptGroup ? ` / group ${policy.scriptGroup}` : "";
+    return { ok: false, message: `script_user ${policy.scriptUser}${group} not found` };
+  }
+  const ids = lookupUser("keepalived_script");
+  if (ids) return { ok: true, ids };
+  if (policy.enableScriptSecurity) return { ok: false, message: "Unable to set default user keepalived_script for script" };
+  return { ok: true };
+}

@@ -340,3 +340,70 @@ describe("script users", () => {
     expect(readFileSync("/etc/group", "utf8")).not.toContain("tsvrrpdtest"); // the host's file is untouched
   });
 });
+
+describe("no default script user under enable_script_security", () => {
+  it("without script_user or keepalived_script the check is removed as keepalived removes it (-t says so, exit 4), and no script runs as root", async () => {
+    const { lab, running } = newLab();
+    const out = outputDirForNobody(lab.dir);
+    // A private /etc/passwd without keepalived_script (in a mount namespace of the test's own: the
+    // host's file is untouched), so the result does not depend on the host's accounts.
+    const passwd = join(lab.dir, "passwd");
+    const hostPasswd = readFileSync("/etc/passwd", "utf8");
+    writeFileSync(
+      passwd,
+      hostPasswd
+        .split("\n")
+        .filter((l) => !l.startsWith("keepalived_script:"))
+        .join("\n"),
+    );
+    const withUser = join(lab.dir, "passwd-with-user");
+    writeFileSync(withUser, readFileSync(passwd, "utf8").trimEnd() + "\nkeepalived_script:x:64999:65534::/nonexistent:/usr/sbin/nologin\n");
+    const marker = join(lab.dir, "marker.sh");
+    writeFileSync(marker, `#!/bin/sh\nid -u >> ${out}/$1\nexit 1\n`);
+    chmodSync(marker, 0o755);
+    const conf = join(lab.dir, "a.conf");
+    writeFileSync(
+      conf,
+      `global_defs {\n  enable_script_security\n  vrrp_garp_master_delay 0\n}\nvrrp_script chk {\n  script "${marker} check"\n  interval 0.2\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 66\n  priority 200\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n  track_script {\n    chk\n  }\n  notify_master "${marker} notify"\n}\n`,
+    );
+    const inMountNs = (file: string, cmd: string): string[] => [
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `mount --bind ${file} /etc/passwd && exec ${cmd}`,
+    ];
+    const removing = "Unable to set default user for vrrp script chk - removing";
+    // keepalived 2.2.7 on the same file: the reference (vrrp_parser.c vrrp_vscript_end_handler).
+    const k = spawnSync("unshare", inMountNs(passwd, `keepalived -t -l -D -f ${conf}`), { encoding: "utf8", timeout: 20_000 });
+    expect(k.stdout + k.stderr, "keepalived -t").toContain(removing);
+    const t = spawnSync("unshare", inMountNs(passwd, `${BIN} -t -f ${conf}`), { encoding: "utf8", timeout: 20_000 });
+    expect(t.stderr).toContain("Unable to set default user keepalived_script for script");
+    expect(t.stderr).toContain(removing);
+    expect(t.stderr).toContain("track_script chk has no vrrp_script; ignored");
+    expect(t.status, "tsvrrpd -t: errors, would run (keepalived: 5)").toBe(4);
+    // With keepalived_script present the same file is fine, and the script would run as that user.
+    const ok = spawnSync("unshare", inMountNs(withUser, `${BIN} -t -f ${conf}`), { encoding: "utf8", timeout: 20_000 });
+    expect(ok.stderr).not.toContain(removing);
+    expect(ok.status).toBe(0);
+
+    // The daemon: the instance runs without the failing weight-0 check (MASTER, not FAULT), and
+    // neither the check nor the notify script (no user either) ever runs.
+    const child = lab.spawn(
+      "a",
+      "unshare",
+      inMountNs(passwd, `${BIN} -n -l -f ${conf} -p ${join(lab.dir, "a.pid")} --control ${join(lab.dir, "a.sock")}`),
+    );
+    let log = "";
+    child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+    running.push({ kind: "tsvrrpd", router: "a", child, output: () => log });
+    await waitFor("a master without the removed check", () => lab.holders(VIP).join() === "a", 10_000);
+    await holdsFor(1000, () => expect(lab.holders(VIP).join()).toBe("a"));
+    expect(existsSync(join(out, "check")), "the removed check ran").toBe(false);
+    expect(existsSync(join(out, "notify")), "a notify script without a user ran").toBe(false);
+    expect(log).toContain("Unable to set default user keepalived_script for script");
+    expect(readFileSync("/etc/passwd", "utf8")).toBe(hostPasswd); // the host's file is untouched
+  });
+});
