@@ -6,9 +6,10 @@
 // The lines operators grep for are keepalived's own words (`(VI_1) Entering MASTER STATE`,
 // `VRRP_Script(chk) succeeded`): such records carry `kl: true` and their text is the message
 // alone; other records add their fields as key=value.
-import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { closeSync, writeSync } from "node:fs";
 import { pino, type Logger as PinoLogger, type DestinationStream, type StreamEntry } from "pino";
 import { nativeHelper } from "../native/helper.js";
+import { openForAppend } from "./safe-open.js";
 
 export type Logger = PinoLogger;
 
@@ -106,12 +107,8 @@ export function createLogger(opts: LogOptions): Logger {
   if (opts.file) {
     const path = vrrpLogFileName(opts.file);
     try {
-      // keepalived open_log_file: fopen_safe (no symlink followed), append, non-blocking.
-      const fd = openSync(
-        path,
-        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-        0o644,
-      );
+      // keepalived open_log_file: fopen_safe (safe-open.ts), append, non-blocking.
+      const fd = openForAppend(path);
       streams.push({
         level: "debug",
         stream: {

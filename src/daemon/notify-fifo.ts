@@ -4,14 +4,15 @@
 // script user) and opened read-write and non-blocking, as keepalived does: opening never waits for
 // a reader, and a reader that stops reading fills the pipe, after which lines are dropped and
 // counted; the daemon never blocks. An existing path that is not a FIFO is refused (keepalived
-// would write into a planted regular file).
+// would write into a planted regular file), and so is a FIFO owned by anyone but the daemon or the
+// FIFO's user, or one that others can write (keepalived's current fifo_open: "not a fifo we own").
 import { spawnSync } from "node:child_process";
 import { closeSync, fchownSync, constants, fstatSync, lstatSync, openSync, unlinkSync, writeSync } from "node:fs";
 import type { GlobalSpec, NotifyFifoSpec } from "../config/model.js";
 import { errorFields } from "../error-fields.js";
 import { prepareScript } from "../health/script-gate.js";
 import { runScript } from "../health/script-check.js";
-import { lookupUser } from "../health/users.js";
+import { defaultScriptUser, lookupUser, type Ids } from "../health/users.js";
 import type { Logger } from "./log.js";
 import type { VrrpRouter } from "../vrrp/router.js";
 import type { State } from "../vrrp/instance-types.js";
@@ -118,19 +119,25 @@ export class NotifyFifos {
         throw Object.assign(new Error(`mkfifo failed: ${(r.stderr || r.error?.message || "").trim()}`), { code: "FIFO_CREATE" });
       created = true;
     }
+    // The FIFO's user, else the default script user (keepalived global_parser.c fifo_handler).
+    let ids: Ids | undefined;
+    if (spec.user) {
+      ids = lookupUser(spec.user, spec.group);
+      if (!ids) this.log.warn({ fifo: spec.path, user: spec.user }, "notify FIFO user not found; the FIFO stays owned by root");
+    } else {
+      const d = defaultScriptUser(global);
+      if (d.ok) ids = d.ids;
+    }
     const fd = openSync(spec.path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-    if (!fstatSync(fd).isFIFO()) {
+    const st = fstatSync(fd);
+    const refusal = !st.isFIFO() ? "exists and is not a FIFO" : foreignFifo(st, ids);
+    if (refusal) {
       closeSync(fd);
-      throw Object.assign(new Error(`${spec.path} exists and is not a FIFO; refusing to write into it`), { code: "NOT_A_FIFO" });
+      throw Object.assign(new Error(`${spec.path} ${refusal}; refusing to write into it`), { code: "NOT_A_FIFO" });
     }
-    if (created) {
-      // Owned by the FIFO's user, else the default script user (keepalived fifo_open); through the
-      // descriptor, so a path swapped after mkfifo cannot redirect the chown.
-      const user = spec.user ?? global.scriptUser;
-      const ids = user ? lookupUser(user, spec.user ? spec.group : global.scriptGroup) : lookupUser("keepalived_script");
-      if (user && !ids) this.log.warn({ fifo: spec.path, user }, "notify FIFO user not found; the FIFO stays owned by root");
-      if (ids) fchownSync(fd, ids.uid, ids.gid);
-    }
+    // Owned by the FIFO's user (keepalived fifo_open); through the descriptor, so a path swapped
+    // after mkfifo cannot redirect the chown.
+    if (created && ids) fchownSync(fd, ids.uid, ids.gid);
     return { spec, fd, created };
   }
 
@@ -158,4 +165,18 @@ export class NotifyFifos {
       );
     });
   }
+}
+
+/**
+ * Why an existing FIFO is not ours to write into, or undefined: keepalived notify.c fifo_open
+ * refuses one owned by anyone but itself or the FIFO's user; stricter here, one that others (or a
+ * foreign group) can write is refused too, since a writer could inject lines into the FIFO's script.
+ */
+function foreignFifo(st: { uid: number; gid: number; mode: number }, user: Ids | undefined): string | undefined {
+  const me = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+  if (st.uid !== me.uid && st.uid !== user?.uid) return `is a FIFO owned by uid ${st.uid}, not by this daemon or the FIFO's user`;
+  if ((st.mode & 0o002) !== 0) return `is a FIFO that every user can write (mode ${(st.mode & 0o777).toString(8)})`;
+  if ((st.mode & 0o020) !== 0 && st.gid !== me.gid && st.gid !== user?.gid)
+    return `is a FIFO that group ${st.gid} can write (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
 }

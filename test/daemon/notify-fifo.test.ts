@@ -1,8 +1,10 @@
 // NotifyFifos on real FIFOs in a temp dir: never blocks when nobody reads (lines are dropped and
 // counted, whole lines only), keeps order, refuses planted files and symlinks, and runs the
 // FIFO's script with the path as its last argument.
+import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  chownSync,
   lstatSync,
   mkdtempSync,
   readFileSync,
@@ -22,6 +24,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { GlobalSpec } from "../../src/config/model.js";
 import { fifoLine, NotifyFifos } from "../../src/daemon/notify-fifo.js";
 import { waitFor } from "../../src/lab/netns.js";
+import { lookupUser } from "../../src/health/users.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-fifo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,6 +69,46 @@ describe("notify FIFOs", () => {
       f.close();
     }
     expect(readFileSync(file, "utf8")).toBe("precious\n");
+  });
+
+  it("refuses an existing FIFO another user owns or every user can write, and uses one of its own", () => {
+    const nobody = lookupUser("nobody")!;
+    const plant = (name: string, mode: number, uid: number, gid: number): string => {
+      const path = join(dir, name);
+      expect(spawnSync("mkfifo", ["--", path]).status).toBe(0);
+      chownSync(path, uid, gid);
+      chmodSync(path, mode);
+      return path;
+    };
+    const read = (path: string): string => {
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const buf = Buffer.alloc(4096);
+      let n = 0;
+      try {
+        n = readSync(fd, buf);
+      } catch {
+        /* EAGAIN: nothing written */
+      }
+      closeSync(fd);
+      return buf.subarray(0, n).toString();
+    };
+    const cases = [
+      { path: plant("nobodys.fifo", 0o666, nobody.uid, nobody.gid), accepted: false },
+      { path: plant("nobodys-0600.fifo", 0o600, nobody.uid, nobody.gid), accepted: false },
+      { path: plant("open-to-all.fifo", 0o666, 0, 0), accepted: false },
+      { path: plant("mine.fifo", 0o644, 0, 0), accepted: true },
+    ];
+    for (const c of cases) {
+      const reader = openSync(c.path, constants.O_RDONLY | constants.O_NONBLOCK); // keeps the pipe open
+      const f = new NotifyFifos(pino({ level: "silent" }));
+      f.open(global(c.path));
+      f.write(fifoLine("INSTANCE", "VI_1", "MASTER", 100));
+      f.close();
+      const got = read(c.path);
+      closeSync(reader);
+      expect(got, c.path).toBe(c.accepted ? 'INSTANCE "VI_1" MASTER 100\n' : "");
+      expect(lstatSync(c.path).isFIFO(), "an existing FIFO is left in place").toBe(true);
+    }
   });
 
   it("runs the FIFO's script with the FIFO as its last argument, until the daemon closes it", async () => {
