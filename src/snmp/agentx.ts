@@ -13,6 +13,17 @@ export const RETRY_MS = 5000;
 export const MAX_QUEUED = 64;
 /** How long one built view answers requests (snmpwalk sends one request per object). */
 export const SNAPSHOT_MS = 100;
+/**
+ * Largest AgentX PDU taken from the master (header included); a header announcing more drops the
+ * session (reconnected after RETRY_MS), before any of it is buffered. snmpd's requests carry at
+ * most one SNMP message's varbinds (64 KiB over UDP, about 4 times that as AgentX OIDs).
+ */
+export const MAX_PDU_BYTES = 1 << 20;
+/** GetBulk: max-repetitions is capped here, and a response holds at most MAX_BULK_VARBINDS (RFC 3416 4.2.3 allows fewer). */
+export const MAX_REPETITIONS = 100;
+export const MAX_BULK_VARBINDS = 2048;
+/** PDUs the master should not send (or that do not parse) are logged at most once per this many ms, with a count. */
+export const UNEXPECTED_LOG_MS = 10_000;
 /** keepalived's default snmp_socket (net-snmp's default AgentX socket). */
 export const DEFAULT_AGENTX_SOCKET = "unix:/var/agentx/master";
 
@@ -61,6 +72,9 @@ interface SmartBuffer {
   for (let i = 0; i < (4 - (b.length % 4)) % 4; i++) buffer.writeUInt8(0);
 };
 
+/** RFC 2741 6.1: the PDU types a master sends a subagent. */
+const PDU = { Get: 5, GetNext: 6, GetBulk: 7, TestSet: 8, CommitSet: 9, UndoSet: 10, CleanupSet: 11, Response: 18 } as const;
+
 const parseOid = (s: string): number[] => s.split(".").map(Number);
 
 interface AgentxPdu {
@@ -72,7 +86,11 @@ interface AgentxPdu {
 
 interface Subagent {
   socket: Socket;
-  onMsg(buf: Buffer): void;
+  response(pdu: unknown): void;
+  testSet(pdu: unknown): void;
+  commitSet(pdu: unknown): void;
+  undoSet(pdu: unknown): void;
+  cleanupSet(pdu: unknown): void;
   open(cb: (err: Error | null) => void): void;
   close(cb: (err: Error | null) => void): void;
   registerProvider(p: unknown, cb: (err: Error | null) => void): void;
@@ -92,6 +110,7 @@ export class VrrpSubagent {
   private queued: [string, NetSnmpVarbind[]][] = [];
   private readyWaiters: (() => void)[] = [];
   private cached?: { at: number; all: Varbind[] };
+  private unexpected = { count: 0, lastLog: -Infinity };
   /** Requests answered and notifications sent (status, tests). */
   answered = 0;
   notified = 0;
@@ -172,22 +191,34 @@ export class VrrpSubagent {
     // The package parses one PDU per 'data' event; several PDUs in one read (three Register
     // responses, a response and a request) lost all but the first. Frame the stream here: the
     // AgentX header is 20 bytes, payload_length at offset 16 in the byte order flag 0x10 says.
-    const onMsg = agent.onMsg.bind(agent);
-    let pending: Buffer = Buffer.alloc(0);
+    // Chunks are kept as a list until a whole PDU is in (no copy per chunk), and a PDU announced
+    // above MAX_PDU_BYTES drops the session at its header: memory never follows the peer's claim.
+    let chunks: Buffer[] = [];
+    let buffered = 0;
     agent.socket.removeAllListeners("data");
     agent.socket.on("data", (chunk: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= 20) {
-        const big = (pending[2]! & 0x10) !== 0;
-        const len = 20 + (big ? pending.readUInt32BE(16) : pending.readUInt32LE(16));
-        if (pending.length < len) break;
-        const pdu = pending.subarray(0, len);
-        pending = pending.subarray(len);
-        try {
-          onMsg(pdu);
-        } catch (e) {
-          this.log.warn({ err: (e as Error).message }, "AgentX PDU not understood; ignored");
+      chunks.push(chunk);
+      buffered += chunk.length;
+      while (buffered >= 20) {
+        if (chunks[0]!.length < 20) chunks = [Buffer.concat(chunks)];
+        const head = chunks[0]!;
+        const big = (head[2]! & 0x10) !== 0;
+        const len = 20 + (big ? head.readUInt32BE(16) : head.readUInt32LE(16));
+        if (len > MAX_PDU_BYTES) {
+          chunks = [];
+          buffered = 0;
+          this.log.error(
+            { bytes: len, limit: MAX_PDU_BYTES },
+            `AgentX master announced a PDU of ${len} bytes, above the ${MAX_PDU_BYTES} limit; session dropped`,
+          );
+          return this.lost(agent, "oversized PDU");
         }
+        if (buffered < len) break;
+        const all = chunks.length === 1 ? head : Buffer.concat(chunks);
+        const pdu = all.subarray(0, len);
+        chunks = all.length > len ? [all.subarray(len)] : [];
+        buffered -= len;
+        this.dispatch(agent, pdu);
       }
     });
     agent.getRequest = (pdu) => this.answer(agent, pdu, "get");
@@ -221,6 +252,46 @@ export class VrrpSubagent {
         });
       }
     });
+  }
+
+  /**
+   * One PDU from the master, by type (the package's onMsg, which prints every failure with
+   * console.error): requests are answered, responses matched, anything else counted and logged
+   * at most once per UNEXPECTED_LOG_MS.
+   */
+  private dispatch(agent: Subagent, buf: Buffer): void {
+    try {
+      const pdu = (snmp.AgentXPdu as unknown as { createFromBuffer(b: Buffer): AgentxPdu & { pduType: number } }).createFromBuffer(buf);
+      switch (pdu.pduType) {
+        case PDU.Response:
+          return agent.response(pdu);
+        case PDU.Get:
+          return this.answer(agent, pdu, "get");
+        case PDU.GetNext:
+          return this.answer(agent, pdu, "next");
+        case PDU.GetBulk:
+          return this.answer(agent, pdu, "bulk");
+        case PDU.TestSet:
+          return agent.testSet(pdu);
+        case PDU.CommitSet:
+          return agent.commitSet(pdu);
+        case PDU.UndoSet:
+          return agent.undoSet(pdu);
+        case PDU.CleanupSet:
+          return agent.cleanupSet(pdu);
+        default:
+          throw new Error(`unexpected PDU type ${pdu.pduType}`);
+      }
+    } catch (e) {
+      this.unexpected.count++;
+      const now = performance.now();
+      if (now - this.unexpected.lastLog < UNEXPECTED_LOG_MS) return;
+      this.unexpected.lastLog = now;
+      this.log.warn(
+        { err: (e as Error).message, type: buf[1], unexpectedSoFar: this.unexpected.count },
+        `AgentX PDU from the master not understood (${(e as Error).message}); ignored (logged at most every ${UNEXPECTED_LOG_MS / 1000} s)`,
+      );
+    }
   }
 
   private lost(agent: Subagent, why: string): void {
@@ -280,9 +351,10 @@ export class VrrpSubagent {
       for (let i = 0; i < nonRep && i < ranges.length; i++)
         out.push(next(parseOid(ranges[i]!.start), ranges[i]!.end ? parseOid(ranges[i]!.end!) : undefined));
       const reps = ranges.slice(nonRep).map((r) => ({ at: parseOid(r.start), end: r.end ? parseOid(r.end) : undefined, done: false }));
-      for (let n = 0; n < (pdu.maxRepetitions ?? 1) && reps.some((r) => !r.done); n++) {
+      const repetitions = Math.min(pdu.maxRepetitions ?? 1, MAX_REPETITIONS);
+      for (let n = 0; n < repetitions && reps.some((r) => !r.done); n++) {
         for (const r of reps) {
-          if (r.done) continue;
+          if (r.done || out.length >= MAX_BULK_VARBINDS) continue;
           const v = next(r.at, r.end);
           out.push(v);
           if (v.type === snmp.ObjectType.EndOfMibView) r.done = true;
