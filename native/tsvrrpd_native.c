@@ -207,7 +207,9 @@ static void OnProcReadable(uv_poll_t *h, int status, int events) {
   if (!b) return;
   char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
   for (;;) {
-    ssize_t len = recv(w->fd, buf, sizeof buf, MSG_DONTWAIT);
+    struct sockaddr_nl from;
+    socklen_t fromlen = sizeof from;
+    ssize_t len = recvfrom(w->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
     if (len < 0) {
       if (errno == EINTR) continue;
       if (errno == ENOBUFS) {
@@ -218,9 +220,13 @@ static void OnProcReadable(uv_poll_t *h, int status, int events) {
       }
       break; /* EAGAIN: drained */
     }
+    /* Only the kernel's connector speaks here: a process with CAP_NET_ADMIN can send to this
+     * socket's port id, and a forged exit would drop a tracked process. */
+    if (fromlen < sizeof from || from.nl_family != AF_NETLINK || from.nl_pid != 0) continue;
     for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
       if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_NOOP) continue;
       struct cn_msg *cn = (struct cn_msg *)NLMSG_DATA(nh);
+      if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC) continue;
       struct proc_event *ev = (struct proc_event *)cn->data;
       int32_t what = 0, pid = 0;
       switch (ev->what) {

@@ -2,11 +2,13 @@
 // is gained or lost (keepalived core/track_process.c). As keepalived, /proc is read once at start
 // and then forks, execs, comm changes and exits come from the netlink process connector (native
 // helper): only the process an event names is read. Where the connector is not available (not the
-// initial namespaces), /proc is scanned every SCAN_MS instead, bounded: a process is read when
+// initial network namespace) or cannot be trusted (a PID namespace of its own, as in a pod: its
+// events carry the host's PIDs, or arrive only while something in the initial namespace listens),
+// /proc is scanned every SCAN_MS instead, bounded: a process is read when
 // first seen; the ones that matched are checked at every scan (exit, zombie, a reused pid), the
 // others every RECHECK_SCANS scans (an exec may have turned them into a tracked program).
 // fork_delay and terminate_delay hold a change back, as keepalived's timers do.
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import type { TrackProcessSpec } from "../config/model.js";
 import type { Logger } from "../daemon/log.js";
 import type { TrackerState } from "./tracker.js";
@@ -54,6 +56,34 @@ function stat(root: string, pid: string): { start: string; zombie: boolean; comm
   }
 }
 
+/** The initial PID namespace's inode number, a kernel constant (include/linux/proc_ns.h PROC_PID_INIT_INO). */
+export const PROC_PID_INIT_INO = 0xeffffffc;
+
+/**
+ * Why this process is in a PID namespace below the initial one, or undefined: /proc/self/ns/pid
+ * is not the initial namespace, or NSpid in /proc/self/status lists more than one pid (one per
+ * level; a /proc mounted inside the namespace, as in a pod, lists only its own, hence the inode).
+ */
+export function nestedPidNamespace(proc = "/proc"): string | undefined {
+  let reason: string | undefined;
+  try {
+    const ino = statSync(`${proc}/self/ns/pid`).ino;
+    if (ino !== PROC_PID_INIT_INO) reason = `pid namespace ${ino}`;
+  } catch {
+    /* no namespace files: an old kernel or a restricted /proc */
+  }
+  try {
+    const nspid = /^NSpid:\s*(.*)$/m
+      .exec(readFileSync(`${proc}/self/status`, "utf8"))?.[1]
+      ?.trim()
+      .split(/\s+/);
+    if (nspid && nspid.length > 1) reason = `${reason ? `${reason}, ` : ""}NSpid ${nspid.join(" ")}`;
+  } catch {
+    /* unreadable: the inode decides */
+  }
+  return reason;
+}
+
 export class ProcessTracking {
   private readonly specs: TrackProcessSpec[];
   private readonly needCmdline: boolean;
@@ -99,8 +129,14 @@ export class ProcessTracking {
         `Quorum ${state === "OK" ? "gained" : "lost"} for tracked process ${s.name}`,
       );
     }
-    if (useConnector && this.root === "/proc" && this.connect()) return;
-    this.log.info({ scanMs: SCAN_MS }, `process events unavailable; scanning /proc every ${SCAN_MS} ms for tracked processes`);
+    const pidNs = this.root === "/proc" ? nestedPidNamespace() : undefined;
+    if (useConnector && this.root === "/proc" && !pidNs && this.connect()) return;
+    if (pidNs)
+      this.log.info(
+        { scanMs: SCAN_MS, pidNamespace: pidNs },
+        `in a PID namespace of its own (${pidNs}): process events name the host's PIDs; scanning /proc every ${SCAN_MS} ms for tracked processes`,
+      );
+    else this.log.info({ scanMs: SCAN_MS }, `process events unavailable; scanning /proc every ${SCAN_MS} ms for tracked processes`);
     this.timer = setInterval(() => this.tick(), SCAN_MS);
     this.timer.unref();
   }
