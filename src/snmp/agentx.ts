@@ -261,7 +261,7 @@ export class VrrpSubagent {
    */
   private dispatch(agent: Subagent, buf: Buffer): void {
     try {
-      const pdu = (snmp.AgentXPdu as unknown as { createFromBuffer(b: Buffer): AgentxPdu & { pduType: number } }).createFromBuffer(buf);
+      const pdu = (snmp.AgentXPdu as { createFromBuffer(b: Buffer): AgentxPdu & { pduType: number } }).createFromBuffer(buf);
       switch (pdu.pduType) {
         case PDU.Response:
           return agent.response(pdu);
