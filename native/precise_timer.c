@@ -4,8 +4,12 @@
 // deadline (lib/scheduler.c, thread_set_timer), so its adverts leave within tens of microseconds.
 // The expiry calls fn directly from the poll callback (napi_make_callback: microtasks and ticks
 // run after it, as for any I/O callback), not through a threadsafe function's extra loop turn.
+// Lifetime: close() unwraps the struct from its object (napi_remove_wrap) before libuv frees it,
+// and marks the object `closed`, so arm/disarm/close afterwards are no-ops instead of reads of
+// freed memory; an object collected without close() closes its timer from the finalizer.
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/timerfd.h>
@@ -42,13 +46,37 @@ static void OnClosed(uv_handle_t *h) {
   free(t);
 }
 
-static PreciseTimer *Unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
-  napi_value self;
+/* Stops watching and closes the handle; OnClosed frees the struct on a later loop turn. */
+static void Shut(napi_env env, PreciseTimer *t) {
+  t->closed = 1;
+  napi_delete_reference(env, t->fn);
+  napi_async_destroy(env, t->ctx);
+  uv_poll_stop(&t->poll);
+  uv_close((uv_handle_t *)&t->poll, OnClosed);
+}
+
+static void Finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  Shut(env, (PreciseTimer *)data); /* NAPI_VERSION 8: not a pure finalizer, N-API calls are allowed */
+}
+
+typedef enum { TIMER_OPEN, TIMER_CLOSED, TIMER_INVALID } TimerLookup;
+
+/* The timer behind `this`: TIMER_CLOSED once close() ran (the object no longer wraps it). */
+static TimerLookup Unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, napi_value *self,
+                          PreciseTimer **out) {
   void *data = NULL;
-  if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok) return NULL;
-  if (napi_unwrap(env, self, &data) != napi_ok) return NULL;
-  PreciseTimer *t = (PreciseTimer *)data;
-  return t && !t->closed ? t : NULL;
+  bool closed = false;
+  *out = NULL;
+  if (napi_get_cb_info(env, info, argc, argv, self, NULL) != napi_ok) return TIMER_INVALID;
+  if (napi_unwrap(env, *self, &data) == napi_ok && data) {
+    *out = (PreciseTimer *)data;
+    return TIMER_OPEN;
+  }
+  napi_value v;
+  if (napi_get_named_property(env, *self, "closed", &v) == napi_ok && napi_get_value_bool(env, v, &closed) == napi_ok && closed)
+    return TIMER_CLOSED;
+  return TIMER_INVALID;
 }
 
 static int SetTimer(PreciseTimer *t, double delayMs) {
@@ -63,14 +91,16 @@ static int SetTimer(PreciseTimer *t, double delayMs) {
   return timerfd_settime(t->fd, 0, &its, NULL);
 }
 
-/* arm(delayMs): the next expiry, relative to now (replaces any earlier one). */
+/* arm(delayMs): the next expiry, relative to now (replaces any earlier one); a no-op once closed. */
 static napi_value Arm(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1];
-  PreciseTimer *t = Unwrap(env, info, &argc, argv);
+  napi_value argv[1], self;
+  PreciseTimer *t;
+  TimerLookup l = Unwrap(env, info, &argc, argv, &self, &t);
+  if (l == TIMER_CLOSED) return NULL;
   double delay = 0;
-  if (!t || argc < 1 || napi_get_value_double(env, argv[0], &delay) != napi_ok) {
-    napi_throw_error(env, NULL, "arm(delayMs) on a closed or invalid timer");
+  if (l != TIMER_OPEN || argc < 1 || napi_get_value_double(env, argv[0], &delay) != napi_ok) {
+    napi_throw_error(env, NULL, "arm(delayMs) on an invalid timer or without a delay");
     return NULL;
   }
   if (SetTimer(t, delay < 0 ? 0 : delay) != 0) napi_throw_error(env, NULL, "timerfd_settime failed");
@@ -79,20 +109,22 @@ static napi_value Arm(napi_env env, napi_callback_info info) {
 
 static napi_value Disarm(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  PreciseTimer *t = Unwrap(env, info, &argc, NULL);
-  if (t) SetTimer(t, -1);
+  napi_value self;
+  PreciseTimer *t;
+  if (Unwrap(env, info, &argc, NULL, &self, &t) == TIMER_OPEN) SetTimer(t, -1);
   return NULL;
 }
 
 static napi_value Close(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  PreciseTimer *t = Unwrap(env, info, &argc, NULL);
-  if (!t) return NULL;
-  t->closed = 1;
-  napi_delete_reference(env, t->fn);
-  napi_async_destroy(env, t->ctx);
-  uv_poll_stop(&t->poll);
-  uv_close((uv_handle_t *)&t->poll, OnClosed);
+  napi_value self, yes;
+  PreciseTimer *t;
+  if (Unwrap(env, info, &argc, NULL, &self, &t) != TIMER_OPEN) return NULL;
+  // Unwrapped first: no later call, and not the finalizer, can reach the struct libuv frees.
+  CHECK(napi_remove_wrap(env, self, NULL));
+  CHECK(napi_get_boolean(env, true, &yes));
+  CHECK(napi_set_named_property(env, self, "closed", yes));
+  Shut(env, t);
   return NULL;
 }
 
@@ -129,7 +161,7 @@ napi_value PreciseTimerNew(napi_env env, napi_callback_info info) {
   CHECK(napi_async_init(env, obj, name, &t->ctx));
   uv_poll_start(&t->poll, UV_READABLE, OnExpiry);
   uv_unref((uv_handle_t *)&t->poll);
-  CHECK(napi_wrap(env, obj, t, NULL, NULL, NULL));
+  CHECK(napi_wrap(env, obj, t, Finalize, NULL, NULL));
   napi_property_descriptor methods[] = {
       {"arm", NULL, Arm, NULL, NULL, NULL, napi_default, NULL},
       {"disarm", NULL, Disarm, NULL, NULL, NULL, napi_default, NULL},
