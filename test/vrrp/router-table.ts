@@ -115,6 +115,8 @@ export interface Step {
   ev: Ev;
   /** The rendered actions, in order (see render()). */
   out: string[];
+  /** Checked after the step: state the actions do not show (deadlines, priorities, counters). */
+  then?: (r: VrrpRouter) => void;
 }
 
 /** One action as a line: `VI_1 BACKUP>MASTER`, `VI_1 send 100`, `VI_1 +vips`, `VI_1 drop BAD_TTL`, `G MASTER`. */
@@ -197,6 +199,7 @@ export function runTable(config: RouterConfig, steps: readonly Step[]): VrrpRout
     } else actions = r.handle(event(r, s.ev), now);
     const lines = actions.map(render).filter((l): l is string => l !== undefined);
     expect(lines, `step ${k} (${label(s.ev)} at ${now})`).toEqual(s.out);
+    s.then?.(r);
   });
   return r;
 }
