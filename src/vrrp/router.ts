@@ -3,7 +3,7 @@
 // sync groups, reload. Pure: events in, actions out, time injected. The daemon carries the actions
 // out on real sockets and netlink; the simulator on a virtual LAN.
 import { formatAddress } from "./address.js";
-import type { Action, FaultSource, InstanceEvent, State } from "./instance-types.js";
+import { faultLabel, type Action, type FaultSource, type InstanceEvent, type State } from "./instance-types.js";
 import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
 import { receive, type ReceivedPacket } from "./receive.js";
 import { takes, VridIndex } from "./vrid-index.js";
@@ -147,7 +147,75 @@ export class VrrpRouter {
     this.list = list;
     this.vrids.rebuild(list);
     this.groups = next.syncGroups;
+    this.retrack(kept.map((k) => k.instance));
     return { plan: { kept, added, removed }, actions: this.flush() };
+  }
+
+  /**
+   * After a reload, a kept instance's faults are worked out again from the trackers it has now,
+   * not carried over: keepalived builds new instances on SIGHUP and sets their FAULT from scratch
+   * (vrrp.c vrrp_complete_init -> vrrp_track.c initialise_tracking_priorities; "We work out for
+   * ourselves if the vrrp instance should be in fault state, so it doesn't matter if it was
+   * before"). A fault whose tracker was removed ends; a weight-0 tracker added on a down link, a
+   * failed check or a file starts one. Every new fault is set before any old one is cleared, so
+   * an instance that stays in FAULT for another reason does not flap through BACKUP.
+   */
+  private retrack(kept: readonly RouterInstance[]): void {
+    const retracked = new Set(kept.filter((i) => i.started));
+    const own = new Map<RouterInstance, FaultSource[]>();
+    for (const i of this.list) {
+      const current = i.vi.faultSources.filter((f) => f.kind !== "sync-group");
+      // The socket and the source address are the runtime's to report, not the file's.
+      const runtime = current.filter((f) => f.kind === "no-source-address" || f.kind === "socket");
+      own.set(i, retracked.has(i) ? [...runtime, ...this.trackerFaults(i)] : current);
+    }
+    // A sync group holds every member in FAULT while another member has a fault of its own.
+    const want = new Map<RouterInstance, Map<string, FaultSource>>();
+    for (const i of this.list) {
+      const w = new Map(own.get(i)!.map((f) => [faultLabel(f), f]));
+      const g = this.groupOf(i);
+      if (g?.members.some((m) => m !== i && own.get(m)!.length > 0)) {
+        const f: FaultSource = { kind: "sync-group", group: g.name };
+        w.set(faultLabel(f), f);
+      }
+      want.set(i, w);
+    }
+    for (const [i, w] of want) for (const f of w.values()) if (!i.vi.hasFault(f)) this.feed(i, { type: "fault", source: f, active: true });
+    for (const [i, w] of want)
+      for (const f of i.vi.faultSources)
+        if (!w.has(faultLabel(f))) {
+          if (f.kind !== "sync-group")
+            this.log(i, "info", `reload: ${faultLabel(f)} is no longer a fault source (as keepalived, from the new configuration)`);
+          this.feed(i, { type: "fault", source: f, active: false });
+        }
+    for (const i of retracked) this.refreshTracking(i);
+  }
+
+  /**
+   * The FAULT sources `i`'s own interface and trackers give now (keepalived vrrp_track.c
+   * initialise_interface_tracking_priorities, initialise_vrrp_file_tracking_priorities,
+   * initialise_process_tracking_priorities, initialise_track_script_state): as start() and the
+   * tracker events set them one by one.
+   */
+  private trackerFaults(i: RouterInstance): FaultSource[] {
+    const s = i.spec;
+    const out: FaultSource[] = [];
+    const ownLink = this.links.get(s.interface);
+    const linkDown = (ifname: string) => out.some((f) => f.kind === "link" && f.ifname === ifname);
+    if (!ownLink?.present || (!ownLink.up && !s.dontTrackPrimary)) out.push({ kind: "link", ifname: s.interface });
+    for (const t of s.trackLinks)
+      if (!t.weight && Boolean(this.links.get(t.name)?.up) === t.reverse && !linkDown(t.name)) out.push({ kind: "link", ifname: t.name });
+    for (const t of s.trackChecks) {
+      const state = this.checks.get(t.name);
+      if (state && t.weight === 0 && (state === "OK") === t.reverse) out.push({ kind: "check", name: t.name });
+    }
+    for (const t of s.trackProcesses) {
+      const state = this.processes.get(t.name);
+      if (state && t.weight === 0 && (state === "OK") === t.reverse) out.push({ kind: "process", name: t.name });
+    }
+    for (const t of s.trackFiles)
+      if (trackFileEffect(this.files.get(t.name) ?? 0, t.weight, t.reverse).fault) out.push({ kind: "file", name: t.name });
+    return out;
   }
 
   /** keepalived's SIGSTATS_CLEAR: counters start again from zero (vrrp_print.c vrrp_print_stats). */
@@ -259,7 +327,11 @@ export class VrrpRouter {
     const weighted: WeightedTracker[] = [];
     for (const t of i.spec.trackChecks) {
       const state = this.checks.get(t.name);
-      if (!state) continue; // disabled (security, missing): not tracked, as keepalived
+      if (!state) {
+        // Disabled (security, missing): not tracked, as keepalived; a fault it held ends.
+        if (t.weight === 0) this.fault(i, { kind: "check", name: t.name }, false);
+        continue;
+      }
       if (t.weight === 0) this.fault(i, { kind: "check", name: t.name }, (state === "OK") === t.reverse);
       else weighted.push({ weight: t.weight, state, reverse: t.reverse });
     }
