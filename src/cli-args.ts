@@ -1,7 +1,7 @@
 // keepalived 2.2.7's command line (core/main.c parse_cmdline, its long_options table), so the
 // binary can be swapped under an existing unit file: every flag keepalived accepts is honoured or
 // accepted with a logged "not applicable" (notApplicable), never an exit.
-import { DEFAULT_CONTROL_SOCKET } from "./daemon/control.js";
+import { DEFAULT_PID_FILE, defaultControlSocket } from "./daemon/control-path.js";
 import { listenProblem } from "./config/values.js";
 import { LOG_DAEMON } from "./daemon/log.js";
 
@@ -23,6 +23,7 @@ export interface CliOptions {
   help: boolean;
   version: boolean;
   http?: string;
+  /** --control, else derived from the pid file and the network namespace (control-path.ts). */
   control: string;
   /** keepalived -i/--config-id: which `@ID` lines of the configuration are read. */
   configId?: string;
@@ -75,7 +76,8 @@ accepted; those about LVS, BFD, memory checks and core dumps are logged as not a
   -P, --vrrp                run only VRRP (always the case)
       --http=ADDR:PORT      serve /metrics, /healthz, /status (also global_defs http_listen)
       --signum=NAME         print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR or JSON
-      --control=PATH        control socket for \`tsvrrpd status\` (default /run/tsvrrpd/control.sock)
+      --control=PATH        control socket for \`tsvrrpd status\` (default: derived from the pid file and
+                            the network namespace, /run/tsvrrpd/PIDFILE.HASH.netINODE.sock)
   -h, --help                this text
   -v, --version             version
 `;
@@ -180,12 +182,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     logDetail: false,
     logJson: false,
     syslogFacility: LOG_DAEMON,
-    pidFile: "/run/keepalived.pid",
+    pidFile: DEFAULT_PID_FILE,
     configTest: false,
     dumpConf: false,
     help: false,
     version: false,
-    control: DEFAULT_CONTROL_SOCKET,
+    control: "",
     notApplicable: [],
     warnings: [],
     snmp: false,
@@ -327,5 +329,6 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
   }
   if (noSyslog) o.syslogFacility = undefined;
+  if (!o.control) o.control = defaultControlSocket(o.pidFile);
   return o;
 }

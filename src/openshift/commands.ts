@@ -6,7 +6,8 @@ import { dirname } from "node:path";
 import { EnvError, planFromEnv, readSettings, type OpenShiftSettings } from "../config/openshift-env.js";
 import { createLogger } from "../daemon/log.js";
 import { Runtime } from "../daemon/runtime.js";
-import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "../daemon/control.js";
+import { OperatorViews } from "../daemon/control.js";
+import { DEFAULT_PID_FILE, defaultControlSocket } from "../daemon/control-path.js";
 import { installSignals } from "../daemon/signals.js";
 import { Rtnl } from "../netlink/rtnl.js";
 import { addressBytes, familyOf } from "../vrrp/address.js";
@@ -84,7 +85,8 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   const views = new OperatorViews(
     runtime,
     log,
-    process.env.TSVRRPD_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET,
+    // No pid file: the socket is the one `tsvrrpd status` without options derives in the pod.
+    process.env.TSVRRPD_CONTROL_SOCKET ?? defaultControlSocket(DEFAULT_PID_FILE),
     listen !== "off" ? listen : undefined,
   );
   let stopping = false;
