@@ -50,9 +50,10 @@ export class UsageError extends Error {
 export const USAGE = `Usage: tsvrrpd [OPTION...]
        tsvrrpd openshift [--print-config]   run from OPENSHIFT_HA_* variables (keepalived-ipfailover)
        tsvrrpd remove-failover              what the IP-failover removal Job does
-       tsvrrpd status [--json] [--socket PATH]  state of the running daemon
+       tsvrrpd status [--json] [-p PIDFILE | --control PATH]  state of a running daemon
        tsvrrpd check-cluster PATH...        check keepalived.conf files of one cluster against each other
        tsvrrpd simulate PATH... --events .. run the files on a simulated LAN
+       tsvrrpd COMMAND --help               a command's own options (it does nothing else)
 VRRP daemon compatible with keepalived's configuration and flags (keepalived 2.2.7's flags are all
 accepted; those about LVS, BFD, memory checks and core dumps are logged as not applicable).
   -x, --snmp                serve the KEEPALIVED-MIB VRRP part and the VRRPv3-MIB over AgentX
@@ -216,7 +217,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     const need = (): string => {
       if (value !== undefined) return value;
       const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      if (v === undefined) throw new UsageError(`Missing parameter for option ${arg}`);
       return v;
     };
     if (Object.hasOwn(NOT_APPLICABLE, arg)) {
@@ -325,7 +326,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.version = true;
         break;
       default:
-        throw new UsageError(`unknown option ${arg}`);
+        throw new UsageError(`Unknown option ${arg}`);
     }
   }
   if (noSyslog) o.syslogFacility = undefined;

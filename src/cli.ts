@@ -34,28 +34,38 @@ export function configTest(file: string, out: (s: string) => void, configId?: st
   return 0;
 }
 
+/** The subcommands; anything else not starting with "-" is an unknown command (one line, exit 1). */
+const COMMANDS = ["openshift", "remove-failover", "status", "check-cluster", "simulate"] as const;
+
 export async function main(argv: string[]): Promise<void> {
   // These commands set the exit code and return: process.exit() would cut short their output to a
-  // pipe (asynchronous in Node), as it cut `status --json` of 255 instances at 219 KB.
-  if (argv[0] === "status") {
+  // pipe (asynchronous in Node), as it cut `status --json` of 255 instances at 219 KB. Each prints
+  // its own usage for --help and does nothing else (cli-usage.ts).
+  const [command, ...rest] = argv;
+  if (command === "status") {
     const { statusCommand } = await import("./status.js");
-    process.exitCode = await statusCommand(argv.slice(1));
+    process.exitCode = await statusCommand(rest);
     return;
   }
-  if (argv[0] === "simulate") {
+  if (command === "simulate") {
     const { simulateCommand } = await import("./cluster/simulate-command.js");
-    process.exitCode = simulateCommand(argv.slice(1));
+    process.exitCode = simulateCommand(rest);
     return;
   }
-  if (argv[0] === "check-cluster") {
+  if (command === "check-cluster") {
     const { checkClusterCommand } = await import("./cluster/command.js");
-    process.exitCode = checkClusterCommand(argv.slice(1));
+    process.exitCode = checkClusterCommand(rest);
     return;
   }
-  if (argv[0] === "openshift" || argv[0] === "remove-failover") {
+  if (command === "openshift" || command === "remove-failover") {
     const m = await import("./openshift/commands.js");
-    if (argv[0] === "openshift") await m.openshiftCommand(argv.slice(1));
-    else await m.removeFailoverCommand();
+    if (command === "openshift") await m.openshiftCommand(rest);
+    else await m.removeFailoverCommand(rest);
+    return;
+  }
+  if (command !== undefined && !command.startsWith("-")) {
+    process.stderr.write(`tsvrrpd: unknown command '${command}' (commands: ${COMMANDS.join(", ")}; daemon options: tsvrrpd --help)\n`);
+    process.exitCode = 1;
     return;
   }
   const invokedAs = basename(process.argv[1] ?? "tsvrrpd");
@@ -65,7 +75,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     opts = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+    // keepalived core/main.c parse_cmdline: "Unknown option --x" / "Missing parameter for option
+    // -f" on stderr, exit 1; its getopt string starts with ':' so getopt itself prints nothing.
+    process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
   if (opts.help) {

@@ -4,6 +4,19 @@ import { connect } from "node:net";
 import type { StatusDocument } from "./daemon/control.js";
 import { CONTROL_DIR, controlSocketsIn, DEFAULT_PID_FILE, defaultControlSocket, netnsId } from "./daemon/control-path.js";
 import { socketAnswers } from "./daemon/single-instance.js";
+import { asksHelp, CommandUsageError, usageLine } from "./cli-usage.js";
+
+export const STATUS_USAGE = `usage: tsvrrpd status [--json] [-p PIDFILE | --control PATH]
+State of a running daemon, asked over its root-only control socket. Exit 0, 1 on a usage error,
+3 when no daemon answers.
+  -p, --pid=PIDFILE   the daemon started with this pid file (its socket is derived from the pid
+                      file and the network namespace, as the daemon derived it)
+      --control=PATH  the daemon listening on this control socket (also --socket PATH)
+      --json          the status document as JSON
+  -h, --help          this text
+With neither -p nor --control: the daemon of the default pid file, else the only daemon in this
+network namespace (\`ip netns exec NAME tsvrrpd status\` asks NAME's).
+`;
 
 export function fetchStatus(path: string, timeoutMs = 3000): Promise<StatusDocument> {
   return new Promise((resolve, reject) => {
@@ -96,7 +109,9 @@ export interface StatusArgs {
   discover: boolean;
 }
 
-export function parseStatusArgs(args: readonly string[]): StatusArgs {
+/** "help" for --help anywhere; a CommandUsageError for anything else it does not know. */
+export function parseStatusArgs(args: readonly string[]): StatusArgs | "help" {
+  if (asksHelp(args)) return "help";
   let json = false;
   let control: string | undefined;
   let pidFile: string | undefined;
@@ -108,13 +123,14 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
     else if (/^-p./.test(a)) [a, value] = ["-p", a.slice(2)];
     const need = (): string => {
       const v = value ?? args[++i];
-      if (v === undefined || v === "") throw new Error(`Missing parameter for option ${a}`);
+      if (v === undefined || v === "") throw new CommandUsageError(`Missing parameter for option ${a}`);
       return v;
     };
     if (a === "--json") json = true;
     else if (a === "--control" || a === "--socket") control = need();
     else if (a === "-p" || a === "--pid") pidFile = need();
-    else throw new Error(`Unknown option ${a}`);
+    else if (a.startsWith("-")) throw new CommandUsageError(`Unknown option ${a}`);
+    else throw new CommandUsageError(`Unexpected argument ${a}`);
   }
   if (control !== undefined) return { json, control, discover: false };
   return { json, control: defaultControlSocket(pidFile ?? DEFAULT_PID_FILE), discover: pidFile === undefined };
@@ -146,12 +162,16 @@ async function discoverSocket(preferred: string): Promise<string> {
 }
 
 export async function statusCommand(args: string[]): Promise<number> {
-  let opts: StatusArgs;
+  let opts: StatusArgs | "help";
   try {
     opts = parseStatusArgs(args);
   } catch (e) {
-    process.stderr.write(`tsvrrpd status: ${(e as Error).message}\n`);
+    process.stderr.write(usageLine("status", (e as Error).message));
     return 1;
+  }
+  if (opts === "help") {
+    process.stdout.write(STATUS_USAGE);
+    return 0;
   }
   try {
     const doc = await fetchStatus(opts.discover ? await discoverSocket(opts.control) : opts.control);

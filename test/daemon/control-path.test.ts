@@ -42,9 +42,13 @@ describe("derived control socket", () => {
 
   it("status derives the same socket from -p, takes --control (and --socket), and discovers without either", () => {
     expect(parseStatusArgs(["-p", "/run/a.pid"])).toEqual({ json: false, control: defaultControlSocket("/run/a.pid"), discover: false });
-    expect(parseStatusArgs(["--pid=/run/a.pid", "--json"]).control).toBe(defaultControlSocket("/run/a.pid"));
+    expect(parseStatusArgs(["--pid=/run/a.pid", "--json"])).toEqual({
+      json: true,
+      control: defaultControlSocket("/run/a.pid"),
+      discover: false,
+    });
     expect(parseStatusArgs(["--control", "/x.sock"])).toEqual({ json: false, control: "/x.sock", discover: false });
-    expect(parseStatusArgs(["--socket=/x.sock"]).control).toBe("/x.sock");
+    expect(parseStatusArgs(["--socket=/x.sock"])).toEqual({ json: false, control: "/x.sock", discover: false });
     expect(parseStatusArgs([])).toEqual({ json: false, control: defaultControlSocket(DEFAULT_PID_FILE), discover: true });
   });
 
