@@ -72,7 +72,10 @@ accepted; those about LVS, BFD, memory checks and core dumps are logged as not a
   -p, --pid=FILE            pid file (default /run/keepalived.pid)
   -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
   -i, --config-id=ID        read @ID lines of the configuration (default: the host name up to its first dot)
-  -t, --config-test[=FILE]  check the configuration and exit (0 ok, 3 cannot run, 4 errors)
+  -t, --config-test[=FILE]  check the configuration and exit: 0 fine (warnings printed, e.g. an
+                            interface that does not exist here or no vrrp_instance), 3 cannot run
+                            (unreadable, or errors leave no instance), 4 errors but the other
+                            instances would run (the daemon starts them and logs the errors)
   -d, --dump-conf           log the parsed configuration at start
   -P, --vrrp                run only VRRP (always the case)
       --http=ADDR:PORT      serve /metrics, /healthz, /status (also global_defs http_listen)

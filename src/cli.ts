@@ -4,6 +4,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
+import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE } from "./config/host-checks.js";
 import type { DaemonConfig } from "./config/model.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
@@ -24,11 +25,24 @@ function packageVersion(): string {
   }
 }
 
-/** Exit codes of -t, as keepalived: 0 fine, 3 cannot run, 4 errors but would run. */
-export function configTest(file: string, out: (s: string) => void, configId?: string): number {
+/**
+ * Exit codes of -t, as keepalived's: 0 fine (warnings printed), 3 cannot run (unreadable, or
+ * errors leave no instance), 4 errors but some instances would run. Difference: keepalived 2.2.7
+ * also exits 5 on warnings and 6 on script-security warnings (README).
+ */
+export function configTest(
+  file: string,
+  out: (s: string) => void,
+  configId?: string,
+  interfaceExists: (name: string) => boolean = (name) => interfaceNames().has(name),
+): number {
   const { config, diagnostics } = loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
   for (const d of diagnostics) out(formatDiagnostic(d));
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
+  // keepalived -t: one warning per instance on a missing interface, then its summary line.
+  const host = hostDiagnostics(config, file, interfaceExists);
+  for (const d of host) out(formatDiagnostic(d));
+  if (host.some((d) => d.code === "NO_SUCH_INTERFACE")) out(NON_EXISTENT_INTERFACE);
   if (diagnostics.some((d) => d.severity === "error")) return config.instances.length > 0 ? 4 : 3;
   out(`${file}: configuration OK (${config.instances.length} instance(s))`);
   return 0;
