@@ -1,7 +1,7 @@
 // keepalived 2.2.7's command line (core/main.c parse_cmdline, its long_options table), so the
 // binary can be swapped under an existing unit file: every flag keepalived accepts is honoured or
 // accepted with a logged "not applicable" (notApplicable), never an exit.
-import { DEFAULT_CONTROL_SOCKET } from "./daemon/control.js";
+import { DEFAULT_PID_FILE, defaultControlSocket } from "./daemon/control-path.js";
 import { listenProblem } from "./config/values.js";
 import { LOG_DAEMON } from "./daemon/log.js";
 
@@ -23,6 +23,7 @@ export interface CliOptions {
   help: boolean;
   version: boolean;
   http?: string;
+  /** --control, else derived from the pid file and the network namespace (control-path.ts). */
   control: string;
   /** keepalived -i/--config-id: which `@ID` lines of the configuration are read. */
   configId?: string;
@@ -49,9 +50,10 @@ export class UsageError extends Error {
 export const USAGE = `Usage: tsvrrpd [OPTION...]
        tsvrrpd openshift [--print-config]   run from OPENSHIFT_HA_* variables (keepalived-ipfailover)
        tsvrrpd remove-failover              what the IP-failover removal Job does
-       tsvrrpd status [--json] [--socket PATH]  state of the running daemon
+       tsvrrpd status [--json] [-p PIDFILE | --control PATH]  state of a running daemon
        tsvrrpd check-cluster PATH...        check keepalived.conf files of one cluster against each other
        tsvrrpd simulate PATH... --events .. run the files on a simulated LAN
+       tsvrrpd COMMAND --help               a command's own options (it does nothing else)
 VRRP daemon compatible with keepalived's configuration and flags (keepalived 2.2.7's flags are all
 accepted; those about LVS, BFD, memory checks and core dumps are logged as not applicable).
   -x, --snmp                serve the KEEPALIVED-MIB VRRP part and the VRRPv3-MIB over AgentX
@@ -70,12 +72,16 @@ accepted; those about LVS, BFD, memory checks and core dumps are logged as not a
   -p, --pid=FILE            pid file (default /run/keepalived.pid)
   -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
   -i, --config-id=ID        read @ID lines of the configuration (default: the host name up to its first dot)
-  -t, --config-test[=FILE]  check the configuration and exit (0 ok, 3 cannot run, 4 errors)
+  -t, --config-test[=FILE]  check the configuration and exit: 0 fine (warnings printed, e.g. an
+                            interface that does not exist here or no vrrp_instance), 3 cannot run
+                            (unreadable, or errors leave no instance), 4 errors but the other
+                            instances would run (the daemon starts them and logs the errors)
   -d, --dump-conf           log the parsed configuration at start
   -P, --vrrp                run only VRRP (always the case)
       --http=ADDR:PORT      serve /metrics, /healthz, /status (also global_defs http_listen)
       --signum=NAME         print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR or JSON
-      --control=PATH        control socket for \`tsvrrpd status\` (default /run/tsvrrpd/control.sock)
+      --control=PATH        control socket for \`tsvrrpd status\` (default: derived from the pid file and
+                            the network namespace, /run/tsvrrpd/PIDFILE.HASH.netINODE.sock)
   -h, --help                this text
   -v, --version             version
 `;
@@ -180,12 +186,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     logDetail: false,
     logJson: false,
     syslogFacility: LOG_DAEMON,
-    pidFile: "/run/keepalived.pid",
+    pidFile: DEFAULT_PID_FILE,
     configTest: false,
     dumpConf: false,
     help: false,
     version: false,
-    control: DEFAULT_CONTROL_SOCKET,
+    control: "",
     notApplicable: [],
     warnings: [],
     snmp: false,
@@ -214,7 +220,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     const need = (): string => {
       if (value !== undefined) return value;
       const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      if (v === undefined) throw new UsageError(`Missing parameter for option ${arg}`);
       return v;
     };
     if (Object.hasOwn(NOT_APPLICABLE, arg)) {
@@ -323,9 +329,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.version = true;
         break;
       default:
-        throw new UsageError(`unknown option ${arg}`);
+        throw new UsageError(`Unknown option ${arg}`);
     }
   }
   if (noSyslog) o.syslogFacility = undefined;
+  if (!o.control) o.control = defaultControlSocket(o.pidFile);
   return o;
 }

@@ -4,6 +4,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
+import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE } from "./config/host-checks.js";
 import type { DaemonConfig } from "./config/model.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
@@ -24,38 +25,61 @@ function packageVersion(): string {
   }
 }
 
-/** Exit codes of -t, as keepalived: 0 fine, 3 cannot run, 4 errors but would run. */
-export function configTest(file: string, out: (s: string) => void, configId?: string): number {
+/**
+ * Exit codes of -t, as keepalived's: 0 fine (warnings printed), 3 cannot run (unreadable, or
+ * errors leave no instance), 4 errors but some instances would run. Difference: keepalived 2.2.7
+ * also exits 5 on warnings and 6 on script-security warnings (README).
+ */
+export function configTest(
+  file: string,
+  out: (s: string) => void,
+  configId?: string,
+  interfaceExists: (name: string) => boolean = (name) => interfaceNames().has(name),
+): number {
   const { config, diagnostics } = loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
   for (const d of diagnostics) out(formatDiagnostic(d));
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
+  // keepalived -t: one warning per instance on a missing interface, then its summary line.
+  const host = hostDiagnostics(config, file, interfaceExists);
+  for (const d of host) out(formatDiagnostic(d));
+  if (host.some((d) => d.code === "NO_SUCH_INTERFACE")) out(NON_EXISTENT_INTERFACE);
   if (diagnostics.some((d) => d.severity === "error")) return config.instances.length > 0 ? 4 : 3;
   out(`${file}: configuration OK (${config.instances.length} instance(s))`);
   return 0;
 }
 
+/** The subcommands; anything else not starting with "-" is an unknown command (one line, exit 1). */
+const COMMANDS = ["openshift", "remove-failover", "status", "check-cluster", "simulate"] as const;
+
 export async function main(argv: string[]): Promise<void> {
   // These commands set the exit code and return: process.exit() would cut short their output to a
-  // pipe (asynchronous in Node), as it cut `status --json` of 255 instances at 219 KB.
-  if (argv[0] === "status") {
+  // pipe (asynchronous in Node), as it cut `status --json` of 255 instances at 219 KB. Each prints
+  // its own usage for --help and does nothing else (cli-usage.ts).
+  const [command, ...rest] = argv;
+  if (command === "status") {
     const { statusCommand } = await import("./status.js");
-    process.exitCode = await statusCommand(argv.slice(1));
+    process.exitCode = await statusCommand(rest);
     return;
   }
-  if (argv[0] === "simulate") {
+  if (command === "simulate") {
     const { simulateCommand } = await import("./cluster/simulate-command.js");
-    process.exitCode = simulateCommand(argv.slice(1));
+    process.exitCode = simulateCommand(rest);
     return;
   }
-  if (argv[0] === "check-cluster") {
+  if (command === "check-cluster") {
     const { checkClusterCommand } = await import("./cluster/command.js");
-    process.exitCode = checkClusterCommand(argv.slice(1));
+    process.exitCode = checkClusterCommand(rest);
     return;
   }
-  if (argv[0] === "openshift" || argv[0] === "remove-failover") {
+  if (command === "openshift" || command === "remove-failover") {
     const m = await import("./openshift/commands.js");
-    if (argv[0] === "openshift") await m.openshiftCommand(argv.slice(1));
-    else await m.removeFailoverCommand();
+    if (command === "openshift") await m.openshiftCommand(rest);
+    else await m.removeFailoverCommand(rest);
+    return;
+  }
+  if (command !== undefined && !command.startsWith("-")) {
+    process.stderr.write(`tsvrrpd: unknown command '${command}' (commands: ${COMMANDS.join(", ")}; daemon options: tsvrrpd --help)\n`);
+    process.exitCode = 1;
     return;
   }
   const invokedAs = basename(process.argv[1] ?? "tsvrrpd");
@@ -65,7 +89,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     opts = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+    // keepalived core/main.c parse_cmdline: "Unknown option --x" / "Missing parameter for option
+    // -f" on stderr, exit 1; its getopt string starts with ':' so getopt itself prints nothing.
+    process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
   if (opts.help) {

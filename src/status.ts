@@ -1,6 +1,22 @@
-// `tsvrrpd status [--json] [--socket PATH]`: asks the running daemon over its control socket.
+// `tsvrrpd status [--json] [-p PIDFILE | --control PATH]`: asks the running daemon over its control
+// socket, found as the daemon derived it (control-path.ts) unless --control names it.
 import { connect } from "node:net";
-import { DEFAULT_CONTROL_SOCKET, type StatusDocument } from "./daemon/control.js";
+import type { StatusDocument } from "./daemon/control.js";
+import { CONTROL_DIR, controlSocketsIn, DEFAULT_PID_FILE, defaultControlSocket, netnsId } from "./daemon/control-path.js";
+import { socketAnswers } from "./daemon/single-instance.js";
+import { asksHelp, CommandUsageError, usageLine } from "./cli-usage.js";
+
+export const STATUS_USAGE = `usage: tsvrrpd status [--json] [-p PIDFILE | --control PATH]
+State of a running daemon, asked over its root-only control socket. Exit 0, 1 on a usage error,
+3 when no daemon answers.
+  -p, --pid=PIDFILE   the daemon started with this pid file (its socket is derived from the pid
+                      file and the network namespace, as the daemon derived it)
+      --control=PATH  the daemon listening on this control socket (also --socket PATH)
+      --json          the status document as JSON
+  -h, --help          this text
+With neither -p nor --control: the daemon of the default pid file, else the only daemon in this
+network namespace (\`ip netns exec NAME tsvrrpd status\` asks NAME's).
+`;
 
 export function fetchStatus(path: string, timeoutMs = 3000): Promise<StatusDocument> {
   return new Promise((resolve, reject) => {
@@ -85,15 +101,91 @@ export function formatStatus(doc: StatusDocument): string {
   return lines.join("\n") + "\n";
 }
 
-export async function statusCommand(args: string[]): Promise<number> {
-  const i = args.indexOf("--socket");
-  const path = i >= 0 ? (args[i + 1] ?? DEFAULT_CONTROL_SOCKET) : DEFAULT_CONTROL_SOCKET;
+export interface StatusArgs {
+  json: boolean;
+  /** --control/--socket PATH, or the socket a daemon with this pid file derives in this namespace. */
+  control: string;
+  /** Neither -p nor --control: the default pid file's socket, else the one daemon of this namespace. */
+  discover: boolean;
+}
+
+/** "help" for --help anywhere; a CommandUsageError for anything else it does not know. */
+export function parseStatusArgs(args: readonly string[]): StatusArgs | "help" {
+  if (asksHelp(args)) return "help";
+  let json = false;
+  let control: string | undefined;
+  let pidFile: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    let a = args[i]!;
+    let value: string | undefined;
+    const eq = a.indexOf("=");
+    if (a.startsWith("--") && eq > 0) [a, value] = [a.slice(0, eq), a.slice(eq + 1)];
+    else if (/^-p./.test(a)) [a, value] = ["-p", a.slice(2)];
+    const need = (): string => {
+      const v = value ?? args[++i];
+      if (v === undefined || v === "") throw new CommandUsageError(`Missing parameter for option ${a}`);
+      return v;
+    };
+    if (a === "--json") json = true;
+    else if (a === "--control" || a === "--socket") control = need();
+    else if (a === "-p" || a === "--pid") pidFile = need();
+    else if (a.startsWith("-")) throw new CommandUsageError(`Unknown option ${a}`);
+    else throw new CommandUsageError(`Unexpected argument ${a}`);
+  }
+  if (control !== undefined) return { json, control, discover: false };
+  return { json, control: defaultControlSocket(pidFile ?? DEFAULT_PID_FILE), discover: pidFile === undefined };
+}
+
+/**
+ * The socket to ask when no option says: the default pid file's, else the only daemon of this
+ * network namespace that answers. Several: an error naming them (-p or --control picks one).
+ */
+async function discoverSocket(preferred: string): Promise<string> {
+  if (await socketAnswers(preferred)) return preferred;
+  let candidates: string[];
   try {
-    const doc = await fetchStatus(path);
-    process.stdout.write(args.includes("--json") ? JSON.stringify(doc, null, 2) + "\n" : formatStatus(doc));
+    candidates = controlSocketsIn();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return preferred; // no daemon ever ran here: the ENOENT below says so
+    if (code === "EACCES") throw new Error(`permission denied on ${CONTROL_DIR}: the control sockets are root-only`);
+    throw e;
+  }
+  const answering: string[] = [];
+  for (const c of candidates) if (await socketAnswers(c)) answering.push(c);
+  if (answering.length === 1) return answering[0]!;
+  if (answering.length > 1)
+    throw new Error(
+      `${answering.length} daemons run in this network namespace (${answering.join(", ")}); pick one with -p PIDFILE (as it was started with) or --control PATH`,
+    );
+  return preferred;
+}
+
+export async function statusCommand(args: string[]): Promise<number> {
+  let opts: StatusArgs | "help";
+  try {
+    opts = parseStatusArgs(args);
+  } catch (e) {
+    process.stderr.write(usageLine("status", (e as Error).message));
+    return 1;
+  }
+  if (opts === "help") {
+    process.stdout.write(STATUS_USAGE);
+    return 0;
+  }
+  try {
+    const doc = await fetchStatus(opts.discover ? await discoverSocket(opts.control) : opts.control);
+    process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatStatus(doc));
     return 0;
   } catch (e) {
-    process.stderr.write(`tsvrrpd status: ${(e as Error).message}\n`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const hint =
+      code === "ENOENT" || code === "ECONNREFUSED"
+        ? opts.discover
+          ? ` (none in this network namespace, net:[${netnsId()}]; a daemon in another one: \`ip netns exec NAME tsvrrpd status\`)`
+          : ""
+        : "";
+    process.stderr.write(`tsvrrpd status: ${(e as Error).message}${hint}\n`);
     return 3;
   }
 }

@@ -9,6 +9,29 @@ import { parseEnvFile, planFromEnv } from "../config/openshift-env.js";
 import { errorFields } from "../error-fields.js";
 import { prng } from "../sim/clock.js";
 import { checkCluster, type Finding, type HostConfig } from "./check.js";
+import { asksHelp, CommandUsageError, usageLine } from "../cli-usage.js";
+
+export const CHECK_CLUSTER_USAGE = `usage: tsvrrpd check-cluster PATH... [--json]
+Checks the keepalived.conf files of one cluster against each other. Exit 0 clean, 1 warnings,
+2 errors (also a usage error).
+  PATH        a keepalived.conf, a directory of *.conf, or FILE.env@NODE[,NODE...] (OpenShift)
+  --json      the findings as JSON
+  -h, --help  this text
+`;
+
+/** "help" for --help anywhere; PATHs and --json otherwise (a CommandUsageError for anything else). */
+export function parseCheckClusterArgs(args: readonly string[]): { json: boolean; paths: string[] } | "help" {
+  if (asksHelp(args)) return "help";
+  let json = false;
+  const paths: string[] = [];
+  for (const a of args) {
+    if (a === "--json") json = true;
+    else if (a.startsWith("-")) throw new CommandUsageError(`Unknown option ${a}`);
+    else paths.push(a);
+  }
+  if (paths.length === 0) throw new CommandUsageError("need at least one PATH");
+  return { json, paths };
+}
 
 export interface LoadResult {
   readonly hosts: HostConfig[];
@@ -82,14 +105,18 @@ export function exitCode(findings: readonly Finding[]): number {
 }
 
 export function checkClusterCommand(args: readonly string[]): number {
-  const json = args.includes("--json");
-  const paths = args.filter((a) => a !== "--json");
-  if (paths.length === 0) {
-    process.stderr.write(
-      "usage: tsvrrpd check-cluster PATH... [--json]   (PATH: keepalived.conf, a directory of *.conf, or FILE.env@NODE[,NODE...])\n",
-    );
+  let parsed: ReturnType<typeof parseCheckClusterArgs>;
+  try {
+    parsed = parseCheckClusterArgs(args);
+  } catch (e) {
+    process.stderr.write(usageLine("check-cluster", (e as Error).message));
     return 2;
   }
+  if (parsed === "help") {
+    process.stdout.write(CHECK_CLUSTER_USAGE);
+    return 0;
+  }
+  const { json, paths } = parsed;
   const { hosts, problems } = loadHosts(paths);
   const findings = [...problems, ...checkCluster(hosts)];
   if (json)

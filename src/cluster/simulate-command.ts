@@ -1,10 +1,13 @@
 // `tsvrrpd simulate PATH... [--events "kill host1 @5s; heal @9s"] [--seed N] [--until 30s] [--json]`
 // PATH as for check-cluster. Exit 0, or 2 on unreadable files, configuration errors or bad events.
+import { asksHelp, CommandUsageError, usageLine } from "../cli-usage.js";
 import { errorFields } from "../error-fields.js";
 import { loadHosts } from "./command.js";
 import { formatSimulation, parseEvents, simulate, type SimEvent } from "./simulate.js";
 
-const USAGE = `usage: tsvrrpd simulate PATH... [--events "EVENT @TIME; ..."] [--seed N] [--until TIME] [--json]
+export const SIMULATE_USAGE = `usage: tsvrrpd simulate PATH... [--events "EVENT @TIME; ..."] [--seed N] [--until TIME] [--json]
+Runs the files on a simulated LAN and prints the timeline. Exit 0, or 2 on unreadable files,
+configuration errors, bad events or a usage error.
   PATH: keepalived.conf, a directory of *.conf, or FILE.env@NODE[,NODE...] (OpenShift)
   EVENT: kill HOST | stop HOST | start HOST | partition HOST[,HOST...] | heal | loss N%
          | check NAME fails|recovers on HOST | link IF down|up on HOST
@@ -18,6 +21,10 @@ function duration(text: string): number {
 }
 
 export function simulateCommand(args: readonly string[]): number {
+  if (asksHelp(args)) {
+    process.stdout.write(SIMULATE_USAGE);
+    return 0;
+  }
   const paths: string[] = [];
   let events: SimEvent[] = [];
   let seed = 1;
@@ -26,19 +33,16 @@ export function simulateCommand(args: readonly string[]): number {
   try {
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
-      if (a === "--help" || a === "-h") {
-        process.stdout.write(USAGE);
-        return 0;
-      } else if (a === "--json") json = true;
+      if (a === "--json") json = true;
       else if (a === "--events") events = parseEvents(args[++i] ?? "");
       else if (a === "--seed") seed = Number(args[++i]);
       else if (a === "--until") until = duration(args[++i] ?? "");
-      else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
+      else if (a.startsWith("-")) throw new CommandUsageError(`Unknown option ${a}`);
       else paths.push(a);
     }
     if (paths.length === 0 || !Number.isInteger(seed)) throw new Error("need at least one PATH (and --seed takes an integer)");
   } catch (e) {
-    process.stderr.write(`tsvrrpd simulate: ${errorFields(e).err}\n${USAGE}`);
+    process.stderr.write(usageLine("simulate", errorFields(e).err));
     return 2;
   }
   const { hosts, problems } = loadHosts(paths);

@@ -4,13 +4,12 @@
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { dirname } from "node:path";
+import { CONTROL_DIR, ensureControlDir } from "./control-path.js";
 import { dataText, dumpPath, jsonText, statsText, writeFileSafely, type DumpKind } from "./dump-files.js";
 import type { Logger } from "./log.js";
 import { socketAnswers } from "./single-instance.js";
 import type { Tracking } from "./tracking.js";
 import type { Runtime } from "./runtime.js";
-
-export const DEFAULT_CONTROL_SOCKET = "/run/tsvrrpd/control.sock";
 
 export interface StatusDocument {
   readonly pid: number;
@@ -50,7 +49,17 @@ export class ControlServer {
   ) {}
 
   async start(): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const dir = dirname(this.path);
+    try {
+      if (dir === CONTROL_DIR) ensureControlDir(dir);
+      else mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      this.log.error(
+        { path: this.path, err: (e as Error).message },
+        "cannot use the control socket's directory; `tsvrrpd status` will not work",
+      );
+      return;
+    }
     if (await socketAnswers(this.path)) {
       this.log.error(
         { path: this.path },
@@ -66,13 +75,21 @@ export class ControlServer {
     this.server.on("error", (e) =>
       this.log.error({ path: this.path, err: e.message }, "control socket failed; `tsvrrpd status` will not work"),
     );
-    this.server.listen(this.path, () => {
-      try {
-        chmodSync(this.path, 0o600); // root only: the status names every address and script
-      } catch (e) {
-        this.log.warn({ path: this.path, err: (e as Error).message }, "cannot restrict the control socket's permissions");
-      }
-    });
+    // Root only (the status names every address and script): created 0600 (bind(2) applies the
+    // umask, and listen() binds before it returns), so there is no moment when others may connect.
+    const umask = process.umask(0o177);
+    try {
+      this.server.listen(this.path, () => {
+        this.log.debug({ path: this.path }, "control socket listening");
+        try {
+          chmodSync(this.path, 0o600);
+        } catch (e) {
+          this.log.warn({ path: this.path, err: (e as Error).message }, "cannot restrict the control socket's permissions");
+        }
+      });
+    } finally {
+      process.umask(umask);
+    }
   }
 
   close(): void {

@@ -6,14 +6,66 @@ import { dirname } from "node:path";
 import { EnvError, planFromEnv, readSettings, type OpenShiftSettings } from "../config/openshift-env.js";
 import { createLogger } from "../daemon/log.js";
 import { Runtime } from "../daemon/runtime.js";
-import { DEFAULT_CONTROL_SOCKET, OperatorViews } from "../daemon/control.js";
+import { OperatorViews } from "../daemon/control.js";
+import { DEFAULT_PID_FILE, defaultControlSocket } from "../daemon/control-path.js";
 import { installSignals } from "../daemon/signals.js";
 import { Rtnl } from "../netlink/rtnl.js";
 import { addressBytes, familyOf } from "../vrrp/address.js";
 import { readHostFacts } from "./host-facts.js";
 import { ensureMulticastRule, removeMulticastRule } from "./multicast-rule.js";
+import { asksHelp, CommandUsageError, usageLine } from "../cli-usage.js";
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
+
+export const OPENSHIFT_USAGE = `usage: tsvrrpd openshift [--print-config]
+Runs IP failover from the OPENSHIFT_HA_* variables, as the keepalived-ipfailover image's
+monitor.sh: generates the configuration, installs the multicast accept rule if asked, runs VRRP
+and releases the VIPs on SIGTERM/SIGINT/SIGHUP. Exit 1 on a usage error or bad variables.
+  --print-config  print the keepalived.conf the variables give and exit (nothing else is done)
+  -h, --help      this text
+`;
+
+export const REMOVE_FAILOVER_USAGE = `usage: tsvrrpd remove-failover
+What the IP-failover removal Job does (remove-failover.sh): unloads ip_vs, removes the multicast
+accept rule, stops the daemon in this network namespace and releases the VIPs named by the
+OPENSHIFT_HA_* variables. Takes no arguments. Exit 1 on a usage error or bad variables.
+  -h, --help  this text
+`;
+
+/** Parses `openshift`'s arguments: "help", or whether only the configuration is printed. */
+export function parseOpenshiftArgs(args: readonly string[]): { printOnly: boolean } | "help" {
+  if (asksHelp(args)) return "help";
+  let printOnly = false;
+  for (const a of args) {
+    if (a === "--print-config") printOnly = true;
+    else if (a.startsWith("-")) throw new CommandUsageError(`Unknown option ${a}`);
+    else throw new CommandUsageError(`Unexpected argument ${a}`);
+  }
+  return { printOnly };
+}
+
+/** `remove-failover` takes no arguments: "help", or nothing. */
+export function parseRemoveFailoverArgs(args: readonly string[]): "run" | "help" {
+  if (asksHelp(args)) return "help";
+  const a = args[0];
+  if (a === undefined) return "run";
+  throw new CommandUsageError(a.startsWith("-") ? `Unknown option ${a}` : `Unexpected argument ${a}`);
+}
+
+/** The parsed arguments, or undefined after printing the usage or the one-line error (exit code set). */
+function parsedOrDone<T>(command: string, usage: string, parse: () => T | "help"): T | undefined {
+  let r: T | "help";
+  try {
+    r = parse();
+  } catch (e) {
+    process.stderr.write(usageLine(command, (e as Error).message));
+    process.exitCode = 1;
+    return undefined;
+  }
+  if (r !== "help") return r;
+  process.stdout.write(usage);
+  return undefined;
+}
 
 function fail(e: unknown): never {
   if (e instanceof EnvError) {
@@ -42,8 +94,10 @@ async function releaseVips(rtnl: Rtnl, s: OpenShiftSettings): Promise<void> {
 }
 
 export async function openshiftCommand(args: string[]): Promise<void> {
+  const parsed = parsedOrDone("openshift", OPENSHIFT_USAGE, () => parseOpenshiftArgs(args));
+  if (!parsed) return;
+  const { printOnly } = parsed;
   process.title = "keepalived"; // the Deployment's liveness probe is `pgrep keepalived`
-  const printOnly = args.includes("--print-config");
   const rtnl = new Rtnl();
   let plan;
   try {
@@ -84,7 +138,8 @@ export async function openshiftCommand(args: string[]): Promise<void> {
   const views = new OperatorViews(
     runtime,
     log,
-    process.env.TSVRRPD_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET,
+    // No pid file: the socket is the one `tsvrrpd status` without options derives in the pod.
+    process.env.TSVRRPD_CONTROL_SOCKET ?? defaultControlSocket(DEFAULT_PID_FILE),
     listen !== "off" ? listen : undefined,
   );
   let stopping = false;
@@ -128,7 +183,8 @@ function daemonPids(): number[] {
   return out;
 }
 
-export async function removeFailoverCommand(): Promise<void> {
+export async function removeFailoverCommand(args: readonly string[]): Promise<void> {
+  if (!parsedOrDone("remove-failover", REMOVE_FAILOVER_USAGE, () => parseRemoveFailoverArgs(args))) return;
   say("remove-failover.sh: OpenShift IP Failover service terminating.");
   const rtnl = new Rtnl();
   let settings: OpenShiftSettings;

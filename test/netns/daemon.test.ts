@@ -255,4 +255,32 @@ describe("-t (config test) exit codes", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("warns in keepalived's words when an instance's interface does not exist here and when the file has no instance", () => {
+    const { lab } = newLab();
+    const inNs = (cmd: string, file: string) =>
+      spawnSync("ip", ["netns", "exec", lab.ns("a"), cmd, "-t", "-l", "-f", file], { encoding: "utf8", timeout: 10_000 });
+    const here = join(lab.dir, "here.conf");
+    const gone = join(lab.dir, "gone.conf");
+    const empty = join(lab.dir, "empty.conf");
+    writeFileSync(here, inst("VI_1", 1, 100, [VIP]));
+    writeFileSync(gone, inst("VI_1", 1, 100, [VIP], "", "eth9"));
+    writeFileSync(empty, "global_defs {\n  router_id a\n}\n");
+    const warning = "WARNING - interface eth9 for vrrp_instance VI_1 doesn't exist";
+    // keepalived 2.2.7 in the same namespace: the reference words (and its exit code 5).
+    const k = inNs("keepalived", gone);
+    expect(k.stdout + k.stderr).toContain(warning);
+    expect(k.stdout + k.stderr).toContain("Non-existent interface specified in configuration");
+    expect(k.status).toBe(5);
+    const t = inNs(BIN, gone);
+    expect(t.stderr).toContain(`gone.conf:1: warning: ${warning}`);
+    expect(t.stderr).toContain("Non-existent interface specified in configuration");
+    expect(t.status).toBe(0); // warnings: 0, as every -t warning of tsvrrpd's (README: difference)
+    // eth0 exists in the namespace (not necessarily on the host): no warning there.
+    const h = inNs(BIN, here);
+    expect(h.status).toBe(0);
+    expect(h.stderr).not.toMatch(/WARNING|Warning/);
+    const e = inNs(BIN, empty);
+    expect(e.stderr).toContain("empty.conf:0: warning: Warning - keepalived has no configuration to run");
+    expect(e.status).toBe(0);
+  });
 });

@@ -1,0 +1,56 @@
+// -t's checks against the host (src/config/host-checks.ts): keepalived's warnings for an instance
+// on an interface that does not exist and for a file with no instance, and -t's exit codes.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configTest } from "../../src/cli.js";
+import { interfaceNames } from "../../src/config/host-checks.js";
+
+const inst = (name: string, ifname: string, vrid = 1) =>
+  `vrrp_instance ${name} {\n  interface ${ifname}\n  virtual_router_id ${vrid}\n  priority 100\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n`;
+
+function t(text: string, exists: (n: string) => boolean): { code: number; lines: string[]; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), "hc-"));
+  const file = join(dir, "k.conf");
+  try {
+    writeFileSync(file, text);
+    const lines: string[] = [];
+    const code = configTest(file, (s) => lines.push(s), undefined, exists);
+    return { code, lines: lines.map((l) => l.replace(dir, "D")), file };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("-t host checks", () => {
+  it("one keepalived warning per instance on a missing interface, then keepalived's summary line; exit 0", () => {
+    const r = t(inst("VI_1", "eth0") + inst("VI_2", "eth9", 2) + inst("VI_3", "eth8", 3), (n) => n === "eth0");
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual([
+      "D/k.conf:9: warning: WARNING - interface eth9 for vrrp_instance VI_2 doesn't exist; the instance waits for it to appear",
+      "D/k.conf:17: warning: WARNING - interface eth8 for vrrp_instance VI_3 doesn't exist; the instance waits for it to appear",
+      "Non-existent interface specified in configuration",
+      "D/k.conf: configuration OK (3 instance(s))",
+    ]);
+  });
+
+  it("a file with no instance says keepalived's words, and -t still exits 0 (3 when errors leave none)", () => {
+    const empty = t("global_defs {\n  router_id x\n}\n", () => true);
+    expect(empty.code).toBe(0);
+    expect(empty.lines[0]).toMatch(/^D\/k\.conf:0: warning: Warning - keepalived has no configuration to run/);
+    const broken = t(inst("VI_1", "eth0", 300), () => true);
+    expect(broken.code).toBe(3);
+    expect(broken.lines.some((l) => l.includes("no configuration to run"))).toBe(true);
+  });
+
+  it("errors with runnable instances exit 4 and the interface warning still shows", () => {
+    const r = t(inst("VI_1", "eth9") + inst("VI_2", "eth0", 300), (n) => n === "eth0");
+    expect(r.code).toBe(4);
+    expect(r.lines.some((l) => l.includes("interface eth9 for vrrp_instance VI_1 doesn't exist"))).toBe(true);
+  });
+
+  it("reads this namespace's interfaces", () => {
+    expect(interfaceNames().has("lo")).toBe(true);
+  });
+});
