@@ -107,6 +107,10 @@ const cases: VipCase[] = [
   { name: "VRRPv3 IPv4, 255 VIPs", version: 3, family: 4, vips: v4(255) },
   { name: "VRRPv3 IPv4, 21 VIPs", version: 3, family: 4, vips: v4(21) },
   { name: "VRRPv3 IPv6, 89 VIPs (the most a 1500-byte MTU carries)", version: 3, family: 6, vips: v6(89) },
+  // Beyond what fits: keepalived advertises the first ones and adds the rest unadvertised, as
+  // virtual_ipaddress_excluded ("excess moved to eVIPs"); the master holds all of them.
+  { name: "VRRPv3 IPv6, 100 VIPs (89 advertised, 11 moved to excluded)", version: 3, family: 6, vips: v6(100) },
+  { name: "VRRPv3 IPv4, 256 VIPs (255 advertised, 1 moved to excluded)", version: 3, family: 4, vips: [...v4(255), "203.0.113.1"] },
 ];
 
 describe("more than 20 VIPs in one advert, keepalived as the peer", () => {
