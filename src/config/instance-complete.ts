@@ -3,6 +3,7 @@
 // preemption, tracked scripts. Returns undefined when the instance has errors.
 import type { Family } from "../vrrp/address.js";
 import { familyOf } from "../vrrp/address.js";
+import { advertCapacity, interfaceMtu } from "./advert-capacity.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { InstanceDraft } from "./instance-draft.js";
@@ -36,7 +37,6 @@ export function completeInstance(
       `${name}: address family must match the instance (IPv${family}): ${v.address} ignored, as keepalived does; list it under virtual_ipaddress_excluded to have it added`,
     );
   d.vips = d.vips.filter((v) => v.family === family);
-  if (d.vips.length > 255) ctx.error(s.where, "TOO_MANY_VIPS", `${name}: ${d.vips.length} virtual addresses, at most 255 fit in an advert`);
 
   if (family === 6 && d.version === 2) {
     if (d.versionSet) ctx.warn(s.where, "V2_IPV6", `${name}: VRRPv2 cannot carry IPv6; using version 3`);
@@ -55,6 +55,23 @@ export function completeInstance(
   if (d.version === 3 && advertIntervalCs > 4095) {
     ctx.warn(d.advertWhere ?? s.where, "V3_INTERVAL", `${name}: VRRPv3 intervals stop at 40.95 s; using 40.95`);
     advertIntervalCs = 4095;
+  }
+  // vrrp.c vrrp_complete_instance: the addresses an advert on the interface cannot carry are
+  // "moved to eVIPs" (added on the master, not advertised), so both kinds put the same list on the
+  // wire (keepalived 2.2.7 drops adverts whose count differs from its own). Difference: keepalived
+  // reports a configuration error (-t exits non-zero); we warn, so a SIGHUP with the file works.
+  if (d.iface) {
+    const mtu = interfaceMtu(d.iface);
+    const max = advertCapacity(family, d.version, mtu);
+    if (d.vips.length > max) {
+      const moved = d.vips.splice(max);
+      d.excluded.push(...moved);
+      ctx.warn(
+        s.where,
+        "TOO_MANY_VIPS",
+        `${name}: ${max + moved.length} virtual addresses, an advert on ${d.iface} (MTU ${mtu}) carries at most ${max}; the last ${moved.length} (${moved[0]!.address}${moved.length > 1 ? " ..." : ""}) are added but not advertised, as virtual_ipaddress_excluded (as keepalived)`,
+      );
+    }
   }
   // vrrp.c vrrp_complete_instance: no type = no authentication; PASS without a password = none.
   if (d.authType && d.version === 3) {

@@ -1,5 +1,6 @@
 // Crafted and hostile VRRP packets for the reliability tests: `node dist/lab/inject.js KIND COUNT
-// RATE_PPS [SRC] [DST]`, run inside a lab namespace. Builds whole IPv4 packets (IP_HDRINCL) so TTL,
+// RATE_PPS [SRC] [DST] [VRID] [VERSION]`, run inside a lab namespace. Builds whole IPv4 packets
+// (IP_HDRINCL), or whole IPv6 ones (IPV6_HDRINCL) when SRC is an IPv6 address, so TTL / hop limit,
 // checksum, version, lengths can all be wrong on purpose.
 import { createRequire } from "node:module";
 import { addressBytes } from "../vrrp/address.js";
@@ -9,15 +10,29 @@ import { AUTH_PASS, encodeAdvert } from "../vrrp/packet.js";
 const require = createRequire(import.meta.url);
 
 export type InjectKind =
-  "good" | "bad-ttl" | "bad-checksum" | "bad-version" | "wrong-vrid" | "wrong-auth" | "truncated" | "lying-count" | "higher-priority";
+  | "good"
+  | "bad-ttl"
+  | "bad-checksum"
+  | "bad-version"
+  | "wrong-vrid"
+  | "wrong-auth"
+  | "truncated"
+  | "lying-count"
+  | "cut-address"
+  | "higher-priority";
+
+/** The VIP the crafted adverts carry (test/netns/daemons.ts VIP4 / VIP6). */
+const VIP = { 4: "198.51.100.10", 6: "2001:db8:1::10" } as const;
 
 export function craft(kind: InjectKind, src: string, dst: string, vrid = 42, version: 2 | 3 = 3, password = "s3cr3tpw"): Buffer {
+  const family = src.includes(":") ? 6 : 4;
+  if (family === 6 && version === 2) throw new Error("VRRPv2 carries IPv4 only");
   const v2 = version === 2;
   let vrrp = encodeAdvert({
     version,
-    family: 4,
+    family,
     vrid: kind === "wrong-vrid" ? (vrid % 255) + 1 : vrid,
-    addresses: ["198.51.100.10"],
+    addresses: [VIP[family]],
     ...(v2 ? { authType: AUTH_PASS, authKey: kind === "wrong-auth" ? "intruder" : password } : {}),
     src,
     dst,
@@ -30,11 +45,25 @@ export function craft(kind: InjectKind, src: string, dst: string, vrid = 42, ver
   if (kind === "bad-version") vrrp[0] = 0x41;
   if (kind === "truncated") vrrp = vrrp.subarray(0, 6);
   if (kind === "lying-count") vrrp[3] = 5; // claims 5 addresses, carries 1
+  if (kind === "cut-address") vrrp = vrrp.subarray(0, 8 + (family === 4 ? 2 : 8)); // ends inside its address
+  const ttl = kind === "bad-ttl" ? 64 : 255;
+  if (family === 6) {
+    // RFC 8200 3: version 6, traffic class 0xc0 (as keepalived), payload length, next header 112.
+    const ip6 = Buffer.alloc(40 + vrrp.length);
+    ip6.writeUInt32BE(0x6c000000, 0);
+    ip6.writeUInt16BE(vrrp.length, 4);
+    ip6[6] = 112;
+    ip6[7] = ttl;
+    ip6.set(addressBytes(src), 8);
+    ip6.set(addressBytes(dst), 24);
+    ip6.set(vrrp, 40);
+    return ip6;
+  }
   const ip = Buffer.alloc(20 + vrrp.length);
   ip[0] = 0x45;
   ip[1] = 0xc0;
   ip.writeUInt16BE(ip.length, 2);
-  ip[8] = kind === "bad-ttl" ? 64 : 255;
+  ip[8] = ttl;
   ip[9] = 112;
   ip.set(addressBytes(src), 12);
   ip.set(addressBytes(dst), 16);
@@ -64,12 +93,17 @@ export async function inject(
       pauseRecv(): void;
     };
   };
-  const sock = raw.createSocket({ protocol: 112 });
-  sock.setOption(0, 3, 1); // IP_HDRINCL
+  const v6 = src.includes(":");
+  const sock = raw.createSocket({ protocol: 112, addressFamily: v6 ? 2 : 1 }); // raw-socket's AddressFamily.IPv6 / IPv4
+  if (v6)
+    sock.setOption(41, 36, 1); // IPPROTO_IPV6, IPV6_HDRINCL (Linux >= 4.5)
+  else sock.setOption(0, 3, 1); // IPPROTO_IP, IP_HDRINCL
   const dev = Buffer.from("eth0\0");
   sock.setOption(1, 25, dev, dev.length); // SO_BINDTODEVICE
   sock.pauseRecv();
   const pkt = craft(kind, src, dst, vrid, version);
+  // A link-local or multicast IPv6 destination needs its interface (libuv reads the %zone).
+  const to = v6 ? `${dst}%eth0` : dst;
   const started = process.hrtime.bigint();
   let sent = 0;
   const noop = () => undefined;
@@ -77,7 +111,7 @@ export async function inject(
     // pace in bursts of 100 to hold the rate without a timer per packet
     for (let i = 0; i < 100 && sent < count; i++, sent++) {
       try {
-        sock.wrap.send(pkt, 0, pkt.length, dst, noop);
+        sock.wrap.send(pkt, 0, pkt.length, to, noop);
       } catch {
         // ENOBUFS under flood: count as not sent
         sent--;

@@ -3,6 +3,8 @@
 // min_ttl/max_ttl only with check_unicast_src (keepalived vrrp.c check_ttl_hl); VRRPv3 IPv4
 // unicast checksums in the old form (224.0.0.18 in the pseudo-header, vrrp.c vrrp_in_chk).
 import { describe, expect, it } from "vitest";
+import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
+import { routerConfig } from "../../src/daemon/router-config.js";
 import { addressBytes } from "../../src/vrrp/address.js";
 import { receive, sameDelivery, type ReceivePolicy, type ReceiveVerdict } from "../../src/vrrp/receive.js";
 import { packet, POLICY } from "./router-table.js";
@@ -235,5 +237,47 @@ describe("receive(): which adverts reach the instance", () => {
       authType: 0,
       authData: new Uint8Array(0),
     });
+  });
+
+  it("min_ttl/max_ttl from keepalived.conf to the verdict: enforced per peer with check_unicast_src, not without it", () => {
+    const conf = (check: string) => `vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ version 3
+ unicast_src_ip 192.0.2.11
+ unicast_peer {
+  192.0.2.12 min_ttl 250 max_ttl 254
+  192.0.2.13 max_ttl 10
+ }
+${check}
+ virtual_ipaddress {
+  198.51.100.1
+ }
+}
+`;
+    const policyOf = (text: string) => routerConfig(parseKeepalivedConf(text, "k.conf").config).instances[0]!.receive;
+    const checked = policyOf(conf(" check_unicast_src"));
+    const rx = (src: string, ttl: number) => packet({ priority: 100, dst: "192.0.2.11", src, ttl });
+    const got = (p: ReceivePolicy) =>
+      [
+        ["192.0.2.12", 249],
+        ["192.0.2.12", 250],
+        ["192.0.2.12", 254],
+        ["192.0.2.12", 255],
+        ["192.0.2.13", 10],
+        ["192.0.2.13", 11],
+        ["192.0.2.14", 255],
+      ].map(([src, ttl]) => `${src}/${ttl} ${verdict(receive(p, false, rx(src as string, ttl as number)))}`);
+    expect(got(checked)).toEqual([
+      "192.0.2.12/249 BAD_TTL",
+      "192.0.2.12/250 ok",
+      "192.0.2.12/254 ok",
+      "192.0.2.12/255 BAD_TTL",
+      "192.0.2.13/10 ok",
+      "192.0.2.13/11 BAD_TTL",
+      "192.0.2.14/255 NOT_PEER",
+    ]);
+    // keepalived vrrp.c: the ranges apply only with check_unicast_src (or vrrp_check_unicast_src).
+    expect(got(policyOf(conf(""))).every((l) => l.endsWith(" ok"))).toBe(true);
   });
 });
