@@ -8,6 +8,8 @@ rm -rf .test-results && mkdir -p .test-results   # never count a previous run
 set +e
 npx vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json "$@"
 rc=$?
+# "N passed, N failed, N skipped": a skip without a reason in scripts/test-skips.json fails the run.
+node scripts/test-counts.cjs .test-results/vitest.json || { [ $rc -eq 0 ] && rc=1; }
 # Formatting, type checks of tests and benches, and typescript-eslint (no floating promises,
 # no unused values): a lint failure fails the run like a failed test.
 if ! npm run --silent lint; then
