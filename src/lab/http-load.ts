@@ -2,10 +2,11 @@
 // adverts). Router a masters N VRRPv3 instances at 0.1 s with the HTTP listener on; b backs them
 // up. A client in a's namespace sends `rps` requests a second to each of /metrics, /status and
 // /healthz for `seconds`. Used by test/netns/security.test.ts and bench/http-load.ts.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fetchStatus } from "../status.js";
 import { waitFor, type Lab } from "./netns.js";
 import { scaleConf } from "./scale-conf.js";
 
@@ -39,9 +40,9 @@ interface Doc {
   instances: { state: string; stats: { transitions: number } }[];
 }
 
-function status(sock: string): Doc | undefined {
-  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
-  return r.status === 0 ? (JSON.parse(r.stdout) as Doc) : undefined;
+/** In-process over the control socket (the CLI would start a Node process per poll). */
+async function status(sock: string): Promise<Doc | undefined> {
+  return fetchStatus(sock, 10_000).catch(() => undefined);
 }
 
 /** The cumulative lateness histogram from /metrics: count and counts at or under 1, 5, 20 ms. */
@@ -79,11 +80,11 @@ export async function runHttpLoad(
   const debug = process.env.HTTP_LOAD_DEBUG ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
   const sockA = start("a", 200, true);
   debug("a started");
-  await waitFor("a master of every instance", () => status(sockA)?.instances.every((i) => i.state === "MASTER") === true, 30_000, 200);
+  await waitFor("a master of every instance", async () => (await status(sockA))?.instances.every((i) => i.state === "MASTER") === true, 30_000, 200);
   debug("a master");
   const sockB = start("b", 100, false);
-  await waitFor("b backup of every instance", () => status(sockB)?.instances.every((i) => i.state === "BACKUP") === true, 30_000, 200);
-  const before = status(sockB)!.instances.map((i) => i.stats.transitions);
+  await waitFor("b backup of every instance", async () => (await status(sockB))?.instances.every((i) => i.state === "BACKUP") === true, 30_000, 200);
+  const before = (await status(sockB))!.instances.map((i) => i.stats.transitions);
 
   debug("b backup");
   const h0 = histogram(lab);
@@ -133,7 +134,7 @@ export async function runHttpLoad(
   });
   debug("load done");
   const h2 = histogram(lab);
-  const after = status(sockB)!.instances;
+  const after = (await status(sockB))!.instances;
   return {
     instances: o.instances,
     seconds: o.seconds,

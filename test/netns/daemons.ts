@@ -4,6 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
 import { Lab } from "../../src/lab/netns.js";
+import type { StatusDocument } from "../../src/daemon/control.js";
+import { fetchStatus } from "../../src/status.js";
 
 export type Kind = "tsvrrpd" | "keepalived";
 export type Mode = "v2-pass" | "v3-ipv4" | "v3-ipv6" | "v3-unicast" | "v2-unicast";
@@ -107,8 +109,25 @@ export function startDaemon(
  * Runs `assert` every `stepMs` for `ms`: a stability window (nothing may change), not a wait for
  * an event (use waitFor for that).
  */
-export async function holdsFor(ms: number, assert: () => void, stepMs = 50): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, stepMs))) assert();
+export async function holdsFor(ms: number, assert: () => void | Promise<void>, stepMs = 50): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, stepMs))) await assert();
+}
+
+/**
+ * A daemon's status document over its control socket, read in-process (what `tsvrrpd status
+ * --json` prints, without starting a Node CLI per poll). `T` narrows it to the fields a test reads.
+ */
+export async function statusOf<T = StatusDocument>(sock: string): Promise<T> {
+  return (await fetchStatus(sock, 10_000)) as unknown as T;
+}
+
+/** statusOf(), or undefined while the daemon is not (yet) answering. */
+export async function statusOr<T = StatusDocument>(sock: string): Promise<T | undefined> {
+  try {
+    return await statusOf<T>(sock);
+  } catch {
+    return undefined;
+  }
 }
 
 /** SIGKILL every process in the router's namespace: the daemon dies without a word (keepalived's children too). */

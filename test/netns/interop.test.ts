@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
 import { readPcap } from "../../src/lab/pcap-file.js";
 import {
-  BIN,
+  statusOf,
   crash,
   intervalOf,
   keepalivedConf,
@@ -166,9 +166,8 @@ describe("preemption modes against keepalived", () => {
     await waitFor("tsvrrpd on a in BACKUP", () => /-> BACKUP/.test(a.output()), 10_000);
     await holdsFor(2000, () => expect(lab.holders(vip)).toEqual(["b"])); // > 5 down intervals
     // a is alive, BACKUP, and sees keepalived as master: not dead, not in FAULT.
-    const st = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, "a.pid.sock")], { encoding: "utf8", timeout: 10_000 });
-    expect(st.status, st.stderr).toBe(0);
-    expect((JSON.parse(st.stdout) as { instances: { state: string; master?: string }[] }).instances[0]).toMatchObject({
+    const st = await statusOf(join(lab.dir, "a.pid.sock"));
+    expect(st.instances[0]).toMatchObject({
       state: "BACKUP",
       master: "192.0.2.12",
     });

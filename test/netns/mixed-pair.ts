@@ -42,7 +42,10 @@ function downIntervalMs(intervalSec: number): number {
 export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high: Kind, low: Kind): Promise<void> {
   const mdi = downIntervalMs(c.intervalSec);
   const [vip] = c.addresses;
-  const holdsAll = (r: string) => c.addresses.every((a) => lab.holders(a).join() === r);
+  const holdsAll = (r: string) => {
+    const snap = lab.snapshot();
+    return c.addresses.every((a) => lab.holders(a, snap).join() === r);
+  };
   running.push(startDaemon(lab, "a", high, c.conf("a", 200), "", {}, c.args?.("a") ?? []));
   await waitFor(`${high} on a to hold ${c.addresses.join(", ")}`, () => holdsAll("a"), mdi + 10_000);
   const b = startDaemon(lab, "b", low, c.conf("b", 100), "", {}, c.args?.("b") ?? []);
@@ -62,7 +65,10 @@ export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high:
   crash(lab, "a");
   await waitFor(
     `${low} on b to take over ${c.addresses.join(", ")} after a died`,
-    () => c.addresses.every((a) => lab.holders(a).includes("b")),
+    () => {
+      const snap = lab.snapshot();
+      return c.addresses.every((a) => lab.holders(a, snap).includes("b"));
+    },
     mdi + 5000,
   );
 }

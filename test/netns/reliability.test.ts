@@ -4,7 +4,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
-import { BIN, holdsFor } from "./daemons.js";
+import { BIN, holdsFor, statusOf, statusOr as statusOrAny } from "./daemons.js";
 
 const INJECT = new URL("../../dist/lab/inject.js", import.meta.url).pathname;
 const VIP = "198.51.100.10";
@@ -43,19 +43,8 @@ function daemon(lab: Lab, router: string, conf: string): { sock: string; out: ()
   return { sock, out: () => out };
 }
 
-function statusOr(sock: string): Doc | undefined {
-  try {
-    return status(sock);
-  } catch {
-    return undefined;
-  }
-}
-
-function status(sock: string): Doc {
-  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as Doc;
-}
+const statusOr = (sock: string) => statusOrAny<Doc>(sock);
+const status = (sock: string) => statusOf<Doc>(sock);
 
 const inst = (name: string, vrid: number, prio: number, vip: string, extra = "", version = 3) =>
   `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority ${prio}\n  version ${version}\n  advert_int ${version === 3 ? 0.1 : 1}\n${version === 2 ? "  authentication {\n    auth_type PASS\n    auth_pass s3cr3tpw\n  }\n" : ""}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`;
@@ -74,11 +63,15 @@ describe("hostile input", () => {
     const a = daemon(lab, "a", conf(200, "192.0.2.11", "192.0.2.12"));
     await waitFor(
       "a master of everything",
-      () => ["198.51.100.10", "198.51.100.11", "198.51.100.12"].every((v) => lab.holders(v).join() === "a"),
+      () => lab.holdersOf(["198.51.100.10", "198.51.100.11", "198.51.100.12"]).every((h) => h === "a"),
       10_000,
     );
     const b = daemon(lab, "b", conf(100, "192.0.2.12", "192.0.2.11"));
-    await waitFor("b backup of all three", () => statusOr(b.sock)?.instances.every((i) => i.state === "BACKUP") === true, 10_000);
+    await waitFor(
+      "b backup of all three",
+      async () => (await statusOr(b.sock))?.instances.every((i) => i.state === "BACKUP") === true,
+      10_000,
+    );
     const send = (kind: string, n: number, pps: number, vrid = 42, version = 3, dst = "224.0.0.18") =>
       lab.exec("x", process.execPath, [INJECT, kind, String(n), String(pps), "192.0.2.99", dst, String(vrid), String(version)]);
     for (const kind of ["bad-ttl", "bad-checksum", "bad-version", "truncated", "lying-count"]) send(kind, 20, 500);
@@ -86,12 +79,16 @@ describe("hostile input", () => {
     send("good", 20, 500, 44, 3, "192.0.2.12"); // unicast from a host that is not a peer
     await waitFor(
       "every hostile advert counted",
-      () =>
-        statusOr(b.sock)?.instances.find((i) => i.name === "UNI")?.stats.drops.NOT_PEER === 20 &&
-        statusOr(b.sock)?.instances.find((i) => i.name === "V3")?.stats.drops.TRUNCATED === 40,
+      async () => {
+        const doc = await statusOr(b.sock);
+        return (
+          doc?.instances.find((i) => i.name === "UNI")?.stats.drops.NOT_PEER === 20 &&
+          doc.instances.find((i) => i.name === "V3")?.stats.drops.TRUNCATED === 40
+        );
+      },
       5000,
     );
-    const before = status(b.sock).instances;
+    const before = (await status(b.sock)).instances;
     const v3 = before.find((i) => i.name === "V3")!;
     expect(v3.stats.drops).toMatchObject({ BAD_TTL: 20, BAD_CHECKSUM: 20, BAD_VERSION: 20, TRUNCATED: 40 });
     expect(before.find((i) => i.name === "V2")!.stats.drops.BAD_AUTH).toBe(20);
@@ -115,16 +112,16 @@ describe("hostile input", () => {
         .reduce((sum, f) => sum + Number(f.at(-1)), 0);
     const kernelBefore = kernelDropsB();
     const sent = Number(send("bad-checksum", 50_000, 20_000).trim());
-    const counted = () => status(b.sock).instances.find((i) => i.name === "V3")!.stats.drops.BAD_CHECKSUM! - 20;
+    const counted = async () => (await status(b.sock)).instances.find((i) => i.name === "V3")!.stats.drops.BAD_CHECKSUM! - 20;
     await waitFor(
       "every flood packet counted by the daemon or dropped by the kernel",
-      () => counted() + (kernelDropsB() - kernelBefore) >= sent,
+      async () => (await counted()) + (kernelDropsB() - kernelBefore) >= sent,
       10_000,
       100,
     );
-    const afterB = status(b.sock);
-    const afterA = status(a.sock);
-    const dropped = counted();
+    const afterB = await status(b.sock);
+    const afterA = await status(a.sock);
+    const dropped = await counted();
     const kernelDropped = kernelDropsB() - kernelBefore;
     console.log(
       `flood: ${sent} sent, ${dropped} counted as BAD_CHECKSUM on the backup, ${kernelDropped} dropped by the kernel (socket buffer full); master advert lateness p50 ${afterA.jitterMs.p50.toFixed(2)} ms p99 ${afterA.jitterMs.p99.toFixed(2)} ms max ${afterA.jitterMs.max.toFixed(2)} ms`,
@@ -155,7 +152,11 @@ describe("faults", () => {
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     const b = daemon(lab, "b", GLOBAL + inst("VI", 1, 150, VIP));
     const c = daemon(lab, "c", GLOBAL + inst("VI", 1, 100, VIP));
-    await waitFor("b and c backups of a", () => [b, c].every((d) => statusOr(d.sock)?.instances[0]?.state === "BACKUP"), 10_000);
+    await waitFor(
+      "b and c backups of a",
+      async () => (await Promise.all([b, c].map((d) => statusOr(d.sock)))).every((doc) => doc?.instances[0]?.state === "BACKUP"),
+      10_000,
+    );
     // Split: c's port leaves the bridge; its link stays up, it just hears nobody.
     lab.exec(null, "ip", ["link", "set", "dev", lab.port("c"), "nomaster"]);
     await waitFor("c master on its side too", () => lab.holders(VIP).sort().join() === "a,c", 5000);
@@ -195,10 +196,14 @@ describe("faults", () => {
       2000,
     );
     lab.exec("a", "ip", ["link", "del", "eth1"]);
-    await waitFor("ETH1 in FAULT", () => status(join(lab.dir, "a.sock")).instances.find((i) => i.name === "ETH1")!.state === "FAULT", 3000);
+    await waitFor(
+      "ETH1 in FAULT",
+      async () => (await status(join(lab.dir, "a.sock"))).instances.find((i) => i.name === "ETH1")!.state === "FAULT",
+      3000,
+    );
     await waitFor("the link loss logged", () => /"instance":"ETH1".*interface eth1 is down or gone/.test(a.out()), 2000);
     await holdsFor(500, () => expect(lab.holders(VIP)).toEqual(["a"]));
-    expect(status(join(lab.dir, "a.sock")).instances.find((i) => i.name === "ETH0")!.state).toBe("MASTER");
+    expect((await status(join(lab.dir, "a.sock"))).instances.find((i) => i.name === "ETH0")!.state).toBe("MASTER");
     failed = false;
   });
 
@@ -226,7 +231,7 @@ describe("faults", () => {
     const a = daemon(lab, "a", GLOBAL + defs + inst("VI", 1, 200, VIP, track));
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 15_000);
     await new Promise((r) => setTimeout(r, 4000));
-    const doc = status(join(lab.dir, "a.sock"));
+    const doc = await status(join(lab.dir, "a.sock"));
     console.log(
       `misbehaving scripts: advert lateness p50 ${doc.jitterMs.p50.toFixed(2)} ms p99 ${doc.jitterMs.p99.toFixed(2)} ms max ${doc.jitterMs.max.toFixed(2)} ms over ${doc.jitterMs.samples} adverts`,
     );
@@ -261,13 +266,13 @@ describe("packet loss (nftables random drop: this kernel has no netem)", () => {
     const a = daemon(lab, "a", GLOBAL + inst("VI", 1, 200, VIP));
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     const b = daemon(lab, "b", GLOBAL + inst("VI", 1, 100, VIP));
-    await waitFor("b backup", () => statusOr(b.sock)?.instances[0]?.state === "BACKUP", 10_000);
+    await waitFor("b backup", async () => (await statusOr(b.sock))?.instances[0]?.state === "BACKUP", 10_000);
     const rows: string[] = [];
     for (const loss of [60]) {
       const rules = `table inet lossy {\n  chain out {\n    type filter hook output priority 0; policy accept;\n    meta l4proto 112 numgen random mod 100 < ${loss} drop\n  }\n}\n`;
       const add = spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "-f", "-"], { input: rules, encoding: "utf8", timeout: 10_000 });
       expect(add.status, `nft -f: ${add.stderr}`).toBe(0);
-      const t0 = status(b.sock).instances[0]!.stats.transitions;
+      const t0 = (await status(b.sock)).instances[0]!.stats.transitions;
       const seconds = 8;
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const del = spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "delete", "table", "inet", "lossy"], {
@@ -275,7 +280,7 @@ describe("packet loss (nftables random drop: this kernel has no netem)", () => {
         timeout: 10_000,
       });
       expect(del.status, `nft delete: ${del.stderr}`).toBe(0);
-      const takeovers = (status(b.sock).instances[0]!.stats.transitions - t0) / 2; // BACKUP->MASTER->BACKUP
+      const takeovers = ((await status(b.sock)).instances[0]!.stats.transitions - t0) / 2; // BACKUP->MASTER->BACKUP
       // b takes over when 3 adverts in a row are lost (the 4th would arrive after the skew):
       // about (adverts per second) x p^3 x (1 - p) times per second.
       const p = loss / 100;
