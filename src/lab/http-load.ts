@@ -80,10 +80,20 @@ export async function runHttpLoad(
   const debug = process.env.HTTP_LOAD_DEBUG ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
   const sockA = start("a", 200, true);
   debug("a started");
-  await waitFor("a master of every instance", async () => (await status(sockA))?.instances.every((i) => i.state === "MASTER") === true, 30_000, 200);
+  await waitFor(
+    "a master of every instance",
+    async () => (await status(sockA))?.instances.every((i) => i.state === "MASTER") === true,
+    30_000,
+    200,
+  );
   debug("a master");
   const sockB = start("b", 100, false);
-  await waitFor("b backup of every instance", async () => (await status(sockB))?.instances.every((i) => i.state === "BACKUP") === true, 30_000, 200);
+  await waitFor(
+    "b backup of every instance",
+    async () => (await status(sockB))?.instances.every((i) => i.state === "BACKUP") === true,
+    30_000,
+    200,
+  );
   const before = (await status(sockB))!.instances.map((i) => i.stats.transitions);
 
   debug("b backup");

@@ -283,11 +283,7 @@ describe("one daemon per pid file", () => {
     await waitFor("the first daemon gone", () => !alive(pid), 5000);
     const third = startDaemon(lab, "a", "tsvrrpd", conf);
     running.push(third);
-    await waitFor(
-      "the new daemon answers on the control socket",
-      async () => (await statusOr(sock)) !== undefined,
-      10_000,
-    );
+    await waitFor("the new daemon answers on the control socket", async () => (await statusOr(sock)) !== undefined, 10_000);
     expect(pidOf(pidFile)).not.toBe(pid);
   });
 });
