@@ -32,9 +32,21 @@ export interface HttpLoadResult {
   /** Advert send lateness on the master from its histogram: share of adverts later than each bound. */
   readonly latenessIdle: LatenessShares;
   readonly latenessLoaded: LatenessShares;
+  /**
+   * The longest the load client's own timers ran late (ms) during the load: a process beside the
+   * daemon, so a stall of the whole machine shows here too and is not put down to the daemon.
+   */
+  readonly clientStallMaxMs: number;
 }
 
-export type LatenessShares = { readonly adverts: number; readonly over1ms: number; readonly over5ms: number; readonly over20ms: number };
+export type LatenessShares = {
+  readonly adverts: number;
+  readonly over1ms: number;
+  readonly over5ms: number;
+  readonly over20ms: number;
+  /** Later than a whole advert interval at 0.1 s. */
+  readonly over100ms: number;
+};
 
 interface Doc {
   instances: { state: string; stats: { transitions: number } }[];
@@ -45,8 +57,8 @@ async function status(sock: string): Promise<Doc | undefined> {
   return fetchStatus(sock, 10_000).catch(() => undefined);
 }
 
-/** The cumulative lateness histogram from /metrics: count and counts at or under 1, 5, 20 ms. */
-function histogram(lab: Lab): { count: number; le1: number; le5: number; le20: number } {
+/** The cumulative lateness histogram from /metrics: count and counts at or under 1, 5, 20, 100 ms. */
+function histogram(lab: Lab): { count: number; le1: number; le5: number; le20: number; le100: number } {
   const text = lab.exec("a", process.execPath, [
     "-e",
     `fetch("http://127.0.0.1:${PORT}/metrics").then(async (r) => process.stdout.write(await r.text()))`,
@@ -56,13 +68,19 @@ function histogram(lab: Lab): { count: number; le1: number; le5: number; le20: n
       .split("\n")
       .filter((l) => l.startsWith("vrrp_advert_send_lateness_seconds_bucket{") && l.includes(`le="${le}"`))
       .reduce((s, l) => s + Number(l.split(" ").at(-1)), 0);
-  return { count: sum("+Inf"), le1: sum("0.001"), le5: sum("0.005"), le20: sum("0.02") };
+  return { count: sum("+Inf"), le1: sum("0.001"), le5: sum("0.005"), le20: sum("0.02"), le100: sum("0.1") };
 }
 
 function shares(a: ReturnType<typeof histogram>, b: ReturnType<typeof histogram>): LatenessShares {
   const n = b.count - a.count;
   const over = (x: number, y: number) => (n > 0 ? (n - (y - x)) / n : 0);
-  return { adverts: n, over1ms: over(a.le1, b.le1), over5ms: over(a.le5, b.le5), over20ms: over(a.le20, b.le20) };
+  return {
+    adverts: n,
+    over1ms: over(a.le1, b.le1),
+    over5ms: over(a.le5, b.le5),
+    over20ms: over(a.le20, b.le20),
+    over100ms: over(a.le100, b.le100),
+  };
 }
 
 export async function runHttpLoad(
@@ -108,7 +126,9 @@ export async function runHttpLoad(
     const http = require("node:http");
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     const paths = ["/metrics", "/status", "/healthz"];
-    let answered = 0, failed = 0, inflight = 0;
+    let answered = 0, failed = 0, inflight = 0, stallMax = 0, lastBeat = Date.now();
+    // A heartbeat every 10 ms: how late it runs is how long this process (and the machine) stalled.
+    const beat = setInterval(() => { const now = Date.now(); stallMax = Math.max(stallMax, now - lastBeat - 10); lastBeat = now; }, 10);
     const end = Date.now() + ${o.seconds * 1000};
     const every = 1000 / ${o.rps};
     let next = Date.now();
@@ -131,15 +151,17 @@ export async function runHttpLoad(
       setTimeout(tick, Math.max(0, next - Date.now()));
     };
     tick();
-    const finish = () => { process.stdout.write(JSON.stringify({ answered, failed: failed + inflight })); process.exit(0); };
+    const finish = () => { clearInterval(beat); process.stdout.write(JSON.stringify({ answered, failed: failed + inflight, stallMax })); process.exit(0); };
     const done = setInterval(() => { if (Date.now() >= end && inflight === 0) finish(); }, 50);
     setTimeout(finish, ${o.seconds * 1000} + 15000);`;
-  const counts = await new Promise<{ answered: number; failed: number }>((resolve, reject) => {
+  const counts = await new Promise<{ answered: number; failed: number; stallMax: number }>((resolve, reject) => {
     const c = spawn("ip", ["netns", "exec", lab.ns("a"), process.execPath, "-e", client], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     c.stdout.on("data", (d: Buffer) => (out += d.toString()));
     c.on("exit", (code) =>
-      code === 0 ? resolve(JSON.parse(out) as { answered: number; failed: number }) : reject(new Error(`load client exited with ${code}`)),
+      code === 0
+        ? resolve(JSON.parse(out) as { answered: number; failed: number; stallMax: number })
+        : reject(new Error(`load client exited with ${code}`)),
     );
   });
   debug("load done");
@@ -149,7 +171,9 @@ export async function runHttpLoad(
     instances: o.instances,
     seconds: o.seconds,
     rpsPerEndpoint: o.rps,
-    ...counts,
+    answered: counts.answered,
+    failed: counts.failed,
+    clientStallMaxMs: counts.stallMax,
     backupTransitions: after.reduce((s, i, k) => s + i.stats.transitions - (before[k] ?? 0), 0),
     backupAllBackup: after.every((i) => i.state === "BACKUP"),
     latenessIdle: shares(h0, h1),
