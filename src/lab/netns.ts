@@ -141,9 +141,13 @@ export class Lab {
     return vips.map((v) => this.holders(v, snap).join());
   }
 
-  /** tcpdump on the bridge: every frame any router sends. Resolves once tcpdump is listening. */
-  async capture(file: string, filter = "ip proto 112 or ip6 proto 112 or arp or icmp6"): Promise<ChildProcess> {
-    const child = this.spawn(null, "tcpdump", ["-i", "br0", "--immediate-mode", "-U", "-w", file, "-n", filter]);
+  /**
+   * tcpdump on the bridge: every frame any router sends (multicast and broadcast; unicast between
+   * two ports once the bridge has learnt them, only on a port: pass `iface` = port(router)).
+   * Resolves once tcpdump is listening.
+   */
+  async capture(file: string, filter = "ip proto 112 or ip6 proto 112 or arp or icmp6", iface = "br0"): Promise<ChildProcess> {
+    const child = this.spawn(null, "tcpdump", ["-i", iface, "--immediate-mode", "-U", "-w", file, "-n", filter]);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("tcpdump did not start within 5 s")), 5000);
       child.stderr?.on("data", (d: Buffer) => {
