@@ -40,12 +40,32 @@ function counts(report, allowed = []) {
 
 module.exports = { counts, loadAllowed };
 
+/** One report from several vitest runs (scripts/test.sh runs the timing group on its own). */
+function merge(reports) {
+  return {
+    success: reports.every((r) => r.success === true),
+    numPassedTests: reports.reduce((n, r) => n + r.numPassedTests, 0),
+    numFailedTests: reports.reduce((n, r) => n + r.numFailedTests, 0),
+    testResults: reports.flatMap((r) => r.testResults),
+  };
+}
+
+module.exports.merge = merge;
+
 if (require.main === module) {
+  // test-counts.cjs REPORT.json... [--allow LIST.json]
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--allow");
+  const allowFile = at >= 0 ? args.splice(at, 2)[1] : undefined;
   let c;
+  let reading = args[0];
   try {
-    c = counts(JSON.parse(readFileSync(process.argv[2], "utf8")), loadAllowed(process.argv[3]));
+    if (args.length === 0) throw new Error("no report named");
+    const reports = args.map((f) => ((reading = f), JSON.parse(readFileSync(f, "utf8"))));
+    reading = allowFile ?? "scripts/test-skips.json";
+    c = counts(merge(reports), loadAllowed(allowFile));
   } catch (e) {
-    console.log(`cannot read test results ${process.argv[2]}: ${e.message}`);
+    console.log(`cannot read ${reading ?? "test results"}: ${e.message}`);
     console.log("0 passed, 1 failed, 0 skipped");
     process.exit(1);
   }

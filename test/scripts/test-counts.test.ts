@@ -91,11 +91,34 @@ describe("test counts", () => {
     dirs.push(d);
     writeFileSync(join(d, "r.json"), JSON.stringify(report));
     writeFileSync(join(d, "allow.json"), JSON.stringify(allowed.slice(0, 1)));
-    const r = spawnSync(process.execPath, [script, join(d, "r.json"), join(d, "allow.json")], { encoding: "utf8", timeout: 10_000 });
+    const r = spawnSync(process.execPath, [script, join(d, "r.json"), "--allow", join(d, "allow.json")], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("skipped: test/x.test.ts > t1 (allowed: needs a thing)");
     expect(r.stdout).toContain("skipped with no reason on the allow-list (scripts/test-skips.json): test/x.test.ts > t2");
     expect(r.stdout.trim().split("\n").at(-1)).toBe("1 passed, 0 failed, 2 skipped");
+  });
+
+  it("adds up several reports (the parallel run and the timing run), and a missing one is a failure", () => {
+    const d = mkdtempSync(join(tmpdir(), "counts-"));
+    dirs.push(d);
+    const one = (name: string, tests: string[], success = true) =>
+      JSON.stringify({
+        success,
+        numPassedTests: tests.filter((t) => t === "passed").length,
+        numFailedTests: tests.filter((t) => t === "failed").length,
+        testResults: [file(join(ROOT, `test/${name}.test.ts`), success ? "passed" : "failed", tests)],
+      });
+    writeFileSync(join(d, "p.json"), one("p", ["passed", "passed"]));
+    writeFileSync(join(d, "t.json"), one("t", ["passed", "failed"], false));
+    const both = spawnSync(process.execPath, [script, join(d, "p.json"), join(d, "t.json")], { encoding: "utf8", timeout: 10_000 });
+    expect([both.status, both.stdout.trim()]).toEqual([1, "3 passed, 1 failed, 0 skipped"]);
+    const missing = spawnSync(process.execPath, [script, join(d, "p.json"), join(d, "none.json")], { encoding: "utf8", timeout: 10_000 });
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toContain(`cannot read ${join(d, "none.json")}`);
+    expect(missing.stdout).toContain("0 passed, 1 failed, 0 skipped");
   });
 
   it("every entry of the allow-list names a file that exists and gives a reason", () => {
