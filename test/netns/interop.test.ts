@@ -5,7 +5,19 @@ import { spawnSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
 import { readPcap } from "../../src/lab/pcap-file.js";
-import { crash, intervalOf, keepalivedConf, macOf, startDaemon, vipOf, type Kind, type Mode, type Running, holdsFor } from "./daemons.js";
+import {
+  crash,
+  intervalOf,
+  keepalivedConf,
+  macOf,
+  startDaemon,
+  vipOf,
+  type Kind,
+  type Mode,
+  type Running,
+  holdsFor,
+  watchStalls,
+} from "./daemons.js";
 
 const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };
 
@@ -62,9 +74,11 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   await holdsFor(mdiMs, () => expect(lab.holders(vip)).toEqual(["a"]));
 
   // Failover: a dies without a word; b takes over within the down interval (+ scheduling slack).
+  const stalls = await watchStalls();
   crash(lab, "a");
   const killedAt = Date.now() / 1000;
   await waitFor(`${low} on b to take ${vip}`, () => lab.holders(vip).includes("b"), mdiMs + 5000);
+  const machineStallMs = await stalls.stop();
   const bMac = macOf(lab, "b");
   const aMac = macOf(lab, "a");
   // libpcap hands packets over in blocks: wait for b's announcement to be in the file.
@@ -83,8 +97,9 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   const gap = firstB!.t - lastA!.t;
   expect(gap * 1000).toBeGreaterThan(mdiMs - intervalOf(mode) * 1000 - 1);
   // Exact figures live in bench/ (about +1 ms); this only has to tell "one down interval" from
-  // "a beat late or worse" on a busy machine.
-  expect(gap * 1000).toBeLessThan(mdiMs + 150);
+  // "a beat late or worse" on a busy machine: 150 ms beyond what the machine did meanwhile to an
+  // idle process (watchStalls), so a stalled host is not read as a late protocol.
+  expect(gap * 1000, `an idle process stalled up to ${machineStallMs.toFixed(0)} ms`).toBeLessThan(mdiMs + 150 + machineStallMs);
   const announce = wire.find((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip && w.t >= firstB!.t);
   expect(announce, `gratuitous ARP / NA for ${vip} from b after its first advert`).toBeDefined();
   // The same frames decoded by tcpdump, not by our own parser: checksums, flags and addresses.
