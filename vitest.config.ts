@@ -1,12 +1,60 @@
 import { defineConfig } from "vitest/config";
 
+// Three groups (projects), run in this order:
+// - unit and functional together, on WORKERS workers: unit files are pure; every namespace file
+//   builds its own labs (namespaces named PREFIX-PID-SEQ, files under its own temporary directory,
+//   control sockets and pid files inside it), so they share nothing but the CPU. A new file under
+//   test/netns lands here by default.
+// - timing, alone and last, one file at a time: the files whose assertions measure time on the
+//   wire (failover gaps, lossy links, a client's view of a takeover, simulator vs lab, HTTP load).
+//   A file goes here only when what it measures would change with its neighbours' load.
+const TIMING = [
+  "test/netns/interop.test.ts",
+  "test/netns/reliability.test.ts",
+  "test/netns/client-view.test.ts",
+  "test/netns/simulate-vs-lab.test.ts",
+  "test/netns/http-load.test.ts",
+];
+const FUNCTIONAL = ["test/netns/**/*.test.ts"];
+// Namespace tests mostly wait on timers (adverts, down intervals): more workers than the 2 cores.
+const WORKERS = Number(process.env.TSVRRPD_TEST_WORKERS ?? 3);
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
-    // Namespace tests share the host's network stack and keepalived pid files: run files one at a time.
-    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: [...FUNCTIONAL, ...TIMING],
+          maxWorkers: WORKERS,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "functional",
+          include: FUNCTIONAL,
+          exclude: TIMING,
+          maxWorkers: WORKERS,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "timing",
+          include: TIMING,
+          maxWorkers: 1,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

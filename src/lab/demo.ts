@@ -82,21 +82,21 @@ async function main(): Promise<void> {
       start(r);
       say(`  started tsvrrpd on ${r.name} (${r.v4.split("/")[0]}), priority ${r.priority}`);
     }
-    await waitFor("r1 to become master", () => lab.holders(VIP).join() === "r1" && lab.holders(VIP6).join() === "r1", 15_000);
+    await waitFor("r1 to become master", () => lab.holdersOf([VIP, VIP6]).every((h) => h === "r1"), 15_000);
     say(`\n[election] r1 holds ${VIP} and ${VIP6}; r2 and r3 are BACKUP`);
     await new Promise((r) => setTimeout(r, 1000));
 
     const killedAt = Date.now() / 1000;
     lab.killAll("r1", "SIGKILL");
     say(`[fault]    SIGKILL to tsvrrpd on r1 (the master); its link stays up, it just goes silent`);
-    await waitFor("r2 to take over", () => lab.holders(VIP).includes("r2") && lab.holders(VIP6).includes("r2"), 10_000);
+    await waitFor("r2 to take over", () => lab.holdersOf([VIP, VIP6]).every((h) => h.split(",").includes("r2")), 10_000);
     say(`[failover] r2 (priority 150) now holds both VIPs; r3 stays BACKUP`);
     await new Promise((r) => setTimeout(r, 1000));
 
     const restartAt = Date.now() / 1000;
     start(ROUTERS[0]!, "-2");
     say(`[restart]  tsvrrpd on r1 again: it removes the VIPs it left behind, joins as BACKUP, preempts`);
-    await waitFor("r1 to take back", () => lab.holders(VIP).join() === "r1" && lab.holders(VIP6).join() === "r1", 10_000);
+    await waitFor("r1 to take back", () => lab.holdersOf([VIP, VIP6]).every((h) => h === "r1"), 10_000);
     say(`[preempt]  r1 holds both VIPs again; r2 released them\n`);
     await new Promise((r) => setTimeout(r, 300));
 

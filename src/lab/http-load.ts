@@ -2,10 +2,11 @@
 // adverts). Router a masters N VRRPv3 instances at 0.1 s with the HTTP listener on; b backs them
 // up. A client in a's namespace sends `rps` requests a second to each of /metrics, /status and
 // /healthz for `seconds`. Used by test/netns/security.test.ts and bench/http-load.ts.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fetchStatus } from "../status.js";
 import { waitFor, type Lab } from "./netns.js";
 import { scaleConf } from "./scale-conf.js";
 
@@ -31,21 +32,33 @@ export interface HttpLoadResult {
   /** Advert send lateness on the master from its histogram: share of adverts later than each bound. */
   readonly latenessIdle: LatenessShares;
   readonly latenessLoaded: LatenessShares;
+  /**
+   * The longest the load client's own timers ran late (ms) during the load: a process beside the
+   * daemon, so a stall of the whole machine shows here too and is not put down to the daemon.
+   */
+  readonly clientStallMaxMs: number;
 }
 
-export type LatenessShares = { readonly adverts: number; readonly over1ms: number; readonly over5ms: number; readonly over20ms: number };
+export type LatenessShares = {
+  readonly adverts: number;
+  readonly over1ms: number;
+  readonly over5ms: number;
+  readonly over20ms: number;
+  /** Later than a whole advert interval at 0.1 s. */
+  readonly over100ms: number;
+};
 
 interface Doc {
   instances: { state: string; stats: { transitions: number } }[];
 }
 
-function status(sock: string): Doc | undefined {
-  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
-  return r.status === 0 ? (JSON.parse(r.stdout) as Doc) : undefined;
+/** In-process over the control socket (the CLI would start a Node process per poll). */
+async function status(sock: string): Promise<Doc | undefined> {
+  return fetchStatus(sock, 10_000).catch(() => undefined);
 }
 
-/** The cumulative lateness histogram from /metrics: count and counts at or under 1, 5, 20 ms. */
-function histogram(lab: Lab): { count: number; le1: number; le5: number; le20: number } {
+/** The cumulative lateness histogram from /metrics: count and counts at or under 1, 5, 20, 100 ms. */
+function histogram(lab: Lab): { count: number; le1: number; le5: number; le20: number; le100: number } {
   const text = lab.exec("a", process.execPath, [
     "-e",
     `fetch("http://127.0.0.1:${PORT}/metrics").then(async (r) => process.stdout.write(await r.text()))`,
@@ -55,13 +68,19 @@ function histogram(lab: Lab): { count: number; le1: number; le5: number; le20: n
       .split("\n")
       .filter((l) => l.startsWith("vrrp_advert_send_lateness_seconds_bucket{") && l.includes(`le="${le}"`))
       .reduce((s, l) => s + Number(l.split(" ").at(-1)), 0);
-  return { count: sum("+Inf"), le1: sum("0.001"), le5: sum("0.005"), le20: sum("0.02") };
+  return { count: sum("+Inf"), le1: sum("0.001"), le5: sum("0.005"), le20: sum("0.02"), le100: sum("0.1") };
 }
 
 function shares(a: ReturnType<typeof histogram>, b: ReturnType<typeof histogram>): LatenessShares {
   const n = b.count - a.count;
   const over = (x: number, y: number) => (n > 0 ? (n - (y - x)) / n : 0);
-  return { adverts: n, over1ms: over(a.le1, b.le1), over5ms: over(a.le5, b.le5), over20ms: over(a.le20, b.le20) };
+  return {
+    adverts: n,
+    over1ms: over(a.le1, b.le1),
+    over5ms: over(a.le5, b.le5),
+    over20ms: over(a.le20, b.le20),
+    over100ms: over(a.le100, b.le100),
+  };
 }
 
 export async function runHttpLoad(
@@ -79,11 +98,21 @@ export async function runHttpLoad(
   const debug = process.env.HTTP_LOAD_DEBUG ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
   const sockA = start("a", 200, true);
   debug("a started");
-  await waitFor("a master of every instance", () => status(sockA)?.instances.every((i) => i.state === "MASTER") === true, 30_000, 200);
+  await waitFor(
+    "a master of every instance",
+    async () => (await status(sockA))?.instances.every((i) => i.state === "MASTER") === true,
+    30_000,
+    200,
+  );
   debug("a master");
   const sockB = start("b", 100, false);
-  await waitFor("b backup of every instance", () => status(sockB)?.instances.every((i) => i.state === "BACKUP") === true, 30_000, 200);
-  const before = status(sockB)!.instances.map((i) => i.stats.transitions);
+  await waitFor(
+    "b backup of every instance",
+    async () => (await status(sockB))?.instances.every((i) => i.state === "BACKUP") === true,
+    30_000,
+    200,
+  );
+  const before = (await status(sockB))!.instances.map((i) => i.stats.transitions);
 
   debug("b backup");
   const h0 = histogram(lab);
@@ -97,7 +126,9 @@ export async function runHttpLoad(
     const http = require("node:http");
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     const paths = ["/metrics", "/status", "/healthz"];
-    let answered = 0, failed = 0, inflight = 0;
+    let answered = 0, failed = 0, inflight = 0, stallMax = 0, lastBeat = Date.now();
+    // A heartbeat every 10 ms: how late it runs is how long this process (and the machine) stalled.
+    const beat = setInterval(() => { const now = Date.now(); stallMax = Math.max(stallMax, now - lastBeat - 10); lastBeat = now; }, 10);
     const end = Date.now() + ${o.seconds * 1000};
     const every = 1000 / ${o.rps};
     let next = Date.now();
@@ -120,25 +151,29 @@ export async function runHttpLoad(
       setTimeout(tick, Math.max(0, next - Date.now()));
     };
     tick();
-    const finish = () => { process.stdout.write(JSON.stringify({ answered, failed: failed + inflight })); process.exit(0); };
+    const finish = () => { clearInterval(beat); process.stdout.write(JSON.stringify({ answered, failed: failed + inflight, stallMax })); process.exit(0); };
     const done = setInterval(() => { if (Date.now() >= end && inflight === 0) finish(); }, 50);
     setTimeout(finish, ${o.seconds * 1000} + 15000);`;
-  const counts = await new Promise<{ answered: number; failed: number }>((resolve, reject) => {
+  const counts = await new Promise<{ answered: number; failed: number; stallMax: number }>((resolve, reject) => {
     const c = spawn("ip", ["netns", "exec", lab.ns("a"), process.execPath, "-e", client], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     c.stdout.on("data", (d: Buffer) => (out += d.toString()));
     c.on("exit", (code) =>
-      code === 0 ? resolve(JSON.parse(out) as { answered: number; failed: number }) : reject(new Error(`load client exited with ${code}`)),
+      code === 0
+        ? resolve(JSON.parse(out) as { answered: number; failed: number; stallMax: number })
+        : reject(new Error(`load client exited with ${code}`)),
     );
   });
   debug("load done");
   const h2 = histogram(lab);
-  const after = status(sockB)!.instances;
+  const after = (await status(sockB))!.instances;
   return {
     instances: o.instances,
     seconds: o.seconds,
     rpsPerEndpoint: o.rps,
-    ...counts,
+    answered: counts.answered,
+    failed: counts.failed,
+    clientStallMaxMs: counts.stallMax,
     backupTransitions: after.reduce((s, i, k) => s + i.stats.transitions - (before[k] ?? 0), 0),
     backupAllBackup: after.every((i) => i.state === "BACKUP"),
     latenessIdle: shares(h0, h1),

@@ -110,9 +110,13 @@ export class Lab {
     return child;
   }
 
-  /** Addresses on a router's interface, e.g. ["192.0.2.11/24", "192.0.2.100/32"]. */
+  /**
+   * Addresses on a router's interface, e.g. ["192.0.2.11/24", "192.0.2.100/32"]. One `ip -n NS`
+   * (setns in the ip process itself): no `ip netns exec`, whose mount namespace and exec cost more
+   * than the query, and every test polls this.
+   */
   addresses(router: string, ifname = "eth0"): string[] {
-    const out = this.exec(router, "ip", ["-j", "addr", "show", "dev", ifname], true);
+    const out = sh("ip", ["-n", this.ns(router), "-j", "addr", "show", "dev", ifname], true);
     try {
       const j = JSON.parse(out) as { addr_info: { local: string; prefixlen: number }[] }[];
       return (j[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
@@ -121,13 +125,29 @@ export class Lab {
     }
   }
 
-  holders(vip: string): string[] {
-    return [...this.routers.keys()].filter((r) => this.addresses(r).some((a) => a.split("/")[0] === vip));
+  /** Every router's eth0 addresses, one query per router: ask it many questions with holders(vip, snap). */
+  snapshot(): Map<string, string[]> {
+    return new Map([...this.routers.keys()].map((r) => [r, this.addresses(r)]));
   }
 
-  /** tcpdump on the bridge: every frame any router sends. Resolves once tcpdump is listening. */
-  async capture(file: string, filter = "ip proto 112 or ip6 proto 112 or arp or icmp6"): Promise<ChildProcess> {
-    const child = this.spawn(null, "tcpdump", ["-i", "br0", "--immediate-mode", "-U", "-w", file, "-n", filter]);
+  /** The routers holding `vip`, from a snapshot() when given (several VIPs checked at one instant). */
+  holders(vip: string, snap: Map<string, string[]> = this.snapshot()): string[] {
+    return [...snap].filter(([, addrs]) => addrs.some((a) => a.split("/")[0] === vip)).map(([r]) => r);
+  }
+
+  /** Each VIP's holders joined with ",", all from one snapshot: e.g. ["a", "a", ""]. */
+  holdersOf(vips: readonly string[]): string[] {
+    const snap = this.snapshot();
+    return vips.map((v) => this.holders(v, snap).join());
+  }
+
+  /**
+   * tcpdump on the bridge: every frame any router sends (multicast and broadcast; unicast between
+   * two ports once the bridge has learnt them, only on a port: pass `iface` = port(router)).
+   * Resolves once tcpdump is listening.
+   */
+  async capture(file: string, filter = "ip proto 112 or ip6 proto 112 or arp or icmp6", iface = "br0"): Promise<ChildProcess> {
+    const child = this.spawn(null, "tcpdump", ["-i", iface, "--immediate-mode", "-U", "-w", file, "-n", filter]);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("tcpdump did not start within 5 s")), 5000);
       child.stderr?.on("data", (d: Buffer) => {
@@ -255,12 +275,15 @@ export function sweepStaleLabs(): string[] {
   return swept;
 }
 
-/** Waits until `check` returns true, polling every `stepMs`; throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000, stepMs = 50): Promise<void> {
+/**
+ * Waits until `check` returns (or resolves to) true, polling every `stepMs`; throws with `what`
+ * after `timeoutMs`. An async check (a status query over the control socket) runs in-process.
+ */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000, stepMs = 50): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (check()) return;
+    if (await check()) return;
     await new Promise((r) => setTimeout(r, stepMs));
   }
-  if (!check()) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  if (!(await check())) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DeadlineQueue, type WakeTimer } from "../../src/daemon/deadline-queue.js";
@@ -69,7 +70,7 @@ describe("DeadlineQueue", () => {
     expect(c.arms.slice(0, 4)).toEqual([100, 200, 300, 400]);
   });
 
-  it("on the native timerfd: calls come in order, never early, and well under a millisecond late on an idle loop", async () => {
+  it("on the native timerfd: calls come in order and never early", async () => {
     const q = new DeadlineQueue(
       () => performance.now(),
       (w) => nativeHelper().preciseTimer(w),
@@ -90,8 +91,40 @@ describe("DeadlineQueue", () => {
     q.close();
     expect(order).toEqual([...Array(40).keys()]);
     for (const l of late) expect(l).toBeGreaterThanOrEqual(0);
-    late.sort((a, b) => a - b);
-    // Generous: the median is ~0.1-0.2 ms on this machine (figures in bench/); Node's timers ~0.5.
-    expect(late[20]).toBeLessThan(5);
+    // How late is up to the scheduler (other test files share the CPU): no bound here. Precision
+    // is the timer's, checked below; the figures (median ~0.1-0.2 ms idle) live in bench/.
+  });
+
+  it("the native timer is armed to the microsecond, not rounded to a millisecond like Node's timers", () => {
+    const timerfds = () =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === "anon_inode:[timerfd]";
+        } catch {
+          return false;
+        }
+      });
+    const before = new Set(timerfds());
+    const t = nativeHelper().preciseTimer(() => undefined);
+    try {
+      const [fd, ...more] = timerfds().filter((f) => !before.has(f));
+      expect(fd, "the timer's own timerfd").toBeDefined();
+      expect(more).toEqual([]);
+      const delayMs = 2345.678;
+      const t0 = performance.now();
+      t.arm(delayMs);
+      // it_value: the time left, in seconds and nanoseconds (fs/timerfd.c timerfd_show)
+      const m = /it_value: \((\d+), (\d+)\)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
+      const elapsed = performance.now() - t0;
+      expect(m, "it_value in the timerfd's fdinfo").not.toBeNull();
+      const leftMs = Number(m![1]) * 1000 + Number(m![2]) / 1e6;
+      // Whatever the load: the time left is the delay less what has passed since arm(), to a microsecond.
+      expect(leftMs).toBeLessThanOrEqual(delayMs + 0.001);
+      expect(leftMs).toBeGreaterThanOrEqual(delayMs - elapsed - 0.001);
+      t.disarm();
+      expect(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8")).toMatch(/it_value: \(0, 0\)/);
+    } finally {
+      t.close();
+    }
   });
 });

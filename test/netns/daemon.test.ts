@@ -86,14 +86,14 @@ describe("daemon operations", () => {
       lab.killAll("a", "SIGHUP");
       await waitFor(
         "VIP added in place and VI_2 master",
-        () => lab.holders("198.51.100.11").join() === "a" && lab.holders("198.51.100.20").join() === "a",
+        () => lab.holdersOf(["198.51.100.11", "198.51.100.20"]).every((h) => h === "a"),
         5000,
       );
       writeFileSync(file, GLOBAL + inst("VI_1", 1, 200, [VIP]));
       lab.killAll("a", "SIGHUP");
       await waitFor(
         "removed VIP and instance released",
-        () => lab.holders("198.51.100.11").length === 0 && lab.holders("198.51.100.20").length === 0,
+        () => lab.holdersOf(["198.51.100.11", "198.51.100.20"]).every((h) => h === ""),
         5000,
       );
     } finally {

@@ -1,9 +1,11 @@
 // Starting tsvrrpd and real keepalived inside lab namespaces with one shared configuration.
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { Lab } from "../../src/lab/netns.js";
+import { Lab, waitFor } from "../../src/lab/netns.js";
+import type { StatusDocument } from "../../src/daemon/control.js";
+import { fetchStatus } from "../../src/status.js";
 
 export type Kind = "tsvrrpd" | "keepalived";
 export type Mode = "v2-pass" | "v3-ipv4" | "v3-ipv6" | "v3-unicast" | "v2-unicast";
@@ -107,8 +109,49 @@ export function startDaemon(
  * Runs `assert` every `stepMs` for `ms`: a stability window (nothing may change), not a wait for
  * an event (use waitFor for that).
  */
-export async function holdsFor(ms: number, assert: () => void, stepMs = 50): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, stepMs))) assert();
+export async function holdsFor(ms: number, assert: () => void | Promise<void>, stepMs = 50): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, stepMs))) await assert();
+}
+
+/**
+ * How long the machine stopped an idle process (other work on a shared host): a Node process of
+ * its own with a 10 ms heartbeat, so the test's own synchronous calls (spawnSync) do not count.
+ * A daemon's timer lateness beyond that is its own; up to that, the machine's.
+ */
+export async function watchStalls(): Promise<{ stop(): Promise<number> }> {
+  const script =
+    "let max = 0, last = performance.now();" +
+    "setInterval(() => { const n = performance.now(); max = Math.max(max, n - last - 10); last = n; }, 10);" +
+    "process.stdin.on('end', () => process.stdout.write(String(Math.max(max, performance.now() - last - 10)), () => process.exit(0)));" +
+    "process.stdin.resume(); process.stdout.write('ready\\n');";
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["pipe", "pipe", "ignore"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  await waitFor("the stall watcher", () => out.startsWith("ready\n"), 10_000, 10);
+  return {
+    stop: async () => {
+      child.stdin.end();
+      await new Promise<void>((r) => (child.exitCode !== null ? r() : child.on("exit", () => r())));
+      return Number(out.slice("ready\n".length));
+    },
+  };
+}
+
+/**
+ * A daemon's status document over its control socket, read in-process (what `tsvrrpd status
+ * --json` prints, without starting a Node CLI per poll). `T` narrows it to the fields a test reads.
+ */
+export async function statusOf<T = StatusDocument>(sock: string): Promise<T> {
+  return (await fetchStatus(sock, 10_000)) as unknown as T;
+}
+
+/** statusOf(), or undefined while the daemon is not (yet) answering. */
+export async function statusOr<T = StatusDocument>(sock: string): Promise<T | undefined> {
+  try {
+    return await statusOf<T>(sock);
+  } catch {
+    return undefined;
+  }
 }
 
 /** SIGKILL every process in the router's namespace: the daemon dies without a word (keepalived's children too). */

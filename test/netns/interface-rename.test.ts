@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
 import { enteredBackup } from "./mixed-pair.js";
-import { BIN, holdsFor, startDaemon, twoRouterLabs } from "./daemons.js";
+import { holdsFor, startDaemon, statusOr, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("ren");
 const VIP = "198.51.100.10";
@@ -22,10 +22,7 @@ describe("interface rename", () => {
   it("renamed away: FAULT with the VIP removed and keepalived takes over; renamed back or replaced: master again", async () => {
     const { lab, running } = newLab();
     const ip = (...args: string[]) => lab.exec("a", "ip", args);
-    const state = (): string | undefined => {
-      const r = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, "a.pid.sock")], { encoding: "utf8", timeout: 10_000 });
-      return r.status === 0 ? (JSON.parse(r.stdout) as { instances: { state: string }[] }).instances[0]?.state : undefined;
-    };
+    const state = async (): Promise<string | undefined> => (await statusOr(join(lab.dir, "a.pid.sock")))?.instances[0]?.state;
     const vipOn = (ifname: string) => lab.addresses("a", ifname).some((a) => a.startsWith(`${VIP}/`));
 
     running.push(startDaemon(lab, "a", "tsvrrpd", conf(200)));
@@ -38,18 +35,22 @@ describe("interface rename", () => {
     ip("link", "set", "eth0", "down");
     ip("link", "set", "eth0", "name", "lan0");
     ip("link", "set", "lan0", "up");
-    await waitFor("a in FAULT", () => state() === "FAULT", 5000);
+    await waitFor("a in FAULT", async () => (await state()) === "FAULT", 5000);
     await waitFor("keepalived on b to take over", () => lab.holders(VIP).join() === "b", 5000);
-    await holdsFor(MDI * 2, () => {
+    await holdsFor(MDI * 2, async () => {
       expect(vipOn("lan0"), "VIP left on the renamed interface").toBe(false);
-      expect(state()).toBe("FAULT");
+      expect(await state()).toBe("FAULT");
     });
 
     // Renamed back: the same interface (same index) carries the configured name again.
     ip("link", "set", "lan0", "down");
     ip("link", "set", "lan0", "name", "eth0");
     ip("link", "set", "eth0", "up");
-    await waitFor("a master again (priority 200 preempts)", () => state() === "MASTER" && lab.holders(VIP).join() === "a", 5000);
+    await waitFor(
+      "a master again (priority 200 preempts)",
+      async () => (await state()) === "MASTER" && lab.holders(VIP).join() === "a",
+      5000,
+    );
     await holdsFor(MDI * 2, () => expect(lab.holders(VIP)).toEqual(["a"]));
 
     // Replaced: the old interface is renamed away and a new one (another index) takes the name.
@@ -66,7 +67,7 @@ describe("interface rename", () => {
     ip("link", "set", "eth0", "up");
     const newIndex = JSON.parse(ip("-j", "link", "show", "eth0"))[0].ifindex as number;
     expect(newIndex).not.toBe(oldIndex);
-    await waitFor("a master on the new eth0", () => state() === "MASTER" && lab.holders(VIP).join() === "a", 5000);
+    await waitFor("a master on the new eth0", async () => (await state()) === "MASTER" && lab.holders(VIP).join() === "a", 5000);
     // keepalived must hear a's adverts on the new interface: it stays BACKUP through its down interval.
     await holdsFor(MDI * 3, () => expect(lab.holders(VIP)).toEqual(["a"]));
     expect(vipOn("old0")).toBe(false);

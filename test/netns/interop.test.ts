@@ -2,12 +2,10 @@
 // election, failover after SIGKILL of the master, gratuitous ARP / NA on the wire from the new
 // master, and the old master's return under preempt.
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
 import { readPcap } from "../../src/lab/pcap-file.js";
 import {
-  BIN,
   crash,
   intervalOf,
   keepalivedConf,
@@ -18,6 +16,7 @@ import {
   type Mode,
   type Running,
   holdsFor,
+  watchStalls,
 } from "./daemons.js";
 
 const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };
@@ -75,9 +74,11 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   await holdsFor(mdiMs, () => expect(lab.holders(vip)).toEqual(["a"]));
 
   // Failover: a dies without a word; b takes over within the down interval (+ scheduling slack).
+  const stalls = await watchStalls();
   crash(lab, "a");
   const killedAt = Date.now() / 1000;
   await waitFor(`${low} on b to take ${vip}`, () => lab.holders(vip).includes("b"), mdiMs + 5000);
+  const machineStallMs = await stalls.stop();
   const bMac = macOf(lab, "b");
   const aMac = macOf(lab, "a");
   // libpcap hands packets over in blocks: wait for b's announcement to be in the file.
@@ -96,8 +97,9 @@ async function electionAndFailover(high: Kind, low: Kind, mode: Mode): Promise<v
   const gap = firstB!.t - lastA!.t;
   expect(gap * 1000).toBeGreaterThan(mdiMs - intervalOf(mode) * 1000 - 1);
   // Exact figures live in bench/ (about +1 ms); this only has to tell "one down interval" from
-  // "a beat late or worse" on a busy machine.
-  expect(gap * 1000).toBeLessThan(mdiMs + 150);
+  // "a beat late or worse" on a busy machine: 150 ms beyond what the machine did meanwhile to an
+  // idle process (watchStalls), so a stalled host is not read as a late protocol.
+  expect(gap * 1000, `an idle process stalled up to ${machineStallMs.toFixed(0)} ms`).toBeLessThan(mdiMs + 150 + machineStallMs);
   const announce = wire.find((w) => (w.kind === "arp" || w.kind === "na") && w.srcMac === bMac && w.target === vip && w.t >= firstB!.t);
   expect(announce, `gratuitous ARP / NA for ${vip} from b after its first advert`).toBeDefined();
   // The same frames decoded by tcpdump, not by our own parser: checksums, flags and addresses.
@@ -153,51 +155,4 @@ describe("interop on a namespace LAN (high priority -> low priority)", () => {
       it(`${mode}: ${high} (200) vs ${low} (100): election, failover, return`, () => electionAndFailover(high, low, mode), 60_000);
     }
   }
-});
-
-describe("preemption modes against keepalived", () => {
-  it("nopreempt: a restarted higher-priority tsvrrpd stays BACKUP behind keepalived", async () => {
-    const { lab, running } = ctx.c!;
-    const vip = vipOf("v3-ipv4");
-    running.push(startDaemon(lab, "b", "keepalived", conf("b", 100, "v3-ipv4", "nopreempt")));
-    await waitFor("keepalived on b to hold the VIP", () => lab.holders(vip).includes("b"), 10_000);
-    const a = startDaemon(lab, "a", "tsvrrpd", conf("a", 200, "v3-ipv4", "nopreempt"));
-    running.push(a);
-    await waitFor("tsvrrpd on a in BACKUP", () => /-> BACKUP/.test(a.output()), 10_000);
-    await holdsFor(2000, () => expect(lab.holders(vip)).toEqual(["b"])); // > 5 down intervals
-    // a is alive, BACKUP, and sees keepalived as master: not dead, not in FAULT.
-    const st = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, "a.pid.sock")], { encoding: "utf8", timeout: 10_000 });
-    expect(st.status, st.stderr).toBe(0);
-    expect((JSON.parse(st.stdout) as { instances: { state: string; master?: string }[] }).instances[0]).toMatchObject({
-      state: "BACKUP",
-      master: "192.0.2.12",
-    });
-  });
-
-  it("preempt_delay: tsvrrpd takes over from keepalived only after the delay", async () => {
-    const { lab, running } = ctx.c!;
-    const vip = vipOf("v3-ipv4");
-    running.push(startDaemon(lab, "b", "keepalived", conf("b", 100, "v3-ipv4")));
-    await waitFor("keepalived on b to hold the VIP", () => lab.holders(vip).includes("b"), 10_000);
-    const started = Date.now();
-    running.push(startDaemon(lab, "a", "tsvrrpd", conf("a", 200, "v3-ipv4", { delaySec: 3 })));
-    await waitFor("tsvrrpd on a to take over", () => lab.holders(vip).includes("a"), 10_000, 20);
-    const took = Date.now() - started;
-    expect(took).toBeGreaterThanOrEqual(3000);
-    expect(took).toBeLessThan(3000 + 7000); // not "never"; the figure itself is the lower bound
-    await waitFor("keepalived to release", () => lab.holders(vip).length === 1, 2000);
-  });
-
-  it("keepalived with preempt_delay waits for the delay before taking over from tsvrrpd", async () => {
-    const { lab, running } = ctx.c!;
-    const vip = vipOf("v3-ipv4");
-    running.push(startDaemon(lab, "b", "tsvrrpd", conf("b", 100, "v3-ipv4")));
-    await waitFor("tsvrrpd on b to hold the VIP", () => lab.holders(vip).includes("b"), 10_000);
-    const started = Date.now();
-    running.push(startDaemon(lab, "a", "keepalived", conf("a", 200, "v3-ipv4", { delaySec: 2 })));
-    await waitFor("keepalived on a to take over", () => lab.holders(vip).includes("a"), 10_000, 20);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
-    await waitFor("tsvrrpd to release", () => lab.holders(vip).length === 1, 2000);
-    expect(lab.holders(vip)).toEqual(["a"]);
-  });
 });

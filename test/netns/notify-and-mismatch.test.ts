@@ -2,10 +2,9 @@
 // STOP on a clean shutdown; and a VRRPv2 advert interval mismatch on the wire with keepalived.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
-import { BIN, startDaemon, twoRouterLabs } from "./daemons.js";
+import { startDaemon, statusOf, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("ntf");
 const VIP = "198.51.100.10";
@@ -49,9 +48,8 @@ describe("VRRPv2 advert interval mismatch with keepalived", () => {
     running.push(ka);
     // b's down interval at 2 s is about 6.6 s: both end up master, each dropping the other's adverts.
     await waitFor("both master", () => lab.holders(VIP).sort().join() === "a,b", 15_000);
-    const st = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, "a.pid.sock")], { encoding: "utf8", timeout: 10_000 });
-    expect(st.status, st.stderr).toBe(0);
-    const drops = (JSON.parse(st.stdout) as { instances: { stats: { drops: Record<string, number> } }[] }).instances[0]!.stats.drops;
+    const st = await statusOf<{ instances: { stats: { drops: Record<string, number> } }[] }>(join(lab.dir, "a.pid.sock"));
+    const drops = st.instances[0]!.stats.drops;
     expect(drops.BAD_INTERVAL ?? 0).toBeGreaterThan(0);
     await waitFor("keepalived reports the mismatch", () => /advertisement interval mismatch/i.test(ka.output()), 5000);
   }, 30_000);

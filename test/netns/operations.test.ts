@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
 import { lookupUser } from "../../src/health/users.js";
-import { BIN } from "./daemons.js";
+import { BIN, statusOf, statusOr } from "./daemons.js";
 
 const VIP = "198.51.100.10";
 const cleanups: (() => Promise<void>)[] = [];
@@ -30,11 +30,7 @@ interface Doc {
   }[];
 }
 
-function status(sock: string): Doc {
-  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new Error(`status failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Doc;
-}
+const status = (sock: string) => statusOf<Doc>(sock);
 
 function metrics(lab: Lab, router: string, path = "/metrics"): string {
   return lab.exec(router, "node", [
@@ -66,29 +62,27 @@ describe("status and metrics", () => {
       writeFileSync(file, conf(p));
       lab.spawn(r, BIN, ["-n", "--log-json", "-G", "-f", file, "-p", join(lab.dir, `${r}.pid`), "--control", sock(r)]);
     };
-    const tryStatus = (r: string): Doc | undefined => {
-      try {
-        return status(sock(r));
-      } catch {
-        return undefined;
-      }
-    };
+    const tryStatus = (r: string) => statusOr<Doc>(sock(r));
     // No start-up race to bet on: a is master before b exists, so b only ever sees a higher master.
     start("a", 200);
-    await waitFor("a master", () => lab.holders(VIP).join() === "a" && tryStatus("a")?.instances[0]?.state === "MASTER", 10_000);
+    await waitFor(
+      "a master",
+      async () => lab.holders(VIP).join() === "a" && (await tryStatus("a"))?.instances[0]?.state === "MASTER",
+      10_000,
+    );
     start("b", 100);
     await waitFor(
       "b backup of a, adverts flowing",
-      () => {
-        const a = tryStatus("a")?.instances[0];
-        const b = tryStatus("b")?.instances[0];
+      async () => {
+        const a = (await tryStatus("a"))?.instances[0];
+        const b = (await tryStatus("b"))?.instances[0];
         return !!a && !!b && b.state === "BACKUP" && b.master === "192.0.2.11" && a.stats.advertsSent > 3 && b.stats.advertsReceived > 3;
       },
       10_000,
     );
 
-    const a1 = status(sock("a")).instances[0]!;
-    const b1 = status(sock("b")).instances[0]!;
+    const a1 = (await status(sock("a"))).instances[0]!;
+    const b1 = (await status(sock("b"))).instances[0]!;
     expect(a1).toMatchObject({ name: "VI", state: "MASTER", holdsVips: true, effectivePriority: 200 });
     expect(b1).toMatchObject({ state: "BACKUP", holdsVips: false, master: "192.0.2.11", masterPriority: 200 });
     expect(lab.holders(VIP)).toEqual(["a"]);
@@ -100,8 +94,8 @@ describe("status and metrics", () => {
     expect(metrics(lab, "a", "/healthz")).toBe("200\nok\n");
 
     lab.killAll("a", "SIGKILL");
-    await waitFor("b master", () => lab.holders(VIP).includes("b") && tryStatus("b")?.instances[0]?.state === "MASTER", 5000);
-    const b2 = status(sock("b")).instances[0]!;
+    await waitFor("b master", async () => lab.holders(VIP).includes("b") && (await tryStatus("b"))?.instances[0]?.state === "MASTER", 5000);
+    const b2 = (await status(sock("b"))).instances[0]!;
     expect(b2).toMatchObject({ state: "MASTER", holdsVips: true });
     // Counted from b's own BACKUP snapshot: exactly one more transition, BACKUP -> MASTER.
     expect(b2.stats.becameMaster).toBe(b1.stats.becameMaster + 1);
@@ -117,7 +111,7 @@ describe("status and metrics", () => {
     expect(daemonCount(mB, "vrrp_announcements_sent_total")).toBe(5);
     expect(daemonCount(mB, "vrrp_notify_runs_total")).toBe(0);
     expect(metric(mB, "vrrp_advert_send_errors_total")).toBe(0);
-    expect(status(sock("b")).counters).toMatchObject({ announcementsSent: 5, unknownVrid: 0, malformedPackets: 0 });
+    expect((await status(sock("b"))).counters).toMatchObject({ announcementsSent: 5, unknownVrid: 0, malformedPackets: 0 });
 
     const human = spawnSync(BIN, ["status", "--socket", sock("b")], { encoding: "utf8", timeout: 10_000 });
     expect(human.stdout).toMatch(/^VI\s+9\s+eth0\s+MASTER/m);

@@ -4,7 +4,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
-import { BIN, holdsFor } from "./daemons.js";
+import { BIN, holdsFor, statusOf, statusOr as statusOrAny, watchStalls } from "./daemons.js";
 
 const INJECT = new URL("../../dist/lab/inject.js", import.meta.url).pathname;
 const VIP = "198.51.100.10";
@@ -17,7 +17,7 @@ interface Inst {
   name: string;
   state: string;
   holdsVips: boolean;
-  stats: { transitions: number; drops: Record<string, number> };
+  stats: { transitions: number; advertsSent: number; advertsReceived: number; drops: Record<string, number> };
 }
 interface Doc {
   instances: Inst[];
@@ -43,19 +43,8 @@ function daemon(lab: Lab, router: string, conf: string): { sock: string; out: ()
   return { sock, out: () => out };
 }
 
-function statusOr(sock: string): Doc | undefined {
-  try {
-    return status(sock);
-  } catch {
-    return undefined;
-  }
-}
-
-function status(sock: string): Doc {
-  const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as Doc;
-}
+const statusOr = (sock: string) => statusOrAny<Doc>(sock);
+const status = (sock: string) => statusOf<Doc>(sock);
 
 const inst = (name: string, vrid: number, prio: number, vip: string, extra = "", version = 3) =>
   `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority ${prio}\n  version ${version}\n  advert_int ${version === 3 ? 0.1 : 1}\n${version === 2 ? "  authentication {\n    auth_type PASS\n    auth_pass s3cr3tpw\n  }\n" : ""}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`;
@@ -74,11 +63,15 @@ describe("hostile input", () => {
     const a = daemon(lab, "a", conf(200, "192.0.2.11", "192.0.2.12"));
     await waitFor(
       "a master of everything",
-      () => ["198.51.100.10", "198.51.100.11", "198.51.100.12"].every((v) => lab.holders(v).join() === "a"),
+      () => lab.holdersOf(["198.51.100.10", "198.51.100.11", "198.51.100.12"]).every((h) => h === "a"),
       10_000,
     );
     const b = daemon(lab, "b", conf(100, "192.0.2.12", "192.0.2.11"));
-    await waitFor("b backup of all three", () => statusOr(b.sock)?.instances.every((i) => i.state === "BACKUP") === true, 10_000);
+    await waitFor(
+      "b backup of all three",
+      async () => (await statusOr(b.sock))?.instances.every((i) => i.state === "BACKUP") === true,
+      10_000,
+    );
     const send = (kind: string, n: number, pps: number, vrid = 42, version = 3, dst = "224.0.0.18") =>
       lab.exec("x", process.execPath, [INJECT, kind, String(n), String(pps), "192.0.2.99", dst, String(vrid), String(version)]);
     for (const kind of ["bad-ttl", "bad-checksum", "bad-version", "truncated", "lying-count"]) send(kind, 20, 500);
@@ -86,12 +79,16 @@ describe("hostile input", () => {
     send("good", 20, 500, 44, 3, "192.0.2.12"); // unicast from a host that is not a peer
     await waitFor(
       "every hostile advert counted",
-      () =>
-        statusOr(b.sock)?.instances.find((i) => i.name === "UNI")?.stats.drops.NOT_PEER === 20 &&
-        statusOr(b.sock)?.instances.find((i) => i.name === "V3")?.stats.drops.TRUNCATED === 40,
+      async () => {
+        const doc = await statusOr(b.sock);
+        return (
+          doc?.instances.find((i) => i.name === "UNI")?.stats.drops.NOT_PEER === 20 &&
+          doc.instances.find((i) => i.name === "V3")?.stats.drops.TRUNCATED === 40
+        );
+      },
       5000,
     );
-    const before = status(b.sock).instances;
+    const before = (await status(b.sock)).instances;
     const v3 = before.find((i) => i.name === "V3")!;
     expect(v3.stats.drops).toMatchObject({ BAD_TTL: 20, BAD_CHECKSUM: 20, BAD_VERSION: 20, TRUNCATED: 40 });
     expect(before.find((i) => i.name === "V2")!.stats.drops.BAD_AUTH).toBe(20);
@@ -114,28 +111,48 @@ describe("hostile input", () => {
         .filter((f) => f[1]?.endsWith(":0070"))
         .reduce((sum, f) => sum + Number(f.at(-1)), 0);
     const kernelBefore = kernelDropsB();
+    const aBefore = (await status(a.sock)).instances;
+    const stalls = await watchStalls();
     const sent = Number(send("bad-checksum", 50_000, 20_000).trim());
-    const counted = () => status(b.sock).instances.find((i) => i.name === "V3")!.stats.drops.BAD_CHECKSUM! - 20;
+    const counted = async () => (await status(b.sock)).instances.find((i) => i.name === "V3")!.stats.drops.BAD_CHECKSUM! - 20;
     await waitFor(
       "every flood packet counted by the daemon or dropped by the kernel",
-      () => counted() + (kernelDropsB() - kernelBefore) >= sent,
+      async () => (await counted()) + (kernelDropsB() - kernelBefore) >= sent,
       10_000,
       100,
     );
-    const afterB = status(b.sock);
-    const afterA = status(a.sock);
-    const dropped = counted();
+    const [afterB, afterA] = [await status(b.sock), await status(a.sock)];
+    const machineStallMs = await stalls.stop();
+    const dropped = await counted();
     const kernelDropped = kernelDropsB() - kernelBefore;
     console.log(
-      `flood: ${sent} sent, ${dropped} counted as BAD_CHECKSUM on the backup, ${kernelDropped} dropped by the kernel (socket buffer full); master advert lateness p50 ${afterA.jitterMs.p50.toFixed(2)} ms p99 ${afterA.jitterMs.p99.toFixed(2)} ms max ${afterA.jitterMs.max.toFixed(2)} ms`,
+      `flood: ${sent} sent, ${dropped} counted as BAD_CHECKSUM on the backup, ${kernelDropped} dropped by the kernel (socket buffer full); master advert lateness p50 ${afterA.jitterMs.p50.toFixed(2)} ms p99 ${afterA.jitterMs.p99.toFixed(2)} ms max ${afterA.jitterMs.max.toFixed(2)} ms; an idle process stalled up to ${machineStallMs.toFixed(0)} ms meanwhile`,
     );
     expect(sent).toBeGreaterThan(0);
     expect(dropped).toBeGreaterThan(sent / 4); // most reach the daemon even on 2 busy cores
     expect(dropped).toBeLessThanOrEqual(sent); // nothing counted twice
-    expect(afterB.instances.map((i) => [i.state, i.stats.transitions])).toEqual(before.map((i) => [i.state, i.stats.transitions]));
+    // No flood packet is acted upon: a backup takes over only when 3 of the master's adverts in a
+    // row never reached it (the kernel drops from a full socket the master's adverts with the
+    // flood). So an instance that lost fewer than 3 of a's adverts (sent by a, not received by
+    // b) must not have moved at all.
+    for (const [k, i] of afterB.instances.entries()) {
+      const sentByA = afterA.instances[k]!.stats.advertsSent - aBefore[k]!.stats.advertsSent;
+      const heardByB = i.stats.advertsReceived - before[k]!.stats.advertsReceived;
+      if (sentByA - heardByB < 3) expect([i.name, i.stats.transitions]).toEqual([i.name, before[k]!.stats.transitions]);
+      else
+        console.log(
+          `${i.name}: ${sentByA - heardByB} of a's ${sentByA} adverts lost in the flood; b's transitions ${before[k]!.stats.transitions} -> ${i.stats.transitions}`,
+        );
+    }
+    await waitFor(
+      "b backup of all three after the flood",
+      async () => (await status(b.sock)).instances.every((i) => i.state === "BACKUP"),
+      5000,
+    );
     expect(afterA.instances.map((i) => i.state)).toEqual(["MASTER", "MASTER", "MASTER"]);
-    // Late by less than an advert interval even while flooded on 2 busy cores (figures: bench/).
-    expect(afterA.jitterMs.p99).toBeLessThan(100);
+    // Late by less than an advert interval even while flooded on 2 busy cores (figures: bench/),
+    // beyond what the machine did to an idle process meanwhile.
+    expect(afterA.jitterMs.p99).toBeLessThan(100 + machineStallMs);
     await waitFor(
       "a log line per drop reason",
       () => ["BAD_TTL", "BAD_CHECKSUM", "BAD_VERSION", "TRUNCATED"].every((code) => b.out().includes(`"code":"${code}"`)),
@@ -155,7 +172,11 @@ describe("faults", () => {
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     const b = daemon(lab, "b", GLOBAL + inst("VI", 1, 150, VIP));
     const c = daemon(lab, "c", GLOBAL + inst("VI", 1, 100, VIP));
-    await waitFor("b and c backups of a", () => [b, c].every((d) => statusOr(d.sock)?.instances[0]?.state === "BACKUP"), 10_000);
+    await waitFor(
+      "b and c backups of a",
+      async () => (await Promise.all([b, c].map((d) => statusOr(d.sock)))).every((doc) => doc?.instances[0]?.state === "BACKUP"),
+      10_000,
+    );
     // Split: c's port leaves the bridge; its link stays up, it just hears nobody.
     lab.exec(null, "ip", ["link", "set", "dev", lab.port("c"), "nomaster"]);
     await waitFor("c master on its side too", () => lab.holders(VIP).sort().join() === "a,c", 5000);
@@ -195,10 +216,14 @@ describe("faults", () => {
       2000,
     );
     lab.exec("a", "ip", ["link", "del", "eth1"]);
-    await waitFor("ETH1 in FAULT", () => status(join(lab.dir, "a.sock")).instances.find((i) => i.name === "ETH1")!.state === "FAULT", 3000);
+    await waitFor(
+      "ETH1 in FAULT",
+      async () => (await status(join(lab.dir, "a.sock"))).instances.find((i) => i.name === "ETH1")!.state === "FAULT",
+      3000,
+    );
     await waitFor("the link loss logged", () => /"instance":"ETH1".*interface eth1 is down or gone/.test(a.out()), 2000);
     await holdsFor(500, () => expect(lab.holders(VIP)).toEqual(["a"]));
-    expect(status(join(lab.dir, "a.sock")).instances.find((i) => i.name === "ETH0")!.state).toBe("MASTER");
+    expect((await status(join(lab.dir, "a.sock"))).instances.find((i) => i.name === "ETH0")!.state).toBe("MASTER");
     failed = false;
   });
 
@@ -225,14 +250,18 @@ describe("faults", () => {
       .join("\n")}\n  }\n`;
     const a = daemon(lab, "a", GLOBAL + defs + inst("VI", 1, 200, VIP, track));
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 15_000);
+    const stalls = await watchStalls();
     await new Promise((r) => setTimeout(r, 4000));
-    const doc = status(join(lab.dir, "a.sock"));
+    const doc = await status(join(lab.dir, "a.sock"));
+    const machineStallMs = await stalls.stop();
     console.log(
-      `misbehaving scripts: advert lateness p50 ${doc.jitterMs.p50.toFixed(2)} ms p99 ${doc.jitterMs.p99.toFixed(2)} ms max ${doc.jitterMs.max.toFixed(2)} ms over ${doc.jitterMs.samples} adverts`,
+      `misbehaving scripts: advert lateness p50 ${doc.jitterMs.p50.toFixed(2)} ms p99 ${doc.jitterMs.p99.toFixed(2)} ms max ${doc.jitterMs.max.toFixed(2)} ms over ${doc.jitterMs.samples} adverts; this process stalled up to ${machineStallMs.toFixed(0)} ms meanwhile`,
     );
     expect(doc.instances[0]!.state).toBe("MASTER");
-    // ~40 samples: their maximum, so only a generous bound (figures belong in bench/).
-    expect(doc.jitterMs.p99).toBeLessThan(50);
+    // ~40 samples: their maximum, so only a generous bound (figures belong in bench/): 50 ms
+    // beyond what the machine did to an idle process (watchStalls measures that), so the
+    // scripts' cost to the daemon is what is bounded, not the host's load.
+    expect(doc.jitterMs.p99).toBeLessThan(50 + machineStallMs);
     // Only the daemon and at most one round of scripts may be alive: hang (sh, sleep), crash (sh),
     // noisy (sh, head, tr), forks (sh, 2 x sleep). A leak grows past that run after run.
     const procs = () =>
@@ -261,35 +290,45 @@ describe("packet loss (nftables random drop: this kernel has no netem)", () => {
     const a = daemon(lab, "a", GLOBAL + inst("VI", 1, 200, VIP));
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     const b = daemon(lab, "b", GLOBAL + inst("VI", 1, 100, VIP));
-    await waitFor("b backup", () => statusOr(b.sock)?.instances[0]?.state === "BACKUP", 10_000);
+    await waitFor("b backup", async () => (await statusOr(b.sock))?.instances[0]?.state === "BACKUP", 10_000);
     const rows: string[] = [];
     for (const loss of [60]) {
       const rules = `table inet lossy {\n  chain out {\n    type filter hook output priority 0; policy accept;\n    meta l4proto 112 numgen random mod 100 < ${loss} drop\n  }\n}\n`;
       const add = spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "-f", "-"], { input: rules, encoding: "utf8", timeout: 10_000 });
       expect(add.status, `nft -f: ${add.stderr}`).toBe(0);
-      const t0 = status(b.sock).instances[0]!.stats.transitions;
-      const seconds = 8;
-      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const t0 = (await status(b.sock)).instances[0]!.stats.transitions;
+      const takeoversNow = async () => ((await status(b.sock)).instances[0]!.stats.transitions - t0) / 2; // BACKUP->MASTER->BACKUP
+      // At least 8 s of loss, and on until the first takeover: the lower bound is "loss causes
+      // takeovers" (an event to wait for), not a count that a fixed window misses 0.1 % of the time.
+      const started = Date.now();
+      let takeovers = 0;
+      while (Date.now() - started < 8000 || (takeovers === 0 && Date.now() - started < 60_000)) {
+        await new Promise((r) => setTimeout(r, 200));
+        takeovers = await takeoversNow();
+      }
       const del = spawnSync("ip", ["netns", "exec", lab.ns("a"), "nft", "delete", "table", "inet", "lossy"], {
         encoding: "utf8",
         timeout: 10_000,
       });
       expect(del.status, `nft delete: ${del.stderr}`).toBe(0);
-      const takeovers = (status(b.sock).instances[0]!.stats.transitions - t0) / 2; // BACKUP->MASTER->BACKUP
+      const seconds = (Date.now() - started) / 1000;
+      takeovers = await takeoversNow();
       // b takes over when 3 adverts in a row are lost (the 4th would arrive after the skew):
       // about (adverts per second) x p^3 x (1 - p) times per second.
       const p = loss / 100;
       const expected = 10 * seconds * p ** 3 * (1 - p);
-      rows.push(`${loss}% loss: ${takeovers} takeovers by the backup in ${seconds} s, protocol predicts ~${expected.toFixed(1)}`);
+      rows.push(
+        `${loss}% loss: ${takeovers} takeovers by the backup in ${seconds.toFixed(1)} s, protocol predicts ~${expected.toFixed(1)}`,
+      );
       // Poisson-like counts: bounds loose enough to fail only on a real regression
       expect(takeovers).toBeLessThanOrEqual(expected * 4 + 3);
-      // ~6.9 expected at 60 % over 8 s: none at all has a chance of about e^-6.9 = 0.1 %
-      if (loss === 60) expect(takeovers).toBeGreaterThan(0);
+      // ~0.86 a second expected at 60 %: none in a minute has a chance of e^-52
+      expect(takeovers, "takeovers under 60 % loss").toBeGreaterThan(0);
       // The loss stopped: one master, the right one, within a down interval and then for good.
       await waitFor("a the one master once the loss stopped", () => lab.holders(VIP).join() === "a", 2000);
       await holdsFor(500, () => expect(lab.holders(VIP)).toEqual(["a"]));
     }
     console.log(rows.join("\n"));
     expect(a.out()).not.toMatch(/-> FAULT/);
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,12 +1,11 @@
 // SIGHUP edge cases (keepalived matches instances by VRID, family, interface and unicast/multicast
 // and keeps their state): a BACKUP stays BACKUP, a priority change takes effect without a flap, a
 // changed VRID replaces only that instance, and a file with errors keeps the running configuration.
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
-import { BIN, startDaemon, twoRouterLabs, holdsFor } from "./daemons.js";
+import { startDaemon, statusOr, twoRouterLabs, holdsFor } from "./daemons.js";
 
 const newLab = twoRouterLabs("rld");
 
@@ -43,7 +42,7 @@ describe("SIGHUP edge cases", () => {
         ]),
       ),
     );
-    await waitFor("a master of both", () => lab.holders(A.vip).join() === "a" && lab.holders(B.vip).join() === "a", 10_000);
+    await waitFor("a master of both", () => lab.holdersOf([A.vip, B.vip]).every((h) => h === "a"), 10_000);
     const b = startDaemon(
       lab,
       "b",
@@ -55,18 +54,15 @@ describe("SIGHUP edge cases", () => {
     );
     running.push(b);
     const sock = join(lab.dir, "b.pid.sock");
-    const status = (): Inst[] => {
-      const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: 10_000 });
-      return r.status === 0 ? (JSON.parse(r.stdout) as { instances: Inst[] }).instances : [];
-    };
-    const byName = (n: string) => status().find((i) => i.name === n);
-    await waitFor("b backup of both", () => status().filter((i) => i.state === "BACKUP").length === 2, 10_000);
+    const status = async (): Promise<Inst[]> => (await statusOr<{ instances: Inst[] }>(sock))?.instances ?? [];
+    const byName = async (n: string) => (await status()).find((i) => i.name === n);
+    await waitFor("b backup of both", async () => (await status()).filter((i) => i.state === "BACKUP").length === 2, 10_000);
     const file = join(lab.dir, "b.conf");
     const pid = b.child.pid!;
     const reloads = () => b.output().split("configuration reloaded").length - 1;
 
     // A priority change on the BACKUP: applied, no transition.
-    const before = byName("VA")!.stats.transitions;
+    const before = (await byName("VA"))!.stats.transitions;
     writeFileSync(
       file,
       conf([
@@ -75,11 +71,11 @@ describe("SIGHUP edge cases", () => {
       ]),
     );
     process.kill(pid, "SIGHUP");
-    await waitFor("b's VA at priority 150", () => byName("VA")?.effectivePriority === 150, 5000);
-    expect(byName("VA")).toMatchObject({ state: "BACKUP", stats: { transitions: before } });
+    await waitFor("b's VA at priority 150", async () => (await byName("VA"))?.effectivePriority === 150, 5000);
+    expect(await byName("VA")).toMatchObject({ state: "BACKUP", stats: { transitions: before } });
 
     // A changed VRID: VB is a new instance (keepalived's key), VA is untouched.
-    const vaTransitions = byName("VA")!.stats.transitions;
+    const vaTransitions = (await byName("VA"))!.stats.transitions;
     writeFileSync(
       file,
       conf([
@@ -88,9 +84,9 @@ describe("SIGHUP edge cases", () => {
       ]),
     );
     process.kill(pid, "SIGHUP");
-    await waitFor("VB replaced with VRID 13", () => byName("VB")?.vrid === 13, 5000);
-    await waitFor("the new VB master of VRID 13, which a does not run", () => byName("VB")?.state === "MASTER", 5000);
-    expect(byName("VA")).toMatchObject({ state: "BACKUP", stats: { transitions: vaTransitions } });
+    await waitFor("VB replaced with VRID 13", async () => (await byName("VB"))?.vrid === 13, 5000);
+    await waitFor("the new VB master of VRID 13, which a does not run", async () => (await byName("VB"))?.state === "MASTER", 5000);
+    expect(await byName("VA")).toMatchObject({ state: "BACKUP", stats: { transitions: vaTransitions } });
     expect(lab.holders(A.vip)).toEqual(["a"]);
 
     // A file with an error: refused with file:line, nothing changes.
@@ -107,7 +103,7 @@ describe("SIGHUP edge cases", () => {
     await waitFor("the refusal logged", () => b.output().includes("reload refused"), 5000);
     expect(b.output()).toMatch(/reload refused: 1 error\(s\) in the configuration, first [^ ]*b\.conf:\d+/);
     expect(reloads()).toBe(reloadsBefore);
-    expect(byName("VA")).toMatchObject({ state: "BACKUP", effectivePriority: 150, stats: { transitions: vaTransitions } });
+    expect(await byName("VA")).toMatchObject({ state: "BACKUP", effectivePriority: 150, stats: { transitions: vaTransitions } });
   });
 });
 
@@ -130,7 +126,7 @@ describe("three-member sync group", () => {
         confOf(() => 200, true),
       ),
     );
-    await waitFor("a master of the group", () => members.every((m) => lab.holders(m.vip).join() === "a"), 10_000);
+    await waitFor("a master of the group", () => lab.holdersOf(members.map((m) => m.vip)).every((h) => h === "a"), 10_000);
     // b runs the three instances ungrouped: its V2 can preempt on its own.
     const b = startDaemon(
       lab,
@@ -148,9 +144,9 @@ describe("three-member sync group", () => {
       confOf((n) => (n === "V2" ? 250 : 100), false),
     );
     process.kill(b.child.pid!, "SIGHUP");
-    await waitFor("b master of the whole group", () => members.every((m) => lab.holders(m.vip).join() === "b"), 10_000);
+    await waitFor("b master of the whole group", () => lab.holdersOf(members.map((m) => m.vip)).every((h) => h === "b"), 10_000);
     await holdsFor(1500, () => {
-      expect(members.map((m) => lab.holders(m.vip).join())).toEqual(["b", "b", "b"]);
+      expect(lab.holdersOf(members.map((m) => m.vip))).toEqual(["b", "b", "b"]);
     });
   });
 });
