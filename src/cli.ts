@@ -161,31 +161,32 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
     process.exit(0);
   };
+  const reload = () => {
+    // systemd Type=notify: RELOADING=1 now, READY=1 once the reload is done or refused.
+    sdNotify("RELOADING=1");
+    const next = loadKeepalivedConf(opts.file, readOptions);
+    report(next.diagnostics);
+    // Difference: keepalived reloads what it could parse; a file with errors is more likely a
+    // half-written edit than an intent, so the running configuration stays as it is.
+    const errors = next.diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      log.error(
+        { file: first.where.file, line: first.where.line, code: first.code, errors: errors.length },
+        `reload refused: ${errors.length} error(s) in the configuration, first ${first.where.file}:${first.where.line}: ${first.message}; keeping the running configuration`,
+      );
+      sdNotify("READY=1");
+      return;
+    }
+    runtime
+      .reload(withSnmpFlags(next.config, opts))
+      .catch((e) => log.error({ err: (e as Error).message }, "reload failed"))
+      .finally(() => sdNotify("READY=1"));
+  };
   installSignals(
     {
       stop: (signal) => void shutdown(signal),
-      reload: () => {
-        // systemd Type=notify: RELOADING=1 now, READY=1 once the reload is done or refused.
-        sdNotify("RELOADING=1");
-        const next = loadKeepalivedConf(opts.file, readOptions);
-        report(next.diagnostics);
-        // Difference: keepalived reloads what it could parse; a file with errors is more likely a
-        // half-written edit than an intent, so the running configuration stays as it is.
-        const errors = next.diagnostics.filter((d) => d.severity === "error");
-        if (errors.length > 0) {
-          const first = errors[0]!;
-          log.error(
-            { file: first.where.file, line: first.where.line, code: first.code, errors: errors.length },
-            `reload refused: ${errors.length} error(s) in the configuration, first ${first.where.file}:${first.where.line}: ${first.message}; keeping the running configuration`,
-          );
-          sdNotify("READY=1");
-          return;
-        }
-        runtime
-          .reload(withSnmpFlags(next.config, opts))
-          .catch((e) => log.error({ err: (e as Error).message }, "reload failed"))
-          .finally(() => sdNotify("READY=1"));
-      },
+      reload,
       dump: (kind, clear) => views.dump(kind, clear),
     },
     log,
@@ -193,6 +194,10 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   try {
     await runtime.start();
     await views.start();
+    if (opts.reloadOnChange) {
+      const { ConfigWatcher } = await import("./daemon/config-watch.js");
+      new ConfigWatcher(opts.file, { log, onChange: reload, readOptions }).start();
+    }
     sdNotify("READY=1");
   } catch (e) {
     log.fatal(errorFields(e), "cannot start; exiting");

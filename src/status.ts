@@ -1,6 +1,7 @@
-// `tsvrrpd status [--json] [--socket PATH]`: asks the running daemon over its control socket.
+// `tsvrrpd status [--json|--check|--alive] [--socket PATH]`: asks the running daemon over its control socket.
 import { connect } from "node:net";
 import { DEFAULT_CONTROL_SOCKET, type StatusDocument } from "./daemon/control.js";
+import { probeOutcome } from "./status-check.js";
 
 export function fetchStatus(path: string, timeoutMs = 3000): Promise<StatusDocument> {
   return new Promise((resolve, reject) => {
@@ -88,8 +89,14 @@ export function formatStatus(doc: StatusDocument): string {
 export async function statusCommand(args: string[]): Promise<number> {
   const i = args.indexOf("--socket");
   const path = i >= 0 ? (args[i + 1] ?? DEFAULT_CONTROL_SOCKET) : DEFAULT_CONTROL_SOCKET;
+  const probe = args.includes("--check") ? "check" : args.includes("--alive") ? "alive" : undefined;
   try {
     const doc = await fetchStatus(path);
+    if (probe) {
+      const r = probeOutcome(probe, doc);
+      (r.code === 0 ? process.stdout : process.stderr).write(r.line + "\n");
+      return r.code;
+    }
     process.stdout.write(args.includes("--json") ? JSON.stringify(doc, null, 2) + "\n" : formatStatus(doc));
     return 0;
   } catch (e) {
