@@ -53,6 +53,7 @@ export const USAGE = `Usage: tsvrrpd [OPTION...]
        tsvrrpd remove-failover              what the IP-failover removal Job does
        tsvrrpd status [--json] [--socket PATH]  state of the running daemon
        tsvrrpd status --check|--alive [--socket PATH]  readiness / liveness probe (exit 0 when ready / alive)
+       tsvrrpd manifest [daemonset|deployment] ...  Kubernetes objects (YAML) for kubectl apply
        tsvrrpd check-cluster PATH...        check keepalived.conf files of one cluster against each other
        tsvrrpd simulate PATH... --events .. run the files on a simulated LAN
 VRRP daemon compatible with keepalived's configuration and flags (keepalived 2.2.7's flags are all

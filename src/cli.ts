@@ -40,6 +40,11 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = simulateCommand(argv.slice(1));
     return;
   }
+  if (argv[0] === "manifest") {
+    const { manifestMain } = await import("./kube/manifest-command.js");
+    process.exitCode = manifestMain(argv.slice(1));
+    return;
+  }
   if (argv[0] === "check-cluster") {
     const { checkClusterCommand } = await import("./cluster/command.js");
     process.exitCode = checkClusterCommand(argv.slice(1));
