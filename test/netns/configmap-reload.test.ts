@@ -2,12 +2,15 @@
 // out as kubelet lays out a ConfigMap volume and swapped as kubelet swaps it (AtomicWriter: a new
 // timestamped directory, ..data_tmp pointed at it, renamed over ..data). A VIP added and a
 // priority changed apply with zero transitions anywhere; a broken version is refused and the old
-// one keeps running. The probes: `status --check` (ready) and `status --alive` (the loop answers).
+// one keeps running. The daemon runs the generated DaemonSet's own command line and probes (paths
+// moved into the lab): `status --check` (ready), `status --alive` (the loop answers), /metrics.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
+import { parseAllDocuments } from "yaml";
+import { manifestText } from "../../src/kube/manifest-command.js";
 import { BIN, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("cmr");
@@ -50,6 +53,33 @@ function kubeletWrite(dir: string, files: Record<string, string>): void {
   if (old) rmSync(join(dir, old), { recursive: true, force: true });
 }
 
+interface Container {
+  command: string[];
+  args: string[];
+  readinessProbe: { exec: { command: string[] } };
+  livenessProbe: { exec: { command: string[] } };
+}
+
+/** The DaemonSet's container as `tsvrrpd manifest --metrics=pod-ip` generates it, its paths moved into `dir`. */
+function generatedContainer(dir: string, podIp: string): Container {
+  const ds = parseAllDocuments(manifestText(["--metrics=pod-ip"]))
+    .map((d) => d.toJSON() as { kind: string; spec: { template: { spec: { containers: Container[] } } } })
+    .find((d) => d.kind === "DaemonSet")!;
+  const move = (a: string) =>
+    a
+      .replace("/opt/tsvrrpd/bin/tsvrrpd", BIN)
+      .replace("/etc/keepalived", join(dir, "configmap"))
+      .replace("/run/tsvrrpd", dir)
+      .replace("$(POD_IP)", podIp);
+  const c = ds.spec.template.spec.containers[0]!;
+  return {
+    command: c.command.map(move),
+    args: c.args.map(move),
+    readinessProbe: { exec: { command: c.readinessProbe.exec.command.map(move) } },
+    livenessProbe: { exec: { command: c.livenessProbe.exec.command.map(move) } },
+  };
+}
+
 describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
   it("a VIP added and a priority changed apply with no transition; a broken version is refused; the probes answer", async () => {
     const { lab, running } = newLab();
@@ -65,21 +95,12 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
         { ...C, priority: 100 },
       ]),
     });
-    const file = join(cm, "keepalived.conf");
-    const sock = join(lab.dir, "b.sock");
-    const child = lab.spawn("b", BIN, [
-      "-n",
-      "--log-json",
-      "-G",
-      "-D",
-      "-f",
-      file,
-      "-p",
-      join(lab.dir, "b.pid"),
-      "--control",
-      sock,
-      "--reload-on-change",
-    ]);
+    // b runs exactly what the generated DaemonSet runs (paths moved into the lab).
+    const gen = generatedContainer(lab.dir, "192.0.2.12");
+    expect(gen.args).toContain("--reload-on-change");
+    const sock = join(lab.dir, "control.sock");
+    expect(gen.args).toContain(sock);
+    const child = lab.spawn("b", gen.command[0]!, [...gen.command.slice(1), ...gen.args, "-D"]);
     let out = "";
     child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
@@ -89,7 +110,12 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
       const r = spawnSync(BIN, ["status", "--json", "--socket", s], { encoding: "utf8", timeout: 10_000 });
       return r.status === 0 ? (JSON.parse(r.stdout) as { instances: Inst[] }).instances : [];
     };
-    const probe = (flag: string) => spawnSync(BIN, ["status", flag, "--socket", sock], { encoding: "utf8", timeout: 15_000 });
+    // The probes as the manifest declares them.
+    const probe = (flag: "--check" | "--alive") => {
+      const cmd = (flag === "--check" ? gen.readinessProbe : gen.livenessProbe).exec.command;
+      expect(cmd).toEqual([BIN, "status", flag, "--socket", sock]);
+      return spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: 15_000 });
+    };
     const byName = (n: string) => status(sock).find((i) => i.name === n);
     await waitFor("b backup of VA, master of VC", () => byName("VA")?.state === "BACKUP" && byName("VC")?.state === "MASTER", 10_000);
     await waitFor("the watch started", () => out.includes("watching the configuration"), 5000);
@@ -98,6 +124,12 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
     expect(ready.status, ready.stderr).toBe(0);
     expect(ready.stdout).toBe("ready: 2 instance(s) past INIT: 1 MASTER, 1 BACKUP, 0 FAULT\n");
     expect(probe("--alive").status).toBe(0);
+    // The metrics port the manifest declares answers on the pod IP, in Prometheus's conventions.
+    const metrics = lab.exec("b", process.execPath, [
+      "-e",
+      `fetch("http://192.0.2.12:9650/metrics").then(async (r) => process.stdout.write(await r.text()))`,
+    ]);
+    expect(metrics).toContain('vrrp_instance_state_info{vrrp_instance="VC",vrid="13",interface="eth0",family="4",state="MASTER"} 1');
 
     const aSock = join(lab.dir, "a.pid.sock");
     const transitions = () => [...status(aSock), ...status(sock)].map((i) => `${i.name}:${i.stats.transitions}`).sort();
