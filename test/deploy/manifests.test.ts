@@ -2,7 +2,7 @@
 // from the OpenAPI spec), plus the least-privilege rules the README promises, and the systemd
 // unit through systemd-analyze.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -219,16 +219,23 @@ describe("tsvrrpd manifest", () => {
     }
   });
 
-  it("the ConfigMap's example keepalived.conf passes tsvrrpd -t", () => {
+  it("the ConfigMap's example keepalived.conf passes tsvrrpd -t, also reading auth_pass from the Secret", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-manifest-"));
     try {
-      const cm = parseDocs(manifestText([])).find((d) => d.kind === "ConfigMap")!;
-      writeFileSync(join(dir, "keepalived.conf"), cm.data!["keepalived.conf"]!);
-      const lines: string[] = [];
-      expect(
-        configTest(join(dir, "keepalived.conf"), (l) => lines.push(l)),
-        lines.join("\n"),
-      ).toBe(0);
+      mkdirSync(join(dir, "secret"));
+      writeFileSync(join(dir, "secret", "auth.conf"), "$AUTH_PASS=s3cret\n");
+      for (const args of [[], ["--auth-secret=vrrp-auth"]]) {
+        const cm = parseDocs(manifestText(args)).find((d) => d.kind === "ConfigMap")!;
+        const text = cm.data!["keepalived.conf"]!;
+        expect(text.includes("auth_pass $AUTH_PASS"), args.join(" ")).toBe(args.length > 0);
+        writeFileSync(join(dir, "keepalived.conf"), text.replace("/etc/keepalived-secret", join(dir, "secret")));
+        const lines: string[] = [];
+        expect(
+          configTest(join(dir, "keepalived.conf"), (l) => lines.push(l)),
+          lines.join("\n"),
+        ).toBe(0);
+        expect(lines).toEqual([`${join(dir, "keepalived.conf")}: configuration OK (1 instance(s))`]);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

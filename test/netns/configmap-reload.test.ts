@@ -5,10 +5,10 @@
 // one keeps running. The daemon runs the generated DaemonSet's own command line and probes (paths
 // moved into the lab): `status --check` (ready), `status --alive` (the loop answers), /metrics.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
+import { kubeletWrite } from "../../src/lab/kubelet-volume.js";
 import { parseAllDocuments } from "yaml";
 import { manifestText } from "../../src/kube/manifest-command.js";
 import { BIN, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
@@ -37,21 +37,6 @@ const conf = (instances: Spec[]) =>
         `vrrp_instance ${i.name} {\n  interface eth0\n  virtual_router_id ${i.vrid}\n  priority ${i.priority}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${i.vips.join("\n    ")}\n  }\n}\n`,
     )
     .join("");
-
-let seq = 0;
-/** What kubelet's AtomicWriter does to a ConfigMap volume directory, step by step. */
-function kubeletWrite(dir: string, files: Record<string, string>): void {
-  mkdirSync(dir, { recursive: true });
-  const ts = `..2026_12_07_03_00_${String(seq++).padStart(2, "0")}.${process.pid}`;
-  mkdirSync(join(dir, ts), { mode: 0o755 });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, ts, name), text, { mode: 0o644 });
-  const data = join(dir, "..data");
-  const old = existsSync(data) ? readlinkSync(data) : undefined;
-  symlinkSync(ts, join(dir, "..data_tmp"));
-  renameSync(join(dir, "..data_tmp"), data);
-  for (const name of Object.keys(files)) if (!existsSync(join(dir, name))) symlinkSync(join("..data", name), join(dir, name));
-  if (old) rmSync(join(dir, old), { recursive: true, force: true });
-}
 
 interface Container {
   command: string[];
