@@ -5,7 +5,7 @@ import type { Registry } from "prom-client";
 import { metricsRegistry, type MetricsSource } from "./metrics.js";
 
 /** A source with nothing running: the registry's definitions, no values. */
-const EMPTY: MetricsSource = {
+export const EMPTY_SOURCE: MetricsSource = {
   status: () => [],
   counters: () => ({ unknownVrid: 0, malformedPackets: 0, announcementsSent: 0, notify: { runs: 0, failures: 0, coalesced: 0 } }),
   trackers: { status: () => [] },
@@ -20,7 +20,7 @@ interface Described {
 }
 
 /** Name, type, labels and HELP of every series family the daemon defines (without prom-client's defaults). */
-export async function describeMetrics(registry: Registry = metricsRegistry(EMPTY, { version: "0" }, false)): Promise<Described[]> {
+export async function describeMetrics(registry: Registry = metricsRegistry(EMPTY_SOURCE, { version: "0" }, false)): Promise<Described[]> {
   const json = await registry.getMetricsAsJSON();
   const byName = new Map(registry.getMetricsAsArray().map((m) => [(m as unknown as { name: string }).name, m]));
   return json.map((m) => ({

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
-import { metricsRegistry, type MetricsSource } from "../../src/daemon/metrics.js";
+import { metricsRegistry } from "../../src/daemon/metrics.js";
+import { EMPTY_SOURCE } from "../../src/daemon/metrics-doc.js";
 import { monitoringFiles } from "../../src/kube/monitoring-files.js";
 import { ALERT_RULES } from "../../src/kube/monitoring.js";
 
@@ -18,17 +19,10 @@ const dir = (f: string) => new URL(`../../deploy/monitoring/${f}`, import.meta.u
 const tmp = mkdtempSync(join(tmpdir(), "tsvrrpd-promtool-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const EMPTY: MetricsSource = {
-  status: () => [],
-  counters: () => ({ unknownVrid: 0, malformedPackets: 0, announcementsSent: 0, notify: { runs: 0, failures: 0, coalesced: 0 } }),
-  trackers: { status: () => [] },
-  latenessListeners: [],
-};
-
 /** Every series name /metrics can carry, histograms' _bucket, _count and _sum included. */
 async function exported(): Promise<Set<string>> {
   const out = new Set<string>();
-  for (const m of await metricsRegistry(EMPTY, { version: "0" }).getMetricsAsJSON()) {
+  for (const m of await metricsRegistry(EMPTY_SOURCE, { version: "0" }).getMetricsAsJSON()) {
     out.add(m.name);
     if (String(m.type) === "histogram") for (const s of ["_bucket", "_count", "_sum"]) out.add(m.name + s);
   }
