@@ -29,7 +29,7 @@ export function alertRules(job = JOB_MATCH): AlertRule[] {
   return [
     {
       alert: "VRRPSplitBrain",
-      expr: `count by (${VRID_GROUP}) (vrrp_instance_state_info{state="MASTER"} == 1) > 1`,
+      expr: `count by (${VRID_GROUP}) (vrrp_instance_state == 2) > 1`,
       for: "30s",
       labels: { severity: "critical" },
       annotations: {
@@ -40,13 +40,13 @@ export function alertRules(job = JOB_MATCH): AlertRule[] {
     },
     {
       alert: "VRRPNoMaster",
-      expr: `max by (${VRID_GROUP}) (vrrp_instance_state_info{state="MASTER"}) == 0`,
+      expr: `max by (${VRID_GROUP}) (vrrp_instance_state == bool 2) == 0`,
       for: "1m",
       labels: { severity: "critical" },
       annotations: {
         summary: "No MASTER for VRID {{ $labels.vrid }} (IPv{{ $labels.family }}, segment {{ $labels.segment }})",
         description:
-          "Every scraped router running this VRID is BACKUP, INIT or FAULT: nobody holds its virtual addresses. Look at vrrp_instance_state_info and the failing checks (vrrp_check_up).",
+          "Every scraped router running this VRID is BACKUP, INIT or FAULT: nobody holds its virtual addresses. Look at vrrp_instance_state and the failing checks (vrrp_check_up).",
       },
     },
     {
