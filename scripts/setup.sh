@@ -22,6 +22,7 @@ command -v python3 >/dev/null || need+=(python3)
 command -v snmpd >/dev/null || need+=(snmpd)           # AgentX master for the SNMP tests (they start their own, in a namespace)
 command -v snmpwalk >/dev/null || need+=(snmp)
 command -v snmptrapd >/dev/null || need+=(snmptrapd)
+command -v promtool >/dev/null || need+=(prometheus)       # promtool: checks and unit-tests deploy/monitoring alert rules
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -37,6 +37,8 @@ export interface CliOptions {
   snmpSocket?: string;
   /** -s/--namespace: refused (tsvrrpd would run in the wrong network namespace). */
   namespace?: string;
+  /** --reload-on-change (tsvrrpd): reload when the file or its includes change, as on SIGHUP. */
+  reloadOnChange: boolean;
   /** Flags accepted without effect, with why: logged once the logger exists. */
   notApplicable: string[];
   /** Values that were wrong but, as keepalived, do not stop it (e.g. an unknown -S facility). */
@@ -51,6 +53,8 @@ export const USAGE = `Usage: tsvrrpd [OPTION...]
        tsvrrpd openshift [--print-config]   run from OPENSHIFT_HA_* variables (keepalived-ipfailover)
        tsvrrpd remove-failover              what the IP-failover removal Job does
        tsvrrpd status [--json] [-p PIDFILE | --control PATH]  state of a running daemon
+       tsvrrpd status --check|--alive [-p PIDFILE | --control PATH]  readiness / liveness probe
+       tsvrrpd manifest [daemonset|deployment] ...  Kubernetes objects (YAML) for kubectl apply
        tsvrrpd check-cluster PATH...        check keepalived.conf files of one cluster against each other
        tsvrrpd simulate PATH... --events .. run the files on a simulated LAN
        tsvrrpd COMMAND --help               a command's own options (it does nothing else)
@@ -80,6 +84,8 @@ accepted; those about LVS, BFD, memory checks and core dumps are logged as not a
   -P, --vrrp                run only VRRP (always the case)
       --http=ADDR:PORT      serve /metrics, /healthz, /status (also global_defs http_listen)
       --signum=NAME         print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR or JSON
+      --reload-on-change    reload when the configuration (or an include) changes, as on SIGHUP;
+                            follows kubelet's ConfigMap updates (the ..data symlink swap)
       --control=PATH        control socket for \`tsvrrpd status\` (default: derived from the pid file and
                             the network namespace, /run/tsvrrpd/PIDFILE.HASH.netINODE.sock)
   -h, --help                this text
@@ -195,6 +201,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     notApplicable: [],
     warnings: [],
     snmp: false,
+    reloadOnChange: false,
   };
   let noSyslog = false;
   for (let i = 0; i < argv.length; i++) {
@@ -314,6 +321,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         if (problem) throw new UsageError(`--http: ${problem}`);
         break;
       }
+      case "--reload-on-change":
+        o.reloadOnChange = true;
+        break;
       case "--control":
         o.control = need();
         break;

@@ -1,6 +1,6 @@
 // Command line: keepalived's daemon flags, so tsvrrpd can replace the keepalived binary.
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
@@ -14,16 +14,9 @@ import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instanc
 import { errorFields } from "./error-fields.js";
 import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
 import { sdNotify } from "./native/helper.js";
+import { packageVersion } from "./package-version.js";
 
 export { parseArgs, UsageError, type CliOptions } from "./cli-args.js";
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
 
 /**
  * Exit codes of -t, as keepalived's: 0 fine (warnings printed), 3 cannot run (unreadable, or
@@ -49,7 +42,7 @@ export function configTest(
 }
 
 /** The subcommands; anything else not starting with "-" is an unknown command (one line, exit 1). */
-const COMMANDS = ["openshift", "remove-failover", "status", "check-cluster", "simulate"] as const;
+const COMMANDS = ["openshift", "remove-failover", "status", "manifest", "check-cluster", "simulate"] as const;
 
 export async function main(argv: string[]): Promise<void> {
   // These commands set the exit code and return: process.exit() would cut short their output to a
@@ -64,6 +57,11 @@ export async function main(argv: string[]): Promise<void> {
   if (command === "simulate") {
     const { simulateCommand } = await import("./cluster/simulate-command.js");
     process.exitCode = simulateCommand(rest);
+    return;
+  }
+  if (command === "manifest") {
+    const { manifestMain } = await import("./kube/manifest-command.js");
+    process.exitCode = manifestMain(rest);
     return;
   }
   if (command === "check-cluster") {
@@ -194,31 +192,32 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
     process.exit(0);
   };
+  const reload = () => {
+    // systemd Type=notify: RELOADING=1 now, READY=1 once the reload is done or refused.
+    sdNotify("RELOADING=1");
+    const next = loadKeepalivedConf(opts.file, readOptions);
+    report(next.diagnostics);
+    // Difference: keepalived reloads what it could parse; a file with errors is more likely a
+    // half-written edit than an intent, so the running configuration stays as it is.
+    const errors = next.diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      log.error(
+        { file: first.where.file, line: first.where.line, code: first.code, errors: errors.length },
+        `reload refused: ${errors.length} error(s) in the configuration, first ${first.where.file}:${first.where.line}: ${first.message}; keeping the running configuration`,
+      );
+      sdNotify("READY=1");
+      return;
+    }
+    runtime
+      .reload(withSnmpFlags(next.config, opts))
+      .catch((e) => log.error({ err: (e as Error).message }, "reload failed"))
+      .finally(() => sdNotify("READY=1"));
+  };
   installSignals(
     {
       stop: (signal) => void shutdown(signal),
-      reload: () => {
-        // systemd Type=notify: RELOADING=1 now, READY=1 once the reload is done or refused.
-        sdNotify("RELOADING=1");
-        const next = loadKeepalivedConf(opts.file, readOptions);
-        report(next.diagnostics);
-        // Difference: keepalived reloads what it could parse; a file with errors is more likely a
-        // half-written edit than an intent, so the running configuration stays as it is.
-        const errors = next.diagnostics.filter((d) => d.severity === "error");
-        if (errors.length > 0) {
-          const first = errors[0]!;
-          log.error(
-            { file: first.where.file, line: first.where.line, code: first.code, errors: errors.length },
-            `reload refused: ${errors.length} error(s) in the configuration, first ${first.where.file}:${first.where.line}: ${first.message}; keeping the running configuration`,
-          );
-          sdNotify("READY=1");
-          return;
-        }
-        runtime
-          .reload(withSnmpFlags(next.config, opts))
-          .catch((e) => log.error({ err: (e as Error).message }, "reload failed"))
-          .finally(() => sdNotify("READY=1"));
-      },
+      reload,
       dump: (kind, clear) => views.dump(kind, clear),
     },
     log,
@@ -226,6 +225,10 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   try {
     await runtime.start();
     await views.start();
+    if (opts.reloadOnChange) {
+      const { ConfigWatcher } = await import("./daemon/config-watch.js");
+      new ConfigWatcher(opts.file, { log, onChange: reload, readOptions }).start();
+    }
     sdNotify("READY=1");
   } catch (e) {
     log.fatal(errorFields(e), "cannot start; exiting");

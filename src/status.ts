@@ -5,14 +5,18 @@ import type { StatusDocument } from "./daemon/control.js";
 import { CONTROL_DIR, controlSocketsIn, DEFAULT_PID_FILE, defaultControlSocket, netnsId } from "./daemon/control-path.js";
 import { socketAnswers } from "./daemon/single-instance.js";
 import { asksHelp, CommandUsageError, usageLine } from "./cli-usage.js";
+import { probeOutcome } from "./status-check.js";
 
-export const STATUS_USAGE = `usage: tsvrrpd status [--json] [-p PIDFILE | --control PATH]
+export const STATUS_USAGE = `usage: tsvrrpd status [--json | --check | --alive] [-p PIDFILE | --control PATH]
 State of a running daemon, asked over its root-only control socket. Exit 0, 1 on a usage error,
 3 when no daemon answers.
   -p, --pid=PIDFILE   the daemon started with this pid file (its socket is derived from the pid
                       file and the network namespace, as the daemon derived it)
       --control=PATH  the daemon listening on this control socket (also --socket PATH)
       --json          the status document as JSON
+      --check         readiness probe: exit 0 once the configuration is loaded and every
+                      instance is past INIT (FAULT counts as ready), else 1 with the reason
+      --alive         liveness probe: exit 0 when the daemon's loop answers
   -h, --help          this text
 With neither -p nor --control: the daemon of the default pid file, else the only daemon in this
 network namespace (\`ip netns exec NAME tsvrrpd status\` asks NAME's).
@@ -103,6 +107,8 @@ export function formatStatus(doc: StatusDocument): string {
 
 export interface StatusArgs {
   json: boolean;
+  /** --check (readiness) or --alive (liveness): a probe's one line and exit code instead of the table. */
+  probe?: "check" | "alive";
   /** --control/--socket PATH, or the socket a daemon with this pid file derives in this namespace. */
   control: string;
   /** Neither -p nor --control: the default pid file's socket, else the one daemon of this namespace. */
@@ -113,6 +119,7 @@ export interface StatusArgs {
 export function parseStatusArgs(args: readonly string[]): StatusArgs | "help" {
   if (asksHelp(args)) return "help";
   let json = false;
+  let probe: StatusArgs["probe"];
   let control: string | undefined;
   let pidFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -127,13 +134,15 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs | "help" {
       return v;
     };
     if (a === "--json") json = true;
+    else if (a === "--check") probe = "check";
+    else if (a === "--alive") probe = "alive";
     else if (a === "--control" || a === "--socket") control = need();
     else if (a === "-p" || a === "--pid") pidFile = need();
     else if (a.startsWith("-")) throw new CommandUsageError(`Unknown option ${a}`);
     else throw new CommandUsageError(`Unexpected argument ${a}`);
   }
-  if (control !== undefined) return { json, control, discover: false };
-  return { json, control: defaultControlSocket(pidFile ?? DEFAULT_PID_FILE), discover: pidFile === undefined };
+  if (control !== undefined) return { json, probe, control, discover: false };
+  return { json, probe, control: defaultControlSocket(pidFile ?? DEFAULT_PID_FILE), discover: pidFile === undefined };
 }
 
 /**
@@ -175,6 +184,11 @@ export async function statusCommand(args: string[]): Promise<number> {
   }
   try {
     const doc = await fetchStatus(opts.discover ? await discoverSocket(opts.control) : opts.control);
+    if (opts.probe) {
+      const r = probeOutcome(opts.probe, doc);
+      (r.code === 0 ? process.stdout : process.stderr).write(r.line + "\n");
+      return r.code;
+    }
     process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatStatus(doc));
     return 0;
   } catch (e) {

@@ -2,7 +2,8 @@
 //  - syslog, always unless -G/--no-syslog, ident Keepalived_vrrp, facility from -S (LOG_DAEMON);
 //  - the console with -l and -n: `Mon Nov 23 19:04:56 2026: (VI_1) Entering MASTER STATE` on stderr;
 //  - a file with -g/--log-file, keepalived's file timestamps;
-//  - JSON lines on stdout with --log-json (the default for containers: `tsvrrpd openshift`).
+//  - JSON lines on stdout with --log-json (the default for containers: `tsvrrpd openshift`), for
+//    machines: string levels ("info"), ISO 8601 UTC times, no internal fields (machineJson).
 // The lines operators grep for are keepalived's own words (`(VI_1) Entering MASTER STATE`,
 // `VRRP_Script(chk) succeeded`): such records carry `kl: true` and their text is the message
 // alone; other records add their fields as key=value.
@@ -56,6 +57,19 @@ export function keepalivedText(o: Record<string, unknown>): string {
   return `${inst}${msg}${rest ? " " + rest : ""}`;
 }
 
+/**
+ * A record as --log-json writes it: pino's numeric level becomes its name, epoch milliseconds an
+ * ISO 8601 UTC time, and `kl` (the text streams' marker for keepalived's own words) is dropped.
+ */
+export function machineJson(line: string): string {
+  const o = parse(line);
+  if (!o) return line;
+  const { level, time, kl: _kl, ...rest } = o;
+  const name = pino.levels.labels[Number(level)] ?? String(level);
+  const iso = typeof time === "number" ? new Date(time).toISOString() : time;
+  return `${JSON.stringify({ level: name, time: iso, ...rest })}\n`;
+}
+
 function parse(json: string): Record<string, unknown> | undefined {
   try {
     return JSON.parse(json) as Record<string, unknown>;
@@ -76,7 +90,10 @@ export function createLogger(opts: LogOptions): Logger {
   const level = opts.detail ? "debug" : "info";
   if (opts.destination) return pino({ level, base: { pid: process.pid } }, opts.destination);
   const streams: StreamEntry[] = [];
-  if (opts.json) streams.push({ level: "debug", stream: pino.destination({ dest: 1, sync: true }) });
+  if (opts.json) {
+    const out = pino.destination({ dest: 1, sync: true });
+    streams.push({ level: "debug", stream: { write: (s: string) => out.write(machineJson(s)) } });
+  }
   if (opts.console)
     streams.push({
       level: "debug",

@@ -2,17 +2,17 @@
 // (--http, http_listen, TSVRRPD_HTTP), so a daemon without it does not carry prom-client and the
 // HTTP server in memory.
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { statusDocument, type StatusDocument } from "./control.js";
-
-const STATE_CODE = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 } as const;
+import { metricsRegistry } from "./metrics.js";
+import { packageVersion } from "../package-version.js";
 
 /** /metrics, /healthz, /status over HTTP. */
 export class MetricsHttpServer {
   private server?: HttpServer;
-  private readonly registry = new Registry();
+  private readonly registry: Registry;
 
   constructor(
     private readonly listen: string,
@@ -20,122 +20,7 @@ export class MetricsHttpServer {
     private readonly startedAt: Date,
     private readonly log: Logger,
   ) {
-    const r = this.registry;
-    const rt = runtime;
-    const labels = ["instance", "vrid", "interface"] as const;
-    const lab = (s: { name: string; vrid: number; interface: string }) => ({
-      instance: s.name,
-      vrid: String(s.vrid),
-      interface: s.interface,
-    });
-    new Gauge({
-      name: "vrrp_instance_state",
-      help: "VRRP state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT",
-      labelNames: labels,
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const s of rt.status()) this.set(lab(s), STATE_CODE[s.state]);
-      },
-    });
-    new Gauge({
-      name: "vrrp_instance_priority",
-      help: "Priority: configured and effective (after weighted trackers)",
-      labelNames: [...labels, "kind"],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const s of rt.status()) {
-          this.set({ ...lab(s), kind: "configured" }, s.priority);
-          this.set({ ...lab(s), kind: "effective" }, s.effectivePriority);
-        }
-      },
-    });
-    const counter = (name: string, help: string, pick: (s: ReturnType<Runtime["status"]>[number]) => number) =>
-      new Counter({
-        name,
-        help,
-        labelNames: labels,
-        registers: [r],
-        collect() {
-          this.reset();
-          for (const s of rt.status()) this.inc(lab(s), pick(s));
-        },
-      });
-    counter("vrrp_transitions_total", "State transitions", (s) => s.stats.transitions);
-    counter("vrrp_adverts_sent_total", "Adverts sent", (s) => s.stats.advertsSent);
-    counter("vrrp_adverts_received_total", "Adverts accepted", (s) => s.stats.advertsReceived);
-    counter("vrrp_became_master_total", "Transitions to MASTER", (s) => s.stats.becameMaster);
-    counter("vrrp_advert_send_errors_total", "Adverts the kernel did not take", (s) => s.stats.sendErrors);
-    const daemonCounter = (name: string, help: string, pick: (c: ReturnType<Runtime["counters"]>) => number) =>
-      new Counter({
-        name,
-        help,
-        registers: [r],
-        collect() {
-          this.reset();
-          this.inc(pick(rt.counters()));
-        },
-      });
-    daemonCounter("vrrp_adverts_unknown_vrid_total", "Adverts for a VRID no instance runs on that interface", (c) => c.unknownVrid);
-    daemonCounter("vrrp_packets_malformed_total", "Packets too short or malformed to read an IP header from", (c) => c.malformedPackets);
-    daemonCounter("vrrp_announcements_sent_total", "Gratuitous ARP and unsolicited NA packets sent", (c) => c.announcementsSent);
-    daemonCounter("vrrp_notify_runs_total", "Notify scripts started", (c) => c.notify.runs);
-    daemonCounter(
-      "vrrp_notify_failures_total",
-      "Notify scripts that failed (exit status, signal, timeout, spawn error)",
-      (c) => c.notify.failures,
-    );
-    daemonCounter(
-      "vrrp_notify_coalesced_total",
-      "Notifications dropped from a full queue (the latest state is still delivered)",
-      (c) => c.notify.coalesced,
-    );
-    daemonCounter("vrrp_notify_fifo_lines_total", "Lines written to notify FIFOs", (c) => c.fifo?.written ?? 0);
-    daemonCounter(
-      "vrrp_notify_fifo_dropped_total",
-      "Notify FIFO lines dropped because the FIFO was full (nobody reading)",
-      (c) => c.fifo?.dropped ?? 0,
-    );
-    new Counter({
-      name: "vrrp_adverts_dropped_total",
-      help: "Adverts dropped, by reason",
-      labelNames: [...labels, "reason"],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const s of rt.status()) for (const [reason, n] of Object.entries(s.stats.drops)) this.inc({ ...lab(s), reason }, n ?? 0);
-      },
-    });
-    new Gauge({
-      name: "vrrp_check_up",
-      help: "Tracked check state: 1 OK, 0 FAILED, -1 disabled",
-      labelNames: ["check"],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const c of rt.trackers.status()) this.set({ check: c.name }, c.state === "OK" ? 1 : c.state === "FAILED" ? 0 : -1);
-      },
-    });
-    new Gauge({
-      name: "vrrp_check_duration_seconds",
-      help: "Duration of the last run of each check",
-      labelNames: ["check"],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const c of rt.trackers.status())
-          if (c.last && typeof c.last.detail.ms === "number") this.set({ check: c.name }, c.last.detail.ms / 1000);
-      },
-    });
-    const jitter = new Histogram({
-      name: "vrrp_advert_send_lateness_seconds",
-      help: "How late advert timers fired as MASTER",
-      labelNames: ["instance"],
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
-      registers: [r],
-    });
-    runtime.latenessListeners.push((instance, ms) => jitter.observe({ instance }, ms / 1000));
+    this.registry = metricsRegistry(runtime, { version: packageVersion() });
   }
 
   /** Healthy: the event loop answers and recent adverts left within one interval of schedule. */

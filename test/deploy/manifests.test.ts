@@ -2,19 +2,30 @@
 // from the OpenAPI spec), plus the least-privilege rules the README promises, and the systemd
 // unit through systemd-analyze.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { EXAMPLES } from "../../src/kube/examples.js";
+import { manifestText } from "../../src/kube/manifest-command.js";
+import { configTest } from "../../src/cli.js";
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/ServiceAccount": ServiceAccount,
   "apps/v1/Deployment": Deployment,
   "apps/v1/DaemonSet": DaemonSet,
   "batch/v1/Job": Job,
+  "v1/ConfigMap": ConfigMap,
+  "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
+  "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
 
 interface Container {
@@ -26,8 +37,15 @@ interface Container {
     capabilities?: { add?: string[]; drop?: string[] };
   };
   resources?: { limits?: { memory?: string } };
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+}
+interface Probe {
+  exec?: { command: string[] };
 }
 interface PodSpec {
+  automountServiceAccountToken?: boolean;
   securityContext?: { seccompProfile?: { type: string } };
   containers: Container[];
   volumes?: { name: string; hostPath?: { path: string } }[];
@@ -36,6 +54,8 @@ type Doc = {
   apiVersion: string;
   kind: string;
   metadata: { name?: string; generateName?: string };
+  automountServiceAccountToken?: boolean;
+  data?: Record<string, string>;
   spec?: { template?: { spec: PodSpec } };
 };
 
@@ -69,19 +89,54 @@ function unknownFields(pod: PodSpec): string[] {
   return out;
 }
 
+function parseDocs(text: string): Doc[] {
+  return parseAllDocuments(text).map((d) => d.toJSON() as Doc);
+}
+
 function docs(file: string): Doc[] {
-  return parseAllDocuments(readFileSync(new URL(`../../deploy/${file}`, import.meta.url), "utf8")).map((d) => d.toJSON() as Doc);
+  return parseDocs(readFileSync(new URL(`../../deploy/${file}`, import.meta.url), "utf8"));
+}
+
+/** Every object against its schema (Kubernetes or prometheus-operator), pod specs strictly. */
+function validate(list: Doc[]): void {
+  for (const d of list) {
+    const Model = MODELS[`${d.apiVersion}/${d.kind}`];
+    expect(Model, `${d.apiVersion} ${d.kind} has a validator`).toBeDefined();
+    expect(() => new Model!(d as never).validate(), `${d.kind} ${d.metadata.name ?? d.metadata.generateName}`).not.toThrow();
+    if (d.spec?.template?.spec) expect(unknownFields(d.spec.template.spec), `${d.kind}: fields the API does not have`).toEqual([]);
+  }
+}
+
+/** No API token in any pod (issue 26): ServiceAccounts and pod specs both say so. */
+function noTokens(list: Doc[]): void {
+  for (const d of list) {
+    if (d.kind === "ServiceAccount") expect(d.automountServiceAccountToken, `ServiceAccount ${d.metadata.name}`).toBe(false);
+    const pod = d.spec?.template?.spec;
+    if (pod) expect(pod.automountServiceAccountToken, `${d.kind} ${d.metadata.name ?? d.metadata.generateName}`).toBe(false);
+  }
+}
+
+/** The daemon's pods probe the daemon (status --check / --alive), never pgrep. */
+function probesAskTheDaemon(list: Doc[]): void {
+  for (const d of list) {
+    if (d.kind !== "DaemonSet" && d.kind !== "Deployment") continue;
+    for (const c of d.spec!.template!.spec.containers) {
+      expect(c.readinessProbe?.exec?.command.slice(1, 3), `${c.name}: readiness`).toEqual(["status", "--check"]);
+      expect(c.livenessProbe?.exec?.command.slice(1, 3), `${c.name}: liveness`).toEqual(["status", "--alive"]);
+      for (const p of [c.readinessProbe, c.livenessProbe, c.startupProbe]) expect(JSON.stringify(p ?? {})).not.toContain("pgrep");
+    }
+  }
 }
 
 describe("deploy/ manifests", () => {
-  for (const file of ["openshift-ipfailover.yaml", "kubernetes-daemonset.yaml"]) {
-    it(`${file} validates against the Kubernetes API schema`, () => {
-      for (const d of docs(file)) {
-        const Model = MODELS[`${d.apiVersion}/${d.kind}`];
-        expect(Model, `${d.apiVersion} ${d.kind} has a validator`).toBeDefined();
-        expect(() => new Model!(d as never).validate(), `${d.kind} ${d.metadata.name ?? d.metadata.generateName}`).not.toThrow();
-        if (d.spec?.template?.spec) expect(unknownFields(d.spec.template.spec), `${d.kind}: fields the API does not have`).toEqual([]);
-      }
+  for (const file of ["openshift-ipfailover.yaml", ...Object.keys(EXAMPLES)]) {
+    it(`${file} validates against the Kubernetes API schema (and prometheus-operator's)`, () => {
+      validate(docs(file));
+    });
+
+    it(`${file}: no service account token in any pod; probes ask the daemon, no pgrep`, () => {
+      noTokens(docs(file));
+      probesAskTheDaemon(docs(file));
     });
 
     it(`${file}: least privilege in every pod`, () => {
@@ -106,13 +161,108 @@ describe("deploy/ manifests", () => {
   }
 
   it("a pod-level 'privileged' (not a PodSpec field) is caught, and a wrong type fails the schema", () => {
-    const [d] = docs("kubernetes-daemonset.yaml");
+    const d = docs("kubernetes-daemonset.yaml").find((x) => x.kind === "DaemonSet");
     const bad = structuredClone(d!) as Doc & { spec: { template: { spec: PodSpec & Record<string, unknown> } } };
     bad.spec.template.spec.privileged = true;
     expect(unknownFields(bad.spec.template.spec)).toEqual(["PodSpec.privileged"]);
     const wrongType = structuredClone(d!) as Doc & { spec: { template: { spec: { hostNetwork: unknown } } } };
     wrongType.spec.template.spec.hostNetwork = "yes";
     expect(() => new DaemonSet(wrongType as never).validate()).toThrow();
+  });
+});
+
+describe("tsvrrpd manifest", () => {
+  it("the checked-in examples are what `tsvrrpd manifest` prints for their command lines", () => {
+    for (const [file, args] of Object.entries(EXAMPLES)) {
+      const text = readFileSync(new URL(`../../deploy/${file}`, import.meta.url), "utf8");
+      expect(text.split("\n")[0], file).toBe(`# Generated by: tsvrrpd manifest ${args.join(" ")}`);
+      expect(text, file).toBe(manifestText(args));
+    }
+  });
+
+  const combos: string[][] = [];
+  for (const mode of ["conf", "openshift"])
+    for (const kind of ["daemonset", "deployment"])
+      for (const metrics of ["off", "pod-ip", "loopback"]) combos.push([kind, `--mode=${mode}`, `--metrics=${metrics}`]);
+  combos.push([
+    "--kind=deployment",
+    "--namespace=vrrp",
+    "--name=edge",
+    "--replicas=3",
+    "--node-selector=none",
+    "--auth-secret=s",
+    "--segment=x",
+  ]);
+  combos.push([
+    "--mode=openshift",
+    "--env=OPENSHIFT_HA_VIRTUAL_IPS=198.51.100.7",
+    "--image=registry.example/tsvrrpd:1",
+    "--metrics-port=9100",
+  ]);
+
+  it("every object it generates, for every mode, kind and metrics choice, validates; tokens off, probes ask the daemon", () => {
+    for (const args of combos) {
+      const list = parseDocs(manifestText(args));
+      const kinds = list.map((d) => d.kind);
+      expect(kinds[0], args.join(" ")).toBe("ServiceAccount");
+      expect(kinds.includes("ConfigMap"), args.join(" ")).toBe(!args.includes("--mode=openshift"));
+      expect(kinds.includes("PodMonitor") && kinds.includes("PrometheusRule"), args.join(" ")).toBe(args.includes("--metrics=pod-ip"));
+      validate(list);
+      noTokens(list);
+      probesAskTheDaemon(list);
+      const pod = list.find((d) => d.kind === "DaemonSet" || d.kind === "Deployment")!.spec!.template!.spec;
+      const text = JSON.stringify(pod);
+      // The metrics port is declared exactly when HTTP is on.
+      expect(text.includes('"containerPort"'), args.join(" ")).toBe(
+        args.some((a) => a === "--metrics=pod-ip" || a === "--metrics=loopback"),
+      );
+    }
+  });
+
+  it("the ConfigMap's example keepalived.conf passes tsvrrpd -t, also reading auth_pass from the Secret", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-manifest-"));
+    try {
+      mkdirSync(join(dir, "secret"));
+      writeFileSync(join(dir, "secret", "auth.conf"), "$AUTH_PASS=s3cret\n");
+      for (const args of [[], ["--auth-secret=vrrp-auth"]]) {
+        const cm = parseDocs(manifestText(args)).find((d) => d.kind === "ConfigMap")!;
+        const text = cm.data!["keepalived.conf"]!;
+        expect(text.includes("auth_pass $AUTH_PASS"), args.join(" ")).toBe(args.length > 0);
+        writeFileSync(join(dir, "keepalived.conf"), text.replace("/etc/keepalived-secret", join(dir, "secret")));
+        const lines: string[] = [];
+        expect(
+          configTest(join(dir, "keepalived.conf"), (l) => lines.push(l)),
+          lines.join("\n"),
+        ).toBe(0);
+        expect(lines).toEqual([`${join(dir, "keepalived.conf")}: configuration OK (1 instance(s))`]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--help prints the usage and does nothing else; a bad option is one line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-manifest-"));
+    try {
+      const bin = new URL("../../bin/tsvrrpd", import.meta.url).pathname;
+      for (const args of [["--help"], ["daemonset", "-h"], ["--config=/nonexistent", "--help"]]) {
+        const r = spawnSync(bin, ["manifest", ...args], { cwd: dir, encoding: "utf8", timeout: 20_000 });
+        expect(r.status, args.join(" ")).toBe(0);
+        expect(r.stdout.startsWith("Usage: tsvrrpd manifest"), args.join(" ")).toBe(true);
+        expect(r.stdout).not.toContain("apiVersion");
+        expect(r.stderr).toBe("");
+      }
+      expect(readdirSync(dir)).toEqual([]);
+      const bad = spawnSync(bin, ["manifest", "--bogus"], { cwd: dir, encoding: "utf8", timeout: 20_000 });
+      expect(bad.status).toBe(2);
+      expect(bad.stdout).toBe("");
+      expect(bad.stderr).toBe("tsvrrpd manifest: unknown option --bogus (tsvrrpd manifest --help)\n");
+      const badValue = spawnSync(bin, ["manifest", "--metrics=everywhere"], { cwd: dir, encoding: "utf8", timeout: 20_000 });
+      expect(badValue.stderr.trim().split("\n")).toHaveLength(1);
+      expect(badValue.status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

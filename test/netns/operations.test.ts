@@ -39,7 +39,7 @@ function metrics(lab: Lab, router: string, path = "/metrics"): string {
   ]);
 }
 
-function metric(text: string, name: string, labels = 'instance="VI"'): number {
+function metric(text: string, name: string, labels = 'vrrp_instance="VI"'): number {
   const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels));
   if (!line) throw new Error(`metric ${name}{${labels}} missing`);
   return Number(line.split(" ").at(-1));
@@ -105,7 +105,7 @@ describe("status and metrics", () => {
     expect(metric(mB, "vrrp_transitions_total")).toBe(b2.stats.transitions);
     expect(metric(mB, "vrrp_became_master_total")).toBe(b2.stats.becameMaster);
     expect(metric(mB, "vrrp_adverts_received_total")).toBe(b2.stats.advertsReceived);
-    expect(mB).toMatch(/vrrp_advert_send_lateness_seconds_count\{instance="VI"\} [1-9]/);
+    expect(mB).toMatch(/vrrp_advert_send_lateness_seconds_count\{vrrp_instance="VI"\} [1-9]/);
     // b's takeover sent its gratuitous ARP burst (5 by default) and no advert failed to leave.
     const daemonCount = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
     expect(daemonCount(mB, "vrrp_announcements_sent_total")).toBe(5);

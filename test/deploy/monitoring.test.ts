@@ -1,0 +1,139 @@
+// deploy/monitoring/: the PrometheusRule and PodMonitor are what src/kube/monitoring.ts generates,
+// validate against prometheus-operator's schema, pass `promtool check rules` and the promtool unit
+// tests in alerts.promtool.yaml (each alert firing and not firing); the Grafana dashboard and the
+// rules only name metrics the daemon exports.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { metricsRegistry } from "../../src/daemon/metrics.js";
+import { EMPTY_SOURCE } from "../../src/daemon/metrics-doc.js";
+import { monitoringFiles } from "../../src/kube/monitoring-files.js";
+import { ALERT_RULES } from "../../src/kube/monitoring.js";
+
+const dir = (f: string) => new URL(`../../deploy/monitoring/${f}`, import.meta.url);
+const tmp = mkdtempSync(join(tmpdir(), "tsvrrpd-promtool-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Every series name /metrics can carry, histograms' _bucket, _count and _sum included. */
+async function exported(): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const m of await metricsRegistry(EMPTY_SOURCE, { version: "0" }).getMetricsAsJSON()) {
+    out.add(m.name);
+    if (String(m.type) === "histogram") for (const s of ["_bucket", "_count", "_sum"]) out.add(m.name + s);
+  }
+  return out;
+}
+
+const KEYWORDS = new Set([
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "and",
+  "or",
+  "unless",
+  "bool",
+  "offset",
+  "inf",
+  "nan",
+]);
+
+/** The metric names a PromQL expression selects (label matchers, ranges, strings and groupings removed). */
+export function metricNames(expr: string): string[] {
+  const lv = /^label_values\(\s*([A-Za-z_:][\w:]*)\s*,/.exec(expr.trim());
+  if (lv) return [lv[1]!];
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, " ")
+    .replace(/\[[^\]]*\]/g, " ")
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ");
+  return [...bare.matchAll(/([A-Za-z_:][\w:]*)\s*(\()?/g)].filter((m) => !m[2] && !KEYWORDS.has(m[1]!.toLowerCase())).map((m) => m[1]!);
+}
+
+describe("deploy/monitoring", () => {
+  it("the checked-in PrometheusRule and PodMonitor are what src/kube/monitoring.ts generates", () => {
+    for (const [name, text] of Object.entries(monitoringFiles())) expect(readFileSync(dir(name), "utf8"), name).toBe(text);
+  });
+
+  it("validate against prometheus-operator's schema", () => {
+    const rule = parse(readFileSync(dir("prometheus-rule.yaml"), "utf8")) as never;
+    expect(() => new PrometheusRule(rule).validate()).not.toThrow();
+    const mon = parse(readFileSync(dir("pod-monitor.yaml"), "utf8")) as never;
+    expect(() => new PodMonitor(mon).validate()).not.toThrow();
+    const bad = structuredClone(rule) as { spec: { groups: { rules: { expr: unknown }[] }[] } };
+    bad.spec.groups[0]!.rules[0]!.expr = { not: "a string" };
+    expect(() => new PrometheusRule(bad as never).validate()).toThrow();
+  });
+
+  it("promtool check rules, and promtool test rules: every alert fires on its series and stays quiet on the others", () => {
+    const rule = parse(readFileSync(dir("prometheus-rule.yaml"), "utf8")) as { spec: object };
+    writeFileSync(join(tmp, "rules.yaml"), stringify(rule.spec));
+    copyFileSync(new URL("alerts.promtool.yaml", import.meta.url), join(tmp, "alerts.promtool.yaml"));
+    const check = spawnSync("promtool", ["check", "rules", "rules.yaml"], { cwd: tmp, encoding: "utf8", timeout: 60_000 });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain(`SUCCESS: ${ALERT_RULES.length} rules found`);
+    const test = spawnSync("promtool", ["test", "rules", "alerts.promtool.yaml"], { cwd: tmp, encoding: "utf8", timeout: 60_000 });
+    expect(test.status, test.stdout + test.stderr).toBe(0);
+    // Every alert has a firing case and a quiet one in the unit tests.
+    const tests = parse(readFileSync(join(tmp, "alerts.promtool.yaml"), "utf8")) as {
+      tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+    };
+    const cases = tests.tests.flatMap((t) => t.alert_rule_test);
+    for (const r of ALERT_RULES) {
+      expect(
+        cases.some((c) => c.alertname === r.alert && c.exp_alerts.length > 0),
+        `${r.alert} fires somewhere`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === r.alert && c.exp_alerts.length === 0),
+        `${r.alert} quiet somewhere`,
+      ).toBe(true);
+    }
+  });
+
+  it("a rule that is wrong fails promtool's unit tests (the tests can fail)", () => {
+    const rule = parse(readFileSync(dir("prometheus-rule.yaml"), "utf8")) as {
+      spec: { groups: { rules: { alert: string; expr: string }[] }[] };
+    };
+    // Grouping split brain by VRID alone: IPv4 and IPv6 masters of one VRID would be a split brain.
+    const sb = rule.spec.groups[0]!.rules.find((r) => r.alert === "VRRPSplitBrain")!;
+    sb.expr = sb.expr.replace("by (vrid, family, segment)", "by (vrid)");
+    writeFileSync(join(tmp, "rules.yaml"), stringify(rule.spec));
+    copyFileSync(new URL("alerts.promtool.yaml", import.meta.url), join(tmp, "alerts.promtool.yaml"));
+    const test = spawnSync("promtool", ["test", "rules", "alerts.promtool.yaml"], { cwd: tmp, encoding: "utf8", timeout: 60_000 });
+    expect(test.status).not.toBe(0);
+    expect(test.stdout + test.stderr).toContain("VRRPSplitBrain");
+  });
+
+  it("every expression in the Grafana dashboard and the rules names metrics the daemon exports", async () => {
+    const names = await exported();
+    const dash = JSON.parse(readFileSync(dir("grafana-dashboard.json"), "utf8")) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+      templating: { list: { name: string; query?: unknown }[] };
+    };
+    const exprs = [
+      ...dash.panels.flatMap((p) => p.targets.map((t) => [p.title, t.expr] as const)),
+      ...dash.templating.list
+        .filter((v) => typeof v.query === "string" && v.query.includes("("))
+        .map((v) => [v.name, String(v.query)] as const),
+    ];
+    expect(exprs.length).toBeGreaterThan(8);
+    for (const [where, expr] of exprs) {
+      const used = metricNames(expr);
+      expect(used.length, `${where}: ${expr} names a metric`).toBeGreaterThan(0);
+      for (const n of used) expect(names.has(n), `${where}: ${n} is not exported`).toBe(true);
+    }
+    for (const r of ALERT_RULES)
+      for (const n of metricNames(r.expr)) if (n !== "up") expect(names.has(n), `${r.alert}: ${n} is not exported`).toBe(true);
+    // The check can fail: a name the daemon no longer exports (the old label-less check state) is caught.
+    expect(metricNames('sum by (instance) (rate(vrrp_check_state{check="x"}[5m]))')).toEqual(["vrrp_check_state"]);
+    expect(names.has("vrrp_check_state")).toBe(false);
+  });
+});

@@ -1,0 +1,171 @@
+// keepalived.conf from a ConfigMap, reloaded without a restart (--reload-on-change): the file laid
+// out as kubelet lays out a ConfigMap volume and swapped as kubelet swaps it (AtomicWriter: a new
+// timestamped directory, ..data_tmp pointed at it, renamed over ..data). A VIP added and a
+// priority changed apply with zero transitions anywhere; a broken version is refused and the old
+// one keeps running. The daemon runs the generated DaemonSet's own command line and probes (paths
+// moved into the lab): `status --check` (ready), `status --alive` (the loop answers), /metrics.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../../src/lab/netns.js";
+import { kubeletWrite } from "../../src/lab/kubelet-volume.js";
+import { parseAllDocuments } from "yaml";
+import { manifestText } from "../../src/kube/manifest-command.js";
+import { BIN, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
+
+const newLab = twoRouterLabs("cmr");
+
+interface Inst {
+  name: string;
+  state: string;
+  effectivePriority: number;
+  vips: string[];
+  stats: { transitions: number };
+}
+interface Spec {
+  name: string;
+  vrid: number;
+  priority: number;
+  vips: string[];
+}
+
+const conf = (instances: Spec[]) =>
+  "global_defs {\n  vrrp_garp_master_delay 0\n}\n" +
+  instances
+    .map(
+      (i) =>
+        `vrrp_instance ${i.name} {\n  interface eth0\n  virtual_router_id ${i.vrid}\n  priority ${i.priority}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${i.vips.join("\n    ")}\n  }\n}\n`,
+    )
+    .join("");
+
+interface Container {
+  command: string[];
+  args: string[];
+  readinessProbe: { exec: { command: string[] } };
+  livenessProbe: { exec: { command: string[] } };
+}
+
+/** The DaemonSet's container as `tsvrrpd manifest --metrics=pod-ip` generates it, its paths moved into `dir`. */
+function generatedContainer(dir: string, podIp: string): Container {
+  const ds = parseAllDocuments(manifestText(["--metrics=pod-ip"]))
+    .map((d) => d.toJSON() as { kind: string; spec: { template: { spec: { containers: Container[] } } } })
+    .find((d) => d.kind === "DaemonSet")!;
+  const move = (a: string) =>
+    a
+      .replace("/opt/tsvrrpd/bin/tsvrrpd", BIN)
+      .replace("/etc/keepalived", join(dir, "configmap"))
+      .replace("/run/tsvrrpd", dir)
+      .replace("$(POD_IP)", podIp);
+  const c = ds.spec.template.spec.containers[0]!;
+  return {
+    command: c.command.map(move),
+    args: c.args.map(move),
+    readinessProbe: { exec: { command: c.readinessProbe.exec.command.map(move) } },
+    livenessProbe: { exec: { command: c.livenessProbe.exec.command.map(move) } },
+  };
+}
+
+describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
+  it("a VIP added and a priority changed apply with no transition; a broken version is refused; the probes answer", async () => {
+    const { lab, running } = newLab();
+    const A = { name: "VA", vrid: 11, vips: ["198.51.100.11"] };
+    const C = { name: "VC", vrid: 13, vips: ["198.51.100.13"] };
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf([{ ...A, priority: 200 }])));
+    await waitFor("a master of VA", () => lab.holders(A.vips[0]!).join() === "a", 10_000);
+
+    const cm = join(lab.dir, "configmap");
+    kubeletWrite(cm, {
+      "keepalived.conf": conf([
+        { ...A, priority: 100 },
+        { ...C, priority: 100 },
+      ]),
+    });
+    // b runs exactly what the generated DaemonSet runs (paths moved into the lab).
+    const gen = generatedContainer(lab.dir, "192.0.2.12");
+    expect(gen.args).toContain("--reload-on-change");
+    const sock = join(lab.dir, "control.sock");
+    expect(gen.args).toContain(sock);
+    const child = lab.spawn("b", gen.command[0]!, [...gen.command.slice(1), ...gen.args, "-D"]);
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+    const b: Running = { kind: "tsvrrpd", router: "b", child, output: () => out };
+    running.push(b);
+    const status = (s: string): Inst[] => {
+      const r = spawnSync(BIN, ["status", "--json", "--socket", s], { encoding: "utf8", timeout: 10_000 });
+      return r.status === 0 ? (JSON.parse(r.stdout) as { instances: Inst[] }).instances : [];
+    };
+    // The probes as the manifest declares them.
+    const probe = (flag: "--check" | "--alive") => {
+      const cmd = (flag === "--check" ? gen.readinessProbe : gen.livenessProbe).exec.command;
+      expect(cmd).toEqual([BIN, "status", flag, "--socket", sock]);
+      return spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: 15_000 });
+    };
+    const byName = (n: string) => status(sock).find((i) => i.name === n);
+    await waitFor("b backup of VA, master of VC", () => byName("VA")?.state === "BACKUP" && byName("VC")?.state === "MASTER", 10_000);
+    await waitFor("the watch started", () => out.includes("watching the configuration"), 5000);
+
+    const ready = probe("--check");
+    expect(ready.status, ready.stderr).toBe(0);
+    expect(ready.stdout).toBe("ready: 2 instance(s) past INIT: 1 MASTER, 1 BACKUP, 0 FAULT\n");
+    expect(probe("--alive").status).toBe(0);
+    // The metrics port the manifest declares answers on the pod IP, in Prometheus's conventions.
+    const metrics = lab.exec("b", process.execPath, [
+      "-e",
+      `fetch("http://192.0.2.12:9650/metrics").then(async (r) => process.stdout.write(await r.text()))`,
+    ]);
+    expect(metrics).toContain('vrrp_instance_state{vrrp_instance="VC",vrid="13",interface="eth0",family="4"} 2');
+
+    const aSock = join(lab.dir, "a.pid.sock");
+    const transitions = () => [...status(aSock), ...status(sock)].map((i) => `${i.name}:${i.stats.transitions}`).sort();
+    const before = transitions();
+    expect(before).toHaveLength(3);
+    const reloads = () => out.split("configuration reloaded").length - 1;
+
+    // kubelet swaps in a version with one more VIP on VC (b is MASTER) and VA at priority 150.
+    kubeletWrite(cm, {
+      "keepalived.conf": conf([
+        { ...A, priority: 150 },
+        { ...C, vips: [...C.vips, "198.51.100.14"], priority: 100 },
+      ]),
+    });
+    await waitFor("b holds the new VIP", () => lab.holders("198.51.100.14").join() === "b", 5000);
+    await waitFor("b's VA at priority 150", () => byName("VA")?.effectivePriority === 150, 5000);
+    // The log arrives through a pipe: wait for it rather than race it.
+    await waitFor(
+      "the change and the reload logged",
+      () => out.includes("configuration changed on disk; reloading as on SIGHUP") && reloads() === 1,
+      5000,
+    );
+    expect(transitions()).toEqual(before);
+    expect(lab.holders(A.vips[0]!)).toEqual(["a"]);
+    expect(lab.holders(C.vips[0]!)).toEqual(["b"]);
+
+    // A broken version: refused and logged, the running configuration stays.
+    kubeletWrite(cm, {
+      "keepalived.conf": conf([
+        { ...A, priority: 999 },
+        { ...C, priority: 100 },
+      ]),
+    });
+    await waitFor("the refusal logged", () => out.includes("reload refused"), 5000);
+    expect(out).toMatch(/reload refused: 1 error\(s\) in the configuration, first [^ ]*keepalived\.conf:\d+/);
+    expect(reloads()).toBe(1);
+    expect(byName("VA")).toMatchObject({ state: "BACKUP", effectivePriority: 150 });
+    expect(lab.holders("198.51.100.14")).toEqual(["b"]);
+    expect(transitions()).toEqual(before);
+
+    // The loop stopped (SIGSTOP): not alive; the daemon gone: neither alive nor ready.
+    process.kill(child.pid!, "SIGSTOP");
+    try {
+      const stopped = probe("--alive");
+      expect(stopped.status).toBe(3);
+      expect(stopped.stderr).toMatch(/no answer from .* within 3000 ms/);
+    } finally {
+      process.kill(child.pid!, "SIGCONT");
+    }
+    lab.killAll("b", "SIGKILL");
+    await waitFor("b gone", () => probe("--alive").status === 3, 5000);
+    expect(probe("--check").status).toBe(3);
+  });
+});
