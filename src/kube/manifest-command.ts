@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import { DEFAULTS, type ManifestOptions, type MetricsBind } from "./manifest.js";
 import { manifestObjects } from "./manifest.js";
 import { renderYaml } from "./render.js";
+import { asksHelp, usageLine } from "../cli-usage.js";
 
-export const MANIFEST_USAGE = `Usage: tsvrrpd manifest [daemonset|deployment] [OPTION...]
+export const MANIFEST_USAGE = `usage: tsvrrpd manifest [daemonset|deployment] [OPTION...]
 Prints the Kubernetes objects that run tsvrrpd (ServiceAccount, ConfigMap, DaemonSet or Deployment,
 and with --metrics=pod-ip a PodMonitor and a PrometheusRule for prometheus-operator) as YAML on
 stdout, for \`kubectl apply -f -\`. Changes nothing.
@@ -35,7 +36,7 @@ export function parseManifestArgs(args: readonly string[]): ManifestOptions | "h
     env: {},
   };
   let selectorGiven = false;
-  if (args.includes("-h") || args.includes("--help")) return "help";
+  if (asksHelp(args)) return "help";
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (i === 0 && (a === "daemonset" || a === "deployment")) {
@@ -126,7 +127,7 @@ export function parseManifestArgs(args: readonly string[]): ManifestOptions | "h
         break;
       }
       default:
-        throw new ManifestUsage(`unknown option ${flag}`);
+        throw new ManifestUsage(`Unknown option ${flag}`);
     }
   }
   if (o.mode === "openshift" && (o.config !== undefined || o.authSecret !== undefined))
@@ -152,7 +153,7 @@ export function manifestMain(args: readonly string[]): number {
     return 0;
   } catch (e) {
     if (!(e instanceof ManifestUsage)) throw e;
-    process.stderr.write(`tsvrrpd manifest: ${e.message} (tsvrrpd manifest --help)\n`);
+    process.stderr.write(usageLine("manifest", e.message));
     return 2;
   }
 }

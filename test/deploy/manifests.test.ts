@@ -248,7 +248,7 @@ describe("tsvrrpd manifest", () => {
       for (const args of [["--help"], ["daemonset", "-h"], ["--config=/nonexistent", "--help"]]) {
         const r = spawnSync(bin, ["manifest", ...args], { cwd: dir, encoding: "utf8", timeout: 20_000 });
         expect(r.status, args.join(" ")).toBe(0);
-        expect(r.stdout.startsWith("Usage: tsvrrpd manifest"), args.join(" ")).toBe(true);
+        expect(r.stdout.startsWith("usage: tsvrrpd manifest"), args.join(" ")).toBe(true);
         expect(r.stdout).not.toContain("apiVersion");
         expect(r.stderr).toBe("");
       }
@@ -256,7 +256,7 @@ describe("tsvrrpd manifest", () => {
       const bad = spawnSync(bin, ["manifest", "--bogus"], { cwd: dir, encoding: "utf8", timeout: 20_000 });
       expect(bad.status).toBe(2);
       expect(bad.stdout).toBe("");
-      expect(bad.stderr).toBe("tsvrrpd manifest: unknown option --bogus (tsvrrpd manifest --help)\n");
+      expect(bad.stderr).toBe("tsvrrpd manifest: Unknown option --bogus (see tsvrrpd manifest --help)\n");
       const badValue = spawnSync(bin, ["manifest", "--metrics=everywhere"], { cwd: dir, encoding: "utf8", timeout: 20_000 });
       expect(badValue.stderr.trim().split("\n")).toHaveLength(1);
       expect(badValue.status).toBe(2);

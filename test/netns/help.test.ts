@@ -87,6 +87,8 @@ describe("--help never acts", () => {
       [["openshift", "--print-config", "-h"], "usage: tsvrrpd openshift"],
       [["remove-failover", "--help"], "usage: tsvrrpd remove-failover"],
       [["status", "--help"], "usage: tsvrrpd status"],
+      [["status", "--check", "--help"], "usage: tsvrrpd status"],
+      [["manifest", "--help"], "usage: tsvrrpd manifest"],
       [["check-cluster", "--help"], "usage: tsvrrpd check-cluster"],
       [["simulate", "--help"], "usage: tsvrrpd simulate"],
     ];
