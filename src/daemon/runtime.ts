@@ -238,7 +238,6 @@ export class Runtime {
     }
     if (e.removed) return;
     const { link } = c;
-    if (link.up && c.before && !c.before.up) this.binder.reopenPcap(link.name);
     // The interface appeared (or came back): bind its instances now.
     if (link.up) for (const io of this.io.values()) if (io.spec.interface === link.name && !io.socket) this.bind(io, link);
     this.handle({ type: "link", ifname: link.name, present: true, up: link.up });

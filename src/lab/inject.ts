@@ -1,12 +1,11 @@
 // Crafted and hostile VRRP packets for the reliability tests: `node dist/lab/inject.js KIND COUNT
 // RATE_PPS [SRC] [DST]`, run inside a lab namespace. Builds whole IPv4 packets (IP_HDRINCL) so TTL,
 // checksum, version, lengths can all be wrong on purpose.
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { nativeHelper } from "../native/helper.js";
 import { addressBytes } from "../vrrp/address.js";
 import { fold, sum16 } from "../vrrp/checksum.js";
 import { AUTH_PASS, encodeAdvert } from "../vrrp/packet.js";
-
-const require = createRequire(import.meta.url);
 
 export type InjectKind =
   "good" | "bad-ttl" | "bad-checksum" | "bad-version" | "wrong-vrid" | "wrong-auth" | "truncated" | "lying-count" | "higher-priority";
@@ -43,10 +42,6 @@ export function craft(kind: InjectKind, src: string, dst: string, vrid = 42, ver
   return ip;
 }
 
-interface Wrap {
-  send(buf: Buffer, off: number, len: number, addr: string, cb: () => void): void;
-}
-
 export async function inject(
   kind: InjectKind,
   count: number,
@@ -56,29 +51,24 @@ export async function inject(
   vrid: number,
   version: 2 | 3,
 ): Promise<number> {
-  const raw = require("raw-socket") as {
-    createSocket(o: object): {
-      setOption(l: number, o: number, v: number | Buffer, len?: number): void;
-      wrap: Wrap;
-      close(): void;
-      pauseRecv(): void;
-    };
+  const ifindex = Number(readFileSync("/sys/class/net/eth0/ifindex", "utf8"));
+  const buf = new Uint8Array(2048);
+  const meta = new Float64Array(3);
+  const addr = new Uint8Array(32);
+  // Reads (and drops) whatever arrives, so the level-triggered poll does not spin.
+  const drain = (): void => {
+    if (!("errno" in sock)) while (sock.recv(buf, meta, addr) >= 0);
   };
-  const sock = raw.createSocket({ protocol: 112 });
-  sock.setOption(0, 3, 1); // IP_HDRINCL
-  const dev = Buffer.from("eth0\0");
-  sock.setOption(1, 25, dev, dev.length); // SO_BINDTODEVICE
-  sock.pauseRecv();
+  const sock = nativeHelper().vrrpSocket(4, "eth0", ifindex, drain);
+  if ("errno" in sock) throw new Error(`cannot open a raw VRRP socket on eth0: ${sock.op} errno ${sock.errno}`);
+  const to = addressBytes(dst);
   const pkt = craft(kind, src, dst, vrid, version);
   const started = process.hrtime.bigint();
   let sent = 0;
-  const noop = () => undefined;
   while (sent < count) {
     // pace in bursts of 100 to hold the rate without a timer per packet
     for (let i = 0; i < 100 && sent < count; i++, sent++) {
-      try {
-        sock.wrap.send(pkt, 0, pkt.length, dst, noop);
-      } catch {
+      if (sock.send(pkt, pkt.length, to) < 0) {
         // ENOBUFS under flood: count as not sent
         sent--;
         break;
