@@ -47,6 +47,8 @@ export interface AdvertSocketOptions {
   readonly ifname: string;
   readonly ifindex: number;
   readonly family: Family;
+  /** Packets read per readable event (MAX_READS_PER_EVENT unless given; tests make it small). */
+  readonly maxReadsPerEvent?: number;
 }
 
 export class SocketError extends Error {
@@ -92,7 +94,8 @@ export class AdvertSocket {
   /** Reads up to MAX_READS_PER_EVENT packets; EAGAIN ends the batch. */
   private drain(): void {
     const { rx, meta, addr } = this;
-    for (let i = 0; i < MAX_READS_PER_EVENT; i++) {
+    const max = this.options.maxReadsPerEvent ?? MAX_READS_PER_EVENT;
+    for (let i = 0; i < max; i++) {
       const n = this.sock.recv(rx, meta, addr);
       if (n < 0) {
         if (n === -EMSGSIZE) {
