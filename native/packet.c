@@ -19,9 +19,12 @@
 //   onReadable() is called from the poll phase when the socket is readable; the caller drains a
 //   bounded number of packets (level-triggered: what is left wakes the next loop iteration).
 //
-// packetSocket(ifindex) -> handle | { errno, op }: AF_PACKET, SOCK_RAW, protocol 0 (receives
-//   nothing), bound to the interface, as keepalived's garp socket (vrrp_arp.c gratuitous_arp_init,
-//   vrrp_ndisc.c ndisc_init) and FRR's (vrrpd/vrrp_arp.c vrrp_garp_init). No PROMISC.
+// packetSocket(ifindex) -> handle | { errno, op }: AF_PACKET, SOCK_RAW. keepalived opens one such
+//   socket for all interfaces (vrrp_arp.c gratuitous_arp_init: SOCK_CLOEXEC|SOCK_NONBLOCK, then a
+//   filter so it receives nothing; vrrp_ndisc.c ndisc_init likewise) and names the interface in
+//   each sendto (send_arp, ndisc_send_na), as FRR's vrrpd does (vrrp_arp.c vrrp_garp_init,
+//   vrrp_send_garp). Here one per interface, bound to it, and protocol 0, so the kernel hands it
+//   no frames at all (no filter needed); sends still name the interface. No PROMISC.
 //   handle.send(frame, length) -> bytes or -errno; handle.close() as above.
 //
 // Errors are values: nothing here throws for an I/O failure, so an interface that is down,
@@ -254,7 +257,7 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   ssize_t n;
   if (s->kind == KIND_PACKET) {
     /* The frame carries its own Ethernet header; the address names the interface and the
-     * frame's EtherType (keepalived vrrp_arp.c send_arp: sendto with a sockaddr_ll). */
+     * frame's EtherType (keepalived vrrp_arp.c send_arp, FRR vrrp_arp.c vrrp_send_garp). */
     if (length < ETH_HLEN) return Int(env, -EINVAL);
     struct sockaddr_ll to;
     memset(&to, 0, sizeof to);

@@ -1,7 +1,8 @@
-// Gratuitous ARP and unsolicited Neighbour Advertisements for VIPs, sent on an AF_PACKET socket
-// bound to the interface (native/packet.c packetSocket), as keepalived does (vrrp_arp.c
-// gratuitous_arp_init and send_arp, vrrp_ndisc.c ndisc_init and ndisc_send_na) and FRR's vrrpd
-// (vrrp_arp.c vrrp_garp_init). The socket only sends: protocol 0, never PROMISC.
+// Gratuitous ARP and unsolicited Neighbour Advertisements for VIPs, sent on AF_PACKET sockets
+// (native/packet.c packetSocket) as keepalived sends them (vrrp_arp.c gratuitous_arp_init and
+// send_arp, vrrp_ndisc.c ndisc_init and ndisc_send_na) and FRR's vrrpd (vrrp_arp.c
+// vrrp_garp_init, vrrp_send_garp): whole Ethernet frames, sendto naming the interface. One socket
+// per interface, bound to it; it only sends (protocol 0), never PROMISC.
 import { gratuitousArp, unsolicitedNa } from "./frames.js";
 import { nativeHelper, type PacketSocketHandle } from "../native/helper.js";
 import { errnoName } from "./advert-socket.js";
