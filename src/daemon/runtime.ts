@@ -183,7 +183,7 @@ export class Runtime {
     try {
       nativeHelper();
     } catch (e) {
-      this.log.error(errorFields(e), "sockets are not close-on-exec and scripts may inherit them");
+      this.log.error(errorFields(e), "the native addon cannot be loaded: no VRRP or packet sockets, instances stay in FAULT");
     }
     this.rehearsal.atStart(this.io.values());
     this.log.info({ instances: this.io.size, kl: true }, "Startup complete");
