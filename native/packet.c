@@ -107,10 +107,19 @@ static void Finalize(napi_env env, void *data, void *hint) {
 }
 
 static void OnReadable(uv_poll_t *h, int status, int events) {
-  (void)status;
   (void)events;
   Sock *s = (Sock *)h->data;
   if (s->closed || !s->on_readable) return;
+  if (status < 0) {
+    /* POLLERR: libuv has stopped the handle (uv__poll_io). A pending socket error is read and
+     * cleared here (the caller's next recv would return it once and nothing more), and the watch
+     * restarts, so an error never leaves the socket deaf. Unconnected raw sockets without
+     * IP_RECVERR take no ICMP errors, so this is a guard, not a path adverts take. */
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (uv_poll_start(&s->poll, UV_READABLE, OnReadable) != 0) return;
+  }
   napi_env env = s->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
