@@ -3,17 +3,15 @@
 # a process named keepalived for the `pgrep keepalived` liveness probe.
 
 # Node 22 LTS (supported to April 2027), pinned; build and run stages on the same release so the
-# native addons (raw-socket, cap, tsvrrpd's helper) match the runtime.
+# project's N-API addon matches the runtime.
 FROM node:22.20.0-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpcap-dev python3 make g++ \
+ && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json ./
-COPY patches ./patches
-COPY native/binding.gyp native/*.c ./native/
-# Patches (cap: no promiscuous mode) are applied here, at build; the image gets production
-# dependencies only: no npm run at start, no patch-package.
+COPY native/binding.gyp native/*.c native/*.h ./native/
+# The addon is built here (postinstall); the image gets production dependencies only.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
@@ -22,10 +20,10 @@ COPY scripts ./scripts
 RUN npm run build && bash scripts/install-image-root.sh /rootfs
 
 FROM node:22.20.0-bookworm-slim
-# libpcap: GARP/NA injection and IPv6 advert capture; iproute2/nftables/iptables/kmod/procps:
+# iproute2/nftables/iptables/kmod/procps:
 # what the old image's users and the removal Job expect to find.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpcap0.8 iproute2 nftables iptables kmod procps \
+ && apt-get install -y --no-install-recommends iproute2 nftables iptables kmod procps \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /rootfs/ /
 LABEL io.k8s.display-name="OpenShift IP Failover (tsvrrpd)" \

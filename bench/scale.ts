@@ -4,7 +4,9 @@
 // spurious transitions (any advert from the backup) that must stay 0. The loaded case adds one
 // check script per instance, every second. The "external" case runs both daemons plain beside
 // bench/exec-load.c starting the same number of programs (2 x N a second): the advert timing the
-// host allows under that exec load, whichever daemon spawns.
+// host allows under that exec load, whichever daemon spawns. BENCH_FAMILIES=4,6 adds the same
+// plain case with IPv6 instances. Memory: RSS, and anonymous memory from smaps_rollup (RSS less
+// the node binary's and libraries' file pages).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,25 +29,28 @@ const KINDS = (process.env.BENCH_KINDS ?? "tsvrrpd,keepalived").split(",") as Ki
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 15_000);
 /** Runs of each case (BENCH_REPEAT); with more than one, a table of medians follows the runs. */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
+const FAMILIES = (process.env.BENCH_FAMILIES ?? "4").split(",").map(Number) as (4 | 6)[];
 
-function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number } {
+function usage(lab: Lab, router: string): { cpuTicks: number; rssKiB: number; anonKiB: number } {
   const pids = lab
     .exec(null, "ip", ["netns", "pids", lab.ns(router)], true)
     .split(/\s+/)
     .filter(Boolean);
   let ticks = 0;
   let rssKiB = 0;
+  let anonKiB = 0;
   for (const p of pids) {
     try {
       const comm = readFileSync(`/proc/${p}/comm`, "utf8").trim();
       if (comm !== "keepalived" && comm !== "tsvrrpd" && comm !== "node") continue;
       ticks += cpuTicks(p);
       rssKiB += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+      anonKiB += Number(/^Anonymous:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1] ?? 0);
     } catch {
       // exited
     }
   }
-  return { cpuTicks: ticks, rssKiB };
+  return { cpuTicks: ticks, rssKiB, anonKiB };
 }
 
 /** bench/exec-load.c, compiled once into the lab's directory. */
@@ -56,11 +61,11 @@ function execLoadBin(lab: Lab): string {
   return out;
 }
 
-async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: string, externalExecs = 0) {
+async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: string, externalExecs = 0, family: 4 | 6 = 4) {
   const mFile = join(lab.dir, `m-${tag}.conf`);
   const sFile = join(lab.dir, `s-${tag}.conf`);
-  writeFileSync(mFile, scaleConf({ instances: n, priority: 200, state: "MASTER", scripts }));
-  writeFileSync(sFile, scaleConf({ instances: n, priority: 100, state: "BACKUP", scripts }));
+  writeFileSync(mFile, scaleConf({ instances: n, priority: 200, state: "MASTER", scripts, family }));
+  writeFileSync(sFile, scaleConf({ instances: n, priority: 100, state: "BACKUP", scripts, family }));
   const start = (r: string, file: string) =>
     kind === "tsvrrpd"
       ? lab.spawn(r, BIN, ["-n", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "--control", join(lab.dir, `${r}-${tag}.sock`)], {
@@ -77,7 +82,7 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   // all the same, and the row says it never held every VIP.
   const mastered = await waitFor(
     "m masters everything",
-    () => lab.addresses("m").filter((a) => a.endsWith("/32")).length === n,
+    () => lab.addresses("m").filter((a) => a.endsWith(family === 6 ? "/128" : "/32")).length === n,
     30_000,
     100,
   ).then(
@@ -88,7 +93,7 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   start("s", sFile);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   const pcap = join(lab.dir, `${tag}.pcap`);
-  const cap = await lab.capture(pcap, "ip proto 112");
+  const cap = await lab.capture(pcap, family === 6 ? "ip6 proto 112" : "ip proto 112");
   const m0 = usage(lab, "m");
   const s0 = usage(lab, "s");
   const t0 = Date.now();
@@ -105,6 +110,7 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   lab.exec("m", "ip", ["addr", "flush", "dev", "eth0", "scope", "global", "to", "203.0.113.0/24"], true);
   lab.exec("s", "ip", ["addr", "flush", "dev", "eth0", "scope", "global", "to", "198.51.100.0/24"], true);
   lab.exec("s", "ip", ["addr", "flush", "dev", "eth0", "scope", "global", "to", "203.0.113.0/24"], true);
+  for (const r of ["m", "s"]) lab.exec(r, "ip", ["-6", "addr", "flush", "dev", "eth0", "scope", "global", "to", "2001:db8:2::/64"], true);
   const macs = (r: string) => (JSON.parse(lab.exec(r, "ip", ["-j", "link", "show", "eth0"])) as { address: string }[])[0]!.address;
   const wire = readPcap(pcap).filter((w) => w.kind === "vrrp");
   const mMac = macs("m");
@@ -131,6 +137,7 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   const j = summary(dev);
   return {
     instances: n,
+    family,
     daemon: kind,
     scripts,
     externalExecsPerSec: externalExecs,
@@ -138,8 +145,10 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
     seconds: wall,
     masterCpuPct: ((m1.cpuTicks - m0.cpuTicks) / hz / wall) * 100,
     masterRssMiB: m1.rssKiB / 1024,
+    masterAnonMiB: m1.anonKiB / 1024,
     backupCpuPct: ((s1.cpuTicks - s0.cpuTicks) / hz / wall) * 100,
     backupRssMiB: s1.rssKiB / 1024,
+    backupAnonMiB: s1.anonKiB / 1024,
     adverts: dev.length,
     missingFromCapture: missing,
     jitterMs: { p50: j.median, p99: j.p99, max: j.max },
@@ -158,20 +167,20 @@ async function main(): Promise<void> {
     ]);
     // Slots of (instances, checks, external execs); within a slot the daemons take turns, who goes
     // first alternating, BENCH_REPEAT times: the host's drift falls on both.
-    const slots: [number, boolean, number][] = [];
+    const slots: [number, boolean, number, 4 | 6][] = [];
     // A list of "plain", "checks" and "external" ("both": plain and checks).
     const modes = (process.env.BENCH_CHECKS ?? "plain,checks,external").replace("both", "plain,checks").split(",");
-    if (modes.includes("plain")) for (const n of SIZES) slots.push([n, false, 0]);
+    if (modes.includes("plain")) for (const f of FAMILIES) for (const n of SIZES) slots.push([n, false, 0, f]);
     const top = Math.max(...SIZES);
-    if (modes.includes("checks")) slots.push([top, true, 0]);
-    if (modes.includes("external")) slots.push([top, false, 2 * top]);
-    for (const [n, s, ext] of slots)
+    if (modes.includes("checks")) slots.push([top, true, 0, 4]);
+    if (modes.includes("external")) slots.push([top, false, 2 * top, 4]);
+    for (const [n, s, ext, f] of slots)
       for (let rep = 0; rep < REPEAT; rep++)
         for (const k of rep % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-          const r = await measure(lab, n, k, s, `${k}-${n}-${s ? "scripts" : ext ? "external" : "plain"}-${rep}`, ext);
+          const r = await measure(lab, n, k, s, `${k}-v${f}-${n}-${s ? "scripts" : ext ? "external" : "plain"}-${rep}`, ext, f);
           results.push(r);
           console.error(
-            `${n} ${k}${s ? " +scripts" : ext ? ` +${ext} execs/s elsewhere` : ""}: master ${r.masterCpuPct.toFixed(2)} % CPU ${r.masterRssMiB.toFixed(1)} MiB, backup ${r.backupCpuPct.toFixed(2)} %, jitter p99 ${r.jitterMs.p99.toFixed(2)} ms, ${r.adverts} adverts, ${r.missingFromCapture} missing, spurious ${r.spuriousBackupAdverts}${r.masteredAll ? "" : ", never held every VIP"}`,
+            `${n} IPv${f} ${k}${s ? " +scripts" : ext ? ` +${ext} execs/s elsewhere` : ""}: master ${r.masterCpuPct.toFixed(2)} % CPU ${r.masterRssMiB.toFixed(1)} MiB (anon ${r.masterAnonMiB.toFixed(1)}), backup ${r.backupCpuPct.toFixed(2)} % ${r.backupRssMiB.toFixed(1)} MiB (anon ${r.backupAnonMiB.toFixed(1)}), jitter p99 ${r.jitterMs.p99.toFixed(2)} ms, ${r.adverts} adverts, ${r.missingFromCapture} missing, spurious ${r.spuriousBackupAdverts}${r.masteredAll ? "" : ", never held every VIP"}`,
           );
         }
   } finally {
@@ -180,12 +189,15 @@ async function main(): Promise<void> {
   const rows: (string | number)[][] = [
     [
       "instances",
+      "IP",
       "daemon",
       "checks",
       "master CPU %",
       "master RSS MiB",
+      "master anon MiB",
       "backup CPU %",
       "backup RSS MiB",
+      "backup anon MiB",
       "jitter p50 ms",
       "p99 ms",
       "max ms",
@@ -197,12 +209,15 @@ async function main(): Promise<void> {
   for (const r of results)
     rows.push([
       r.instances,
+      r.family,
       r.daemon,
       r.scripts ? `${r.instances}/s` : r.externalExecsPerSec ? `none; ${r.externalExecsPerSec}/s elsewhere` : "-",
       r.masterCpuPct,
       r.masterRssMiB,
+      r.masterAnonMiB,
       r.backupCpuPct,
       r.backupRssMiB,
+      r.backupAnonMiB,
       r.jitterMs.p50,
       r.jitterMs.p99,
       r.jitterMs.max,
@@ -222,7 +237,7 @@ type Result = Awaited<ReturnType<typeof measure>>;
 function medianRows(results: readonly Result[]): (string | number)[][] {
   const groups = new Map<string, Result[]>();
   for (const r of results) {
-    const key = `${r.instances} ${r.daemon} ${r.scripts} ${r.externalExecsPerSec}`;
+    const key = `${r.instances} ${r.family} ${r.daemon} ${r.scripts} ${r.externalExecsPerSec}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const med = (xs: (number | null)[]): number => {
@@ -232,11 +247,13 @@ function medianRows(results: readonly Result[]): (string | number)[][] {
   const rows: (string | number)[][] = [
     [
       "instances",
+      "IP",
       "daemon",
       "checks",
       "runs",
       "master CPU %",
       "master RSS MiB",
+      "master anon MiB",
       "backup CPU %",
       "jitter p50 ms",
       "p99 ms",
@@ -248,11 +265,13 @@ function medianRows(results: readonly Result[]): (string | number)[][] {
     const r = rs[0]!;
     rows.push([
       r.instances,
+      r.family,
       r.daemon,
       r.scripts ? `${r.instances}/s` : r.externalExecsPerSec ? `none; ${r.externalExecsPerSec}/s elsewhere` : "-",
       rs.length,
       med(rs.map((x) => x.masterCpuPct)),
       med(rs.map((x) => x.masterRssMiB)),
+      med(rs.map((x) => x.masterAnonMiB)),
       med(rs.map((x) => x.backupCpuPct)),
       med(rs.map((x) => x.jitterMs.p50)),
       med(rs.map((x) => x.jitterMs.p99)),

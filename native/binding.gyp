@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "tsvrrpd_native",
-      "sources": ["tsvrrpd_native.c", "precise_timer.c", "spawn.c", "run_watch.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"]
+      "sources": ["tsvrrpd_native.c", "precise_timer.c", "spawn.c", "run_watch.c", "packet.c"],
+      "cflags": ["-Wall", "-Wextra", "-Werror", "-O2"]
     }
   ]
 }

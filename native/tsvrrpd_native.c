@@ -1,7 +1,6 @@
 // The few system calls Node does not expose that a root daemon needs (see src/daemon/native.ts):
-//  - cloexecAll(): FD_CLOEXEC on every open descriptor above stderr. raw-socket, libpcap and the
-//    netlink binding open sockets without SOCK_CLOEXEC, so a script started by the daemon would
-//    inherit raw and packet sockets (keepalived opens every socket with SOCK_CLOEXEC).
+//  - vrrpSocket / packetSocket: raw VRRP sockets and AF_PACKET sockets (packet.c), every one
+//    opened SOCK_CLOEXEC as keepalived opens its sockets.
 //  - watchSignal(signum, fn): a handler for signals Node cannot name, such as keepalived's JSON
 //    signal SIGRTMIN+2, whose default action would end the process.
 //  - openlog(ident, facility) / syslog(priority, message): the C library's syslog, as keepalived
@@ -15,7 +14,6 @@
 //  - preciseTimer(fn): a timerfd for the deadline heap (precise_timer.c).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -33,30 +31,6 @@
 #include <unistd.h>
 #include "napi_util.h"
 #include <uv.h>
-
-static napi_value CloexecAll(napi_env env, napi_callback_info info) {
-  (void)info;
-  DIR *d = opendir("/proc/self/fd");
-  if (!d) {
-    napi_throw_error(env, "ENOENT", "cannot list /proc/self/fd");
-    return NULL;
-  }
-  int own = dirfd(d);
-  int changed = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    int fd = atoi(e->d_name);
-    if (fd <= 2 || fd == own) continue;
-    int flags = fcntl(fd, F_GETFD);
-    if (flags < 0 || (flags & FD_CLOEXEC)) continue;
-    if (fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == 0) changed++;
-  }
-  closedir(d);
-  napi_value out;
-  CHECK(napi_create_int32(env, changed, &out));
-  return out;
-}
 
 typedef struct {
   uv_signal_t handle;
@@ -327,10 +301,11 @@ napi_value Spawn(napi_env env, napi_callback_info info);         /* spawn.c */
 napi_value SpawnAsync(napi_env env, napi_callback_info info);    /* spawn.c */
 napi_value WatchRun(napi_env env, napi_callback_info info);      /* run_watch.c */
 napi_value SpawnClosesDescriptors(napi_env env, napi_callback_info info); /* spawn.c */
+napi_value VrrpSocket(napi_env env, napi_callback_info info);    /* packet.c */
+napi_value PacketSocket(napi_env env, napi_callback_info info);  /* packet.c */
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
-      {"cloexecAll", NULL, CloexecAll, NULL, NULL, NULL, napi_default, NULL},
       {"watchSignal", NULL, WatchSignal, NULL, NULL, NULL, napi_default, NULL},
       {"sigrtmin", NULL, SigRtMin, NULL, NULL, NULL, napi_default, NULL},
       {"sigrtmax", NULL, SigRtMax, NULL, NULL, NULL, napi_default, NULL},
@@ -343,6 +318,8 @@ NAPI_MODULE_INIT() {
       {"watchRun", NULL, WatchRun, NULL, NULL, NULL, napi_default, NULL},
       {"preciseTimer", NULL, PreciseTimerNew, NULL, NULL, NULL, napi_default, NULL},
       {"spawnClosesDescriptors", NULL, SpawnClosesDescriptors, NULL, NULL, NULL, napi_default, NULL},
+      {"vrrpSocket", NULL, VrrpSocket, NULL, NULL, NULL, napi_default, NULL},
+      {"packetSocket", NULL, PacketSocket, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

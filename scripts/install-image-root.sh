@@ -11,7 +11,7 @@ mkdir -p "$app" "$root/var/lib/ipfailover/keepalived"
 cp -a "$src/package.json" "$src/package-lock.json" "$src/dist" "$src/bin" "$src/node_modules" "$app/"
 mkdir -p "$app/native/build/Release"
 cp -a "$src/native/build/Release/tsvrrpd_native.node" "$app/native/build/Release/"
-# Production dependencies only (patches were applied when node_modules was installed).
+# Production dependencies only.
 (cd "$app" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null 2>&1)
 ln -sf tsvrrpd "$app/bin/keepalived"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything tsvrrpd's tests and demo need on a bare Debian machine with Node 20 and npm:
-# Debian packages (real keepalived peer, tcpdump, iproute2, libpcap headers for `cap`), npm packages, the build.
+# Debian packages (real keepalived peer, tcpdump, iproute2, build tools for the addon), npm packages, the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,6 @@ command -v systemd-analyze >/dev/null || need+=(systemd)   # checks deploy/tsvrr
 command -v setpriv >/dev/null || need+=(util-linux)   # setpriv (script users' groups), unshare (tests)
 command -v mount >/dev/null || need+=(mount)         # private /dev/log in the syslog drop-in test
 command -v getent >/dev/null || need+=(libc-bin)       # user and group lookups through NSS
-[ -f /usr/include/pcap/pcap.h ] || need+=(libpcap-dev)
 command -v make >/dev/null || need+=(make)
 command -v g++ >/dev/null || need+=(g++)
 command -v python3 >/dev/null || need+=(python3)
@@ -30,12 +29,12 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# Native addons (raw-socket, cap) build with node-gyp during install; netlink ships prebuilt binaries.
+# The project's addon (native/) builds with node-gyp during install; netlink ships prebuilt binaries.
 # node-gyp must build against the local Node headers: it cannot download them here.
 if [ -z "${npm_config_nodedir:-}" ] && ! npm config get nodedir 2>/dev/null | grep -q / && [ -f /usr/include/node/node.h ]; then
   export npm_config_nodedir=/usr
 fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "$(find patches -newer node_modules/.package-lock.json -name "*.patch" 2>/dev/null)" ]; then
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   set +o pipefail
   npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown user config'
@@ -43,13 +42,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   set -o pipefail
   [ "$rc" -eq 0 ] || { echo "setup: npm ci failed (exit $rc)" >&2; exit "$rc"; }
 fi
-# tsvrrpd's own helper (close-on-exec, signals, timerfd, posix_spawn): built by npm ci's postinstall;
+# tsvrrpd's own addon (raw and packet sockets, signals, timerfd, posix_spawn): built by npm ci's postinstall;
 # rebuilt here when any of its sources (every native/*.c and *.h, binding.gyp) changed.
 if [ ! -f native/build/Release/tsvrrpd_native.node ] || [ -n "$(find native -maxdepth 1 \( -name '*.c' -o -name '*.h' -o -name binding.gyp \) -newer native/build/Release/tsvrrpd_native.node)" ]; then
   echo "setup: building the native helper"
   npm run --silent build:native >/dev/null
 fi
-node -e "require('raw-socket'); require('cap'); require('netlink'); require('./native/build/Release/tsvrrpd_native.node')" \
+node -e "require('netlink'); require('./native/build/Release/tsvrrpd_native.node')" \
   || { echo "setup: native modules failed to load after npm ci" >&2; exit 1; }
 echo "setup: building"
 npm run --silent build

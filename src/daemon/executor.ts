@@ -2,7 +2,7 @@
 // gratuitous ARP / unsolicited NA, notify scripts and log lines. The only file where the
 // protocol's decisions turn into I/O; every port is an interface so tests can pass fakes.
 import type { NotifyScripts, RouteSpec, RuleSpec } from "../config/model.js";
-import type { AnnounceTarget } from "../net/announce.js";
+import type { AnnounceCounts, AnnounceTarget } from "../net/announce.js";
 import type { LinkInfo, VipRequest } from "../netlink/rtnl.js";
 import type { DropCode } from "../vrrp/packet.js";
 import type { Action, State } from "../vrrp/instance.js";
@@ -26,12 +26,7 @@ export interface ExecutorPorts {
     delRule(r: RuleSpec): Promise<boolean>;
   };
   readonly announcer: {
-    announce(
-      target: AnnounceTarget,
-      vips: readonly Uint8Array[],
-      repeat: number,
-      transmit?: boolean,
-    ): { arp: number; na: number; skipped: number };
+    announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number, transmit?: boolean): AnnounceCounts;
   };
   readonly links: LinkCache;
   readonly notify: { enqueue(job: NotifyJob): void };
@@ -246,13 +241,15 @@ export class ActionExecutor {
       const ll = this.p.links.linkLocal(link.index);
       try {
         const r = this.p.announcer.announce(
-          { ifname, mac: link.mac, ...(ll ? { linkLocal: ll, router: this.p.ipv6Forwarding(ifname) } : {}) },
+          { ifname, ifindex: link.index, mac: link.mac, ...(ll ? { linkLocal: ll, router: this.p.ipv6Forwarding(ifname) } : {}) },
           vips,
           repeat,
         );
         this.announcements += r.arp + r.na;
         io.log.debug({ dev: ifname, ...r }, "gratuitous ARP / unsolicited NA sent");
         if (r.skipped > 0) io.log.warn({ dev: ifname }, "no link-local address: unsolicited NA not sent");
+        if (r.failed)
+          io.log.warn({ dev: ifname, failed: r.failed, err: r.error }, "the kernel refused gratuitous ARP / NA frames; continuing");
       } catch (e) {
         io.log.error({ dev: ifname, err: (e as Error).message }, "cannot send gratuitous ARP / NA; continuing");
       }

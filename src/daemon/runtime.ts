@@ -183,7 +183,7 @@ export class Runtime {
     try {
       nativeHelper();
     } catch (e) {
-      this.log.error(errorFields(e), "sockets are not close-on-exec and scripts may inherit them");
+      this.log.error(errorFields(e), "the native addon cannot be loaded: no VRRP or packet sockets, instances stay in FAULT");
     }
     this.rehearsal.atStart(this.io.values());
     this.log.info({ instances: this.io.size, kl: true }, "Startup complete");
@@ -238,7 +238,6 @@ export class Runtime {
     }
     if (e.removed) return;
     const { link } = c;
-    if (link.up && c.before && !c.before.up) this.binder.reopenPcap(link.name);
     // The interface appeared (or came back): bind its instances now.
     if (link.up) for (const io of this.io.values()) if (io.spec.interface === link.name && !io.socket) this.bind(io, link);
     this.handle({ type: "link", ifname: link.name, present: true, up: link.up });

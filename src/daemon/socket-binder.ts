@@ -1,5 +1,5 @@
 // Binds instances to interfaces: one shared advert socket per interface and family, an encoder
-// per instance, packet injection for announcements; unbinds when an interface is renamed or gone.
+// per instance, a packet socket for announcements; unbinds when an interface is renamed or gone.
 import { AdvertSocket, type ReceivedAdvert } from "../net/advert-socket.js";
 import type { Announcer } from "../net/announce.js";
 import type { LinkInfo } from "../netlink/rtnl.js";
@@ -57,22 +57,23 @@ export class SocketBinder {
     const key = `${spec.interface}/${spec.family}`;
     let sock = this.sockets.get(key);
     if (!sock) {
-      sock = new AdvertSocket({ ifname: spec.interface, ifindex: link.index, family: spec.family, mac: link.mac }, this.onAdvert, (err) =>
+      sock = new AdvertSocket({ ifname: spec.interface, ifindex: link.index, family: spec.family }, this.onAdvert, (err) =>
         this.log.warn({ interface: spec.interface, ...errorFields(err) }, "advert socket error; continuing"),
       );
       this.sockets.set(key, sock);
     }
     io.socket = sock;
-    for (const v of io.vips) {
+    // VIPs on other interfaces get their socket at the first announcement (an open costs
+    // microseconds); the instance's own is opened now so a failure shows at start.
+    if (io.vips.some((v) => v.ifname === spec.interface))
       try {
-        this.announcer.prepare(v.ifname);
+        this.announcer.prepare(spec.interface, link.index);
       } catch (e) {
         io.log.warn(
-          { dev: v.ifname, err: (e as Error).message },
-          "cannot open packet injection for gratuitous ARP / NA; takeovers will not announce",
+          { dev: spec.interface, err: (e as Error).message },
+          "cannot open a packet socket for gratuitous ARP / NA; takeovers will try again",
         );
       }
-    }
   }
 
   /** The interface is gone or no longer carries its name: close its sockets, unbind their instances. */
@@ -91,27 +92,6 @@ export class SocketBinder {
           `interface ${gone.name} was renamed or removed; the instance binds again when an interface named ${io.spec.interface} is up`,
         );
       }
-    }
-  }
-
-  /** libpcap handles go deaf after their link went down: renew them when it is back up. */
-  reopenPcap(ifname: string): void {
-    for (const sock of this.sockets.values()) {
-      if (sock.options.ifname !== ifname) continue;
-      try {
-        sock.reopenCapture();
-      } catch (err) {
-        this.log.error(
-          { interface: ifname, err: (err as Error).message },
-          "cannot reopen the IPv6 advert capture; IPv6 adverts on this link go unheard",
-        );
-      }
-    }
-    this.announcer.forget(ifname);
-    try {
-      this.announcer.prepare(ifname);
-    } catch (err) {
-      this.log.error({ interface: ifname, err: (err as Error).message }, "cannot reopen packet injection; takeovers will not announce");
     }
   }
 

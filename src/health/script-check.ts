@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, statSync } from "node:fs";
 import { constants } from "node:os";
-import { nativeHelper, sealDescriptors, type NativeHelper } from "../native/helper.js";
+import { nativeHelper, type NativeHelper } from "../native/helper.js";
 import { SCRIPT_ENV } from "./script-gate.js";
 
 export interface ScriptRunOptions {
@@ -62,13 +62,10 @@ export function runScript(argv: readonly string[], o: ScriptRunOptions): Promise
   const viaSetpriv = o.uid !== undefined && SETPRIV !== undefined;
   const cmd = viaSetpriv ? [SETPRIV, `--reuid=${o.uid}`, `--regid=${o.gid ?? o.uid}`, "--init-groups", "--", ...argv] : argv;
   const native = o.uid === undefined || viaSetpriv ? nativeSpawner() : undefined;
-  // Raw, packet and netlink sockets opened by native code must not reach the script: the native
-  // spawn closes them in the child; otherwise they are marked close-on-exec first (~70 µs a run).
-  if (native) {
-    if (!native.spawnClosesDescriptors()) sealDescriptors();
-    return runNative(native, cmd, o);
-  }
-  sealDescriptors();
+  // Raw, packet and netlink sockets never reach the script: every one is opened close-on-exec
+  // (native/packet.c, and the netlink package's prebuilt binding sets SOCK_CLOEXEC too), and
+  // the native spawn also closes every descriptor above stderr in the child where glibc can.
+  if (native) return runNative(native, cmd, o);
   return runWithNode(cmd, viaSetpriv, o);
 }
 

@@ -110,7 +110,7 @@ function container(o: ManifestOptions) {
     image: o.image,
     imagePullPolicy: "IfNotPresent",
     // NET_ADMIN: VIPs (netlink), the multicast group, the nftables rule; NET_RAW: raw VRRP
-    // sockets, libpcap for IPv6 adverts and GARP/NA. Nothing else, and no privilege escalation.
+    // sockets (adverts) and packet sockets (GARP/NA). Nothing else, and no privilege escalation.
     securityContext: {
       privileged: false,
       allowPrivilegeEscalation: false,

@@ -2,12 +2,11 @@
 // RATE_PPS [SRC] [DST] [VRID] [VERSION]`, run inside a lab namespace. Builds whole IPv4 packets
 // (IP_HDRINCL), or whole IPv6 ones (IPV6_HDRINCL) when SRC is an IPv6 address, so TTL / hop limit,
 // checksum, version, lengths can all be wrong on purpose.
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { nativeHelper } from "../native/helper.js";
 import { addressBytes } from "../vrrp/address.js";
 import { fold, sum16 } from "../vrrp/checksum.js";
 import { AUTH_PASS, encodeAdvert } from "../vrrp/packet.js";
-
-const require = createRequire(import.meta.url);
 
 export type InjectKind =
   | "good"
@@ -72,8 +71,15 @@ export function craft(kind: InjectKind, src: string, dst: string, vrid = 42, ver
   return ip;
 }
 
-interface Wrap {
-  send(buf: Buffer, off: number, len: number, addr: string, cb: () => void): void;
+/** An IPv6 packet in an Ethernet frame from eth0's MAC to a multicast group's MAC (33:33 + its last 32 bits). */
+function ethernetFrame(ip6: Buffer, dst: Uint8Array): Buffer {
+  if (dst[0] !== 0xff) throw new Error("IPv6 injection sends to a multicast group (ff02::12)");
+  const frame = Buffer.alloc(14 + ip6.length);
+  frame.set([0x33, 0x33, dst[12]!, dst[13]!, dst[14]!, dst[15]!], 0);
+  frame.set(Buffer.from(readFileSync("/sys/class/net/eth0/address", "utf8").trim().replaceAll(":", ""), "hex"), 6);
+  frame.writeUInt16BE(0x86dd, 12);
+  frame.set(ip6, 14);
+  return frame;
 }
 
 export async function inject(
@@ -85,34 +91,27 @@ export async function inject(
   vrid: number,
   version: 2 | 3,
 ): Promise<number> {
-  const raw = require("raw-socket") as {
-    createSocket(o: object): {
-      setOption(l: number, o: number, v: number | Buffer, len?: number): void;
-      wrap: Wrap;
-      close(): void;
-      pauseRecv(): void;
-    };
+  const ifindex = Number(readFileSync("/sys/class/net/eth0/ifindex", "utf8"));
+  const buf = new Uint8Array(2048);
+  const meta = new Float64Array(3);
+  const addr = new Uint8Array(32);
+  // Reads (and drops) whatever arrives, so the level-triggered poll does not spin.
+  const drain = (): void => {
+    if (!("errno" in sock) && "recv" in sock) while (sock.recv(buf, meta, addr) >= 0);
   };
   const v6 = src.includes(":");
-  const sock = raw.createSocket({ protocol: 112, addressFamily: v6 ? 2 : 1 }); // raw-socket's AddressFamily.IPv6 / IPv4
-  if (v6)
-    sock.setOption(41, 36, 1); // IPPROTO_IPV6, IPV6_HDRINCL (Linux >= 4.5)
-  else sock.setOption(0, 3, 1); // IPPROTO_IP, IP_HDRINCL
-  const dev = Buffer.from("eth0\0");
-  sock.setOption(1, 25, dev, dev.length); // SO_BINDTODEVICE
-  sock.pauseRecv();
-  const pkt = craft(kind, src, dst, vrid, version);
-  // A link-local or multicast IPv6 destination needs its interface (libuv reads the %zone).
-  const to = v6 ? `${dst}%eth0` : dst;
+  // IPv4: whole packets on the raw socket (IP_HDRINCL). IPv6 has no header-including raw socket in
+  // the addon: whole Ethernet frames on a packet socket, to the group's MAC (RFC 2464 7).
+  const sock = v6 ? nativeHelper().packetSocket(ifindex) : nativeHelper().vrrpSocket(4, "eth0", ifindex, drain);
+  if ("errno" in sock) throw new Error(`cannot open a ${v6 ? "packet" : "raw VRRP"} socket on eth0: ${sock.op} errno ${sock.errno}`);
+  const to = addressBytes(dst);
+  const pkt = v6 ? ethernetFrame(craft(kind, src, dst, vrid, version), to) : craft(kind, src, dst, vrid, version);
   const started = process.hrtime.bigint();
   let sent = 0;
-  const noop = () => undefined;
   while (sent < count) {
     // pace in bursts of 100 to hold the rate without a timer per packet
     for (let i = 0; i < 100 && sent < count; i++, sent++) {
-      try {
-        sock.wrap.send(pkt, 0, pkt.length, to, noop);
-      } catch {
+      if (("recv" in sock ? sock.send(pkt, pkt.length, to) : sock.send(pkt, pkt.length)) < 0) {
         // ENOBUFS under flood: count as not sent
         sent--;
         break;

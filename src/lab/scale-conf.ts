@@ -4,6 +4,11 @@ export function scaleVip(i: number): string {
   return i <= 250 ? `198.51.100.${i}` : `203.0.113.${i - 250}`;
 }
 
+/** The IPv6 VIP of instance i (the IPv6 scale case). */
+export function scaleVip6(i: number): string {
+  return `2001:db8:2::${i}`;
+}
+
 export interface ScaleConfOptions {
   readonly instances: number;
   readonly priority: number;
@@ -12,6 +17,8 @@ export interface ScaleConfOptions {
   /** A vrrp_script running /bin/true every second, tracked by each instance. */
   readonly scripts?: boolean;
   readonly httpListen?: string;
+  /** IPv6 instances (VIPs scaleVip6) instead of IPv4. */
+  readonly family?: 4 | 6;
 }
 
 export function scaleConf(o: ScaleConfOptions): string {
@@ -19,7 +26,14 @@ export function scaleConf(o: ScaleConfOptions): string {
   if (o.scripts) for (let i = 1; i <= o.instances; i++) out.push(`vrrp_script chk_${i} {`, "  script /bin/true", "  interval 1", "}");
   for (let i = 1; i <= o.instances; i++) {
     out.push(`vrrp_instance I${i} {`, ...(o.state ? [`  state ${o.state}`] : []), "  interface eth0", `  virtual_router_id ${i}`);
-    out.push(`  priority ${o.priority}`, "  version 3", "  advert_int 0.1", "  virtual_ipaddress {", `    ${scaleVip(i)}`, "  }");
+    out.push(
+      `  priority ${o.priority}`,
+      "  version 3",
+      "  advert_int 0.1",
+      "  virtual_ipaddress {",
+      `    ${o.family === 6 ? scaleVip6(i) : scaleVip(i)}`,
+      "  }",
+    );
     if (o.scripts) out.push("  track_script {", `    chk_${i}`, "  }");
     out.push("}");
   }

@@ -1,10 +1,38 @@
-// The small native helper (native/tsvrrpd_native.c): close-on-exec for every descriptor, and
-// handlers for signals Node cannot name. Built by `npm ci` (postinstall) and by scripts/setup.sh.
+// The project's N-API addon (native/): raw VRRP and packet sockets, handlers for signals Node
+// cannot name, syslog, process events, posix_spawn, timerfd. Built by `npm ci` (postinstall) and
+// by scripts/setup.sh. Every descriptor it opens is close-on-exec from the start (SOCK_CLOEXEC).
 import { createRequire } from "node:module";
 
+/** An open failed: errno and the step (socket, bind, SO_BINDTODEVICE, IPV6_ADD_MEMBERSHIP, ...). */
+export interface OpenFailure {
+  readonly errno: number;
+  readonly op: string;
+}
+
+/** native/packet.c: results are byte counts or -errno, never a throw; any call after close() is -EBADF. */
+export interface VrrpSocketHandle {
+  /** One packet into buf: meta = [TTL / hop limit or -1, age ms or -1, ifindex]; addr = source, (IPv6) destination at 16. */
+  recv(buf: Uint8Array, meta: Float64Array, addr: Uint8Array): number;
+  /** IPv4: a whole packet (IP_HDRINCL). IPv6: the VRRP message, `src` in IPV6_PKTINFO of this send. */
+  send(buf: Uint8Array, length: number, dst: Uint8Array, src?: Uint8Array): number;
+  /** 0, or -EBADF when already closed. */
+  close(): number;
+  /** The descriptor, or -1 once closed (tests). */
+  fd(): number;
+}
+
+export interface PacketSocketHandle {
+  /** A whole Ethernet frame out of the interface the socket is bound to. */
+  send(frame: Uint8Array, length: number): number;
+  close(): number;
+  fd(): number;
+}
+
 export interface NativeHelper {
-  /** Sets FD_CLOEXEC on every open descriptor above 2; returns how many it changed. */
-  cloexecAll(): number;
+  /** A raw IPPROTO_VRRP socket bound to the interface; onReadable runs from the poll phase. */
+  vrrpSocket(family: 4 | 6, ifname: string, ifindex: number, onReadable: () => void): VrrpSocketHandle | OpenFailure;
+  /** An AF_PACKET socket that only sends (protocol 0), bound to ifindex. */
+  packetSocket(ifindex: number): PacketSocketHandle | OpenFailure;
   /** Runs `fn` on the event loop when `signum` arrives (the watch does not keep the loop alive). */
   watchSignal(signum: number, fn: () => void): void;
   sigrtmin(): number;
@@ -66,18 +94,6 @@ export function nativeHelper(): NativeHelper {
     }
   }
   throw new NativeHelperError((first as Error).message.split("\n")[0] ?? "unknown error");
-}
-
-/**
- * Marks every inherited-by-default descriptor close-on-exec; called before each spawn and after
- * sockets open. Returns how many it changed, or -1 without the helper.
- */
-export function sealDescriptors(): number {
-  try {
-    return nativeHelper().cloexecAll();
-  } catch {
-    return -1;
-  }
 }
 
 /** systemd's notify protocol from this process; false without $NOTIFY_SOCKET or the helper. */

@@ -1,7 +1,6 @@
 // Links and addresses through rtnetlink (package `netlink`): VIP add/remove the way keepalived
 // does it, interface lookups, and link/address change events for FAULT tracking and VIP repair.
 import { createRtNetlink, rt, type RtNetlinkSocket } from "netlink";
-import { sealDescriptors } from "../native/helper.js";
 import { formatAddress, type Family } from "../vrrp/address.js";
 import { RTPROT_KEEPALIVED, type RouteSpec, type RuleSpec } from "../config/route-rule.js";
 import { routeMessage, ruleMessage } from "./route-messages.js";
@@ -114,7 +113,6 @@ export class Rtnl {
 
   constructor() {
     this.sock = createRtNetlink({ recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
-    sealDescriptors(); // the netlink binding opens without SOCK_CLOEXEC
   }
 
   async links(): Promise<LinkInfo[]> {
@@ -255,7 +253,6 @@ export class Rtnl {
   watch(onEvent: (e: LinkEvent | AddressEvent) => void): void {
     if (this.events) return;
     this.events = createRtNetlink({ recvBufferSize: 4 << 20 } as never);
-    sealDescriptors();
     this.events.addMembership("LINK");
     this.events.addMembership("IPV4_IFADDR");
     this.events.addMembership("IPV6_IFADDR");
@@ -289,7 +286,6 @@ export class Rtnl {
   watchRouteDeletions(onDeleted: () => void): void {
     if (this.routeEvents) return;
     this.routeEvents = createRtNetlink({ recvBufferSize: 1 << 20 } as never);
-    sealDescriptors();
     for (const g of ["IPV4_ROUTE", "IPV6_ROUTE", "IPV4_RULE", "IPV6_RULE"] as const) this.routeEvents.addMembership(g);
     this.routeEvents.socket.on("message", (msgs: { type: number; data: Buffer }[]) => {
       // rtmsg byte 5 is rtm_protocol; rules are few, any deletion counts.
