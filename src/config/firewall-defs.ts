@@ -31,7 +31,8 @@ export function parseFirewallGlobal(ctx: Ctx, st: Statement, fw: FirewallDraft):
       ctx.warn(
         st.where,
         "FIREWALL",
-        "iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option (as keepalived built with nftables says)",
+        // keepalived's text, quotes and all
+        "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
       );
       fw.table = DEFAULT_FIREWALL.table;
       fw.priority = DEFAULT_FIREWALL.priority;
