@@ -332,6 +332,12 @@ export class Runtime {
       this.fifos.close();
       this.fifos.open(next.global);
     }
+    if (JSON.stringify(next.global.firewall ?? DEFAULT_FIREWALL) !== JSON.stringify(this.config.global.firewall ?? DEFAULT_FIREWALL))
+      // keepalived vrrp.c vrrp_complete_init: a reload that changes the firewall settings "will not work properly" there either.
+      this.log.warn(
+        { table: this.firewall.table },
+        "nftables settings changed by reload are not applied (table, priority, counters, ifindex); restart to apply them",
+      );
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
     this.run(actions);
