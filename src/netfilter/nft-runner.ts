@@ -68,7 +68,7 @@ export class VipFirewall {
 
   /** Tables a crashed run left behind are removed at start (keepalived check_and_delete_tables). */
   removeLeftovers(): Promise<void> {
-    return this.apply(nftRemoveScript(this.settings, new Set([4, 6])), "removed leftover nftables tables");
+    return this.apply(nftRemoveScript(this.settings, new Set([4, 6])), "nftables tables of an earlier run removed (if any)");
   }
 
   block(owner: string, addresses: readonly BlockedAddress[]): Promise<void> {
@@ -91,22 +91,20 @@ export class VipFirewall {
     return this.apply(script, "nftables tables removed");
   }
 
-  addresses(): string[] {
-    return [...this.blocked.values()].flat().map((a) => a.address);
-  }
-
   private sync(owner: string, what: string): Promise<void> {
     if (this.families.size === 0) return this.queue;
-    const script = nftScript(this.settings, new Set(this.families), [...this.blocked.values()].flat());
-    return this.apply(script, `${what} traffic to and from VIPs (no accept mode)`, owner);
+    const blocked = [...this.blocked.values()].flat();
+    const script = nftScript(this.settings, new Set(this.families), blocked);
+    return this.apply(script, `${what} traffic to and from VIPs (no accept mode)`, owner, blocked);
   }
 
-  private apply(script: string, done: string, owner?: string): Promise<void> {
+  private apply(script: string, done: string, owner?: string, blocked: readonly BlockedAddress[] = []): Promise<void> {
     this.queue = this.queue.then(async () => {
       const fields = { table: this.settings.table, ...(owner ? { instance: owner } : {}) };
       try {
         await this.run(script);
-        this.log.info({ ...fields, blocked: this.addresses() }, done);
+        // what this script blocks (later changes are queued behind it)
+        this.log.info({ ...fields, blocked: blocked.map((a) => a.address) }, done);
       } catch (e) {
         this.log.error(
           { ...fields, err: (e as Error).message },
