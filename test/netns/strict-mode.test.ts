@@ -227,6 +227,18 @@ describe("strict mode: configuration checks as keepalived -t", () => {
         `    ${VIP6}`,
         "  }",
         "}",
+        // Debian's 2.2.7 never refuses unicast peers in strict mode (its check runs before the interface is known)
+        "vrrp_instance C {",
+        "  interface eth0",
+        "  virtual_router_id 45",
+        "  version 3",
+        "  unicast_peer {",
+        "    192.0.2.12",
+        "  }",
+        "  virtual_ipaddress {",
+        "    198.51.100.45",
+        "  }",
+        "}",
         "",
       ].join("\n"),
     );
@@ -236,6 +248,8 @@ describe("strict mode: configuration checks as keepalived -t", () => {
     const tLines = `${t.stdout}${t.stderr}`.split("\n").filter(Boolean);
     expect(kLines.length, `keepalived -t said: ${kLines.join("\n")}`).toBeGreaterThanOrEqual(10);
     expect(t.status, tLines.join("\n")).toBe(0);
+    expect(`${k.stdout}${k.stderr}${t.stdout}${t.stderr}`).not.toMatch(/\(C\)/);
+    expect(`${t.stdout}${t.stderr}`).toContain("3 instance(s)");
     for (const kl of kLines) {
       const m = /^\(Line (\d+)\) (.*)$/.exec(kl);
       const text = m ? m[2]! : kl;
