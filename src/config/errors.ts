@@ -20,6 +20,8 @@ export type DiagnosticCode =
   | "INCLUDE_UNREADABLE"
   | "BAD_PREFIX"
   | "BAD_VALUE"
+  | "FIREWALL"
+  | "STRICT_MODE"
   | "DUPLICATE_INSTANCE"
   | "DUPLICATE_SCRIPT"
   | "DUPLICATE_VRID"

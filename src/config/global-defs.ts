@@ -6,6 +6,7 @@ import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { GlobalSpec, NotifyFifoSpec, NotifyScript } from "./model.js";
 import { listenProblem } from "./values.js";
+import { firewallSettings, newFirewallDraft, parseFirewallGlobal } from "./firewall-defs.js";
 
 /** What global_defs sets for every instance that does not say otherwise. */
 export interface InstanceDefaults {
@@ -16,6 +17,8 @@ export interface InstanceDefaults {
   /** vrrp_garp_lower_prio_repeat / _delay; unset: the global garp_master repeat / delay, as keepalived (vrrp.c). */
   garpLowerPrioRepeat?: number;
   garpLowerPrioDelayMs?: number;
+  /** vrrp_strict: every instance's strict_mode unless it says otherwise. */
+  strict?: boolean;
 }
 
 /** What an instance inherits before global_defs says anything (tsvrrpd's defaults). */
@@ -33,6 +36,7 @@ export function parseGlobal(
   let version: Version | undefined;
   const fifos = new Map<NotifyFifoSpec["keyword"], { -readonly [K in keyof NotifyFifoSpec]: NotifyFifoSpec[K] }>();
   const fifoScripts = new Map<NotifyFifoSpec["keyword"], { script: NotifyScript; where: Statement["where"] }>();
+  const fw = newFirewallDraft();
   for (const st of s.block ?? []) {
     if (ctx.gate(st, "global_defs")) continue;
     switch (st.keyword) {
@@ -177,9 +181,11 @@ export function parseGlobal(
         break;
       }
       default:
-        if (!parseGarp(ctx, st, garp, "vrrp_")) ctx.unhandled(st, "global_defs");
+        if (!parseGarp(ctx, st, garp, "vrrp_") && !parseFirewallGlobal(ctx, st, fw)) ctx.unhandled(st, "global_defs");
     }
   }
+  defaults.strict = fw.strict;
+  g.firewall = firewallSettings(fw);
   for (const [key, s] of fifoScripts) {
     const f = fifos.get(key);
     if (f) f.script = s.script;

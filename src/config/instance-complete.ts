@@ -7,6 +7,7 @@ import { advertCapacity, interfaceMtu } from "./advert-capacity.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { InstanceDraft } from "./instance-draft.js";
+import { acceptMode, strictChecks } from "./instance-strict.js";
 import type { InstanceSpec, ScriptSpec, TrackFileSpec, TrackProcessSpec } from "./model.js";
 
 export function completeInstance(
@@ -73,6 +74,7 @@ export function completeInstance(
       );
     }
   }
+  strictChecks(ctx, s, name, d);
   // vrrp.c vrrp_complete_instance: no type = no authentication; PASS without a password = none.
   if (d.authType && d.version === 3) {
     ctx.warn(d.authType.where, "V3_AUTH", `${name}: VRRPv3 does not support authentication; ignored (as keepalived)`);
@@ -151,7 +153,8 @@ export function completeInstance(
     checkUnicastSrc: d.checkUnicastSrc,
     dontTrackPrimary: d.dontTrackPrimary,
     ...(d.mcastSrcIp ? { mcastSrcIp: d.mcastSrcIp } : {}),
-    accept: d.accept,
+    accept: acceptMode(d, effPriority),
+    ...(d.strictMode ? { strictMode: true } : {}),
     notify: d.notify,
     trackScripts: d.trackScripts,
     trackInterfaces: d.trackInterfaces,

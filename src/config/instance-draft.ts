@@ -29,7 +29,9 @@ export interface InstanceDraft {
   checkUnicastSrc: boolean;
   dontTrackPrimary: boolean;
   mcastSrcIp?: string;
-  accept: boolean;
+  /** Unset: acceptMode() decides (instance-strict.ts). */
+  accept?: boolean;
+  strictMode: boolean;
   notify: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] };
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
@@ -61,8 +63,7 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     unicastPeerTtl: [],
     checkUnicastSrc: false,
     dontTrackPrimary: false,
-    // keepalived vrrp_complete_instance: accept unless strict mode (which tsvrrpd does not have).
-    accept: true,
+    strictMode: defaults.strict ?? false,
     notify: {},
     trackScripts: [],
     trackInterfaces: [],

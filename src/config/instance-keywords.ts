@@ -158,6 +158,11 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
   no_accept: (ctx, st, d) => {
     d.accept = false;
   },
+  // vrrp_parser.c vrrp_strict_mode_handler: bare = true.
+  strict_mode: (ctx, st, d) => {
+    const v = ctx.bool(st);
+    if (v !== undefined) d.strictMode = v;
+  },
   track_script: (ctx, st, d) => {
     d.trackScripts = parseTracks(ctx, st);
   },

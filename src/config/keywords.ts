@@ -46,6 +46,8 @@ const ROUTES_NOTE =
   "keepalived's `ip route`/`ip rule` options except metrics (mtu, window, ...), encap, nexthop/or, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
 const PROCESS_NOTE =
   "as keepalived (netlink process connector); where the connector is unavailable /proc is scanned every 250 ms instead, so a start or exit is seen up to 250 ms later";
+const FIREWALL =
+  "as keepalived 2.2.7 (strict checks and messages; a non-owner master without accept mode drops traffic to and from its VIPs with keepalived's nftables table); differences: the rules are written by the nft CLI (/usr/sbin/nft), and a table name must be an nft identifier";
 const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire, so it is refused rather than ignored";
 
 export const KEYWORDS: readonly KeywordInfo[] = [
@@ -103,11 +105,18 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "vrrp_process_name startup_script startup_script_timeout shutdown_script shutdown_script_timeout",
     "process management is left to the service manager",
   ),
+  ...K("global_defs", "difference", "vrrp_strict nftables nftables_priority nftables_ifindex nftables_counters", FIREWALL),
+  ...K(
+    "global_defs",
+    "difference",
+    "vrrp_iptables",
+    `as Debian's keepalived 2.2.7 (built with nftables): warned, and read as \`nftables\`; ${FIREWALL}`,
+  ),
   ...K(
     "global_defs",
     "unsupported",
-    "vrrp_strict vrrp_iptables vrrp_ipsets nftables nftables_priority nftables_ifindex nftables_counters",
-    "no firewall rules are added; strict mode's configuration checks are not applied",
+    "vrrp_ipsets",
+    "Debian's keepalived 2.2.7 (nftables, no libipset) does not know it either; use `nftables`",
   ),
   ...K("global_defs", "unsupported", "vmac_prefix vmac_addr_prefix", "VMACs are not created (use_vmac is refused)"),
   ...K("global_defs", "unsupported", "lvs_sync_daemon", "LVS is keepalived's checker side, not VRRP"),
@@ -147,7 +156,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "keepalived",
-    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
+    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
   ),
   ...K(
     "vrrp_instance",
@@ -164,11 +173,12 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "as keepalived; a write is seen 20 ms after the directory's last change event (keepalived: at close), and the file is opened without following a final symlink or blocking",
   ),
   ...K("vrrp_instance", "difference", "higher_prio_send_advert", HEAL_DEFAULT),
+  ...K("vrrp_instance", "difference", "accept no_accept", FIREWALL),
   ...K("vrrp_instance", "difference", "garp_lower_prio_repeat garp_lower_prio_delay", LOWER_PRIO_GAP),
   ...K("vrrp_instance", "difference", "debug kernel_rx_buf_size", NO_EFFECT),
   ...K("vrrp_instance", "difference", "smtp_alert", NO_MAIL),
   ...K("vrrp_instance", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
-  ...K("vrrp_instance", "unsupported", "strict_mode", "no firewall rules are added; strict mode's configuration checks are not applied"),
+  ...K("vrrp_instance", "difference", "strict_mode", FIREWALL),
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
   ...K("vrrp_instance", "difference", "virtual_routes virtual_rules", ROUTES_NOTE),
   ...K(

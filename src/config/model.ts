@@ -6,6 +6,7 @@ import type { Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
 import type { UnicastChecksum } from "../vrrp/receive.js";
 import type { RouteSpec, RuleSpec } from "./route-rule.js";
+import type { FirewallSettings } from "../netfilter/vip-block.js";
 
 export type { RouteSpec, RuleSpec };
 
@@ -95,7 +96,10 @@ export interface InstanceSpec {
   /** keepalived `dont_track_primary`: the instance's own interface going down is not a FAULT. */
   readonly dontTrackPrimary: boolean;
   readonly mcastSrcIp?: string;
+  /** Accept mode after keepalived's defaulting: off, a master that is not the owner drops VIP traffic (src/netfilter). */
   readonly accept: boolean;
+  /** strict_mode / global vrrp_strict (keepalived's RFC-compliance checks, instance-strict.ts). */
+  readonly strictMode?: boolean;
   readonly notify: NotifyScripts;
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
@@ -219,6 +223,8 @@ export interface GlobalSpec {
   readonly fifoWriteStatesOnReload?: boolean;
   /** enable_snmp_vrrp (KEEPALIVED-MIB), enable_snmp_rfcv3 (VRRPv3-MIB), enable_traps, snmp_socket. */
   readonly snmp?: { readonly vrrp: boolean; readonly rfcv3: boolean; readonly traps: boolean; readonly socket?: string };
+  /** nftables, nftables_priority, nftables_counters, nftables_ifindex (vrrp_iptables reads as nftables). */
+  readonly firewall?: FirewallSettings;
 }
 
 export interface DaemonConfig {

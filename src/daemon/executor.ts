@@ -15,6 +15,7 @@ import type { ResolvedVip } from "./router-config.js";
 import { errorFields } from "../error-fields.js";
 import { fifoLine } from "./notify-fifo.js";
 import { VRRP_GROUP_V4, vrrpGroup } from "../vrrp/address.js";
+import { blocksAddresses, type BlockedAddress } from "../netfilter/vip-block.js";
 
 export interface ExecutorPorts {
   readonly netlink: {
@@ -29,6 +30,11 @@ export interface ExecutorPorts {
     announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number, transmit?: boolean): AnnounceCounts;
   };
   readonly links: LinkCache;
+  /** no_accept / strict mode: the nftables VIP block (src/netfilter/nft-runner.ts VipFirewall). */
+  readonly firewall?: {
+    block(owner: string, addresses: readonly BlockedAddress[]): Promise<void>;
+    unblock(owner: string): Promise<void>;
+  };
   readonly notify: { enqueue(job: NotifyJob): void };
   /** notify_fifo / vrrp_notify_fifo: one line per state change, in order. */
   readonly fifo: { write(line: string): void };
@@ -94,6 +100,7 @@ export class ActionExecutor {
       // MASTER (vrrp_restore_interface) undoes them in the reverse order.
       case "add-vips":
         io.holdsVips = true;
+        this.firewallSync(io);
         this.vipOps(io, "add", io.vips);
         this.routeOps(io, "add", io.spec.virtualRoutes, io.spec.virtualRules);
         break;
@@ -101,6 +108,7 @@ export class ActionExecutor {
         io.holdsVips = false;
         this.routeOps(io, "remove", io.spec.virtualRoutes, io.spec.virtualRules);
         this.vipOps(io, "remove", io.vips);
+        this.firewallSync(io);
         break;
       case "announce":
         // The advert before it in this batch has already left (sends are synchronous): the old
@@ -154,6 +162,24 @@ export class ActionExecutor {
     this.routeOps(io, "remove", io.spec.virtualRoutes, io.spec.virtualRules);
     if (left.length > 0) this.vipOps(io, "remove", left);
     await io.ops;
+  }
+
+  /**
+   * keepalived vrrp.c vrrp_handle_accept_mode: while a non-owner without accept mode holds its
+   * VIPs, traffic to and from them is dropped; the block goes on before the VIPs are added and
+   * comes off after they are removed (on the instance's queue, so in that order).
+   */
+  firewallSync(io: InstanceIo): void {
+    const fw = this.p.firewall;
+    if (!fw) return;
+    const block = io.holdsVips && blocksAddresses(io.spec);
+    const addresses: BlockedAddress[] = io.vips.map((v) => ({
+      address: v.spec.address,
+      family: v.spec.family,
+      ifname: v.ifname,
+      byName: io.spec.dontTrackPrimary,
+    }));
+    io.ops = io.ops.then(() => (block ? fw.block(io.spec.name, addresses) : fw.unblock(io.spec.name)));
   }
 
   /** VIP additions / removals, serialised per instance. */

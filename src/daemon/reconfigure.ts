@@ -33,6 +33,7 @@ export function reconfigure(io: InstanceIo, spec: InstanceSpec, p: ReconfigurePo
     const routes = changedRoutes(before.virtualRoutes, spec.virtualRoutes);
     const rules = changedRoutes(before.virtualRules, spec.virtualRules);
     p.executor.routeOps(io, "remove", routes.gone, rules.gone);
+    p.executor.firewallSync(io); // the new VIPs and accept mode
     if (gone.length) p.executor.vipOps(io, "remove", gone);
     if (added.length) p.executor.vipOps(io, "add", added);
     p.executor.routeOps(io, "add", routes.added, rules.added);

@@ -25,6 +25,8 @@ import { StaticRoutes } from "./static-routes.js";
 import { SnmpService } from "../snmp/snmp-service.js";
 import { errorFields } from "../error-fields.js";
 import { TakeoverRehearsal } from "./rehearsal.js";
+import { VipFirewall } from "../netfilter/nft-runner.js";
+import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
 
 export type { InstanceStatus } from "./status-view.js";
 
@@ -56,6 +58,7 @@ export class Runtime {
   private readonly notify: NotifyRunner;
   private readonly fifos: NotifyFifos;
   private readonly staticRoutes: StaticRoutes;
+  private readonly firewall: VipFirewall;
   readonly snmp: SnmpService;
   private tracking: Tracking;
   private readonly log: Logger;
@@ -99,8 +102,10 @@ export class Runtime {
       (this.deadlines = nativeDeadlineQueue(() => this.now(), nativeHelper)),
       (io) => this.rehearsal.beforeTakeover(io),
     );
+    this.firewall = new VipFirewall(config.global.firewall ?? DEFAULT_FIREWALL, this.log.child({ component: "nftables" }));
     this.executor = new ActionExecutor({
       netlink: this.rtnl,
+      firewall: this.firewall,
       announcer: this.announcer,
       links: this.links,
       notify: this.notify,
@@ -179,6 +184,16 @@ export class Runtime {
       await new Promise((r) => setTimeout(r, delay));
     }
     await this.snmp.configure(); // before the instances start: their first states are notified
+    const blocking = this.config.instances.filter((i) => blocksAddresses(i)).map((i) => i.name);
+    if (blocking.length > 0) {
+      // keepalived vrrp.c vrrp_complete_instance: "use_vmac or no_accept/strict specified, but no
+      // firewall configured - using nftables"; its tables of an earlier run go first.
+      this.log.info(
+        { instances: blocking, table: this.firewall.table },
+        "no_accept/strict specified: VIP traffic of these instances is dropped while they are MASTER, using nftables",
+      );
+      await this.firewall.removeLeftovers();
+    }
     for (const ri of this.router.instances) await this.startInstance(ri, this.specOf(ri));
     try {
       nativeHelper();
@@ -289,6 +304,7 @@ export class Runtime {
     // Let queued raw sends (the priority 0 adverts) leave before closing.
     await new Promise((r) => setTimeout(r, 20));
     await this.staticRoutes.remove();
+    await this.firewall.close(); // keepalived nft_cleanup: the tables go with the daemon
     await Promise.race([this.notify.idle(), new Promise((r) => setTimeout(r, 2000))]);
     this.close();
     this.log.info({ kl: true }, "Stopped");
@@ -315,6 +331,12 @@ export class Runtime {
       this.fifos.close();
       this.fifos.open(next.global);
     }
+    if (JSON.stringify(next.global.firewall ?? DEFAULT_FIREWALL) !== JSON.stringify(this.config.global.firewall ?? DEFAULT_FIREWALL))
+      // keepalived vrrp.c vrrp_complete_init: a reload that changes the firewall settings "will not work properly" there either.
+      this.log.warn(
+        { table: this.firewall.table },
+        "nftables settings changed by reload are not applied (table, priority, counters, ifindex); restart to apply them",
+      );
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
     this.run(actions);
