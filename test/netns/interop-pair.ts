@@ -16,7 +16,7 @@ import {
   type Kind,
   type Mode,
   type Running,
-  holdsFor,
+  holdsWhileAdvertising,
   watchStalls,
 } from "./daemons.js";
 
@@ -49,8 +49,8 @@ async function electionAndFailover(ctx: { c?: Ctx }, high: Kind, low: Kind, mode
     },
     15_000,
   );
-  // stable for a whole down interval of b's
-  await holdsFor(mdiMs, () => expect(lab.holders(vip)).toEqual(["a"]));
+  // stable for a whole down interval of b's (unless a fell silent that long: see holdsWhileAdvertising)
+  await holdsWhileAdvertising(lab, "a", mdiMs, mdiMs, () => expect(lab.holders(vip)).toEqual(["a"]));
 
   // Failover: a dies without a word; b takes over within the down interval (+ scheduling slack).
   const stalls = await watchStalls();
