@@ -64,7 +64,8 @@ export class Lab {
     sh("ip", ["netns", "add", name]);
     this.namespaces.push(name);
     sh("ip", ["-n", name, "link", "set", "lo", "up"]);
-    for (const k of ["all", "default"]) sh("ip", ["netns", "exec", name, "sysctl", "-qw", `net.ipv6.conf.${k}.accept_dad=0`]);
+    // one `ip netns exec` (a mount namespace and an exec each): both keys in one sysctl
+    sh("ip", ["netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]);
   }
 
   /** The LAN port (in the bridge namespace) that a router's eth0 is plugged into. */

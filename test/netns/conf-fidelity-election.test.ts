@@ -5,11 +5,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
 import { addressBytes } from "../../src/vrrp/address.js";
-import { VIP4, crash, holdsFor, startDaemon, twoRouterLabs } from "./daemons.js";
+import { VIP4, crash, holdsWhileAdvertising, startDaemon, twoRouterLabs } from "./daemons.js";
 import { ROLES, instance, vips } from "./fidelity.js";
 import { ROUTER_ADDR } from "./mixed-pair.js";
 
 const newLab = twoRouterLabs("cfel");
+/** The down interval (ms) of a backup at this priority, VRRPv3 at 0.1 s. */
+const DOWN_MS = (priority: number) => 300 + ((256 - priority) / 256) * 100;
 
 describe("keepalived.conf fidelity in a mixed pair: election", () => {
   // keepalived vrrp_sync.c vrrp_sync_can_goto_master: a group member whose down timer expires
@@ -33,7 +35,7 @@ describe("keepalived.conf fidelity in a mixed pair: election", () => {
       running.push(b);
       await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
       // Several of VI_2's down intervals: it must not go MASTER while VI_1 hears a.
-      await holdsFor(1500, () => {
+      await holdsWhileAdvertising(lab, "a", DOWN_MS(100), 1500, () => {
         expect(lab.holders(VIP2), "VI_2 of b's group stays BACKUP").toEqual([]);
         expect(lab.holders(VIP4)).toEqual(["a"]);
       });
@@ -75,7 +77,7 @@ describe("keepalived.conf fidelity in a mixed pair: election", () => {
         await waitFor("two masters while split", () => lab.holders(vip).length === 2, 5000);
         lab.exec(null, "ip", ["link", "set", "dev", lab.port("b"), "master", "br0"]);
         await waitFor(`${winner} (the higher address) the one master`, () => lab.holders(vip).join() === winner, 5000);
-        await holdsFor(1000, () => expect(lab.holders(vip)).toEqual([winner]));
+        await holdsWhileAdvertising(lab, winner, DOWN_MS(100), 1000, () => expect(lab.holders(vip)).toEqual([winner]));
       });
     }
   }
@@ -95,7 +97,7 @@ describe("keepalived.conf fidelity in a mixed pair: election", () => {
       running.push(a);
       running.push(startDaemon(lab, "b", bKind, instance("b", 100, vips, 3)));
       await waitFor("b master, a not", () => lab.holders(VIP4).join() === "b", 10_000);
-      await holdsFor(1500, () => expect(lab.holders(VIP4)).toEqual(["b"]));
+      await holdsWhileAdvertising(lab, "b", DOWN_MS(200 - 150), 1500, () => expect(lab.holders(VIP4)).toEqual(["b"]));
       expect(a.child.exitCode).toBeNull(); // a is running, just lower
     });
   }

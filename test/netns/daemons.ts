@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
 import { Lab, waitFor } from "../../src/lab/netns.js";
+import { readPcap } from "../../src/lab/pcap-file.js";
 import type { StatusDocument } from "../../src/daemon/control.js";
 import { fetchStatus } from "../../src/status.js";
 
@@ -151,6 +152,62 @@ export async function statusOr<T = StatusDocument>(sock: string): Promise<T | un
     return await statusOf<T>(sock);
   } catch {
     return undefined;
+  }
+}
+
+/** The longest time (ms) in [from, to] (epoch seconds) with no advert from `mac` in the capture. */
+export function longestSilenceMs(pcap: string, mac: string, from: number, to: number): number {
+  const times = readPcap(pcap)
+    .filter((w) => w.kind === "vrrp" && w.srcMac === mac && (w.priority ?? 0) > 0 && w.t >= from && w.t <= to)
+    .map((w) => w.t);
+  let longest = 0;
+  let last = from;
+  for (const t of [...times, to]) {
+    longest = Math.max(longest, t - last);
+    last = t;
+  }
+  return longest * 1000;
+}
+
+let windowSeq = 0;
+
+/**
+ * A stability window on a master that a backup watches: `assert` holds for `ms`, as holdsFor. If
+ * it fails, the failure stands unless the master sent no advert for a whole down interval
+ * (`downMs`, the backup's) on the wire meanwhile (a capture on its port): then the backup was
+ * right to take over, the machine had stopped the master; the master's return is awaited and the
+ * window runs again, once. Returns whether it did.
+ */
+export async function holdsWhileAdvertising(lab: Lab, master: string, downMs: number, ms: number, assert: () => void): Promise<boolean> {
+  const pcap = join(lab.dir, `window-${master}-${windowSeq++}.pcap`);
+  const capture = await lab.capture(pcap, "ip proto 112 or ip6 proto 112", lab.port(master));
+  const mac = macOf(lab, master);
+  try {
+    const from = Date.now() / 1000;
+    try {
+      await holdsFor(ms, assert);
+      return false;
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 100)); // tcpdump -U: the last frames reach the file
+      const silence = longestSilenceMs(pcap, mac, from, Date.now() / 1000);
+      if (silence < downMs - 5) throw e;
+      console.log(
+        `${master} sent no advert for ${silence.toFixed(0)} ms (down interval ${downMs.toFixed(0)} ms): its backup rightly took over; window repeated`,
+      );
+    }
+    const holds = () => {
+      try {
+        assert();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(`${master} the master again`, holds, downMs + 5000);
+    await holdsFor(ms, assert);
+    return true;
+  } finally {
+    capture.kill();
   }
 }
 

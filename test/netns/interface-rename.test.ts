@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
 import { enteredBackup } from "./mixed-pair.js";
-import { holdsFor, startDaemon, statusOr, twoRouterLabs } from "./daemons.js";
+import { holdsFor, holdsWhileAdvertising, startDaemon, statusOr, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("ren");
 const VIP = "198.51.100.10";
@@ -51,7 +51,7 @@ describe("interface rename", () => {
       async () => (await state()) === "MASTER" && lab.holders(VIP).join() === "a",
       5000,
     );
-    await holdsFor(MDI * 2, () => expect(lab.holders(VIP)).toEqual(["a"]));
+    await holdsWhileAdvertising(lab, "a", 361, MDI * 2, () => expect(lab.holders(VIP)).toEqual(["a"]));
 
     // Replaced: the old interface is renamed away and a new one (another index) takes the name.
     ip("link", "set", "eth0", "down");

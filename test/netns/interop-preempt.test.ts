@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
-import { holdsFor, keepalivedConf, startDaemon, statusOf, twoRouterLabs, vipOf, type Mode } from "./daemons.js";
+import { holdsWhileAdvertising, keepalivedConf, startDaemon, statusOf, twoRouterLabs, vipOf, type Mode } from "./daemons.js";
 
 const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };
 const newLab = twoRouterLabs("iopp");
@@ -21,7 +21,8 @@ describe("preemption modes against keepalived", () => {
     const a = startDaemon(lab, "a", "tsvrrpd", conf("a", 200, "v3-ipv4", "nopreempt"));
     running.push(a);
     await waitFor("tsvrrpd on a in BACKUP", () => /-> BACKUP/.test(a.output()), 10_000);
-    await holdsFor(2000, () => expect(lab.holders(vip)).toEqual(["b"])); // > 5 down intervals
+    // > 5 down intervals of a's (priority 200: 322 ms), unless b fell silent that long
+    await holdsWhileAdvertising(lab, "b", 300 + ((256 - 200) / 256) * 100, 2000, () => expect(lab.holders(vip)).toEqual(["b"]));
     // a is alive, BACKUP, and sees keepalived as master: not dead, not in FAULT.
     const st = await statusOf(join(lab.dir, "a.pid.sock"));
     expect(st.instances[0]).toMatchObject({

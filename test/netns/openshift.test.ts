@@ -10,6 +10,7 @@ import { Lab, waitFor } from "../../src/lab/netns.js";
 import { holdsFor } from "./daemons.js";
 
 const REPO = new URL("../..", import.meta.url).pathname;
+const fixtures = new URL("../fixtures/openshift/", import.meta.url);
 const VIPS = ["203.0.113.10", "203.0.113.11", "203.0.113.12"];
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -95,12 +96,14 @@ describe("image layout entry points", () => {
 });
 
 describe("mixed cluster: keepalived with the image's config next to tsvrrpd openshift", () => {
-  const dir = "/tmp/tsvrrpd-ocmix";
+  // The fixtures name their scripts under this directory; each run puts it in its own lab instead
+  // (a fixed path in /tmp is shared by every run on the host, and one run's clean-up broke another's).
+  const FIXTURE_DIR = "/tmp/tsvrrpd-ocmix";
   it("one master per group, failover both ways, check and notify scripts from /etc/keepalive-style paths", async () => {
     const lab = newLab();
-    rmSync(dir, { recursive: true, force: true });
+    const dir = join(lab.dir, "ocmix");
+    const fromFixture = (name: string) => readFileSync(new URL(name, fixtures), "utf8").replaceAll(FIXTURE_DIR, dir);
     mkdirSync(join(dir, "keepalive"), { recursive: true, mode: 0o755 });
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const node = `for ip in $(ip -4 -o addr show dev eth0 | awk '{print $4}'); do case $ip in 192.0.2.*) echo \${ip%/*};; esac; done`;
     writeFileSync(join(dir, "keepalive/check.sh"), `#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n[ -e "${dir}/healthy-$(${node})" ]\n`);
     writeFileSync(
@@ -112,16 +115,15 @@ describe("mixed cluster: keepalived with the image's config next to tsvrrpd open
     writeFileSync(join(dir, "healthy-192.0.2.11"), "");
     writeFileSync(join(dir, "healthy-192.0.2.12"), "");
 
-    const fixtures = new URL("../fixtures/openshift/", import.meta.url);
     const conf = join(lab.dir, "keepalived-a.conf");
-    writeFileSync(conf, readFileSync(new URL("mixed.192.0.2.11.keepalived.conf", fixtures)));
+    writeFileSync(conf, fromFixture("mixed.192.0.2.11.keepalived.conf"));
     const ka = lab.spawn("a", "keepalived", ["-n", "-l", "-f", conf, "-p", join(lab.dir, "ka.pid"), "-r", join(lab.dir, "ka.vrrp.pid")]);
     const kaOut = collect(ka);
     // keepalived first: its master-type group (VIP_2, priority 244) must be up before tsvrrpd joins
     await waitFor("keepalived holds VIP_2", () => lab.holders("203.0.113.11").join() === "a", 10_000);
     const env = {
       ...process.env,
-      ...parseEnvFile(readFileSync(new URL("mixed.env", fixtures), "utf8")),
+      ...parseEnvFile(fromFixture("mixed.env")),
       KEEPALIVED_CONFIG: join(lab.dir, "keepalived-b.conf"),
       TSVRRPD_CONTROL_SOCKET: join(lab.dir, "b.sock"),
     };

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
 import { nativeHelper } from "../../src/native/helper.js";
 import { lookupUser } from "../../src/health/users.js";
-import { BIN, startDaemon, statusOf, statusOr, twoRouterLabs, holdsFor } from "./daemons.js";
+import { BIN, startDaemon, statusOf, statusOr, twoRouterLabs, holdsWhileAdvertising } from "./daemons.js";
 
 const newLab = twoRouterLabs("sec");
 const VIP = "198.51.100.10";
@@ -231,7 +231,7 @@ describe("no promiscuous mode", () => {
       expect(promisc(r).promiscuity, `${r}'s eth0 promiscuity count`).toBe(0);
     }
     // b hears a's IPv6 adverts without promiscuous capture: it stays backup, then takes over.
-    await holdsFor(1000, () => {
+    await holdsWhileAdvertising(lab, "a", 300 + ((256 - 100) / 256) * 100, 1000, () => {
       expect(lab.holders(vip6)).toEqual(["a"]);
     });
     lab.killAll("a", "SIGKILL");
