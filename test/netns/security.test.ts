@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
 import { nativeHelper } from "../../src/native/helper.js";
 import { lookupUser } from "../../src/health/users.js";
-import { BIN, startDaemon, statusOf, statusOr, twoRouterLabs, holdsWhileAdvertising } from "./daemons.js";
+import { BIN, holdsFor, startDaemon, statusOf, statusOr, twoRouterLabs, holdsWhileAdvertising } from "./daemons.js";
 
 const newLab = twoRouterLabs("sec");
 const VIP = "198.51.100.10";
