@@ -231,7 +231,7 @@ describe("the image", () => {
       if (!passed) console.log(`--- keepalived a:\n${kaOut().slice(-3000)}\n--- image b:\n${t.out().slice(-4000)}`);
     });
     await waitFor("the image (priority 200) preempts keepalived", () => lab.holders("203.0.113.20").join() === "b", 15_000);
-    expect(t.out()).toContain("Entering MASTER STATE");
+    await waitFor("its MASTER line", () => t.out().includes("Entering MASTER STATE"), 5000);
     const w = podman(["exec", t.name, "sh", "-c", "echo x >> /etc/keepalived/keepalived.conf"]);
     expect(w.status).not.toBe(0); // mounted read-only
     expect(podman(["stop", "-t", "10", t.name]).status).toBe(0);
