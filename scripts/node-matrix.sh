@@ -30,10 +30,10 @@ for line in $lines; do
       ci="ok, build failed"
     else
       npx vitest run --exclude 'test/netns/**' --exclude 'test/lab/**' --exclude 'test/install/**' \
-        --reporter=json --outputFile.json="$work/unit.json" >>"$log" 2>&1
+        --reporter=default --reporter=json --outputFile.json="$work/unit.json" >>"$log" 2>&1
       unit=$(node scripts/test-counts.cjs "$work/unit.json" | tail -1)
       npx vitest run test/netns/interop.test.ts -t 'v3-ipv4: tsvrrpd \(200\) vs keepalived' \
-        --reporter=json --outputFile.json="$work/pair.json" >>"$log" 2>&1
+        --reporter=default --reporter=json --outputFile.json="$work/pair.json" >>"$log" 2>&1
       pair=$(node scripts/test-counts.cjs "$work/pair.json" | tail -1)
     fi
     echo "| $ver | $ci | $unit | $pair |" >"$work.row"
