@@ -9,12 +9,13 @@
 # BASE: an image with Node (same major as .node-version) at /usr/local/bin/node: by default the
 # official slim image. Without a registry, `npm run image` builds a stand-in from Debian's packages
 # (scripts/image-base.sh) that already has the runtime packages, and the RUN below does nothing.
-ARG BASE=docker.io/library/node:22-bookworm-slim
+ARG BASE=docker.io/library/node:26-bookworm-slim
 FROM ${BASE}
 # The daemon needs no package manager: npm, npx, corepack and yarn of the official image go.
 # iproute2/nftables/iptables/kmod/procps: what the old image's users and the removal Job expect
-# (ip, nft, iptables, modprobe, pgrep); libpcap while the `cap` module is a dependency.
-ARG RUNTIME_PACKAGES="iproute2 nftables iptables kmod procps libpcap0.8"
+# (ip, nft, iptables, modprobe, pgrep). No libpcap: the project's addon sends GARP/NA and reads
+# IPv6 adverts itself.
+ARG RUNTIME_PACKAGES="iproute2 nftables iptables kmod procps"
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
       /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
  && missing=$(for p in $RUNTIME_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done) \
