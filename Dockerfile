@@ -1,31 +1,28 @@
 # tsvrrpd as a drop-in for OpenShift's keepalived-ipfailover image: same entry points
 # (/var/lib/ipfailover/keepalived/monitor.sh, remove-failover.sh), same OPENSHIFT_HA_* variables,
 # a process named keepalived for the `pgrep keepalived` liveness probe.
-
-# Node 22 LTS (supported to April 2027), pinned; build and run stages on the same release so the
-# project's N-API addon matches the runtime.
-FROM node:22.20.0-bookworm AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-COPY package.json package-lock.json ./
-COPY native/binding.gyp native/*.c native/*.h ./native/
-# The addon is built here (postinstall); the image gets production dependencies only.
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
-COPY src ./src
-COPY bin ./bin
-COPY scripts ./scripts
-RUN npm run build && bash scripts/install-image-root.sh /rootfs
-
-FROM node:22.20.0-bookworm-slim
-# iproute2/nftables/iptables/kmod/procps:
-# what the old image's users and the removal Job expect to find.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends iproute2 nftables iptables kmod procps \
- && rm -rf /var/lib/apt/lists/*
-COPY --from=build /rootfs/ /
+#
+# Build with `npm run image` (scripts/image.sh), not directly: it prepares the context (.build/image:
+# the app with production modules and the native addon built for the pinned Node, .node-version)
+# and runs `podman build --network none`, so nothing is compiled or downloaded here.
+#
+# BASE: an image with Node (same major as .node-version) at /usr/local/bin/node: by default the
+# official slim image. Without a registry, `npm run image` builds a stand-in from Debian's packages
+# (scripts/image-base.sh) that already has the runtime packages, and the RUN below does nothing.
+ARG BASE=docker.io/library/node:26-bookworm-slim
+FROM ${BASE}
+# The daemon needs no package manager: npm, npx, corepack and yarn of the official image go.
+# iproute2/nftables/iptables/kmod/procps: what the old image's users and the removal Job expect
+# (ip, nft, iptables, modprobe, pgrep). No libpcap: the project's addon sends GARP/NA and reads
+# IPv6 adverts itself.
+ARG RUNTIME_PACKAGES="iproute2 nftables iptables kmod procps"
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
+ && missing=$(for p in $RUNTIME_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done) \
+ && if [ -n "$missing" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends $missing && rm -rf /var/lib/apt/lists/*; \
+    fi
+COPY rootfs/ /
 LABEL io.k8s.display-name="OpenShift IP Failover (tsvrrpd)" \
       io.k8s.description="Highly available IP addresses with VRRP: tsvrrpd in place of keepalived." \
       io.openshift.tags="openshift,ha,ip,failover,vrrp"

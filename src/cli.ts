@@ -1,6 +1,6 @@
 // Command line: keepalived's daemon flags, so tsvrrpd can replace the keepalived binary.
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { rmSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
@@ -14,7 +14,7 @@ import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instanc
 import { errorFields } from "./error-fields.js";
 import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
 import { sdNotify } from "./native/helper.js";
-import { packageVersion } from "./package-version.js";
+import { packageVersion } from "./version.js";
 
 export { parseArgs, UsageError, type CliOptions } from "./cli-args.js";
 
@@ -97,8 +97,10 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (opts.version) {
-    process.stdout.write(`tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)\n`);
-    return;
+    const { versionText } = await import("./version.js");
+    // Written synchronously: -v exits at once (the process-connector probe would hold the loop).
+    writeSync(1, versionText());
+    process.exit(0);
   }
   if (opts.signum !== undefined) {
     // keepalived core/main.c: prints the number, or "Unknown sigfunc NAME" and exit 1.

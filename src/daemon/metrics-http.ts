@@ -7,7 +7,7 @@ import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { statusDocument, type StatusDocument } from "./control.js";
 import { metricsRegistry } from "./metrics.js";
-import { packageVersion } from "../package-version.js";
+import { packageVersion } from "../version.js";
 
 /** /metrics, /healthz, /status over HTTP. */
 export class MetricsHttpServer {
