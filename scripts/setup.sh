@@ -50,9 +50,12 @@ if [ "${have%%.*}" -lt "${want%%.*}" ]; then
   [ "$(node -v)" = "v$want" ] || { echo "setup: node is $(node -v) after installing $want (is /usr/local/bin first on PATH?)" >&2; exit 1; }
 fi
 # The project's addon (native/) builds with node-gyp during install; netlink ships prebuilt binaries.
-# node-gyp must build against the local Node headers: it cannot download them here.
-if [ -z "${npm_config_nodedir:-}" ] && ! npm config get nodedir 2>/dev/null | grep -q / && [ -f /usr/include/node/node.h ]; then
-  export npm_config_nodedir=/usr
+# node-gyp must build against the local Node headers: it cannot download them here. Those of the
+# Node that runs (the pinned one carries them), else the distribution's.
+prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+if [ -z "${npm_config_nodedir:-}" ] && ! npm config get nodedir 2>/dev/null | grep -q /; then
+  if [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"
+  elif [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 fi
 # Also when node_modules was built for another Node (its ABI, stamped below).
 abi=$(node -p process.versions.modules)

@@ -4,9 +4,9 @@
 // addon is rebuilt with -fsanitize=address into a temporary directory and node runs with libasan
 // preloaded, in a private network namespace (`unshare -n`: its own loopback and veth pair).
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const NATIVE = new URL("../../native/", import.meta.url).pathname;
@@ -63,9 +63,12 @@ setTimeout(() => {
 
 function build(): void {
   for (const f of readdirSync(NATIVE)) if (/\.(c|h|gyp)$/.test(f)) cpSync(join(NATIVE, f), join(dir, f));
-  const npmRoot = execFileSync("npm", ["root", "-g"], { encoding: "utf8" }).trim();
-  const gyp = join(npmRoot, "npm", "node_modules", "node-gyp", "bin", "node-gyp.js");
-  const nodedir = existsSync("/usr/include/node/node.h") ? ["--nodedir=/usr"] : [];
+  // npm's own node-gyp (beside the npm on PATH), against the headers of the Node running the test.
+  const npm = realpathSync(execFileSync("sh", ["-c", "command -v npm"], { encoding: "utf8" }).trim());
+  const gyp = join(dirname(npm), "..", "node_modules", "node-gyp", "bin", "node-gyp.js");
+  const prefix = dirname(dirname(process.execPath));
+  const headers = [prefix, "/usr"].find((d) => existsSync(join(d, "include/node/node.h")));
+  const nodedir = headers ? [`--nodedir=${headers}`] : [];
   const r = spawnSync(process.execPath, [gyp, "rebuild", ...nodedir], {
     cwd: dir,
     encoding: "utf8",
