@@ -73,7 +73,9 @@ export function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
     }
   }
   if (script === undefined) {
-    ctx.error(s.where, "MISSING_SCRIPT", `vrrp_script ${name} has no 'script'`);
+    // keepalived 2.2.7 vrrp_parser.c vrrp_vscript_end_handler: the script is removed and the
+    // instances tracking it go on without it.
+    ctx.warn(s.where, "MISSING_SCRIPT", `No script set for vrrp_script ${name} - removing (as keepalived)`);
     return undefined;
   }
   return {
@@ -120,8 +122,10 @@ export function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof 
 
 export function parseSyncGroup(ctx: Ctx, s: Statement): (SyncGroupSpec & { readonly refused: boolean }) | undefined {
   const name = s.args[0];
-  if (!name) {
-    ctx.error(s.where, "MISSING_NAME", "vrrp_sync_group needs a name");
+  // keepalived 2.2.7 vrrp_parser.c vrrp_sync_group_handler: no name (or more than one word) is
+  // warned about and the block skipped; the instances still run.
+  if (!name || s.args.length > 1) {
+    ctx.warn(s.where, "MISSING_NAME", "vrrp_sync_group must have a name - skipping (as keepalived)");
     return undefined;
   }
   const members: string[] = [];

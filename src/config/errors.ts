@@ -39,6 +39,7 @@ export type DiagnosticCode =
   | "PARTIAL"
   | "REFUSED"
   | "RELATIVE_PATH"
+  | "SYNC_GROUP"
   | "SYNC_GROUP_WEIGHT"
   | "TOO_MANY_VIPS"
   | "TTL_RANGE_EMPTY"

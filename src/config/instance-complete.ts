@@ -2,7 +2,8 @@
 // (vrrp.c vrrp_complete_instance): family, version, interval, authentication, priority and state,
 // preemption, tracked scripts. Returns undefined when the instance has errors.
 import type { Family } from "../vrrp/address.js";
-import { familyOf } from "../vrrp/address.js";
+import { addressBytes, familyOf, formatAddress, sameAddressBytes, vrrpGroup } from "../vrrp/address.js";
+import { isMulticast } from "./global-defs.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { InstanceDraft } from "./instance-draft.js";
@@ -112,6 +113,8 @@ export function completeInstance(
   }
   d.trackProcesses = d.trackProcesses.filter((t) => trackProcesses.some((x) => x.name === t.name));
 
+  const mcastGroup = multicastGroup(ctx, name, d, family);
+
   if (ctx.diags.filter((x) => x.severity === "error").length > errorsBefore || !d.iface || d.vrid === undefined) return undefined;
   return {
     name,
@@ -134,6 +137,7 @@ export function completeInstance(
     checkUnicastSrc: d.checkUnicastSrc,
     dontTrackPrimary: d.dontTrackPrimary,
     ...(d.mcastSrcIp ? { mcastSrcIp: d.mcastSrcIp } : {}),
+    ...(mcastGroup ? { mcastGroup } : {}),
     accept: d.accept,
     notify: d.notify,
     trackScripts: d.trackScripts,
@@ -150,4 +154,35 @@ export function completeInstance(
     v3ChecksumAsV2: d.v3ChecksumAsV2,
     unicastChecksum: d.unicastChecksum,
   };
+}
+
+/**
+ * keepalived 2.2.7: mcast_dst_ip (vrrp_parser.c vrrp_mcast_dstip_handler) must be of the instance's
+ * family and multicast (link-local scope for IPv6), else it is warned about and skipped; with
+ * unicast peers it is ignored (vrrp.c vrrp_complete_instance); otherwise the global
+ * vrrp_mcast_group4 / 6 applies. Returns the group when it is not the standard one.
+ */
+function multicastGroup(ctx: Ctx, name: string, d: InstanceDraft, family: Family): string | undefined {
+  let group = family === 4 ? d.mcastGroup4 : d.mcastGroup6;
+  if (d.mcastDst) {
+    const { address, where } = d.mcastDst;
+    const b = addressBytes(address);
+    if (familyOf(address) !== family)
+      ctx.warn(
+        where,
+        "BAD_ADDRESS",
+        `(${name}) mcast dest address ${address} MUST match VRRP instance family. Skipping... (as keepalived)`,
+      );
+    else if (family === 4 ? !isMulticast(b) : !(b[0] === 0xff && (b[1]! & 0x0f) === 2))
+      ctx.warn(
+        where,
+        "BAD_ADDRESS",
+        `(${name}) mcast_dst_ip ${address} not${family === 6 ? " link-local" : ""} multicast. Skipping... (as keepalived)`,
+      );
+    else if (d.unicastPeers.length > 0) {
+      ctx.warn(where, "BAD_VALUE", `(${name}) multicast destination specified with unicast - ignoring (as keepalived)`);
+    } else group = formatAddress(b);
+  }
+  if (d.unicastPeers.length > 0 || group === undefined) return undefined;
+  return sameAddressBytes(addressBytes(group), vrrpGroup(family)) ? undefined : group;
 }

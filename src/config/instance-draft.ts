@@ -7,6 +7,8 @@ import type { InstanceDefaults } from "./global-defs.js";
 import type { NotifyScripts, RouteSpec, RuleSpec, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
 
 export interface InstanceDraft {
+  /** The instance's name, for keepalived's "(NAME) ..." messages. */
+  name?: string;
   iface?: string;
   vrid?: number;
   priority?: number;
@@ -29,6 +31,11 @@ export interface InstanceDraft {
   checkUnicastSrc: boolean;
   dontTrackPrimary: boolean;
   mcastSrcIp?: string;
+  /** mcast_dst_ip, with where it was written. */
+  mcastDst?: { address: string; where: Location };
+  /** The global vrrp_mcast_group4 / 6 (instanceDefaults). */
+  mcastGroup4?: string;
+  mcastGroup6?: string;
   accept: boolean;
   notify: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] };
   trackScripts: TrackRef[];
@@ -78,5 +85,7 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     garpLowerPrioRepeat: defaults.garpLowerPrioRepeat ?? garp.masterRepeat,
     garpLowerPrioDelayMs: defaults.garpLowerPrioDelayMs ?? garp.masterDelayMs,
     v3ChecksumAsV2: false,
+    ...(defaults.mcastGroup4 ? { mcastGroup4: defaults.mcastGroup4 } : {}),
+    ...(defaults.mcastGroup6 ? { mcastGroup6: defaults.mcastGroup6 } : {}),
   };
 }

@@ -141,13 +141,14 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "enable_snmp_rfc enable_snmp_rfcv2",
     "the RFC 2787 VRRP-MIB is not served (warned); enable_snmp_rfc still enables the VRRPv3-MIB",
   ),
-  ...K("global_defs", "refused", "vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
+  ...K("global_defs", "keepalived", "vrrp_mcast_group4 vrrp_mcast_group6"),
+  ...K("global_defs", "refused", "vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
 
   // --- vrrp_instance -----------------------------------------------------------------------------
   ...K(
     "vrrp_instance",
     "keepalived",
-    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
+    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip mcast_dst_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
   ),
   ...K(
     "vrrp_instance",
@@ -183,12 +184,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl",
     "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ",
   ),
-  ...K(
-    "vrrp_instance",
-    "refused",
-    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_bfd garp_extra_if",
-    ISSUE_FEATURE,
-  ),
+  ...K("vrrp_instance", "refused", "vrf unicast_ttl unicast_fault_no_peer track_src_ip track_bfd garp_extra_if", ISSUE_FEATURE),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
   ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
 

@@ -95,6 +95,11 @@ export interface InstanceSpec {
   /** keepalived `dont_track_primary`: the instance's own interface going down is not a FAULT. */
   readonly dontTrackPrimary: boolean;
   readonly mcastSrcIp?: string;
+  /**
+   * The multicast destination when it is not the standard group (224.0.0.18 / ff02::12):
+   * mcast_dst_ip, else global_defs vrrp_mcast_group4 / 6. Unset for unicast instances.
+   */
+  readonly mcastGroup?: string;
   readonly accept: boolean;
   readonly notify: NotifyScripts;
   readonly trackScripts: readonly TrackRef[];

@@ -53,7 +53,7 @@ export interface RuleSpec {
   readonly action: number;
   readonly table?: number;
   readonly gotoTarget?: number;
-  /** keepalived gives a rule without one a preference counting down from 32765, with a warning. */
+  /** keepalived gives a rule without one a preference counting down from 16384, with a warning. */
   readonly priority: number;
   readonly invert: boolean;
   readonly tos?: number;
@@ -172,7 +172,16 @@ export class LineReader {
     if (v === undefined) this.fail(`'${option}' needs a value`);
     return v;
   }
+  /**
+   * An invalid entry: keepalived (vrrp_iproute.c alloc_route, vrrp_iprule.c alloc_rule) reports it
+   * and skips it, and the instance runs without it; so do we.
+   */
   fail(message: string): undefined {
+    this.ctx.warn(this.where, "BAD_VALUE", `${this.what} ${JSON.stringify(this.words.join(" "))}: ${message}; skipped (as keepalived)`);
+    return undefined;
+  }
+  /** An option keepalived implements and tsvrrpd does not: refused, since the route would differ. */
+  refuse(message: string): undefined {
     this.ctx.error(this.where, "BAD_VALUE", `${this.what} ${JSON.stringify(this.words.join(" "))}: ${message}; not installed`);
     return undefined;
   }
@@ -293,7 +302,7 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
       case "append":
       case "track_group":
       case "vrf":
-        return r.fail(`option '${w}' is not supported by tsvrrpd`);
+        return r.refuse(`option '${w}' is not supported by tsvrrpd`);
       default: {
         let d = w === "to" ? r.next() : w;
         if (d !== undefined && ROUTE_TYPES[d] !== undefined) {

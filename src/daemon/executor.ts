@@ -14,7 +14,8 @@ import type { NotifyJob } from "./notify.js";
 import type { ResolvedVip } from "./router-config.js";
 import { errorFields } from "../error-fields.js";
 import { fifoLine } from "./notify-fifo.js";
-import { VRRP_GROUP_V4, vrrpGroup } from "../vrrp/address.js";
+import { VRRP_GROUP_V4 } from "../vrrp/address.js";
+import { multicastGroupOf } from "./socket-binder.js";
 
 export interface ExecutorPorts {
   readonly netlink: {
@@ -128,7 +129,7 @@ export class ActionExecutor {
     let failed = 0;
     try {
       if (peers.length === 0) {
-        if (!socket.send(encoder.encode(priority, intervalCs), src, vrrpGroup(io.spec.family))) failed++;
+        if (!socket.send(encoder.encode(priority, intervalCs), src, multicastGroupOf(io.ri.spec.receive, io.spec.family))) failed++;
       } else {
         for (const peer of peers) {
           if (!io.ri.oldChecksum) encoder.setDestination(peer);

@@ -161,6 +161,26 @@ export class AdvertSocket {
     this.pcap = this.openCapture();
   }
 
+  private readonly joined = new Set<string>();
+
+  /** Joins another multicast group on the interface (an instance's mcast_dst_ip / vrrp_mcast_group4|6); once per group. */
+  joinGroup(group: Uint8Array): void {
+    const key = Buffer.from(group).toString("hex");
+    if (this.joined.has(key)) return;
+    if (this.options.family === 4) {
+      const mreqn = Buffer.alloc(12);
+      Buffer.from(group).copy(mreqn, 0);
+      mreqn.writeInt32LE(this.options.ifindex, 8);
+      this.join(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreqn);
+    } else {
+      const mreq = Buffer.alloc(20);
+      Buffer.from(group).copy(mreq, 0);
+      mreq.writeUInt32LE(this.options.ifindex, 16);
+      this.join(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq);
+    }
+    this.joined.add(key);
+  }
+
   private join(level: number, option: number, req: Buffer): void {
     try {
       this.sock.setOption(level, option, req, req.length);
