@@ -212,9 +212,37 @@ describe("keepalived.conf parser", () => {
       expect(config.instances.map((i) => i.name)).toEqual(["A", "B"]);
       expect(config.files).toHaveLength(3);
       expect(diagnostics.map(formatDiagnostic)).toEqual([
-        `${join(dir, "main.conf")}:5: warning: include missing.conf matches no file`,
+        `${join(dir, "main.conf")}:5: warning: Config files missing 'missing.conf'. (as keepalived)`,
         `${join(sub, "b.conf")}:4: warning: unknown keyword 'wat' in vrrp_instance B; ignored`,
       ]);
+    });
+    // keepalived 2.2.7 lib/parser.c check_include / open_and_check_glob: the rest of the line is one
+    // glob() pattern with GLOB_BRACE; includer/m/w/b/a turn the reports into errors.
+    it("expands {a,b} (GLOB_BRACE) in include, in order", () => {
+      const d = join(dir, "brace");
+      mkdirSync(d);
+      writeFileSync(join(d, "a.conf"), "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
+      writeFileSync(join(d, "b.conf"), "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n}\n");
+      writeFileSync(join(d, "main.conf"), "include {b,a}.conf\n");
+      const { config, diagnostics } = loadKeepalivedConf(join(d, "main.conf"));
+      expect(config.instances.map((i) => i.name)).toEqual(["B", "A"]);
+      expect(diagnostics).toEqual([]);
+    });
+    it("include warns, includem/includew/includeb make a missing file or an empty match an error", () => {
+      const d = join(dir, "kinds");
+      mkdirSync(d);
+      writeFileSync(join(d, "a.conf"), "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
+      const run = (line: string) => {
+        writeFileSync(join(d, "main.conf"), `${line}\n`);
+        return loadKeepalivedConf(join(d, "main.conf")).diagnostics.map((x) => `${x.severity}: ${x.message}`);
+      };
+      expect(run("include nope.conf")).toEqual(["warning: Config files missing 'nope.conf'. (as keepalived)"]);
+      expect(run("includem nope.conf")).toEqual(["error: Config files missing 'nope.conf'. (as keepalived)"]);
+      expect(run("includem *.none")).toEqual(["warning: No config files matched '*.none'. (as keepalived)"]);
+      expect(run("includew *.none")).toEqual(["error: No config files matched '*.none'. (as keepalived)"]);
+      expect(run("include {a,nope}.conf")).toEqual(['warning: Some config files missing: "{a,nope}.conf". (as keepalived)']);
+      expect(run("includeb {a,nope}.conf")).toEqual(['error: Some config files missing: "{a,nope}.conf". (as keepalived)']);
+      expect(run("includer a.conf")).toEqual([]);
     });
     it("names the file that cannot be read", () => {
       const { diagnostics } = loadKeepalivedConf(join(dir, "nope.conf"));
