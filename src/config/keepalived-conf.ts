@@ -55,9 +55,14 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const staticRules: RuleSpec[] = [];
   const refusedGroups = new Set<string>();
   let globalRefused: Location | undefined;
+  let namespaceRefused: Location | undefined;
 
   for (const s of statements) {
-    if (ctx.gate(s, "top", "the top level")) continue;
+    if (ctx.gate(s, "top", "the top level")) {
+      // net_namespace: keepalived would run every instance inside that namespace.
+      if (s.keyword === "net_namespace") namespaceRefused = s.where;
+      continue;
+    }
     switch (s.keyword) {
       case "global_defs": {
         const before = ctx.diags.length;
@@ -156,6 +161,14 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
       globalRefused,
       "REFUSED",
       `no instance is run: global_defs uses a keyword tsvrrpd refuses (${runnable.map((i) => i.name).join(", ")} would disagree with keepalived peers)`,
+    );
+    runnable = [];
+  }
+  if (namespaceRefused && runnable.length > 0) {
+    ctx.error(
+      namespaceRefused,
+      "REFUSED",
+      `no instance is run: net_namespace would put ${runnable.map((i) => i.name).join(", ")} in another network namespace`,
     );
     runnable = [];
   }

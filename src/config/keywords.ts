@@ -55,6 +55,16 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("top", "difference", "static_routes static_rules", ROUTES_NOTE),
   ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
   ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),
+  // keepalived 2.2.7 core/global_parser.c install_keyword_root: settings of keepalived's own process.
+  ...K(
+    "top",
+    "refused",
+    "net_namespace",
+    "tsvrrpd runs in the network namespace it is started in and does not switch: start it there (`ip netns exec NAME tsvrrpd ...`) and remove the line; ignoring it would run VRRP in the wrong namespace",
+  ),
+  ...K("top", "unsupported", "net_namespace_ipvs namespace_with_ipsets", "LVS and ipsets are not managed"),
+  ...K("top", "difference", "instance use_pid_dir child_wait_time", NO_EFFECT),
+  ...K("top", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
   ...K("top", "refused", "track_group garp_group interface_up_down_delays", ISSUE_FEATURE),
   ...K("top", "difference", "vrrp_track_process", PROCESS_NOTE),
   ...K("top", "keepalived", "track_file vrrp_track_file"),

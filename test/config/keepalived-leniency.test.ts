@@ -100,6 +100,18 @@ describe("keepalived's leniencies", () => {
     );
   });
 
+  it("net_namespace is refused with the reason, not ignored (keepalived would switch namespace: global_parser.c net_namespace_handler)", () => {
+    const { config, lines, errors } = parse("net_namespace blue\n" + inst("A", 1));
+    expect(errors.map((e) => e.code)).toContain("REFUSED");
+    expect(config.instances).toEqual([]);
+    expect(lines[0]).toMatch(
+      /^k\.conf:1: error: 'net_namespace' is not supported by tsvrrpd and cannot be ignored safely: .*ip netns exec NAME tsvrrpd/,
+    );
+    // keepalived's other root keywords are known: no "unknown keyword" warnings
+    const other = parse("instance one\nuse_pid_dir\nchild_wait_time 3\n" + inst("A", 1));
+    expect(other.lines.filter((l) => l.includes("unknown keyword"))).toEqual([]);
+  });
+
   it("vrrp_mcast_group4/6 set every multicast instance's group; mcast_dst_ip one instance's; bad ones are warned about and skipped", () => {
     const { config, lines, errors } = parse(
       "global_defs {\n  vrrp_mcast_group4 224.0.88.88\n  vrrp_mcast_group6 2001:db8::1\n}\n" +
