@@ -204,9 +204,14 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
         if (v) vip.label = v;
         i++;
         break;
+      // keepalived 2.2.7 vrrp_ipaddress.c parse_ipaddress: an unknown scope is ignored with a
+      // warning, and IPv6 addresses take no scope (the kernel derives it from the address).
       case "scope":
-        if (v && SCOPES.has(v)) vip.scope = v;
-        else ctx.error(st.where, "BAD_VALUE", `scope expects one of ${[...SCOPES].join(", ")}, got ${JSON.stringify(v)}`);
+        if (!v || !SCOPES.has(v))
+          ctx.warn(st.where, "BAD_VALUE", `Invalid scope '${v ?? ""}' specified for ${words[0]} - ignoring (as keepalived)`);
+        else if (family === 6)
+          ctx.warn(st.where, "BAD_VALUE", `Cannot specify scope for IPv6 addresses (${words[0]}) - ignoring scope (as keepalived)`);
+        else vip.scope = v;
         i++;
         break;
       // keepalived vrrp_ipaddress.c parse_ipaddress: the options of 2.2.7.

@@ -57,6 +57,12 @@ export function completeInstance(
     ctx.warn(d.advertWhere ?? s.where, "V3_INTERVAL", `${name}: VRRPv3 intervals stop at 40.95 s; using 40.95`);
     advertIntervalCs = 4095;
   }
+  // keepalived 2.2.7 vrrp.c vrrp_complete_instance: VRRPv3 needs a VIP (without one keepalived's
+  // VRRP process stops at start); VRRPv2 runs with a warning.
+  if (d.vips.length === 0) {
+    if (d.version === 3) ctx.error(s.where, "BAD_VALUE", `(${name}) No VIP specified; at least one is required (as keepalived)`);
+    else ctx.warn(s.where, "BAD_VALUE", `(${name}) No VIP specified; at least one is sensible (as keepalived)`);
+  }
   // vrrp.c vrrp_complete_instance: no type = no authentication; PASS without a password = none.
   if (d.authType && d.version === 3) {
     ctx.warn(d.authType.where, "V3_AUTH", `${name}: VRRPv3 does not support authentication; ignored (as keepalived)`);

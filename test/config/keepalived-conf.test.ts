@@ -147,7 +147,7 @@ describe("keepalived.conf parser", () => {
 
   it("warns about unknown keywords with file and line and keeps going", () => {
     const { config, diagnostics } = parseKeepalivedConf(
-      "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n frobnicate 3\n}\nbogus_section {\n}\n",
+      "vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n frobnicate 3\n}\nbogus_section {\n}\n",
       "x.conf",
     );
     expect(config.instances).toHaveLength(1);
@@ -176,9 +176,9 @@ describe("keepalived.conf parser", () => {
 
   it("applies keepalived's rules: state MASTER clears nopreempt and preempt_delay; no priority means 255 or 100; v2 rounds the interval", () => {
     const { config, diagnostics } = parseKeepalivedConf(
-      `vrrp_instance A {\n interface eth0\n virtual_router_id 1\n state MASTER\n nopreempt\n}\n` +
-        `vrrp_instance B {\n interface eth0\n virtual_router_id 2\n state MASTER\n priority 100\n preempt_delay 300\n advert_int 0.4\n}\n` +
-        `vrrp_instance C {\n interface eth0\n virtual_router_id 3\n}\n`,
+      `vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n state MASTER\n nopreempt\n}\n` +
+        `vrrp_instance B { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 2\n state MASTER\n priority 100\n preempt_delay 300\n advert_int 0.4\n}\n` +
+        `vrrp_instance C { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 3\n}\n`,
     );
     const [a, b, c] = config.instances;
     expect(a).toMatchObject({ priority: 255, nopreempt: false });
@@ -206,8 +206,11 @@ describe("keepalived.conf parser", () => {
       writeFileSync(join(dir, "main.conf"), "global_defs {\n router_id r1\n}\ninclude conf.d/*.conf\ninclude missing.conf\n");
       const sub = join(dir, "conf.d");
       mkdirSync(sub);
-      writeFileSync(join(sub, "a.conf"), "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
-      writeFileSync(join(sub, "b.conf"), "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n wat\n}\n");
+      writeFileSync(join(sub, "a.conf"), "vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n}\n");
+      writeFileSync(
+        join(sub, "b.conf"),
+        "vrrp_instance B { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 2\n wat\n}\n",
+      );
       const { config, diagnostics } = loadKeepalivedConf(join(dir, "main.conf"));
       expect(config.instances.map((i) => i.name)).toEqual(["A", "B"]);
       expect(config.files).toHaveLength(3);
@@ -221,8 +224,8 @@ describe("keepalived.conf parser", () => {
     it("expands {a,b} (GLOB_BRACE) in include, in order", () => {
       const d = join(dir, "brace");
       mkdirSync(d);
-      writeFileSync(join(d, "a.conf"), "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
-      writeFileSync(join(d, "b.conf"), "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n}\n");
+      writeFileSync(join(d, "a.conf"), "vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n}\n");
+      writeFileSync(join(d, "b.conf"), "vrrp_instance B { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 2\n}\n");
       writeFileSync(join(d, "main.conf"), "include {b,a}.conf\n");
       const { config, diagnostics } = loadKeepalivedConf(join(d, "main.conf"));
       expect(config.instances.map((i) => i.name)).toEqual(["B", "A"]);
@@ -231,7 +234,7 @@ describe("keepalived.conf parser", () => {
     it("include warns, includem/includew/includeb make a missing file or an empty match an error", () => {
       const d = join(dir, "kinds");
       mkdirSync(d);
-      writeFileSync(join(d, "a.conf"), "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
+      writeFileSync(join(d, "a.conf"), "vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n}\n");
       const run = (line: string) => {
         writeFileSync(join(d, "main.conf"), `${line}\n`);
         return loadKeepalivedConf(join(d, "main.conf")).diagnostics.map((x) => `${x.severity}: ${x.message}`);

@@ -100,6 +100,24 @@ describe("keepalived's leniencies", () => {
     );
   });
 
+  it("-t says what keepalived says: no VIP (an error in VRRPv3), a scope on an IPv6 VIP (vrrp.c vrrp_complete_instance, vrrp_ipaddress.c parse_ipaddress)", () => {
+    const bare = (name: string, vrid: number, body: string) =>
+      `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n${body}}\n`;
+    const { config, lines } = parse(
+      bare("V2", 1, "") +
+        bare("V3", 2, "  version 3\n") +
+        bare("S6", 3, "  virtual_ipaddress {\n    2001:db8::1/64 scope link\n    2001:db8::2 scope nowhere-near\n  }\n"),
+    );
+    expect(lines).toEqual([
+      "k.conf:1: warning: (V2) No VIP specified; at least one is sensible (as keepalived)",
+      "k.conf:5: error: (V3) No VIP specified; at least one is required (as keepalived)",
+      "k.conf:14: warning: Cannot specify scope for IPv6 addresses (2001:db8::1/64) - ignoring scope (as keepalived)",
+      "k.conf:15: warning: Invalid scope 'nowhere-near' specified for 2001:db8::2 - ignoring (as keepalived)",
+    ]);
+    expect(config.instances.map((i) => i.name)).toEqual(["V2", "S6"]);
+    expect(config.instances[1]!.vips.map((v) => v.scope)).toEqual([undefined, undefined]);
+  });
+
   it("net_namespace is refused with the reason, not ignored (keepalived would switch namespace: global_parser.c net_namespace_handler)", () => {
     const { config, lines, errors } = parse("net_namespace blue\n" + inst("A", 1));
     expect(errors.map((e) => e.code)).toContain("REFUSED");
