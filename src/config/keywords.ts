@@ -43,7 +43,7 @@ const NO_EFFECT = "accepted with no effect: it tunes keepalived's own process, w
 const NO_MAIL = "accepted with no effect: tsvrrpd sends no email (use notify scripts)";
 const ALWAYS = "adverts whose address list differs are always accepted and counted (keepalived >= 2.3.3)";
 const ROUTES_NOTE =
-  "keepalived's `ip route`/`ip rule` options except metrics (mtu, window, ...), encap, nexthop/or, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
+  "keepalived's `ip route`/`ip rule` options (with nexthop, and the deprecated `or` read as nexthop) except metrics (mtu, window, ...), encap, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
 const PROCESS_NOTE =
   "as keepalived (netlink process connector); where the connector is unavailable /proc is scanned every 250 ms instead, so a start or exit is seen up to 250 ms later";
 const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire, so it is refused rather than ignored";

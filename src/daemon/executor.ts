@@ -21,8 +21,8 @@ export interface ExecutorPorts {
   readonly netlink: {
     addAddress(v: VipRequest): Promise<boolean>;
     delAddress(v: VipRequest): Promise<boolean>;
-    addRoute(r: RouteSpec, oif: number | undefined): Promise<boolean>;
-    delRoute(r: RouteSpec, oif: number | undefined): Promise<boolean>;
+    addRoute(r: RouteSpec, oif: number | undefined, hopIndexes?: readonly (number | undefined)[]): Promise<boolean>;
+    delRoute(r: RouteSpec, oif: number | undefined, hopIndexes?: readonly (number | undefined)[]): Promise<boolean>;
     addRule(r: RuleSpec): Promise<boolean>;
     delRule(r: RuleSpec): Promise<boolean>;
   };
@@ -193,8 +193,17 @@ export class ActionExecutor {
           io.log.error({ route: r.text, dev: r.dev }, `cannot ${op} route: interface ${r.dev} not found; tried again at the next change`);
           return;
         }
+        const hops = (r.nexthops ?? []).map((h) => (h.dev === undefined ? undefined : this.p.links.link(h.dev)?.index));
+        const lost = (r.nexthops ?? []).find((h, k) => h.dev !== undefined && hops[k] === undefined);
+        if (lost) {
+          io.log.error(
+            { route: r.text, dev: lost.dev },
+            `cannot ${op} route: interface ${lost.dev} not found; tried again at the next change`,
+          );
+          return;
+        }
         try {
-          const changed = op === "add" ? await nl.addRoute(r, oif) : await nl.delRoute(r, oif);
+          const changed = op === "add" ? await nl.addRoute(r, oif, hops) : await nl.delRoute(r, oif, hops);
           io.log[changed ? "info" : "debug"]({ route: r.text, changed }, op === "add" ? "route added" : "route removed");
         } catch (e) {
           io.log.error({ route: r.text, file: r.where.file, line: r.where.line, ...errorFields(e) }, `route ${op} failed; continuing`);

@@ -35,6 +35,26 @@ describe("virtual_routes", () => {
   });
 });
 
+describe("multipath routes (keepalived 2.2.7 vrrp_iproute.c parse_nexthops, and `or`)", () => {
+  it("reads nexthop groups and the deprecated `via A or B` as two next hops, with keepalived's warning", () => {
+    const { config, diagnostics } = parseKeepalivedConf(
+      conf(
+        "    198.51.100.0/24 via 192.0.2.253 or 192.0.2.252\n    203.0.113.0/24 nexthop via 192.0.2.251 dev eth1 weight 2 onlink nexthop via 192.0.2.250",
+      ),
+    );
+    const [or, nh] = config.instances[0]!.virtualRoutes;
+    expect(or!.via).toBeUndefined();
+    expect(or!.nexthops!.map((h) => formatAddress(h.via!))).toEqual(["192.0.2.253", "192.0.2.252"]);
+    expect(nh!.nexthops).toEqual([
+      { via: expect.any(Uint8Array), dev: "eth1", weight: 2, onlink: true },
+      { via: expect.any(Uint8Array), onlink: false },
+    ]);
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      '"or" for routes is deprecated. Please use "nexthop" (as keepalived says); read as nexthop',
+    ]);
+  });
+});
+
 describe("virtual_rules", () => {
   it("reads from/to/table/fwmark/not/actions; a rule without preference counts down from 16384 with a warning (keepalived 2.2.7 vrrp_iprule.c RULE_START_PRIORITY)", () => {
     const { config, diagnostics } = parseKeepalivedConf(

@@ -31,7 +31,6 @@ const KNOWN_GAPS: Record<string, string> = {
   "keepalived-samples--SSL_GET.conf": AH,
   "neutron-l3-ha-ah.conf": AH,
   "gateway-conntrackd-garp-extra-if.conf": "garp_extra_if is not implemented yet",
-  "keepalived-samples--vrrp.routes.conf": "multipath routes (nexthop, and the deprecated 'or') are not implemented yet",
 };
 
 /** keepalived -t exit codes that mean "keepalived starts it" (lib/scheduler.h KEEPALIVED_CHK_EXIT_*). */
