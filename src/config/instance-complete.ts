@@ -142,6 +142,7 @@ export function completeInstance(
     unicastPeerTtl: d.unicastPeerTtl,
     checkUnicastSrc: d.checkUnicastSrc,
     dontTrackPrimary: d.dontTrackPrimary,
+    ...(d.trackSrcIp && (d.unicastSrcIp || d.mcastSrcIp) ? { trackSrcIp: true } : {}),
     ...(d.mcastSrcIp ? { mcastSrcIp: d.mcastSrcIp } : {}),
     ...(mcastGroup ? { mcastGroup } : {}),
     accept: d.accept,

@@ -30,6 +30,7 @@ export interface InstanceDraft {
   unicastPeerTtl: { min: number; max: number }[];
   checkUnicastSrc: boolean;
   dontTrackPrimary: boolean;
+  trackSrcIp?: boolean;
   mcastSrcIp?: string;
   /** mcast_dst_ip, with where it was written. */
   mcastDst?: { address: string; where: Location };

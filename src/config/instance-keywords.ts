@@ -138,6 +138,11 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     else d.mcastSrcIp = addr;
   },
   mcast_src_ip: (ctx, st, d) => INSTANCE_KEYWORDS.unicast_src_ip!(ctx, st, d),
+  // keepalived 2.2.7 vrrp_parser.c vrrp_track_srcip_handler (VRRP_FLAG_TRACK_SADDR); cleared by
+  // vrrp.c vrrp_complete_instance when no source address is configured.
+  track_src_ip: (ctx, st, d) => {
+    d.trackSrcIp = true;
+  },
   // keepalived 2.2.7 vrrp_parser.c vrrp_mcast_dstip_handler: a malformed address is warned about
   // and skipped; the family and multicast checks come with the instance's family (instance-complete.ts).
   mcast_dst_ip: (ctx, st, d) => {

@@ -167,6 +167,12 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)",
   ),
   ...K("vrrp_instance", "difference", "skip_check_adv_addr", ALWAYS),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "track_src_ip",
+    "FAULT while the configured unicast_src_ip / mcast_src_ip is not on the interface, as keepalived's source means; keepalived 2.2.7 notices only the loss of the address it took as the interface's own (a removed secondary source leaves it MASTER)",
+  ),
   ...K("vrrp_instance", "difference", "track_process", PROCESS_NOTE),
   ...K(
     "vrrp_instance",
@@ -194,7 +200,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl",
     "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ",
   ),
-  ...K("vrrp_instance", "refused", "vrf unicast_ttl unicast_fault_no_peer track_src_ip track_bfd garp_extra_if", ISSUE_FEATURE),
+  ...K("vrrp_instance", "refused", "vrf unicast_ttl unicast_fault_no_peer track_bfd garp_extra_if", ISSUE_FEATURE),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
   ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
 

@@ -94,6 +94,11 @@ export interface InstanceSpec {
   readonly checkUnicastSrc: boolean;
   /** keepalived `dont_track_primary`: the instance's own interface going down is not a FAULT. */
   readonly dontTrackPrimary: boolean;
+  /**
+   * keepalived `track_src_ip`: the instance is in FAULT while its configured source address
+   * (unicast_src_ip / mcast_src_ip) is not on the interface. Without a configured source it is off.
+   */
+  readonly trackSrcIp?: boolean;
   readonly mcastSrcIp?: string;
   /**
    * The multicast destination when it is not the standard group (224.0.0.18 / ff02::12):

@@ -223,6 +223,35 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
     });
   }
 
+  // track_src_ip (vrrp_parser.c vrrp_track_srcip_handler, keepalived_netlink.c
+  // netlink_if_address_filter): tsvrrpd's master whose configured source address is removed from
+  // its interface goes to FAULT, so a keepalived backup takes over, and it preempts again when the
+  // address is back. keepalived 2.2.7 itself only notices the loss of the address it took as the
+  // interface's own (measured: a removed secondary mcast_src_ip or unicast_src_ip leaves it
+  // MASTER), which the second test pins down; docs/keywords.md lists the difference.
+  it("track_src_ip: tsvrrpd master loses its mcast_src_ip, keepalived backup takes over, and gives back when it returns", async () => {
+    const { lab, running } = newLab();
+    lab.exec("a", "ip", ["addr", "add", "192.0.2.21/24", "dev", "eth0"]);
+    const conf = (r: "a" | "b", p: number) =>
+      instance(r, p, [...(r === "a" ? ["mcast_src_ip 192.0.2.21", "track_src_ip"] : []), ...vips], 3);
+    running.push(startDaemon(lab, "a", "tsvrrpd", conf("a", 200)));
+    await waitFor("tsvrrpd on a master", () => lab.holders(VIP4).join() === "a", 10_000);
+    running.push(startDaemon(lab, "b", "keepalived", conf("b", 100)));
+    await holdsFor(600, () => expect(lab.holders(VIP4)).toEqual(["a"]));
+    lab.exec("a", "ip", ["addr", "del", "192.0.2.21/24", "dev", "eth0"]);
+    await waitFor("keepalived on b to take over once a's source address is gone", () => lab.holders(VIP4).join() === "b", 5000);
+    lab.exec("a", "ip", ["addr", "add", "192.0.2.21/24", "dev", "eth0"]);
+    await waitFor("tsvrrpd on a master again with its address back", () => lab.holders(VIP4).join() === "a", 5000);
+  });
+  it("track_src_ip: keepalived 2.2.7 stays MASTER when its secondary mcast_src_ip is removed (the difference tsvrrpd documents)", async () => {
+    const { lab, running } = newLab();
+    lab.exec("a", "ip", ["addr", "add", "192.0.2.21/24", "dev", "eth0"]);
+    running.push(startDaemon(lab, "a", "keepalived", instance("a", 200, ["mcast_src_ip 192.0.2.21", "track_src_ip", ...vips], 3)));
+    await waitFor("keepalived on a master", () => lab.holders(VIP4).join() === "a", 10_000);
+    lab.exec("a", "ip", ["addr", "del", "192.0.2.21/24", "dev", "eth0"]);
+    await holdsFor(1000, () => expect(lab.holders(VIP4), "keepalived keeps the VIP").toEqual(["a"]));
+  });
+
   // Virtual address options (keepalived vrrp_ipaddress.c): the same lines must put the same
   // addresses on the interface, whoever is master. Compared attribute by attribute from `ip -j addr`.
   it("virtual address options install the same addresses as keepalived does", async () => {
