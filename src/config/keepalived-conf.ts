@@ -56,6 +56,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const refusedGroups = new Set<string>();
   let globalRefused: Location | undefined;
   let namespaceRefused: Location | undefined;
+  let garpGroups = 0;
 
   for (const s of statements) {
     if (ctx.gate(s, "top", "the top level")) {
@@ -102,6 +103,15 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
           if (r) staticRules.push(r);
         }
         break;
+      // keepalived 2.2.7 vrrp_parser.c garp_group_handler / garp_group_end_handler.
+      case "garp_group": {
+        garpGroups++;
+        // garp_interval / gna_interval are refused by the keyword table; interface(s) are read.
+        for (const b of s.block ?? []) ctx.gate(b, "garp_group");
+        if (!(s.block ?? []).some((b) => b.keyword === "garp_interval" || b.keyword === "gna_interval"))
+          ctx.warn(s.where, "BAD_VALUE", `garp group ${garpGroups} does not have any delay set - removing (as keepalived)`);
+        break;
+      }
       case "track_file":
       case "vrrp_track_file": {
         const f = parseTrackFile(ctx, s);

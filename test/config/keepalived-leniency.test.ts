@@ -118,6 +118,20 @@ describe("keepalived's leniencies", () => {
     expect(config.instances[1]!.vips.map((v) => v.scope)).toEqual([undefined, undefined]);
   });
 
+  it("an empty garp_group is removed with keepalived's warning; one with intervals is refused with the reason (vrrp_parser.c garp_group_end_handler)", () => {
+    const empty = parse("garp_group {\n}\ngarp_group {\n  interface eth0\n}\n" + inst("A", 1));
+    expect(empty.errors).toEqual([]);
+    expect(empty.lines).toEqual([
+      "k.conf:1: warning: garp group 1 does not have any delay set - removing (as keepalived)",
+      "k.conf:3: warning: garp group 2 does not have any delay set - removing (as keepalived)",
+    ]);
+    expect(empty.config.instances).toHaveLength(1);
+    const timed = parse("garp_group {\n  garp_interval 0.01\n  interface eth0\n}\n" + inst("A", 1));
+    expect(timed.lines[0]).toMatch(
+      /^k\.conf:2: error: 'garp_interval' is not supported by tsvrrpd and cannot be ignored safely: per-interface/,
+    );
+  });
+
   it("net_namespace is refused with the reason, not ignored (keepalived would switch namespace: global_parser.c net_namespace_handler)", () => {
     const { config, lines, errors } = parse("net_namespace blue\n" + inst("A", 1));
     expect(errors.map((e) => e.code)).toContain("REFUSED");
