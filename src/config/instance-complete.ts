@@ -143,6 +143,7 @@ export function completeInstance(
     checkUnicastSrc: d.checkUnicastSrc,
     dontTrackPrimary: d.dontTrackPrimary,
     ...(d.trackSrcIp && (d.unicastSrcIp || d.mcastSrcIp) ? { trackSrcIp: true } : {}),
+    ...(d.unicastTtl !== undefined && d.unicastPeers.length > 0 ? { unicastTtl: d.unicastTtl } : {}),
     ...(d.mcastSrcIp ? { mcastSrcIp: d.mcastSrcIp } : {}),
     ...(mcastGroup ? { mcastGroup } : {}),
     accept: d.accept,

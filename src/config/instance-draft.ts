@@ -31,6 +31,7 @@ export interface InstanceDraft {
   checkUnicastSrc: boolean;
   dontTrackPrimary: boolean;
   trackSrcIp?: boolean;
+  unicastTtl?: number;
   mcastSrcIp?: string;
   /** mcast_dst_ip, with where it was written. */
   mcastDst?: { address: string; where: Location };

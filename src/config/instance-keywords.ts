@@ -140,6 +140,12 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
   mcast_src_ip: (ctx, st, d) => INSTANCE_KEYWORDS.unicast_src_ip!(ctx, st, d),
   // keepalived 2.2.7 vrrp_parser.c vrrp_track_srcip_handler (VRRP_FLAG_TRACK_SADDR); cleared by
   // vrrp.c vrrp_complete_instance when no source address is configured.
+  // keepalived 2.2.7 vrrp_parser.c vrrp_ttl_handler: 0..255, else warned about and ignored.
+  unicast_ttl: (ctx, st, d) => {
+    const v = st.args[0];
+    if (v !== undefined && /^\d+$/.test(v) && Number(v) <= 255) d.unicastTtl = Number(v);
+    else ctx.warn(st.where, "BAD_VALUE", `(${d.name}): TTL '${v ?? ""}' not valid - must be between 0 & 255 (as keepalived)`);
+  },
   track_src_ip: (ctx, st, d) => {
     d.trackSrcIp = true;
   },

@@ -187,6 +187,12 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "difference",
+    "unicast_ttl",
+    "the TTL / hop limit of unicast adverts, as keepalived; on a multicast instance it has no effect (keepalived 2.2.7 would put it in IPv4 multicast adverts too, which receivers then drop)",
+  ),
+  ...K(
+    "vrrp_instance",
+    "difference",
     "track_src_ip",
     "FAULT while the configured unicast_src_ip / mcast_src_ip is not on the interface, as keepalived's source means; keepalived 2.2.7 notices only the loss of the address it took as the interface's own (a removed secondary source leaves it MASTER)",
   ),
@@ -217,7 +223,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl",
     "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ",
   ),
-  ...K("vrrp_instance", "refused", "vrf unicast_ttl unicast_fault_no_peer track_bfd garp_extra_if", ISSUE_FEATURE),
+  ...K("vrrp_instance", "refused", "vrf unicast_fault_no_peer track_bfd garp_extra_if", ISSUE_FEATURE),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
   ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
 

@@ -99,6 +99,8 @@ export interface InstanceSpec {
    * (unicast_src_ip / mcast_src_ip) is not on the interface. Without a configured source it is off.
    */
   readonly trackSrcIp?: boolean;
+  /** keepalived `unicast_ttl`: IPv4 TTL / IPv6 hop limit of unicast adverts (default 255). */
+  readonly unicastTtl?: number;
   readonly mcastSrcIp?: string;
   /**
    * The multicast destination when it is not the standard group (224.0.0.18 / ff02::12):

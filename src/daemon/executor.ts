@@ -133,7 +133,7 @@ export class ActionExecutor {
       } else {
         for (const peer of peers) {
           if (!io.ri.oldChecksum) encoder.setDestination(peer);
-          if (!socket.send(encoder.encode(priority, intervalCs), src, peer)) failed++;
+          if (!socket.send(encoder.encode(priority, intervalCs), src, peer, true, io.spec.unicastTtl ?? 255)) failed++;
         }
       }
     } catch (e) {

@@ -10,7 +10,7 @@ import type { Deadline } from "./deadline-queue.js";
 /** The part of AdvertSocket the executor sends through (a fake in unit tests). */
 export interface AdvertSender {
   /** false: not sent (the socket logs why). `transmit` false: built only, not sent (rehearsal). */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit?: boolean): boolean;
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit?: boolean, ttl?: number): boolean;
 }
 
 export class InstanceIo {

@@ -308,7 +308,8 @@ export class AdvertSocket {
    * `transmit` false builds the packet and stops before the kernel: the start-up rehearsal
    * (rehearsal.ts) runs this code once so a first takeover does not compile it.
    */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit = true): boolean {
+  /** `ttl`: IPv4 TTL / IPv6 hop limit (unicast_ttl); 255 otherwise. */
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit = true, ttl = 255): boolean {
     const { family } = this.options;
     let packet: Buffer;
     let length: number;
@@ -317,13 +318,14 @@ export class AdvertSocket {
       length = 20 + vrrp.length;
       if (this.tx.length < length) this.tx = Buffer.alloc(length);
       packet = this.tx;
-      writeIpv4Header(packet, src, dst, vrrp.length);
+      writeIpv4Header(packet, src, dst, vrrp.length, ttl);
       packet.set(vrrp, 20);
     } else {
       packet = Buffer.isBuffer(vrrp) ? vrrp : Buffer.from(vrrp.buffer, vrrp.byteOffset, vrrp.length);
       length = vrrp.length;
       // A rehearsal sets no socket option: the source is sticky on a socket other instances share.
       if (src && transmit) this.setSource6(src);
+      if (transmit) this.setHopLimit6(ttl);
     }
     const to = this.addressText(dst);
     if (!transmit) return true;
@@ -344,6 +346,20 @@ export class AdvertSocket {
    * Linux takes IPV6_PKTINFO as a sticky socket option (RFC 3542 6.1), so it is set only when the
    * source changes (instances on one interface share this socket).
    */
+  private hops6 = 255;
+
+  /** IPV6_UNICAST_HOPS is per socket and the socket is shared: set it when the sender's differs. */
+  private setHopLimit6(hops: number): void {
+    if (hops === this.hops6) return;
+    try {
+      this.sock.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, hops);
+      this.hops6 = hops;
+    } catch (e) {
+      this.sendErrors++;
+      this.onError(new SocketError("SOCKET_OPTION", `setting the hop limit on ${this.options.ifname}: ${(e as Error).message}`));
+    }
+  }
+
   private setSource6(src: Uint8Array): void {
     const last = this.lastSrc6;
     if (last && last.length === src.length && last.every((b, i) => b === src[i])) return;

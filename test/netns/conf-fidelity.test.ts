@@ -223,6 +223,44 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
     });
   }
 
+  // unicast_ttl (vrrp_parser.c vrrp_ttl_handler): the master's unicast adverts leave with TTL 10;
+  // the backup checks it (check_unicast_src, unicast_peer ... min_ttl/max_ttl). Within 5..20 it
+  // stays a quiet backup; with min_ttl 11 it drops every advert and takes over too.
+  for (const [high, low] of ROLES) {
+    for (const [min, accepted] of [
+      [5, true],
+      [11, false],
+    ] as const) {
+      it(`unicast_ttl 10: ${high} master, ${low} backup with min_ttl ${min} ${accepted ? "stays backup" : "drops the adverts"}`, async () => {
+        const { lab, running } = newLab();
+        const conf = (r: "a" | "b", p: number) =>
+          instance(
+            r,
+            p,
+            r === "a"
+              ? [`unicast_src_ip ${ROUTER_ADDR.a}`, "unicast_ttl 10", "unicast_peer {", `  ${ROUTER_ADDR.b}`, "}", ...vips]
+              : [
+                  `unicast_src_ip ${ROUTER_ADDR.b}`,
+                  "check_unicast_src",
+                  "unicast_peer {",
+                  `  ${ROUTER_ADDR.a} min_ttl ${min} max_ttl 20`,
+                  "}",
+                  ...vips,
+                ],
+            3,
+          );
+        if (accepted) {
+          await mixedPair(lab, running, { conf, addresses: [VIP4], intervalSec: 0.1 }, high, low);
+          return;
+        }
+        running.push(startDaemon(lab, "a", high, conf("a", 200)));
+        await waitFor(`${high} on a master`, () => lab.holders(VIP4).join() === "a", 10_000);
+        running.push(startDaemon(lab, "b", low, conf("b", 100)));
+        await waitFor(`${low} on b master too (adverts with TTL 10 dropped)`, () => lab.holders(VIP4).includes("b"), 5000);
+      });
+    }
+  }
+
   // track_src_ip (vrrp_parser.c vrrp_track_srcip_handler, keepalived_netlink.c
   // netlink_if_address_filter): tsvrrpd's master whose configured source address is removed from
   // its interface goes to FAULT, so a keepalived backup takes over, and it preempts again when the
