@@ -120,6 +120,20 @@ export function completeInstance(
   d.trackProcesses = d.trackProcesses.filter((t) => trackProcesses.some((x) => x.name === t.name));
 
   const mcastGroup = multicastGroup(ctx, name, d, family);
+  // keepalived 2.2.7 vrrp.c vrrp_complete_instance: unicast written but no peer.
+  let configFault: string | undefined;
+  if (d.unicastConfigured && d.unicastPeers.length === 0) {
+    if (d.unicastFaultNoPeer) configFault = `(${name}) Cannot use unicast without any peers - going to fault state`;
+    else
+      ctx.warn(
+        s.where,
+        "DEPRECATED",
+        `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration. (as keepalived)`,
+      );
+  }
+  // vrrp_parser.c (end of vrrp_instance): unicast_ttl needs peers.
+  if (d.unicastTtl !== undefined && d.unicastPeers.length === 0)
+    ctx.warn(s.where, "BAD_VALUE", `(${name}): Cannot use unicast_ttl without unicast peers - resetting (as keepalived)`);
 
   if (ctx.diags.filter((x) => x.severity === "error").length > errorsBefore || !d.iface || d.vrid === undefined) return undefined;
   return {
@@ -144,6 +158,7 @@ export function completeInstance(
     dontTrackPrimary: d.dontTrackPrimary,
     ...(d.trackSrcIp && (d.unicastSrcIp || d.mcastSrcIp) ? { trackSrcIp: true } : {}),
     ...(d.unicastTtl !== undefined && d.unicastPeers.length > 0 ? { unicastTtl: d.unicastTtl } : {}),
+    ...(configFault ? { configFault } : {}),
     ...(d.mcastSrcIp ? { mcastSrcIp: d.mcastSrcIp } : {}),
     ...(mcastGroup ? { mcastGroup } : {}),
     accept: d.accept,

@@ -32,6 +32,9 @@ export interface InstanceDraft {
   dontTrackPrimary: boolean;
   trackSrcIp?: boolean;
   unicastTtl?: number;
+  /** unicast_peer or unicast_fault_no_peer was written (keepalived VRRP_FLAG_UNICAST_CONFIGURED). */
+  unicastConfigured?: boolean;
+  unicastFaultNoPeer?: boolean;
   mcastSrcIp?: string;
   /** mcast_dst_ip, with where it was written. */
   mcastDst?: { address: string; where: Location };

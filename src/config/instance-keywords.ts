@@ -146,6 +146,12 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     if (v !== undefined && /^\d+$/.test(v) && Number(v) <= 255) d.unicastTtl = Number(v);
     else ctx.warn(st.where, "BAD_VALUE", `(${d.name}): TTL '${v ?? ""}' not valid - must be between 0 & 255 (as keepalived)`);
   },
+  // vrrp_parser.c vrrp_unicast_fault_no_peer: with no unicast_peer the instance is in FAULT
+  // instead of falling back to multicast (vrrp.c vrrp_complete_instance).
+  unicast_fault_no_peer: (ctx, st, d) => {
+    d.unicastConfigured = true;
+    d.unicastFaultNoPeer = true;
+  },
   track_src_ip: (ctx, st, d) => {
     d.trackSrcIp = true;
   },
@@ -157,6 +163,7 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     else d.mcastDst = { address: v, where: st.where };
   },
   unicast_peer: (ctx, st, d) => {
+    d.unicastConfigured = true;
     // vrrp_data.c alloc_unicast_peer: ADDR [min_ttl N] [max_ttl N], checked only with check_unicast_src.
     for (const p of st.block ?? []) {
       const addr = p.keyword.split("/")[0] ?? "";

@@ -175,7 +175,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "keepalived",
-    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip mcast_dst_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
+    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip mcast_dst_ip unicast_fault_no_peer check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
   ),
   ...K(
     "vrrp_instance",
@@ -188,7 +188,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "vrrp_instance",
     "difference",
     "unicast_ttl",
-    "the TTL / hop limit of unicast adverts, as keepalived; on a multicast instance it has no effect (keepalived 2.2.7 would put it in IPv4 multicast adverts too, which receivers then drop)",
+    "the TTL / hop limit of unicast adverts, as keepalived; without unicast peers it is warned about as keepalived does, and multicast adverts keep TTL 255 (keepalived 2.2.7 resets it to 0, which its IPv4 multicast adverts then carry)",
   ),
   ...K(
     "vrrp_instance",
@@ -223,7 +223,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl",
     "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ",
   ),
-  ...K("vrrp_instance", "refused", "vrf unicast_fault_no_peer track_bfd garp_extra_if", ISSUE_FEATURE),
+  ...K("vrrp_instance", "refused", "vrf track_bfd garp_extra_if", ISSUE_FEATURE),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
   ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
 

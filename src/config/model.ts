@@ -101,6 +101,11 @@ export interface InstanceSpec {
   readonly trackSrcIp?: boolean;
   /** keepalived `unicast_ttl`: IPv4 TTL / IPv6 hop limit of unicast adverts (default 255). */
   readonly unicastTtl?: number;
+  /**
+   * Why the instance runs in FAULT for good (keepalived vrrp.c vrrp_complete_instance,
+   * num_config_faults): `unicast_fault_no_peer` with no unicast_peer.
+   */
+  readonly configFault?: string;
   readonly mcastSrcIp?: string;
   /**
    * The multicast destination when it is not the standard group (224.0.0.18 / ff02::12):

@@ -101,6 +101,7 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
       return { name: t.name, weight: t.weight ?? file?.weight ?? 1, reverse: t.reverse ?? file?.weightReverse ?? false };
     }),
     dontTrackPrimary: spec.dontTrackPrimary,
+    ...(spec.configFault ? { configFault: spec.configFault } : {}),
   };
 }
 

@@ -115,7 +115,9 @@ export type FaultSource =
   /** No source address on the interface yet. */
   | { readonly kind: "no-source-address" }
   /** The advert socket could not be opened. */
-  | { readonly kind: "socket" };
+  | { readonly kind: "socket" }
+  /** The configuration cannot run (keepalived's num_config_faults: unicast_fault_no_peer without peers). */
+  | { readonly kind: "config" };
 
 /** The label shown in status, logs and transition reasons (e.g. `link:eth0`, `check:chk_http`). */
 export function faultLabel(f: FaultSource): string {
@@ -134,6 +136,8 @@ export function faultLabel(f: FaultSource): string {
       return "source-address";
     case "socket":
       return "socket";
+    case "config":
+      return "config";
   }
 }
 

@@ -132,6 +132,21 @@ describe("keepalived's leniencies", () => {
     );
   });
 
+  it("unicast written without peers: multicast with keepalived's deprecation warning, or FAULT for good with unicast_fault_no_peer (vrrp.c vrrp_complete_instance)", () => {
+    const { config, lines, errors } = parse(
+      inst("M", 1, "  unicast_peer {\n  }\n  unicast_ttl 10\n") + inst("F", 2, "  unicast_peer {\n  }\n  unicast_fault_no_peer\n"),
+    );
+    expect(errors).toEqual([]);
+    expect(lines).toEqual([
+      "k.conf:1: warning: (M) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration. (as keepalived)",
+      "k.conf:1: warning: (M): Cannot use unicast_ttl without unicast peers - resetting (as keepalived)",
+    ]);
+    expect(config.instances.map((i) => [i.name, i.configFault, i.unicastTtl])).toEqual([
+      ["M", undefined, undefined],
+      ["F", "(F) Cannot use unicast without any peers - going to fault state", undefined],
+    ]);
+  });
+
   it("net_namespace is refused with the reason, not ignored (keepalived would switch namespace: global_parser.c net_namespace_handler)", () => {
     const { config, lines, errors } = parse("net_namespace blue\n" + inst("A", 1));
     expect(errors.map((e) => e.code)).toContain("REFUSED");

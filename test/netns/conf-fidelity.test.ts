@@ -223,6 +223,21 @@ describe("keepalived.conf fidelity in a mixed pair", () => {
     });
   }
 
+  // unicast_fault_no_peer (vrrp.c vrrp_complete_instance): an empty unicast_peer block with it is
+  // FAULT for good; without it keepalived falls back to multicast (deprecated) and runs.
+  for (const kind of ["keepalived", "tsvrrpd"] as Kind[]) {
+    it(`unicast_fault_no_peer: ${kind} with no peer stays in FAULT, and without the keyword runs multicast`, async () => {
+      const { lab, running } = newLab();
+      const faulty = startDaemon(lab, "a", kind, instance("a", 200, ["unicast_peer {", "}", "unicast_fault_no_peer", ...vips], 3), "f");
+      running.push(faulty);
+      await waitFor(`${kind} to report the fault`, () => /without any peers/.test(faulty.output()), 10_000);
+      await holdsFor(1000, () => expect(lab.holders(VIP4), `${kind} must not take the VIP`).toEqual([]));
+      lab.killAll("a", "SIGKILL");
+      running.push(startDaemon(lab, "a", kind, instance("a", 200, ["unicast_peer {", "}", ...vips], 3), "m"));
+      await waitFor(`${kind} master over multicast`, () => lab.holders(VIP4).join() === "a", 10_000);
+    });
+  }
+
   // unicast_ttl (vrrp_parser.c vrrp_ttl_handler): the master's unicast adverts leave with TTL 10;
   // the backup checks it (check_unicast_src, unicast_peer ... min_ttl/max_ttl). Within 5..20 it
   // stays a quiet backup; with min_ttl 11 it drops every advert and takes over too.
