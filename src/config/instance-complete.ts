@@ -159,6 +159,7 @@ export function completeInstance(
     ...(d.trackSrcIp && (d.unicastSrcIp || d.mcastSrcIp) ? { trackSrcIp: true } : {}),
     ...(d.unicastTtl !== undefined && d.unicastPeers.length > 0 ? { unicastTtl: d.unicastTtl } : {}),
     ...(configFault ? { configFault } : {}),
+    ...(d.notifyDeleted ? { notifyDeleted: true } : {}),
     ...(d.mcastSrcIp ? { mcastSrcIp: d.mcastSrcIp } : {}),
     ...(mcastGroup ? { mcastGroup } : {}),
     accept: d.accept,

@@ -35,6 +35,7 @@ export interface InstanceDraft {
   /** unicast_peer or unicast_fault_no_peer was written (keepalived VRRP_FLAG_UNICAST_CONFIGURED). */
   unicastConfigured?: boolean;
   unicastFaultNoPeer?: boolean;
+  notifyDeleted?: boolean;
   mcastSrcIp?: string;
   /** mcast_dst_ip, with where it was written. */
   mcastDst?: { address: string; where: Location };

@@ -152,6 +152,17 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     d.unicastConfigured = true;
     d.unicastFaultNoPeer = true;
   },
+  // keepalived 2.2.7 vrrp_parser.c vrrp_notify_deleted_handler: `notify_deleted [SCRIPT]`; twice is
+  // warned about and ignored.
+  notify_deleted: (ctx, st, d) => {
+    if (d.notifyDeleted) {
+      ctx.warn(st.where, "BAD_VALUE", `(${d.name}) notify_deleted already specified - ignoring ${st.args[0] ?? ""} (as keepalived)`);
+      return;
+    }
+    d.notifyDeleted = true;
+    const [command, user, group] = st.args;
+    if (command) d.notify.deleted = { command, where: st.where, ...(user ? { user } : {}), ...(group ? { group } : {}) };
+  },
   track_src_ip: (ctx, st, d) => {
     d.trackSrcIp = true;
   },

@@ -66,6 +66,8 @@ export interface NotifyScripts {
   readonly backup?: NotifyScript;
   readonly fault?: NotifyScript;
   readonly stop?: NotifyScript;
+  /** notify_deleted [SCRIPT]: run when a reload deletes the instance (keepalived vrrp_notify_deleted_handler). */
+  readonly deleted?: NotifyScript;
   /** Generic `notify`: called with TYPE NAME STATE PRIORITY. */
   readonly generic?: NotifyScript;
 }
@@ -106,6 +108,11 @@ export interface InstanceSpec {
    * num_config_faults): `unicast_fault_no_peer` with no unicast_peer.
    */
   readonly configFault?: string;
+  /**
+   * keepalived `notify_deleted`: an instance a reload deletes is notified as DELETED; without it
+   * as FAULT (unless it was already in FAULT), keepalived's old way (vrrp.c clear_diff_vrrp).
+   */
+  readonly notifyDeleted?: boolean;
   readonly mcastSrcIp?: string;
   /**
    * The multicast destination when it is not the standard group (224.0.0.18 / ff02::12):

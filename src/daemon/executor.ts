@@ -278,13 +278,22 @@ export class ActionExecutor {
         ? `(${name}) stopped, was ${from}`
         : `(${name}) Entering ${to} STATE${from === "INIT" && to !== "MASTER" ? " (init)" : ""}`;
     io.log.info({ from, to, transition: `${from} -> ${to}`, reason, priority: io.ri.vi.effectivePriority, kl: to !== "INIT" }, msg);
-    const word = notifyWord(to);
+    let word: NotifyWord = notifyWord(to);
+    // keepalived 2.2.7 vrrp.c clear_diff_vrrp, vrrp_notify.c send_instance_notifies: an instance a
+    // reload deletes is notified FAULT (nothing if it was in FAULT already), or DELETED with
+    // notify_deleted (its script, if given, instead of notify_fault). Measured with 2.2.7: the
+    // scripts run, but no notify FIFO line is written for it (the FIFO is reopened by the reload).
+    const deleted = io.deleted && to === "INIT";
+    if (deleted) {
+      if (!io.spec.notifyDeleted && from === "FAULT") return;
+      word = io.spec.notifyDeleted ? "DELETED" : "FAULT";
+    }
     const priority = String(io.ri.vi.effectivePriority);
     this.notifyState(io.spec.name, io.spec.notify, word, ["INSTANCE", io.spec.name, word, priority], {
       instance: io.spec.name,
       state: word,
     });
-    this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, word, io.ri.vi.effectivePriority));
+    if (!deleted) this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, word, io.ri.vi.effectivePriority));
     this.p.snmp?.instanceState(io.spec.name, to, reason);
   }
 
@@ -301,7 +310,7 @@ export class ActionExecutor {
 
   /** keepalived notify.c: the state's own script (no arguments), then the generic `notify` with TYPE NAME STATE PRIORITY. */
   private notifyState(key: string, n: NotifyScripts, word: NotifyWord, genericArgs: string[], fields: Record<string, unknown>): void {
-    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[word];
+    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop, DELETED: n.deleted }[word];
     if (specific) this.p.notify.enqueue({ key, script: specific, extraArgs: [], fields });
     if (n.generic) this.p.notify.enqueue({ key, script: n.generic, extraArgs: genericArgs, fields });
   }
@@ -333,7 +342,7 @@ export function vipRequest(v: ResolvedVip, link: LinkInfo): VipRequest {
   };
 }
 
-type NotifyWord = "MASTER" | "BACKUP" | "FAULT" | "STOP";
+type NotifyWord = "MASTER" | "BACKUP" | "FAULT" | "STOP" | "DELETED";
 
 /** keepalived's word for a state in notifications: INIT is STOP. */
 function notifyWord(state: State): NotifyWord {

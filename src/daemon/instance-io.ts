@@ -30,6 +30,8 @@ export class InstanceIo {
   /** The queue entry is a BACKUP's master-down pre-wake, which later adverts leave in place. */
   prewakePending = false;
   holdsVips = false;
+  /** A reload deleted this instance: its stop is notified as keepalived notifies a deletion. */
+  deleted = false;
   /** VIP additions and removals, in order, one at a time. */
   ops: Promise<void> = Promise.resolve();
   /** Last drop log per reason: each reason is logged at most every 10 s. */

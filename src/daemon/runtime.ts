@@ -328,6 +328,10 @@ export class Runtime {
     }
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
+    for (const ri of plan.removed) {
+      const io = this.io.get(ri);
+      if (io) io.deleted = true;
+    }
     this.run(actions);
     for (const ri of plan.removed) {
       const io = this.io.get(ri);
