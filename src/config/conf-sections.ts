@@ -100,6 +100,7 @@ export function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof 
     notify_backup: "backup",
     notify_fault: "fault",
     notify_stop: "stop",
+    notify_master_rx_lower_pri: "masterRxLowerPri",
     notify: "generic",
   };
   const key = map[st.keyword];

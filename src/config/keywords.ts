@@ -175,7 +175,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "keepalived",
-    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip mcast_dst_ip unicast_fault_no_peer notify_deleted check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
+    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip mcast_dst_ip unicast_fault_no_peer notify_deleted check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay accept no_accept authentication notify_master notify_backup notify_fault notify_stop notify notify_master_rx_lower_pri garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
   ),
   ...K(
     "vrrp_instance",
@@ -211,7 +211,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance", "unsupported", "strict_mode", "no firewall rules are added; strict mode's configuration checks are not applied"),
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
   ...K("vrrp_instance", "difference", "virtual_routes virtual_rules", ROUTES_NOTE),
-  ...K("vrrp_instance", "unsupported", "notify_master_rx_lower_pri notify_priority_changes", "these notifications are not sent"),
+  ...K("vrrp_instance", "unsupported", "notify_priority_changes", "these notifications are not sent"),
   ...K(
     "vrrp_instance",
     "refused",

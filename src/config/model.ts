@@ -68,6 +68,8 @@ export interface NotifyScripts {
   readonly stop?: NotifyScript;
   /** notify_deleted [SCRIPT]: run when a reload deletes the instance (keepalived vrrp_notify_deleted_handler). */
   readonly deleted?: NotifyScript;
+  /** notify_master_rx_lower_pri: run each time a master hears a lower-priority advert. */
+  readonly masterRxLowerPri?: NotifyScript;
   /** Generic `notify`: called with TYPE NAME STATE PRIORITY. */
   readonly generic?: NotifyScript;
 }

@@ -119,6 +119,13 @@ export class ActionExecutor {
       case "log":
         io.log[a.level](a.fields ?? {}, a.msg);
         break;
+      case "event": {
+        // keepalived 2.2.7 vrrp_notify.c send_event_notify: the script (no arguments), then the FIFO line.
+        const script = io.spec.notify.masterRxLowerPri;
+        if (script) this.p.notify.enqueue({ key: io.spec.name, script, extraArgs: [], fields: { instance: io.spec.name, event: a.event } });
+        this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, a.event, io.ri.vi.effectivePriority));
+        break;
+      }
     }
   }
 

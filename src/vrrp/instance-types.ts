@@ -88,6 +88,8 @@ export type Action =
   /** Gratuitous ARP / unsolicited NA for every VIP, `repeat` times. */
   | { readonly type: "announce"; readonly repeat: number; /** set when a lower-priority advert caused it */ readonly lowerPriority?: true }
   | { readonly type: "state"; readonly from: State; readonly to: State; readonly reason: string }
+  /** keepalived's event notifications (vrrp_notify.c send_event_notify): a master heard a lower priority. */
+  | { readonly type: "event"; readonly event: "MASTER_RX_LOWER_PRI" }
   | { readonly type: "log"; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };
 
 export interface InstanceStats {

@@ -123,3 +123,40 @@ describe("an instance deleted by a reload", () => {
     });
   }
 });
+
+// notify_master_rx_lower_pri (keepalived 2.2.7 vrrp.c vrrp_state_master_rx, vrrp_notify.c
+// send_event_notify): a master hearing a lower priority runs the script and writes
+// `INSTANCE "VI_1" MASTER_RX_LOWER_PRI 200` to the FIFO. A one-way unicast split makes b a master
+// that a hears (a sends to nobody).
+describe("notify_master_rx_lower_pri", () => {
+  for (const kind of ["keepalived", "tsvrrpd"] as Kind[]) {
+    it(`${kind}: a master hearing a lower priority runs the script and writes the FIFO line`, async () => {
+      const { lab, running } = newLab();
+      const fifo = join(lab.dir, "a.fifo");
+      const log = join(lab.dir, "rx.log");
+      const script = join(lab.dir, "rx.sh");
+      writeFileSync(script, `#!/bin/sh\necho rx >> ${log}\n`, { mode: 0o755 });
+      const inst = (r: "a" | "b", priority: number, extra: string) =>
+        `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority ${priority}\n  version 3\n  advert_int 0.1\n${extra}` +
+        `  unicast_src_ip 192.0.2.${r === "a" ? 11 : 12}\n  unicast_peer {\n    192.0.2.${r === "a" ? 99 : 11}\n  }\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
+      running.push(
+        startDaemon(
+          lab,
+          "a",
+          kind,
+          `global_defs {\n  vrrp_notify_fifo ${fifo}\n  vrrp_garp_master_delay 0\n}\n` +
+            inst("a", 200, `  notify_master_rx_lower_pri ${script}\n`),
+        ),
+      );
+      await waitFor(`${kind} on a master`, () => lab.holders(VIP).includes("a"), 10_000);
+      const r = await reader(fifo);
+      try {
+        running.push(startDaemon(lab, "b", "keepalived", inst("b", 100, "")));
+        await waitFor("the FIFO line", () => r.lines().includes('INSTANCE "VI_1" MASTER_RX_LOWER_PRI 200'), 10_000);
+        await waitFor("the script run", () => existsSync(log) && readFileSync(log, "utf8").includes("rx"), 5000);
+      } finally {
+        r.close();
+      }
+    });
+  }
+});
