@@ -167,6 +167,7 @@ export class SimRouter {
           break;
         case "announce":
         case "log":
+        case "event": // notify scripts and FIFO lines are not simulated
           break;
       }
     }
