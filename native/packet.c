@@ -13,8 +13,10 @@
 //     unknown), meta[1] age in ms from the receive timestamp (-1 when unknown), meta[2] the
 //     arrival ifindex; addr[0..15] the source, addr[16..31] the destination (IPv6; IPv4 reads
 //     both from the header it gets).
-//   handle.send(buf, length, dst[, src]) -> bytes or -errno. IPv6: src goes in an IPV6_PKTINFO
-//     control message of this send (keepalived vrrp_build_ancillary_data), nothing sticky.
+//   handle.send(buf, length, dst[, src[, hops]]) -> bytes or -errno. IPv6: src goes in an
+//     IPV6_PKTINFO control message of this send (keepalived vrrp_build_ancillary_data) and hops
+//     (unicast_ttl) in an IPV6_HOPLIMIT one, nothing sticky.
+//   handle.join(group) -> 0 or -errno: another multicast group on the interface.
 //   handle.close() -> 0, or -EBADF when already closed. Every method after close returns -EBADF.
 //   onReadable() is called from the poll phase when the socket is readable; the caller drains a
 //   bounded number of packets (level-triggered: what is left wakes the next loop iteration).
@@ -254,9 +256,11 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
   return Int(env, (int)n);
 }
 
+static napi_value Join(napi_env env, napi_callback_info info);
+
 static napi_value Send(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   Sock *s = This(env, info, &argc, argv);
   if (!s || s->closed) return Int(env, -EBADF);
   size_t blen = 0, dlen = 0, slen = 0;
@@ -283,13 +287,17 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   napi_valuetype st = napi_undefined;
   if (argc > 3) napi_typeof(env, argv[3], &st);
   uint8_t *src = argc > 3 && st != napi_undefined && st != napi_null ? Bytes(env, argv[3], &slen) : NULL;
+  /* IPv6: the hop limit of this packet (unicast_ttl), else the socket's (255). */
+  int32_t hops = -1;
+  if (argc > 4 && napi_get_value_int32(env, argv[4], &hops) != napi_ok) hops = -1;
+  if (hops > 255) return Int(env, -EINVAL);
   struct msghdr msg;
   struct iovec iov = {.iov_base = buf, .iov_len = length};
   memset(&msg, 0, sizeof msg);
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   union {
-    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } control;
   if (s->kind == KIND_VRRP4) {
@@ -308,19 +316,30 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   to.sin6_scope_id = (uint32_t)s->ifindex; /* link-local and multicast destinations */
   msg.msg_name = &to;
   msg.msg_namelen = sizeof to;
-  if (src) {
+  if (src || hops >= 0) {
     memset(&control, 0, sizeof control);
     msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof control.buf;
+    msg.msg_controllen = (src ? CMSG_SPACE(sizeof(struct in6_pktinfo)) : 0) + (hops >= 0 ? CMSG_SPACE(sizeof(int)) : 0);
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-    struct in6_pktinfo pi;
-    memset(&pi, 0, sizeof pi);
-    memcpy(&pi.ipi6_addr, src, 16);
-    pi.ipi6_ifindex = (unsigned)s->ifindex;
-    memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    if (src) {
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+      struct in6_pktinfo pi;
+      memset(&pi, 0, sizeof pi);
+      memcpy(&pi.ipi6_addr, src, 16);
+      pi.ipi6_ifindex = (unsigned)s->ifindex;
+      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      c = CMSG_NXTHDR(&msg, c);
+    }
+    if (hops >= 0) {
+      /* RFC 3542 6.3: a per-packet hop limit (keepalived sets IPV6_UNICAST_HOPS on its socket). */
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_HOPLIMIT;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      int h = hops;
+      memcpy(CMSG_DATA(c), &h, sizeof h);
+    }
   }
   do n = sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
@@ -374,12 +393,41 @@ static napi_value Wrap(napi_env env, int fd, int kind, int ifindex, napi_value o
       {"send", NULL, Send, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
       {"fd", NULL, Fd, NULL, NULL, NULL, napi_default, NULL},
+      {"join", NULL, Join, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, obj, 4, methods) != napi_ok) {
+  if (napi_define_properties(env, obj, 5, methods) != napi_ok) {
     Shut(env, s);
     return Failure(env, ENOMEM, "define");
   }
   return obj;
+}
+
+/* handle.join(group) -> 0 or -errno: another multicast group on the socket's interface
+ * (mcast_dst_ip / vrrp_mcast_group4|6; keepalived vrrp.c if_join_vrrp_group). */
+static napi_value Join(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  Sock *s = This(env, info, &argc, argv);
+  if (!s || s->closed) return Int(env, -EBADF);
+  size_t glen = 0;
+  uint8_t *group = argc > 0 ? Bytes(env, argv[0], &glen) : NULL;
+  int rc;
+  if (s->kind == KIND_VRRP4 && group && glen == 4) {
+    struct ip_mreqn mreq;
+    memset(&mreq, 0, sizeof mreq);
+    memcpy(&mreq.imr_multiaddr, group, 4);
+    mreq.imr_ifindex = s->ifindex;
+    rc = setsockopt(s->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq);
+  } else if (s->kind == KIND_VRRP6 && group && glen == 16) {
+    struct ipv6_mreq mreq;
+    memset(&mreq, 0, sizeof mreq);
+    memcpy(&mreq.ipv6mr_multiaddr, group, 16);
+    mreq.ipv6mr_interface = (unsigned)s->ifindex;
+    rc = setsockopt(s->fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq);
+  } else {
+    return Int(env, -EINVAL);
+  }
+  return Int(env, rc != 0 ? -errno : 0);
 }
 
 static int SetInt(int fd, int level, int opt, int v) {

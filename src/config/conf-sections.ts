@@ -73,7 +73,9 @@ export function parseScript(ctx: Ctx, s: Statement): ScriptSpec | undefined {
     }
   }
   if (script === undefined) {
-    ctx.error(s.where, "MISSING_SCRIPT", `vrrp_script ${name} has no 'script'`);
+    // keepalived 2.2.7 vrrp_parser.c vrrp_vscript_end_handler: the script is removed and the
+    // instances tracking it go on without it.
+    ctx.warn(s.where, "MISSING_SCRIPT", `No script set for vrrp_script ${name} - removing (as keepalived)`);
     return undefined;
   }
   return {
@@ -98,6 +100,7 @@ export function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof 
     notify_backup: "backup",
     notify_fault: "fault",
     notify_stop: "stop",
+    notify_master_rx_lower_pri: "masterRxLowerPri",
     notify: "generic",
   };
   const key = map[st.keyword];
@@ -120,8 +123,10 @@ export function parseNotify(ctx: Ctx, st: Statement, n: { -readonly [K in keyof 
 
 export function parseSyncGroup(ctx: Ctx, s: Statement): (SyncGroupSpec & { readonly refused: boolean }) | undefined {
   const name = s.args[0];
-  if (!name) {
-    ctx.error(s.where, "MISSING_NAME", "vrrp_sync_group needs a name");
+  // keepalived 2.2.7 vrrp_parser.c vrrp_sync_group_handler: no name (or more than one word) is
+  // warned about and the block skipped; the instances still run.
+  if (!name || s.args.length > 1) {
+    ctx.warn(s.where, "MISSING_NAME", "vrrp_sync_group must have a name - skipping (as keepalived)");
     return undefined;
   }
   const members: string[] = [];
@@ -200,9 +205,14 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
         if (v) vip.label = v;
         i++;
         break;
+      // keepalived 2.2.7 vrrp_ipaddress.c parse_ipaddress: an unknown scope is ignored with a
+      // warning, and IPv6 addresses take no scope (the kernel derives it from the address).
       case "scope":
-        if (v && SCOPES.has(v)) vip.scope = v;
-        else ctx.error(st.where, "BAD_VALUE", `scope expects one of ${[...SCOPES].join(", ")}, got ${JSON.stringify(v)}`);
+        if (!v || !SCOPES.has(v))
+          ctx.warn(st.where, "BAD_VALUE", `Invalid scope '${v ?? ""}' specified for ${words[0]} - ignoring (as keepalived)`);
+        else if (family === 6)
+          ctx.warn(st.where, "BAD_VALUE", `Cannot specify scope for IPv6 addresses (${words[0]}) - ignoring scope (as keepalived)`);
+        else vip.scope = v;
         i++;
         break;
       // keepalived vrrp_ipaddress.c parse_ipaddress: the options of 2.2.7.

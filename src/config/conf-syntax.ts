@@ -113,17 +113,19 @@ function tokenizeLine(
   const file = where.file;
   const words = splitLine(line, where, diags);
   if (words.length === 0) return;
-  if (words[0] === "include") {
-    if (words.length < 2) diags.push({ severity: "error", code: "INCLUDE_EMPTY", where, message: "include needs a file name or pattern" });
+  const kind = words[0] !== undefined ? INCLUDE_KINDS[words[0]] : undefined;
+  if (kind !== undefined) {
+    // keepalived 2.2.7 lib/parser.c check_include: the rest of the line is one glob() pattern.
+    const pattern = line
+      .trim()
+      .slice((words[0] as string).length)
+      .trim();
+    if (!pattern) diags.push({ severity: "error", code: "INCLUDE_EMPTY", where, message: "include needs a file name or pattern" });
     else if (depth >= MAX_INCLUDE_DEPTH)
       diags.push({ severity: "error", code: "INCLUDE_DEPTH", where, message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
     else {
-      for (const pattern of words.slice(1)) {
-        const matches = expandGlob(isAbsolute(pattern) ? pattern : join(dirname(resolve(file)), pattern));
-        if (matches.length === 0)
-          diags.push({ severity: "warning", code: "INCLUDE_NO_MATCH", where, message: `include ${pattern} matches no file` });
-        for (const m of matches) loadFile(m, where, depth + 1, out, files, diags, t);
-      }
+      const matches = includeMatches(isAbsolute(pattern) ? pattern : join(dirname(resolve(file)), pattern), pattern, kind, where, diags);
+      for (const m of matches) loadFile(m, where, depth + 1, out, files, diags, t);
     }
     return;
   }
@@ -245,6 +247,79 @@ function parseTokens(tokens: Token[], diags: Diagnostic[]): Statement[] {
 }
 
 /** Minimal glob: `*`, `?` and `[...]` within path components. */
+/**
+ * keepalived 2.2.7 lib/parser.c include_t: `include` never fails; `includer` fails on an entry it
+ * cannot read; `includem` also when a file named without wildcards is missing; `includew` also when
+ * a wildcard matches nothing; `includeb` when any {a,b} alternative is missing; `includea` all.
+ */
+const R = 1,
+  M = 2,
+  W = 4,
+  B = 8;
+const INCLUDE_KINDS: Readonly<Record<string, number>> = {
+  include: 0,
+  includer: R,
+  includem: R | M,
+  includew: R | M | W,
+  includeb: R | B,
+  includea: R | M | W | B,
+};
+
+/**
+ * The files an include line reads, in glob() order with GLOB_BRACE (open_and_check_glob): each
+ * {a,b} alternative globbed in turn. What keepalived reports is a warning, or an error where the
+ * include kind makes it one (file_config_error).
+ */
+function includeMatches(full: string, pattern: string, kind: number, where: Location, diags: Diagnostic[]): string[] {
+  const report = (bit: number, message: string) =>
+    diags.push({ severity: kind & bit ? "error" : "warning", code: "INCLUDE_NO_MATCH", where, message });
+  const matches: string[] = [];
+  let missing = 0;
+  for (const alt of braceExpand(full)) {
+    const m = expandGlob(alt);
+    if (m.length === 0 && !/[*?[]/.test(alt)) missing++;
+    matches.push(...m);
+  }
+  const braces = /\{[^}]*,[^}]*\}/.test(pattern);
+  if (matches.length === 0) {
+    if (missing > 0) report(braces ? B : M, `Config files missing '${pattern}'. (as keepalived)`);
+    else report(W, `No config files matched '${pattern}'. (as keepalived)`);
+    return [];
+  }
+  if (missing > 0) {
+    report(B, `Some config files missing: "${pattern}". (as keepalived)`);
+    if (kind & B) return [];
+  }
+  return matches;
+}
+
+/** glob()'s GLOB_BRACE: `a{b,c{d,e}}f` is abf, acdf, acef; braces without a comma are literal. */
+export function braceExpand(pattern: string): string[] {
+  let depth = 0;
+  let open = -1;
+  const commas: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "{") {
+      if (depth++ === 0) {
+        open = i;
+        commas.length = 0;
+      }
+    } else if (c === "," && depth === 1) commas.push(i);
+    else if (c === "}" && depth > 0 && --depth === 0) {
+      if (commas.length === 0) continue;
+      const head = pattern.slice(0, open);
+      const tail = pattern.slice(i + 1);
+      const bounds = [open, ...commas, i];
+      const out: string[] = [];
+      for (let k = 0; k + 1 < bounds.length; k++)
+        for (const e of braceExpand(head + pattern.slice(bounds[k]! + 1, bounds[k + 1]) + tail)) out.push(e);
+      return out;
+    }
+  }
+  return [pattern];
+}
+
 export function expandGlob(pattern: string): string[] {
   if (!/[*?[]/.test(pattern)) {
     try {

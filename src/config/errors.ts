@@ -44,6 +44,7 @@ export type DiagnosticCode =
   | "REFUSED"
   | "RELATIVE_PATH"
   | "SCRIPT_USER"
+  | "SYNC_GROUP"
   | "SYNC_GROUP_WEIGHT"
   | "TOO_MANY_VIPS"
   | "TTL_RANGE_EMPTY"

@@ -1,5 +1,6 @@
 // global_defs (keepalived core/global_parser.c): daemon-wide settings and the defaults every
 // instance starts from.
+import { addressBytes, familyOf, formatAddress } from "../vrrp/address.js";
 import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Statement } from "./conf-syntax.js";
@@ -19,6 +20,9 @@ export interface InstanceDefaults {
   garpLowerPrioDelayMs?: number;
   /** vrrp_strict: every instance's strict_mode unless it says otherwise. */
   strict?: boolean;
+  /** vrrp_mcast_group4 / vrrp_mcast_group6: the multicast destination of every multicast instance. */
+  mcastGroup4?: string;
+  mcastGroup6?: string;
 }
 
 /** What an instance inherits before global_defs says anything (tsvrrpd's defaults). */
@@ -175,6 +179,21 @@ export function parseGlobal(
         else g.httpListen = v;
         break;
       }
+      // keepalived 2.2.7 global_parser.c vrrp_mcast_group4_handler / _group6_handler: an address
+      // that does not parse, is of the other family or is not multicast is warned about and skipped.
+      case "vrrp_mcast_group4":
+      case "vrrp_mcast_group6": {
+        const v = st.args[0] ?? "";
+        const want = st.keyword === "vrrp_mcast_group4" ? 4 : 6;
+        const f = familyOf(v);
+        if (!f) ctx.warn(st.where, "BAD_ADDRESS", `Can't parse ${st.keyword} [${v}]. Skipping (as keepalived)`);
+        else if (f !== want) ctx.warn(st.where, "BAD_ADDRESS", `${st.keyword} [${v}] is not IPv${want}. Skipping (as keepalived)`);
+        else if (!isMulticast(addressBytes(v)))
+          ctx.warn(st.where, "BAD_ADDRESS", `${st.keyword} [${v}] is not multicast. Skipping (as keepalived)`);
+        else if (want === 4) defaults.mcastGroup4 = formatAddress(addressBytes(v));
+        else defaults.mcastGroup6 = formatAddress(addressBytes(v));
+        break;
+      }
       case "vrrp_version": {
         const v = ctx.int(st, 2, 3);
         if (v === 2 || v === 3) version = v;
@@ -224,6 +243,11 @@ export function parseGarp(
   const v = ctx.int(st, min, max);
   if (v !== undefined) garp[key] = v * scale;
   return true;
+}
+
+/** IPv4 224.0.0.0/4 or IPv6 ff00::/8. */
+export function isMulticast(b: Uint8Array): boolean {
+  return b.length === 4 ? (b[0]! & 0xf0) === 0xe0 : b[0] === 0xff;
 }
 
 function snmpDefaults(s: GlobalSpec["snmp"]): NonNullable<GlobalSpec["snmp"]> {

@@ -2,8 +2,9 @@
 // (vrrp.c vrrp_complete_instance): family, version, interval, authentication, priority and state,
 // preemption, tracked scripts. Returns undefined when the instance has errors.
 import type { Family } from "../vrrp/address.js";
-import { familyOf } from "../vrrp/address.js";
+import { addressBytes, familyOf, formatAddress, sameAddressBytes, vrrpGroup } from "../vrrp/address.js";
 import { advertCapacity, interfaceMtu } from "./advert-capacity.js";
+import { isMulticast } from "./global-defs.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { InstanceDraft } from "./instance-draft.js";
@@ -75,6 +76,12 @@ export function completeInstance(
     }
   }
   strictChecks(ctx, s, name, d);
+  // keepalived 2.2.7 vrrp.c vrrp_complete_instance: VRRPv3 needs a VIP (without one keepalived's
+  // VRRP process stops at start); VRRPv2 runs with a warning. Strict mode says so itself (instance-strict.ts).
+  if (d.vips.length === 0 && !d.strictMode) {
+    if (d.version === 3) ctx.error(s.where, "BAD_VALUE", `(${name}) No VIP specified; at least one is required (as keepalived)`);
+    else ctx.warn(s.where, "BAD_VALUE", `(${name}) No VIP specified; at least one is sensible (as keepalived)`);
+  }
   // vrrp.c vrrp_complete_instance: no type = no authentication; PASS without a password = none.
   if (d.authType && d.version === 3) {
     ctx.warn(d.authType.where, "V3_AUTH", `${name}: VRRPv3 does not support authentication; ignored (as keepalived)`);
@@ -131,6 +138,22 @@ export function completeInstance(
   }
   d.trackProcesses = d.trackProcesses.filter((t) => trackProcesses.some((x) => x.name === t.name));
 
+  const mcastGroup = multicastGroup(ctx, name, d, family);
+  // keepalived 2.2.7 vrrp.c vrrp_complete_instance: unicast written but no peer.
+  let configFault: string | undefined;
+  if (d.unicastConfigured && d.unicastPeers.length === 0) {
+    if (d.unicastFaultNoPeer) configFault = `(${name}) Cannot use unicast without any peers - going to fault state`;
+    else
+      ctx.warn(
+        s.where,
+        "DEPRECATED",
+        `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration. (as keepalived)`,
+      );
+  }
+  // vrrp_parser.c (end of vrrp_instance): unicast_ttl needs peers.
+  if (d.unicastTtl !== undefined && d.unicastPeers.length === 0)
+    ctx.warn(s.where, "BAD_VALUE", `(${name}): Cannot use unicast_ttl without unicast peers - resetting (as keepalived)`);
+
   if (ctx.diags.filter((x) => x.severity === "error").length > errorsBefore || !d.iface || d.vrid === undefined) return undefined;
   return {
     name,
@@ -152,7 +175,12 @@ export function completeInstance(
     unicastPeerTtl: d.unicastPeerTtl,
     checkUnicastSrc: d.checkUnicastSrc,
     dontTrackPrimary: d.dontTrackPrimary,
+    ...(d.trackSrcIp && (d.unicastSrcIp || d.mcastSrcIp) ? { trackSrcIp: true } : {}),
+    ...(d.unicastTtl !== undefined && d.unicastPeers.length > 0 ? { unicastTtl: d.unicastTtl } : {}),
+    ...(configFault ? { configFault } : {}),
+    ...(d.notifyDeleted ? { notifyDeleted: true } : {}),
     ...(d.mcastSrcIp ? { mcastSrcIp: d.mcastSrcIp } : {}),
+    ...(mcastGroup ? { mcastGroup } : {}),
     accept: acceptMode(d, effPriority),
     ...(d.strictMode ? { strictMode: true } : {}),
     notify: d.notify,
@@ -170,4 +198,35 @@ export function completeInstance(
     v3ChecksumAsV2: d.v3ChecksumAsV2,
     unicastChecksum: d.unicastChecksum,
   };
+}
+
+/**
+ * keepalived 2.2.7: mcast_dst_ip (vrrp_parser.c vrrp_mcast_dstip_handler) must be of the instance's
+ * family and multicast (link-local scope for IPv6), else it is warned about and skipped; with
+ * unicast peers it is ignored (vrrp.c vrrp_complete_instance); otherwise the global
+ * vrrp_mcast_group4 / 6 applies. Returns the group when it is not the standard one.
+ */
+function multicastGroup(ctx: Ctx, name: string, d: InstanceDraft, family: Family): string | undefined {
+  let group = family === 4 ? d.mcastGroup4 : d.mcastGroup6;
+  if (d.mcastDst) {
+    const { address, where } = d.mcastDst;
+    const b = addressBytes(address);
+    if (familyOf(address) !== family)
+      ctx.warn(
+        where,
+        "BAD_ADDRESS",
+        `(${name}) mcast dest address ${address} MUST match VRRP instance family. Skipping... (as keepalived)`,
+      );
+    else if (family === 4 ? !isMulticast(b) : !(b[0] === 0xff && (b[1]! & 0x0f) === 2))
+      ctx.warn(
+        where,
+        "BAD_ADDRESS",
+        `(${name}) mcast_dst_ip ${address} not${family === 6 ? " link-local" : ""} multicast. Skipping... (as keepalived)`,
+      );
+    else if (d.unicastPeers.length > 0) {
+      ctx.warn(where, "BAD_VALUE", `(${name}) multicast destination specified with unicast - ignoring (as keepalived)`);
+    } else group = formatAddress(b);
+  }
+  if (d.unicastPeers.length > 0 || group === undefined) return undefined;
+  return sameAddressBytes(addressBytes(group), vrrpGroup(family)) ? undefined : group;
 }

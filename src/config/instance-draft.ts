@@ -7,6 +7,8 @@ import type { InstanceDefaults } from "./global-defs.js";
 import type { NotifyScripts, RouteSpec, RuleSpec, TrackRef, UnicastChecksum, VipSpec } from "./model.js";
 
 export interface InstanceDraft {
+  /** The instance's name, for keepalived's "(NAME) ..." messages. */
+  name?: string;
   iface?: string;
   vrid?: number;
   priority?: number;
@@ -28,7 +30,18 @@ export interface InstanceDraft {
   unicastPeerTtl: { min: number; max: number }[];
   checkUnicastSrc: boolean;
   dontTrackPrimary: boolean;
+  trackSrcIp?: boolean;
+  unicastTtl?: number;
+  /** unicast_peer or unicast_fault_no_peer was written (keepalived VRRP_FLAG_UNICAST_CONFIGURED). */
+  unicastConfigured?: boolean;
+  unicastFaultNoPeer?: boolean;
+  notifyDeleted?: boolean;
   mcastSrcIp?: string;
+  /** mcast_dst_ip, with where it was written. */
+  mcastDst?: { address: string; where: Location };
+  /** The global vrrp_mcast_group4 / 6 (instanceDefaults). */
+  mcastGroup4?: string;
+  mcastGroup6?: string;
   /** Unset: acceptMode() decides (instance-strict.ts). */
   accept?: boolean;
   strictMode: boolean;
@@ -79,5 +92,7 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     garpLowerPrioRepeat: defaults.garpLowerPrioRepeat ?? garp.masterRepeat,
     garpLowerPrioDelayMs: defaults.garpLowerPrioDelayMs ?? garp.masterDelayMs,
     v3ChecksumAsV2: false,
+    ...(defaults.mcastGroup4 ? { mcastGroup4: defaults.mcastGroup4 } : {}),
+    ...(defaults.mcastGroup6 ? { mcastGroup6: defaults.mcastGroup6 } : {}),
   };
 }

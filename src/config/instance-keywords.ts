@@ -36,13 +36,33 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
   virtual_router_id: (ctx, st, d) => {
     d.vrid = ctx.int(st, 1, 255);
   },
+  // keepalived 2.2.7 vrrp_parser.c vrrp_prio_handler: an invalid priority is warned about and the
+  // default (100) is used; the instance still runs.
   priority: (ctx, st, d) => {
-    d.priority = ctx.int(st, 1, 255);
+    const v = st.args[0];
+    if (v !== undefined && /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 255) d.priority = Number(v);
+    else {
+      ctx.warn(
+        st.where,
+        "BAD_VALUE",
+        `(${d.name}) Priority not valid! must be between 1 & 255. Using default 100 (as keepalived; got ${v === undefined ? "nothing" : JSON.stringify(v)})`,
+      );
+      d.priority = 100;
+    }
   },
+  // keepalived 2.2.7 vrrp_parser.c vrrp_state_handler: any word but MASTER/BACKUP (SLAVE, EQUAL, a
+  // template's leftover) is warned about and read as BACKUP; BACKUP after MASTER is ignored.
   state: (ctx, st, d) => {
     const v = st.args[0];
-    if (v === "MASTER" || v === "BACKUP") d.state = v;
-    else ctx.error(st.where, "BAD_VALUE", `'state' expects MASTER or BACKUP, got ${JSON.stringify(v)}`);
+    if (v === "MASTER") d.state = v;
+    else if (v === "BACKUP") {
+      if (d.state === "MASTER")
+        ctx.warn(st.where, "BAD_VALUE", `(${d.name}) state previously set as MASTER - ignoring BACKUP (as keepalived)`);
+      else d.state = v;
+    } else {
+      ctx.warn(st.where, "BAD_VALUE", `(${d.name}) unknown state '${v ?? ""}', defaulting to BACKUP (as keepalived)`);
+      d.state = "BACKUP";
+    }
   },
   version: (ctx, st, d) => {
     const v = ctx.int(st, 2, 3);
@@ -76,7 +96,10 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
       if (ctx.gate(a, "vrrp_instance > authentication", "authentication")) continue;
       if (a.keyword === "auth_type") {
         if (a.args[0] === "AH") ctx.error(a.where, "UNSUPPORTED_AUTH", "auth_type AH (IPsec-AH) is not supported; use PASS or none");
-        else if (a.args[0] !== "PASS") ctx.error(a.where, "BAD_VALUE", `auth_type expects PASS or AH, got ${JSON.stringify(a.args[0])}`);
+        // vrrp_parser.c vrrp_auth_type_handler: an unknown type is warned about and leaves the
+        // type unset, so the instance runs without authentication (vrrp_complete_instance).
+        else if (a.args[0] !== "PASS")
+          ctx.warn(a.where, "BAD_VALUE", `(${d.name}) unknown authentication type '${a.args[0] ?? ""}' (as keepalived: no authentication)`);
         else d.authType = { where: a.where };
       } else if (a.keyword === "auth_pass") {
         d.authPass = a.args[0] ?? "";
@@ -115,7 +138,43 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     else d.mcastSrcIp = addr;
   },
   mcast_src_ip: (ctx, st, d) => INSTANCE_KEYWORDS.unicast_src_ip!(ctx, st, d),
+  // keepalived 2.2.7 vrrp_parser.c vrrp_track_srcip_handler (VRRP_FLAG_TRACK_SADDR); cleared by
+  // vrrp.c vrrp_complete_instance when no source address is configured.
+  // keepalived 2.2.7 vrrp_parser.c vrrp_ttl_handler: 0..255, else warned about and ignored.
+  unicast_ttl: (ctx, st, d) => {
+    const v = st.args[0];
+    if (v !== undefined && /^\d+$/.test(v) && Number(v) <= 255) d.unicastTtl = Number(v);
+    else ctx.warn(st.where, "BAD_VALUE", `(${d.name}): TTL '${v ?? ""}' not valid - must be between 0 & 255 (as keepalived)`);
+  },
+  // vrrp_parser.c vrrp_unicast_fault_no_peer: with no unicast_peer the instance is in FAULT
+  // instead of falling back to multicast (vrrp.c vrrp_complete_instance).
+  unicast_fault_no_peer: (ctx, st, d) => {
+    d.unicastConfigured = true;
+    d.unicastFaultNoPeer = true;
+  },
+  // keepalived 2.2.7 vrrp_parser.c vrrp_notify_deleted_handler: `notify_deleted [SCRIPT]`; twice is
+  // warned about and ignored.
+  notify_deleted: (ctx, st, d) => {
+    if (d.notifyDeleted) {
+      ctx.warn(st.where, "BAD_VALUE", `(${d.name}) notify_deleted already specified - ignoring ${st.args[0] ?? ""} (as keepalived)`);
+      return;
+    }
+    d.notifyDeleted = true;
+    const [command, user, group] = st.args;
+    if (command) d.notify.deleted = { command, where: st.where, ...(user ? { user } : {}), ...(group ? { group } : {}) };
+  },
+  track_src_ip: (ctx, st, d) => {
+    d.trackSrcIp = true;
+  },
+  // keepalived 2.2.7 vrrp_parser.c vrrp_mcast_dstip_handler: a malformed address is warned about
+  // and skipped; the family and multicast checks come with the instance's family (instance-complete.ts).
+  mcast_dst_ip: (ctx, st, d) => {
+    const v = st.args[0] ?? "";
+    if (!familyOf(v)) ctx.warn(st.where, "BAD_ADDRESS", `(${d.name}) malformed mcast dest address ${v}. Skipping... (as keepalived)`);
+    else d.mcastDst = { address: v, where: st.where };
+  },
   unicast_peer: (ctx, st, d) => {
+    d.unicastConfigured = true;
     // vrrp_data.c alloc_unicast_peer: ADDR [min_ttl N] [max_ttl N], checked only with check_unicast_src.
     for (const p of st.block ?? []) {
       const addr = p.keyword.split("/")[0] ?? "";

@@ -28,6 +28,7 @@ export function parseInstance(
   }
   const errorsBefore = ctx.diags.filter((d) => d.severity === "error").length;
   const draft = newDraft(defaultVersion, garpDefaults, defaults);
+  draft.name = name;
   for (const st of s.block ?? []) {
     // keywords.ts decides first: unsupported ones are warned about, refused ones are errors.
     if (ctx.gate(st, "vrrp_instance", `vrrp_instance ${name}`)) continue;

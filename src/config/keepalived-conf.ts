@@ -74,9 +74,15 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const staticRules: RuleSpec[] = [];
   const refusedGroups = new Set<string>();
   let globalRefused: Location | undefined;
+  let namespaceRefused: Location | undefined;
+  let garpGroups = 0;
 
   for (const s of statements) {
-    if (ctx.gate(s, "top", "the top level")) continue;
+    if (ctx.gate(s, "top", "the top level")) {
+      // net_namespace: keepalived would run every instance inside that namespace.
+      if (s.keyword === "net_namespace") namespaceRefused = s.where;
+      continue;
+    }
     switch (s.keyword) {
       case "global_defs": {
         const before = ctx.diags.length;
@@ -116,6 +122,15 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
           if (r) staticRules.push(r);
         }
         break;
+      // keepalived 2.2.7 vrrp_parser.c garp_group_handler / garp_group_end_handler.
+      case "garp_group": {
+        garpGroups++;
+        // garp_interval / gna_interval are refused by the keyword table; interface(s) are read.
+        for (const b of s.block ?? []) ctx.gate(b, "garp_group");
+        if (!(s.block ?? []).some((b) => b.keyword === "garp_interval" || b.keyword === "gna_interval"))
+          ctx.warn(s.where, "BAD_VALUE", `garp group ${garpGroups} does not have any delay set - removing (as keepalived)`);
+        break;
+      }
       case "track_file":
       case "vrrp_track_file": {
         const f = parseTrackFile(ctx, s);
@@ -166,21 +181,25 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     }
     instances.push(inst);
   }
-  for (const g of syncGroups) {
-    for (const m of g.members) {
-      if (!instances.some((i) => i.name === m))
-        ctx.error(g.where, "UNKNOWN_MEMBER", `vrrp_sync_group ${g.name}: no vrrp_instance named ${m}`);
-    }
-  }
-  let runnable = syncGroupRules(ctx, instances, syncGroups, refusedGroups, scripts, trackProcesses)
-    .map((i) => trackFileWeights(ctx, i, syncGroups, trackFiles))
-    .map((i) => groupTrackers(ctx, i, syncGroups, { scripts, files: trackFiles, processes: trackProcesses }));
+  const groups = resolveSyncGroups(ctx, instances, syncGroups);
+  const started = groupStartStates(instances, groups);
+  let runnable = syncGroupRules(ctx, started, groups, refusedGroups, scripts, trackProcesses)
+    .map((i) => trackFileWeights(ctx, i, groups, trackFiles))
+    .map((i) => groupTrackers(ctx, i, groups, { scripts, files: trackFiles, processes: trackProcesses }));
   if (globalRefused && runnable.length > 0) {
     // A refused global keyword (a multicast group, GARP behaviour) changes every instance.
     ctx.error(
       globalRefused,
       "REFUSED",
       `no instance is run: global_defs uses a keyword tsvrrpd refuses (${runnable.map((i) => i.name).join(", ")} would disagree with keepalived peers)`,
+    );
+    runnable = [];
+  }
+  if (namespaceRefused && runnable.length > 0) {
+    ctx.error(
+      namespaceRefused,
+      "REFUSED",
+      `no instance is run: net_namespace would put ${runnable.map((i) => i.name).join(", ")} in another network namespace`,
     );
     runnable = [];
   }
@@ -192,9 +211,89 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     return fa - fb || la - lb;
   });
   return {
-    config: { global, instances: runnable, scripts, syncGroups, trackFiles, trackProcesses, staticRoutes, staticRules, files },
+    config: { global, instances: runnable, scripts, syncGroups: groups, trackFiles, trackProcesses, staticRoutes, staticRules, files },
     diagnostics: sorted,
   };
+}
+
+/**
+ * keepalived 2.2.7 vrrp.c vrrp_complete_init and vrrp_sync.c vrrp_sync_set_group: a group without a
+ * group block is removed, a member that is no instance (or is already in another group) is
+ * ignored, a group left without members is removed, and a group of one is warned about. All
+ * warnings, as keepalived: the instances run.
+ */
+function resolveSyncGroups(ctx: Ctx, instances: readonly InstanceSpec[], groups: readonly SyncGroupSpec[]): SyncGroupSpec[] {
+  const taken = new Set<string>();
+  const kept: SyncGroupSpec[] = [];
+  for (const g of groups) {
+    if (g.members.length === 0) {
+      ctx.warn(g.where, "SYNC_GROUP", `Sync group ${g.name} has no virtual router(s). removing (as keepalived)`);
+      continue;
+    }
+    const members: string[] = [];
+    let ownerMaster = false;
+    for (const m of g.members) {
+      const inst = instances.find((i) => i.name === m);
+      if (!inst) {
+        ctx.warn(
+          g.where,
+          "UNKNOWN_MEMBER",
+          `Virtual router ${m} specified in sync group ${g.name} doesn't exist - ignoring (as keepalived)`,
+        );
+        continue;
+      }
+      if (taken.has(m)) {
+        ctx.warn(
+          g.where,
+          "UNKNOWN_MEMBER",
+          `Virtual router ${m} cannot exist in more than one sync group; ignoring ${g.name} (as keepalived)`,
+        );
+        continue;
+      }
+      if (members.length > 0 && ownerMaster && inst.initialState === "BACKUP")
+        ctx.warn(
+          g.where,
+          "SYNC_GROUP",
+          `Sync group ${g.name} has some member(s) as address owner and some not as address owner. This won't work. (as keepalived)`,
+        );
+      if (members.length === 0) ownerMaster = inst.initialState === "MASTER" && inst.priority === 255;
+      else if (ownerMaster) ownerMaster = inst.initialState === "MASTER" && inst.priority === 255;
+      taken.add(m);
+      members.push(m);
+    }
+    if (members.length === 0) {
+      ctx.warn(
+        g.where,
+        "SYNC_GROUP",
+        `Sync group ${g.name}, no matching virtual router found in group declaration - removing (as keepalived)`,
+      );
+      continue;
+    }
+    if (members.length === 1)
+      ctx.warn(
+        g.where,
+        "SYNC_GROUP",
+        `Sync group ${g.name} has only 1 virtual router(s) - this probably isn't what you want (as keepalived)`,
+      );
+    kept.push({ ...g, members });
+  }
+  return kept;
+}
+
+/**
+ * keepalived 2.2.7 vrrp.c vrrp_complete_init: a sync group starts in MASTER only when every member
+ * is `state MASTER` with priority 255; otherwise members written as MASTER start as BACKUP (no
+ * message), so the group comes up together through the down timer.
+ */
+function groupStartStates(instances: readonly InstanceSpec[], groups: readonly SyncGroupSpec[]): InstanceSpec[] {
+  const toBackup = new Set<string>();
+  for (const g of groups) {
+    const members = instances.filter((i) => g.members.includes(i.name));
+    const wantsMaster = members.some((i) => i.initialState === "MASTER");
+    const hasBackup = members.some((i) => i.initialState === "BACKUP" || i.priority !== 255);
+    if (wantsMaster && hasBackup) for (const i of members) toBackup.add(i.name);
+  }
+  return instances.map((i) => (toBackup.has(i.name) && i.initialState === "MASTER" ? { ...i, initialState: "BACKUP" as const } : i));
 }
 
 /**

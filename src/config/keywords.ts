@@ -43,7 +43,7 @@ const NO_EFFECT = "accepted with no effect: it tunes keepalived's own process, w
 const NO_MAIL = "accepted with no effect: tsvrrpd sends no email (use notify scripts)";
 const ALWAYS = "adverts whose address list differs are always accepted and counted (keepalived >= 2.3.3)";
 const ROUTES_NOTE =
-  "keepalived's `ip route`/`ip rule` options except metrics (mtu, window, ...), encap, nexthop/or, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
+  "keepalived's `ip route`/`ip rule` options (with nexthop, and the deprecated `or` read as nexthop) except metrics (mtu, window, ...), encap, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
 const PROCESS_NOTE =
   "as keepalived (netlink process connector); where the connector is unavailable /proc is scanned every 250 ms instead, so a start or exit is seen up to 250 ms later";
 const FIREWALL =
@@ -57,11 +57,38 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("top", "difference", "static_routes static_rules", ROUTES_NOTE),
   ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
   ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),
-  ...K("top", "refused", "track_group garp_group interface_up_down_delays", ISSUE_FEATURE),
+  // keepalived 2.2.7 core/global_parser.c install_keyword_root: settings of keepalived's own process.
+  ...K(
+    "top",
+    "refused",
+    "net_namespace",
+    "tsvrrpd runs in the network namespace it is started in and does not switch: start it there (`ip netns exec NAME tsvrrpd ...`) and remove the line; ignoring it would run VRRP in the wrong namespace",
+  ),
+  ...K("top", "unsupported", "net_namespace_ipvs namespace_with_ipsets", "LVS and ipsets are not managed"),
+  ...K("top", "difference", "instance use_pid_dir child_wait_time", NO_EFFECT),
+  ...K("top", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
+  ...K("top", "refused", "track_group interface_up_down_delays", ISSUE_FEATURE),
+  ...K(
+    "top",
+    "difference",
+    "garp_group",
+    "a group without garp_interval or gna_interval is removed with keepalived's warning; one with intervals is refused (per-interface GARP/NA spacing is not implemented yet; global_defs vrrp_garp_interval / vrrp_gna_interval are)",
+  ),
   ...K("top", "difference", "vrrp_track_process", PROCESS_NOTE),
   ...K("top", "keepalived", "track_file vrrp_track_file"),
   ...K("track_group", "refused", "group", "part of track_group"),
-  ...K("garp_group", "refused", "garp_interval gna_interval interface interfaces", "part of garp_group"),
+  ...K(
+    "garp_group",
+    "refused",
+    "garp_interval gna_interval",
+    "per-interface GARP/NA spacing is not implemented yet; use global_defs vrrp_garp_interval / vrrp_gna_interval",
+  ),
+  ...K(
+    "garp_group",
+    "difference",
+    "interface interfaces",
+    "read; without garp_interval or gna_interval the group has no effect (as keepalived)",
+  ),
   ...K("vrrp_track_process", "keepalived", "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command"),
   ...K("track_file", "keepalived", "file weight init_file"),
   ...K("vrrp_track_file", "keepalived", "file weight init_file"),
@@ -150,13 +177,14 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "enable_snmp_rfc enable_snmp_rfcv2",
     "the RFC 2787 VRRP-MIB is not served (warned); enable_snmp_rfc still enables the VRRPv3-MIB",
   ),
-  ...K("global_defs", "refused", "vrrp_mcast_group4 vrrp_mcast_group6 vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
+  ...K("global_defs", "keepalived", "vrrp_mcast_group4 vrrp_mcast_group6"),
+  ...K("global_defs", "refused", "vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
 
   // --- vrrp_instance -----------------------------------------------------------------------------
   ...K(
     "vrrp_instance",
     "keepalived",
-    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay authentication notify_master notify_backup notify_fault notify_stop notify garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
+    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip mcast_dst_ip unicast_fault_no_peer notify_deleted check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay authentication notify_master notify_backup notify_fault notify_stop notify notify_master_rx_lower_pri garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
   ),
   ...K(
     "vrrp_instance",
@@ -165,6 +193,18 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)",
   ),
   ...K("vrrp_instance", "difference", "skip_check_adv_addr", ALWAYS),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "unicast_ttl",
+    "the TTL / hop limit of unicast adverts, as keepalived; without unicast peers it is warned about as keepalived does, and multicast adverts keep TTL 255 (keepalived 2.2.7 resets it to 0, which its IPv4 multicast adverts then carry)",
+  ),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "track_src_ip",
+    "FAULT while the configured unicast_src_ip / mcast_src_ip is not on the interface, as keepalived's source means; keepalived 2.2.7 notices only the loss of the address it took as the interface's own (a removed secondary source leaves it MASTER)",
+  ),
   ...K("vrrp_instance", "difference", "track_process", PROCESS_NOTE),
   ...K(
     "vrrp_instance",
@@ -181,24 +221,14 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance", "difference", "strict_mode", FIREWALL),
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
   ...K("vrrp_instance", "difference", "virtual_routes virtual_rules", ROUTES_NOTE),
-  ...K(
-    "vrrp_instance",
-    "unsupported",
-    "notify_deleted notify_master_rx_lower_pri notify_priority_changes",
-    "these notifications are not sent",
-  ),
+  ...K("vrrp_instance", "unsupported", "notify_priority_changes", "these notifications are not sent"),
   ...K(
     "vrrp_instance",
     "refused",
     "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl",
     "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ",
   ),
-  ...K(
-    "vrrp_instance",
-    "refused",
-    "vrf mcast_dst_ip unicast_ttl unicast_fault_no_peer track_src_ip track_bfd garp_extra_if",
-    ISSUE_FEATURE,
-  ),
+  ...K("vrrp_instance", "refused", "vrf track_bfd garp_extra_if", ISSUE_FEATURE),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
   ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
 

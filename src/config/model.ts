@@ -67,6 +67,10 @@ export interface NotifyScripts {
   readonly backup?: NotifyScript;
   readonly fault?: NotifyScript;
   readonly stop?: NotifyScript;
+  /** notify_deleted [SCRIPT]: run when a reload deletes the instance (keepalived vrrp_notify_deleted_handler). */
+  readonly deleted?: NotifyScript;
+  /** notify_master_rx_lower_pri: run each time a master hears a lower-priority advert. */
+  readonly masterRxLowerPri?: NotifyScript;
   /** Generic `notify`: called with TYPE NAME STATE PRIORITY. */
   readonly generic?: NotifyScript;
 }
@@ -95,7 +99,29 @@ export interface InstanceSpec {
   readonly checkUnicastSrc: boolean;
   /** keepalived `dont_track_primary`: the instance's own interface going down is not a FAULT. */
   readonly dontTrackPrimary: boolean;
+  /**
+   * keepalived `track_src_ip`: the instance is in FAULT while its configured source address
+   * (unicast_src_ip / mcast_src_ip) is not on the interface. Without a configured source it is off.
+   */
+  readonly trackSrcIp?: boolean;
+  /** keepalived `unicast_ttl`: IPv4 TTL / IPv6 hop limit of unicast adverts (default 255). */
+  readonly unicastTtl?: number;
+  /**
+   * Why the instance runs in FAULT for good (keepalived vrrp.c vrrp_complete_instance,
+   * num_config_faults): `unicast_fault_no_peer` with no unicast_peer.
+   */
+  readonly configFault?: string;
+  /**
+   * keepalived `notify_deleted`: an instance a reload deletes is notified as DELETED; without it
+   * as FAULT (unless it was already in FAULT), keepalived's old way (vrrp.c clear_diff_vrrp).
+   */
+  readonly notifyDeleted?: boolean;
   readonly mcastSrcIp?: string;
+  /**
+   * The multicast destination when it is not the standard group (224.0.0.18 / ff02::12):
+   * mcast_dst_ip, else global_defs vrrp_mcast_group4 / 6. Unset for unicast instances.
+   */
+  readonly mcastGroup?: string;
   /** Accept mode after keepalived's defaulting: off, a master that is not the owner drops VIP traffic (src/netfilter). */
   readonly accept: boolean;
   /** strict_mode / global vrrp_strict (keepalived's RFC-compliance checks, instance-strict.ts). */

@@ -32,6 +32,8 @@ export interface RouteSpec {
   /** `from PREFIX` (IPv6 only): source-specific route (RTA_SRC). */
   readonly from?: Prefix;
   readonly via?: Uint8Array;
+  /** A multipath route's next hops (`nexthop ...`, or the deprecated `via A or B`): RTA_MULTIPATH. */
+  readonly nexthops?: readonly NextHop[];
   readonly dev?: string;
   readonly scope?: number;
   readonly table: number;
@@ -44,6 +46,14 @@ export interface RouteSpec {
   readonly where: Location;
 }
 
+export interface NextHop {
+  readonly via?: Uint8Array;
+  readonly dev?: string;
+  /** 1..256 (`weight`); the kernel's rtnh_hops holds weight - 1. */
+  readonly weight?: number;
+  readonly onlink: boolean;
+}
+
 export interface RuleSpec {
   readonly text: string;
   readonly family: Family;
@@ -53,7 +63,7 @@ export interface RuleSpec {
   readonly action: number;
   readonly table?: number;
   readonly gotoTarget?: number;
-  /** keepalived gives a rule without one a preference counting down from 32765, with a warning. */
+  /** keepalived gives a rule without one a preference counting down from 16384, with a warning. */
   readonly priority: number;
   readonly invert: boolean;
   readonly tos?: number;
@@ -172,10 +182,67 @@ export class LineReader {
     if (v === undefined) this.fail(`'${option}' needs a value`);
     return v;
   }
+  /**
+   * An invalid entry: keepalived (vrrp_iproute.c alloc_route, vrrp_iprule.c alloc_rule) reports it
+   * and skips it, and the instance runs without it; so do we.
+   */
   fail(message: string): undefined {
+    this.ctx.warn(this.where, "BAD_VALUE", `${this.what} ${JSON.stringify(this.words.join(" "))}: ${message}; skipped (as keepalived)`);
+    return undefined;
+  }
+  /** An option keepalived implements and tsvrrpd does not: refused, since the route would differ. */
+  refuse(message: string): undefined {
     this.ctx.error(this.where, "BAD_VALUE", `${this.what} ${JSON.stringify(this.words.join(" "))}: ${message}; not installed`);
     return undefined;
   }
+}
+
+/** The rest of a route line from its first `nexthop` (keepalived 2.2.7 vrrp_iproute.c parse_nexthops). */
+function parseNextHops(r: LineReader): NextHop[] | undefined {
+  const hops: NextHop[] = [];
+  let hop: { via?: Uint8Array; dev?: string; weight?: number; onlink: boolean } = { onlink: false };
+  while (!r.done) {
+    const w = r.next()!;
+    switch (w) {
+      case "nexthop":
+        hops.push(hop);
+        hop = { onlink: false };
+        break;
+      case "via": {
+        let v = r.value(w);
+        if (v === "inet" || v === "inet6") v = r.value(w);
+        const f = v ? familyOf(v) : undefined;
+        if (!f) return r.fail(`invalid nexthop address ${JSON.stringify(v)}`);
+        if (!r.setFamily(f)) return undefined;
+        hop.via = addressBytes(v!);
+        break;
+      }
+      case "dev": {
+        const v = r.value(w);
+        if (!v) return undefined;
+        hop.dev = v;
+        break;
+      }
+      case "weight": {
+        const v = r.number(w, 256, "Invalid weight specified for route");
+        if (v === undefined) return undefined;
+        if (v === 0) return r.fail("Invalid weight 0 specified for route");
+        hop.weight = v;
+        break;
+      }
+      case "onlink":
+        hop.onlink = true;
+        break;
+      case "encap":
+      case "realms":
+      case "as":
+        return r.refuse(`nexthop option '${w}' is not supported by tsvrrpd`);
+      default:
+        return r.fail(`unknown nexthop option ${JSON.stringify(w)}`);
+    }
+  }
+  hops.push(hop);
+  return hops;
 }
 
 /** One virtual_routes / static_routes line. */
@@ -189,6 +256,7 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
   let table = 254;
   let onlink = false;
   let noTrack = false;
+  let nexthops: NextHop[] | undefined;
   while (!r.done) {
     const w = r.next()!;
     switch (w) {
@@ -264,6 +332,33 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
       case "no_track":
         noTrack = true;
         break;
+      // keepalived 2.2.7 vrrp_iproute.c alloc_route: `or ADDR` turns the via address and ADDR into
+      // two next hops, with a deprecation warning; a second `or` is ignored.
+      case "or": {
+        ctx.warn(st.where, "DEPRECATED", `"or" for routes is deprecated. Please use "nexthop" (as keepalived says); read as nexthop`);
+        const v = r.value(w);
+        if (nexthops) {
+          ctx.warn(st.where, "DEPRECATED", `"or" route already specified - ignoring subsequent (as keepalived)`);
+          break;
+        }
+        const f = v ? familyOf(v) : undefined;
+        if (!f) return r.fail(`Invalid "or" address ${JSON.stringify(v)}`);
+        if (!r.setFamily(f)) return undefined;
+        nexthops = [
+          { ...(via ? { via } : {}), onlink: false },
+          { via: addressBytes(v!), onlink: false },
+        ];
+        via = undefined;
+        break;
+      }
+      // parse_nexthops: `nexthop [via ADDR] [dev NAME] [weight 1..256] [onlink]`, repeated to the end of the line.
+      case "nexthop": {
+        if (nexthops) return r.fail(`Cannot specify nexthops with "or" route`);
+        const hops = parseNextHops(r);
+        if (!hops) return undefined;
+        nexthops = hops;
+        break;
+      }
       case "mtu":
       case "advmss":
       case "rtt":
@@ -285,15 +380,13 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
       case "encap":
       case "expires":
       case "hoplimit":
-      case "nexthop":
-      case "or":
       case "as":
       case "add":
       case "prepend":
       case "append":
       case "track_group":
       case "vrf":
-        return r.fail(`option '${w}' is not supported by tsvrrpd`);
+        return r.refuse(`option '${w}' is not supported by tsvrrpd`);
       default: {
         let d = w === "to" ? r.next() : w;
         if (d !== undefined && ROUTE_TYPES[d] !== undefined) {
@@ -323,6 +416,7 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
     ...(prefSrc ? { prefSrc } : {}),
     ...(from ? { from } : {}),
     ...(via ? { via } : {}),
+    ...(nexthops ? { nexthops } : {}),
     ...(dev ? { dev } : {}),
     ...(scope !== undefined ? { scope } : {}),
     table,

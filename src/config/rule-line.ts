@@ -17,9 +17,9 @@ import {
   type RuleSpec,
 } from "./route-rule.js";
 
-/** keepalived vrrp_iprule.c: rules without a preference count down from RULE_START_PRIORITY. */
+/** keepalived 2.2.7 vrrp_iprule.c alloc_rule: rules without a preference count down from RULE_START_PRIORITY (16384), per family. */
 export class RulePriorities {
-  private next = { 4: 32765, 6: 32765 };
+  private next = { 4: 16384, 6: 16384 };
   take(family: Family): number {
     return this.next[family]--;
   }
@@ -115,7 +115,7 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
       case "sport":
       case "dport":
       case "track_group":
-        return r.fail(`option '${w}' is not supported by tsvrrpd`);
+        return r.refuse(`option '${w}' is not supported by tsvrrpd`);
       default: {
         if (w === "type") w = r.value(w) ?? "";
         if (w === "goto") {
@@ -140,7 +140,7 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
     ctx.warn(
       st.where,
       "BAD_VALUE",
-      `rule has no preference specified - setting to ${priority}. This is probably not what you want (as keepalived)`,
+      `Rule has no preference specified - setting to ${priority}. This is probably not what you want. (as keepalived)`,
     );
   }
   // alloc_rule: a tracked rule carries keepalived's protocol.

@@ -14,15 +14,16 @@ import type { NotifyJob } from "./notify.js";
 import type { ResolvedVip } from "./router-config.js";
 import { errorFields } from "../error-fields.js";
 import { fifoLine } from "./notify-fifo.js";
-import { VRRP_GROUP_V4, vrrpGroup } from "../vrrp/address.js";
+import { VRRP_GROUP_V4 } from "../vrrp/address.js";
 import { blocksAddresses, type BlockedAddress } from "../netfilter/vip-block.js";
+import { multicastGroupOf } from "./socket-binder.js";
 
 export interface ExecutorPorts {
   readonly netlink: {
     addAddress(v: VipRequest): Promise<boolean>;
     delAddress(v: VipRequest): Promise<boolean>;
-    addRoute(r: RouteSpec, oif: number | undefined): Promise<boolean>;
-    delRoute(r: RouteSpec, oif: number | undefined): Promise<boolean>;
+    addRoute(r: RouteSpec, oif: number | undefined, hopIndexes?: readonly (number | undefined)[]): Promise<boolean>;
+    delRoute(r: RouteSpec, oif: number | undefined, hopIndexes?: readonly (number | undefined)[]): Promise<boolean>;
     addRule(r: RuleSpec): Promise<boolean>;
     delRule(r: RuleSpec): Promise<boolean>;
   };
@@ -121,6 +122,13 @@ export class ActionExecutor {
       case "log":
         io.log[a.level](a.fields ?? {}, a.msg);
         break;
+      case "event": {
+        // keepalived 2.2.7 vrrp_notify.c send_event_notify: the script (no arguments), then the FIFO line.
+        const script = io.spec.notify.masterRxLowerPri;
+        if (script) this.p.notify.enqueue({ key: io.spec.name, script, extraArgs: [], fields: { instance: io.spec.name, event: a.event } });
+        this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, a.event, io.ri.vi.effectivePriority));
+        break;
+      }
     }
   }
 
@@ -131,11 +139,11 @@ export class ActionExecutor {
     let failed = 0;
     try {
       if (peers.length === 0) {
-        if (!socket.send(encoder.encode(priority, intervalCs), src, vrrpGroup(io.spec.family))) failed++;
+        if (!socket.send(encoder.encode(priority, intervalCs), src, multicastGroupOf(io.ri.spec.receive, io.spec.family))) failed++;
       } else {
         for (const peer of peers) {
           if (!io.ri.oldChecksum) encoder.setDestination(peer);
-          if (!socket.send(encoder.encode(priority, intervalCs), src, peer)) failed++;
+          if (!socket.send(encoder.encode(priority, intervalCs), src, peer, true, io.spec.unicastTtl ?? 255)) failed++;
         }
       }
     } catch (e) {
@@ -213,8 +221,17 @@ export class ActionExecutor {
           io.log.error({ route: r.text, dev: r.dev }, `cannot ${op} route: interface ${r.dev} not found; tried again at the next change`);
           return;
         }
+        const hops = (r.nexthops ?? []).map((h) => (h.dev === undefined ? undefined : this.p.links.link(h.dev)?.index));
+        const lost = (r.nexthops ?? []).find((h, k) => h.dev !== undefined && hops[k] === undefined);
+        if (lost) {
+          io.log.error(
+            { route: r.text, dev: lost.dev },
+            `cannot ${op} route: interface ${lost.dev} not found; tried again at the next change`,
+          );
+          return;
+        }
         try {
-          const changed = op === "add" ? await nl.addRoute(r, oif) : await nl.delRoute(r, oif);
+          const changed = op === "add" ? await nl.addRoute(r, oif, hops) : await nl.delRoute(r, oif, hops);
           io.log[changed ? "info" : "debug"]({ route: r.text, changed }, op === "add" ? "route added" : "route removed");
         } catch (e) {
           io.log.error({ route: r.text, file: r.where.file, line: r.where.line, ...errorFields(e) }, `route ${op} failed; continuing`);
@@ -291,13 +308,22 @@ export class ActionExecutor {
         ? `(${name}) stopped, was ${from}`
         : `(${name}) Entering ${to} STATE${from === "INIT" && to !== "MASTER" ? " (init)" : ""}`;
     io.log.info({ from, to, transition: `${from} -> ${to}`, reason, priority: io.ri.vi.effectivePriority, kl: to !== "INIT" }, msg);
-    const word = notifyWord(to);
+    let word: NotifyWord = notifyWord(to);
+    // keepalived 2.2.7 vrrp.c clear_diff_vrrp, vrrp_notify.c send_instance_notifies: an instance a
+    // reload deletes is notified FAULT (nothing if it was in FAULT already), or DELETED with
+    // notify_deleted (its script, if given, instead of notify_fault). Measured with 2.2.7: the
+    // scripts run, but no notify FIFO line is written for it (the FIFO is reopened by the reload).
+    const deleted = io.deleted && to === "INIT";
+    if (deleted) {
+      if (!io.spec.notifyDeleted && from === "FAULT") return;
+      word = io.spec.notifyDeleted ? "DELETED" : "FAULT";
+    }
     const priority = String(io.ri.vi.effectivePriority);
     this.notifyState(io.spec.name, io.spec.notify, word, ["INSTANCE", io.spec.name, word, priority], {
       instance: io.spec.name,
       state: word,
     });
-    this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, word, io.ri.vi.effectivePriority));
+    if (!deleted) this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, word, io.ri.vi.effectivePriority));
     this.p.snmp?.instanceState(io.spec.name, to, reason);
   }
 
@@ -314,7 +340,7 @@ export class ActionExecutor {
 
   /** keepalived notify.c: the state's own script (no arguments), then the generic `notify` with TYPE NAME STATE PRIORITY. */
   private notifyState(key: string, n: NotifyScripts, word: NotifyWord, genericArgs: string[], fields: Record<string, unknown>): void {
-    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[word];
+    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop, DELETED: n.deleted }[word];
     if (specific) this.p.notify.enqueue({ key, script: specific, extraArgs: [], fields });
     if (n.generic) this.p.notify.enqueue({ key, script: n.generic, extraArgs: genericArgs, fields });
   }
@@ -346,7 +372,7 @@ export function vipRequest(v: ResolvedVip, link: LinkInfo): VipRequest {
   };
 }
 
-type NotifyWord = "MASTER" | "BACKUP" | "FAULT" | "STOP";
+type NotifyWord = "MASTER" | "BACKUP" | "FAULT" | "STOP" | "DELETED";
 
 /** keepalived's word for a state in notifications: INIT is STOP. */
 function notifyWord(state: State): NotifyWord {

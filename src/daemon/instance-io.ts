@@ -10,7 +10,7 @@ import type { Deadline } from "./deadline-queue.js";
 /** The part of AdvertSocket the executor sends through (a fake in unit tests). */
 export interface AdvertSender {
   /** false: not sent (the socket logs why). `transmit` false: built only, not sent (rehearsal). */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit?: boolean): boolean;
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit?: boolean, ttl?: number): boolean;
 }
 
 export class InstanceIo {
@@ -30,6 +30,8 @@ export class InstanceIo {
   /** The queue entry is a BACKUP's master-down pre-wake, which later adverts leave in place. */
   prewakePending = false;
   holdsVips = false;
+  /** A reload deleted this instance: its stop is notified as keepalived notifies a deletion. */
+  deleted = false;
   /** VIP additions and removals, in order, one at a time. */
   ops: Promise<void> = Promise.resolve();
   /** Last drop log per reason: each reason is logged at most every 10 s. */

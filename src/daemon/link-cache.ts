@@ -90,8 +90,12 @@ export class LinkCache {
   /** Source address keepalived would use: configured, else the interface's first IPv4 / link-local IPv6, never a VIP. */
   sourceFor(spec: InstanceSpec): Uint8Array | undefined {
     const configured = configuredAddress(spec);
-    if (configured) return configured;
     const link = this.byName.get(spec.interface);
+    // track_src_ip: the configured address only while the interface has it (keepalived_netlink.c
+    // netlink_if_address_filter downs the instance when it goes).
+    if (configured && spec.trackSrcIp)
+      return link && this.addrs.some((a) => a.index === link.index && sameAddressBytes(a.address, configured)) ? configured : undefined;
+    if (configured) return configured;
     if (!link) return undefined;
     const vipSet = [...spec.vips, ...spec.excludedVips].map((v) => v.bytes);
     const mine = this.addrs.filter(

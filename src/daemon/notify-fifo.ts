@@ -17,7 +17,7 @@ import type { Logger } from "./log.js";
 import type { VrrpRouter } from "../vrrp/router.js";
 import type { State } from "../vrrp/instance-types.js";
 
-export type FifoState = "MASTER" | "BACKUP" | "FAULT" | "STOP";
+export type FifoState = "MASTER" | "BACKUP" | "FAULT" | "STOP" | "DELETED" | "MASTER_RX_LOWER_PRI";
 
 /** keepalived vrrp_notify.c notify_fifo: `%s "%s" %s %d\n`. */
 export function fifoLine(type: "INSTANCE" | "GROUP", name: string, state: FifoState, priority: number): string {

@@ -31,7 +31,9 @@ export function resolveVips(spec: InstanceSpec): ResolvedVip[] {
 
 /** keepalived matches instances across reloads by these, not by name. */
 export function instanceKey(s: InstanceSpec): string {
-  return [s.vrid, s.family, s.interface, s.unicastSrcIp ?? "", s.unicastPeers.length > 0 ? "unicast" : "multicast"].join("/");
+  return [s.vrid, s.family, s.interface, s.unicastSrcIp ?? "", s.unicastPeers.length > 0 ? "unicast" : (s.mcastGroup ?? "multicast")].join(
+    "/",
+  );
 }
 
 /** unicast_src_ip, else mcast_src_ip (keepalived's order), if the file names one. */
@@ -81,6 +83,7 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
       checkUnicastSrc: spec.checkUnicastSrc,
       unicastChecksum: spec.unicastChecksum,
       v3ChecksumAsV2: spec.v3ChecksumAsV2,
+      ...(spec.mcastGroup ? { multicastGroup: addressBytes(spec.mcastGroup) } : {}),
     },
     trackChecks: spec.trackScripts.map((t) => {
       const script = config.scripts.find((x) => x.name === t.name);
@@ -98,6 +101,7 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
       return { name: t.name, weight: t.weight ?? file?.weight ?? 1, reverse: t.reverse ?? file?.weightReverse ?? false };
     }),
     dontTrackPrimary: spec.dontTrackPrimary,
+    ...(spec.configFault ? { configFault: spec.configFault } : {}),
   };
 }
 

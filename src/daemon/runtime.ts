@@ -273,8 +273,18 @@ export class Runtime {
           this.executor.vipOps(io, "add", io.vips);
         }
       }
-      // A source address that appears lifts the no-source FAULT.
       const link = this.links.link(io.spec.interface);
+      // track_src_ip: the configured source address removed from the interface is a FAULT until
+      // it is back (keepalived_netlink.c netlink_if_address_filter, down_instance).
+      if (e.removed && io.spec.trackSrcIp && io.src && link?.index === a.index && sameAddressBytes(a.address, io.src)) {
+        io.log.warn({ src: formatAddress(io.src) }, "configured source address removed (track_src_ip); FAULT until it is back");
+        // FAULT first, so a master's priority 0 advert still leaves from the address (as keepalived's,
+        // which clears saddr after down_instance); then no source until the address is back.
+        this.handle({ type: "source", instance: io.ri, address: undefined });
+        io.src = undefined;
+        continue;
+      }
+      // A source address that appears lifts the no-source FAULT.
       if (!e.removed && !io.src && link?.index === a.index && a.family === io.spec.family) {
         const src = this.links.sourceFor(io.spec);
         if (!src) continue;
@@ -339,6 +349,10 @@ export class Runtime {
       );
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
+    for (const ri of plan.removed) {
+      const io = this.io.get(ri);
+      if (io) io.deleted = true;
+    }
     this.run(actions);
     for (const ri of plan.removed) {
       const io = this.io.get(ri);

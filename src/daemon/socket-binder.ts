@@ -4,7 +4,8 @@ import { AdvertSocket, type ReceivedAdvert } from "../net/advert-socket.js";
 import type { Announcer } from "../net/announce.js";
 import type { LinkInfo } from "../netlink/rtnl.js";
 import { AUTH_NONE, AUTH_PASS, AdvertEncoder, passwordBytes } from "../vrrp/packet.js";
-import { VRRP_GROUP_V4, vrrpGroup } from "../vrrp/address.js";
+import { VRRP_GROUP_V4, vrrpGroup, type Family } from "../vrrp/address.js";
+import type { ReceivePolicy } from "../vrrp/receive.js";
 import type { InstanceIo } from "./instance-io.js";
 import type { Logger } from "./log.js";
 import { errorFields } from "../error-fields.js";
@@ -21,9 +22,14 @@ export function advertEncoder(io: Pick<InstanceIo, "spec" | "ri" | "vips">, src:
     authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
     authKey: passwordBytes(spec.authPass ?? ""),
     src,
-    dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? vrrpGroup(spec.family)),
+    dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? multicastGroupOf(io.ri.spec.receive, spec.family)),
     v3ChecksumAsV2: spec.v3ChecksumAsV2,
   });
+}
+
+/** Where a multicast instance's adverts go: its configured group, else 224.0.0.18 / ff02::12. */
+export function multicastGroupOf(policy: Pick<ReceivePolicy, "multicastGroup">, family: Family): Uint8Array {
+  return policy.multicastGroup ?? vrrpGroup(family);
 }
 
 export class SocketBinder {
@@ -62,6 +68,10 @@ export class SocketBinder {
       );
       this.sockets.set(key, sock);
     }
+    // mcast_dst_ip / vrrp_mcast_group4|6: the shared socket joins that group too (keepalived
+    // if_join_vrrp_group); adverts to other groups are not taken by the instance (sameDelivery).
+    const group = io.ri.spec.receive.multicastGroup;
+    if (group && io.ri.spec.receive.unicastPeers.length === 0) sock.joinGroup(group);
     io.socket = sock;
     // VIPs on other interfaces get their socket at the first announcement (an open costs
     // microseconds); the instance's own is opened now so a failure shows at start.

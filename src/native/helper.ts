@@ -13,8 +13,10 @@ export interface OpenFailure {
 export interface VrrpSocketHandle {
   /** One packet into buf: meta = [TTL / hop limit or -1, age ms or -1, ifindex]; addr = source, (IPv6) destination at 16. */
   recv(buf: Uint8Array, meta: Float64Array, addr: Uint8Array): number;
-  /** IPv4: a whole packet (IP_HDRINCL). IPv6: the VRRP message, `src` in IPV6_PKTINFO of this send. */
-  send(buf: Uint8Array, length: number, dst: Uint8Array, src?: Uint8Array): number;
+  /** IPv4: a whole packet (IP_HDRINCL). IPv6: the VRRP message, `src` in IPV6_PKTINFO and `hops` in IPV6_HOPLIMIT of this send. */
+  send(buf: Uint8Array, length: number, dst: Uint8Array, src?: Uint8Array, hops?: number): number;
+  /** Joins another multicast group on the socket's interface: 0 or -errno. */
+  join(group: Uint8Array): number;
   /** 0, or -EBADF when already closed. */
   close(): number;
   /** The descriptor, or -1 once closed (tests). */

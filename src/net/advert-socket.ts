@@ -91,6 +91,17 @@ export class AdvertSocket {
     this.sock = r;
   }
 
+  private readonly joined = new Set<string>();
+
+  /** Joins another multicast group on the interface (an instance's mcast_dst_ip / vrrp_mcast_group4|6); once per group. */
+  joinGroup(group: Uint8Array): void {
+    const key = Buffer.from(group).toString("hex");
+    if (this.joined.has(key)) return;
+    const n = this.sock.join(group);
+    if (n < 0) throw new SocketError("MULTICAST_JOIN", `cannot join ${formatAddress(group)} on ${this.options.ifname}: ${errnoName(n)}`);
+    this.joined.add(key);
+  }
+
   /** Reads up to MAX_READS_PER_EVENT packets; EAGAIN ends the batch. */
   private drain(): void {
     const { rx, meta, addr } = this;
@@ -165,7 +176,8 @@ export class AdvertSocket {
    * `transmit` false builds the packet and stops before the kernel: the start-up rehearsal
    * (rehearsal.ts) runs this code once so a first takeover does not compile it.
    */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit = true): boolean {
+  /** `ttl`: IPv4 TTL / IPv6 hop limit (unicast_ttl); 255 otherwise. */
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit = true, ttl = 255): boolean {
     const { family } = this.options;
     let packet: Uint8Array;
     let length: number;
@@ -174,14 +186,14 @@ export class AdvertSocket {
       length = 20 + vrrp.length;
       if (this.tx.length < length) this.tx = Buffer.alloc(length);
       packet = this.tx;
-      writeIpv4Header(this.tx, src, dst, vrrp.length);
+      writeIpv4Header(this.tx, src, dst, vrrp.length, ttl);
       packet.set(vrrp, 20);
     } else {
       packet = vrrp;
       length = vrrp.length;
     }
     if (!transmit) return true;
-    const n = this.sock.send(packet, length, dst, family === 6 ? src : undefined);
+    const n = this.sock.send(packet, length, dst, family === 6 ? src : undefined, family === 6 && ttl !== 255 ? ttl : undefined);
     if (n >= 0) return true;
     this.sendErrors++;
     this.onError(new SocketError("SEND", `sending advert on ${this.options.ifname} to ${formatAddress(dst)}: ${errnoName(n)}`));

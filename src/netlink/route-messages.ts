@@ -19,8 +19,40 @@ export interface RuleMessage {
   readonly attrs: rt.RuleAttrs;
 }
 
-/** `oif`: the ifindex of `dev`, resolved by the caller (undefined: no dev). */
-export function routeMessage(r: RouteSpec, oif: number | undefined, op: "add" | "del"): RouteMessage {
+const RTA_GATEWAY = 5;
+
+/**
+ * RTA_MULTIPATH's payload: per hop a struct rtnexthop {len, flags, hops (weight - 1), ifindex}
+ * followed by its RTA_GATEWAY (keepalived vrrp_iproute.c add_nexthops / add_nexthop).
+ */
+export function multipath(hops: NonNullable<RouteSpec["nexthops"]>, ifindexes: readonly (number | undefined)[]): Buffer {
+  const parts = hops.map((h, k) => {
+    const gw = h.via ? 4 + h.via.length : 0;
+    const b = Buffer.alloc(8 + ((gw + 3) & ~3));
+    b.writeUInt16LE(8 + gw, 0);
+    b.writeUInt8(h.onlink ? RTNH_F_ONLINK : 0, 2);
+    b.writeUInt8(h.weight !== undefined ? h.weight - 1 : 0, 3);
+    b.writeInt32LE(ifindexes[k] ?? 0, 4);
+    if (h.via) {
+      b.writeUInt16LE(gw, 8);
+      b.writeUInt16LE(RTA_GATEWAY, 10);
+      Buffer.from(h.via).copy(b, 12);
+    }
+    return b;
+  });
+  return Buffer.concat(parts);
+}
+
+/**
+ * `oif`: the ifindex of `dev`, resolved by the caller (undefined: no dev); `hopIndexes`: the
+ * ifindex of each next hop's dev, in order.
+ */
+export function routeMessage(
+  r: RouteSpec,
+  oif: number | undefined,
+  op: "add" | "del",
+  hopIndexes: readonly (number | undefined)[] = [],
+): RouteMessage {
   const data: rt.Route = {
     family: AF[r.family],
     dstLen: r.dst.prefix,
@@ -38,6 +70,7 @@ export function routeMessage(r: RouteSpec, oif: number | undefined, op: "add" | 
     ...(r.from ? { src: Buffer.from(r.from.bytes) } : {}),
     ...(r.prefSrc ? { prefsrc: Buffer.from(r.prefSrc) } : {}),
     ...(r.via ? { gateway: Buffer.from(r.via) } : {}),
+    ...(r.nexthops ? { multipath: multipath(r.nexthops, hopIndexes) } : {}),
     ...(oif !== undefined ? { oif } : {}),
     ...(r.metric !== undefined ? { priority: r.metric } : {}),
     ...(r.table >= 256 ? { table: r.table } : {}),

@@ -199,8 +199,8 @@ export class Rtnl {
    * Adds a virtual/static route (keepalived netlink_route: NLM_F_CREATE, like `ip route prepend`).
    * Already present counts as success (returns false).
    */
-  async addRoute(r: RouteSpec, oif: number | undefined): Promise<boolean> {
-    const m = routeMessage(r, oif, "add");
+  async addRoute(r: RouteSpec, oif: number | undefined, hopIndexes: readonly (number | undefined)[] = []): Promise<boolean> {
+    const m = routeMessage(r, oif, "add", hopIndexes);
     try {
       await this.sock.newRoute(m.data, m.attrs, { flags: NLM_F_CREATE });
       return true;
@@ -212,8 +212,8 @@ export class Rtnl {
   }
 
   /** Removes a route. Already absent counts as success (returns false). */
-  async delRoute(r: RouteSpec, oif: number | undefined): Promise<boolean> {
-    const m = routeMessage(r, oif, "del");
+  async delRoute(r: RouteSpec, oif: number | undefined, hopIndexes: readonly (number | undefined)[] = []): Promise<boolean> {
+    const m = routeMessage(r, oif, "del", hopIndexes);
     try {
       await this.sock.delRoute(m.data, m.attrs);
       return true;

@@ -167,6 +167,7 @@ export class SimRouter {
           break;
         case "announce":
         case "log":
+        case "event": // notify scripts and FIFO lines are not simulated
           break;
       }
     }
@@ -201,7 +202,7 @@ export class SimRouter {
         authType: c.authType,
         authKey: c.authKey,
         src: c.primaryAddress,
-        dst: vrrpGroup(c.family),
+        dst: i.spec.receive.multicastGroup ?? vrrpGroup(c.family),
       });
       this.encoders.set(i, e);
     }
@@ -261,6 +262,7 @@ export class SimLan {
     sent.push({ at: this.clock.now, priority: bytes[2] ?? 0 });
     this.adverts.set(key, sent);
     const c = instance.spec.config;
+    const dst = instance.spec.receive.multicastGroup ?? vrrpGroup(c.family);
     const payload = Uint8Array.from(bytes);
     for (const to of this.routers) {
       if (to === from || !to.alive || to.group !== from.group || !to.linksUp.has(ifname)) continue;
@@ -274,7 +276,7 @@ export class SimLan {
         this.delivered++;
         to.handle({
           type: "packet",
-          packet: { ifname, family: c.family, src: c.primaryAddress, dst: vrrpGroup(c.family), ttl: 255, multicast: true, payload },
+          packet: { ifname, family: c.family, src: c.primaryAddress, dst, ttl: 255, multicast: true, payload },
         });
       });
     }

@@ -8,7 +8,7 @@ import type { InstanceIo } from "../daemon/instance-io.js";
 import type { LinkCache } from "../daemon/link-cache.js";
 import type { Logger } from "../daemon/log.js";
 import { sumDrops } from "../daemon/status-view.js";
-import { vrrpGroup } from "../vrrp/address.js";
+import { addressBytes, vrrpGroup } from "../vrrp/address.js";
 import type { State } from "../vrrp/instance-types.js";
 import type { VrrpSubagent } from "./agentx.js";
 import {
@@ -153,7 +153,7 @@ export class SnmpService {
       garpDelayMs: spec.garp.masterDelayMs,
       notify: notifyCommands(spec.notify),
       accept: spec.accept,
-      ...(spec.unicastPeers.length === 0 ? { multicast: vrrpGroup(spec.family) } : {}),
+      ...(spec.unicastPeers.length === 0 ? { multicast: spec.mcastGroup ? addressBytes(spec.mcastGroup) : vrrpGroup(spec.family) } : {}),
       primaryAddress: io.src ?? io.ri.spec.config.primaryAddress,
       ...(vi.masterAddress ? { masterAddress: vi.masterAddress } : {}),
       addresses: io.vips.map((v) => ({

@@ -88,6 +88,8 @@ export type Action =
   /** Gratuitous ARP / unsolicited NA for every VIP, `repeat` times. */
   | { readonly type: "announce"; readonly repeat: number; /** set when a lower-priority advert caused it */ readonly lowerPriority?: true }
   | { readonly type: "state"; readonly from: State; readonly to: State; readonly reason: string }
+  /** keepalived's event notifications (vrrp_notify.c send_event_notify): a master heard a lower priority. */
+  | { readonly type: "event"; readonly event: "MASTER_RX_LOWER_PRI" }
   | { readonly type: "log"; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };
 
 export interface InstanceStats {
@@ -115,7 +117,9 @@ export type FaultSource =
   /** No source address on the interface yet. */
   | { readonly kind: "no-source-address" }
   /** The advert socket could not be opened. */
-  | { readonly kind: "socket" };
+  | { readonly kind: "socket" }
+  /** The configuration cannot run (keepalived's num_config_faults: unicast_fault_no_peer without peers). */
+  | { readonly kind: "config" };
 
 /** The label shown in status, logs and transition reasons (e.g. `link:eth0`, `check:chk_http`). */
 export function faultLabel(f: FaultSource): string {
@@ -134,6 +138,8 @@ export function faultLabel(f: FaultSource): string {
       return "source-address";
     case "socket":
       return "socket";
+    case "config":
+      return "config";
   }
 }
 

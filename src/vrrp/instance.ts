@@ -351,6 +351,9 @@ export class VrrpInstance {
       fields: { from: formatAddress(source), priority: advert.priority, ours: this.effective },
     });
     if (!this.config.lowerPrioNoAdvert) this.sendAdvert(this.effective, out);
+    // keepalived 2.2.7 vrrp.c vrrp_state_master_rx: notify_master_rx_lower_pri and the FIFO's
+    // MASTER_RX_LOWER_PRI line, at every such advert.
+    out.push({ type: "event", event: "MASTER_RX_LOWER_PRI" });
     // keepalived vrrp.c vrrp_state_master_rx: clients of the other master learn our MAC again.
     // Difference: at most one burst per LOWER_PRIO_GARP_GAP_MS (keepalived sends one per advert).
     const g = this.config.garpLowerPrio;

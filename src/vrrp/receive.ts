@@ -1,7 +1,7 @@
 // Receive-side policy for one instance, pure: which adverts reach the state machine. TTL / hop
 // limit, unicast peers and their TTL ranges, then the codec with keepalived's unicast checksum
 // compatibility. The router calls it for every instance an advert could belong to.
-import { VRRP_GROUP_V4, formatAddress, sameAddressBytes, type Family } from "./address.js";
+import { VRRP_GROUP_V4, formatAddress, sameAddressBytes, vrrpGroup, type Family } from "./address.js";
 import { decodeAdvert, type Advert, type DropCode, type Version } from "./packet.js";
 
 /** An advert as a socket delivered it. */
@@ -32,6 +32,8 @@ export interface ReceivePolicy {
   readonly checkUnicastSrc: boolean;
   readonly unicastChecksum: UnicastChecksum;
   readonly v3ChecksumAsV2: boolean;
+  /** The multicast group adverts go to and are taken from (mcast_dst_ip / vrrp_mcast_group4|6); unset: 224.0.0.18 / ff02::12. */
+  readonly multicastGroup?: Uint8Array;
 }
 
 export type ReceiveVerdict =
@@ -40,7 +42,10 @@ export type ReceiveVerdict =
 
 /** Does this packet belong to an instance with `unicast` peers? (a multicast instance ignores unicast adverts and vice versa) */
 export function sameDelivery(policy: ReceivePolicy, rx: ReceivedPacket): boolean {
-  return policy.unicastPeers.length > 0 !== rx.multicast;
+  if (policy.unicastPeers.length > 0) return !rx.multicast;
+  // keepalived binds an instance's socket to its multicast group (vrrp.c open_vrrp_read_socket):
+  // an advert sent to another group is not the instance's.
+  return rx.multicast && sameAddressBytes(rx.dst, policy.multicastGroup ?? vrrpGroup(rx.family));
 }
 
 /** `oldChecksum`: the instance already uses the old unicast checksum form. */

@@ -29,6 +29,8 @@ export interface RouterInstanceSpec {
   readonly trackProcesses: readonly TrackedByWeight[];
   /** keepalived `dont_track_primary`: the own interface's carrier is not a FAULT source. */
   readonly dontTrackPrimary: boolean;
+  /** Why the instance can never run (FAULT for good, keepalived's num_config_faults). */
+  readonly configFault?: string;
 }
 
 export interface RouterSyncGroup {

@@ -237,6 +237,10 @@ export class VrrpRouter {
       // weight 0: FAULT while down, or while up with `reverse` (keepalived_netlink.c).
       if (!t.weight && Boolean(l?.up) === t.reverse) this.fault(i, { kind: "link", ifname: t.name }, true);
     }
+    if (i.spec.configFault) {
+      this.log(i, "error", `${i.spec.configFault}; instance stays in FAULT`, { code: "CONFIG_FAULT" });
+      this.fault(i, { kind: "config" }, true);
+    }
     i.started = true;
     this.refreshTracking(i);
     this.feed(i, { type: "startup" });

@@ -104,7 +104,9 @@ describe("keepalived.conf parser", () => {
       interface: "eth0",
       vrid: 51,
       priority: 150,
-      initialState: "MASTER",
+      // state MASTER, but its sync group G1 has a member that is not MASTER at priority 255: the
+      // whole group starts in BACKUP (keepalived 2.2.7 vrrp.c vrrp_complete_init)
+      initialState: "BACKUP",
       version: 2,
       family: 4,
       advertIntervalCs: 100,
@@ -145,7 +147,7 @@ describe("keepalived.conf parser", () => {
 
   it("warns about unknown keywords with file and line and keeps going", () => {
     const { config, diagnostics } = parseKeepalivedConf(
-      "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n frobnicate 3\n}\nbogus_section {\n}\n",
+      "vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n frobnicate 3\n}\nbogus_section {\n}\n",
       "x.conf",
     );
     expect(config.instances).toHaveLength(1);
@@ -158,9 +160,7 @@ describe("keepalived.conf parser", () => {
   it("reports invalid values as errors naming what was expected", () => {
     const cases: [string, string][] = [
       ["virtual_router_id 256", "x.conf:3: error: 'virtual_router_id' expects an integer 1..255, got \"256\""],
-      ["virtual_router_id 1\n priority high", "x.conf:4: error: 'priority' expects an integer 1..255, got \"high\""],
       ["virtual_router_id 1\n advert_int 0", "x.conf:4: error: 'advert_int' expects a number 0.01..255, got \"0\""],
-      ["virtual_router_id 1\n state PRIMARY", "x.conf:4: error: 'state' expects MASTER or BACKUP, got \"PRIMARY\""],
       [
         "virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.300\n }",
         'x.conf:5: error: virtual address "192.0.2.300": expected IPv4 or IPv6 address with optional /prefix',
@@ -176,9 +176,9 @@ describe("keepalived.conf parser", () => {
 
   it("applies keepalived's rules: state MASTER clears nopreempt and preempt_delay; no priority means 255 or 100; v2 rounds the interval", () => {
     const { config, diagnostics } = parseKeepalivedConf(
-      `vrrp_instance A {\n interface eth0\n virtual_router_id 1\n state MASTER\n nopreempt\n}\n` +
-        `vrrp_instance B {\n interface eth0\n virtual_router_id 2\n state MASTER\n priority 100\n preempt_delay 300\n advert_int 0.4\n}\n` +
-        `vrrp_instance C {\n interface eth0\n virtual_router_id 3\n}\n`,
+      `vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n state MASTER\n nopreempt\n}\n` +
+        `vrrp_instance B { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 2\n state MASTER\n priority 100\n preempt_delay 300\n advert_int 0.4\n}\n` +
+        `vrrp_instance C { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 3\n}\n`,
     );
     const [a, b, c] = config.instances;
     expect(a).toMatchObject({ priority: 255, nopreempt: false });
@@ -206,15 +206,46 @@ describe("keepalived.conf parser", () => {
       writeFileSync(join(dir, "main.conf"), "global_defs {\n router_id r1\n}\ninclude conf.d/*.conf\ninclude missing.conf\n");
       const sub = join(dir, "conf.d");
       mkdirSync(sub);
-      writeFileSync(join(sub, "a.conf"), "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
-      writeFileSync(join(sub, "b.conf"), "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n wat\n}\n");
+      writeFileSync(join(sub, "a.conf"), "vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n}\n");
+      writeFileSync(
+        join(sub, "b.conf"),
+        "vrrp_instance B { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 2\n wat\n}\n",
+      );
       const { config, diagnostics } = loadKeepalivedConf(join(dir, "main.conf"));
       expect(config.instances.map((i) => i.name)).toEqual(["A", "B"]);
       expect(config.files).toHaveLength(3);
       expect(diagnostics.map(formatDiagnostic)).toEqual([
-        `${join(dir, "main.conf")}:5: warning: include missing.conf matches no file`,
+        `${join(dir, "main.conf")}:5: warning: Config files missing 'missing.conf'. (as keepalived)`,
         `${join(sub, "b.conf")}:4: warning: unknown keyword 'wat' in vrrp_instance B; ignored`,
       ]);
+    });
+    // keepalived 2.2.7 lib/parser.c check_include / open_and_check_glob: the rest of the line is one
+    // glob() pattern with GLOB_BRACE; includer/m/w/b/a turn the reports into errors.
+    it("expands {a,b} (GLOB_BRACE) in include, in order", () => {
+      const d = join(dir, "brace");
+      mkdirSync(d);
+      writeFileSync(join(d, "a.conf"), "vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n}\n");
+      writeFileSync(join(d, "b.conf"), "vrrp_instance B { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 2\n}\n");
+      writeFileSync(join(d, "main.conf"), "include {b,a}.conf\n");
+      const { config, diagnostics } = loadKeepalivedConf(join(d, "main.conf"));
+      expect(config.instances.map((i) => i.name)).toEqual(["B", "A"]);
+      expect(diagnostics).toEqual([]);
+    });
+    it("include warns, includem/includew/includeb make a missing file or an empty match an error", () => {
+      const d = join(dir, "kinds");
+      mkdirSync(d);
+      writeFileSync(join(d, "a.conf"), "vrrp_instance A { virtual_ipaddress { 192.0.2.1 }\n interface eth0\n virtual_router_id 1\n}\n");
+      const run = (line: string) => {
+        writeFileSync(join(d, "main.conf"), `${line}\n`);
+        return loadKeepalivedConf(join(d, "main.conf")).diagnostics.map((x) => `${x.severity}: ${x.message}`);
+      };
+      expect(run("include nope.conf")).toEqual(["warning: Config files missing 'nope.conf'. (as keepalived)"]);
+      expect(run("includem nope.conf")).toEqual(["error: Config files missing 'nope.conf'. (as keepalived)"]);
+      expect(run("includem *.none")).toEqual(["warning: No config files matched '*.none'. (as keepalived)"]);
+      expect(run("includew *.none")).toEqual(["error: No config files matched '*.none'. (as keepalived)"]);
+      expect(run("include {a,nope}.conf")).toEqual(['warning: Some config files missing: "{a,nope}.conf". (as keepalived)']);
+      expect(run("includeb {a,nope}.conf")).toEqual(['error: Some config files missing: "{a,nope}.conf". (as keepalived)']);
+      expect(run("includer a.conf")).toEqual([]);
     });
     it("names the file that cannot be read", () => {
       const { diagnostics } = loadKeepalivedConf(join(dir, "nope.conf"));

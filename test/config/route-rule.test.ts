@@ -30,13 +30,33 @@ describe("virtual_routes", () => {
     expect(config.instances).toHaveLength(0);
     expect(diagnostics.map((d) => `${d.where.line}: ${d.message}`)).toEqual([
       `8: route "198.51.100.0/24 via 192.0.2.254 mtu 1400": option 'mtu' is not supported by tsvrrpd; not installed`,
-      `9: route "2001:db8::/32 via 192.0.2.1": cannot mix IPv4 and IPv6 addresses; not installed`,
+      `9: route "2001:db8::/32 via 192.0.2.1": cannot mix IPv4 and IPv6 addresses; skipped (as keepalived)`,
+    ]);
+  });
+});
+
+describe("multipath routes (keepalived 2.2.7 vrrp_iproute.c parse_nexthops, and `or`)", () => {
+  it("reads nexthop groups and the deprecated `via A or B` as two next hops, with keepalived's warning", () => {
+    const { config, diagnostics } = parseKeepalivedConf(
+      conf(
+        "    198.51.100.0/24 via 192.0.2.253 or 192.0.2.252\n    203.0.113.0/24 nexthop via 192.0.2.251 dev eth1 weight 2 onlink nexthop via 192.0.2.250",
+      ),
+    );
+    const [or, nh] = config.instances[0]!.virtualRoutes;
+    expect(or!.via).toBeUndefined();
+    expect(or!.nexthops!.map((h) => formatAddress(h.via!))).toEqual(["192.0.2.253", "192.0.2.252"]);
+    expect(nh!.nexthops).toEqual([
+      { via: expect.any(Uint8Array), dev: "eth1", weight: 2, onlink: true },
+      { via: expect.any(Uint8Array), onlink: false },
+    ]);
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      '"or" for routes is deprecated. Please use "nexthop" (as keepalived says); read as nexthop',
     ]);
   });
 });
 
 describe("virtual_rules", () => {
-  it("reads from/to/table/fwmark/not/actions; a rule without preference counts down from 32765 with a warning", () => {
+  it("reads from/to/table/fwmark/not/actions; a rule without preference counts down from 16384 with a warning (keepalived 2.2.7 vrrp_iprule.c RULE_START_PRIORITY)", () => {
     const { config, diagnostics } = parseKeepalivedConf(
       conf(
         "    192.0.2.0/24 dev eth0",
@@ -44,10 +64,10 @@ describe("virtual_rules", () => {
       ),
     );
     const [a, b, c] = config.instances[0]!.virtualRules;
-    expect(a).toMatchObject({ family: 4, action: 1, table: 100, priority: 32765, protocol: 18 });
+    expect(a).toMatchObject({ family: 4, action: 1, table: 100, priority: 16384, protocol: 18 });
     expect(b).toMatchObject({ family: 6, action: 8, invert: true, priority: 9 });
     expect(c).toMatchObject({ fwmark: 16, fwmask: 255, table: 254 });
-    expect(diagnostics.map((d) => d.message)).toContainEqual(expect.stringMatching(/no preference specified - setting to 32765/));
+    expect(diagnostics.map((d) => d.message)).toContainEqual(expect.stringMatching(/no preference specified - setting to 16384/));
   });
   it("a rule needs an action, and goto needs a lower preference", () => {
     const { diagnostics } = parseKeepalivedConf(

@@ -27,7 +27,10 @@ describe("sync group trackers", () => {
       inst("A", 1, 100) + `vrrp_sync_group G {\n  group {\n    A\n  }\n  track_file {\n    nope\n  }\n}\n`,
       "k.conf",
     );
-    expect(diagnostics.map((d) => [d.code, d.where.line])).toEqual([["UNKNOWN_TRACK_FILE", 14]]);
+    expect(diagnostics.map((d) => [d.code, d.where.line])).toEqual([
+      ["SYNC_GROUP", 9], // a group of one (keepalived vrrp_sync.c vrrp_sync_set_group)
+      ["UNKNOWN_TRACK_FILE", 14],
+    ]);
     expect(config.instances[0]!.trackFiles).toEqual([]);
   });
 });

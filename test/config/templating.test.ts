@@ -35,7 +35,7 @@ vrrp_instance VI {
     expect(r.config.instances[0]!.vips.map((v) => v.address)).toEqual(["198.51.100.10", "198.51.100.11"]);
   });
   it("leaves an undefined $NAME alone and warns about ~SEQ", () => {
-    const r = conf("$A=1\n~SEQ(i, 1, 3)\nvrrp_instance VI {\n interface $B\n virtual_router_id $A\n}\n");
+    const r = conf("$A=1\n~SEQ(i, 1, 3)\nvrrp_instance VI { virtual_ipaddress { 192.0.2.1 }\n interface $B\n virtual_router_id $A\n}\n");
     expect(r.config.instances[0]).toMatchObject({ interface: "$B", vrid: 1 });
     expect(r.diagnostics.map((d) => `${d.code}@${d.where.line}`)).toEqual(["UNSUPPORTED@2"]);
   });

@@ -36,8 +36,8 @@ vrrp_instance VI {
 }
 `;
 
-function setup() {
-  const { config, diagnostics } = parseKeepalivedConf(CONF);
+function setup(conf = CONF) {
+  const { config, diagnostics } = parseKeepalivedConf(conf);
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   const router = new VrrpRouter(routerConfig(config));
   const ri = router.instances[0]!;
@@ -119,6 +119,33 @@ describe("action executor", () => {
     expect(t.fifoLines.slice(-2)).toEqual(['INSTANCE "VI" MASTER 150\n', 'GROUP "G" MASTER 0\n']);
     expect(t.scheduled.at(-1)).toBe("VI");
   });
+
+  // keepalived 2.2.7 vrrp.c clear_diff_vrrp / vrrp_notify.c send_instance_notifies: a reload that
+  // deletes an instance notifies FAULT (the old way), or DELETED and the notify_deleted script.
+  for (const [keyword, word] of [
+    ["", "FAULT"],
+    ["  notify_deleted /bin/deleted\n", "DELETED"],
+  ] as const) {
+    it(`an instance a reload deletes is notified ${word}${keyword ? " with notify_deleted" : ""}, not STOP`, async () => {
+      const t = setup(CONF.replace("  notify_master /bin/true\n", `  notify_master /bin/true\n  notify_fault /bin/fault\n${keyword}`));
+      t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+      t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+      t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+      await t.io.ops;
+      t.jobs.length = 0;
+      t.fifoLines.length = 0;
+      const empty = parseKeepalivedConf("").config;
+      const { plan, actions } = t.router.reload(routerConfig(empty), 11_000);
+      expect(plan.removed).toEqual([t.ri]);
+      t.io.deleted = true;
+      t.ex.run(actions);
+      // keepalived 2.2.7 writes no FIFO line for a deleted instance (measured: notify-fifo.test.ts)
+      expect(t.fifoLines.filter((l) => l.startsWith("INSTANCE"))).toEqual([]);
+      const args = t.jobs.map((j) => [j.script.command, ...j.extraArgs].join(" "));
+      expect(args).toContain(`/bin/true INSTANCE VI ${word} 150`);
+      expect(args).toContain(word === "DELETED" ? "/bin/deleted" : "/bin/fault");
+    });
+  }
 
   it("gives up: priority 0, VIPs removed; sends the kernel refused or that threw are counted per instance, not fatal", async () => {
     const t = setup();

@@ -55,6 +55,20 @@ const CASES: Record<string, PairCase> = {
     addresses: [VIP4],
     intervalSec: 0.1,
   },
+  // Adverts to another multicast group (global_parser.c vrrp_mcast_group4_handler); keepalived binds
+  // its socket to the group, so a side still sending to 224.0.0.18 would not be heard.
+  "vrrp_mcast_group4 224.0.0.88": {
+    conf: (r, p) => instance(r, p, vips, 3).replace("global_defs {", "global_defs {\n  vrrp_mcast_group4 224.0.0.88"),
+    addresses: [VIP4],
+    intervalSec: 0.1,
+  },
+  // The same for one instance (vrrp_parser.c vrrp_mcast_dstip_handler), over the global group.
+  "mcast_dst_ip 239.1.2.3 over vrrp_mcast_group4": {
+    conf: (r, p) =>
+      instance(r, p, ["mcast_dst_ip 239.1.2.3", ...vips], 3).replace("global_defs {", "global_defs {\n  vrrp_mcast_group4 224.0.0.88"),
+    addresses: [VIP4],
+    intervalSec: 0.1,
+  },
   // Added and removed with the VIPs, not advertised.
   virtual_ipaddress_excluded: {
     conf: (r, p) => instance(r, p, [...vips, "virtual_ipaddress_excluded {", "  203.0.113.7/24", "  2001:db8:7::7/64", "}"], 3),

@@ -89,13 +89,14 @@ describe("SIGHUP edge cases", () => {
     expect(await byName("VA")).toMatchObject({ state: "BACKUP", stats: { transitions: vaTransitions } });
     expect(lab.holders(A.vip)).toEqual(["a"]);
 
-    // A file with an error: refused with file:line, nothing changes.
+    // A file with an error (a VRID out of range; an invalid priority is only a warning, as in
+    // keepalived): refused with file:line, nothing changes.
     await waitFor("both reloads logged", () => reloads() === 2, 5000);
     const reloadsBefore = reloads();
     writeFileSync(
       file,
       conf([
-        { ...A, priority: 999 },
+        { ...A, vrid: 999, priority: 150 },
         { ...B, vrid: 13, priority: 100 },
       ]),
     );

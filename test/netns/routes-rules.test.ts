@@ -16,6 +16,8 @@ const ROUTES = `  virtual_routes {
     blackhole 198.51.100.128/25
     2001:db8:5::/48 via 2001:db8:1::fe dev eth0
     unreachable 203.0.113.128/25 table 200
+    198.51.100.64/27 via 192.0.2.253 or 192.0.2.252
+    203.0.113.32/27 nexthop via 192.0.2.251 dev eth0 weight 2 nexthop via 192.0.2.250 dev eth0
   }
   virtual_rules {
     from 198.51.100.0/24 table 100 priority 1000
@@ -39,8 +41,9 @@ const conf = (priority: number, withStatic: boolean) =>
 
 /** What keepalived and tsvrrpd put there: proto keepalived routes and rules of both families. */
 function installed(lab: Lab, router: string): string {
+  // -o: a multipath route's next hops on its own line
   const routes = lab
-    .exec(router, "ip", ["route", "show", "table", "all"])
+    .exec(router, "ip", ["-o", "route", "show", "table", "all"])
     .split("\n")
     .filter((l) => l.includes("proto keepalived"));
   const rules = [...lab.exec(router, "ip", ["rule"]).split("\n"), ...lab.exec(router, "ip", ["-6", "rule"]).split("\n")].filter((l) =>
@@ -57,7 +60,7 @@ describe("virtual and static routes and rules", () => {
     for (const kind of ["keepalived", "tsvrrpd"] as Kind[]) {
       const d = startDaemon(lab, "a", kind, conf(255, true), `-${kind}`);
       running.push(d);
-      await waitFor(`${kind}: every route and rule`, () => installed(lab, "a").split("\n").length === 10, 10_000).catch((e: Error) => {
+      await waitFor(`${kind}: every route and rule`, () => installed(lab, "a").split("\n").length === 12, 10_000).catch((e: Error) => {
         throw new Error(`${e.message}; installed:\n${installed(lab, "a")}`);
       });
       seen[kind] = installed(lab, "a");
@@ -67,6 +70,9 @@ describe("virtual and static routes and rules", () => {
     }
     expect(seen.tsvrrpd).toBe(seen.keepalived);
     expect(seen.tsvrrpd).toContain("blackhole 198.51.100.128/25");
+    // multipath: `or` (deprecated) and nexthop with a weight (keepalived vrrp_iproute.c add_nexthops)
+    expect(seen.tsvrrpd).toMatch(/198\.51\.100\.64\/27 proto keepalived.*nexthop via 192\.0\.2\.253.*nexthop via 192\.0\.2\.252/);
+    expect(seen.tsvrrpd).toMatch(/203\.0\.113\.32\/27 proto keepalived.*nexthop via 192\.0\.2\.251 dev eth0 weight 2/);
     expect(seen.tsvrrpd).toContain("1003:\tnot from 192.0.2.0/24 prohibit");
   });
 
@@ -81,7 +87,7 @@ describe("virtual and static routes and rules", () => {
         ["b", 12],
       ] as const)
         lab.exec(r, "ip", ["-6", "addr", "add", `2001:db8:1::${n}/64`, "dev", "eth0", "nodad"]);
-      const has = (r: string) => installed(lab, r).split("\n").filter(Boolean).length === 8;
+      const has = (r: string) => installed(lab, r).split("\n").filter(Boolean).length === 10;
       running.push(startDaemon(lab, "a", aKind, conf(150, false)));
       await waitFor(`${aKind} on a master with its routes`, () => lab.holders(VIP).join() === "a" && has("a"), 10_000);
       const b = startDaemon(lab, "b", bKind, conf(100, false));

@@ -172,11 +172,11 @@ describe("master", () => {
     const vi = started({ priority: 100 });
     const t = toMaster(vi);
     const acts = vi.handle({ type: "advert", advert: advert({ priority: 50 }), source: ip("192.0.2.20") }, t + 1);
-    expect(types(acts)).toEqual(["send-advert"]);
+    expect(types(acts)).toEqual(["send-advert", "event"]); // MASTER_RX_LOWER_PRI (keepalived send_event_notify);
     const quiet = new VrrpInstance(config({ priority: 100, lowerPrioNoAdvert: true }));
     quiet.handle({ type: "startup" }, 0);
     const tq = toMaster(quiet);
-    expect(types(quiet.handle({ type: "advert", advert: advert({ priority: 50 }), source: ip("192.0.2.20") }, tq + 1))).toEqual([]);
+    expect(types(quiet.handle({ type: "advert", advert: advert({ priority: 50 }), source: ip("192.0.2.20") }, tq + 1))).toEqual(["event"]);
   });
   it("answers a priority 0 advert at once and restarts its advert timer", () => {
     const vi = started({ priority: 100 });
@@ -278,24 +278,25 @@ describe("healing a split brain for clients (higher_prio_send_advert, garp_lower
     const lower = () => vi.handle({ type: "advert", advert: advert({ priority: 50 }), source: ip("192.0.2.20") }, now);
     let now = t + 10;
     const first = lower();
-    expect(first.filter((a) => a.type !== "log")).toEqual([
+    expect(first.filter((a) => a.type !== "log" && a.type !== "event")).toEqual([
       expect.objectContaining({ type: "send-advert", priority: 100 }),
       { type: "announce", repeat: 3, lowerPriority: true },
     ]);
     now = t + 500;
-    expect(types(lower())).toEqual(["send-advert"]); // within the second: no second burst
+    expect(types(lower())).toEqual(["send-advert", "event"]); // within the second: no second burst
     now = t + 1010;
-    expect(types(lower())).toEqual(["send-advert", "announce"]);
+    expect(types(lower())).toEqual(["send-advert", "event", "announce"]);
     // The delayed burst (garp_lower_prio_delay) comes on the timer, 2 s after the last one.
     const due = vi.armed().garpLowerPrio!;
     expect(due).toBeCloseTo(t + 1010 + 2000, 6);
     const timerActs = vi.handle({ type: "timer" }, due);
     expect(timerActs.filter((a) => a.type === "announce")).toEqual([{ type: "announce", repeat: 3 }]);
-    // Off (repeat 0): only the advert.
+    // Off (repeat 0): only the advert (and the MASTER_RX_LOWER_PRI event).
     const off = started({ priority: 100 });
     const to = toMaster(off);
     expect(types(off.handle({ type: "advert", advert: advert({ priority: 50 }), source: ip("192.0.2.20") }, to + 1))).toEqual([
       "send-advert",
+      "event",
     ]);
   });
 });
