@@ -169,5 +169,20 @@ export function completeInstance(
     garpLowerPrio: { repeat: d.garpLowerPrioRepeat, delayMs: d.garpLowerPrioDelayMs },
     v3ChecksumAsV2: d.v3ChecksumAsV2,
     unicastChecksum: d.unicastChecksum,
+    ...(d.vmac
+      ? {
+          vmac: {
+            // keepalived vrrp.c create_vmac_name: PREFIX.VRID, cut to IFNAMSIZ - 1.
+            name: d.vmac.name ?? vmacName(d.vmacPrefix, d.vrid),
+            ...(d.vmac.mac ? { mac: d.vmac.mac } : {}),
+            xmitBase: d.vmacXmitBase,
+          },
+        }
+      : {}),
   };
+}
+
+function vmacName(prefix: string, vrid: number): string {
+  const suffix = `.${vrid}`;
+  return prefix.slice(0, 15 - suffix.length) + suffix;
 }

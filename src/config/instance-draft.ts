@@ -47,6 +47,10 @@ export interface InstanceDraft {
   garpLowerPrioDelayMs: number;
   nativeIpv6?: Location;
   v3ChecksumAsV2: boolean;
+  vmac?: { name?: string; mac?: Uint8Array; where: Location };
+  vmacXmitBase: boolean;
+  /** global vmac_prefix, for the default name. */
+  vmacPrefix: string;
 }
 
 export function newDraft(version: Version, garp: GarpSettings, defaults: InstanceDefaults): InstanceDraft {
@@ -79,5 +83,7 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     garpLowerPrioRepeat: defaults.garpLowerPrioRepeat ?? garp.masterRepeat,
     garpLowerPrioDelayMs: defaults.garpLowerPrioDelayMs ?? garp.masterDelayMs,
     v3ChecksumAsV2: false,
+    vmacXmitBase: false,
+    vmacPrefix: defaults.vmacPrefix ?? "vrrp",
   };
 }

@@ -118,7 +118,8 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "vrrp_ipsets",
     "Debian's keepalived 2.2.7 (nftables, no libipset) does not know it either; use `nftables`",
   ),
-  ...K("global_defs", "unsupported", "vmac_prefix vmac_addr_prefix", "VMACs are not created (use_vmac is refused)"),
+  ...K("global_defs", "keepalived", "vmac_prefix"),
+  ...K("global_defs", "refused", "vmac_addr_prefix", "names the interfaces of use_vmac_addr, which is refused"),
   ...K("global_defs", "unsupported", "lvs_sync_daemon", "LVS is keepalived's checker side, not VRRP"),
   ...K("global_defs", "difference", "min_auto_priority_delay", NO_EFFECT),
   ...K("global_defs", "difference", "vrrp_higher_prio_send_advert", HEAL_DEFAULT),
@@ -190,8 +191,15 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "refused",
-    "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vmac_garp_intvl",
-    "needs macvlan/ipvlan interfaces, which tsvrrpd does not create; the advert's source MAC would differ",
+    "use_vmac_addr vmac_garp_intvl",
+    "not implemented yet; it changes the election or the wire, so it is refused rather than ignored",
+  ),
+  ...K("vrrp_instance", "refused", "use_ipvlan", 'needs ipvlan, which this kernel lacks ("Unknown device type"); use use_vmac'),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "use_vmac vmac_xmit_base",
+    "as keepalived 2.2.7 (private-mode macvlan named vrrp.VRID, its sysctls, VIPs and GARP/NA on it, removed on stop and at start); differences: the macvlan is made for an instance added by reload only at the next start, and the IPv4 advert source is the base interface's address, read at start",
   ),
   ...K(
     "vrrp_instance",

@@ -91,7 +91,8 @@ export class LinkCache {
   sourceFor(spec: InstanceSpec): Uint8Array | undefined {
     const configured = configuredAddress(spec);
     if (configured) return configured;
-    const link = this.byName.get(spec.interface);
+    // use_vmac: the base interface's address (keepalived takes vrrp->saddr from the base).
+    const link = this.byName.get(spec.vmac?.base ?? spec.interface);
     if (!link) return undefined;
     const vipSet = [...spec.vips, ...spec.excludedVips].map((v) => v.bytes);
     const mine = this.addrs.filter(

@@ -27,6 +27,7 @@ import { errorFields } from "../error-fields.js";
 import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
+import { Vmacs } from "./vmacs.js";
 
 export type { InstanceStatus } from "./status-view.js";
 
@@ -66,6 +67,7 @@ export class Runtime {
   private readonly timers: InstanceTimers;
   private readonly deadlines?: DeadlineQueue;
   private readonly rehearsal: TakeoverRehearsal;
+  private readonly vmacs: Vmacs;
   private stopping = false;
   private lastEventAt = -Infinity;
 
@@ -74,6 +76,7 @@ export class Runtime {
     options: RuntimeOptions,
   ) {
     this.log = options.log;
+    this.vmacs = new Vmacs(this.rtnl, options.log.child({ component: "vmac" }));
     this.notify = new NotifyRunner(options.log, config.global);
     this.fifos = new NotifyFifos(options.log);
     this.snmp = new SnmpService(
@@ -163,6 +166,11 @@ export class Runtime {
   }
 
   async start(): Promise<void> {
+    if (this.config.instances.some((i) => i.vmac)) {
+      // use_vmac: the macvlans exist before anything looks at interfaces; the instances run on them.
+      this.config = await this.vmacs.setUp(this.config);
+      this.router = new VrrpRouter(routerConfig(this.config));
+    }
     this.links.reset(await this.rtnl.links(), await this.rtnl.addresses());
     for (const l of this.links.links()) this.handle({ type: "link", ifname: l.name, present: true, up: l.up });
     this.rtnl.watch((e) => (e.kind === "link" ? this.onLink(e) : this.onAddress(e)));
@@ -304,6 +312,7 @@ export class Runtime {
     // Let queued raw sends (the priority 0 adverts) leave before closing.
     await new Promise((r) => setTimeout(r, 20));
     await this.staticRoutes.remove();
+    await this.vmacs.remove(); // keepalived netlink_link_del_vmac at shutdown
     await this.firewall.close(); // keepalived nft_cleanup: the tables go with the daemon
     await Promise.race([this.notify.idle(), new Promise((r) => setTimeout(r, 2000))]);
     this.close();
@@ -327,6 +336,7 @@ export class Runtime {
    * Removed ones stop (priority 0, VIPs released); new ones start.
    */
   async reload(next: DaemonConfig): Promise<void> {
+    next = await this.vmacs.setUp(next);
     if (JSON.stringify(next.global.notifyFifos ?? []) !== JSON.stringify(this.config.global.notifyFifos ?? [])) {
       this.fifos.close();
       this.fifos.open(next.global);
@@ -347,6 +357,7 @@ export class Runtime {
     }
     await Promise.all(plan.removed.map((ri) => this.io.get(ri)?.ops ?? Promise.resolve()));
     for (const ri of plan.removed) this.io.delete(ri);
+    await this.vmacs.remove(next);
     let changed = 0;
     for (const { instance } of plan.kept) {
       const io = this.io.get(instance)!;
