@@ -192,14 +192,14 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "vrrp_instance",
     "refused",
     "use_vmac_addr vmac_garp_intvl",
-    "not implemented yet; it changes the election or the wire, so it is refused rather than ignored",
+    "not implemented yet (vmac_garp_intvl is keepalived's deprecated alias of garp_extra_if); it changes the wire, so it is refused rather than ignored",
   ),
   ...K("vrrp_instance", "refused", "use_ipvlan", 'needs ipvlan, which this kernel lacks ("Unknown device type"); use use_vmac'),
   ...K(
     "vrrp_instance",
     "difference",
     "use_vmac vmac_xmit_base",
-    "as keepalived 2.2.7 (private-mode macvlan named vrrp.VRID, its sysctls, VIPs and GARP/NA on it, removed on stop and at start); differences: the macvlan is made for an instance added by reload only at the next start, and the IPv4 advert source is the base interface's address, read at start",
+    "as keepalived 2.2.7 (private-mode macvlan vrrp.VRID or NAME with the VRRP MAC, its sysctls, VIPs, GARP/NA and adverts on it, removed on stop and a crashed run's at start); differences: a name another instance uses is not replaced by a free one, and the IPv4 advert source is the base interface's address",
   ),
   ...K(
     "vrrp_instance",
