@@ -4,7 +4,9 @@
 // client keeps reaching the VIP. tsvrrpd also removes its macvlan on stop and a crashed run's at start.
 import { describe, expect, it } from "vitest";
 import { waitFor, type Lab } from "../../src/lab/netns.js";
-import { crash, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
+import { join } from "node:path";
+import { readPcap } from "../../src/lab/pcap-file.js";
+import { crash, macOf, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("vmac");
 // The VIP's subnet is not on eth0: the master reaches the client only through vrrp.42. (With the
@@ -54,12 +56,14 @@ function clientNeighbour(lab: Lab): string | undefined {
   return j[0]?.lladdr;
 }
 
-async function pair(high: Kind, low: Kind): Promise<void> {
+async function pair(high: Kind, low: Kind, extra: string[] = []): Promise<void> {
   const { lab, running } = newLab();
+  const pcap = join(lab.dir, "lan.pcap");
+  await lab.capture(pcap, "ip proto 112");
   lab.addRouter({ name: "c", v4: "192.0.2.50/24" });
   lab.exec("c", "ip", ["addr", "add", `${CLIENT}/24`, "dev", "eth0"]);
   const holds = (r: string) => lab.addresses(r, "vrrp.42").some((a) => a.startsWith(`${VIP}/`));
-  const a = startDaemon(lab, "a", high, conf("a", 200));
+  const a = startDaemon(lab, "a", high, conf("a", 200, extra));
   running.push(a);
   await waitFor(`${high} on a to hold ${VIP} on vrrp.42`, () => holds("a"), 15_000);
   const vm = links(lab, "a").find((l) => l.ifname === "vrrp.42");
@@ -69,18 +73,33 @@ async function pair(high: Kind, low: Kind): Promise<void> {
     lab.addresses("a").some((x) => x.startsWith(`${VIP}/`)),
     "the VIP is not on eth0",
   ).toBe(false);
-  const b = startDaemon(lab, "b", low, conf("b", 100));
+  const b = startDaemon(lab, "b", low, conf("b", 100, extra));
   running.push(b);
   await waitFor(`${low} on b to make vrrp.42`, () => links(lab, "b").some((l) => l.ifname === "vrrp.42"), 15_000);
   await new Promise((r) => setTimeout(r, 1000)); // past b's down interval (0.36 s): it must stay backup
   expect(holds("b"), `${low} on b holds the VIP while a is master`).toBe(false);
   expect(clientNeighbour(lab)).toBe(VMAC);
   expect(fdbPort(lab)).toBe(lab.port("a"));
+  // a's host dies: its daemon is killed and its link cut. (With a's kernel left up holding the VIP
+  // on its macvlan, it answers b's gratuitous ARP requests from the same MAC when vmac_xmit_base
+  // is set, with keepalived on either side, and the LAN keeps learning the MAC on a's port.)
   crash(lab, "a");
-  // a's dead daemon leaves its macvlan and VIP: only b's gratuitous ARP moves the MAC to b's port.
+  lab.exec("a", "ip", ["link", "set", "eth0", "down"]);
   await waitFor(`${low} on b to take over ${VIP} on vrrp.42`, () => holds("b"), 10_000);
   await waitFor("the LAN to learn the virtual MAC on b's port", () => fdbPort(lab) === lab.port("b"), 5000);
   expect(clientNeighbour(lab)).toBe(VMAC);
+  await new Promise((r) => setTimeout(r, 300)); // b's adverts as master reach the capture
+  // Adverts leave from the macvlan (the virtual MAC), or from eth0 with vmac_xmit_base.
+  const want = (r: string) => (extra.includes("vmac_xmit_base") ? macOf(lab, r) : VMAC);
+  const adverts = readPcap(pcap).filter((w) => w.kind === "vrrp");
+  for (const [r, prio] of [
+    ["a", 200],
+    ["b", 100],
+  ] as const) {
+    const from = adverts.filter((w) => w.priority === prio).map((w) => w.srcMac);
+    expect(from.length, `adverts at priority ${prio}`).toBeGreaterThan(0);
+    expect([...new Set(from)], `source MACs of ${r}'s adverts`).toEqual([want(r)]);
+  }
   await stopAll(running);
 }
 
@@ -94,6 +113,8 @@ async function stopAll(running: Running[]): Promise<void> {
 describe("use_vmac, mixed pair with keepalived 2.2.7", () => {
   it("tsvrrpd master, keepalived backup takes over", () => pair("tsvrrpd", "keepalived"), 60_000);
   it("keepalived master, tsvrrpd backup takes over", () => pair("keepalived", "tsvrrpd"), 60_000);
+  it("vmac_xmit_base: tsvrrpd master, keepalived backup takes over", () => pair("tsvrrpd", "keepalived", ["vmac_xmit_base"]), 60_000);
+  it("vmac_xmit_base: keepalived master, tsvrrpd backup takes over", () => pair("keepalived", "tsvrrpd", ["vmac_xmit_base"]), 60_000);
 });
 
 describe("use_vmac interface life", () => {
@@ -107,6 +128,13 @@ describe("use_vmac interface life", () => {
     await waitFor("tsvrrpd to hold the VIP on vrrp.42", holds, 15_000);
     expect([sysctl("arp_ignore"), sysctl("arp_filter")]).toEqual(["1", "1"]);
     expect(lab.exec("a", "cat", ["/proc/sys/net/ipv4/conf/vrrp.42/arp_ignore"]).trim()).toBe("1");
+    // SIGHUP with the same file: the macvlan and the master stay as they are.
+    const index = (links(lab, "a").find((l) => l.ifname === "vrrp.42") as { ifindex?: number } | undefined)?.ifindex;
+    first.child.kill("SIGHUP");
+    await waitFor("the reload", () => /configuration reloaded/.test(first.output()), 10_000);
+    expect(first.output()).toMatch(/"kept":1,"changed":0/);
+    expect((links(lab, "a").find((l) => l.ifname === "vrrp.42") as { ifindex?: number } | undefined)?.ifindex).toBe(index);
+    expect(holds()).toBe(true);
     await stopAll([first]);
     expect(
       links(lab, "a").some((l) => l.ifname === "vrrp.42"),
