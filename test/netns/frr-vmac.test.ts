@@ -1,7 +1,8 @@
 // tsvrrpd with use_vmac against FRR 8.4's vrrpd (Debian's frr), which only works with macvlan
-// VMACs: IPv4 and IPv6, VRRPv3. FRR masters first; tsvrrpd (on macvlans named as FRR names them)
-// stays backup, takes over when FRR dies, and gives the VIP back when FRR returns with the higher
-// priority. Its adverts leave with the virtual MAC. zebra and vrrpd run per namespace with their
+// VMACs: IPv4 and IPv6, VRRPv3, both roles. FRR masters; tsvrrpd (on macvlans named as FRR names
+// them) stays backup, takes over when FRR dies, and gives the VIP back when FRR returns with the
+// higher priority; its adverts leave with the virtual MAC. And tsvrrpd masters while FRR backs up
+// and takes over when tsvrrpd's host dies. zebra and vrrpd run per namespace with their
 // own folder (platform-notes.md); the frr service is never started.
 import { chmodSync, chownSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,7 +29,7 @@ function frrUser(): { uid: number; gid: number } {
 }
 
 /** FRR's side on router a: its macvlan holding the VIP, zebra, then vrrpd (priority 200). */
-async function startFrr(lab: Lab, f: Fam, run: number): Promise<void> {
+async function startFrr(lab: Lab, f: Fam, run: number, priority = 200): Promise<string> {
   const dir = join(lab.dir, `frr-${run}`);
   chmodSync(lab.dir, 0o711); // FRR drops to user frr: it must reach its folder
   execFileSync("mkdir", ["-p", dir]);
@@ -51,7 +52,7 @@ async function startFrr(lab: Lab, f: Fam, run: number): Promise<void> {
   const conf = [
     "interface eth0",
     ` vrrp ${VRID} version 3`,
-    ` vrrp ${VRID} priority 200`,
+    ` vrrp ${VRID} priority ${priority}`,
     ` vrrp ${VRID} advertisement-interval 100`,
     ` vrrp ${VRID} ${f.family === 4 ? "ip" : "ipv6"} ${f.vip}`,
     "",
@@ -67,7 +68,9 @@ async function startFrr(lab: Lab, f: Fam, run: number): Promise<void> {
   out(lab.spawn("a", "/usr/lib/frr/zebra", ["-i", join(dir, "zebra.pid"), "-f", join(dir, "zebra.conf"), ...common]));
   await waitFor("zebra's API socket", () => socketExists(join(dir, "zserv.api")), 10_000);
   out(lab.spawn("a", "/usr/lib/frr/vrrpd", ["-i", join(dir, "vrrpd.pid"), "-f", join(dir, "vrrpd.conf"), ...common]));
-  await waitFor("FRR's vrrpd to be master", () => frrState(lab, dir, f) === "Master", 15_000);
+  const want = priority === 200 ? "Master" : "Backup";
+  await waitFor(`FRR's vrrpd to be ${want}`, () => frrState(lab, dir, f) === want, 15_000);
+  return dir;
 }
 
 let frrOutput = "";
@@ -94,7 +97,7 @@ function frrState(lab: Lab, dir: string, f: Fam): string | undefined {
   }
 }
 
-function tsvrrpdConf(f: Fam): string {
+function tsvrrpdConf(f: Fam, priority = 100): string {
   return [
     "global_defs {",
     "  router_id b",
@@ -105,7 +108,7 @@ function tsvrrpdConf(f: Fam): string {
     "  interface eth0",
     `  use_vmac ${f.vmac}`,
     `  virtual_router_id ${VRID}`,
-    "  priority 100",
+    `  priority ${priority}`,
     "  advert_int 0.1",
     "  version 3",
     "  virtual_ipaddress {",
@@ -146,7 +149,27 @@ async function frrPair(f: Fam): Promise<void> {
   crash(lab, "b");
 }
 
+/** tsvrrpd masters (200), FRR backs up (100) and takes over when tsvrrpd's host dies. */
+async function frrBackup(f: Fam): Promise<void> {
+  const { lab, running } = newLab();
+  frrOutput = "";
+  running.push({ kind: "keepalived", router: "a", child: { exitCode: 0 } as never, output: () => `(FRR)\n${frrOutput}` });
+  const b = startDaemon(lab, "b", "tsvrrpd", tsvrrpdConf(f, 200));
+  running.push(b);
+  const holds = () => lab.addresses("b", f.vmac).some((x) => x.startsWith(`${f.vip}/`));
+  await waitFor("tsvrrpd on b to master", holds, 15_000);
+  const dir = await startFrr(lab, f, 0, 100);
+  await new Promise((r) => setTimeout(r, 1000)); // more than FRR's down interval
+  expect(frrState(lab, dir, f), "FRR stays backup while tsvrrpd masters").toBe("Backup");
+  expect(holds()).toBe(true);
+  crash(lab, "b");
+  lab.exec("b", "ip", ["link", "set", "eth0", "down"]);
+  await waitFor("FRR to take over after tsvrrpd died", () => frrState(lab, dir, f) === "Master", 10_000);
+}
+
 describe("use_vmac against FRR's vrrpd", () => {
+  it("IPv4: tsvrrpd master, FRR takes over when it dies", () => frrBackup(V4), 90_000);
+  it("IPv6: tsvrrpd master, FRR takes over when it dies", () => frrBackup(V6), 90_000);
   it("IPv4: FRR master, tsvrrpd takes over when it dies and gives back when it returns", () => frrPair(V4), 90_000);
   it("IPv6: FRR master, tsvrrpd takes over when it dies and gives back when it returns", () => frrPair(V6), 90_000);
 });
