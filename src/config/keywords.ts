@@ -199,7 +199,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "vrrp_instance",
     "difference",
     "use_vmac vmac_xmit_base",
-    "as keepalived 2.2.7 (private-mode macvlan vrrp.VRID or NAME with the VRRP MAC, its sysctls, VIPs, GARP/NA and adverts on it, removed on stop and a crashed run's at start); differences: a name another instance uses is not replaced by a free one, and the IPv4 advert source is the base interface's address",
+    "as keepalived 2.2.7 (private-mode macvlan vrrp.VRID or NAME with the VRRP MAC, its sysctls, VIPs, GARP/NA and adverts on it, removed on stop and a crashed run's at start); difference: the IPv4 advert source is the base interface's address as tsvrrpd's link cache knows it",
   ),
   ...K(
     "vrrp_instance",

@@ -41,3 +41,22 @@ describe("use_vmac", () => {
     expect(parse("use_ipvlan").diagnostics.some((d) => d.startsWith("error") && /ipvlan, which this kernel lacks/.test(d))).toBe(true);
   });
 });
+
+describe("use_vmac names among instances (vrrp.c create_vmac_name)", () => {
+  const two = (a: string, b: string, global = "") =>
+    parseKeepalivedConf(
+      `global_defs {\n${global}\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 51\n ${a}\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n` +
+        `vrrp_instance B {\n interface eth0\n virtual_router_id 51\n ${b}\n virtual_ipaddress {\n  2001:db8::100\n }\n}\n` +
+        `vrrp_instance C {\n interface eth0\n virtual_router_id 51\n ${b}\n virtual_ipaddress {\n  192.0.2.101\n }\n unicast_peer {\n  192.0.2.12\n }\n}\n`,
+      "x.conf",
+    );
+  it("IPv4 and IPv6 on one VRID: vrrp.51, then vrrp6.51 for IPv6, vrrp1.51 next", () => {
+    const { config } = two("use_vmac", "use_vmac");
+    expect(config.instances.map((i) => i.vmac?.name)).toEqual(["vrrp.51", "vrrp6.51", "vrrp1.51"]);
+  });
+  it("an explicit name another instance uses is ignored with keepalived's message", () => {
+    const { config, diagnostics } = two("use_vmac vm", "use_vmac vm", "vmac_prefix v");
+    expect(config.instances.map((i) => i.vmac?.name)).toEqual(["vm", "v.51", "v1.51"]);
+    expect(diagnostics.some((d) => /VRRP instance A is already using vm - ignoring name/.test(d.message))).toBe(true);
+  });
+});
