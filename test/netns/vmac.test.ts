@@ -158,3 +158,70 @@ describe("use_vmac interface life", () => {
     expect(links(lab, "a").some((l) => l.ifname === "vrrp.42")).toBe(false);
   }, 60_000);
 });
+
+describe("use_vmac names and addresses, same file as keepalived", () => {
+  it("dual stack on one VRID: keepalived 2.2.7 and tsvrrpd make the same macvlans with the same MACs and link-local", async () => {
+    const { lab, running } = newLab();
+    const file = [
+      "global_defs {",
+      "  router_id a",
+      "}",
+      "vrrp_instance V4 {",
+      "  state BACKUP",
+      "  interface eth0",
+      "  use_vmac",
+      "  virtual_router_id 42",
+      "  priority 200",
+      "  advert_int 0.1",
+      "  version 3",
+      "  virtual_ipaddress {",
+      `    ${VIP}/24`,
+      "  }",
+      "}",
+      "vrrp_instance V6 {",
+      "  state BACKUP",
+      "  interface eth0",
+      "  use_vmac",
+      "  virtual_router_id 42",
+      "  priority 200",
+      "  advert_int 0.1",
+      "  virtual_ipaddress {",
+      "    2001:db8:1::10",
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+    const macvlans = () =>
+      links(lab, "a")
+        .filter((l) => l.linkinfo?.info_kind === "macvlan")
+        .map((l) => {
+          const ll = lab.addresses("a", l.ifname).filter((x) => x.startsWith("fe80:"));
+          return `${l.ifname} ${l.address} ${ll.join(",")}`;
+        })
+        .sort();
+    const seen: Record<string, string[]> = {};
+    for (const kind of ["keepalived", "tsvrrpd"] as const) {
+      const d = startDaemon(lab, "a", kind, file, `-${kind}`);
+      running.push(d);
+      await waitFor(
+        `${kind} to hold both VIPs`,
+        () => {
+          const all = lab.snapshot();
+          void all;
+          return (
+            links(lab, "a").filter((l) => l.linkinfo?.info_kind === "macvlan").length === 2 &&
+            macvlans().every((m) =>
+              lab.addresses("a", m.split(" ")[0]!).some((x) => x.startsWith("198.51.100.10/") || x.startsWith("2001:db8:1::10/")),
+            )
+          );
+        },
+        15_000,
+      );
+      seen[kind] = macvlans();
+      await stopAll([d]);
+      await waitFor(`${kind} to remove its macvlans`, () => macvlans().length === 0, 10_000);
+    }
+    expect(seen.keepalived!.map((m) => m.split(" ").slice(0, 2).join(" "))).toEqual([`vrrp.42 ${VMAC}`, "vrrp6.42 00:00:5e:00:02:2a"]);
+    expect(seen.tsvrrpd).toEqual(seen.keepalived);
+  }, 60_000);
+});
