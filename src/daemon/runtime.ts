@@ -233,7 +233,7 @@ export class Runtime {
     if (!src)
       io.log.error(
         { code: "NO_SOURCE_ADDRESS" },
-        `no IPv${io.spec.family} source address on ${io.spec.interface}; instance stays in FAULT until one is added`,
+        `no IPv${io.spec.family} source address on ${io.spec.vmac?.base ?? io.spec.interface}; instance stays in FAULT until one is added`,
       );
     else {
       try {
@@ -283,7 +283,9 @@ export class Runtime {
       }
       // A source address that appears lifts the no-source FAULT.
       const link = this.links.link(io.spec.interface);
-      if (!e.removed && !io.src && link?.index === a.index && a.family === io.spec.family) {
+      // use_vmac: the source address comes from the base interface (LinkCache.sourceFor).
+      const srcLink = io.spec.vmac?.base ? this.links.link(io.spec.vmac.base) : link;
+      if (!e.removed && !io.src && link && srcLink?.index === a.index && a.family === io.spec.family) {
         const src = this.links.sourceFor(io.spec);
         if (!src) continue;
         try {

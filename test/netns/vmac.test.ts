@@ -159,6 +159,23 @@ describe("use_vmac interface life", () => {
   }, 60_000);
 });
 
+describe("use_vmac source address", () => {
+  it("an instance whose base interface has no IPv4 address waits in FAULT and starts when one is added to the base", async () => {
+    const { lab, running } = newLab();
+    lab.exec("a", "ip", ["addr", "del", "192.0.2.11/24", "dev", "eth0"]);
+    const d = startDaemon(lab, "a", "tsvrrpd", conf("a", 200));
+    running.push(d);
+    await waitFor("the no-source message naming eth0", () => /no IPv4 source address on eth0/.test(d.output()), 15_000);
+    lab.exec("a", "ip", ["addr", "add", "192.0.2.11/24", "dev", "eth0"]);
+    await waitFor(
+      "the VIP on vrrp.42 once eth0 has an address",
+      () => lab.addresses("a", "vrrp.42").some((x) => x.startsWith(`${VIP}/`)),
+      10_000,
+    );
+    await stopAll([d]);
+  }, 60_000);
+});
+
 describe("use_vmac names and addresses, same file as keepalived", () => {
   it("dual stack on one VRID: keepalived 2.2.7 and tsvrrpd make the same macvlans with the same MACs and link-local", async () => {
     const { lab, running } = newLab();
