@@ -23,11 +23,20 @@ command -v snmpd >/dev/null || need+=(snmpd)           # AgentX master for the S
 command -v snmpwalk >/dev/null || need+=(snmp)
 command -v snmptrapd >/dev/null || need+=(snmptrapd)
 command -v promtool >/dev/null || need+=(prometheus)       # promtool: checks and unit-tests deploy/monitoring alert rules
+[ -x /usr/lib/frr/vrrpd ] || need+=(frr)   # FRR's vrrpd: the use_vmac peer (tests run zebra+vrrpd per namespace; the service stays stopped)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # The frr service must not start: Debian's policy-rc.d (exit 101) forbids starting services
+  # during this install only, then frr is disabled so a boot does not start it either.
+  policy=""
+  if [[ " ${need[*]} " == *" frr "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+  if [[ " ${need[*]} " == *" frr "* ]]; then systemctl disable frr >/dev/null 2>&1 || true; fi
 fi
 
 # The pinned Node LTS (.node-version), the one the image and the .deb ship, so the suite runs on

@@ -23,6 +23,8 @@ export interface InstanceDefaults {
   /** vrrp_mcast_group4 / vrrp_mcast_group6: the multicast destination of every multicast instance. */
   mcastGroup4?: string;
   mcastGroup6?: string;
+  /** vmac_prefix: the default use_vmac name is PREFIX.VRID (keepalived: "vrrp"). */
+  vmacPrefix?: string;
 }
 
 /** What an instance inherits before global_defs says anything (tsvrrpd's defaults). */
@@ -165,6 +167,15 @@ export function parseGlobal(
       case "vrrp_garp_lower_prio_delay": {
         const v = ctx.int(st, 0, 3600);
         if (v !== undefined) defaults.garpLowerPrioDelayMs = v * 1000;
+        break;
+      }
+      // global_parser.c vrrp_vmac_prefix_handler: the first one wins.
+      case "vmac_prefix": {
+        const v = ctx.arg(st, "an interface name prefix");
+        if (v === undefined) break;
+        if (defaults.vmacPrefix !== undefined)
+          ctx.warn(st.where, "BAD_VALUE", `vmac prefix has already been specified - ignoring ${v} (as keepalived)`);
+        else defaults.vmacPrefix = v;
         break;
       }
       case "vrrp_startup_delay": {

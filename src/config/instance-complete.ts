@@ -197,6 +197,16 @@ export function completeInstance(
     garpLowerPrio: { repeat: d.garpLowerPrioRepeat, delayMs: d.garpLowerPrioDelayMs },
     v3ChecksumAsV2: d.v3ChecksumAsV2,
     unicastChecksum: d.unicastChecksum,
+    ...(d.vmac
+      ? {
+          vmac: {
+            // keepalived vrrp.c create_vmac_name: PREFIX.VRID, cut to IFNAMSIZ - 1.
+            name: d.vmac.name ?? vmacName(d.vmacPrefix, d.vrid),
+            ...(d.vmac.mac ? { mac: d.vmac.mac } : {}),
+            xmitBase: d.vmacXmitBase,
+          },
+        }
+      : {}),
   };
 }
 
@@ -229,4 +239,30 @@ function multicastGroup(ctx: Ctx, name: string, d: InstanceDraft, family: Family
   }
   if (d.unicastPeers.length > 0 || group === undefined) return undefined;
   return sameAddressBytes(addressBytes(group), vrrpGroup(family)) ? undefined : group;
+}
+
+function vmacName(prefix: string, vrid: number, num = 0): string {
+  const suffix = `${num || ""}.${vrid}`;
+  return prefix.slice(0, 15 - suffix.length) + suffix;
+}
+
+/**
+ * An instance's use_vmac name, unique among the instances before it (keepalived: an explicit name
+ * another instance uses is ignored with an error in vrrp_parser.c vrrp_vmac_handler; vrrp.c
+ * create_vmac_name then tries PREFIX.VRID, for IPv6 PREFIX6.VRID, then PREFIX1.VRID, 2, ...).
+ */
+export function uniqueVmacName(ctx: Ctx, inst: InstanceSpec, before: readonly InstanceSpec[], prefix = "vrrp"): InstanceSpec {
+  const used = new Set(before.flatMap((i) => (i.vmac ? [i.vmac.name] : [])));
+  if (!inst.vmac || !used.has(inst.vmac.name)) return inst;
+  const other = before.find((i) => i.vmac?.name === inst.vmac!.name)!;
+  if (inst.vmac.name !== vmacName(prefix, inst.vrid))
+    ctx.warn(
+      inst.where,
+      "BAD_VALUE",
+      `(${inst.name}) VRRP instance ${other.name} is already using ${inst.vmac.name} - ignoring name (as keepalived)`,
+    );
+  const order = inst.family === 6 ? [0, 6, 1, 2, 3, 4, 5, 7, 8, 9] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  let num = order.find((n) => !used.has(vmacName(prefix, inst.vrid, n)));
+  for (let n = 10; num === undefined; n++) if (!used.has(vmacName(prefix, inst.vrid, n))) num = n;
+  return { ...inst, vmac: { ...inst.vmac, name: vmacName(prefix, inst.vrid, num) } };
 }

@@ -60,6 +60,10 @@ export interface InstanceDraft {
   garpLowerPrioDelayMs: number;
   nativeIpv6?: Location;
   v3ChecksumAsV2: boolean;
+  vmac?: { name?: string; mac?: Uint8Array; where: Location };
+  vmacXmitBase: boolean;
+  /** global vmac_prefix, for the default name. */
+  vmacPrefix: string;
 }
 
 export function newDraft(version: Version, garp: GarpSettings, defaults: InstanceDefaults): InstanceDraft {
@@ -94,5 +98,7 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     v3ChecksumAsV2: false,
     ...(defaults.mcastGroup4 ? { mcastGroup4: defaults.mcastGroup4 } : {}),
     ...(defaults.mcastGroup6 ? { mcastGroup6: defaults.mcastGroup6 } : {}),
+    vmacXmitBase: false,
+    vmacPrefix: defaults.vmacPrefix ?? "vrrp",
   };
 }

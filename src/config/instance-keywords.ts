@@ -266,6 +266,33 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     else if (st.args[0] === "never") d.unicastChecksum = "never";
     else ctx.warn(st.where, "BAD_VALUE", `unknown old_unicast_checksum mode ${JSON.stringify(st.args[0])}; ignored (as keepalived)`);
   },
+  // vrrp_parser.c vrrp_vmac_handler: up to two arguments, a name and/or a MAC (it has a ':').
+  // A bare `use_vmac false` names the interface "false" there too.
+  use_vmac: (ctx, st, d) => {
+    const v: NonNullable<InstanceDraft["vmac"]> = d.vmac ?? { where: st.where };
+    d.vmac = v;
+    for (const a of st.args.slice(0, 2)) {
+      if (a.includes(":")) {
+        const bytes = a.split(":").map((x) => (/^[0-9a-fA-F]{1,2}$/.test(x) ? parseInt(x, 16) : NaN));
+        if (v.mac) ctx.warn(st.where, "BAD_VALUE", "VMAC interface address already specified; ignored (as keepalived)");
+        else if (bytes.length !== 6 || bytes.some(Number.isNaN))
+          ctx.warn(st.where, "BAD_VALUE", `VMAC invalid MAC address ${a} - ignored (as keepalived)`);
+        else if (bytes[0]! & 1) ctx.warn(st.where, "BAD_VALUE", `VMAC MAC address is multicast ${a} - ignoring (as keepalived)`);
+        else if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x5e && bytes[3] === 0 && (bytes[4] === 1 || bytes[4] === 2))
+          ctx.warn(st.where, "BAD_VALUE", `VMAC MAC address not allowed to be RFC5798 address (${a}) - ignoring (as keepalived)`);
+        else v.mac = Uint8Array.from(bytes);
+      } else {
+        const problem = interfaceNameProblem(a);
+        if (v.name) ctx.warn(st.where, "BAD_VALUE", "VMAC interface name already specified; ignored (as keepalived)");
+        else if (problem)
+          ctx.warn(st.where, "BAD_VALUE", `VMAC interface name '${a}' too long or invalid characters - ignoring (${problem})`);
+        else v.name = a;
+      }
+    }
+  },
+  vmac_xmit_base: (ctx, st, d) => {
+    d.vmacXmitBase = true;
+  },
   native_ipv6: (ctx, st, d) => {
     // vrrp_parser.c vrrp_native_ipv6_handler: IPv6 and VRRPv3 whatever the addresses say.
     d.nativeIpv6 = st.where;

@@ -10,6 +10,7 @@ import { parseConfText, readConfTree, type ReadOptions, type Statement } from ".
 import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
+import { uniqueVmacName } from "./instance-complete.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
 import { parseRoute, type RouteSpec, type RuleSpec } from "./route-rule.js";
@@ -179,7 +180,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
       );
       continue;
     }
-    instances.push(inst);
+    instances.push(uniqueVmacName(ctx, inst, instances, defaults.vmacPrefix));
   }
   const groups = resolveSyncGroups(ctx, instances, syncGroups);
   const started = groupStartStates(instances, groups);

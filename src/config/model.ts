@@ -146,6 +146,20 @@ export interface InstanceSpec {
   readonly v3ChecksumAsV2: boolean;
   /** VRRPv3 IPv4 unicast pseudo-header destination (keepalived `old_unicast_checksum`). */
   readonly unicastChecksum: UnicastChecksum;
+  /** use_vmac: a macvlan with the VRRP MAC holds the VIPs (src/daemon/vmacs.ts). */
+  readonly vmac?: VmacSpec;
+}
+
+/** keepalived vrrp_parser.c vrrp_vmac_handler / vrrp_vmac_xmit_base_handler. */
+export interface VmacSpec {
+  /** The macvlan's name: configured, else `vmac_prefix`.VRID (keepalived vrrp.c create_vmac_name). */
+  readonly name: string;
+  /** A configured MAC; else 00:00:5e:00:01:VRID (IPv6: 00:00:5e:00:02:VRID). */
+  readonly mac?: Uint8Array;
+  /** vmac_xmit_base: adverts go out of the base interface; the VIPs stay on the macvlan. */
+  readonly xmitBase: boolean;
+  /** The configured interface, once the daemon has moved `interface` onto the macvlan. */
+  readonly base?: string;
 }
 
 export interface ScriptSpec {

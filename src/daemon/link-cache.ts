@@ -90,7 +90,8 @@ export class LinkCache {
   /** Source address keepalived would use: configured, else the interface's first IPv4 / link-local IPv6, never a VIP. */
   sourceFor(spec: InstanceSpec): Uint8Array | undefined {
     const configured = configuredAddress(spec);
-    const link = this.byName.get(spec.interface);
+    // use_vmac: the base interface's address (keepalived takes vrrp->saddr from the base).
+    const link = this.byName.get(spec.vmac?.base ?? spec.interface);
     // track_src_ip: the configured address only while the interface has it (keepalived_netlink.c
     // netlink_if_address_filter downs the instance when it goes).
     if (configured && spec.trackSrcIp)

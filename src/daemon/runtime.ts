@@ -27,6 +27,7 @@ import { errorFields } from "../error-fields.js";
 import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
+import { Vmacs } from "./vmacs.js";
 
 export type { InstanceStatus } from "./status-view.js";
 
@@ -66,6 +67,7 @@ export class Runtime {
   private readonly timers: InstanceTimers;
   private readonly deadlines?: DeadlineQueue;
   private readonly rehearsal: TakeoverRehearsal;
+  private readonly vmacs: Vmacs;
   private stopping = false;
   private lastEventAt = -Infinity;
 
@@ -74,6 +76,7 @@ export class Runtime {
     options: RuntimeOptions,
   ) {
     this.log = options.log;
+    this.vmacs = new Vmacs(this.rtnl, options.log.child({ component: "vmac" }));
     this.notify = new NotifyRunner(options.log, config.global);
     this.fifos = new NotifyFifos(options.log);
     this.snmp = new SnmpService(
@@ -163,6 +166,11 @@ export class Runtime {
   }
 
   async start(): Promise<void> {
+    if (this.config.instances.some((i) => i.vmac)) {
+      // use_vmac: the macvlans exist before anything looks at interfaces; the instances run on them.
+      this.config = await this.vmacs.setUp(this.config);
+      this.router = new VrrpRouter(routerConfig(this.config));
+    }
     this.links.reset(await this.rtnl.links(), await this.rtnl.addresses());
     for (const l of this.links.links()) this.handle({ type: "link", ifname: l.name, present: true, up: l.up });
     this.rtnl.watch((e) => (e.kind === "link" ? this.onLink(e) : this.onAddress(e)));
@@ -225,7 +233,7 @@ export class Runtime {
     if (!src)
       io.log.error(
         { code: "NO_SOURCE_ADDRESS" },
-        `no IPv${io.spec.family} source address on ${io.spec.interface}; instance stays in FAULT until one is added`,
+        `no IPv${io.spec.family} source address on ${io.spec.vmac?.base ?? io.spec.interface}; instance stays in FAULT until one is added`,
       );
     else {
       try {
@@ -274,9 +282,11 @@ export class Runtime {
         }
       }
       const link = this.links.link(io.spec.interface);
+      // use_vmac: the source address comes from the base interface (LinkCache.sourceFor).
+      const srcLink = io.spec.vmac?.base ? this.links.link(io.spec.vmac.base) : link;
       // track_src_ip: the configured source address removed from the interface is a FAULT until
       // it is back (keepalived_netlink.c netlink_if_address_filter, down_instance).
-      if (e.removed && io.spec.trackSrcIp && io.src && link?.index === a.index && sameAddressBytes(a.address, io.src)) {
+      if (e.removed && io.spec.trackSrcIp && io.src && srcLink?.index === a.index && sameAddressBytes(a.address, io.src)) {
         io.log.warn({ src: formatAddress(io.src) }, "configured source address removed (track_src_ip); FAULT until it is back");
         // FAULT first, so a master's priority 0 advert still leaves from the address (as keepalived's,
         // which clears saddr after down_instance); then no source until the address is back.
@@ -285,7 +295,7 @@ export class Runtime {
         continue;
       }
       // A source address that appears lifts the no-source FAULT.
-      if (!e.removed && !io.src && link?.index === a.index && a.family === io.spec.family) {
+      if (!e.removed && !io.src && link && srcLink?.index === a.index && a.family === io.spec.family) {
         const src = this.links.sourceFor(io.spec);
         if (!src) continue;
         try {
@@ -314,6 +324,7 @@ export class Runtime {
     // Let queued raw sends (the priority 0 adverts) leave before closing.
     await new Promise((r) => setTimeout(r, 20));
     await this.staticRoutes.remove();
+    await this.vmacs.remove(); // keepalived netlink_link_del_vmac at shutdown
     await this.firewall.close(); // keepalived nft_cleanup: the tables go with the daemon
     await Promise.race([this.notify.idle(), new Promise((r) => setTimeout(r, 2000))]);
     this.close();
@@ -337,6 +348,7 @@ export class Runtime {
    * Removed ones stop (priority 0, VIPs released); new ones start.
    */
   async reload(next: DaemonConfig): Promise<void> {
+    next = await this.vmacs.setUp(next);
     if (JSON.stringify(next.global.notifyFifos ?? []) !== JSON.stringify(this.config.global.notifyFifos ?? [])) {
       this.fifos.close();
       this.fifos.open(next.global);
@@ -361,6 +373,7 @@ export class Runtime {
     }
     await Promise.all(plan.removed.map((ri) => this.io.get(ri)?.ops ?? Promise.resolve()));
     for (const ri of plan.removed) this.io.delete(ri);
+    await this.vmacs.remove(next);
     let changed = 0;
     for (const { instance } of plan.kept) {
       const io = this.io.get(instance)!;

@@ -4,6 +4,7 @@ import { createRtNetlink, rt, type RtNetlinkSocket } from "netlink";
 import { formatAddress, type Family } from "../vrrp/address.js";
 import { RTPROT_KEEPALIVED, type RouteSpec, type RuleSpec } from "../config/route-rule.js";
 import { routeMessage, ruleMessage } from "./route-messages.js";
+import { addrGenModeAttr, IN6_ADDR_GEN_MODE_NONE, macvlanLinkInfo, parseLinkInfo } from "./link-attrs.js";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -139,6 +140,68 @@ export class Rtnl {
     const routes = await this.sock.getRoutes({ family: AF_INET });
     const def = routes.find((r) => r.data.dstLen === 0 && (r.data.table === 254 || r.attrs.table === 254) && r.attrs.oif !== undefined);
     return def?.attrs.oif;
+  }
+
+  /** The kind (IFLA_INFO_KIND) and macvlan mode of a link, and its lower link's index. */
+  async linkKind(name: string): Promise<{ index: number; kind?: string; macvlanMode?: number; lower?: number } | undefined> {
+    const m = (await this.sock.getLinks()).find((x) => x.attrs.ifname === name);
+    if (!m) return undefined;
+    return {
+      index: m.data.index ?? 0,
+      ...parseLinkInfo(m.attrs.linkinfo),
+      ...(m.attrs.link ? { lower: m.attrs.link.readUInt32LE(0) } : {}),
+    };
+  }
+
+  /**
+   * Creates a macvlan over `lowerIndex` with `mac` (keepalived vrrp_vmac.c netlink_link_add_vmac:
+   * NLM_F_CREATE|NLM_F_EXCL, IFLA_LINK, IFLA_IFNAME, IFLA_ADDRESS, IFLA_LINKINFO), then sets its
+   * IPv6 address generation mode to none in a second message (the kernel ignores IFLA_AF_SPEC
+   * on creation), and returns its index.
+   */
+  async addMacvlan(name: string, lowerIndex: number, mac: Uint8Array, mode: number): Promise<number> {
+    const link = Buffer.alloc(4);
+    link.writeUInt32LE(lowerIndex, 0);
+    try {
+      await this.sock.newLink(
+        { family: 0 },
+        { ifname: name, link, address: Buffer.from(mac), linkinfo: macvlanLinkInfo(mode) },
+        { flags: NLM_F_CREATE | NLM_F_EXCL },
+      );
+    } catch (e) {
+      const code = errnoOf(e);
+      throw new NetlinkError(code, "add-link", `creating macvlan ${name} on ifindex ${lowerIndex}: ${code}`);
+    }
+    const made = await this.linkKind(name);
+    if (!made) throw new NetlinkError("ENODEV", "add-link", `macvlan ${name} vanished after creation`);
+    try {
+      await this.sock.newLink({ family: 0, index: made.index }, { afSpec: new Map([[AF_INET6, addrGenModeAttr(IN6_ADDR_GEN_MODE_NONE)]]) });
+    } catch (e) {
+      // keepalived logs "Error setting ADDR_GEN_MODE to NONE" and carries on.
+      throw new NetlinkError(errnoOf(e), "addrgenmode", `setting addrgenmode none on ${name}: ${errnoOf(e)}`);
+    }
+    return made.index;
+  }
+
+  /** Sets a link up (keepalived vrrp_vmac.c netlink_link_up). */
+  async linkUp(index: number): Promise<void> {
+    try {
+      await this.sock.newLink({ family: 0, index, flags: { up: true }, change: { up: true } });
+    } catch (e) {
+      throw new NetlinkError(errnoOf(e), "link-up", `setting ifindex ${index} up: ${errnoOf(e)}`);
+    }
+  }
+
+  /** Deletes a link (netlink_link_del_vmac). Already absent counts as success (returns false). */
+  async delLink(index: number): Promise<boolean> {
+    try {
+      await this.sock.delLink({ family: 0, index });
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "ENODEV") return false;
+      throw new NetlinkError(code, "delete-link", `deleting ifindex ${index}: ${code}`);
+    }
   }
 
   /** Adds a VIP. Already present counts as success (returns false). */

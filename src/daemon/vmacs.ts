@@ -1,0 +1,148 @@
+// use_vmac: each such instance gets a macvlan carrying the VRRP MAC (00:00:5e:00:01:VRID, IPv6
+// 00:00:5e:00:02:VRID) that holds its VIPs and sends its adverts (vmac_xmit_base: adverts from the
+// base interface). Follows keepalived 2.2.7 vrrp/vrrp_vmac.c netlink_link_add_vmac /
+// netlink_link_del_vmac and vrrp_if_config.c set_interface_parameters / reset_interface_parameters.
+// The instance then runs on the macvlan as on any interface: the rest of the daemon only sees
+// `interface` (and every VIP without `dev`) moved onto it, with `vmac.base` naming the old one.
+import { readFileSync, writeFileSync } from "node:fs";
+import type { DaemonConfig, InstanceSpec } from "../config/model.js";
+import type { Rtnl } from "../netlink/rtnl.js";
+import { MACVLAN_MODE_PRIVATE } from "../netlink/link-attrs.js";
+import { errorFields } from "../error-fields.js";
+import type { Logger } from "./log.js";
+
+/** The VRRP virtual MAC (RFC 5798 section 7.3), or the configured one. */
+export function vmacAddress(spec: InstanceSpec): Uint8Array {
+  return spec.vmac?.mac ?? Uint8Array.from([0, 0, 0x5e, 0, spec.family === 6 ? 2 : 1, spec.vrid]);
+}
+
+function sysctlPath(family: 4 | 6, ifname: string, key: string): string {
+  return `/proc/sys/net/ipv${family}/conf/${ifname}/${key}`;
+}
+
+function readSysctl(ifname: string, key: string): string | undefined {
+  try {
+    return readFileSync(sysctlPath(4, ifname, key), "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export class Vmacs {
+  /** Macvlans this daemon made: name -> ifindex and base interface. */
+  private readonly made = new Map<string, { index: number; base: string }>();
+  /** Base interfaces whose arp_ignore/arp_filter were changed: their earlier values and users. */
+  private readonly bases = new Map<string, { arpIgnore?: string; arpFilter?: string; users: Set<string> }>();
+
+  constructor(
+    private readonly rtnl: Rtnl,
+    private readonly log: Logger,
+  ) {}
+
+  /** Makes the macvlan of every use_vmac instance and returns the configuration moved onto them. */
+  async setUp(config: DaemonConfig): Promise<DaemonConfig> {
+    const instances: InstanceSpec[] = [];
+    for (const spec of config.instances) instances.push(spec.vmac && !spec.vmac.base ? await this.one(spec) : spec);
+    return { ...config, instances };
+  }
+
+  private async one(spec: InstanceSpec): Promise<InstanceSpec> {
+    const vmac = spec.vmac!;
+    const log = this.log.child({ instance: spec.name, vmac: vmac.name, interface: spec.interface });
+    if (!this.made.has(vmac.name)) {
+      try {
+        await this.create(spec, log);
+      } catch (e) {
+        // The instance still moves onto the (absent) macvlan: it stays in FAULT rather than holding
+        // its VIPs on the base interface with the wrong MAC.
+        log.error(errorFields(e), `cannot create VMAC interface ${vmac.name}; the instance stays in FAULT`);
+      }
+    }
+    const name = vmac.name;
+    const onVmac = <T extends { dev?: string }>(v: T): T => (v.dev ? v : { ...v, dev: name });
+    return {
+      ...spec,
+      interface: vmac.xmitBase ? spec.interface : name,
+      vmac: { ...vmac, base: spec.interface },
+      vips: spec.vips.map(onVmac),
+      excludedVips: spec.excludedVips.map(onVmac),
+    };
+  }
+
+  private async create(spec: InstanceSpec, log: Logger): Promise<void> {
+    const { name } = spec.vmac!;
+    const base = await this.rtnl.linkKind(spec.interface);
+    if (!base) throw new Error(`base interface ${spec.interface} not found`);
+    const old = await this.rtnl.linkKind(name);
+    if (old) {
+      // vrrp_vmac.c netlink_link_add_vmac: an old macvlan of that name (a crashed run's) is removed;
+      // anything else is never touched.
+      if (old.kind !== "macvlan") throw new Error(`VMAC ${name} conflicts with existing interface (kind ${old.kind ?? "none"})`);
+      log.info({ ifindex: old.index }, `Removing old VMAC interface ${name} (left by an earlier run)`);
+      await this.rtnl.delLink(old.index);
+    }
+    // vrrp_vmac.c: private mode, so the macvlan only receives frames for its own MAC (and multicast).
+    const index = await this.rtnl.addMacvlan(name, base.index, vmacAddress(spec), MACVLAN_MODE_PRIVATE);
+    this.made.set(name, { index, base: spec.interface });
+    if (spec.family === 4) {
+      // vrrp_if_config.c set_interface_parameters_sysctl.
+      this.setSysctl(4, name, "arp_ignore", "1", log);
+      this.setSysctl(4, name, "accept_local", "1", log);
+      this.setSysctl(4, name, "rp_filter", "0", log);
+      this.setSysctl(4, name, "promote_secondaries", "1", log);
+      let b = this.bases.get(spec.interface);
+      if (!b) {
+        const arpIgnore = readSysctl(spec.interface, "arp_ignore");
+        const arpFilter = readSysctl(spec.interface, "arp_filter");
+        b = { ...(arpIgnore !== undefined ? { arpIgnore } : {}), ...(arpFilter !== undefined ? { arpFilter } : {}), users: new Set() };
+        this.bases.set(spec.interface, b);
+        if (arpIgnore !== "1") this.setSysctl(4, spec.interface, "arp_ignore", "1", log);
+        if (arpFilter !== "1") this.setSysctl(4, spec.interface, "arp_filter", "1", log);
+      }
+      b.users.add(name);
+      // vrrp_vmac.c link_set_ipv6(ifp, false): no IPv6 on an IPv4 VMAC without IPv6 eVIPs.
+      if (!spec.excludedVips.some((v) => v.family === 6 && !v.dev)) this.setSysctl(6, name, "disable_ipv6", "1", log);
+    }
+    await this.rtnl.linkUp(index);
+    if (spec.family === 6 && !spec.vmac!.xmitBase) {
+      // vrrp_vmac.c set_link_local_address: the base interface's link-local address, so adverts
+      // come from a non-VIP address with the VRRP MAC.
+      const ll = (await this.rtnl.addresses(base.index)).find(
+        (a) => a.family === 6 && a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80,
+      );
+      if (!ll) log.warn(`no link-local address on ${spec.interface} to copy to ${name}; the instance stays in FAULT until one is added`);
+      else await this.rtnl.addAddress({ index, family: 6, address: ll.address, prefix: 64, preferredLft: "forever" });
+    }
+    log.info({ ifindex: index }, `VMAC interface ${name} created on ${spec.interface}`);
+  }
+
+  private setSysctl(family: 4 | 6, ifname: string, key: string, value: string, log: Logger): void {
+    try {
+      writeFileSync(sysctlPath(family, ifname, key), value);
+    } catch (e) {
+      log.warn({ ...errorFields(e), sysctl: sysctlPath(family, ifname, key) }, "cannot set sysctl; continuing");
+    }
+  }
+
+  /** Removes the macvlans no instance of `config` uses (all of them when undefined), restoring base sysctls. */
+  async remove(config?: DaemonConfig): Promise<void> {
+    const keep = new Set((config?.instances ?? []).flatMap((s) => (s.vmac ? [s.vmac.name] : [])));
+    for (const [name, m] of [...this.made]) {
+      if (keep.has(name)) continue;
+      this.made.delete(name);
+      const b = this.bases.get(m.base);
+      if (b?.users.delete(name) && b.users.size === 0) {
+        // vrrp_if_config.c reset_interface_parameters: the base gets its own values back.
+        this.bases.delete(m.base);
+        if (b.arpIgnore !== undefined) this.setSysctl(4, m.base, "arp_ignore", b.arpIgnore, this.log);
+        if (b.arpFilter !== undefined) this.setSysctl(4, m.base, "arp_filter", b.arpFilter, this.log);
+      }
+      try {
+        await this.rtnl.delLink(m.index);
+        this.log.info({ vmac: name }, `VMAC interface ${name} removed`);
+      } catch (e) {
+        this.log.error({ ...errorFields(e), vmac: name }, `cannot remove VMAC interface ${name}; continuing`);
+      }
+    }
+  }
+}
