@@ -2,7 +2,15 @@
 import type { Statement } from "./conf-syntax.js";
 import type { Diagnostic, DiagnosticCode, Location } from "./errors.js";
 import { keywordInfo } from "./keywords.js";
-import { RulePriorities } from "./rule-line.js";
+import type { Family } from "../vrrp/address.js";
+
+/** keepalived vrrp_iprule.c: rules without a preference count down from RULE_START_PRIORITY. */
+export class RulePriorities {
+  private next = { 4: 32765, 6: 32765 };
+  take(family: Family): number {
+    return this.next[family]--;
+  }
+}
 
 export class Ctx {
   readonly diags: Diagnostic[];

@@ -8,36 +8,8 @@ import { CONTROL_DIR, ensureControlDir } from "./control-path.js";
 import { dataText, dumpPath, jsonText, statsText, writeFileSafely, type DumpKind } from "./dump-files.js";
 import type { Logger } from "./log.js";
 import { socketAnswers } from "./single-instance.js";
-import type { Tracking } from "./tracking.js";
 import type { Runtime } from "./runtime.js";
-
-export interface StatusDocument {
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly uptimeS: number;
-  readonly instances: ReturnType<Runtime["status"]>;
-  readonly checks: ReturnType<Tracking["status"]>;
-  readonly trackFiles: ReturnType<Tracking["fileStatus"]>;
-  readonly trackProcesses: ReturnType<Tracking["processStatus"]>;
-  readonly jitterMs: ReturnType<Runtime["jitter"]>;
-  readonly counters: ReturnType<Runtime["counters"]>;
-}
-
-export function statusDocument(runtime: Runtime, startedAt: Date): StatusDocument {
-  const nowMs = runtime.now();
-  return {
-    pid: process.pid,
-    startedAt: startedAt.toISOString(),
-    uptimeS: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    // since: converted from the monotonic clock to wall time for people
-    instances: runtime.status().map((s) => ({ ...s, sinceMs: Date.now() - (nowMs - s.sinceMs) })),
-    checks: runtime.trackers.status(),
-    trackFiles: runtime.trackers.fileStatus(),
-    trackProcesses: runtime.trackers.processStatus(),
-    jitterMs: runtime.jitter(),
-    counters: runtime.counters(),
-  };
-}
+import { statusDocument } from "./status-document.js";
 
 export class ControlServer {
   private server?: Server;

@@ -7,11 +7,18 @@ import { faultLabel, type Action, type FaultSource, type InstanceEvent, type Sta
 import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
 import { receive, type ReceivedPacket } from "./receive.js";
 import { takes, VridIndex } from "./vrid-index.js";
-import { RouterInstance } from "./router-instance.js";
-import type { ReloadPlan, RouterAction, RouterConfig, RouterEvent, RouterInstanceSpec, RouterSyncGroup } from "./router-types.js";
+import {
+  RouterInstance,
+  type ReloadPlan,
+  type RouterAction,
+  type RouterConfig,
+  type RouterEvent,
+  type RouterInstanceSpec,
+  type RouterSyncGroup,
+} from "./router-types.js";
 import { groupState, syncMayGoMaster } from "./sync-group.js";
 
-export { RouterInstance } from "./router-instance.js";
+export { RouterInstance } from "./router-types.js";
 export type * from "./router-types.js";
 
 /** The one timer event an instance is fed (immutable: no object per advert). */

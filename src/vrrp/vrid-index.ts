@@ -1,7 +1,7 @@
 // Which of the router's instances an advert is for. Indexed by VRID: a backup of 255 instances
 // hears 2,550 adverts a second, each matched against its VRID's few instances, not every one.
 import { sameDelivery, type ReceivedPacket } from "./receive.js";
-import type { RouterInstance } from "./router-instance.js";
+import type { RouterInstance } from "./router-types.js";
 
 const NONE: readonly RouterInstance[] = [];
 
