@@ -16,8 +16,6 @@ import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
 import { sdNotify } from "./native/helper.js";
 import { packageVersion } from "./package-version.js";
 
-export { parseArgs, UsageError, type CliOptions } from "./cli-args.js";
-
 /**
  * Exit codes of -t, as keepalived's: 0 fine (warnings printed), 3 cannot run (unreadable, or
  * errors leave no instance), 4 errors but some instances would run. Difference: keepalived 2.2.7

@@ -13,7 +13,8 @@
 // go through the instance's real socket and announcer with `transmit` false; netlink, scripts, the
 // FIFO and SNMP are left out. The daemon's own routers, sockets and counters are not touched.
 import type { Announcer } from "../net/announce.js";
-import { VrrpRouter, type RouterInstance } from "../vrrp/router.js";
+import { VrrpRouter } from "../vrrp/router.js";
+import type { RouterInstance } from "../vrrp/router-types.js";
 import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
 import type { LinkCache } from "./link-cache.js";

@@ -6,7 +6,8 @@ import type { DaemonConfig, InstanceSpec } from "../config/model.js";
 import { Announcer } from "../net/announce.js";
 import { Rtnl, type AddressEvent, type LinkEvent, type LinkInfo } from "../netlink/rtnl.js";
 import { formatAddress, sameAddressBytes } from "../vrrp/address.js";
-import { VrrpRouter, type RouterAction, type RouterEvent, type RouterInstance } from "../vrrp/router.js";
+import { VrrpRouter } from "../vrrp/router.js";
+import type { RouterAction, RouterEvent, RouterInstance } from "../vrrp/router-types.js";
 import { nativeHelper } from "../native/helper.js";
 import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
@@ -27,8 +28,6 @@ import { errorFields } from "../error-fields.js";
 import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
-
-export type { InstanceStatus } from "./status-view.js";
 
 export interface DaemonCounters {
   /** Adverts for a VRID no instance runs on that interface. */

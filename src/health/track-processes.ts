@@ -11,7 +11,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import type { TrackProcessSpec } from "../config/model.js";
 import type { Logger } from "../daemon/log.js";
-import type { TrackerState } from "./tracker.js";
+import type { TrackerState } from "../vrrp/priority.js";
 import { hasQuorum, processMatches } from "./process-match.js";
 import { nativeHelper } from "../native/helper.js";
 

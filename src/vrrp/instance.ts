@@ -14,8 +14,6 @@ import {
   type State,
 } from "./instance-types.js";
 
-export * from "./instance-types.js";
-
 /** Named deadlines (ms); undefined = not armed. */
 interface Deadlines {
   advert?: number;

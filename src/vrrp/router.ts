@@ -18,9 +18,6 @@ import {
 } from "./router-types.js";
 import { groupState, syncMayGoMaster } from "./sync-group.js";
 
-export { RouterInstance } from "./router-types.js";
-export type * from "./router-types.js";
-
 /** The one timer event an instance is fed (immutable: no object per advert). */
 const TIMER: InstanceEvent = { type: "timer" };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { VrrpInstance, type InstanceEvent } from "../../src/vrrp/instance.js";
+import { VrrpInstance } from "../../src/vrrp/instance.js";
+import type { InstanceEvent } from "../../src/vrrp/instance-types.js";
 import { advert, config, ip } from "./helpers.js";
 
 const peerEvent = fc.record({

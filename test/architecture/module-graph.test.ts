@@ -1,4 +1,5 @@
-// No import cycles in src/ (docs/GUIDE: "no barrels, no import cycles"). The graph is read with the
+// src/ imports from where a thing is defined (no barrel re-exports) and has no import cycles
+// (GUIDE: "Import from where a thing is defined, no barrels, no import cycles"). The graph is read with the
 // TypeScript compiler's parser, not a regex: import and export-from declarations, `import x = require`,
 // import() calls and `import("...")` types. Type-only imports count: a cycle of types still ties two
 // modules into one concept that has to be read, changed and tested together, and it is how runtime
@@ -43,6 +44,30 @@ function specifiers(fileName: string, text: string): string[] {
   };
   visit(sf);
   return out;
+}
+
+/** Each re-export in a file: `export ... from`, or `export { x }` of a name the file imported. */
+function reExports(fileName: string, text: string): string[] {
+  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const imported = new Set<string>();
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st) && st.importClause) {
+      const c = st.importClause;
+      if (c.name) imported.add(c.name.text);
+      if (c.namedBindings && ts.isNamespaceImport(c.namedBindings)) imported.add(c.namedBindings.name.text);
+      if (c.namedBindings && ts.isNamedImports(c.namedBindings)) for (const e of c.namedBindings.elements) imported.add(e.name.text);
+    } else if (ts.isImportEqualsDeclaration(st)) imported.add(st.name.text);
+  }
+  const out: string[] = [];
+  for (const st of sf.statements) {
+    if (ts.isExportDeclaration(st) && st.moduleSpecifier) out.push(st.getText(sf));
+    else if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause)) {
+      for (const e of st.exportClause.elements) if (imported.has((e.propertyName ?? e.name).text)) out.push(st.getText(sf));
+    } else if (ts.isExportAssignment(st) && ts.isIdentifier(st.expression) && imported.has(st.expression.text)) {
+      out.push(st.getText(sf));
+    }
+  }
+  return [...new Set(out)];
 }
 
 /** src-relative path -> the src files it imports (relative specifiers only; ".js" names the ".ts" source). */
@@ -95,7 +120,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
   return found;
 }
 
-describe("src/ import graph", () => {
+describe("src/ module graph", () => {
   it("reads every form of import, type-only ones included", () => {
     const text = [
       `import a from "./a.js";`,
@@ -109,6 +134,30 @@ describe("src/ import graph", () => {
       `import "./i.js";`,
     ].join("\n");
     expect(specifiers("x.ts", text)).toEqual(["./a.js", "./b.js", "./c.js", "./d.js", "./e.js", "./f.js", "./g.js", "./h.js", "./i.js"]);
+  });
+
+  it("tells a re-export from a module's own exports", () => {
+    const text = [
+      `import { a, type B } from "./a.js";`,
+      `import * as ns from "./n.js";`,
+      `export * from "./c.js";`,
+      `export type * from "./d.js";`,
+      `export { e } from "./e.js";`,
+      `export type { B };`,
+      `export { ns };`,
+      `export default a;`,
+      `const own = 1;`,
+      `export { own };`,
+      `export const also = a;`,
+    ].join("\n");
+    expect(reExports("x.ts", text)).toEqual([
+      `export * from "./c.js";`,
+      `export type * from "./d.js";`,
+      `export { e } from "./e.js";`,
+      `export type { B };`,
+      `export { ns };`,
+      `export default a;`,
+    ]);
   });
 
   it("finds a cycle when there is one", () => {
@@ -125,5 +174,10 @@ describe("src/ import graph", () => {
     const graph = importGraph();
     expect(graph.size).toBeGreaterThan(50);
     expect(cycles(graph)).toEqual([]);
+  });
+
+  it("has no barrels: nothing is exported again from a module that did not define it", () => {
+    const found = sourceFiles(SRC).flatMap((f) => reExports(f, readFileSync(f, "utf8")).map((r) => `${relative(SRC, f)}: ${r}`));
+    expect(found).toEqual([]);
   });
 });
