@@ -10,6 +10,7 @@ import type { Logger } from "./log.js";
 import { socketAnswers } from "./single-instance.js";
 import type { Runtime } from "./runtime.js";
 import { statusDocument } from "./status-document.js";
+import { errorFields } from "../error-fields.js";
 
 export class ControlServer {
   private server?: Server;
@@ -26,10 +27,7 @@ export class ControlServer {
       if (dir === CONTROL_DIR) ensureControlDir(dir);
       else mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
-      this.log.error(
-        { path: this.path, err: (e as Error).message },
-        "cannot use the control socket's directory; `tsvrrpd status` will not work",
-      );
+      this.log.error({ path: this.path, ...errorFields(e) }, "cannot use the control socket's directory; `tsvrrpd status` will not work");
       return;
     }
     if (await socketAnswers(this.path)) {
@@ -56,7 +54,7 @@ export class ControlServer {
         try {
           chmodSync(this.path, 0o600);
         } catch (e) {
-          this.log.warn({ path: this.path, err: (e as Error).message }, "cannot restrict the control socket's permissions");
+          this.log.warn({ path: this.path, ...errorFields(e) }, "cannot restrict the control socket's permissions");
         }
       });
     } finally {
@@ -104,7 +102,7 @@ export class OperatorViews {
     this.dumping = this.dumping.then(() =>
       writeFileSafely(path, text).then(
         () => this.log.info({ path, kind }, `${kind} dump written`),
-        (e: NodeJS.ErrnoException) => this.log.error({ path, code: e.code, err: e.message }, `cannot write the ${kind} dump; continuing`),
+        (e: unknown) => this.log.error({ path, ...errorFields(e) }, `cannot write the ${kind} dump; continuing`),
       ),
     );
   }

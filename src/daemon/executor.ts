@@ -278,7 +278,7 @@ export class ActionExecutor {
         if (r.failed)
           io.log.warn({ dev: ifname, failed: r.failed, err: r.error }, "the kernel refused gratuitous ARP / NA frames; continuing");
       } catch (e) {
-        io.log.error({ dev: ifname, err: (e as Error).message }, "cannot send gratuitous ARP / NA; continuing");
+        io.log.error({ dev: ifname, ...errorFields(e) }, "cannot send gratuitous ARP / NA; continuing");
       }
     }
   }

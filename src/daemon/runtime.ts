@@ -280,7 +280,7 @@ export class Runtime {
         try {
           this.binder.attach(io, link, src);
         } catch (err) {
-          io.log.error({ err: (err as Error).message }, "cannot open the advert socket");
+          io.log.error(errorFields(err), "cannot open the advert socket");
           continue;
         }
         io.log.info({ src: formatAddress(src) }, "source address available");

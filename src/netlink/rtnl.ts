@@ -4,6 +4,7 @@ import { createRtNetlink, rt, type RtNetlinkSocket } from "netlink";
 import { formatAddress, type Family } from "../vrrp/address.js";
 import { RTPROT_KEEPALIVED, type RouteSpec, type RuleSpec } from "../config/route-rule.js";
 import { routeMessage, ruleMessage } from "./route-messages.js";
+import { errorFields } from "../error-fields.js";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -69,7 +70,7 @@ export class NetlinkError extends Error {
 }
 
 function errnoOf(e: unknown): string {
-  const m = /\b(E[A-Z]+)\b/.exec(String((e as Error)?.message ?? e));
+  const m = /\b(E[A-Z]+)\b/.exec(errorFields(e).err);
   return m?.[1] ?? "EUNKNOWN";
 }
 
