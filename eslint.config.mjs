@@ -26,4 +26,21 @@ export default tseslint.config(
       eqeqeq: ["error", "always"],
     },
   },
+  {
+    // A thrown value is unknown: its message and code come from src/error-fields.ts, not a cast.
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "MemberExpression > TSAsExpression.object[typeAnnotation.typeName.name='Error']",
+          message: "use errorFields(e) from src/error-fields.ts",
+        },
+        {
+          selector: "MemberExpression > TSAsExpression.object[typeAnnotation.typeName.right.name='ErrnoException']",
+          message: "use errorCode(e) / errorFields(e) from src/error-fields.ts",
+        },
+      ],
+    },
+  },
 );

@@ -1,7 +1,8 @@
 // 1. Codec and state-machine micro-benchmarks: ns per operation (median and p99 over batches) and
 // bytes allocated per operation in steady state. Run with --expose-gc for the allocation figures.
 import { addressBytes } from "../src/vrrp/address.js";
-import { defaultInstanceConfig, VrrpInstance } from "../src/vrrp/instance.js";
+import { defaultInstanceConfig } from "../src/vrrp/instance-types.js";
+import { VrrpInstance } from "../src/vrrp/instance.js";
 import { AUTH_PASS, AdvertEncoder, decodeAdvert, passwordBytes, type AdvertFields } from "../src/vrrp/packet.js";
 import { summary, table, writeResult } from "./common.js";
 

@@ -16,8 +16,6 @@ import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
 import { sdNotify } from "./native/helper.js";
 import { packageVersion } from "./version.js";
 
-export { parseArgs, UsageError, type CliOptions } from "./cli-args.js";
-
 /**
  * Exit codes of -t, as keepalived's: 0 fine (warnings printed), 3 cannot run (unreadable, or
  * errors leave no instance), 4 errors but some instances would run. Difference: keepalived 2.2.7
@@ -89,7 +87,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     // keepalived core/main.c parse_cmdline: "Unknown option --x" / "Missing parameter for option
     // -f" on stderr, exit 1; its getopt string starts with ':' so getopt itself prints nothing.
-    process.stderr.write(`${(e as Error).message}\n`);
+    process.stderr.write(`${errorFields(e).err}\n`);
     process.exit(1);
   }
   if (opts.help) {
@@ -179,7 +177,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     try {
       writePidFile(f);
     } catch (e) {
-      log.warn({ file: f, err: (e as Error).message }, "cannot write pid file; continuing");
+      log.warn({ file: f, ...errorFields(e) }, "cannot write pid file; continuing");
     }
   }
   const runtime = new Runtime(config, { log, version: `tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)` });
@@ -213,7 +211,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     }
     runtime
       .reload(withSnmpFlags(next.config, opts))
-      .catch((e) => log.error({ err: (e as Error).message }, "reload failed"))
+      .catch((e) => log.error(errorFields(e), "reload failed"))
       .finally(() => sdNotify("READY=1"));
   };
   installSignals(

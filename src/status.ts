@@ -1,11 +1,12 @@
 // `tsvrrpd status [--json] [-p PIDFILE | --control PATH]`: asks the running daemon over its control
 // socket, found as the daemon derived it (control-path.ts) unless --control names it.
 import { connect } from "node:net";
-import type { StatusDocument } from "./daemon/control.js";
+import type { StatusDocument } from "./daemon/status-document.js";
 import { CONTROL_DIR, controlSocketsIn, DEFAULT_PID_FILE, defaultControlSocket, netnsId } from "./daemon/control-path.js";
 import { socketAnswers } from "./daemon/single-instance.js";
 import { asksHelp, CommandUsageError, usageLine } from "./cli-usage.js";
 import { probeOutcome } from "./status-check.js";
+import { errorFields, errorCode } from "./error-fields.js";
 
 export const STATUS_USAGE = `usage: tsvrrpd status [--json | --check | --alive] [-p PIDFILE | --control PATH]
 State of a running daemon, asked over its root-only control socket. Exit 0, 1 on a usage error,
@@ -36,7 +37,7 @@ export function fetchStatus(path: string, timeoutMs = 3000): Promise<StatusDocum
       try {
         resolve(JSON.parse(data) as StatusDocument);
       } catch (e) {
-        reject(new Error(`bad answer from ${path}: ${(e as Error).message}`));
+        reject(new Error(`bad answer from ${path}: ${errorFields(e).err}`));
       }
     });
     sock.on("error", (e: NodeJS.ErrnoException) => {
@@ -155,7 +156,7 @@ async function discoverSocket(preferred: string): Promise<string> {
   try {
     candidates = controlSocketsIn();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errorCode(e);
     if (code === "ENOENT") return preferred; // no daemon ever ran here: the ENOENT below says so
     if (code === "EACCES") throw new Error(`permission denied on ${CONTROL_DIR}: the control sockets are root-only`);
     throw e;
@@ -175,7 +176,7 @@ export async function statusCommand(args: string[]): Promise<number> {
   try {
     opts = parseStatusArgs(args);
   } catch (e) {
-    process.stderr.write(usageLine("status", (e as Error).message));
+    process.stderr.write(usageLine("status", errorFields(e).err));
     return 1;
   }
   if (opts === "help") {
@@ -192,14 +193,14 @@ export async function statusCommand(args: string[]): Promise<number> {
     process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatStatus(doc));
     return 0;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errorCode(e);
     const hint =
       code === "ENOENT" || code === "ECONNREFUSED"
         ? opts.discover
           ? ` (none in this network namespace, net:[${netnsId()}]; a daemon in another one: \`ip netns exec NAME tsvrrpd status\`)`
           : ""
         : "";
-    process.stderr.write(`tsvrrpd status: ${(e as Error).message}${hint}\n`);
+    process.stderr.write(`tsvrrpd status: ${errorFields(e).err}${hint}\n`);
     return 3;
   }
 }

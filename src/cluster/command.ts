@@ -109,7 +109,7 @@ export function checkClusterCommand(args: readonly string[]): number {
   try {
     parsed = parseCheckClusterArgs(args);
   } catch (e) {
-    process.stderr.write(usageLine("check-cluster", (e as Error).message));
+    process.stderr.write(usageLine("check-cluster", errorFields(e).err));
     return 2;
   }
   if (parsed === "help") {

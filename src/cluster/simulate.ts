@@ -5,7 +5,7 @@
 import { routerConfig } from "../daemon/router-config.js";
 import { SimLan, type Transition } from "../sim/lan.js";
 import { addressBytes } from "../vrrp/address.js";
-import type { RouterConfig } from "../vrrp/router.js";
+import type { RouterConfig } from "../vrrp/router-types.js";
 import { masterDownMs, skewMs } from "../vrrp/timing.js";
 import type { HostConfig } from "./check.js";
 

@@ -2,7 +2,15 @@
 import type { Statement } from "./conf-syntax.js";
 import type { Diagnostic, DiagnosticCode, Location } from "./errors.js";
 import { keywordInfo } from "./keywords.js";
-import { RulePriorities } from "./rule-line.js";
+import type { Family } from "../vrrp/address.js";
+
+/** keepalived 2.2.7 vrrp_iprule.c alloc_rule: rules without a preference count down from RULE_START_PRIORITY (16384), per family. */
+export class RulePriorities {
+  private next = { 4: 16384, 6: 16384 };
+  take(family: Family): number {
+    return this.next[family]--;
+  }
+}
 
 export class Ctx {
   readonly diags: Diagnostic[];

@@ -1,7 +1,7 @@
 // global_defs (keepalived core/global_parser.c): daemon-wide settings and the defaults every
 // instance starts from.
 import { addressBytes, familyOf, formatAddress } from "../vrrp/address.js";
-import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance.js";
+import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance-types.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";

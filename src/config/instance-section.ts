@@ -1,6 +1,6 @@
 // vrrp_instance: the block read keyword by keyword through INSTANCE_KEYWORDS (keepalived
 // vrrp/vrrp_parser.c), then completed with keepalived's defaults (vrrp.c vrrp_complete_instance).
-import type { GarpSettings } from "../vrrp/instance.js";
+import type { GarpSettings } from "../vrrp/instance-types.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";

@@ -2,7 +2,7 @@
 // and unsupported ones warn with file:line, refused ones are errors; invalid values are errors
 // naming what was expected. keepalived's defaulting rules are applied here so the daemon and `-t`
 // see the same instances keepalived would run.
-import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance.js";
+import { DEFAULT_GARP, type GarpSettings } from "../vrrp/instance-types.js";
 import type { Version } from "../vrrp/packet.js";
 import { Ctx } from "./conf-context.js";
 import { parseScript, parseSyncGroup } from "./conf-sections.js";

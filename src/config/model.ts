@@ -1,16 +1,12 @@
 // The one configuration model the daemon runs from, whether it came from keepalived.conf
 // (keepalived-conf.ts) or from OPENSHIFT_HA_* variables.
 import type { Family } from "../vrrp/address.js";
-import type { GarpSettings } from "../vrrp/instance.js";
+import type { GarpSettings } from "../vrrp/instance-types.js";
 import type { Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
 import type { UnicastChecksum } from "../vrrp/receive.js";
 import type { RouteSpec, RuleSpec } from "./route-rule.js";
 import type { FirewallSettings } from "../netfilter/vip-block.js";
-
-export type { RouteSpec, RuleSpec };
-
-export type { UnicastChecksum };
 
 export interface VipSpec {
   /** Address without prefix, as written. */

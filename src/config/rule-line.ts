@@ -1,9 +1,8 @@
 // One virtual_rules / static_rules line, read as keepalived's vrrp/vrrp_iprule.c alloc_rule reads
 // it (the options of `ip rule add` that keepalived takes); the specs and the line reader it shares
 // with route lines are in route-rule.ts.
-import type { Family } from "../vrrp/address.js";
 import type { Statement } from "./conf-syntax.js";
-import type { Ctx } from "./conf-context.js";
+import type { Ctx, RulePriorities } from "./conf-context.js";
 import {
   ANY,
   familyOfPrefix,
@@ -16,14 +15,6 @@ import {
   type Prefix,
   type RuleSpec,
 } from "./route-rule.js";
-
-/** keepalived 2.2.7 vrrp_iprule.c alloc_rule: rules without a preference count down from RULE_START_PRIORITY (16384), per family. */
-export class RulePriorities {
-  private next = { 4: 16384, 6: 16384 };
-  take(family: Family): number {
-    return this.next[family]--;
-  }
-}
 
 /** One virtual_rules / static_rules line. */
 export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): RuleSpec | undefined {

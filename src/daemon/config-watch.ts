@@ -12,6 +12,7 @@ import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
 import { readConfTree, type ReadOptions } from "../config/conf-syntax.js";
 import type { Logger } from "./log.js";
+import { errorFields, errorCode } from "../error-fields.js";
 
 export interface ConfigWatchOptions {
   readonly log: Logger;
@@ -31,7 +32,7 @@ export function configFingerprint(file: string, readOptions: ReadOptions = {}): 
     try {
       h.update(readFileSync(f));
     } catch (e) {
-      h.update(`unreadable: ${(e as NodeJS.ErrnoException).code ?? "?"}`);
+      h.update(`unreadable: ${errorCode(e) ?? "?"}`);
     }
     h.update("\0");
   }
@@ -87,7 +88,7 @@ export class ConfigWatcher {
         });
         this.watchers.set(d, w);
       } catch (e) {
-        this.o.log.warn({ dir: d, err: (e as Error).message }, "cannot watch the configuration directory; polling every 10 s instead");
+        this.o.log.warn({ dir: d, ...errorFields(e) }, "cannot watch the configuration directory; polling every 10 s instead");
       }
     }
   }
@@ -103,7 +104,7 @@ export class ConfigWatcher {
     try {
       fp = configFingerprint(this.file, this.o.readOptions);
     } catch (e) {
-      this.o.log.warn({ file: this.file, err: (e as Error).message }, "cannot read the configuration to compare; will look again");
+      this.o.log.warn({ file: this.file, ...errorFields(e) }, "cannot read the configuration to compare; will look again");
       return;
     }
     if (fp.hash === this.hash) return;

@@ -8,36 +8,9 @@ import { CONTROL_DIR, ensureControlDir } from "./control-path.js";
 import { dataText, dumpPath, jsonText, statsText, writeFileSafely, type DumpKind } from "./dump-files.js";
 import type { Logger } from "./log.js";
 import { socketAnswers } from "./single-instance.js";
-import type { Tracking } from "./tracking.js";
 import type { Runtime } from "./runtime.js";
-
-export interface StatusDocument {
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly uptimeS: number;
-  readonly instances: ReturnType<Runtime["status"]>;
-  readonly checks: ReturnType<Tracking["status"]>;
-  readonly trackFiles: ReturnType<Tracking["fileStatus"]>;
-  readonly trackProcesses: ReturnType<Tracking["processStatus"]>;
-  readonly jitterMs: ReturnType<Runtime["jitter"]>;
-  readonly counters: ReturnType<Runtime["counters"]>;
-}
-
-export function statusDocument(runtime: Runtime, startedAt: Date): StatusDocument {
-  const nowMs = runtime.now();
-  return {
-    pid: process.pid,
-    startedAt: startedAt.toISOString(),
-    uptimeS: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    // since: converted from the monotonic clock to wall time for people
-    instances: runtime.status().map((s) => ({ ...s, sinceMs: Date.now() - (nowMs - s.sinceMs) })),
-    checks: runtime.trackers.status(),
-    trackFiles: runtime.trackers.fileStatus(),
-    trackProcesses: runtime.trackers.processStatus(),
-    jitterMs: runtime.jitter(),
-    counters: runtime.counters(),
-  };
-}
+import { statusDocument } from "./status-document.js";
+import { errorFields } from "../error-fields.js";
 
 export class ControlServer {
   private server?: Server;
@@ -54,10 +27,7 @@ export class ControlServer {
       if (dir === CONTROL_DIR) ensureControlDir(dir);
       else mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
-      this.log.error(
-        { path: this.path, err: (e as Error).message },
-        "cannot use the control socket's directory; `tsvrrpd status` will not work",
-      );
+      this.log.error({ path: this.path, ...errorFields(e) }, "cannot use the control socket's directory; `tsvrrpd status` will not work");
       return;
     }
     if (await socketAnswers(this.path)) {
@@ -84,7 +54,7 @@ export class ControlServer {
         try {
           chmodSync(this.path, 0o600);
         } catch (e) {
-          this.log.warn({ path: this.path, err: (e as Error).message }, "cannot restrict the control socket's permissions");
+          this.log.warn({ path: this.path, ...errorFields(e) }, "cannot restrict the control socket's permissions");
         }
       });
     } finally {
@@ -132,7 +102,7 @@ export class OperatorViews {
     this.dumping = this.dumping.then(() =>
       writeFileSafely(path, text).then(
         () => this.log.info({ path, kind }, `${kind} dump written`),
-        (e: NodeJS.ErrnoException) => this.log.error({ path, code: e.code, err: e.message }, `cannot write the ${kind} dump; continuing`),
+        (e: unknown) => this.log.error({ path, ...errorFields(e) }, `cannot write the ${kind} dump; continuing`),
       ),
     );
   }

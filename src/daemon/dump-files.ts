@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { constants, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { open, rename, rm } from "node:fs/promises";
-import type { InstanceStatus } from "./runtime.js";
+import type { InstanceStatus } from "./status-view.js";
 
 export type DumpKind = "data" | "stats" | "json";
 

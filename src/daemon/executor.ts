@@ -1,12 +1,13 @@
 // Carries out the router's actions on the host: adverts on raw sockets, VIPs through netlink,
 // gratuitous ARP / unsolicited NA, notify scripts and log lines. The only file where the
 // protocol's decisions turn into I/O; every port is an interface so tests can pass fakes.
-import type { NotifyScripts, RouteSpec, RuleSpec } from "../config/model.js";
+import type { NotifyScripts } from "../config/model.js";
+import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
 import type { AnnounceCounts, AnnounceTarget } from "../net/announce.js";
 import type { LinkInfo, VipRequest } from "../netlink/rtnl.js";
 import type { DropCode } from "../vrrp/packet.js";
-import type { Action, State } from "../vrrp/instance.js";
-import type { RouterAction, RouterInstance } from "../vrrp/router.js";
+import type { Action, State } from "../vrrp/instance-types.js";
+import type { RouterAction, RouterInstance } from "../vrrp/router-types.js";
 import type { InstanceIo } from "./instance-io.js";
 import type { LinkCache } from "./link-cache.js";
 import type { Logger } from "./log.js";
@@ -294,7 +295,7 @@ export class ActionExecutor {
         if (r.failed)
           io.log.warn({ dev: ifname, failed: r.failed, err: r.error }, "the kernel refused gratuitous ARP / NA frames; continuing");
       } catch (e) {
-        io.log.error({ dev: ifname, err: (e as Error).message }, "cannot send gratuitous ARP / NA; continuing");
+        io.log.error({ dev: ifname, ...errorFields(e) }, "cannot send gratuitous ARP / NA; continuing");
       }
     }
   }

@@ -2,7 +2,7 @@
 // resolved VIPs, the socket and encoder it sends with, its timer and its queue of netlink work.
 import type { InstanceSpec } from "../config/model.js";
 import type { AdvertEncoder, DropCode } from "../vrrp/packet.js";
-import type { RouterInstance } from "../vrrp/router.js";
+import type { RouterInstance } from "../vrrp/router-types.js";
 import type { Logger } from "./log.js";
 import { resolveVips, type ResolvedVip } from "./router-config.js";
 import type { Deadline } from "./deadline-queue.js";

@@ -9,13 +9,11 @@ import type { DeadlineQueue } from "./deadline-queue.js";
  * master may still speak; the decision is always taken after a poll phase, so adverts queued
  * during a stall are heard first. */
 const PREWAKE_MS = 8;
-/** A rehearsal takes 1-3 ms cold on the bench host: it is skipped when the pre-wake came later than this before the deadline. */
+/** Longer than a cold rehearsal (bench/notes.md): it is skipped when the pre-wake came later than this before the deadline. */
 const REHEARSAL_MS = 4;
 /** With the deadline queue, the last wake before a master-down deadline (ms before it): what is
- * left is waited out on the event loop. The timerfd wakes 0.1-0.3 ms late on the bench host and
- * now and then 1-3 ms; a process that spins through many milliseconds is the one a busy scheduler
- * preempts. Failover bench, 16 runs each, gap over floor median: 1.5 ms gave 0.38-0.51 ms, 0.5 ms
- * gave 0.58-0.72 ms, and spinning from 5 or 10 ms out left a third of the takeovers 1-4 ms late. */
+ * left is waited out on the event loop. Past the timerfd's usual lateness, short of a spin long
+ * enough for a busy scheduler to preempt (the failover bench chose it: bench/notes.md). */
 const SPIN_MS = 1.5;
 /** The same on Node's millisecond timers (no native helper). */
 const NODE_SPIN_MS = 2;

@@ -11,6 +11,7 @@ import { closeSync, writeSync } from "node:fs";
 import { pino, type Logger as PinoLogger, type DestinationStream, type StreamEntry } from "pino";
 import { nativeHelper } from "../native/helper.js";
 import { openForAppend } from "./safe-open.js";
+import { errorFields } from "../error-fields.js";
 
 export type Logger = PinoLogger;
 
@@ -118,7 +119,7 @@ export function createLogger(opts: LogOptions): Logger {
         },
       });
     } catch (e) {
-      process.stderr.write(`tsvrrpd: syslog unavailable (${(e as Error).message}); not logging to syslog\n`);
+      process.stderr.write(`tsvrrpd: syslog unavailable (${errorFields(e).err}); not logging to syslog\n`);
     }
   }
   if (opts.file) {
@@ -142,7 +143,7 @@ export function createLogger(opts: LogOptions): Logger {
       });
       process.once("exit", () => closeSync(fd));
     } catch (e) {
-      process.stderr.write(`tsvrrpd: cannot open log file ${path} (${(e as Error).message}); not logging to it\n`);
+      process.stderr.write(`tsvrrpd: cannot open log file ${path} (${errorFields(e).err}); not logging to it\n`);
     }
   }
   return pino({ level, base: { pid: process.pid } }, pino.multistream(streams, { dedupe: false }));

@@ -6,7 +6,8 @@
 // every query); a VRRP instance's name is `vrrp_instance` (keepalived-exporter calls it `iname`).
 import { performance } from "node:perf_hooks";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { DaemonCounters, InstanceStatus } from "./runtime.js";
+import type { DaemonCounters } from "./runtime.js";
+import type { InstanceStatus } from "./status-view.js";
 import type { CheckStatus } from "./tracking.js";
 
 export const STATE_CODE = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 } as const;

@@ -1,19 +1,12 @@
 // Takeovers rehearsed on copies, with nothing sent and nothing changed on the host, so the real one
-// runs code that is compiled and in the CPU's caches. Measured on the 2-core EPYC VM, master-down
-// deadline to the advert's sendto (bench/failover.ts, instrumented; the call itself then takes
-// 0.2-0.5 ms in the kernel, as keepalived's does):
-//   - nothing rehearsed: 1.0-1.4 ms. V8 compiles a function the first time it runs, and a backup
-//     had never run its path from the master-down timer to its first advert;
-//   - rehearsed once at start: 0.45-0.6 ms. Compiled, but after hundreds of idle milliseconds the
-//     router, state machine and executor are out of the caches;
-//   - rehearsed again just before the deadline (the master has been silent for the master-down
-//     interval less PREWAKE_MS): 0.1-0.2 ms.
-// keepalived's gap over the floor in the same runs: 0.4 ms. Each rehearsal runs a throwaway router
-// holding a copy of one instance through start, master-down and its first advert as MASTER; sends
-// go through the instance's real socket and announcer with `transmit` false; netlink, scripts, the
-// FIFO and SNMP are left out. The daemon's own routers, sockets and counters are not touched.
+// runs code that is compiled and in the CPU's caches: its first advert leaves about 1 ms sooner
+// (bench/notes.md). Each rehearsal runs a throwaway router holding a copy of one instance through
+// start, master-down and its first advert as MASTER; sends go through the instance's real socket
+// and announcer with `transmit` false; netlink, scripts, the FIFO and SNMP are left out. The
+// daemon's own routers, sockets and counters are not touched.
 import type { Announcer } from "../net/announce.js";
-import { VrrpRouter, type RouterInstance } from "../vrrp/router.js";
+import { VrrpRouter } from "../vrrp/router.js";
+import type { RouterInstance } from "../vrrp/router-types.js";
 import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
 import type { LinkCache } from "./link-cache.js";

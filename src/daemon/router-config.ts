@@ -2,9 +2,9 @@
 // weights resolved, the reload key. Done once per load; nothing downstream re-parses strings.
 import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
 import { addressBytes } from "../vrrp/address.js";
-import type { InstanceConfig } from "../vrrp/instance.js";
+import type { InstanceConfig } from "../vrrp/instance-types.js";
 import { AUTH_NONE, AUTH_PASS, passwordBytes } from "../vrrp/packet.js";
-import type { RouterConfig, RouterInstanceSpec } from "../vrrp/router.js";
+import type { RouterConfig, RouterInstanceSpec } from "../vrrp/router-types.js";
 
 export interface ResolvedVip {
   readonly spec: VipSpec;

@@ -6,7 +6,8 @@ import type { DaemonConfig, InstanceSpec } from "../config/model.js";
 import { Announcer } from "../net/announce.js";
 import { Rtnl, type AddressEvent, type LinkEvent, type LinkInfo } from "../netlink/rtnl.js";
 import { formatAddress, sameAddressBytes } from "../vrrp/address.js";
-import { VrrpRouter, type RouterAction, type RouterEvent, type RouterInstance } from "../vrrp/router.js";
+import { VrrpRouter } from "../vrrp/router.js";
+import type { RouterAction, RouterEvent, RouterInstance } from "../vrrp/router-types.js";
 import { nativeHelper } from "../native/helper.js";
 import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
@@ -28,8 +29,6 @@ import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
 import { Vmacs } from "./vmacs.js";
-
-export type { InstanceStatus } from "./status-view.js";
 
 export interface DaemonCounters {
   /** Adverts for a VRID no instance runs on that interface. */
@@ -301,7 +300,7 @@ export class Runtime {
         try {
           this.binder.attach(io, link, src);
         } catch (err) {
-          io.log.error({ err: (err as Error).message }, "cannot open the advert socket");
+          io.log.error(errorFields(err), "cannot open the advert socket");
           continue;
         }
         io.log.info({ src: formatAddress(src) }, "source address available");

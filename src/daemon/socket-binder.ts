@@ -80,7 +80,7 @@ export class SocketBinder {
         this.announcer.prepare(spec.interface, link.index);
       } catch (e) {
         io.log.warn(
-          { dev: spec.interface, err: (e as Error).message },
+          { dev: spec.interface, ...errorFields(e) },
           "cannot open a packet socket for gratuitous ARP / NA; takeovers will try again",
         );
       }

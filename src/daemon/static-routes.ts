@@ -1,7 +1,8 @@
 // static_routes / static_rules: installed once the interfaces are known, whatever the VRRP state,
 // and removed at stop (keepalived vrrp_daemon.c start_vrrp / stop_vrrp). A reload installs what is
 // new and removes what is gone; what stayed is left alone. Also the put-back of deleted ones.
-import type { DaemonConfig, RouteSpec, RuleSpec } from "../config/model.js";
+import type { DaemonConfig } from "../config/model.js";
+import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
 import type { ActionExecutor } from "./executor.js";
 import type { Logger } from "./log.js";
 import type { InstanceIo } from "./instance-io.js";

@@ -1,6 +1,7 @@
 // The operator's view of the instances (status --json, /status, the DATA dump, /metrics).
 import type { Family } from "../vrrp/address.js";
-import type { State, VrrpInstance } from "../vrrp/instance.js";
+import type { State } from "../vrrp/instance-types.js";
+import type { VrrpInstance } from "../vrrp/instance.js";
 import type { DropCode } from "../vrrp/packet.js";
 import type { InstanceIo } from "./instance-io.js";
 import { formatAddress } from "../vrrp/address.js";

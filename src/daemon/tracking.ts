@@ -5,11 +5,11 @@ import { PeriodicCheck, type ProbeResult } from "../health/periodic-check.js";
 import { ScriptPool } from "../health/script-worker.js";
 import { prepareScript, type PreparedScript } from "../health/script-gate.js";
 import { tcpCheck } from "../health/tcp-check.js";
-import type { TrackerState } from "../health/tracker.js";
+import type { TrackerState } from "../vrrp/priority.js";
 import { FileTracking, type TrackedFileStatus } from "../health/track-files.js";
 import { ProcessTracking, type ProcessStatus } from "../health/track-processes.js";
 import type { Logger } from "./log.js";
-import type { RouterEvent } from "../vrrp/router.js";
+import type { RouterEvent } from "../vrrp/router-types.js";
 
 export interface CheckStatus {
   readonly name: string;

@@ -1,6 +1,7 @@
 // A check run on an interval, never overlapping itself (a run still going when the next is due
 // is skipped, as keepalived does), with rise/fall applied to its results.
-import { RiseFall, type TrackerState } from "./tracker.js";
+import { RiseFall } from "./tracker.js";
+import type { TrackerState } from "../vrrp/priority.js";
 
 export interface ProbeResult {
   readonly ok: boolean;

@@ -8,6 +8,7 @@ import { realpathSync } from "node:fs";
 import { splitCommandLine } from "./command-line.js";
 import { checkScriptPath, resolveExecutable } from "./script-security.js";
 import { defaultScriptUser, lookupUser } from "./users.js";
+import { errorFields } from "../error-fields.js";
 
 export interface ScriptPolicy {
   readonly scriptUser?: string;
@@ -53,7 +54,7 @@ export function prepareScript(line: string, who: { user?: string; group?: string
   try {
     argv = splitCommandLine(line);
   } catch (e) {
-    return { ok: false, code: "BAD_COMMAND_LINE", message: (e as Error).message };
+    return { ok: false, code: "BAD_COMMAND_LINE", message: errorFields(e).err };
   }
   if (argv.length === 0) return { ok: false, code: "BAD_COMMAND_LINE", message: "empty command" };
   let ids: { uid: number; gid: number } | undefined;

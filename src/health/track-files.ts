@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { TrackFileSpec } from "../config/model.js";
-import { errorFields } from "../error-fields.js";
+import { errorFields, errorCode } from "../error-fields.js";
 import type { Logger } from "../daemon/log.js";
 
 /** How long after a change event the file is read (a writer's truncate and write settle first). */
@@ -52,7 +52,7 @@ export function readTrackFile(path: string): TrackFileRead {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { ok: true, value: 0 };
+    if (errorCode(e) === "ENOENT") return { ok: true, value: 0 };
     throw e;
   }
   try {

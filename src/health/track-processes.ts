@@ -11,9 +11,10 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import type { TrackProcessSpec } from "../config/model.js";
 import type { Logger } from "../daemon/log.js";
-import type { TrackerState } from "./tracker.js";
+import type { TrackerState } from "../vrrp/priority.js";
 import { hasQuorum, processMatches } from "./process-match.js";
 import { nativeHelper } from "../native/helper.js";
+import { errorFields } from "../error-fields.js";
 
 export const SCAN_MS = 250;
 /** Non-matching processes are read again every this many scans (2 s): an exec changes comm. */
@@ -243,7 +244,7 @@ export class ProcessTracking {
     try {
       pids = readdirSync(this.root).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
     } catch (e) {
-      this.log.error({ err: (e as Error).message }, `cannot list ${this.root}; tracked processes keep their last state`);
+      this.log.error(errorFields(e), `cannot list ${this.root}; tracked processes keep their last state`);
       return;
     }
     for (const pid of pids) {

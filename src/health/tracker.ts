@@ -1,9 +1,7 @@
-// keepalived's tracking rules, pure: rise/fall turn check results into OK/FAILED, and weights
-// turn tracker states into an effective priority or a FAULT.
+// keepalived's tracking rules, pure: rise/fall turn check results into OK/FAILED (the weights that
+// turn tracker states into an effective priority or a FAULT are vrrp/priority.ts).
 
 import type { TrackerState } from "../vrrp/priority.js";
-
-export { effectivePriority, type TrackerState, type WeightedTracker } from "../vrrp/priority.js";
 
 /** rise/fall debouncing of one check (keepalived vrrp_script). */
 export class RiseFall {

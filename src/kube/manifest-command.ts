@@ -4,6 +4,7 @@ import { DEFAULTS, type ManifestOptions, type MetricsBind } from "./manifest.js"
 import { manifestObjects } from "./manifest.js";
 import { renderYaml } from "./render.js";
 import { asksHelp, usageLine } from "../cli-usage.js";
+import { errorFields, errorCode } from "../error-fields.js";
 
 export const MANIFEST_USAGE = `usage: tsvrrpd manifest [daemonset|deployment] [OPTION...]
 Prints the Kubernetes objects that run tsvrrpd (ServiceAccount, ConfigMap, DaemonSet or Deployment,
@@ -101,7 +102,7 @@ export function parseManifestArgs(args: readonly string[]): ManifestOptions | "h
         try {
           o.config = readFileSync(f, "utf8");
         } catch (e) {
-          throw new ManifestUsage(`--config: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+          throw new ManifestUsage(`--config: cannot read ${f}: ${errorCode(e) ?? errorFields(e).err}`);
         }
         break;
       }

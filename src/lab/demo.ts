@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { masterDownMs } from "../vrrp/timing.js";
 import { Lab, waitFor } from "./netns.js";
 import { readPcap, type WireRecord } from "./pcap-file.js";
+import { errorFields } from "../error-fields.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const VIP = "198.51.100.10";
@@ -132,6 +133,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`demo failed: ${(e as Error).message}\n`);
+  process.stderr.write(`demo failed: ${errorFields(e).err}\n`);
   process.exit(1);
 });

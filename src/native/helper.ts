@@ -2,6 +2,7 @@
 // cannot name, syslog, process events, posix_spawn, timerfd. Built by `npm ci` (postinstall) and
 // by scripts/setup.sh. Every descriptor it opens is close-on-exec from the start (SOCK_CLOEXEC).
 import { createRequire } from "node:module";
+import { errorFields } from "../error-fields.js";
 
 /** An open failed: errno and the step (socket, bind, SO_BINDTODEVICE, IPV6_ADD_MEMBERSHIP, ...). */
 export interface OpenFailure {
@@ -95,7 +96,7 @@ export function nativeHelper(): NativeHelper {
       first ??= e;
     }
   }
-  throw new NativeHelperError((first as Error).message.split("\n")[0] ?? "unknown error");
+  throw new NativeHelperError(errorFields(first).err.split("\n")[0] ?? "unknown error");
 }
 
 /** systemd's notify protocol from this process; false without $NOTIFY_SOCKET or the helper. */

@@ -71,7 +71,6 @@ export class AdvertSocket {
   /** Source (0..15) and, for IPv6, destination (16..31) of the packet just read. */
   private readonly addr = new Uint8Array(32);
   private closed = false;
-  sendErrors = 0;
   /** Packets the socket layer could not even parse (shorter than an IP header, or cut). */
   malformed = 0;
 
@@ -195,7 +194,6 @@ export class AdvertSocket {
     if (!transmit) return true;
     const n = this.sock.send(packet, length, dst, family === 6 ? src : undefined, family === 6 && ttl !== 255 ? ttl : undefined);
     if (n >= 0) return true;
-    this.sendErrors++;
     this.onError(new SocketError("SEND", `sending advert on ${this.options.ifname} to ${formatAddress(dst)}: ${errnoName(n)}`));
     return false;
   }

@@ -9,6 +9,7 @@
 // interface names are validated in vip-block.ts).
 import { spawn } from "node:child_process";
 import { nftRemoveScript, nftScript, type BlockedAddress, type FirewallSettings } from "./vip-block.js";
+import { errorFields } from "../error-fields.js";
 
 export const NFT_PATH = "/usr/sbin/nft";
 
@@ -106,10 +107,7 @@ export class VipFirewall {
         // what this script blocks (later changes are queued behind it)
         this.log.info({ ...fields, blocked: blocked.map((a) => a.address) }, done);
       } catch (e) {
-        this.log.error(
-          { ...fields, err: (e as Error).message },
-          `nftables update failed (${done}); VIP traffic is not filtered as configured`,
-        );
+        this.log.error({ ...fields, ...errorFields(e) }, `nftables update failed (${done}); VIP traffic is not filtered as configured`);
       }
     });
     return this.queue;

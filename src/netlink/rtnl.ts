@@ -5,6 +5,7 @@ import { formatAddress, type Family } from "../vrrp/address.js";
 import { RTPROT_KEEPALIVED, type RouteSpec, type RuleSpec } from "../config/route-rule.js";
 import { routeMessage, ruleMessage } from "./route-messages.js";
 import { addrGenModeAttr, IN6_ADDR_GEN_MODE_NONE, macvlanLinkInfo, parseLinkInfo } from "./link-attrs.js";
+import { errorFields } from "../error-fields.js";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -70,7 +71,7 @@ export class NetlinkError extends Error {
 }
 
 function errnoOf(e: unknown): string {
-  const m = /\b(E[A-Z]+)\b/.exec(String((e as Error)?.message ?? e));
+  const m = /\b(E[A-Z]+)\b/.exec(errorFields(e).err);
   return m?.[1] ?? "EUNKNOWN";
 }
 

@@ -14,6 +14,7 @@ import { addressBytes, familyOf } from "../vrrp/address.js";
 import { readHostFacts } from "./host-facts.js";
 import { ensureMulticastRule, removeMulticastRule } from "./multicast-rule.js";
 import { asksHelp, CommandUsageError, usageLine } from "../cli-usage.js";
+import { errorFields } from "../error-fields.js";
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -58,7 +59,7 @@ function parsedOrDone<T>(command: string, usage: string, parse: () => T | "help"
   try {
     r = parse();
   } catch (e) {
-    process.stderr.write(usageLine(command, (e as Error).message));
+    process.stderr.write(usageLine(command, errorFields(e).err));
     process.exitCode = 1;
     return undefined;
   }
@@ -129,7 +130,7 @@ export async function openshiftCommand(args: string[]): Promise<void> {
     mkdirSync(dirname(confPath), { recursive: true });
     writeFileSync(confPath, plan.conf);
   } catch (e) {
-    log.warn({ path: confPath, err: (e as Error).message }, "cannot write the generated configuration (kept in memory)");
+    log.warn({ path: confPath, ...errorFields(e) }, "cannot write the generated configuration (kept in memory)");
   }
   say("  - Starting failover services ...");
   const runtime = new Runtime(plan.config, { log });
@@ -162,7 +163,7 @@ export async function openshiftCommand(args: string[]): Promise<void> {
     await runtime.start();
     await views.start();
   } catch (e) {
-    log.fatal({ err: (e as Error).message }, "cannot start; releasing VIPs and exiting");
+    log.fatal(errorFields(e), "cannot start; releasing VIPs and exiting");
     await stop("start-failure");
   }
 }

@@ -3,16 +3,10 @@
 // crashes, link and check failures, and reloads. Interfaces with the same name on different hosts
 // share one segment. Used by the scenario tests and the benches.
 import { formatAddress, vrrpGroup } from "../vrrp/address.js";
-import type { InstanceConfig, State } from "../vrrp/instance.js";
+import type { InstanceConfig, State } from "../vrrp/instance-types.js";
 import { AdvertEncoder } from "../vrrp/packet.js";
-import {
-  VrrpRouter,
-  type RouterAction,
-  type RouterConfig,
-  type RouterEvent,
-  type RouterInstance,
-  type RouterInstanceSpec,
-} from "../vrrp/router.js";
+import { VrrpRouter } from "../vrrp/router.js";
+import type { RouterAction, RouterConfig, RouterEvent, RouterInstance, RouterInstanceSpec } from "../vrrp/router-types.js";
 import { VirtualClock, prng } from "./clock.js";
 
 /** A host with one instance on eth0 (the simple case). */

@@ -7,6 +7,7 @@ import type { Socket } from "node:net";
 import * as snmp from "net-snmp";
 import type { Logger } from "../daemon/log.js";
 import { compareOids, type SnmpType, type Varbind } from "./vrrp-mib.js";
+import { errorFields } from "../error-fields.js";
 
 export const RETRY_MS = 5000;
 /** Notifications kept while the master is not (yet) reachable. */
@@ -224,7 +225,7 @@ export class VrrpSubagent {
     agent.getRequest = (pdu) => this.answer(agent, pdu, "get");
     agent.getNextRequest = (pdu) => this.answer(agent, pdu, "next");
     agent.getBulkRequest = (pdu) => this.answer(agent, pdu, "bulk");
-    agent.on("error", (e) => this.lost(agent, (e as Error).message));
+    agent.on("error", (e) => this.lost(agent, errorFields(e).err));
     agent.on("close", () => this.lost(agent, "connection closed"));
     agent.open((err) => {
       if (err) return this.lost(agent, err.message);
@@ -288,8 +289,8 @@ export class VrrpSubagent {
       if (now - this.unexpected.lastLog < UNEXPECTED_LOG_MS) return;
       this.unexpected.lastLog = now;
       this.log.warn(
-        { err: (e as Error).message, type: buf[1], unexpectedSoFar: this.unexpected.count },
-        `AgentX PDU from the master not understood (${(e as Error).message}); ignored (logged at most every ${UNEXPECTED_LOG_MS / 1000} s)`,
+        { ...errorFields(e), type: buf[1], unexpectedSoFar: this.unexpected.count },
+        `AgentX PDU from the master not understood (${errorFields(e).err}); ignored (logged at most every ${UNEXPECTED_LOG_MS / 1000} s)`,
       );
     }
   }

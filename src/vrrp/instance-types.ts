@@ -61,12 +61,8 @@ export type InstanceEvent =
   | { readonly type: "advert"; readonly advert: Advert; readonly source: Uint8Array }
   /** Any armed deadline may be due: the runtime calls this at nextDeadline(). */
   | { readonly type: "timer" }
-  /** A weight-0 tracker (check script, TCP check) changed; `source` names it. */
-  | { readonly type: "health"; readonly ok: boolean; readonly source: string }
-  /** Any fault source came or went (the router's typed form of health and link). */
+  /** A fault source (weight-0 check, interface, track file, ...) came or went. */
   | { readonly type: "fault"; readonly source: FaultSource; readonly active: boolean }
-  /** The instance's interface or a weight-0 tracked interface went up or down. */
-  | { readonly type: "link"; readonly up: boolean; readonly ifname: string }
   /** Weighted trackers moved the effective priority (already clamped 1..254 by the tracker). */
   | { readonly type: "priority"; readonly effective: number }
   /** A sync-group peer left MASTER for BACKUP: so does this member (keepalived sync groups). */

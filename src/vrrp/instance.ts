@@ -14,8 +14,6 @@ import {
   type State,
 } from "./instance-types.js";
 
-export * from "./instance-types.js";
-
 /** Named deadlines (ms); undefined = not armed. */
 interface Deadlines {
   advert?: number;
@@ -174,14 +172,8 @@ export class VrrpInstance {
       case "advert":
         this.onAdvert(event.advert, event.source, out);
         break;
-      case "health":
-        this.onFaultSource({ kind: "check", name: event.source }, !event.ok, out);
-        break;
       case "fault":
         this.onFaultSource(event.source, event.active, out);
-        break;
-      case "link":
-        this.onFaultSource({ kind: "link", ifname: event.ifname }, !event.up, out);
         break;
       case "priority":
         this.onPriority(event.effective, out);

@@ -1,9 +1,10 @@
-// What the router is told and what it answers. The daemon and the simulator speak this.
+// What the router is told and what it answers, and the instance handle all of it names. The daemon
+// and the simulator speak this.
+import { VrrpInstance } from "./instance.js";
 import type { Action, InstanceConfig, State } from "./instance-types.js";
 import type { DropCode } from "./packet.js";
 import type { TrackerState } from "./priority.js";
 import type { ReceivedPacket, ReceivePolicy } from "./receive.js";
-import type { RouterInstance } from "./router-instance.js";
 
 export interface TrackedByWeight {
   readonly name: string;
@@ -90,4 +91,38 @@ export interface ReloadPlan {
   readonly added: readonly RouterInstance[];
   /** Stopped and dropped (their shutdown actions are in the returned actions). */
   readonly removed: readonly RouterInstance[];
+}
+
+/** One instance as the router holds it: the state machine plus what the router decides around it. */
+export class RouterInstance {
+  readonly vi: VrrpInstance;
+  /** Down timer expired while another sync-group member did not want MASTER (keepalived wantstate). */
+  wantsMaster = false;
+  /** Sends VRRPv3 IPv4 unicast checksums in keepalived's old form (224.0.0.18 in the pseudo-header). */
+  oldChecksum: boolean;
+  /** Adverts dropped before the state machine (TTL, peers, codec), per reason. */
+  readonly receiveDrops: Partial<Record<DropCode, number>> = {};
+  started = false;
+  /** Reached by the event being handled (VrrpRouter's flush clears it). */
+  touched = false;
+  /** Immutable and sent for every advert: made once, not per advert (allocation is GC time). */
+  readonly timerEvent: RouterEvent = { type: "timer", instance: this };
+  readonly deadlineAction: RouterAction = { type: "deadline", instance: this };
+
+  constructor(public spec: RouterInstanceSpec) {
+    this.vi = new VrrpInstance(spec.config);
+    this.oldChecksum = spec.receive.unicastChecksum === "old";
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** keepalived's SIGSTATS_CLEAR for this instance: counters start again from zero. */
+  clearStats(): void {
+    const st = this.vi.stats;
+    for (const k of Object.keys(st) as (keyof typeof st)[]) if (k !== "drops") st[k] = 0;
+    for (const k of Object.keys(st.drops)) delete st.drops[k as keyof typeof st.drops];
+    for (const k of Object.keys(this.receiveDrops)) delete this.receiveDrops[k as keyof typeof this.receiveDrops];
+  }
 }

@@ -5,14 +5,17 @@
 import { formatAddress } from "./address.js";
 import { faultLabel, type Action, type FaultSource, type InstanceEvent, type State } from "./instance-types.js";
 import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
-import { receive, type ReceivedPacket } from "./receive.js";
-import { takes, VridIndex } from "./vrid-index.js";
-import { RouterInstance } from "./router-instance.js";
-import type { ReloadPlan, RouterAction, RouterConfig, RouterEvent, RouterInstanceSpec, RouterSyncGroup } from "./router-types.js";
+import { receive, sameDelivery, type ReceivedPacket } from "./receive.js";
+import {
+  RouterInstance,
+  type ReloadPlan,
+  type RouterAction,
+  type RouterConfig,
+  type RouterEvent,
+  type RouterInstanceSpec,
+  type RouterSyncGroup,
+} from "./router-types.js";
 import { groupState, syncMayGoMaster } from "./sync-group.js";
-
-export { RouterInstance } from "./router-instance.js";
-export type * from "./router-types.js";
 
 /** The one timer event an instance is fed (immutable: no object per advert). */
 const TIMER: InstanceEvent = { type: "timer" };
@@ -20,6 +23,40 @@ const TIMER: InstanceEvent = { type: "timer" };
 interface LinkState {
   readonly present: boolean;
   readonly up: boolean;
+}
+
+const NONE: readonly RouterInstance[] = [];
+
+/**
+ * Which of the router's instances an advert is for. Indexed by VRID: a backup of 255 instances
+ * hears 2,550 adverts a second, each matched against its VRID's few instances, not every one.
+ */
+class VridIndex {
+  private byVrid = new Map<number, RouterInstance[]>();
+
+  constructor(list: readonly RouterInstance[]) {
+    this.rebuild(list);
+  }
+
+  /** After a reload: the instance list changed. */
+  rebuild(list: readonly RouterInstance[]): void {
+    this.byVrid = new Map();
+    for (const i of list) {
+      const same = this.byVrid.get(i.spec.config.vrid);
+      if (same) same.push(i);
+      else this.byVrid.set(i.spec.config.vrid, [i]);
+    }
+  }
+
+  of(vrid: number): readonly RouterInstance[] {
+    return this.byVrid.get(vrid) ?? NONE;
+  }
+}
+
+/** Whether instance `i`, one of the advert's VRID (VridIndex.of), takes it: same family, interface and delivery (multicast or unicast). */
+function takes(i: RouterInstance, rx: ReceivedPacket): boolean {
+  const s = i.spec;
+  return s.config.family === rx.family && s.interface === rx.ifname && sameDelivery(s.receive, rx);
 }
 
 export class VrrpRouter {

@@ -1,6 +1,6 @@
 // keepalived's sync-group rules that need no state of their own (vrrp_sync.c).
 import type { State } from "./instance-types.js";
-import type { RouterInstance } from "./router-instance.js";
+import type { RouterInstance } from "./router-types.js";
 
 /**
  * vrrp_sync_can_goto_master: `i` may go MASTER when every other member is MASTER, wants MASTER,

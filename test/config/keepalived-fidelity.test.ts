@@ -140,7 +140,7 @@ describe("values start-up would reject are errors when the file is read (-t sees
     }
   });
   it("--http is checked when the flags are read", async () => {
-    const { parseArgs } = await import("../../src/cli.js");
+    const { parseArgs } = await import("../../src/cli-args.js");
     expect(() => parseArgs(["--http", "localhost"])).toThrow(/--http: "localhost" is not ADDR:PORT/);
     expect(parseArgs(["--http=127.0.0.1:9100"]).http).toBe("127.0.0.1:9100");
   });

@@ -1,7 +1,7 @@
 // keepalived's configuration templating (lib/parser.c): $NAME definitions and @id lines.
 import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
-import { parseArgs } from "../../src/cli.js";
+import { parseArgs } from "../../src/cli-args.js";
 
 const conf = (body: string, configId?: string) => parseKeepalivedConf(body, "t.conf", configId !== undefined ? { configId } : {});
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { metricsRegistry, type MetricsSource } from "../../src/daemon/metrics.js";
 import { describeMetrics, metricsMarkdown } from "../../src/daemon/metrics-doc.js";
-import type { InstanceStatus } from "../../src/daemon/runtime.js";
+import type { InstanceStatus } from "../../src/daemon/status-view.js";
 
 function instance(name: string, vrid: number, state: InstanceStatus["state"]): InstanceStatus {
   return {

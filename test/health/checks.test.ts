@@ -10,7 +10,8 @@ import { PeriodicCheck } from "../../src/health/periodic-check.js";
 import { runScript } from "../../src/health/script-check.js";
 import { checkScriptPath } from "../../src/health/script-security.js";
 import { tcpCheck } from "../../src/health/tcp-check.js";
-import { effectivePriority, RiseFall } from "../../src/health/tracker.js";
+import { effectivePriority } from "../../src/vrrp/priority.js";
+import { RiseFall } from "../../src/health/tracker.js";
 import { lookupUser } from "../../src/health/users.js";
 
 /** The runner takes argv (prepared by the script gate); these tests write command lines. */

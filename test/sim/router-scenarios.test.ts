@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { prng } from "../../src/sim/clock.js";
 import { SimLan, type SimHostSpec } from "../../src/sim/lan.js";
 import { addressBytes } from "../../src/vrrp/address.js";
-import { defaultInstanceConfig } from "../../src/vrrp/instance.js";
-import type { RouterConfig, RouterInstanceSpec } from "../../src/vrrp/router.js";
+import { defaultInstanceConfig } from "../../src/vrrp/instance-types.js";
+import type { RouterConfig, RouterInstanceSpec } from "../../src/vrrp/router-types.js";
 import { masterDownMs } from "../../src/vrrp/timing.js";
 
 const INTERVAL_CS = 10;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { prng } from "../../src/sim/clock.js";
 import { SimLan, type SimRouterSpec } from "../../src/sim/lan.js";
 import { addressBytes } from "../../src/vrrp/address.js";
-import { defaultInstanceConfig } from "../../src/vrrp/instance.js";
+import { defaultInstanceConfig } from "../../src/vrrp/instance-types.js";
 import { masterDownMs } from "../../src/vrrp/timing.js";
 
 interface Scenario {

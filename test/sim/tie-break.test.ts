@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { SimLan } from "../../src/sim/lan.js";
 import { addressBytes } from "../../src/vrrp/address.js";
-import { defaultInstanceConfig } from "../../src/vrrp/instance.js";
+import { defaultInstanceConfig } from "../../src/vrrp/instance-types.js";
 import { masterDownMs } from "../../src/vrrp/timing.js";
 import { advert, config, ip, stateOf } from "../vrrp/helpers.js";
 import { VrrpInstance } from "../../src/vrrp/instance.js";

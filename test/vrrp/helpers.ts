@@ -1,5 +1,5 @@
 import { addressBytes, type Family } from "../../src/vrrp/address.js";
-import { defaultInstanceConfig, type Action, type InstanceConfig } from "../../src/vrrp/instance.js";
+import { defaultInstanceConfig, type Action, type InstanceConfig } from "../../src/vrrp/instance-types.js";
 import { AUTH_NONE, decodeAdvertOrThrow, encodeAdvert, type Advert, type Version } from "../../src/vrrp/packet.js";
 
 export const ip = (s: string) => addressBytes(s);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { VrrpInstance, type InstanceEvent } from "../../src/vrrp/instance.js";
+import { VrrpInstance } from "../../src/vrrp/instance.js";
+import type { InstanceEvent } from "../../src/vrrp/instance-types.js";
 import { advert, config, ip } from "./helpers.js";
 
 const peerEvent = fc.record({
@@ -71,12 +72,12 @@ describe("state machine invariants over random event sequences", () => {
             case "health":
               if (s.ok) faults.delete(`check:${s.src}`);
               else faults.add(`check:${s.src}`);
-              run({ type: "health", ok: s.ok, source: s.src });
+              run({ type: "fault", source: { kind: "check", name: s.src }, active: !s.ok });
               break;
             case "link":
               if (s.up) faults.delete("link:eth0");
               else faults.add("link:eth0");
-              run({ type: "link", up: s.up, ifname: "eth0" });
+              run({ type: "fault", source: { kind: "link", ifname: "eth0" }, active: !s.up });
               break;
             case "priority":
               run({ type: "priority", effective: s.effective });

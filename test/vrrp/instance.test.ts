@@ -53,7 +53,7 @@ describe("startup", () => {
   });
   it("starts in FAULT when a tracker is already down, sending nothing", () => {
     const vi = new VrrpInstance(config());
-    vi.handle({ type: "health", ok: false, source: "chk" }, 0);
+    vi.handle({ type: "fault", source: { kind: "check", name: "chk" }, active: true }, 0);
     const acts = vi.handle({ type: "startup" }, 0);
     expect(types(acts)).toEqual(["state"]);
     expect(vi.state).toBe("FAULT");
@@ -189,7 +189,7 @@ describe("master", () => {
   it("on a failing check: priority 0 advert, VIPs removed, FAULT, deaf; recovery enters BACKUP", () => {
     const vi = started({ priority: 100 });
     const t = toMaster(vi);
-    const acts = vi.handle({ type: "health", ok: false, source: "chk_web" }, t + 1);
+    const acts = vi.handle({ type: "fault", source: { kind: "check", name: "chk_web" }, active: true }, t + 1);
     expect(acts.filter((a) => a.type !== "log")).toEqual([
       { type: "send-advert", priority: 0, intervalCs: 100 },
       { type: "remove-vips" },
@@ -197,17 +197,17 @@ describe("master", () => {
     ]);
     expect(vi.nextDeadline()).toBeUndefined();
     expect(vi.handle({ type: "advert", advert: advert({ priority: 0 }), source: ip("192.0.2.20") }, t + 2)).toEqual([]);
-    const back = vi.handle({ type: "health", ok: true, source: "chk_web" }, t + 3);
+    const back = vi.handle({ type: "fault", source: { kind: "check", name: "chk_web" }, active: false }, t + 3);
     expect(stateOf(back)?.to).toBe("BACKUP");
     expect(vi.nextDeadline()).toBeCloseTo(t + 3 + 3609.375, 6);
   });
   it("stays in FAULT until every failing tracker and link has recovered", () => {
     const vi = started({ priority: 100 });
-    vi.handle({ type: "link", up: false, ifname: "eth0" }, 1);
-    vi.handle({ type: "health", ok: false, source: "chk" }, 2);
-    vi.handle({ type: "link", up: true, ifname: "eth0" }, 3);
+    vi.handle({ type: "fault", source: { kind: "link", ifname: "eth0" }, active: true }, 1);
+    vi.handle({ type: "fault", source: { kind: "check", name: "chk" }, active: true }, 2);
+    vi.handle({ type: "fault", source: { kind: "link", ifname: "eth0" }, active: false }, 3);
     expect(vi.state).toBe("FAULT");
-    vi.handle({ type: "health", ok: true, source: "chk" }, 4);
+    vi.handle({ type: "fault", source: { kind: "check", name: "chk" }, active: false }, 4);
     expect(vi.state).toBe("BACKUP");
   });
   it("shutdown from MASTER sends priority 0 and removes VIPs", () => {

@@ -2,7 +2,7 @@
 // configures, as keepalived works them out again for its new instances on reload (vrrp.c
 // vrrp_complete_init, vrrp_track.c initialise_tracking_priorities). Events in, actions out.
 import { describe, expect, it } from "vitest";
-import type { RouterConfig } from "../../src/vrrp/router.js";
+import type { RouterConfig } from "../../src/vrrp/router-types.js";
 import { conf, linksUp, runTable, spec, type Step } from "./router-table.js";
 
 const MASTER = ["VI_1 send 100", "VI_1 +vips", "VI_1 announce 1", "VI_1 BACKUP>MASTER"];

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { addressBytes } from "../../src/vrrp/address.js";
 import { decodeAdvertOrThrow } from "../../src/vrrp/packet.js";
 import { groupState, syncMayGoMaster } from "../../src/vrrp/sync-group.js";
-import { RouterInstance, type RouterConfig } from "../../src/vrrp/router.js";
+import { RouterInstance, type RouterConfig } from "../../src/vrrp/router-types.js";
 import { masterDownMs, skewMs } from "../../src/vrrp/timing.js";
 import { conf, linksUp, packet, POLICY, runTable, spec, type Step } from "./router-table.js";
 
