@@ -3,6 +3,7 @@
 // built from, the Node and N-API versions it runs on, and which optional parts work on this host.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { errorFields } from "./error-fields.js";
 import { createRequire } from "node:module";
 import { machine, release, version as kernelVersion } from "node:os";
 import { nativeHelper } from "./native/helper.js";
@@ -52,7 +53,7 @@ function optionalParts(): Part[] {
     helper = nativeHelper();
     parts.push({ name: "NATIVE_HELPER", available: true });
   } catch (e) {
-    parts.push({ name: "NATIVE_HELPER", available: false, why: (e as Error).message });
+    parts.push({ name: "NATIVE_HELPER", available: false, why: errorFields(e).err });
   }
   const require = createRequire(import.meta.url);
   try {

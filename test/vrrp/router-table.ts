@@ -137,6 +137,8 @@ export function render(a: RouterAction): string | undefined {
           return `${n} -vips`;
         case "announce":
           return `${n} announce ${x.repeat}${x.lowerPriority ? " lower" : ""}`;
+        case "event":
+          return `${n} event ${x.event}`;
         case "log":
           return undefined;
       }
