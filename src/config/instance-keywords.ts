@@ -75,9 +75,9 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     for (const a of st.block ?? []) {
       if (ctx.gate(a, "vrrp_instance > authentication", "authentication")) continue;
       if (a.keyword === "auth_type") {
-        if (a.args[0] === "AH") ctx.error(a.where, "UNSUPPORTED_AUTH", "auth_type AH (IPsec-AH) is not supported; use PASS or none");
-        else if (a.args[0] !== "PASS") ctx.error(a.where, "BAD_VALUE", `auth_type expects PASS or AH, got ${JSON.stringify(a.args[0])}`);
-        else d.authType = { where: a.where };
+        if (a.args[0] !== "PASS" && a.args[0] !== "AH")
+          ctx.error(a.where, "BAD_VALUE", `auth_type expects PASS or AH, got ${JSON.stringify(a.args[0])}`);
+        else d.authType = { where: a.where, ah: a.args[0] === "AH" };
       } else if (a.keyword === "auth_pass") {
         d.authPass = a.args[0] ?? "";
         d.authPassWhere = a.where;

@@ -101,7 +101,8 @@ export function hmacMd5(key: Uint8Array, data: Uint8Array): Uint8Array {
 function icv(packet: Uint8Array, key: Uint8Array, unicast: boolean): Uint8Array {
   const ihl = ((packet[0] as number) & 0x0f) * 4;
   const total = ((packet[2] as number) << 8) | (packet[3] as number);
-  const copy = packet.slice(0, Math.min(total, packet.length));
+  // A copy even when handed a Buffer (whose slice() is a view): the packet is not ours to zero.
+  const copy = new Uint8Array(packet.subarray(0, Math.min(total, packet.length)));
   copy[1] = 0; // TOS
   copy[6] = 0; // flags and fragment offset
   copy[7] = 0;

@@ -1,4 +1,5 @@
 // One instance as the router holds it: the state machine plus what the router decides around it.
+import { AhCounter } from "./ipsec-ah.js";
 import { VrrpInstance } from "./instance.js";
 import type { DropCode } from "./packet.js";
 import type { RouterAction, RouterEvent, RouterInstanceSpec } from "./router-types.js";
@@ -11,6 +12,8 @@ export class RouterInstance {
   oldChecksum: boolean;
   /** Adverts dropped before the state machine (TTL, peers, codec), per reason. */
   readonly receiveDrops: Partial<Record<DropCode, number>> = {};
+  /** auth_type AH: keepalived's one sequence counter, for what we send and what we accept. */
+  readonly ahCounter = new AhCounter();
   started = false;
   /** Reached by the event being handled (VrrpRouter's flush clears it). */
   touched = false;

@@ -60,7 +60,7 @@ export async function mixedPair(lab: Lab, running: Running[], c: PairCase, high:
   // Every advert a sends: the stability window below tells the protocol's doing (a silent for
   // a down interval, so b rightly took over) from a fault (b took over while a advertised).
   const pcap = join(lab.dir, "pair.pcap");
-  await lab.capture(pcap, "ip proto 112 or ip6 proto 112", lab.port("a")); // a's port: its unicast adverts too
+  await lab.capture(pcap, "ip proto 112 or ip proto 51 or ip6 proto 112", lab.port("a")); // a's port: its unicast adverts too
   const aMac = macOf(lab, "a");
   const [vip] = c.addresses;
   const holdsAll = (r: string) => {

@@ -50,6 +50,14 @@ describe("IPsec-AH against keepalived 2.2.7's packets", () => {
     }
   });
 
+  it("verifies a packet in a Buffer (the socket's read buffer) and leaves its bytes alone", () => {
+    for (const p of packets) {
+      const buf = Buffer.concat([Buffer.from(p), Buffer.alloc(16)]);
+      expect(openAh(buf.subarray(0, p.length), keyOf(p), unicastOf(p))).toMatchObject({ ok: true });
+      expect(buf.subarray(0, p.length).toString("hex")).toBe(Buffer.from(p).toString("hex"));
+    }
+  });
+
   it("rebuilds each captured packet byte for byte from its header and advert", () => {
     for (const p of packets) {
       const copy = p.slice();
@@ -75,12 +83,12 @@ describe("IPsec-AH against keepalived 2.2.7's packets", () => {
     expect(openAh(uttl, keyOf(u), true)).toMatchObject({ ok: true }); // unicast: TTL zeroed
     const mutable = p.slice();
     mutable[1] = 0;
-    mutable[10] ^= 0xff;
+    mutable[10] = mutable[10]! ^ 0xff;
     mutable[6] = 0x40;
     expect(openAh(mutable, keyOf(p), false)).toMatchObject({ ok: true });
     // A valid ICV over an SPI that is not the source: hashed by hand as keepalived's check does.
     const spi = p.slice();
-    spi[24] ^= 1;
+    spi[24] = spi[24]! ^ 1;
     const zeroed = spi.slice();
     zeroed[1] = 0;
     zeroed.fill(0, 10, 12);
