@@ -439,12 +439,13 @@ napi_value VrrpSocket(napi_env env, napi_callback_info info) {
   int32_t family = 0, ifindex = 0, protocol = IPPROTO_VRRP;
   char ifname[IF_NAMESIZE];
   size_t len = 0;
-  napi_valuetype fntype = napi_undefined;
+  napi_valuetype fntype = napi_undefined, prototype = napi_undefined;
   if (argc >= 4) napi_typeof(env, argv[3], &fntype);
+  if (argc >= 5) napi_typeof(env, argv[4], &prototype);
   if (argc < 4 || napi_get_value_int32(env, argv[0], &family) != napi_ok || (family != 4 && family != 6) ||
       napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &len) != napi_ok || len == 0 || len >= IF_NAMESIZE - 1 ||
       napi_get_value_int32(env, argv[2], &ifindex) != napi_ok || ifindex <= 0 || fntype != napi_function ||
-      (argc >= 5 && (napi_get_value_int32(env, argv[4], &protocol) != napi_ok ||
+      (prototype != napi_undefined && (napi_get_value_int32(env, argv[4], &protocol) != napi_ok ||
                      (protocol != IPPROTO_VRRP && !(protocol == IPPROTO_AH && family == 4))))) {
     napi_throw_type_error(env, NULL, "vrrpSocket(family 4|6, ifname, ifindex, onReadable[, protocol 112|51 (IPv4 only)])");
     return NULL;

@@ -91,7 +91,11 @@ export class AdvertSocket {
   ) {
     this.onAdvert = onAdvert;
     const { ifname, ifindex, family } = options;
-    const r = nativeHelper().vrrpSocket(family, ifname, ifindex, () => this.drain(), options.ah ? AH_PROTOCOL : undefined);
+    const onReadable = () => this.drain();
+    const helper = nativeHelper();
+    const r = options.ah
+      ? helper.vrrpSocket(family, ifname, ifindex, onReadable, AH_PROTOCOL)
+      : helper.vrrpSocket(family, ifname, ifindex, onReadable);
     if ("errno" in r) {
       const code = r.op.startsWith("IP_ADD") || r.op.startsWith("IPV6_ADD") ? "MULTICAST_JOIN" : "SOCKET_OPEN";
       const hint = r.errno === osConstants.errno.EPERM ? " (needs root or CAP_NET_RAW)" : "";
