@@ -5,6 +5,7 @@
 import { formatAddress, vrrpGroup } from "../vrrp/address.js";
 import type { InstanceConfig, State } from "../vrrp/instance.js";
 import { AdvertEncoder } from "../vrrp/packet.js";
+import { ahPacket } from "../vrrp/ipsec-ah.js";
 import {
   VrrpRouter,
   type RouterAction,
@@ -262,6 +263,9 @@ export class SimLan {
     this.adverts.set(key, sent);
     const c = instance.spec.config;
     const payload = Uint8Array.from(bytes);
+    // auth_type AH: the advert inside keepalived's AH header, numbered by the instance's counter.
+    const ahKey = instance.spec.receive.ahKey;
+    const ah = ahKey && c.family === 4 ? ahPacket(payload, c.primaryAddress, vrrpGroup(4), ahKey, instance.ahCounter.next()) : undefined;
     for (const to of this.routers) {
       if (to === from || !to.alive || to.group !== from.group || !to.linksUp.has(ifname)) continue;
       if (this.random() < this.conditions.loss) {
@@ -274,7 +278,16 @@ export class SimLan {
         this.delivered++;
         to.handle({
           type: "packet",
-          packet: { ifname, family: c.family, src: c.primaryAddress, dst: vrrpGroup(c.family), ttl: 255, multicast: true, payload },
+          packet: {
+            ifname,
+            family: c.family,
+            src: c.primaryAddress,
+            dst: vrrpGroup(c.family),
+            ttl: 255,
+            multicast: true,
+            payload,
+            ...(ah ? { ah } : {}),
+          },
         });
       });
     }

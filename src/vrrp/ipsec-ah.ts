@@ -10,6 +10,8 @@
 // offset and checksum zeroed (and the TTL zeroed for unicast only), then the AH with a zero ICV,
 // then the advert. The IP id is part of the hash, so the sender sets it (keepalived counts from 1).
 
+import { fold, sum16 } from "./checksum.js";
+
 export const AH_PROTOCOL = 51;
 export const AH_LENGTH = 24;
 const ICV_LENGTH = 12;
@@ -130,6 +132,31 @@ export function sealAh(packet: Uint8Array, key: Uint8Array, seq: number, unicast
   packet[ihl + 10] = (s >>> 8) & 0xff;
   packet[ihl + 11] = s & 0xff;
   packet.set(icv(packet, key, unicast), ihl + 12);
+}
+
+/**
+ * A whole IPv4 AH advert as keepalived sends it (TOS 0xc0, TTL 255, id from the sequence number,
+ * never 0): for the simulator and tests; the daemon's socket writes the same into its buffer.
+ */
+export function ahPacket(vrrp: Uint8Array, src: Uint8Array, dst: Uint8Array, key: Uint8Array, seq: number): Uint8Array {
+  const p = new Uint8Array(20 + AH_LENGTH + vrrp.length);
+  p[0] = 0x45;
+  p[1] = 0xc0;
+  p[2] = p.length >>> 8;
+  p[3] = p.length & 0xff;
+  const id = seq & 0xffff || 1;
+  p[4] = id >>> 8;
+  p[5] = id & 0xff;
+  p[8] = 255;
+  p[9] = AH_PROTOCOL;
+  p.set(src, 12);
+  p.set(dst, 16);
+  const sum = fold(sum16(p, 0, 20));
+  p[10] = sum >>> 8;
+  p[11] = sum & 0xff;
+  p.set(vrrp, 20 + AH_LENGTH);
+  sealAh(p, key, seq, !(dst[0]! >= 224 && dst[0]! <= 239));
+  return p;
 }
 
 export type AhRejectCode = "AH_SHORT" | "AH_NOT_VRRP" | "AH_BAD_ICV" | "AH_BAD_SPI" | "AH_REPLAY";
