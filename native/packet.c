@@ -481,21 +481,26 @@ static int SetupVrrp(int fd, int family, const char *ifname, int ifindex, const 
 }
 
 napi_value VrrpSocket(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t family = 0, ifindex = 0;
+  int32_t family = 0, ifindex = 0, protocol = IPPROTO_VRRP;
   char ifname[IF_NAMESIZE];
   size_t len = 0;
-  napi_valuetype fntype = napi_undefined;
+  napi_valuetype fntype = napi_undefined, prototype = napi_undefined;
   if (argc >= 4) napi_typeof(env, argv[3], &fntype);
+  if (argc >= 5) napi_typeof(env, argv[4], &prototype);
   if (argc < 4 || napi_get_value_int32(env, argv[0], &family) != napi_ok || (family != 4 && family != 6) ||
       napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &len) != napi_ok || len == 0 || len >= IF_NAMESIZE - 1 ||
-      napi_get_value_int32(env, argv[2], &ifindex) != napi_ok || ifindex <= 0 || fntype != napi_function) {
-    napi_throw_type_error(env, NULL, "vrrpSocket(family 4|6, ifname, ifindex, onReadable)");
+      napi_get_value_int32(env, argv[2], &ifindex) != napi_ok || ifindex <= 0 || fntype != napi_function ||
+      (prototype != napi_undefined && (napi_get_value_int32(env, argv[4], &protocol) != napi_ok ||
+                     (protocol != IPPROTO_VRRP && !(protocol == IPPROTO_AH && family == 4))))) {
+    napi_throw_type_error(env, NULL, "vrrpSocket(family 4|6, ifname, ifindex, onReadable[, protocol 112|51 (IPv4 only)])");
     return NULL;
   }
-  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_VRRP);
+  /* protocol 51: keepalived's auth_type AH (vrrp.c open_vrrp_read_socket picks IPPROTO_AH for it);
+     the same IPv4 setup, the header we write names AH. */
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
   if (fd < 0) return Failure(env, errno, "socket");
   const char *op = "";
   int err = SetupVrrp(fd, family, ifname, ifindex, &op);

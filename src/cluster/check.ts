@@ -102,12 +102,12 @@ function pairFindings(key: string, members: readonly Member[]): Finding[] {
   const out: Finding[] = [];
   if (differ(members, (i) => i.version))
     out.push(find("error", "VERSION_MISMATCH", `${key}: versions differ (${list(members, (i) => `v${i.version}`)})`, members));
-  if (differ(members, (i) => i.authPass ?? null))
+  if (differ(members, (i) => (i.authPass === undefined ? null : `${i.authAh ? "AH" : "PASS"}:${i.authPass}`)))
     out.push(
       find(
         "error",
         "AUTH_MISMATCH",
-        `${key}: authentication differs (${list(members, (i) => (i.authPass === undefined ? "none" : "PASS ****"))}); each side drops the other's adverts and both become master`,
+        `${key}: authentication differs (${list(members, (i) => (i.authPass === undefined ? "none" : i.authAh ? "AH ****" : "PASS ****"))}); each side drops the other's adverts and both become master`,
         members,
       ),
     );

@@ -9,6 +9,7 @@ export type Severity = "error" | "warning";
 
 /** Every code a configuration diagnostic can carry (tests and tools match on them). */
 export type DiagnosticCode =
+  | "AH_MASTER"
   | "AUTH_NO_PASSWORD"
   | "AUTH_NO_TYPE"
   | "AUTH_PASS_TRUNCATED"

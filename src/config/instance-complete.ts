@@ -104,7 +104,17 @@ export function completeInstance(
 
   // keepalived's defaulting (vrrp.c vrrp_complete_instance).
   const effPriority = d.priority ?? (d.state === "MASTER" ? 255 : 100);
-  const initialState = d.state ?? (effPriority === 255 ? "MASTER" : "BACKUP");
+  let initialState = d.state ?? (effPriority === 255 ? "MASTER" : "BACKUP");
+  // vrrp.c vrrp_complete_instance: an AH instance must hear an advert (its sequence number)
+  // before it takes over, so only the address owner starts as MASTER.
+  if (d.authType?.ah && d.authPass !== undefined && initialState === "MASTER" && effPriority !== 255) {
+    ctx.warn(
+      s.where,
+      "AH_MASTER",
+      `${name}: initial state master is incompatible with AH authentication; starting as BACKUP (as keepalived)`,
+    );
+    initialState = "BACKUP";
+  }
   if (effPriority === 255 && d.nopreempt) {
     ctx.warn(s.where, "NOPREEMPT_OWNER", `${name}: nopreempt is incompatible with priority 255; cleared`);
     d.nopreempt = false;
@@ -168,6 +178,7 @@ export function completeInstance(
     nopreempt: d.nopreempt,
     preemptDelayMs: d.preemptDelayMs,
     ...(d.authPass !== undefined ? { authPass: d.authPass } : {}),
+    ...(d.authPass !== undefined && d.authType?.ah ? { authAh: true } : {}),
     vips: d.vips,
     excludedVips: d.excluded,
     ...(d.unicastSrcIp ? { unicastSrcIp: d.unicastSrcIp } : {}),

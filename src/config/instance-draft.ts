@@ -23,7 +23,7 @@ export interface InstanceDraft {
   preemptDelayMs: number;
   authPass?: string;
   authPassWhere?: Location;
-  authType?: { where: Location };
+  authType?: { where: Location; ah?: boolean };
   unicastChecksum: UnicastChecksum;
   vips: VipSpec[];
   excluded: VipSpec[];

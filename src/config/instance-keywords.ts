@@ -95,12 +95,11 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     for (const a of st.block ?? []) {
       if (ctx.gate(a, "vrrp_instance > authentication", "authentication")) continue;
       if (a.keyword === "auth_type") {
-        if (a.args[0] === "AH") ctx.error(a.where, "UNSUPPORTED_AUTH", "auth_type AH (IPsec-AH) is not supported; use PASS or none");
         // vrrp_parser.c vrrp_auth_type_handler: an unknown type is warned about and leaves the
         // type unset, so the instance runs without authentication (vrrp_complete_instance).
-        else if (a.args[0] !== "PASS")
+        if (a.args[0] !== "PASS" && a.args[0] !== "AH")
           ctx.warn(a.where, "BAD_VALUE", `(${d.name}) unknown authentication type '${a.args[0] ?? ""}' (as keepalived: no authentication)`);
-        else d.authType = { where: a.where };
+        else d.authType = { where: a.where, ah: a.args[0] === "AH" };
       } else if (a.keyword === "auth_pass") {
         d.authPass = a.args[0] ?? "";
         d.authPassWhere = a.where;

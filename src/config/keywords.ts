@@ -238,7 +238,12 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ),
   ...K("vrrp_instance", "refused", "vrf track_bfd garp_extra_if", ISSUE_FEATURE),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
-  ...K("vrrp_instance > authentication", "difference", "auth_type", "PASS as keepalived; AH is refused"),
+  ...K(
+    "vrrp_instance > authentication",
+    "difference",
+    "auth_type",
+    "PASS and AH (IPsec-AH, IPv4 VRRPv2 only) as keepalived; AH adverts carry the sequence number's low 16 bits as IP id",
+  ),
 
   // --- vrrp_script -------------------------------------------------------------------------------
   ...K("vrrp_script", "keepalived", "script interval timeout weight rise fall init_fail user"),

@@ -85,6 +85,8 @@ export interface InstanceSpec {
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
   readonly authPass?: string;
+  /** auth_type AH: keepalived's IPsec-AH (HMAC-MD5-96 keyed with authPass) instead of PASS. */
+  readonly authAh?: boolean;
   readonly vips: readonly VipSpec[];
   readonly excludedVips: readonly VipSpec[];
   readonly unicastSrcIp?: string;

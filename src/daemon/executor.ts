@@ -138,13 +138,17 @@ export class ActionExecutor {
     if (!encoder || !socket) return;
     const peers = io.ri.spec.receive.unicastPeers;
     let failed = 0;
+    // auth_type AH: one sequence number per advert, the same to every unicast peer (keepalived
+    // vrrp_update_pkt numbers only the call without a peer address).
+    const ah = io.ri.spec.receive.ahKey ? { key: io.ri.spec.receive.ahKey, seq: io.ri.ahCounter.next() } : undefined;
     try {
       if (peers.length === 0) {
-        if (!socket.send(encoder.encode(priority, intervalCs), src, multicastGroupOf(io.ri.spec.receive, io.spec.family))) failed++;
+        if (!socket.send(encoder.encode(priority, intervalCs), src, multicastGroupOf(io.ri.spec.receive, io.spec.family), true, 255, ah))
+          failed++;
       } else {
         for (const peer of peers) {
           if (!io.ri.oldChecksum) encoder.setDestination(peer);
-          if (!socket.send(encoder.encode(priority, intervalCs), src, peer, true, io.spec.unicastTtl ?? 255)) failed++;
+          if (!socket.send(encoder.encode(priority, intervalCs), src, peer, true, io.spec.unicastTtl ?? 255, ah)) failed++;
         }
       }
     } catch (e) {

@@ -1,6 +1,7 @@
 // What the daemon holds for one instance beside the router's state: its configuration entry, the
 // resolved VIPs, the socket and encoder it sends with, its timer and its queue of netlink work.
 import type { InstanceSpec } from "../config/model.js";
+import type { AhSeal } from "../net/advert-socket.js";
 import type { AdvertEncoder, DropCode } from "../vrrp/packet.js";
 import type { RouterInstance } from "../vrrp/router-types.js";
 import type { Logger } from "./log.js";
@@ -10,7 +11,7 @@ import type { Deadline } from "./deadline-queue.js";
 /** The part of AdvertSocket the executor sends through (a fake in unit tests). */
 export interface AdvertSender {
   /** false: not sent (the socket logs why). `transmit` false: built only, not sent (rehearsal). */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit?: boolean, ttl?: number): boolean;
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit?: boolean, ttl?: number, ah?: AhSeal): boolean;
 }
 
 export class InstanceIo {

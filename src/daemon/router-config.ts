@@ -3,7 +3,7 @@
 import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
 import { addressBytes } from "../vrrp/address.js";
 import type { InstanceConfig } from "../vrrp/instance-types.js";
-import { AUTH_NONE, AUTH_PASS, passwordBytes } from "../vrrp/packet.js";
+import { AUTH_AH, AUTH_NONE, AUTH_PASS, passwordBytes } from "../vrrp/packet.js";
 import type { RouterConfig, RouterInstanceSpec } from "../vrrp/router-types.js";
 
 export interface ResolvedVip {
@@ -60,7 +60,7 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
     initialState: spec.initialState,
     nopreempt: spec.nopreempt,
     preemptDelayMs: spec.preemptDelayMs,
-    authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
+    authType: spec.authPass === undefined ? AUTH_NONE : spec.authAh ? AUTH_AH : AUTH_PASS,
     authKey: passwordBytes(spec.authPass ?? ""),
     garp: spec.garp,
     lowerPrioNoAdvert: spec.lowerPrioNoAdvert,
@@ -84,6 +84,7 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
       unicastChecksum: spec.unicastChecksum,
       v3ChecksumAsV2: spec.v3ChecksumAsV2,
       ...(spec.mcastGroup ? { multicastGroup: addressBytes(spec.mcastGroup) } : {}),
+      ...(spec.authAh && spec.authPass !== undefined ? { ahKey: passwordBytes(spec.authPass) } : {}),
     },
     trackChecks: spec.trackScripts.map((t) => {
       const script = config.scripts.find((x) => x.name === t.name);

@@ -3,7 +3,7 @@
 import { AdvertSocket, type ReceivedAdvert } from "../net/advert-socket.js";
 import type { Announcer } from "../net/announce.js";
 import type { LinkInfo } from "../netlink/rtnl.js";
-import { AUTH_NONE, AUTH_PASS, AdvertEncoder, passwordBytes } from "../vrrp/packet.js";
+import { AUTH_AH, AUTH_NONE, AUTH_PASS, AdvertEncoder, passwordBytes } from "../vrrp/packet.js";
 import { VRRP_GROUP_V4, vrrpGroup, type Family } from "../vrrp/address.js";
 import type { ReceivePolicy } from "../vrrp/receive.js";
 import type { InstanceIo } from "./instance-io.js";
@@ -19,7 +19,7 @@ export function advertEncoder(io: Pick<InstanceIo, "spec" | "ri" | "vips">, src:
     family: spec.family,
     vrid: spec.vrid,
     addresses: io.vips.filter((v) => !v.excluded).map((v) => v.bytes),
-    authType: spec.authPass !== undefined ? AUTH_PASS : AUTH_NONE,
+    authType: spec.authPass === undefined ? AUTH_NONE : spec.authAh ? AUTH_AH : AUTH_PASS,
     authKey: passwordBytes(spec.authPass ?? ""),
     src,
     dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? multicastGroupOf(io.ri.spec.receive, spec.family)),
@@ -60,11 +60,15 @@ export class SocketBinder {
     const { spec } = io;
     io.src = src;
     io.encoder = advertEncoder(io, src);
-    const key = `${spec.interface}/${spec.family}`;
+    // auth_type AH instances (IPv4 only) share a protocol 51 socket on the interface.
+    const ah = io.ri.spec.receive.ahKey !== undefined && spec.family === 4;
+    const key = `${spec.interface}/${spec.family}${ah ? "/ah" : ""}`;
     let sock = this.sockets.get(key);
     if (!sock) {
-      sock = new AdvertSocket({ ifname: spec.interface, ifindex: link.index, family: spec.family }, this.onAdvert, (err) =>
-        this.log.warn({ interface: spec.interface, ...errorFields(err) }, "advert socket error; continuing"),
+      sock = new AdvertSocket(
+        { ifname: spec.interface, ifindex: link.index, family: spec.family, ...(ah ? { ah } : {}) },
+        this.onAdvert,
+        (err) => this.log.warn({ interface: spec.interface, ...errorFields(err) }, "advert socket error; continuing"),
       );
       this.sockets.set(key, sock);
     }

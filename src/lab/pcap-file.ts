@@ -17,6 +17,8 @@ export interface WireRecord {
   /** ARP / NA: the announced address. */
   readonly target?: string;
   readonly payload?: Buffer;
+  /** IPv4 adverts behind an IPsec-AH header (auth_type AH): its sequence number. */
+  readonly ahSeq?: number;
 }
 
 export function readPcap(path: string): WireRecord[] {
@@ -48,8 +50,10 @@ export function readPcap(path: string): WireRecord[] {
     } else if (type === 0x0800 && f.length >= 34) {
       const ip = f.subarray(14);
       const ihl = (ip[0]! & 0x0f) * 4;
-      if (ip[9] === 112) {
-        const p = ip.subarray(ihl, ip.readUInt16BE(2));
+      // keepalived's auth_type AH: the advert behind a 24-byte IPsec-AH header (protocol 51).
+      const ah = ip[9] === 51 && ip[ihl] === 112 ? 24 : 0;
+      if (ip[9] === 112 || ah) {
+        const p = ip.subarray(ihl + ah, ip.readUInt16BE(2));
         out.push({
           t,
           kind: "vrrp",
@@ -61,6 +65,7 @@ export function readPcap(path: string): WireRecord[] {
           vrid: p[1]!,
           priority: p[2]!,
           payload: Buffer.from(p),
+          ...(ah ? { ahSeq: ip.readUInt32BE(ihl + 8) } : {}),
         });
       } else out.push({ t, kind: "other", srcMac });
     } else if (type === 0x86dd && f.length >= 54) {

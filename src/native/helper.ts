@@ -32,8 +32,11 @@ export interface PacketSocketHandle {
 }
 
 export interface NativeHelper {
-  /** A raw IPPROTO_VRRP socket bound to the interface; onReadable runs from the poll phase. */
-  vrrpSocket(family: 4 | 6, ifname: string, ifindex: number, onReadable: () => void): VrrpSocketHandle | OpenFailure;
+  /**
+   * A raw IPPROTO_VRRP socket bound to the interface, or (IPv4 only) protocol 51 for auth_type AH;
+   * onReadable runs from the poll phase.
+   */
+  vrrpSocket(family: 4 | 6, ifname: string, ifindex: number, onReadable: () => void, protocol?: 112 | 51): VrrpSocketHandle | OpenFailure;
   /** An AF_PACKET socket that only sends (protocol 0), bound to ifindex. */
   packetSocket(ifindex: number): PacketSocketHandle | OpenFailure;
   /** Runs `fn` on the event loop when `signum` arrives (the watch does not keep the loop alive). */

@@ -8,6 +8,8 @@
 import { constants as osConstants } from "node:os";
 import { formatAddress, type Family } from "../vrrp/address.js";
 import { writeIpv4Header } from "./frames.js";
+import { VRRP_PROTOCOL } from "../vrrp/checksum.js";
+import { AH_LENGTH, AH_PROTOCOL, sealAh } from "../vrrp/ipsec-ah.js";
 import { nativeHelper, type VrrpSocketHandle } from "../native/helper.js";
 import type { ReceivedPacket } from "../vrrp/receive.js";
 
@@ -49,6 +51,14 @@ export interface AdvertSocketOptions {
   readonly family: Family;
   /** Packets read per readable event (MAX_READS_PER_EVENT unless given; tests make it small). */
   readonly maxReadsPerEvent?: number;
+  /** IPv4 protocol 51 for auth_type AH (keepalived opens an IPPROTO_AH socket for those instances). */
+  readonly ah?: boolean;
+}
+
+/** What an AH advert is sealed with: the instance's key, its next sequence number. */
+export interface AhSeal {
+  readonly key: Uint8Array;
+  readonly seq: number;
 }
 
 export class SocketError extends Error {
@@ -81,7 +91,11 @@ export class AdvertSocket {
   ) {
     this.onAdvert = onAdvert;
     const { ifname, ifindex, family } = options;
-    const r = nativeHelper().vrrpSocket(family, ifname, ifindex, () => this.drain());
+    const onReadable = () => this.drain();
+    const helper = nativeHelper();
+    const r = options.ah
+      ? helper.vrrpSocket(family, ifname, ifindex, onReadable, AH_PROTOCOL)
+      : helper.vrrpSocket(family, ifname, ifindex, onReadable);
     if ("errno" in r) {
       const code = r.op.startsWith("IP_ADD") || r.op.startsWith("IPV6_ADD") ? "MULTICAST_JOIN" : "SOCKET_OPEN";
       const hint = r.errno === osConstants.errno.EPERM ? " (needs root or CAP_NET_RAW)" : "";
@@ -135,6 +149,11 @@ export class AdvertSocket {
       return;
     }
     const dst = bytesAt(buf, 16, 4);
+    const ah = buf[9] === AH_PROTOCOL;
+    if (ah && total < ihl + AH_LENGTH + 2) {
+      this.malformed++;
+      return;
+    }
     this.onAdvert({
       ifname: this.options.ifname,
       family: 4,
@@ -142,7 +161,8 @@ export class AdvertSocket {
       dst,
       ttl: buf[8]!,
       multicast: dst[0]! >= 224 && dst[0]! <= 239,
-      payload: buf.subarray(ihl, total),
+      payload: buf.subarray(ah ? ihl + AH_LENGTH : ihl, total),
+      ...(ah ? { ah: buf.subarray(0, total) } : {}),
       ageMs,
     });
   }
@@ -175,18 +195,27 @@ export class AdvertSocket {
    * `transmit` false builds the packet and stops before the kernel: the start-up rehearsal
    * (rehearsal.ts) runs this code once so a first takeover does not compile it.
    */
-  /** `ttl`: IPv4 TTL / IPv6 hop limit (unicast_ttl); 255 otherwise. */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit = true, ttl = 255): boolean {
+  /** `ttl`: IPv4 TTL / IPv6 hop limit (unicast_ttl); 255 otherwise. `ah`: seal an IPv4 advert in IPsec-AH. */
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit = true, ttl = 255, ah?: AhSeal): boolean {
     const { family } = this.options;
     let packet: Uint8Array;
     let length: number;
     if (family === 4) {
       if (!src) throw new SocketError("NO_SOURCE", `IPv4 advert on ${this.options.ifname} without a source address`);
-      length = 20 + vrrp.length;
+      const ahLength = ah ? AH_LENGTH : 0;
+      length = 20 + ahLength + vrrp.length;
       if (this.tx.length < length) this.tx = Buffer.alloc(length);
       packet = this.tx;
-      writeIpv4Header(this.tx, src, dst, vrrp.length, ttl);
-      packet.set(vrrp, 20);
+      if (ah) {
+        // keepalived vrrp_update_pkt: the id is the sender's (never 0, which the kernel would
+        // replace after the ICV was computed over it).
+        writeIpv4Header(this.tx, src, dst, ahLength + vrrp.length, AH_PROTOCOL, ah.seq & 0xffff || 1, ttl);
+        packet.set(vrrp, 20 + AH_LENGTH);
+        sealAh(packet.subarray(0, length), ah.key, ah.seq, !(dst[0]! >= 224 && dst[0]! <= 239));
+      } else {
+        writeIpv4Header(this.tx, src, dst, vrrp.length, VRRP_PROTOCOL, 0, ttl);
+        packet.set(vrrp, 20);
+      }
     } else {
       packet = vrrp;
       length = vrrp.length;

@@ -51,15 +51,26 @@ export function unsolicitedNa(mac: Uint8Array, linkLocal: Uint8Array, vip: Uint8
   return f;
 }
 
-/** IPv4 header for an advert (IP_HDRINCL): TOS 0xc0, TTL 255, protocol 112. Kernel fills the id. */
-export function writeIpv4Header(out: Buffer, src: Uint8Array, dst: Uint8Array, payloadLength: number, ttl = 255): void {
+/**
+ * IPv4 header for an advert (IP_HDRINCL): TOS 0xc0, TTL 255 (or unicast_ttl), protocol 112 (or 51
+ * for AH). The kernel fills an id of 0; AH gives its own, since the ICV covers it.
+ */
+export function writeIpv4Header(
+  out: Buffer,
+  src: Uint8Array,
+  dst: Uint8Array,
+  payloadLength: number,
+  protocol = VRRP_PROTOCOL,
+  id = 0,
+  ttl = 255,
+): void {
   out[0] = 0x45;
   out[1] = 0xc0;
   out.writeUInt16BE(20 + payloadLength, 2);
-  out.writeUInt16BE(0, 4);
+  out.writeUInt16BE(id, 4);
   out.writeUInt16BE(0, 6);
   out[8] = ttl;
-  out[9] = VRRP_PROTOCOL;
+  out[9] = protocol;
   out.writeUInt16BE(0, 10);
   out.set(src, 12);
   out.set(dst, 16);

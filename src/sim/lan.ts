@@ -5,6 +5,7 @@
 import { formatAddress, vrrpGroup } from "../vrrp/address.js";
 import type { InstanceConfig, State } from "../vrrp/instance-types.js";
 import { AdvertEncoder } from "../vrrp/packet.js";
+import { ahPacket } from "../vrrp/ipsec-ah.js";
 import { VrrpRouter } from "../vrrp/router.js";
 import type { RouterAction, RouterConfig, RouterEvent, RouterInstance, RouterInstanceSpec } from "../vrrp/router-types.js";
 import { VirtualClock, prng } from "./clock.js";
@@ -258,6 +259,9 @@ export class SimLan {
     const c = instance.spec.config;
     const dst = instance.spec.receive.multicastGroup ?? vrrpGroup(c.family);
     const payload = Uint8Array.from(bytes);
+    // auth_type AH: the advert inside keepalived's AH header, numbered by the instance's counter.
+    const ahKey = instance.spec.receive.ahKey;
+    const ah = ahKey && c.family === 4 ? ahPacket(payload, c.primaryAddress, vrrpGroup(4), ahKey, instance.ahCounter.next()) : undefined;
     for (const to of this.routers) {
       if (to === from || !to.alive || to.group !== from.group || !to.linksUp.has(ifname)) continue;
       if (this.random() < this.conditions.loss) {
@@ -270,7 +274,7 @@ export class SimLan {
         this.delivered++;
         to.handle({
           type: "packet",
-          packet: { ifname, family: c.family, src: c.primaryAddress, dst, ttl: 255, multicast: true, payload },
+          packet: { ifname, family: c.family, src: c.primaryAddress, dst, ttl: 255, multicast: true, payload, ...(ah ? { ah } : {}) },
         });
       });
     }

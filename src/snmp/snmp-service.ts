@@ -149,6 +149,7 @@ export class SnmpService {
       preempt: !spec.nopreempt,
       preemptDelayMs: spec.preemptDelayMs,
       authPass: spec.authPass !== undefined,
+      ...(spec.authAh ? { authAh: true } : {}),
       ...(group ? { syncGroup: group.name } : {}),
       garpDelayMs: spec.garp.masterDelayMs,
       notify: notifyCommands(spec.notify),

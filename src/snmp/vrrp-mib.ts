@@ -49,6 +49,8 @@ export interface SnmpInstance {
   readonly preempt: boolean;
   readonly preemptDelayMs: number;
   readonly authPass: boolean;
+  /** auth_type AH (with authPass): vrrpInstanceAuthType 2. */
+  readonly authAh?: boolean;
   readonly syncGroup?: string;
   readonly garpDelayMs: number;
   readonly notify: {
@@ -128,7 +130,8 @@ function instanceRows(s: SnmpSnapshot, out: Varbind[]): void {
     col(12, i, "Gauge", r.version === 2 ? Math.floor(r.advertIntervalCs / 100) : r.advertIntervalCs);
     col(13, i, "Integer", truth(r.preempt));
     col(14, i, "Gauge", Math.floor(r.preemptDelayMs / 1000));
-    col(15, i, "Integer", r.version === 2 && r.authPass ? 1 : 0);
+    // vrrp_snmp.c VRRP_SNMP_INSTANCE_AUTHTYPE: the auth type for v2 (0 none, 1 PASS, 2 AH).
+    col(15, i, "Integer", r.version === 2 && r.authPass ? (r.authAh ? 2 : 1) : 0);
     col(16, i, "Integer", truth(false));
     if (r.syncGroup) col(18, i, "OctetString", str(r.syncGroup));
     col(19, i, "Gauge", Math.floor(r.garpDelayMs / 1000));

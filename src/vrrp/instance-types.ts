@@ -34,7 +34,7 @@ export interface InstanceConfig {
   readonly initialState: "MASTER" | "BACKUP";
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
-  /** v2 auth: AUTH_NONE or AUTH_PASS with its 8 key bytes. */
+  /** v2 auth: AUTH_NONE, AUTH_PASS or AUTH_AH with its 8 key bytes. */
   readonly authType: number;
   readonly authKey: Uint8Array;
   readonly garp: GarpSettings;

@@ -243,7 +243,10 @@ export class AdvertEncoder {
     });
     if (version === 2) {
       const authType = fields.authType ?? AUTH_NONE;
-      if (authType !== AUTH_NONE && authType !== AUTH_PASS) throw new PacketError("BAD_AUTH_TYPE", `auth type ${authType} not supported`);
+      // AUTH_AH: the type on the wire, the 8 bytes zero (keepalived vrrp_build_vrrp_v2); the AH
+      // header around the advert is added with the IP header (ipsec-ah.ts sealAh).
+      if (authType !== AUTH_NONE && authType !== AUTH_PASS && authType !== AUTH_AH)
+        throw new PacketError("BAD_AUTH_TYPE", `auth type ${authType} not supported`);
       b[4] = authType;
       if (authType === AUTH_PASS) {
         const key = fields.authKey ?? "";

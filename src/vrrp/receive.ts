@@ -2,6 +2,7 @@
 // limit, unicast peers and their TTL ranges, then the codec with keepalived's unicast checksum
 // compatibility. The router calls it for every instance an advert could belong to.
 import { VRRP_GROUP_V4, formatAddress, sameAddressBytes, vrrpGroup, type Family } from "./address.js";
+import { openAh } from "./ipsec-ah.js";
 import { decodeAdvert, type Advert, type DropCode, type Version } from "./packet.js";
 
 /** An advert as a socket delivered it. */
@@ -14,6 +15,8 @@ export interface ReceivedPacket {
   readonly multicast: boolean;
   /** The VRRP message; may be a view valid only while the router handles it. */
   readonly payload: Uint8Array;
+  /** IPv4 with an IPsec-AH header (protocol 51): the whole packet, the AH ICV covers it; `payload` is the advert behind the AH. */
+  readonly ah?: Uint8Array;
 }
 
 /**
@@ -34,10 +37,19 @@ export interface ReceivePolicy {
   readonly v3ChecksumAsV2: boolean;
   /** The multicast group adverts go to and are taken from (mcast_dst_ip / vrrp_mcast_group4|6); unset: 224.0.0.18 / ff02::12. */
   readonly multicastGroup?: Uint8Array;
+  /** auth_type AH: the 8 key bytes; adverts must come inside an AH header with a valid ICV. */
+  readonly ahKey?: Uint8Array;
 }
 
 export type ReceiveVerdict =
-  | { readonly ok: true; readonly advert: Advert; /** the peer uses the old unicast checksum form */ readonly oldChecksum: boolean }
+  | {
+      readonly ok: true;
+      readonly advert: Advert;
+      /** the peer uses the old unicast checksum form */
+      readonly oldChecksum: boolean;
+      /** AH: its sequence number (the replay check is the instance's, AhCounter.accept) */
+      readonly ahSeq?: number;
+    }
   | { readonly ok: false; readonly code: DropCode; readonly detail: string };
 
 /** Does this packet belong to an instance with `unicast` peers? (a multicast instance ignores unicast adverts and vice versa) */
@@ -68,7 +80,21 @@ export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: Receive
     if (rx.ttl < ttl.min || rx.ttl > ttl.max)
       return { ok: false, code: "BAD_TTL", detail: `TTL/HL ${rx.ttl} from ${formatAddress(rx.src)} not in range [${ttl.min}, ${ttl.max}]` };
   }
-  return decodeCompat(policy, oldChecksum, rx);
+  // keepalived vrrp.c vrrp_check_packet: an AH header exactly when the type is AH, then
+  // vrrp_in_chk_ipsecah (ICV, SPI); failures count as authentication errors.
+  if (policy.ahKey === undefined) {
+    if (rx.ah)
+      return { ok: false, code: "BAD_AUTH_TYPE", detail: `received AH header but auth type not AH (from ${formatAddress(rx.src)})` };
+    return decodeCompat(policy, oldChecksum, rx);
+  }
+  if (!rx.ah) return { ok: false, code: "BAD_AUTH_TYPE", detail: `no AH header but auth type is AH (from ${formatAddress(rx.src)})` };
+  const ah = openAh(rx.ah, policy.ahKey, !rx.multicast);
+  if (!ah.ok) {
+    const code = ah.code === "AH_SHORT" ? "TRUNCATED" : ah.code === "AH_NOT_VRRP" ? "BAD_TYPE" : "BAD_AUTH";
+    return { ok: false, code, detail: `IPSEC-AH: ${ah.detail} (from ${formatAddress(rx.src)})` };
+  }
+  const v = decodeCompat(policy, oldChecksum, { ...rx, payload: ah.vrrp });
+  return v.ok ? { ...v, ahSeq: ah.seq } : v;
 }
 
 /**

@@ -1,5 +1,6 @@
 // What the router is told and what it answers, and the instance handle all of it names. The daemon
 // and the simulator speak this.
+import { AhCounter } from "./ipsec-ah.js";
 import { VrrpInstance } from "./instance.js";
 import type { Action, InstanceConfig, State } from "./instance-types.js";
 import type { DropCode } from "./packet.js";
@@ -102,6 +103,8 @@ export class RouterInstance {
   oldChecksum: boolean;
   /** Adverts dropped before the state machine (TTL, peers, codec), per reason. */
   readonly receiveDrops: Partial<Record<DropCode, number>> = {};
+  /** auth_type AH: keepalived's one sequence counter, for what we send and what we accept. */
+  readonly ahCounter = new AhCounter();
   started = false;
   /** Reached by the event being handled (VrrpRouter's flush clears it). */
   touched = false;

@@ -2,7 +2,7 @@
 // over its Connections): advert dispatch and receive policy, priority and FAULT from trackers,
 // sync groups, reload. Pure: events in, actions out, time injected. The daemon carries the actions
 // out on real sockets and netlink; the simulator on a virtual LAN.
-import { formatAddress } from "./address.js";
+import { compareAddressBytes, formatAddress } from "./address.js";
 import { faultLabel, type Action, type FaultSource, type InstanceEvent, type State } from "./instance-types.js";
 import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
 import { receive, sameDelivery, type ReceivedPacket } from "./receive.js";
@@ -302,6 +302,7 @@ export class VrrpRouter {
         this.out.push({ type: "drop", instance: i, code: v.code, detail: v.detail });
         continue;
       }
+      if (v.ahSeq !== undefined && !this.ahSequence(i, v.ahSeq, v.advert.priority, rx.src)) continue;
       if (v.oldChecksum && !i.oldChecksum && s.receive.unicastChecksum !== "never") {
         i.oldChecksum = true;
         this.out.push({ type: "old-checksum", instance: i, peer: rx.src });
@@ -317,6 +318,28 @@ export class VrrpRouter {
       this.feed(i, { type: "advert", advert: v.advert, source: rx.src });
     }
     if (!matched) this.unknownVrid++;
+  }
+
+  /**
+   * keepalived vrrp.c vrrp_in_chk_ipsecah: only a sequence number above the last one heard or
+   * sent passes (else an auth failure); vrrp_state_master_rx: a master hearing a lower priority
+   * takes that number + 1, so the other side accepts its next advert.
+   */
+  private ahSequence(i: RouterInstance, seq: number, priority: number, src: Uint8Array): boolean {
+    const r = i.ahCounter.accept(seq);
+    if (!r.ok) {
+      i.receiveDrops.BAD_AUTH = (i.receiveDrops.BAD_AUTH ?? 0) + 1;
+      this.out.push({ type: "drop", instance: i, code: "BAD_AUTH", detail: `${r.detail} (from ${formatAddress(src)})` });
+      return false;
+    }
+    const vi = i.vi;
+    if (
+      vi.state === "MASTER" &&
+      priority > 0 &&
+      (priority < vi.effectivePriority || (priority === vi.effectivePriority && compareAddressBytes(src, vi.config.primaryAddress) < 0))
+    )
+      i.ahCounter.syncFromLower(seq);
+    return true;
   }
 
   private link(ifname: string, state: LinkState): void {
@@ -488,6 +511,7 @@ export class VrrpRouter {
     for (const a of actions) {
       this.out.push({ type: "instance", instance: i, action: a });
       if (a.type === "state") (transitions ??= []).push([a.from, a.to]);
+      if (a.type === "state" && a.to === "MASTER") i.ahCounter.onBecomeMaster(); // vrrp_state_goto_master
       if (a.type === "announce" && a.lowerPriority) this.groupLowerPrioAnnounce(i);
     }
     if (transitions) for (const [from, to] of transitions) this.afterTransition(i, from, to);

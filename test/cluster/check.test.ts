@@ -19,6 +19,8 @@ interface Opts {
   version?: 2 | 3;
   interval?: number;
   pass?: string;
+  /** auth_type AH instead of PASS (with pass) */
+  ah?: boolean;
   vips?: string[];
   extra?: string;
   src?: string;
@@ -35,7 +37,7 @@ function conf(o: Opts): string {
     `  version ${o.version ?? 2}`,
     `  advert_int ${o.interval ?? 1}`,
   ];
-  if (o.pass) lines.push("  authentication {", "    auth_type PASS", `    auth_pass ${o.pass}`, "  }");
+  if (o.pass) lines.push("  authentication {", `    auth_type ${o.ah ? "AH" : "PASS"}`, `    auth_pass ${o.pass}`, "  }");
   if (o.src) lines.push(`  unicast_src_ip ${o.src}`);
   if (o.peers) lines.push("  unicast_peer {", ...o.peers.map((p) => `    ${p}`), "  }");
   if (o.extra) lines.push(`  ${o.extra}`);
@@ -76,6 +78,16 @@ describe("check-cluster", () => {
     ]);
     expect(f[0]!.message).not.toContain("one"); // passwords are not printed
     expect(exitCode(f)).toBe(2);
+  });
+
+  it("PASS on one side and AH on the other with the same password: error, types named", () => {
+    const [a, b] = files({ priority: 200, pass: "one" }, { priority: 100, pass: "one", ah: true });
+    const f = checkCluster(loadHosts([a!, b!]).hosts);
+    expect(codes(f)).toEqual(["error AUTH_MISMATCH"]);
+    expect(f[0]!.message).toContain("AH ****");
+    expect(
+      codes(checkCluster(loadHosts(files({ priority: 200, pass: "one", ah: true }, { priority: 100, pass: "one", ah: true })).hosts)),
+    ).toEqual([]);
   });
 
   it("advert intervals: an error in VRRPv2, a warning in VRRPv3", () => {

@@ -116,3 +116,33 @@ describe("vrrpSocket (native/packet.c)", () => {
     expect(p).toEqual({ errno: ENODEV, op: "bind" });
   });
 });
+
+describe("vrrpSocket protocol 51 (auth_type AH, as keepalived opens IPPROTO_AH)", () => {
+  it("receives protocol-51 packets, which a protocol-112 socket does not see; IPv6 refuses it", async () => {
+    const open = (protocol?: 51) => {
+      const s = protocol
+        ? nativeHelper().vrrpSocket(4, "lo", 1, () => undefined, protocol)
+        : nativeHelper().vrrpSocket(4, "lo", 1, () => undefined);
+      if ("errno" in s) throw new Error(`open failed: ${s.op} ${s.errno}`);
+      return s;
+    };
+    const ah = open(51);
+    const vrrp = open();
+    try {
+      const buf = new Uint8Array(2048);
+      const meta = new Float64Array(3);
+      const addr = new Uint8Array(32);
+      const payload = Buffer.from(`tsvrrpd-ah-probe-${process.pid}`);
+      const pkt = probe(payload);
+      pkt[9] = 51;
+      expect(ah.send(pkt, pkt.length, new Uint8Array(LO))).toBe(pkt.length);
+      const ours = (n: number) => n > 0 && Buffer.from(buf.subarray(20, n)).equals(payload);
+      await waitFor("the AH probe to arrive", () => ours(ah.recv(buf, meta, addr)) && buf[9] === 51, 2000, 5);
+      for (let n = vrrp.recv(buf, meta, addr); n !== -EAGAIN; n = vrrp.recv(buf, meta, addr)) expect(ours(n)).toBe(false);
+    } finally {
+      ah.close();
+      vrrp.close();
+    }
+    expect(() => nativeHelper().vrrpSocket(6, "lo", 1, () => undefined, 51)).toThrow(TypeError);
+  });
+});

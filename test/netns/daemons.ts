@@ -180,7 +180,7 @@ let windowSeq = 0;
  */
 export async function holdsWhileAdvertising(lab: Lab, master: string, downMs: number, ms: number, assert: () => void): Promise<boolean> {
   const pcap = join(lab.dir, `window-${master}-${windowSeq++}.pcap`);
-  const capture = await lab.capture(pcap, "ip proto 112 or ip6 proto 112", lab.port(master));
+  const capture = await lab.capture(pcap, "ip proto 112 or ip proto 51 or ip6 proto 112", lab.port(master));
   const mac = macOf(lab, master);
   try {
     const from = Date.now() / 1000;

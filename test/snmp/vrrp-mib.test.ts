@@ -72,6 +72,8 @@ describe("the MIB view", () => {
     const v2 = snap([inst({ version: 2, advertIntervalCs: 100, authPass: true, multicast: undefined })]);
     expect(find(v2, "1.3.6.1.4.1.9586.100.5.2.3.1.12.1")?.value).toBe(1);
     expect(find(v2, "1.3.6.1.4.1.9586.100.5.2.3.1.15.1")?.value).toBe(1);
+    const ah = snap([inst({ version: 2, advertIntervalCs: 100, authPass: true, authAh: true, multicast: undefined })]);
+    expect(find(ah, "1.3.6.1.4.1.9586.100.5.2.3.1.15.1")?.value).toBe(2); // vrrpInstanceAuthType: AH
     expect(find(v2, "1.3.6.1.4.1.9586.100.5.2.3.1.35.1")).toBeUndefined();
     expect(find(v2, "1.3.6.1.2.1.207.1.1.1.1.6.3.51.1")).toBeUndefined();
     const v3 = snap([inst()]);

@@ -102,7 +102,7 @@ const dispatch: Case[] = [
       ...linksUp(),
       { ev: { start: "VI_1" }, out: ["VI_1 INIT>BACKUP"] },
       { at: "due:VI_1", ev: { timer: "VI_1" }, out: master("VI_1") },
-      { at: 400, ev: { packet: packet({ priority: 50 }) }, out: ["VI_1 send 100"] },
+      { at: 400, ev: { packet: packet({ priority: 50 }) }, out: ["VI_1 send 100", "VI_1 event MASTER_RX_LOWER_PRI"] },
       { at: 410, ev: { packet: packet({ priority: 150 }) }, out: ["VI_1 -vips", "VI_1 MASTER>BACKUP"] },
     ],
   },
