@@ -201,7 +201,8 @@ function parseTokens(tokens: Token[], diags: Diagnostic[]): Statement[] {
       if (t.kind === "close") {
         pos++;
         if (depth === 0) {
-          diags.push({ severity: "error", code: "UNBALANCED_BRACE", where: t.where, message: "'}' without a matching '{'" });
+          // keepalived lib/parser.c: "Extra '}' found", warned and skipped.
+          diags.push({ severity: "warning", code: "UNBALANCED_BRACE", where: t.where, message: "Extra '}' found; ignored (as keepalived)" });
           continue;
         }
         return out;

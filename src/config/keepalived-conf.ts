@@ -43,9 +43,9 @@ function removeScriptsWithoutUser(ctx: Ctx, global: GlobalSpec, scripts: ScriptS
   if (affected.length === 0 || (!global.scriptUser && !global.enableScriptSecurity)) return;
   const d = defaultScriptUser(global);
   if (d.ok) return;
-  ctx.error(affected[0]!.where, "SCRIPT_USER", d.message);
+  ctx.warn(affected[0]!.where, "SCRIPT_USER", d.message);
   for (const s of affected) {
-    ctx.error(s.where, "SCRIPT_USER", `Unable to set default user for vrrp script ${s.name} - removing`);
+    ctx.warn(s.where, "SCRIPT_USER", `Unable to set default user for vrrp script ${s.name} - removing`);
     scripts.splice(scripts.indexOf(s), 1);
   }
 }

@@ -144,7 +144,7 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
     // A broken version: refused and logged, the running configuration stays.
     kubeletWrite(cm, {
       "keepalived.conf": conf([
-        { ...A, priority: 999 },
+        { ...A, vrid: 999, priority: 150 },
         { ...C, priority: 100 },
       ]),
     });

@@ -28,8 +28,6 @@ const KNOWN_GAPS: Record<string, string> = {
   "keepalived-docker-vmac.conf": VMAC,
   "keepalived-samples--conditional_conf.conf": VMAC,
   "k8s-contrib-keepalived-vip-ah.conf": AH,
-  "keepalived-samples--SSL_GET.conf": AH,
-  "neutron-l3-ha-ah.conf": AH,
   "gateway-conntrackd-garp-extra-if.conf": "garp_extra_if is not implemented yet",
 };
 
