@@ -18,9 +18,13 @@ function fmt(c: Cell, digits?: number): string {
   return c.toFixed(Math.abs(c) < 10 ? 2 : 1);
 }
 
+/** A column with any fraction in it prints every number as a fraction, so 7 MiB reads 7.00 beside 6.96. */
 function table(head: string[], rows: Cell[][]): string {
+  const fractional = head.map((_, i) => rows.some((r) => typeof r[i] === "number" && !Number.isInteger(r[i])));
+  const cell = (c: Cell, i: number) =>
+    typeof c === "number" && Number.isInteger(c) && fractional[i] ? fmt(c, Math.abs(c) < 10 ? 2 : 1) : fmt(c);
   const line = (r: string[]) => `| ${r.join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map((r) => line(r.map((c) => fmt(c))))].join("\n");
+  return [line(head), line(head.map(() => "---")), ...rows.map((r) => line(r.map(cell)))].join("\n");
 }
 
 /** "host: …" and what else the file recorded about the machine, in one line. */
