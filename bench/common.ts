@@ -1,16 +1,28 @@
 // Shared by the benches: machine facts, stats, result files, table printing.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, hostname, release, totalmem } from "node:os";
 import { join } from "node:path";
 
 export const RESULTS = new URL("./results/", import.meta.url).pathname.replace("/dist-bench/bench/", "/bench/");
+
+/**
+ * The host a result was measured on, in one line: BENCH_HOST if the operator names it (e.g. "2-vCPU EPYC VM,
+ * shared"), otherwise the host name, kernel, CPU model, cores and memory. docs/benchmarks.md prints it per table.
+ */
+export function hostDescription(): string {
+  const named = process.env.BENCH_HOST?.trim();
+  if (named) return named;
+  const cpu = cpus();
+  return `${hostname()}: Linux ${release()}, ${cpu[0]?.model ?? "unknown CPU"} x ${cpu.length}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+}
 
 export function machine(): Record<string, unknown> {
   // keepalived -v prints its version on stderr
   const r = spawnSync("keepalived", ["-v"], { encoding: "utf8" });
   const keepalived = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n")[0] || "not installed";
   return {
+    host: hostDescription(),
     date: new Date().toISOString(),
     node: process.version,
     cpu: cpus()[0]?.model,
@@ -26,8 +38,26 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-export function summary(xs: readonly number[]): { n: number; median: number; p99: number; max: number; min: number } {
-  return { n: xs.length, median: quantile(xs, 0.5), p99: quantile(xs, 0.99), max: Math.max(...xs), min: Math.min(...xs) };
+export interface Summary {
+  n: number;
+  median: number;
+  p25: number;
+  p75: number;
+  p99: number;
+  max: number;
+  min: number;
+}
+
+export function summary(xs: readonly number[]): Summary {
+  return {
+    n: xs.length,
+    median: quantile(xs, 0.5),
+    p25: quantile(xs, 0.25),
+    p75: quantile(xs, 0.75),
+    p99: quantile(xs, 0.99),
+    max: Math.max(...xs),
+    min: Math.min(...xs),
+  };
 }
 
 export function writeResult(name: string, data: unknown): string {

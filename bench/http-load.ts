@@ -51,7 +51,8 @@ try {
       ],
     ]),
   );
-  console.log(`written ${writeResult("http-load", r)}`);
+  // the lab runs the idle window as long as the loaded one when idleSeconds is not given
+  console.log(`written ${writeResult("http-load", { ...r, idleSeconds: SECONDS })}`);
 } finally {
   await lab.destroy();
 }
