@@ -135,13 +135,20 @@ describe("hostile input", () => {
     // row never reached it (the kernel drops from a full socket the master's adverts with the
     // flood). So an instance that lost fewer than 3 of a's adverts (sent by a, not received by
     // b) must not have moved at all.
+    // Nor when the machine's measured stalls (a's send lateness, plus what an idle process was
+    // stalled meanwhile, which b's reads suffered too) add up to a down interval: then an advert
+    // waited in b's queue past b's timer, as it would for keepalived.
+    const stallsCoverDownInterval = (intervalMs: number, priority: number) =>
+      intervalMs + afterA.jitterMs.max + machineStallMs >= 3 * intervalMs + ((256 - priority) * intervalMs) / 256;
     for (const [k, i] of afterB.instances.entries()) {
       const sentByA = afterA.instances[k]!.stats.advertsSent - aBefore[k]!.stats.advertsSent;
       const heardByB = i.stats.advertsReceived - before[k]!.stats.advertsReceived;
-      if (sentByA - heardByB < 3) expect([i.name, i.stats.transitions]).toEqual([i.name, before[k]!.stats.transitions]);
+      const intervalMs = i.name === "V2" ? 1000 : 100;
+      if (sentByA - heardByB < 3 && !stallsCoverDownInterval(intervalMs, 100))
+        expect([i.name, i.stats.transitions]).toEqual([i.name, before[k]!.stats.transitions]);
       else
         console.log(
-          `${i.name}: ${sentByA - heardByB} of a's ${sentByA} adverts lost in the flood; b's transitions ${before[k]!.stats.transitions} -> ${i.stats.transitions}`,
+          `${i.name}: ${sentByA - heardByB} of a's ${sentByA} adverts lost in the flood (machine stalls ${machineStallMs.toFixed(0)} ms, a late by up to ${afterA.jitterMs.max.toFixed(0)} ms); b's transitions ${before[k]!.stats.transitions} -> ${i.stats.transitions}`,
         );
     }
     await waitFor(
