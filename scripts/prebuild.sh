@@ -22,6 +22,6 @@ for arch in x64 arm64; do
   mkdir -p "$out"
   cp "$work/build/Release/tsvrrpd_native.node" "$out/"
   rm -rf "$work"
-  "${run[@]}" -e "const m = require(process.argv[1]); if (typeof m.cloexecAll !== 'function') process.exit(1); console.error('prebuild: linux-$arch loads in Node ' + process.version + ' (' + process.arch + ')')" \
+  "${run[@]}" -e "const m = require(process.argv[1]); if (typeof m.vrrpSocket !== 'function') process.exit(1); console.error('prebuild: linux-$arch loads in Node ' + process.version + ' (' + process.arch + ')')" \
     "$out/tsvrrpd_native.node"
 done

@@ -21,7 +21,6 @@ echo "stage-prod: production modules for Node $ver" >&2
 (
   cd "$out"
   npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2
-  npm rebuild --foreground-scripts=false --loglevel=error >&2
   node "$gyp" rebuild --directory native --nodedir="$node" --loglevel=error >&2
 )
 # Keep the loadable addons, drop the build trees (object files, Makefiles, sources of the helper).
@@ -34,7 +33,7 @@ rm -rf "$out/native"
 mkdir -p "$out/native/build/Release"
 mv "$out/tsvrrpd_native.node" "$keep"
 "$node/bin/node" -e "for (const m of process.argv.slice(1)) require(m)" \
-  "$keep" $(cd "$out/node_modules" && for d in raw-socket cap netlink; do [ -d "$d" ] && echo "$out/node_modules/$d"; done) \
+  "$keep" $(cd "$out/node_modules" && for d in netlink; do [ -d "$d" ] && echo "$out/node_modules/$d"; done) \
   || { echo "stage-prod: the staged modules do not load in Node $ver" >&2; exit 1; }
 echo "$want" > "$stamp"
 echo "$out"
