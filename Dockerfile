@@ -13,9 +13,9 @@ ARG BASE=docker.io/library/node:26-bookworm-slim
 FROM ${BASE}
 # The daemon needs no package manager: npm, npx, corepack and yarn of the official image go.
 # iproute2/nftables/iptables/kmod/procps: what the old image's users and the removal Job expect
-# (ip, nft, iptables, modprobe, pgrep). No libpcap: the project's addon sends GARP/NA and reads
+# (ip, nft, iptables, modprobe, pgrep); libatomic1 for Node 26. No libpcap: the project's addon sends GARP/NA and reads
 # IPv6 adverts itself.
-ARG RUNTIME_PACKAGES="iproute2 nftables iptables kmod procps"
+ARG RUNTIME_PACKAGES="iproute2 nftables iptables kmod procps libatomic1"
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
       /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
  && missing=$(for p in $RUNTIME_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done) \

@@ -30,6 +30,7 @@ find "$lib/dist" \( -name '*.map' -o -name '*.d.ts' \) -delete
 cp -a "$prod/node_modules" "$lib/"
 cp "$prod/native/build/Release/tsvrrpd_native.node" "$lib/native/build/Release/"
 install -m 0755 "$node/bin/node" "$lib/node"
+strip "$lib/node" # as dh_strip would
 git rev-parse --short=12 HEAD > "$lib/COMMIT" 2>/dev/null || echo unknown > "$lib/COMMIT"
 cat > "$root/usr/sbin/tsvrrpd" <<'EOS'
 #!/bin/sh
@@ -63,8 +64,8 @@ node scripts/man.mjs "$version" | gzip -9n > "$root/usr/share/man/man8/tsvrrpd.8
   echo "License: see each module's own LICENSE file or package.json"
 } > "$root/usr/share/doc/tsvrrpd/copyright"
 # Depends: the C library the Node binary and the addons link against, procps for the unit's
-# ExecReload (/bin/kill).
-depends="libc6 (>= 2.28), libstdc++6, libgcc-s1, procps"
+# ExecReload (/bin/kill); libatomic1, which Node 26 links against.
+depends="libc6 (>= 2.28), libstdc++6, libgcc-s1, libatomic1, procps"
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 cat > "$root/DEBIAN/control" <<EOS
 Package: tsvrrpd

@@ -5,7 +5,7 @@
 "use strict";
 const { spawnSync } = require("node:child_process");
 const { copyFileSync, existsSync, mkdirSync } = require("node:fs");
-const { join } = require("node:path");
+const { dirname, join } = require("node:path");
 
 const root = join(__dirname, "..");
 const target = join(root, "native/build/Release/tsvrrpd_native.node");
@@ -22,8 +22,12 @@ function loads(file) {
 }
 
 function buildFromSource() {
-  // npm hands its own node-gyp to lifecycle scripts; outside npm, the one on PATH.
-  const gyp = process.env.npm_config_node_gyp;
+  // npm hands its own node-gyp to lifecycle scripts (npm_config_node_gyp, derived from Node's
+  // prefix; where that Node came without npm, the node-gyp beside the npm that runs us); outside
+  // npm, the one on PATH.
+  const npmGyp =
+    process.env.npm_execpath && join(dirname(process.env.npm_execpath), "..", "node_modules", "node-gyp", "bin", "node-gyp.js");
+  const gyp = [process.env.npm_config_node_gyp, npmGyp].find((g) => g && existsSync(g));
   const ok = gyp ? run(process.execPath, [gyp, "rebuild", "--directory", "native"]) : run("node-gyp", ["rebuild", "--directory", "native"]);
   if (!ok || !loads(target)) {
     say(
