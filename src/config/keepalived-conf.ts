@@ -22,6 +22,7 @@ import type {
   InstanceSpec,
   ScriptSpec,
   SyncGroupSpec,
+  GarpGroupSpec,
   TrackFileSpec,
   TrackProcessSpec,
   TrackRef,
@@ -77,6 +78,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   let globalRefused: Location | undefined;
   let namespaceRefused: Location | undefined;
   let garpGroups = 0;
+  const garpGroupList: GarpGroupSpec[] = [];
 
   for (const s of statements) {
     if (ctx.gate(s, "top", "the top level")) {
@@ -125,11 +127,8 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         break;
       // keepalived 2.2.7 vrrp_parser.c garp_group_handler / garp_group_end_handler.
       case "garp_group": {
-        garpGroups++;
-        // garp_interval / gna_interval are refused by the keyword table; interface(s) are read.
-        for (const b of s.block ?? []) ctx.gate(b, "garp_group");
-        if (!(s.block ?? []).some((b) => b.keyword === "garp_interval" || b.keyword === "gna_interval"))
-          ctx.warn(s.where, "BAD_VALUE", `garp group ${garpGroups} does not have any delay set - removing (as keepalived)`);
+        const g = parseGarpGroup(ctx, s, ++garpGroups, garpGroupList);
+        if (g) garpGroupList.push(g);
         break;
       }
       case "track_file":
@@ -212,7 +211,18 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     return fa - fb || la - lb;
   });
   return {
-    config: { global, instances: runnable, scripts, syncGroups: groups, trackFiles, trackProcesses, staticRoutes, staticRules, files },
+    config: {
+      global,
+      instances: runnable,
+      scripts,
+      syncGroups: groups,
+      trackFiles,
+      trackProcesses,
+      staticRoutes,
+      staticRules,
+      garpGroups: garpGroupList,
+      files,
+    },
     diagnostics: sorted,
   };
 }
@@ -416,5 +426,63 @@ function groupTrackers(
     trackInterfaces: merge(inst.trackInterfaces, t.interfaces, () => true, "track_interface"),
     trackFiles: merge(inst.trackFiles, t.files, (n) => known.files.some((s) => s.name === n), "track_file"),
     trackProcesses: merge(inst.trackProcesses, t.processes, (n) => known.processes.some((s) => s.name === n), "track_process"),
+  };
+}
+
+/**
+ * keepalived 2.2.7 vrrp_parser.c garp_group_{garp,gna}_interval_handler (seconds, microsecond
+ * resolution, 0..INT_MAX us), garp_group_interface(s)_handler (an interface already in a group is
+ * ignored with a warning) and garp_group_end_handler (a group with no interval is removed).
+ */
+function parseGarpGroup(ctx: Ctx, s: Statement, n: number, earlier: readonly GarpGroupSpec[]): GarpGroupSpec | undefined {
+  let garpIntervalMs: number | undefined;
+  let gnaIntervalMs: number | undefined;
+  const interfaces: string[] = [];
+  const add = (b: Statement, name: string): void => {
+    if (interfaces.includes(name) || earlier.some((g) => g.interfaces.includes(name)))
+      ctx.warn(b.where, "BAD_VALUE", `garp_group already specified for ${name} - ignoring (as keepalived)`);
+    else interfaces.push(name);
+  };
+  for (const b of s.block ?? []) {
+    if (ctx.gate(b, "garp_group")) continue;
+    switch (b.keyword) {
+      case "garp_interval":
+      case "gna_interval": {
+        const arg = b.args[0];
+        const v = arg !== undefined && /^\d+(\.\d+)?$|^\.\d+$/.test(arg) ? Number(arg) : NaN;
+        if (!(v <= 2147.483647)) {
+          ctx.error(b.where, "BAD_VALUE", `garp_group ${b.keyword} '${arg ?? ""}' invalid (as keepalived)`);
+          break;
+        }
+        // TIMER_HZ_DIGITS: microseconds, the rest of the digits dropped.
+        const ms = Math.floor(v * 1e6) / 1000;
+        if (b.keyword === "garp_interval") garpIntervalMs = ms;
+        else gnaIntervalMs = ms;
+        break;
+      }
+      case "interface": {
+        const name = ctx.arg(b, "an interface name");
+        if (name) add(b, name);
+        break;
+      }
+      case "interfaces": {
+        const names = (b.block ?? []).flatMap((x) => [x.keyword, ...x.args]);
+        if (names.length === 0) ctx.warn(b.where, "BAD_VALUE", "Warning - empty garp_group interfaces block (as keepalived)");
+        for (const name of names) add(b, name);
+        break;
+      }
+      default:
+        ctx.unhandled(b, "garp_group");
+    }
+  }
+  if (garpIntervalMs === undefined && gnaIntervalMs === undefined) {
+    ctx.warn(s.where, "BAD_VALUE", `garp group ${n} does not have any delay set - removing (as keepalived)`);
+    return undefined;
+  }
+  return {
+    ...(garpIntervalMs !== undefined ? { garpIntervalMs } : {}),
+    ...(gnaIntervalMs !== undefined ? { gnaIntervalMs } : {}),
+    interfaces,
+    where: s.where,
   };
 }

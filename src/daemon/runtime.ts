@@ -29,6 +29,7 @@ import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
 import { Vmacs } from "./vmacs.js";
+import { announceGapMs } from "./garp-spacing.js";
 
 export interface DaemonCounters {
   /** Adverts for a VRID no instance runs on that interface. */
@@ -115,7 +116,7 @@ export class Runtime {
       snmp: this.snmp,
       log: this.log,
       ioOf: (ri) => this.io.get(ri),
-      announceGapMs: () => Math.max(this.config.global.garpIntervalMs ?? 0, this.config.global.gnaIntervalMs ?? 0),
+      announceGapMs: (ifname) => announceGapMs(this.config, ifname),
       groupNotify: (g) => this.config.syncGroups.find((x) => x.name === g)?.notify,
       ipv6Forwarding,
       schedule: (io) => this.timers.schedule(io),
