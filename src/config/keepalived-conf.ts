@@ -11,6 +11,7 @@ import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import { uniqueVmacName } from "./instance-complete.js";
+import { limitLinkDelays, parseLinkDelays } from "./link-delays.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
 import { parseRoute, type RouteSpec, type RuleSpec } from "./route-rule.js";
@@ -23,6 +24,7 @@ import type {
   ScriptSpec,
   SyncGroupSpec,
   GarpGroupSpec,
+  LinkDelaySpec,
   TrackFileSpec,
   TrackProcessSpec,
   TrackRef,
@@ -79,6 +81,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   let namespaceRefused: Location | undefined;
   let garpGroups = 0;
   const garpGroupList: GarpGroupSpec[] = [];
+  const linkDelays = new Map<string, LinkDelaySpec>();
 
   for (const s of statements) {
     if (ctx.gate(s, "top", "the top level")) {
@@ -126,6 +129,9 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         }
         break;
       // keepalived 2.2.7 vrrp_parser.c garp_group_handler / garp_group_end_handler.
+      case "interface_up_down_delays":
+        parseLinkDelays(ctx, s, linkDelays);
+        break;
       case "garp_group": {
         const g = parseGarpGroup(ctx, s, ++garpGroups, garpGroupList);
         if (g) garpGroupList.push(g);
@@ -203,6 +209,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     );
     runnable = [];
   }
+  limitLinkDelays(ctx, runnable, linkDelays);
   // Report in reading order, whatever pass found them.
   const order = (d: Diagnostic) => [files.indexOf(d.where.file), d.where.line] as const;
   const sorted = [...diags].sort((a, b) => {
@@ -221,6 +228,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
       staticRoutes,
       staticRules,
       garpGroups: garpGroupList,
+      linkDelays: [...linkDelays.values()],
       files,
     },
     diagnostics: sorted,

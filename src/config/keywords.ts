@@ -67,7 +67,13 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("top", "unsupported", "net_namespace_ipvs namespace_with_ipsets", "LVS and ipsets are not managed"),
   ...K("top", "difference", "instance use_pid_dir child_wait_time", NO_EFFECT),
   ...K("top", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
-  ...K("top", "refused", "track_group interface_up_down_delays", ISSUE_FEATURE),
+  ...K("top", "refused", "track_group", ISSUE_FEATURE),
+  ...K(
+    "top",
+    "difference",
+    "interface_up_down_delays",
+    "as keepalived (a link change waits for the delay, dropped if the link flips back; limited below (down_timer_adverts - 1) adverts); the limit is not lowered again when a VRRPv3 master advertises a shorter interval",
+  ),
   ...K(
     "top",
     "difference",

@@ -277,6 +277,14 @@ export interface GarpGroupSpec {
   readonly where: Location;
 }
 
+/** interface_up_down_delays: one interface's delays (microseconds, keepalived's unit). */
+export interface LinkDelaySpec {
+  readonly ifname: string;
+  readonly downUs: number;
+  readonly upUs: number;
+  readonly where: Location;
+}
+
 export interface DaemonConfig {
   readonly global: GlobalSpec;
   readonly instances: readonly InstanceSpec[];
@@ -289,6 +297,8 @@ export interface DaemonConfig {
   readonly staticRules: readonly RuleSpec[];
   /** garp_group: per-interface GARP / NA spacing (absent or empty: the global intervals everywhere). */
   readonly garpGroups?: readonly GarpGroupSpec[];
+  /** interface_up_down_delays, already limited by each instance's down timer. */
+  readonly linkDelays?: readonly LinkDelaySpec[];
   /** Files read, main file first (includes after). */
   readonly files: readonly string[];
 }
