@@ -87,6 +87,8 @@ export class ActionExecutor {
         case "group-state":
           this.groupState(a.group, a.state);
           break;
+        case "link-deadline":
+          break; // the runtime arms its link timer (Runtime.run)
         case "log": {
           const log = (a.instance && this.p.ioOf(a.instance)?.log) || this.p.log;
           log[a.level](a.fields ?? {}, a.msg);
