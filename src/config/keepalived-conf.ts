@@ -11,7 +11,7 @@ import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import { uniqueVmacName } from "./instance-complete.js";
-import { limitLinkDelays, parseLinkDelays } from "./link-delays.js";
+import { limitLinkDelays, parseLinkDelays, SECONDS_US } from "./link-delays.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
 import { parseRoute, type RouteSpec, type RuleSpec } from "./route-rule.js";
@@ -438,8 +438,8 @@ function groupTrackers(
 }
 
 /**
- * keepalived 2.2.7 vrrp_parser.c garp_group_{garp,gna}_interval_handler (seconds, microsecond
- * resolution, 0..INT_MAX us), garp_group_interface(s)_handler (an interface already in a group is
+ * keepalived 2.2.7 vrrp_parser.c garp_group_{garp,gna}_interval_handler (seconds with at most 6
+ * decimals, 0..INT_MAX us), garp_group_interface(s)_handler (an interface already in a group is
  * ignored with a warning) and garp_group_end_handler (a group with no interval is removed).
  */
 function parseGarpGroup(ctx: Ctx, s: Statement, n: number, earlier: readonly GarpGroupSpec[]): GarpGroupSpec | undefined {
@@ -457,13 +457,12 @@ function parseGarpGroup(ctx: Ctx, s: Statement, n: number, earlier: readonly Gar
       case "garp_interval":
       case "gna_interval": {
         const arg = b.args[0];
-        const v = arg !== undefined && /^\d+(\.\d+)?$|^\.\d+$/.test(arg) ? Number(arg) : NaN;
+        const v = arg !== undefined && SECONDS_US.test(arg) ? Number(arg) : NaN;
         if (!(v <= 2147.483647)) {
-          ctx.error(b.where, "BAD_VALUE", `garp_group ${b.keyword} '${arg ?? ""}' invalid (as keepalived)`);
+          ctx.warn(b.where, "BAD_VALUE", `garp_group ${b.keyword} '${arg ?? ""}' invalid (as keepalived)`);
           break;
         }
-        // TIMER_HZ_DIGITS: microseconds, the rest of the digits dropped.
-        const ms = Math.floor(v * 1e6) / 1000;
+        const ms = Math.round(v * 1e6) / 1000;
         if (b.keyword === "garp_interval") garpIntervalMs = ms;
         else gnaIntervalMs = ms;
         break;

@@ -5,12 +5,13 @@ import type { Ctx } from "./conf-context.js";
 import type { Statement } from "./conf-syntax.js";
 import type { InstanceSpec, LinkDelaySpec } from "./model.js";
 
-const SECONDS = /^\d+(\.\d+)?$|^\.\d+$/;
+/** keepalived's TIMER_HZ_DIGITS: seconds with at most 6 decimals (more is "too many decimal places"). */
+export const SECONDS_US = /^\d+(\.\d{1,6})?$|^\.\d{1,6}$/;
 
-/** read_timer(strvec, n, &delay, 0, 255 * TIMER_HZ, true): seconds to 255, microsecond resolution. */
+/** read_timer(strvec, n, &delay, 0, 255 * TIMER_HZ, true): seconds to 255, in microseconds. */
 function readDelayUs(word: string | undefined): number | undefined {
-  if (word === undefined || !SECONDS.test(word) || Number(word) > 255) return undefined;
-  return Math.floor(Number(word) * 1e6);
+  if (word === undefined || !SECONDS_US.test(word) || Number(word) > 255) return undefined;
+  return Math.round(Number(word) * 1e6);
 }
 
 /** One block; a later line for the same interface replaces the earlier one (as keepalived). */

@@ -128,7 +128,7 @@ describe("keepalived's leniencies", () => {
     expect(empty.config.instances).toHaveLength(1);
     expect(empty.config.garpGroups).toEqual([]);
     const timed = parse(
-      "garp_group {\n  garp_interval 0.0100009\n  interface eth0\n}\ngarp_group {\n  gna_interval 1.5\n  interfaces {\n    eth0 eth1\n  }\n  interfaces {\n  }\n}\n" +
+      "garp_group {\n  garp_interval 0.010000\n  interface eth0\n}\ngarp_group {\n  gna_interval 1.5\n  interfaces {\n    eth0 eth1\n  }\n  interfaces {\n  }\n}\n" +
         inst("A", 1),
     );
     expect(timed.errors).toEqual([]);
@@ -140,10 +140,12 @@ describe("keepalived's leniencies", () => {
       { garpIntervalMs: 10, interfaces: ["eth0"] },
       { gnaIntervalMs: 1500, interfaces: ["eth1"] },
     ]);
-    const bad = parse("garp_group {\n  garp_interval soon\n}\n" + inst("A", 1));
+    // read_decimal_unsigned_strvec with TIMER_HZ_DIGITS: a seventh decimal is invalid.
+    const bad = parse("garp_group {\n  garp_interval soon\n  gna_interval 0.0100009\n}\n" + inst("A", 1));
     expect(bad.lines).toEqual([
       "k.conf:1: warning: garp group 1 does not have any delay set - removing (as keepalived)",
-      "k.conf:2: error: garp_group garp_interval 'soon' invalid (as keepalived)",
+      "k.conf:2: warning: garp_group garp_interval 'soon' invalid (as keepalived)",
+      "k.conf:3: warning: garp_group gna_interval '0.0100009' invalid (as keepalived)",
     ]);
   });
 

@@ -16,7 +16,7 @@ function parse(text: string) {
 describe("interface_up_down_delays", () => {
   it("reads DOWN [UP] seconds per interface; keepalived's warnings for a bad line, which is skipped", () => {
     const { config, lines, errors } = parse(
-      "interface_up_down_delays {\n  eth0 1.5 0.25\n  eth1 0.5\n  eth2\n  eth3 soon\n  eth4 1 later\n  eth5 1 1 1\n  eth6 300\n}\n" +
+      "interface_up_down_delays {\n  eth0 1.5 0.25\n  eth1 0.5\n  eth2\n  eth3 soon\n  eth4 1 later\n  eth5 1 1 1\n  eth6 300\n  eth7 0.0000001\n}\n" +
         inst("A", "eth0", 1) +
         inst("B", "eth1", 2),
     );
@@ -27,6 +27,7 @@ describe("interface_up_down_delays", () => {
       "k.conf:6: warning: Invalid up delay later for eth4 (as keepalived: ignored)",
       "k.conf:7: warning: Too many parameters for eth5 up/down delays (as keepalived: the rest ignored)",
       "k.conf:8: warning: Invalid down delay 300 for eth6 (as keepalived: ignored)",
+      "k.conf:9: warning: Invalid down delay 0.0000001 for eth7 (as keepalived: ignored)",
     ]);
     expect(config.linkDelays!.map(({ where: _w, ...d }) => d)).toEqual([
       { ifname: "eth0", downUs: 1_500_000, upUs: 250_000 },
