@@ -87,7 +87,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "garp_group",
     "difference",
     "garp_interval gna_interval",
-    "one spacing per interface, the larger of the two, between rounds of gratuitous ARP and unsolicited NA (keepalived spaces ARP and NA frames separately)",
+    "one spacing per interface, the larger of the two, between rounds of gratuitous ARP and unsolicited NA (keepalived spaces ARP and NA frames separately); every vrrp_garp_master_repeat round is sent, where keepalived 2.2.7 collapses the queued repeats of an address into one (vrrp_arp.c queue_garp: a per-address pending flag), measured: 2 ARPs for repeat 5",
   ),
   ...K("garp_group", "keepalived", "interface interfaces"),
   ...K("vrrp_track_process", "keepalived", "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command"),

@@ -1,6 +1,8 @@
 // garp_group garp_interval on a real interface, tsvrrpd and keepalived 2.2.7 on the same file
 // (vrrp_arp.c send_gratuitous_arp / queue_garp with the interface's garp_delay): the gratuitous
-// ARPs of a takeover leave spaced by the group's interval, not back to back.
+// ARPs of a takeover leave spaced by the group's interval, not back to back. keepalived sends two
+// (its queued repeats of one address collapse into one: queue_garp sets a per-address pending
+// flag); tsvrrpd sends all vrrp_garp_master_repeat rounds (docs/keywords.md).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../src/lab/netns.js";
@@ -14,7 +16,7 @@ const CONF = `global_defs {\n  vrrp_garp_master_delay 0\n  vrrp_garp_master_repe
 
 describe("garp_group", () => {
   for (const kind of ["tsvrrpd", "keepalived"] as Kind[])
-    it(`${kind}: the takeover's 5 gratuitous ARPs are spaced by the group's garp_interval`, async () => {
+    it(`${kind}: the takeover's gratuitous ARPs are spaced by the group's garp_interval`, async () => {
       const { lab, running } = newLab();
       const pcap = join(lab.dir, "garp.pcap");
       const capture = await lab.capture(pcap, "arp", lab.port("a"));
@@ -23,16 +25,16 @@ describe("garp_group", () => {
         await waitFor(`${kind} on a master`, () => lab.holders(VIP).join() === "a", 10_000);
         const mac = macOf(lab, "a");
         const garps = () => readPcap(pcap).filter((w) => w.kind === "arp" && w.srcMac === mac && w.target === VIP);
-        await waitFor("5 gratuitous ARPs", () => garps().length >= 5, 5 * INTERVAL_MS + 5000);
-        await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS)); // no sixth one
+        await waitFor("2 gratuitous ARPs", () => garps().length >= 2, INTERVAL_MS + 5000);
+        await new Promise((r) => setTimeout(r, 5 * INTERVAL_MS + 500)); // the rest of the burst, and no more
         const t = garps().map((w) => w.t * 1000);
-        expect(t).toHaveLength(5);
+        expect(t).toHaveLength(kind === "keepalived" ? 2 : 5);
         const gaps = t.slice(1).map((x, k) => x - t[k]!);
         console.log(
           `${kind}: gaps between gratuitous ARPs ${gaps.map((g) => g.toFixed(0)).join(", ")} ms (garp_interval ${INTERVAL_MS} ms)`,
         );
         for (const g of gaps) expect(g, "gratuitous ARPs closer than garp_interval").toBeGreaterThanOrEqual(INTERVAL_MS - 20);
-        expect(t[4]! - t[0]!, "the burst took far longer than 4 intervals").toBeLessThan(4 * INTERVAL_MS + 2000);
+        expect(t.at(-1)! - t[0]!, "the burst took far longer than its intervals").toBeLessThan((t.length - 1) * INTERVAL_MS + 2000);
       } finally {
         capture.kill();
       }
