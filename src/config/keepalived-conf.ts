@@ -11,6 +11,7 @@ import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import { uniqueVmacName } from "./instance-complete.js";
+import { limitLinkDelays, parseLinkDelays, SECONDS_US } from "./link-delays.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
 import { parseRoute, type RouteSpec, type RuleSpec } from "./route-rule.js";
@@ -22,6 +23,8 @@ import type {
   InstanceSpec,
   ScriptSpec,
   SyncGroupSpec,
+  GarpGroupSpec,
+  LinkDelaySpec,
   TrackFileSpec,
   TrackProcessSpec,
   TrackRef,
@@ -77,6 +80,8 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   let globalRefused: Location | undefined;
   let namespaceRefused: Location | undefined;
   let garpGroups = 0;
+  const garpGroupList: GarpGroupSpec[] = [];
+  const linkDelays = new Map<string, LinkDelaySpec>();
 
   for (const s of statements) {
     if (ctx.gate(s, "top", "the top level")) {
@@ -124,12 +129,12 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         }
         break;
       // keepalived 2.2.7 vrrp_parser.c garp_group_handler / garp_group_end_handler.
+      case "interface_up_down_delays":
+        parseLinkDelays(ctx, s, linkDelays);
+        break;
       case "garp_group": {
-        garpGroups++;
-        // garp_interval / gna_interval are refused by the keyword table; interface(s) are read.
-        for (const b of s.block ?? []) ctx.gate(b, "garp_group");
-        if (!(s.block ?? []).some((b) => b.keyword === "garp_interval" || b.keyword === "gna_interval"))
-          ctx.warn(s.where, "BAD_VALUE", `garp group ${garpGroups} does not have any delay set - removing (as keepalived)`);
+        const g = parseGarpGroup(ctx, s, ++garpGroups, garpGroupList);
+        if (g) garpGroupList.push(g);
         break;
       }
       case "track_file":
@@ -204,6 +209,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     );
     runnable = [];
   }
+  limitLinkDelays(ctx, runnable, linkDelays);
   // Report in reading order, whatever pass found them.
   const order = (d: Diagnostic) => [files.indexOf(d.where.file), d.where.line] as const;
   const sorted = [...diags].sort((a, b) => {
@@ -212,7 +218,19 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     return fa - fb || la - lb;
   });
   return {
-    config: { global, instances: runnable, scripts, syncGroups: groups, trackFiles, trackProcesses, staticRoutes, staticRules, files },
+    config: {
+      global,
+      instances: runnable,
+      scripts,
+      syncGroups: groups,
+      trackFiles,
+      trackProcesses,
+      staticRoutes,
+      staticRules,
+      garpGroups: garpGroupList,
+      linkDelays: [...linkDelays.values()],
+      files,
+    },
     diagnostics: sorted,
   };
 }
@@ -416,5 +434,62 @@ function groupTrackers(
     trackInterfaces: merge(inst.trackInterfaces, t.interfaces, () => true, "track_interface"),
     trackFiles: merge(inst.trackFiles, t.files, (n) => known.files.some((s) => s.name === n), "track_file"),
     trackProcesses: merge(inst.trackProcesses, t.processes, (n) => known.processes.some((s) => s.name === n), "track_process"),
+  };
+}
+
+/**
+ * keepalived 2.2.7 vrrp_parser.c garp_group_{garp,gna}_interval_handler (seconds with at most 6
+ * decimals, 0..INT_MAX us), garp_group_interface(s)_handler (an interface already in a group is
+ * ignored with a warning) and garp_group_end_handler (a group with no interval is removed).
+ */
+function parseGarpGroup(ctx: Ctx, s: Statement, n: number, earlier: readonly GarpGroupSpec[]): GarpGroupSpec | undefined {
+  let garpIntervalMs: number | undefined;
+  let gnaIntervalMs: number | undefined;
+  const interfaces: string[] = [];
+  const add = (b: Statement, name: string): void => {
+    if (interfaces.includes(name) || earlier.some((g) => g.interfaces.includes(name)))
+      ctx.warn(b.where, "BAD_VALUE", `garp_group already specified for ${name} - ignoring (as keepalived)`);
+    else interfaces.push(name);
+  };
+  for (const b of s.block ?? []) {
+    if (ctx.gate(b, "garp_group")) continue;
+    switch (b.keyword) {
+      case "garp_interval":
+      case "gna_interval": {
+        const arg = b.args[0];
+        const v = arg !== undefined && SECONDS_US.test(arg) ? Number(arg) : NaN;
+        if (!(v <= 2147.483647)) {
+          ctx.warn(b.where, "BAD_VALUE", `garp_group ${b.keyword} '${arg ?? ""}' invalid (as keepalived)`);
+          break;
+        }
+        const ms = Math.round(v * 1e6) / 1000;
+        if (b.keyword === "garp_interval") garpIntervalMs = ms;
+        else gnaIntervalMs = ms;
+        break;
+      }
+      case "interface": {
+        const name = ctx.arg(b, "an interface name");
+        if (name) add(b, name);
+        break;
+      }
+      case "interfaces": {
+        const names = (b.block ?? []).flatMap((x) => [x.keyword, ...x.args]);
+        if (names.length === 0) ctx.warn(b.where, "BAD_VALUE", "Warning - empty garp_group interfaces block (as keepalived)");
+        for (const name of names) add(b, name);
+        break;
+      }
+      default:
+        ctx.unhandled(b, "garp_group");
+    }
+  }
+  if (garpIntervalMs === undefined && gnaIntervalMs === undefined) {
+    ctx.warn(s.where, "BAD_VALUE", `garp group ${n} does not have any delay set - removing (as keepalived)`);
+    return undefined;
+  }
+  return {
+    ...(garpIntervalMs !== undefined ? { garpIntervalMs } : {}),
+    ...(gnaIntervalMs !== undefined ? { gnaIntervalMs } : {}),
+    interfaces,
+    where: s.where,
   };
 }

@@ -265,6 +265,26 @@ export interface GlobalSpec {
   readonly firewall?: FirewallSettings;
 }
 
+/**
+ * garp_group (keepalived 2.2.7 vrrp_parser.c garp_group_*_handler, vrrp_if.c set_garp_delay): the
+ * GARP / NA spacing of the interfaces named, instead of global_defs vrrp_garp_interval /
+ * vrrp_gna_interval. A group with neither interval is removed at parse time.
+ */
+export interface GarpGroupSpec {
+  readonly garpIntervalMs?: number;
+  readonly gnaIntervalMs?: number;
+  readonly interfaces: readonly string[];
+  readonly where: Location;
+}
+
+/** interface_up_down_delays: one interface's delays (microseconds, keepalived's unit). */
+export interface LinkDelaySpec {
+  readonly ifname: string;
+  readonly downUs: number;
+  readonly upUs: number;
+  readonly where: Location;
+}
+
 export interface DaemonConfig {
   readonly global: GlobalSpec;
   readonly instances: readonly InstanceSpec[];
@@ -275,6 +295,10 @@ export interface DaemonConfig {
   /** static_routes / static_rules: installed at start whatever the VRRP state, removed at stop. */
   readonly staticRoutes: readonly RouteSpec[];
   readonly staticRules: readonly RuleSpec[];
+  /** garp_group: per-interface GARP / NA spacing (absent or empty: the global intervals everywhere). */
+  readonly garpGroups?: readonly GarpGroupSpec[];
+  /** interface_up_down_delays, already limited by each instance's down timer. */
+  readonly linkDelays?: readonly LinkDelaySpec[];
   /** Files read, main file first (includes after). */
   readonly files: readonly string[];
 }

@@ -45,8 +45,11 @@ export interface ExecutorPorts {
   readonly log: Logger;
   /** The daemon's I/O side of a router instance. */
   ioOf(ri: RouterInstance): InstanceIo | undefined;
-  /** vrrp_garp_interval / vrrp_gna_interval (ms), read at each takeover (reload may change them). */
-  announceGapMs(): number;
+  /**
+   * The spacing (ms) between GARP / NA rounds on an interface: its garp_group's, else global_defs
+   * vrrp_garp_interval / vrrp_gna_interval; read at each takeover (reload may change them).
+   */
+  announceGapMs(ifname: string): number;
   groupNotify(group: string): NotifyScripts | undefined;
   /** keepalived vrrp_ndisc.c: the NA router flag follows the interface's IPv6 forwarding. */
   ipv6Forwarding(ifname: string): boolean;
@@ -84,6 +87,8 @@ export class ActionExecutor {
         case "group-state":
           this.groupState(a.group, a.state);
           break;
+        case "link-deadline":
+          break; // the runtime arms its link timer (Runtime.run)
         case "log": {
           const log = (a.instance && this.p.ioOf(a.instance)?.log) || this.p.log;
           log[a.level](a.fields ?? {}, a.msg);
@@ -261,46 +266,52 @@ export class ActionExecutor {
   }
 
   /**
-   * vrrp_garp_interval / vrrp_gna_interval: rounds spaced by the larger of the two (keepalived
-   * spaces ARP and NA separately, per interface); 0 sends the whole burst at once.
+   * Rounds spaced per interface by announceGapMs (keepalived 2.2.7 vrrp_arp.c send_gratuitous_arp /
+   * queue_garp and vrrp_ndisc.c: the delay is ifp->garp_delay, a garp_group's or the global one set
+   * by vrrp_if.c set_default_garp_delay; keepalived spaces ARP and NA frames separately, we space
+   * rounds by the larger of the two); 0 sends the whole burst at once.
    */
   private announce(io: InstanceIo, repeat: number): void {
-    const gap = this.p.announceGapMs();
-    if (gap <= 0 || repeat <= 1) {
-      this.announceNow(io, repeat);
-      return;
+    for (const [ifname, vips] of this.vipsByInterface(io)) {
+      const gap = this.p.announceGapMs(ifname);
+      if (gap <= 0 || repeat <= 1) {
+        this.announceOn(io, ifname, vips, repeat);
+        continue;
+      }
+      this.announceOn(io, ifname, vips, 1);
+      let left = repeat - 1;
+      const next = (): void => {
+        if (this.p.stopping() || io.ri.vi.state !== "MASTER") return;
+        this.announceOn(io, ifname, vips, 1);
+        if (--left > 0) setTimeout(next, gap).unref();
+      };
+      setTimeout(next, gap).unref();
     }
-    this.announceNow(io, 1);
-    let left = repeat - 1;
-    const next = (): void => {
-      if (this.p.stopping() || io.ri.vi.state !== "MASTER") return;
-      this.announceNow(io, 1);
-      if (--left > 0) setTimeout(next, gap).unref();
-    };
-    setTimeout(next, gap).unref();
   }
 
-  private announceNow(io: InstanceIo, repeat: number): void {
+  private vipsByInterface(io: InstanceIo): Map<string, Uint8Array[]> {
     const byIf = new Map<string, Uint8Array[]>();
     for (const v of io.vips) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
-    for (const [ifname, vips] of byIf) {
-      const link = this.p.links.link(ifname);
-      if (!link) continue;
-      const ll = this.p.links.linkLocal(link.index);
-      try {
-        const r = this.p.announcer.announce(
-          { ifname, ifindex: link.index, mac: link.mac, ...(ll ? { linkLocal: ll, router: this.p.ipv6Forwarding(ifname) } : {}) },
-          vips,
-          repeat,
-        );
-        this.announcements += r.arp + r.na;
-        io.log.debug({ dev: ifname, ...r }, "gratuitous ARP / unsolicited NA sent");
-        if (r.skipped > 0) io.log.warn({ dev: ifname }, "no link-local address: unsolicited NA not sent");
-        if (r.failed)
-          io.log.warn({ dev: ifname, failed: r.failed, err: r.error }, "the kernel refused gratuitous ARP / NA frames; continuing");
-      } catch (e) {
-        io.log.error({ dev: ifname, ...errorFields(e) }, "cannot send gratuitous ARP / NA; continuing");
-      }
+    return byIf;
+  }
+
+  private announceOn(io: InstanceIo, ifname: string, vips: readonly Uint8Array[], repeat: number): void {
+    const link = this.p.links.link(ifname);
+    if (!link) return;
+    const ll = this.p.links.linkLocal(link.index);
+    try {
+      const r = this.p.announcer.announce(
+        { ifname, ifindex: link.index, mac: link.mac, ...(ll ? { linkLocal: ll, router: this.p.ipv6Forwarding(ifname) } : {}) },
+        vips,
+        repeat,
+      );
+      this.announcements += r.arp + r.na;
+      io.log.debug({ dev: ifname, ...r }, "gratuitous ARP / unsolicited NA sent");
+      if (r.skipped > 0) io.log.warn({ dev: ifname }, "no link-local address: unsolicited NA not sent");
+      if (r.failed)
+        io.log.warn({ dev: ifname, failed: r.failed, err: r.error }, "the kernel refused gratuitous ARP / NA frames; continuing");
+    } catch (e) {
+      io.log.error({ dev: ifname, ...errorFields(e) }, "cannot send gratuitous ARP / NA; continuing");
     }
   }
 

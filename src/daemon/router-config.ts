@@ -4,6 +4,7 @@ import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
 import { addressBytes } from "../vrrp/address.js";
 import type { InstanceConfig } from "../vrrp/instance-types.js";
 import { AUTH_AH, AUTH_NONE, AUTH_PASS, passwordBytes } from "../vrrp/packet.js";
+import type { LinkDelay } from "../vrrp/link-debounce.js";
 import type { RouterConfig, RouterInstanceSpec } from "../vrrp/router-types.js";
 
 export interface ResolvedVip {
@@ -110,7 +111,24 @@ export function routerConfig(config: DaemonConfig): RouterConfig {
   return {
     instances: config.instances.map((s) => routerInstanceSpec(config, s)),
     syncGroups: config.syncGroups.map((g) => ({ name: g.name, members: g.members })),
+    linkDelays: linkDelays(config),
   };
+}
+
+/**
+ * interface_up_down_delays in ms by interface name; a use_vmac macvlan takes its base interface's
+ * (keepalived 2.2.7 vrrp.c vrrp_complete_instance: "The VMAC uses the same up/down debounce delays
+ * as its parent interface").
+ */
+function linkDelays(config: DaemonConfig): ReadonlyMap<string, LinkDelay> {
+  const out = new Map<string, LinkDelay>();
+  for (const d of config.linkDelays ?? [])
+    if (d.downUs > 0 || d.upUs > 0) out.set(d.ifname, { downMs: d.downUs / 1000, upMs: d.upUs / 1000 });
+  for (const i of config.instances) {
+    const base = i.vmac?.base ? out.get(i.vmac.base) : undefined;
+    if (base) out.set(i.interface, base);
+  }
+  return out;
 }
 
 /** The same instance settings, wherever in the files they were written (a reload's "changed?"). */

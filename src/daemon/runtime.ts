@@ -29,6 +29,7 @@ import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
 import { Vmacs } from "./vmacs.js";
+import { announceGapMs } from "./garp-spacing.js";
 
 export interface DaemonCounters {
   /** Adverts for a VRID no instance runs on that interface. */
@@ -69,6 +70,8 @@ export class Runtime {
   private readonly vmacs: Vmacs;
   private stopping = false;
   private lastEventAt = -Infinity;
+  /** interface_up_down_delays: the router's one pending link-change deadline (RouterAction link-deadline). */
+  private linkTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private config: DaemonConfig,
@@ -115,7 +118,7 @@ export class Runtime {
       snmp: this.snmp,
       log: this.log,
       ioOf: (ri) => this.io.get(ri),
-      announceGapMs: () => Math.max(this.config.global.garpIntervalMs ?? 0, this.config.global.gnaIntervalMs ?? 0),
+      announceGapMs: (ifname) => announceGapMs(this.config, ifname),
       groupNotify: (g) => this.config.syncGroups.find((x) => x.name === g)?.notify,
       ipv6Forwarding,
       schedule: (io) => this.timers.schedule(io),
@@ -152,6 +155,21 @@ export class Runtime {
 
   private run(actions: readonly RouterAction[]): void {
     this.executor.run(actions);
+    for (const a of actions) if (a.type === "link-deadline") this.armLinkTimer(a.at);
+  }
+
+  private armLinkTimer(at: number | undefined): void {
+    clearTimeout(this.linkTimer);
+    this.linkTimer = undefined;
+    if (at === undefined || this.stopping) return;
+    this.linkTimer = setTimeout(
+      () => {
+        this.linkTimer = undefined;
+        if (!this.stopping) this.handle({ type: "link-timer" });
+      },
+      Math.max(0, at - this.now()),
+    );
+    this.linkTimer.unref();
   }
 
   private newTracking(config: DaemonConfig): Tracking {
@@ -317,6 +335,7 @@ export class Runtime {
     this.log.info({ reason }, "Stopping");
     this.handle({ type: "stop" });
     this.stopping = true;
+    this.armLinkTimer(undefined);
     this.tracking.stop();
     for (const io of this.io.values()) io.stopTimer();
     await Promise.all([...this.io.values()].map((io) => io.ops));

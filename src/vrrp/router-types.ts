@@ -1,5 +1,6 @@
 // What the router is told and what it answers, and the instance handle all of it names. The daemon
 // and the simulator speak this.
+import type { LinkDelay } from "./link-debounce.js";
 import { AhCounter } from "./ipsec-ah.js";
 import { VrrpInstance } from "./instance.js";
 import type { Action, InstanceConfig, State } from "./instance-types.js";
@@ -43,6 +44,8 @@ export interface RouterSyncGroup {
 export interface RouterConfig {
   readonly instances: readonly RouterInstanceSpec[];
   readonly syncGroups: readonly RouterSyncGroup[];
+  /** interface_up_down_delays by interface name (absent: every link change at once). */
+  readonly linkDelays?: ReadonlyMap<string, LinkDelay>;
 }
 
 export type RouterEvent =
@@ -62,6 +65,8 @@ export type RouterEvent =
   | { readonly type: "process"; readonly name: string; readonly state: TrackerState }
   /** An interface by name: gone (`present` false), down or up. */
   | { readonly type: "link"; readonly ifname: string; readonly present: boolean; readonly up: boolean }
+  /** The link-delay deadline the router last asked for (RouterAction link-deadline) may be due. */
+  | { readonly type: "link-timer" }
   /** The instance's source address (undefined: the interface has none yet). */
   | { readonly type: "source"; readonly instance: RouterInstance; readonly address: Uint8Array | undefined }
   /** The advert socket for the instance could not be opened. */
@@ -76,6 +81,8 @@ export type RouterAction =
   /** Send VRRPv3 IPv4 unicast adverts with 224.0.0.18 in the pseudo-header from now on. */
   | { readonly type: "old-checksum"; readonly instance: RouterInstance; readonly peer: Uint8Array }
   | { readonly type: "group-state"; readonly group: string; readonly state: State }
+  /** interface_up_down_delays: feed a link-timer event at `at` (undefined: nothing pending, disarm). */
+  | { readonly type: "link-deadline"; readonly at: number | undefined }
   | {
       readonly type: "log";
       readonly instance?: RouterInstance;

@@ -15,15 +15,11 @@ import {
   type RouterInstanceSpec,
   type RouterSyncGroup,
 } from "./router-types.js";
+import { LinkDebounce, type LinkState } from "./link-debounce.js";
 import { groupState, syncMayGoMaster } from "./sync-group.js";
 
 /** The one timer event an instance is fed (immutable: no object per advert). */
 const TIMER: InstanceEvent = { type: "timer" };
-
-interface LinkState {
-  readonly present: boolean;
-  readonly up: boolean;
-}
 
 const NONE: readonly RouterInstance[] = [];
 
@@ -62,7 +58,9 @@ function takes(i: RouterInstance, rx: ReceivedPacket): boolean {
 export class VrrpRouter {
   private list: RouterInstance[] = [];
   private groups: readonly RouterSyncGroup[] = [];
+  /** Link states as the instances see them (after interface_up_down_delays). */
   private readonly links = new Map<string, LinkState>();
+  private readonly debounce: LinkDebounce;
   private readonly checks = new Map<string, TrackerState>();
   /** track_file numbers by name; absent = 0 (keepalived's value for a missing file). */
   private readonly files = new Map<string, number>();
@@ -83,6 +81,7 @@ export class VrrpRouter {
     this.list = config.instances.map((s) => new RouterInstance(s));
     this.groups = config.syncGroups;
     this.vrids = new VridIndex(this.list);
+    this.debounce = new LinkDebounce(config.linkDelays);
   }
 
   private touch(i: RouterInstance): void {
@@ -142,6 +141,18 @@ export class VrrpRouter {
       case "link":
         this.link(event.ifname, { present: event.present, up: event.up });
         break;
+      case "link-timer":
+        for (const d of this.debounce.due(now)) {
+          this.out.push({
+            type: "log",
+            level: "info",
+            msg: `interface ${d.ifname} ${d.state.up ? "up" : "down"}: delay over, instances follow it`,
+            fields: { link: d.ifname, up: d.state.up },
+          });
+          this.applyLink(d.ifname, d.state);
+        }
+        this.out.push({ type: "link-deadline", at: this.debounce.nextDeadline() });
+        break;
       case "source":
         this.source(event.instance, event.address);
         break;
@@ -184,6 +195,7 @@ export class VrrpRouter {
     this.list = list;
     this.vrids.rebuild(list);
     this.groups = next.syncGroups;
+    this.debounce.setDelays(next.linkDelays ?? new Map());
     this.retrack(kept.map((k) => k.instance));
     return { plan: { kept, added, removed }, actions: this.flush() };
   }
@@ -342,7 +354,41 @@ export class VrrpRouter {
     return true;
   }
 
+  /**
+   * keepalived 2.2.7 keepalived_netlink.c update_interface_flags: with interface_up_down_delays a
+   * change waits for its delay (a link-deadline action) and is dropped if the link flips back first.
+   */
   private link(ifname: string, state: LinkState): void {
+    const d = this.debounce.report(ifname, state, this.links.get(ifname), this.now);
+    const fields = { link: ifname, up: state.up };
+    switch (d.kind) {
+      case "apply":
+        this.applyLink(ifname, state);
+        return;
+      case "pending":
+        return;
+      case "delayed":
+        // keepalived: "%s: Adding flags change from 0x%x to 0x%x delay by %u".
+        this.out.push({
+          type: "log",
+          level: "info",
+          msg: `interface ${ifname} ${state.up ? "up" : "down"}: instances follow in ${d.delayMs} ms unless it flips back (interface_up_down_delays)`,
+          fields: { ...fields, delayMs: d.delayMs },
+        });
+        break;
+      case "cancelled":
+        this.out.push({
+          type: "log",
+          level: "info",
+          msg: `interface ${ifname} back ${state.up ? "up" : "down"} within its delay: no change (interface_up_down_delays)`,
+          fields,
+        });
+        break;
+    }
+    this.out.push({ type: "link-deadline", at: this.debounce.nextDeadline() });
+  }
+
+  private applyLink(ifname: string, state: LinkState): void {
     this.links.set(ifname, state);
     for (const i of this.list) {
       if (!i.started) continue;

@@ -118,7 +118,7 @@ describe("keepalived's leniencies", () => {
     expect(config.instances[1]!.vips.map((v) => v.scope)).toEqual([undefined, undefined]);
   });
 
-  it("an empty garp_group is removed with keepalived's warning; one with intervals is refused with the reason (vrrp_parser.c garp_group_end_handler)", () => {
+  it("an empty garp_group is removed with keepalived's warning; one with intervals gives its interfaces their spacing (vrrp_parser.c garp_group_*_handler)", () => {
     const empty = parse("garp_group {\n}\ngarp_group {\n  interface eth0\n}\n" + inst("A", 1));
     expect(empty.errors).toEqual([]);
     expect(empty.lines).toEqual([
@@ -126,10 +126,27 @@ describe("keepalived's leniencies", () => {
       "k.conf:3: warning: garp group 2 does not have any delay set - removing (as keepalived)",
     ]);
     expect(empty.config.instances).toHaveLength(1);
-    const timed = parse("garp_group {\n  garp_interval 0.01\n  interface eth0\n}\n" + inst("A", 1));
-    expect(timed.lines[0]).toMatch(
-      /^k\.conf:2: error: 'garp_interval' is not supported by tsvrrpd and cannot be ignored safely: per-interface/,
+    expect(empty.config.garpGroups).toEqual([]);
+    const timed = parse(
+      "garp_group {\n  garp_interval 0.010000\n  interface eth0\n}\ngarp_group {\n  gna_interval 1.5\n  interfaces {\n    eth0 eth1\n  }\n  interfaces {\n  }\n}\n" +
+        inst("A", 1),
     );
+    expect(timed.errors).toEqual([]);
+    expect(timed.lines).toEqual([
+      "k.conf:7: warning: garp_group already specified for eth0 - ignoring (as keepalived)",
+      "k.conf:10: warning: Warning - empty garp_group interfaces block (as keepalived)",
+    ]);
+    expect(timed.config.garpGroups!.map(({ where: _w, ...g }) => g)).toEqual([
+      { garpIntervalMs: 10, interfaces: ["eth0"] },
+      { gnaIntervalMs: 1500, interfaces: ["eth1"] },
+    ]);
+    // read_decimal_unsigned_strvec with TIMER_HZ_DIGITS: a seventh decimal is invalid.
+    const bad = parse("garp_group {\n  garp_interval soon\n  gna_interval 0.0100009\n}\n" + inst("A", 1));
+    expect(bad.lines).toEqual([
+      "k.conf:1: warning: garp group 1 does not have any delay set - removing (as keepalived)",
+      "k.conf:2: warning: garp_group garp_interval 'soon' invalid (as keepalived)",
+      "k.conf:3: warning: garp_group gna_interval '0.0100009' invalid (as keepalived)",
+    ]);
   });
 
   it("unicast written without peers: multicast with keepalived's deprecation warning, or FAULT for good with unicast_fault_no_peer (vrrp.c vrrp_complete_instance)", () => {

@@ -1,9 +1,10 @@
 // The action executor with fake ports: what the router decides becomes the right netlink requests,
 // adverts, announcements, notify jobs and log lines, without root.
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { ActionExecutor, type ExecutorPorts } from "../../src/daemon/executor.js";
+import { announceGapMs } from "../../src/daemon/garp-spacing.js";
 import { InstanceIo } from "../../src/daemon/instance-io.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
 import type { NotifyJob } from "../../src/daemon/notify.js";
@@ -64,7 +65,13 @@ function setup(conf = CONF) {
   const fifoLines: string[] = [];
   const routeOps: string[] = [];
   const scheduled: string[] = [];
-  const links = new LinkCache([{ index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true }], []);
+  const links = new LinkCache(
+    [
+      { index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true },
+      { index: 6, name: "eth1", mac: Buffer.alloc(6, 2), up: true },
+    ],
+    [],
+  );
   const ports: ExecutorPorts = {
     netlink: {
       addAddress: async (v) => (added.push(v), true),
@@ -85,7 +92,7 @@ function setup(conf = CONF) {
     fifo: { write: (l) => void fifoLines.push(l) },
     log,
     ioOf: (x) => (x === ri ? io : undefined),
-    announceGapMs: () => 0,
+    announceGapMs: (ifname) => announceGapMs(config, ifname),
     groupNotify: (g) => config.syncGroups.find((x) => x.name === g)?.notify,
     ipv6Forwarding: () => false,
     schedule: (x) => void scheduled.push(x.spec.name),
@@ -118,6 +125,42 @@ describe("action executor", () => {
     // notify_fifo: keepalived's lines, instance before its group, in order.
     expect(t.fifoLines.slice(-2)).toEqual(['INSTANCE "VI" MASTER 150\n', 'GROUP "G" MASTER 0\n']);
     expect(t.scheduled.at(-1)).toBe("VI");
+  });
+
+  // keepalived 2.2.7 vrrp_if.c set_default_garp_delay / vrrp_parser.c garp_group_interface_handler,
+  // vrrp_arp.c send_gratuitous_arp: each interface is spaced by its own garp_group, else the global one.
+  it("spaces GARP rounds per interface: a garp_group's interval on its interfaces, global_defs vrrp_garp_interval elsewhere", async () => {
+    vi.useFakeTimers();
+    try {
+      const conf = CONF.replace(
+        "vrrp_sync_group",
+        "global_defs {\n  vrrp_garp_interval 0.1\n}\ngarp_group {\n  garp_interval 0.02\n  gna_interval 0.05\n  interfaces {\n    eth1\n  }\n}\nvrrp_sync_group",
+      ).replace(
+        "    198.51.100.7/24 dev eth0 label eth0:vip\n",
+        "    198.51.100.7/24 dev eth0 label eth0:vip\n    203.0.113.7/24 dev eth1\n",
+      );
+      const t = setup(conf);
+      t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+      t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+      t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+      await t.io.ops;
+      const count = (ifname: string) => t.announced.filter((a) => a.ifname === ifname).length;
+      expect(t.announced).toEqual([
+        { ifname: "eth0", vips: ["198.51.100.7"], repeat: 1 },
+        { ifname: "eth1", vips: ["203.0.113.7"], repeat: 1 },
+      ]);
+      await vi.advanceTimersByTimeAsync(50);
+      expect([count("eth0"), count("eth1")]).toEqual([1, 2]);
+      await vi.advanceTimersByTimeAsync(50);
+      expect([count("eth0"), count("eth1")]).toEqual([2, 3]);
+      await vi.advanceTimersByTimeAsync(100);
+      expect([count("eth0"), count("eth1")]).toEqual([3, 5]);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect([count("eth0"), count("eth1")]).toEqual([5, 5]);
+      expect(t.ex.announcements).toBe(10);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   // keepalived 2.2.7 vrrp.c clear_diff_vrrp / vrrp_notify.c send_instance_notifies: a reload that

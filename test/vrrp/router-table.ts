@@ -106,6 +106,7 @@ export type Ev =
   | { file: string; value: number }
   | { process: string; state: TrackerState }
   | { link: string; up: boolean; present?: boolean }
+  | "linkTimer"
   | { source: string; address?: string }
   | { socketFailed: string }
   | { reload: RouterConfig };
@@ -150,6 +151,8 @@ export function render(a: RouterAction): string | undefined {
       return `${a.instance.name} old-checksum`;
     case "group-state":
       return `${a.group} ${a.state}`;
+    case "link-deadline":
+      return `link-deadline ${a.at ?? "none"}`;
     case "deadline":
     case "log":
       return undefined;
@@ -163,6 +166,7 @@ function event(r: VrrpRouter, e: Ev): RouterEvent {
     return i;
   };
   if (e === "stop") return { type: "stop" };
+  if (e === "linkTimer") return { type: "link-timer" };
   if ("start" in e) return { type: "start", instance: inst(e.start) };
   if ("timer" in e) return { type: "timer", instance: inst(e.timer) };
   if ("packet" in e) return { type: "packet", packet: e.packet };

@@ -204,6 +204,37 @@ const tracking: Case[] = [
       { ev: { link: "eth0", up: true }, out: ["VI_1 FAULT>BACKUP"] },
     ],
   },
+  // keepalived 2.2.7 keepalived_netlink.c update_interface_flags / delayed_if_flags_change_thread.
+  {
+    name: "interface_up_down_delays: a flap shorter than the down delay changes nothing; a longer down is FAULT at its deadline; up waits for the up delay",
+    config: { ...conf([spec("VI_1")]), linkDelays: new Map([["eth0", { downMs: 150, upMs: 50 }]]) },
+    steps: [
+      ...linksUp(),
+      { ev: { start: "VI_1" }, out: ["VI_1 INIT>BACKUP"] },
+      { at: 10, ev: { link: "eth0", up: false }, out: ["link-deadline 160"] },
+      { at: 100, ev: { link: "eth0", up: true }, out: ["link-deadline none"] },
+      { at: 160, ev: "linkTimer", out: ["link-deadline none"], then: (r) => expect(r.instance("VI_1")!.vi.state).toBe("BACKUP") },
+      { at: 200, ev: { link: "eth0", up: false }, out: ["link-deadline 350"] },
+      // A second down report keeps the first deadline.
+      { at: 250, ev: { link: "eth0", up: false }, out: [] },
+      { at: 349, ev: "linkTimer", out: ["link-deadline 350"] },
+      { at: 350, ev: "linkTimer", out: ["VI_1 BACKUP>FAULT", "link-deadline none"] },
+      { at: 400, ev: { link: "eth0", up: true }, out: ["link-deadline 450"] },
+      { at: 450, ev: "linkTimer", out: ["VI_1 FAULT>BACKUP", "link-deadline none"] },
+    ],
+  },
+  {
+    name: "interface_up_down_delays: an interface that disappears is acted on at once, and its first up after that too (not seen up)",
+    config: { ...conf([spec("VI_1")]), linkDelays: new Map([["eth0", { downMs: 150, upMs: 50 }]]) },
+    steps: [
+      ...linksUp(),
+      { ev: { start: "VI_1" }, out: ["VI_1 INIT>BACKUP"] },
+      { at: 10, ev: { link: "eth0", up: false, present: false }, out: ["VI_1 BACKUP>FAULT"] },
+      { at: 20, ev: { link: "eth0", up: false }, out: [] },
+      { at: 30, ev: { link: "eth0", up: true }, out: ["VI_1 FAULT>BACKUP"] },
+      { at: 40, ev: { link: "eth0", up: false }, out: ["link-deadline 190"] },
+    ],
+  },
   {
     name: "dont_track_primary: the own link's carrier is not a fault, its disappearance is",
     config: conf([spec("VI_1", { dontTrackPrimary: true })]),
