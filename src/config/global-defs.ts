@@ -25,6 +25,8 @@ export interface InstanceDefaults {
   mcastGroup6?: string;
   /** vmac_prefix: the default use_vmac name is PREFIX.VRID (keepalived: "vrrp"). */
   vmacPrefix?: string;
+  /** vrrp_notify_priority_changes: the default of instances and sync groups that do not say. */
+  notifyPriorityChanges?: boolean;
 }
 
 /** What an instance inherits before global_defs says anything (tsvrrpd's defaults). */
@@ -146,6 +148,12 @@ export function parseGlobal(
       case "vrrp_down_timer_adverts": {
         const v = ctx.int(st, 1, 100);
         if (v !== undefined) defaults.downTimerAdverts = v;
+        break;
+      }
+      // keepalived 2.2.7 global_parser.c vrrp_notify_priority_changes: bare = true.
+      case "vrrp_notify_priority_changes": {
+        const v = ctx.bool(st);
+        if (v !== undefined) defaults.notifyPriorityChanges = v;
         break;
       }
       case "vrrp_lower_prio_no_advert": {

@@ -205,6 +205,7 @@ export function completeInstance(
     lowerPrioNoAdvert: d.lowerPrioNoAdvert,
     downTimerAdverts: d.downTimerAdverts,
     higherPrioSendAdvert: d.higherPrioSendAdvert,
+    ...(d.notifyPriorityChanges !== undefined ? { notifyPriorityChanges: d.notifyPriorityChanges } : {}),
     garpLowerPrio: { repeat: d.garpLowerPrioRepeat, delayMs: d.garpLowerPrioDelayMs },
     v3ChecksumAsV2: d.v3ChecksumAsV2,
     unicastChecksum: d.unicastChecksum,

@@ -58,6 +58,8 @@ export interface InstanceDraft {
   lowerPrioNoAdvert: boolean;
   downTimerAdverts: number;
   higherPrioSendAdvert: boolean;
+  /** notify_priority_changes; undefined: the sync group's, else the global one. */
+  notifyPriorityChanges?: boolean;
   garpLowerPrioRepeat: number;
   garpLowerPrioDelayMs: number;
   nativeIpv6?: Location;

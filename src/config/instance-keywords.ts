@@ -19,6 +19,12 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     const v = ctx.bool(st);
     if (v !== undefined) d.higherPrioSendAdvert = v;
   },
+  // keepalived 2.2.7 vrrp_parser.c vrrp_notify_priority_changes_handler: bare = true; unset, the
+  // sync group's, else the global vrrp_notify_priority_changes (vrrp.c vrrp_complete_instance).
+  notify_priority_changes: (ctx, st, d) => {
+    const v = ctx.bool(st);
+    if (v !== undefined) d.notifyPriorityChanges = v;
+  },
   // vrrp_parser.c vrrp_garp_lower_prio_rep_handler / _delay_handler (whole seconds).
   garp_lower_prio_repeat: (ctx, st, d) => {
     const v = ctx.int(st, 0, 2 ** 31 - 1);

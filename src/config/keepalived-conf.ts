@@ -186,7 +186,8 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const started = groupStartStates(instances, groups);
   let runnable = syncGroupRules(ctx, started, groups, refusedGroups, scripts, trackProcesses)
     .map((i) => trackFileWeights(ctx, i, groups, trackFiles))
-    .map((i) => groupTrackers(ctx, i, groups, { scripts, files: trackFiles, processes: trackProcesses }));
+    .map((i) => groupTrackers(ctx, i, groups, { scripts, files: trackFiles, processes: trackProcesses }))
+    .map((i) => priorityNotifies(i, groups, defaults.notifyPriorityChanges));
   if (globalRefused && runnable.length > 0) {
     // A refused global keyword (a multicast group, GARP behaviour) changes every instance.
     ctx.error(
@@ -215,6 +216,18 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     config: { global, instances: runnable, scripts, syncGroups: groups, trackFiles, trackProcesses, staticRoutes, staticRules, files },
     diagnostics: sorted,
   };
+}
+
+/**
+ * keepalived 2.2.7 vrrp.c vrrp_complete_instance: notify_priority_changes unset in the instance is
+ * its sync group's, else global_defs' vrrp_notify_priority_changes (default off).
+ */
+function priorityNotifies(inst: InstanceSpec, groups: readonly SyncGroupSpec[], global: boolean | undefined): InstanceSpec {
+  const g = groups.find((x) => x.members.includes(inst.name));
+  const on = inst.notifyPriorityChanges ?? g?.notifyPriorityChanges ?? global ?? false;
+  return on === inst.notifyPriorityChanges || (!on && inst.notifyPriorityChanges === undefined)
+    ? inst
+    : { ...inst, notifyPriorityChanges: on };
 }
 
 /**

@@ -151,12 +151,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("global_defs", "difference", "min_auto_priority_delay", NO_EFFECT),
   ...K("global_defs", "difference", "vrrp_higher_prio_send_advert", HEAL_DEFAULT),
   ...K("global_defs", "difference", "vrrp_garp_lower_prio_repeat vrrp_garp_lower_prio_delay", LOWER_PRIO_GAP),
-  ...K(
-    "global_defs",
-    "unsupported",
-    "vrrp_notify_priority_changes",
-    "priority-change lines (MASTER_PRIORITY, BACKUP_PRIORITY) are not written to notify FIFOs; state lines are",
-  ),
+  ...K("global_defs", "keepalived", "vrrp_notify_priority_changes"),
   ...K(
     "global_defs",
     "difference",
@@ -222,7 +217,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance", "difference", "strict_mode", FIREWALL),
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
   ...K("vrrp_instance", "difference", "virtual_routes virtual_rules", ROUTES_NOTE),
-  ...K("vrrp_instance", "unsupported", "notify_priority_changes", "these notifications are not sent"),
+  ...K("vrrp_instance", "keepalived", "notify_priority_changes"),
   ...K(
     "vrrp_instance",
     "refused",
@@ -255,7 +250,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "group notify_master notify_backup notify_fault notify_stop notify sync_group_tracking_weight global_tracking",
   ),
   ...K("vrrp_sync_group", "difference", "smtp_alert", NO_MAIL),
-  ...K("vrrp_sync_group", "unsupported", "notify_priority_changes", "these notifications are not sent"),
+  ...K("vrrp_sync_group", "keepalived", "notify_priority_changes"),
   ...K("vrrp_sync_group", "keepalived", "track_interface track_script track_file track_process"),
   ...K("vrrp_sync_group", "refused", "track_bfd", ISSUE_FEATURE),
 ];

@@ -124,8 +124,9 @@ export class ActionExecutor {
         io.log[a.level](a.fields ?? {}, a.msg);
         break;
       case "event": {
-        // keepalived 2.2.7 vrrp_notify.c send_event_notify: the script (no arguments), then the FIFO line.
-        const script = io.spec.notify.masterRxLowerPri;
+        // keepalived 2.2.7 vrrp_notify.c send_event_notify: the script (no arguments), then the FIFO
+        // line; send_instance_priority_notifies: the FIFO line alone, with the new priority.
+        const script = a.event === "MASTER_RX_LOWER_PRI" ? io.spec.notify.masterRxLowerPri : undefined;
         if (script) this.p.notify.enqueue({ key: io.spec.name, script, extraArgs: [], fields: { instance: io.spec.name, event: a.event } });
         this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, a.event, io.ri.vi.effectivePriority));
         break;

@@ -67,6 +67,7 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
     downTimerAdverts: spec.downTimerAdverts,
     higherPrioSendAdvert: spec.higherPrioSendAdvert,
     garpLowerPrio: spec.garpLowerPrio,
+    ...(spec.notifyPriorityChanges ? { notifyPriorityChanges: true } : {}),
   };
 }
 

@@ -391,6 +391,11 @@ export class VrrpInstance {
     // the change in Master_Down_Interval (the skew), so a lowered priority waits longer at once.
     if (this._state === "BACKUP" && this.deadlines.masterDown !== undefined)
       this.deadlines.masterDown += this.masterDownIntervalMs() - before;
+    // keepalived 2.2.7 vrrp_track.c vrrp_set_effective_priority -> vrrp_notify.c
+    // send_instance_priority_notifies: MASTER_PRIORITY in MASTER, BACKUP_PRIORITY in any other
+    // state (FAULT and INIT included), FIFO lines only (no script is run).
+    if (this._config.notifyPriorityChanges)
+      out.push({ type: "event", event: this._state === "MASTER" ? "MASTER_PRIORITY" : "BACKUP_PRIORITY" });
   }
 
   // --- transitions ----------------------------------------------------------------------------
