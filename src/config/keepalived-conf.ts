@@ -26,6 +26,13 @@ import type {
   TrackProcessSpec,
   TrackRef,
 } from "./model.js";
+import {
+  applyStaticTrackGroups,
+  parseStaticTrackGroup,
+  staticAddressTrack,
+  type StaticTrackGroup,
+  type StaticTrackUse,
+} from "./static-track-group.js";
 
 export interface ParsedConfig {
   readonly config: DaemonConfig;
@@ -77,11 +84,19 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   let globalRefused: Location | undefined;
   let namespaceRefused: Location | undefined;
   let garpGroups = 0;
+  const trackGroups: StaticTrackGroup[] = [];
+  const trackUses: StaticTrackUse[] = [];
 
   for (const s of statements) {
     if (ctx.gate(s, "top", "the top level")) {
       // net_namespace: keepalived would run every instance inside that namespace.
       if (s.keyword === "net_namespace") namespaceRefused = s.where;
+      // static_ipaddress is not managed (warned), but its track_group still decides FAULT.
+      if (s.keyword === "static_ipaddress")
+        for (const l of s.block ?? []) {
+          const u = staticAddressTrack(ctx, l, trackGroups);
+          if (u) trackUses.push(u);
+        }
       continue;
     }
     switch (s.keyword) {
@@ -113,14 +128,16 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
       }
       case "static_routes":
         for (const l of s.block ?? []) {
-          const r = parseRoute(ctx, l);
+          const r = parseRoute(ctx, l, trackGroups);
           if (r) staticRoutes.push(r);
+          if (r?.trackGroup) trackUses.push({ group: r.trackGroup, ifname: r.dev, noTrack: r.noTrack, what: "route", where: r.where });
         }
         break;
       case "static_rules":
         for (const l of s.block ?? []) {
-          const r = parseRule(ctx, l, ctx.rulePriorities);
+          const r = parseRule(ctx, l, ctx.rulePriorities, trackGroups);
           if (r) staticRules.push(r);
+          if (r?.trackGroup) trackUses.push({ group: r.trackGroup, ifname: r.iif, noTrack: r.noTrack, what: "rule", where: r.where });
         }
         break;
       // keepalived 2.2.7 vrrp_parser.c garp_group_handler / garp_group_end_handler.
@@ -138,6 +155,11 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         if (f && trackFiles.some((x) => x.name === f.name))
           ctx.error(s.where, "DUPLICATE_TRACK_FILE", `track_file ${f.name} defined twice`);
         else if (f) trackFiles.push(f);
+        break;
+      }
+      case "track_group": {
+        const g = parseStaticTrackGroup(ctx, s, trackGroups);
+        if (g) trackGroups.push(g);
         break;
       }
       case "vrrp_sync_group": {
@@ -184,10 +206,16 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   }
   const groups = resolveSyncGroups(ctx, instances, syncGroups);
   const started = groupStartStates(instances, groups);
-  let runnable = syncGroupRules(ctx, started, groups, refusedGroups, scripts, trackProcesses)
-    .map((i) => trackFileWeights(ctx, i, groups, trackFiles))
-    .map((i) => groupTrackers(ctx, i, groups, { scripts, files: trackFiles, processes: trackProcesses }))
-    .map((i) => priorityNotifies(i, groups, defaults.notifyPriorityChanges));
+  let runnable = applyStaticTrackGroups(
+    ctx,
+    trackGroups,
+    trackUses,
+    instances.map((i) => i.name),
+    syncGroupRules(ctx, started, groups, refusedGroups, scripts, trackProcesses)
+      .map((i) => trackFileWeights(ctx, i, groups, trackFiles))
+      .map((i) => groupTrackers(ctx, i, groups, { scripts, files: trackFiles, processes: trackProcesses }))
+      .map((i) => priorityNotifies(i, groups, defaults.notifyPriorityChanges)),
+  );
   if (globalRefused && runnable.length > 0) {
     // A refused global keyword (a multicast group, GARP behaviour) changes every instance.
     ctx.error(

@@ -43,7 +43,7 @@ const NO_EFFECT = "accepted with no effect: it tunes keepalived's own process, w
 const NO_MAIL = "accepted with no effect: tsvrrpd sends no email (use notify scripts)";
 const ALWAYS = "adverts whose address list differs are always accepted and counted (keepalived >= 2.3.3)";
 const ROUTES_NOTE =
-  "keepalived's `ip route`/`ip rule` options (with nexthop, and the deprecated `or` read as nexthop) except metrics (mtu, window, ...), encap, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
+  "keepalived's `ip route`/`ip rule` options (with nexthop, and the deprecated `or` read as nexthop) except metrics (mtu, window, ...), encap, realms, uidrange and ports, which are errors (track_group only in static ones, as keepalived); a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
 const PROCESS_NOTE =
   "as keepalived (netlink process connector); where the connector is unavailable /proc is scanned every 250 ms instead, so a start or exit is seen up to 250 ms later";
 const FIREWALL =
@@ -53,7 +53,12 @@ const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire,
 export const KEYWORDS: readonly KeywordInfo[] = [
   // --- top level ---------------------------------------------------------------------------------
   ...K("top", "keepalived", "global_defs vrrp_instance vrrp_script vrrp_sync_group"),
-  ...K("top", "unsupported", "static_ipaddress", "addresses outside VRRP are not managed"),
+  ...K(
+    "top",
+    "unsupported",
+    "static_ipaddress",
+    "addresses outside VRRP are not managed; a line's `dev IF track_group G` is still followed (G's instances track IF)",
+  ),
   ...K("top", "difference", "static_routes static_rules", ROUTES_NOTE),
   ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
   ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),
@@ -67,7 +72,8 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("top", "unsupported", "net_namespace_ipvs namespace_with_ipsets", "LVS and ipsets are not managed"),
   ...K("top", "difference", "instance use_pid_dir child_wait_time", NO_EFFECT),
   ...K("top", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
-  ...K("top", "refused", "track_group interface_up_down_delays", ISSUE_FEATURE),
+  ...K("top", "refused", "interface_up_down_delays", ISSUE_FEATURE),
+  ...K("top", "keepalived", "track_group"),
   ...K(
     "top",
     "difference",
@@ -76,7 +82,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ),
   ...K("top", "difference", "vrrp_track_process", PROCESS_NOTE),
   ...K("top", "keepalived", "track_file vrrp_track_file"),
-  ...K("track_group", "refused", "group", "part of track_group"),
+  ...K("track_group", "keepalived", "group"),
   ...K(
     "garp_group",
     "refused",

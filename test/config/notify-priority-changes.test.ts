@@ -26,9 +26,9 @@ describe("notify_priority_changes", () => {
           group,
       ),
     ).toEqual({ A: true, B: false, C: false, D: true });
-    expect(resolved(`global_defs {\n  vrrp_notify_priority_changes\n}\n` + inst("A", 1) + inst("B", 2, "  notify_priority_changes no\n"))).toEqual(
-      { A: true, B: false },
-    );
+    expect(
+      resolved(`global_defs {\n  vrrp_notify_priority_changes\n}\n` + inst("A", 1) + inst("B", 2, "  notify_priority_changes no\n")),
+    ).toEqual({ A: true, B: false });
     expect(resolved(inst("A", 1))).toEqual({ A: false });
   });
   it("reaches the state machine's config", () => {
