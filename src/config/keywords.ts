@@ -180,7 +180,13 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "the RFC 2787 VRRP-MIB is not served (warned); enable_snmp_rfc still enables the VRRPv3-MIB",
   ),
   ...K("global_defs", "keepalived", "vrrp_mcast_group4 vrrp_mcast_group6"),
-  ...K("global_defs", "refused", "vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
+  ...K("global_defs", "keepalived", "vrrp_garp_extra_if"),
+  ...K(
+    "global_defs",
+    "keepalived",
+    "vrrp_vmac_garp_intvl",
+    "keepalived's deprecated spelling of vrrp_garp_extra_if (warned, as keepalived)",
+  ),
 
   // --- vrrp_instance -----------------------------------------------------------------------------
   ...K(
@@ -224,12 +230,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
   ...K("vrrp_instance", "difference", "virtual_routes virtual_rules", ROUTES_NOTE),
   ...K("vrrp_instance", "keepalived", "notify_priority_changes"),
-  ...K(
-    "vrrp_instance",
-    "refused",
-    "use_vmac_addr vmac_garp_intvl",
-    "not implemented yet (vmac_garp_intvl is keepalived's deprecated alias of garp_extra_if); it changes the wire, so it is refused rather than ignored",
-  ),
+  ...K("vrrp_instance", "refused", "use_vmac_addr", "not implemented yet; it changes the wire, so it is refused rather than ignored"),
   ...K("vrrp_instance", "refused", "use_ipvlan", 'needs ipvlan, which this kernel lacks ("Unknown device type"); use use_vmac'),
   ...K(
     "vrrp_instance",
@@ -237,7 +238,14 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "use_vmac vmac_xmit_base",
     "as keepalived 2.2.7 (private-mode macvlan vrrp.VRID or NAME with the VRRP MAC, its sysctls, VIPs, GARP/NA and adverts on it, removed on stop and a crashed run's at start); difference: the IPv4 advert source is the base interface's address as tsvrrpd's link cache knows it",
   ),
-  ...K("vrrp_instance", "refused", "vrf track_bfd garp_extra_if", ISSUE_FEATURE),
+  ...K("vrrp_instance", "refused", "vrf track_bfd", ISSUE_FEATURE),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "garp_extra_if",
+    "as keepalived (one gratuitous ARP / NA per other VIP interface every N s while MASTER; without `all` only extra VMACs, which need the refused use_vmac_addr, so it then sends nothing); difference: a VIP given `dev` the base interface of a use_vmac instance stays there (keepalived moves it to the VMAC), so it counts as an extra interface",
+  ),
+  ...K("vrrp_instance", "keepalived", "vmac_garp_intvl", "keepalived's deprecated spelling of garp_extra_if (warned, as keepalived)"),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
   ...K(
     "vrrp_instance > authentication",

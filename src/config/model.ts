@@ -145,6 +145,11 @@ export interface InstanceSpec {
    * vrrp_notify_priority_changes (resolved by keepalived-conf.ts).
    */
   readonly notifyPriorityChanges?: boolean;
+  /**
+   * garp_extra_if / vrrp_garp_extra_if: while MASTER, every intervalMs, a gratuitous ARP / NA on
+   * each other interface holding a VIP (non-VMAC ones only with `all`).
+   */
+  readonly garpExtraIf?: { readonly intervalMs: number; readonly all: boolean };
   /** garp_lower_prio_repeat / garp_lower_prio_delay (keepalived: the global vrrp_garp_master_repeat / _delay). */
   readonly garpLowerPrio: { readonly repeat: number; readonly delayMs: number };
   readonly v3ChecksumAsV2: boolean;

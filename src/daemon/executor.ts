@@ -18,6 +18,7 @@ import { fifoLine } from "./notify-fifo.js";
 import { VRRP_GROUP_V4 } from "../vrrp/address.js";
 import { blocksAddresses, type BlockedAddress } from "../netfilter/vip-block.js";
 import { multicastGroupOf } from "./socket-binder.js";
+import { extraGarpTargets } from "../vrrp/garp-extra.js";
 
 export interface ExecutorPorts {
   readonly netlink: {
@@ -116,6 +117,9 @@ export class ActionExecutor {
         // The advert before it in this batch has already left (sends are synchronous): the old
         // master drops its VIPs before our gratuitous ARPs arrive, as keepalived orders them.
         this.announce(io, a.repeat);
+        break;
+      case "announce-extra":
+        this.announceExtra(io);
         break;
       case "state":
         this.onState(io, a.from, a.to, a.reason);
@@ -281,9 +285,25 @@ export class ActionExecutor {
     setTimeout(next, gap).unref();
   }
 
-  private announceNow(io: InstanceIo, repeat: number): void {
+  /**
+   * garp_extra_if (keepalived 2.2.7 vrrp.c vrrp_send_vmac_update): one gratuitous ARP / NA for the
+   * first VIP on each other interface; vrrp/garp-extra.ts decides which.
+   */
+  private announceExtra(io: InstanceIo): void {
+    const g = io.spec.garpExtraIf;
+    if (!g) return;
+    const vmac = io.spec.vmac?.name;
+    const targets = extraGarpTargets(io.vips, vmac ?? io.spec.interface, {
+      all: g.all,
+      xmitBase: io.spec.vmac?.xmitBase ?? false,
+      isVmac: (ifname) => ifname === vmac,
+    });
+    if (targets.length > 0) this.announceNow(io, 1, targets);
+  }
+
+  private announceNow(io: InstanceIo, repeat: number, only: readonly ResolvedVip[] = io.vips): void {
     const byIf = new Map<string, Uint8Array[]>();
-    for (const v of io.vips) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
+    for (const v of only) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
     for (const [ifname, vips] of byIf) {
       const link = this.p.links.link(ifname);
       if (!link) continue;

@@ -68,6 +68,7 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
     higherPrioSendAdvert: spec.higherPrioSendAdvert,
     garpLowerPrio: spec.garpLowerPrio,
     ...(spec.notifyPriorityChanges ? { notifyPriorityChanges: true } : {}),
+    ...(spec.garpExtraIf ? { garpExtraIfMs: spec.garpExtraIf.intervalMs } : {}),
   };
 }
 

@@ -54,6 +54,11 @@ export interface InstanceConfig {
   readonly garpLowerPrio: { readonly repeat: number; readonly delayMs: number };
   /** keepalived notify_priority_changes: each effective priority change is an event (FIFO line). */
   readonly notifyPriorityChanges?: boolean;
+  /**
+   * keepalived garp_extra_if (ms; absent: off): while MASTER, at the first advert sent more than
+   * this long after the last time, one `announce-extra` (vrrp.c vrrp_state_master_tx).
+   */
+  readonly garpExtraIfMs?: number;
 }
 
 export type InstanceEvent =
@@ -92,6 +97,8 @@ export type Action =
   /** Gratuitous ARP / unsolicited NA for every VIP, `repeat` times. */
   | { readonly type: "announce"; readonly repeat: number; /** set when a lower-priority advert caused it */ readonly lowerPriority?: true }
   | { readonly type: "state"; readonly from: State; readonly to: State; readonly reason: string }
+  /** garp_extra_if: one gratuitous ARP / NA on each extra interface (vrrp/garp-extra.ts picks them). */
+  | { readonly type: "announce-extra" }
   /** keepalived's event notifications (vrrp_notify.c send_event_notify): a master heard a lower priority. */
   | { readonly type: "event"; readonly event: InstanceEventName }
   | { readonly type: "log"; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };
