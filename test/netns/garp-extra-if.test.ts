@@ -40,8 +40,12 @@ describe("garp_extra_if", () => {
 
       let out = "";
       const dump = lab.spawn("a", "tcpdump", ["-i", "x1", "-n", "-l", "--immediate-mode", "arp"]);
+      let err = "";
       dump.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-      await waitFor("tcpdump listening", () => false, 1000).catch(() => undefined);
+      dump.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+      await waitFor("tcpdump listening on x1", () => err.includes("listening on"), 5000);
+      // The master's own burst (garp_master_repeat 1, delay 0) is long over: a has been MASTER since
+      // before b started.
       await new Promise((r) => setTimeout(r, 4500));
       dump.kill("SIGTERM");
       const lines = out.split("\n").filter((l) => l.includes("ARP"));
