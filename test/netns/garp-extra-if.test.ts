@@ -1,5 +1,5 @@
 // garp_extra_if in a mixed pair (keepalived 2.2.7 vrrp.c vrrp_send_vmac_update, called from
-// vrrp_state_master_tx): a is MASTER with VIPs on eth0 and two on x0, a veth inside its namespace;
+// vrrp_state_master_tx): a is MASTER with a VIP on eth0 and two excluded ones on x0, a veth inside its namespace;
 // with `garp_extra_if 1 all` it keeps sending a gratuitous ARP on x0 for the first of them (never
 // the second) while MASTER. tcpdump on x0's peer x1 counts them, once the master's own burst is
 // over. b runs the other daemon as the peer.
@@ -16,9 +16,11 @@ const conf = (priority: number, extra: boolean) =>
   `global_defs {\n  vrrp_garp_master_delay 0\n  vrrp_garp_master_repeat 1\n}\n` +
   `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 63\n  priority ${priority}\n  version 3\n  advert_int 0.2\n` +
   (extra ? "  garp_extra_if 1 all\n" : "") +
-  `  virtual_ipaddress {\n    ${VIP}\n` +
-  (extra ? `    ${X1}/24 dev x0\n    ${X2}/24 dev x0\n` : "") +
-  `  }\n}\n`;
+  `  virtual_ipaddress {\n    ${VIP}\n  }\n` +
+  // Excluded from the adverts, so both routers advertise the same address list (keepalived's
+  // vrrp_send_vmac_update walks the excluded ones too).
+  (extra ? `  virtual_ipaddress_excluded {\n    ${X1}/24 dev x0\n    ${X2}/24 dev x0\n  }\n` : "") +
+  `}\n`;
 
 const ROLES: [Kind, Kind][] = [
   ["tsvrrpd", "keepalived"],
