@@ -132,6 +132,7 @@ export function parseSyncGroup(ctx: Ctx, s: Statement): (SyncGroupSpec & { reado
   const members: string[] = [];
   const notify: { -readonly [K in keyof NotifyScripts]: NotifyScripts[K] } = {};
   let trackingWeight = false;
+  let notifyPriorityChanges: boolean | undefined;
   let refused = false;
   const tracks: { -readonly [K in keyof NonNullable<SyncGroupSpec["tracks"]>]: NonNullable<SyncGroupSpec["tracks"]>[K] } = {
     scripts: [],
@@ -161,9 +162,21 @@ export function parseSyncGroup(ctx: Ctx, s: Statement): (SyncGroupSpec & { reado
     } else if (st.keyword === "sync_group_tracking_weight" || st.keyword === "global_tracking") {
       // vrrp_parser.c: both set sgroup_tracking_weight (global_tracking is the old name).
       trackingWeight = true;
+    } else if (st.keyword === "notify_priority_changes") {
+      // vrrp_parser.c vrrp_sg_notify_priority_changes_handler: bare = true.
+      notifyPriorityChanges = ctx.bool(st) ?? notifyPriorityChanges;
     } else if (!parseNotify(ctx, st, notify)) ctx.unhandled(st, "vrrp_sync_group");
   }
-  return { name, where: s.where, members, notify, trackingWeight, tracks, refused };
+  return {
+    name,
+    where: s.where,
+    members,
+    notify,
+    trackingWeight,
+    ...(notifyPriorityChanges !== undefined ? { notifyPriorityChanges } : {}),
+    tracks,
+    refused,
+  };
 }
 
 export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {

@@ -202,7 +202,12 @@ function parseTokens(tokens: Token[], diags: Diagnostic[]): Statement[] {
         pos++;
         if (depth === 0) {
           // keepalived lib/parser.c: "Extra '}' found", warned and skipped.
-          diags.push({ severity: "warning", code: "UNBALANCED_BRACE", where: t.where, message: "Extra '}' found; ignored (as keepalived)" });
+          diags.push({
+            severity: "warning",
+            code: "UNBALANCED_BRACE",
+            where: t.where,
+            message: "Extra '}' found; ignored (as keepalived)",
+          });
           continue;
         }
         return out;

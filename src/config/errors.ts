@@ -48,6 +48,7 @@ export type DiagnosticCode =
   | "SYNC_GROUP"
   | "SYNC_GROUP_WEIGHT"
   | "TOO_MANY_VIPS"
+  | "TRACK_GROUP"
   | "TTL_RANGE_EMPTY"
   | "UNBALANCED_BRACE"
   | "UNFINISHED_DEFINITION"

@@ -6,7 +6,7 @@ import type { Version } from "../vrrp/packet.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { GlobalSpec, NotifyFifoSpec, NotifyScript } from "./model.js";
-import { listenProblem } from "./values.js";
+import { listenProblem, readGarpExtraIf } from "./values.js";
 import { firewallSettings, newFirewallDraft, parseFirewallGlobal } from "./firewall-defs.js";
 
 /** What global_defs sets for every instance that does not say otherwise. */
@@ -25,6 +25,11 @@ export interface InstanceDefaults {
   mcastGroup6?: string;
   /** vmac_prefix: the default use_vmac name is PREFIX.VRID (keepalived: "vrrp"). */
   vmacPrefix?: string;
+  /** vrrp_notify_priority_changes: the default of instances and sync groups that do not say. */
+  notifyPriorityChanges?: boolean;
+  /** vrrp_garp_extra_if: the seconds and `all` of instances without garp_extra_if. */
+  garpExtraIfSec?: number;
+  garpExtraIfAll?: boolean;
 }
 
 /** What an instance inherits before global_defs says anything (tsvrrpd's defaults). */
@@ -148,6 +153,12 @@ export function parseGlobal(
         if (v !== undefined) defaults.downTimerAdverts = v;
         break;
       }
+      // keepalived 2.2.7 global_parser.c vrrp_notify_priority_changes: bare = true.
+      case "vrrp_notify_priority_changes": {
+        const v = ctx.bool(st);
+        if (v !== undefined) defaults.notifyPriorityChanges = v;
+        break;
+      }
       case "vrrp_lower_prio_no_advert": {
         const v = ctx.bool(st);
         if (v !== undefined) defaults.lowerPrioNoAdvert = v;
@@ -167,6 +178,23 @@ export function parseGlobal(
       case "vrrp_garp_lower_prio_delay": {
         const v = ctx.int(st, 0, 3600);
         if (v !== undefined) defaults.garpLowerPrioDelayMs = v * 1000;
+        break;
+      }
+      // keepalived 2.2.7 global_parser.c vrrp_vmac_garp_extra_if_handler (reported and ignored).
+      case "vrrp_garp_extra_if":
+      case "vrrp_vmac_garp_intvl": {
+        const k = st.keyword;
+        if (k === "vrrp_vmac_garp_intvl")
+          ctx.warn(
+            st.where,
+            "DEPRECATED",
+            `Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if" (as keepalived)`,
+          );
+        const r = readGarpExtraIf(st.args, 1);
+        if (r.all) defaults.garpExtraIfAll = true;
+        if (r.problem === "invalid") ctx.warn(st.where, "BAD_VALUE", `${k} '${r.bad}' invalid - ignoring (as keepalived)`);
+        else if (r.problem === "no-time") ctx.warn(st.where, "BAD_VALUE", `${k} specified without time - ignoring (as keepalived)`);
+        else defaults.garpExtraIfSec = r.sec;
         break;
       }
       // global_parser.c vrrp_vmac_prefix_handler: the first one wins.

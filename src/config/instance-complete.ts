@@ -205,6 +205,8 @@ export function completeInstance(
     lowerPrioNoAdvert: d.lowerPrioNoAdvert,
     downTimerAdverts: d.downTimerAdverts,
     higherPrioSendAdvert: d.higherPrioSendAdvert,
+    ...(d.notifyPriorityChanges !== undefined ? { notifyPriorityChanges: d.notifyPriorityChanges } : {}),
+    ...garpExtraIf(d),
     garpLowerPrio: { repeat: d.garpLowerPrioRepeat, delayMs: d.garpLowerPrioDelayMs },
     v3ChecksumAsV2: d.v3ChecksumAsV2,
     unicastChecksum: d.unicastChecksum,
@@ -250,6 +252,18 @@ function multicastGroup(ctx: Ctx, name: string, d: InstanceDraft, family: Family
   }
   if (d.unicastPeers.length > 0 || group === undefined) return undefined;
   return sameAddressBytes(addressBytes(group), vrrpGroup(family)) ? undefined : group;
+}
+
+/**
+ * keepalived 2.2.7 vrrp.c vrrp_complete_instance: without its own garp_extra_if the instance takes
+ * global_defs' seconds, and its `all` too; 0 seconds is off. Whether any interface qualifies is
+ * decided where the VIPs' interfaces are known (vrrp/garp-extra.ts).
+ */
+function garpExtraIf(d: InstanceDraft): { garpExtraIf?: { intervalMs: number; all: boolean } } {
+  const own = d.garpExtraIfSec !== undefined;
+  const sec = own ? d.garpExtraIfSec! : (d.garpExtraIfGlobal.sec ?? 0);
+  const all = d.garpExtraIfAll || (!own && d.garpExtraIfGlobal.all);
+  return sec > 0 ? { garpExtraIf: { intervalMs: sec * 1000, all } } : {};
 }
 
 function vmacName(prefix: string, vrid: number, num = 0): string {

@@ -58,6 +58,13 @@ export interface InstanceDraft {
   lowerPrioNoAdvert: boolean;
   downTimerAdverts: number;
   higherPrioSendAdvert: boolean;
+  /** notify_priority_changes; undefined: the sync group's, else the global one. */
+  notifyPriorityChanges?: boolean;
+  /** garp_extra_if seconds; undefined: global_defs' (keepalived TIME_T_PARAMETER_UNSET). */
+  garpExtraIfSec?: number;
+  garpExtraIfAll: boolean;
+  /** global_defs' vrrp_garp_extra_if, for an instance without its own. */
+  garpExtraIfGlobal: { sec?: number; all: boolean };
   garpLowerPrioRepeat: number;
   garpLowerPrioDelayMs: number;
   nativeIpv6?: Location;
@@ -98,6 +105,11 @@ export function newDraft(version: Version, garp: GarpSettings, defaults: Instanc
     garpLowerPrioRepeat: defaults.garpLowerPrioRepeat ?? garp.masterRepeat,
     garpLowerPrioDelayMs: defaults.garpLowerPrioDelayMs ?? garp.masterDelayMs,
     v3ChecksumAsV2: false,
+    garpExtraIfAll: false,
+    garpExtraIfGlobal: {
+      ...(defaults.garpExtraIfSec !== undefined ? { sec: defaults.garpExtraIfSec } : {}),
+      all: defaults.garpExtraIfAll ?? false,
+    },
     ...(defaults.mcastGroup4 ? { mcastGroup4: defaults.mcastGroup4 } : {}),
     ...(defaults.mcastGroup6 ? { mcastGroup6: defaults.mcastGroup6 } : {}),
     vmacXmitBase: false,

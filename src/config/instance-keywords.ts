@@ -7,11 +7,23 @@ import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import { parseTracks, parseVip } from "./conf-sections.js";
 import type { InstanceDraft } from "./instance-draft.js";
-import { interfaceNameProblem } from "./values.js";
+import { interfaceNameProblem, readGarpExtraIf } from "./values.js";
 import { parseRoute } from "./route-rule.js";
 import { parseRule } from "./rule-line.js";
 
 export type InstanceKeywordHandler = (ctx: Ctx, st: Statement, d: InstanceDraft) => void;
+
+function garpExtraIf(ctx: Ctx, st: Statement, d: InstanceDraft): void {
+  const k = st.keyword;
+  const n = d.name ?? "";
+  if (k === "vmac_garp_intvl")
+    ctx.warn(st.where, "DEPRECATED", `Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if" (as keepalived)`);
+  const r = readGarpExtraIf(st.args, 0);
+  if (r.all) d.garpExtraIfAll = true;
+  if (r.problem === "invalid") ctx.warn(st.where, "BAD_VALUE", `(${n}): ${k} '${r.bad}' invalid - ignoring (as keepalived)`);
+  else if (r.problem === "no-time") ctx.warn(st.where, "BAD_VALUE", `(${n}): ${k} specified without time - ignoring (as keepalived)`);
+  else d.garpExtraIfSec = r.sec;
+}
 
 export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>> = {
   // keepalived vrrp_parser.c vrrp_higher_prio_send_advert_handler: bare = true.
@@ -19,6 +31,15 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
     const v = ctx.bool(st);
     if (v !== undefined) d.higherPrioSendAdvert = v;
   },
+  // keepalived 2.2.7 vrrp_parser.c vrrp_notify_priority_changes_handler: bare = true; unset, the
+  // sync group's, else the global vrrp_notify_priority_changes (vrrp.c vrrp_complete_instance).
+  notify_priority_changes: (ctx, st, d) => {
+    const v = ctx.bool(st);
+    if (v !== undefined) d.notifyPriorityChanges = v;
+  },
+  // keepalived 2.2.7 vrrp_parser.c vrrp_garp_extra_if_handler (vmac_garp_intvl: deprecated alias).
+  garp_extra_if: garpExtraIf,
+  vmac_garp_intvl: garpExtraIf,
   // vrrp_parser.c vrrp_garp_lower_prio_rep_handler / _delay_handler (whole seconds).
   garp_lower_prio_repeat: (ctx, st, d) => {
     const v = ctx.int(st, 0, 2 ** 31 - 1);

@@ -29,6 +29,8 @@ import type {
   TrackProcessSpec,
   TrackRef,
 } from "./model.js";
+import { parseStaticTrackGroup, staticAddressTrack, type StaticTrackGroup, type StaticTrackUse } from "./static-track-group.js";
+import { applyStaticTrackGroups } from "./static-track-apply.js";
 
 export interface ParsedConfig {
   readonly config: DaemonConfig;
@@ -82,11 +84,19 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   let garpGroups = 0;
   const garpGroupList: GarpGroupSpec[] = [];
   const linkDelays = new Map<string, LinkDelaySpec>();
+  const trackGroups: StaticTrackGroup[] = [];
+  const trackUses: StaticTrackUse[] = [];
 
   for (const s of statements) {
     if (ctx.gate(s, "top", "the top level")) {
       // net_namespace: keepalived would run every instance inside that namespace.
       if (s.keyword === "net_namespace") namespaceRefused = s.where;
+      // static_ipaddress is not managed (warned), but its track_group still decides FAULT.
+      if (s.keyword === "static_ipaddress")
+        for (const l of s.block ?? []) {
+          const u = staticAddressTrack(ctx, l, trackGroups);
+          if (u) trackUses.push(u);
+        }
       continue;
     }
     switch (s.keyword) {
@@ -118,14 +128,16 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
       }
       case "static_routes":
         for (const l of s.block ?? []) {
-          const r = parseRoute(ctx, l);
+          const r = parseRoute(ctx, l, trackGroups);
           if (r) staticRoutes.push(r);
+          if (r?.trackGroup) trackUses.push({ group: r.trackGroup, ifname: r.dev, noTrack: r.noTrack, what: "route", where: r.where });
         }
         break;
       case "static_rules":
         for (const l of s.block ?? []) {
-          const r = parseRule(ctx, l, ctx.rulePriorities);
+          const r = parseRule(ctx, l, ctx.rulePriorities, trackGroups);
           if (r) staticRules.push(r);
+          if (r?.trackGroup) trackUses.push({ group: r.trackGroup, ifname: r.iif, noTrack: r.noTrack, what: "rule", where: r.where });
         }
         break;
       // keepalived 2.2.7 vrrp_parser.c garp_group_handler / garp_group_end_handler.
@@ -143,6 +155,11 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
         if (f && trackFiles.some((x) => x.name === f.name))
           ctx.error(s.where, "DUPLICATE_TRACK_FILE", `track_file ${f.name} defined twice`);
         else if (f) trackFiles.push(f);
+        break;
+      }
+      case "track_group": {
+        const g = parseStaticTrackGroup(ctx, s, trackGroups);
+        if (g) trackGroups.push(g);
         break;
       }
       case "vrrp_sync_group": {
@@ -189,9 +206,16 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   }
   const groups = resolveSyncGroups(ctx, instances, syncGroups);
   const started = groupStartStates(instances, groups);
-  let runnable = syncGroupRules(ctx, started, groups, refusedGroups, scripts, trackProcesses)
-    .map((i) => trackFileWeights(ctx, i, groups, trackFiles))
-    .map((i) => groupTrackers(ctx, i, groups, { scripts, files: trackFiles, processes: trackProcesses }));
+  let runnable = applyStaticTrackGroups(
+    ctx,
+    trackGroups,
+    trackUses,
+    instances.map((i) => i.name),
+    syncGroupRules(ctx, started, groups, refusedGroups, scripts, trackProcesses)
+      .map((i) => trackFileWeights(ctx, i, groups, trackFiles))
+      .map((i) => groupTrackers(ctx, i, groups, { scripts, files: trackFiles, processes: trackProcesses }))
+      .map((i) => priorityNotifies(i, groups, defaults.notifyPriorityChanges)),
+  );
   if (globalRefused && runnable.length > 0) {
     // A refused global keyword (a multicast group, GARP behaviour) changes every instance.
     ctx.error(
@@ -233,6 +257,18 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     },
     diagnostics: sorted,
   };
+}
+
+/**
+ * keepalived 2.2.7 vrrp.c vrrp_complete_instance: notify_priority_changes unset in the instance is
+ * its sync group's, else global_defs' vrrp_notify_priority_changes (default off).
+ */
+function priorityNotifies(inst: InstanceSpec, groups: readonly SyncGroupSpec[], global: boolean | undefined): InstanceSpec {
+  const g = groups.find((x) => x.members.includes(inst.name));
+  const on = inst.notifyPriorityChanges ?? g?.notifyPriorityChanges ?? global ?? false;
+  return on === inst.notifyPriorityChanges || (!on && inst.notifyPriorityChanges === undefined)
+    ? inst
+    : { ...inst, notifyPriorityChanges: on };
 }
 
 /**

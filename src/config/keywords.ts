@@ -43,7 +43,7 @@ const NO_EFFECT = "accepted with no effect: it tunes keepalived's own process, w
 const NO_MAIL = "accepted with no effect: tsvrrpd sends no email (use notify scripts)";
 const ALWAYS = "adverts whose address list differs are always accepted and counted (keepalived >= 2.3.3)";
 const ROUTES_NOTE =
-  "keepalived's `ip route`/`ip rule` options (with nexthop, and the deprecated `or` read as nexthop) except metrics (mtu, window, ...), encap, realms, uidrange, ports and track_group, which are errors; a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
+  "keepalived's `ip route`/`ip rule` options (with nexthop, and the deprecated `or` read as nexthop) except metrics (mtu, window, ...), encap, realms, uidrange and ports, which are errors (track_group only in static ones, as keepalived); a tracked one deleted by hand is put back (keepalived: the instance goes to BACKUP)";
 const PROCESS_NOTE =
   "as keepalived (netlink process connector); where the connector is unavailable /proc is scanned every 250 ms instead, so a start or exit is seen up to 250 ms later";
 const FIREWALL =
@@ -53,7 +53,12 @@ const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire,
 export const KEYWORDS: readonly KeywordInfo[] = [
   // --- top level ---------------------------------------------------------------------------------
   ...K("top", "keepalived", "global_defs vrrp_instance vrrp_script vrrp_sync_group"),
-  ...K("top", "unsupported", "static_ipaddress", "addresses outside VRRP are not managed"),
+  ...K(
+    "top",
+    "unsupported",
+    "static_ipaddress",
+    "addresses outside VRRP are not managed; a line's `dev IF track_group G` is still followed (G's instances track IF)",
+  ),
   ...K("top", "difference", "static_routes static_rules", ROUTES_NOTE),
   ...K("top", "unsupported", "virtual_server virtual_server_group", "LVS is keepalived's checker side, not VRRP"),
   ...K("top", "unsupported", "linkbeat_interfaces", "links are watched through netlink events"),
@@ -67,7 +72,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("top", "unsupported", "net_namespace_ipvs namespace_with_ipsets", "LVS and ipsets are not managed"),
   ...K("top", "difference", "instance use_pid_dir child_wait_time", NO_EFFECT),
   ...K("top", "difference", "linkbeat_use_polling", "links are always watched through netlink events", true),
-  ...K("top", "refused", "track_group", ISSUE_FEATURE),
+  ...K("top", "keepalived", "track_group"),
   ...K(
     "top",
     "difference",
@@ -82,7 +87,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ),
   ...K("top", "difference", "vrrp_track_process", PROCESS_NOTE),
   ...K("top", "keepalived", "track_file vrrp_track_file"),
-  ...K("track_group", "refused", "group", "part of track_group"),
+  ...K("track_group", "keepalived", "group"),
   ...K(
     "garp_group",
     "difference",
@@ -152,12 +157,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("global_defs", "difference", "min_auto_priority_delay", NO_EFFECT),
   ...K("global_defs", "difference", "vrrp_higher_prio_send_advert", HEAL_DEFAULT),
   ...K("global_defs", "difference", "vrrp_garp_lower_prio_repeat vrrp_garp_lower_prio_delay", LOWER_PRIO_GAP),
-  ...K(
-    "global_defs",
-    "unsupported",
-    "vrrp_notify_priority_changes",
-    "priority-change lines (MASTER_PRIORITY, BACKUP_PRIORITY) are not written to notify FIFOs; state lines are",
-  ),
+  ...K("global_defs", "keepalived", "vrrp_notify_priority_changes"),
   ...K(
     "global_defs",
     "difference",
@@ -180,7 +180,13 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "the RFC 2787 VRRP-MIB is not served (warned); enable_snmp_rfc still enables the VRRPv3-MIB",
   ),
   ...K("global_defs", "keepalived", "vrrp_mcast_group4 vrrp_mcast_group6"),
-  ...K("global_defs", "refused", "vrrp_garp_extra_if vrrp_vmac_garp_intvl", ISSUE_FEATURE),
+  ...K("global_defs", "keepalived", "vrrp_garp_extra_if"),
+  ...K(
+    "global_defs",
+    "keepalived",
+    "vrrp_vmac_garp_intvl",
+    "keepalived's deprecated spelling of vrrp_garp_extra_if (warned, as keepalived)",
+  ),
 
   // --- vrrp_instance -----------------------------------------------------------------------------
   ...K(
@@ -223,13 +229,8 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance", "difference", "strict_mode", FIREWALL),
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
   ...K("vrrp_instance", "difference", "virtual_routes virtual_rules", ROUTES_NOTE),
-  ...K("vrrp_instance", "unsupported", "notify_priority_changes", "these notifications are not sent"),
-  ...K(
-    "vrrp_instance",
-    "refused",
-    "use_vmac_addr vmac_garp_intvl",
-    "not implemented yet (vmac_garp_intvl is keepalived's deprecated alias of garp_extra_if); it changes the wire, so it is refused rather than ignored",
-  ),
+  ...K("vrrp_instance", "keepalived", "notify_priority_changes"),
+  ...K("vrrp_instance", "refused", "use_vmac_addr", "not implemented yet; it changes the wire, so it is refused rather than ignored"),
   ...K("vrrp_instance", "refused", "use_ipvlan", 'needs ipvlan, which this kernel lacks ("Unknown device type"); use use_vmac'),
   ...K(
     "vrrp_instance",
@@ -237,7 +238,14 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "use_vmac vmac_xmit_base",
     "as keepalived 2.2.7 (private-mode macvlan vrrp.VRID or NAME with the VRRP MAC, its sysctls, VIPs, GARP/NA and adverts on it, removed on stop and a crashed run's at start); difference: the IPv4 advert source is the base interface's address as tsvrrpd's link cache knows it",
   ),
-  ...K("vrrp_instance", "refused", "vrf track_bfd garp_extra_if", ISSUE_FEATURE),
+  ...K("vrrp_instance", "refused", "vrf track_bfd", ISSUE_FEATURE),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "garp_extra_if",
+    "as keepalived (one gratuitous ARP / NA per other VIP interface every N s while MASTER; without `all` only extra VMACs, which need the refused use_vmac_addr, so it then sends nothing); difference: a VIP given `dev` the base interface of a use_vmac instance stays there (keepalived moves it to the VMAC), so it counts as an extra interface",
+  ),
+  ...K("vrrp_instance", "keepalived", "vmac_garp_intvl", "keepalived's deprecated spelling of garp_extra_if (warned, as keepalived)"),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
   ...K(
     "vrrp_instance > authentication",
@@ -256,7 +264,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "group notify_master notify_backup notify_fault notify_stop notify sync_group_tracking_weight global_tracking",
   ),
   ...K("vrrp_sync_group", "difference", "smtp_alert", NO_MAIL),
-  ...K("vrrp_sync_group", "unsupported", "notify_priority_changes", "these notifications are not sent"),
+  ...K("vrrp_sync_group", "keepalived", "notify_priority_changes"),
   ...K("vrrp_sync_group", "keepalived", "track_interface track_script track_file track_process"),
   ...K("vrrp_sync_group", "refused", "track_bfd", ISSUE_FEATURE),
 ];

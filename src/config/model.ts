@@ -139,6 +139,17 @@ export interface InstanceSpec {
   readonly downTimerAdverts: number;
   /** higher_prio_send_advert; tsvrrpd's default is on (keepalived's off): a documented difference. */
   readonly higherPrioSendAdvert: boolean;
+  /**
+   * notify_priority_changes: a MASTER_PRIORITY / BACKUP_PRIORITY line goes to the notify FIFOs at
+   * each effective priority change. Set in the instance, else its sync group's, else the global
+   * vrrp_notify_priority_changes (resolved by keepalived-conf.ts).
+   */
+  readonly notifyPriorityChanges?: boolean;
+  /**
+   * garp_extra_if / vrrp_garp_extra_if: while MASTER, every intervalMs, a gratuitous ARP / NA on
+   * each other interface holding a VIP (non-VMAC ones only with `all`).
+   */
+  readonly garpExtraIf?: { readonly intervalMs: number; readonly all: boolean };
   /** garp_lower_prio_repeat / garp_lower_prio_delay (keepalived: the global vrrp_garp_master_repeat / _delay). */
   readonly garpLowerPrio: { readonly repeat: number; readonly delayMs: number };
   readonly v3ChecksumAsV2: boolean;
@@ -220,6 +231,8 @@ export interface SyncGroupSpec {
   readonly notify: NotifyScripts;
   /** sync_group_tracking_weight (or global_tracking): members keep their weighted trackers. */
   readonly trackingWeight: boolean;
+  /** notify_priority_changes in the group: its members' default. */
+  readonly notifyPriorityChanges?: boolean;
   /** track_* in the group: every member tracks them, weights kept (keepalived sync_group_tracking_init). */
   readonly tracks?: {
     readonly scripts: readonly TrackRef[];

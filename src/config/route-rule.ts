@@ -8,6 +8,7 @@ import { addressBytes, familyOf, type Family } from "../vrrp/address.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { Location } from "./errors.js";
+import { trackGroupOption, type StaticTrackGroup } from "./static-track-group.js";
 
 /** keepalived's own route and rule protocol (RTPROT_KEEPALIVED, include/vrrp_iproute.h). */
 export const RTPROT_KEEPALIVED = 18;
@@ -43,6 +44,8 @@ export interface RouteSpec {
   readonly onlink: boolean;
   /** keepalived no_track: deleted by someone else, it is not put back. */
   readonly noTrack: boolean;
+  /** `track_group NAME` (static routes only): that group's instances track `dev`. */
+  readonly trackGroup?: string;
   readonly where: Location;
 }
 
@@ -73,6 +76,8 @@ export interface RuleSpec {
   readonly oif?: string;
   readonly protocol?: number;
   readonly noTrack: boolean;
+  /** `track_group NAME` (static rules only): that group's instances track `iif`. */
+  readonly trackGroup?: string;
   readonly where: Location;
 }
 
@@ -246,7 +251,11 @@ function parseNextHops(r: LineReader): NextHop[] | undefined {
 }
 
 /** One virtual_routes / static_routes line. */
-export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
+/**
+ * `trackGroups`: the track_groups defined so far, for a static route (keepalived alloc_route's
+ * allow_track_group); a virtual route's track_group is refused.
+ */
+export function parseRoute(ctx: Ctx, st: Statement, trackGroups?: readonly StaticTrackGroup[]): RouteSpec | undefined {
   const words = [st.keyword, ...st.args];
   const r = new LineReader(words, ctx, st.where, "route", "cannot mix IPv4 and IPv6 addresses");
   let dst: Prefix | undefined;
@@ -257,6 +266,7 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
   let onlink = false;
   let noTrack = false;
   let nexthops: NextHop[] | undefined;
+  let trackGroup: string | undefined;
   while (!r.done) {
     const w = r.next()!;
     switch (w) {
@@ -384,9 +394,17 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
       case "add":
       case "prepend":
       case "append":
-      case "track_group":
       case "vrf":
         return r.refuse(`option '${w}' is not supported by tsvrrpd`);
+      case "track_group": {
+        // vrrp_iproute.c alloc_route: static routes only; the group must be defined before.
+        if (!trackGroups) return r.refuse("track_group is only allowed in static_routes (as keepalived)");
+        const v = r.value(w);
+        if (v === undefined) return undefined;
+        if (trackGroup !== undefined) ctx.warn(st.where, "TRACK_GROUP", `track_group ${v} is a duplicate (as keepalived; ignored)`);
+        else trackGroup = trackGroupOption(ctx, st.where, v, trackGroups);
+        break;
+      }
       default: {
         let d = w === "to" ? r.next() : w;
         if (d !== undefined && ROUTE_TYPES[d] !== undefined) {
@@ -425,6 +443,7 @@ export function parseRoute(ctx: Ctx, st: Statement): RouteSpec | undefined {
     ...(tos !== undefined ? { tos } : {}),
     onlink,
     noTrack,
+    ...(trackGroup !== undefined ? { trackGroup } : {}),
     where: st.where,
   };
 }

@@ -15,9 +15,18 @@ import {
   type Prefix,
   type RuleSpec,
 } from "./route-rule.js";
+import { trackGroupOption, type StaticTrackGroup } from "./static-track-group.js";
 
-/** One virtual_rules / static_rules line. */
-export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): RuleSpec | undefined {
+/**
+ * One virtual_rules / static_rules line. `trackGroups`: as parseRoute's (static rules only;
+ * keepalived alloc_rule's allow_track_group).
+ */
+export function parseRule(
+  ctx: Ctx,
+  st: Statement,
+  priorities: RulePriorities,
+  trackGroups?: readonly StaticTrackGroup[],
+): RuleSpec | undefined {
   const words = [st.keyword, ...st.args];
   const r = new LineReader(words, ctx, st.where, "rule", "rule specification has mixed IPv4 and IPv6");
   let from: Prefix | undefined, to: Prefix | undefined;
@@ -27,6 +36,7 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
   let iif: string | undefined, oif: string | undefined;
   let invert = false;
   let noTrack = false;
+  let trackGroup: string | undefined;
   const setAction = (a: number): boolean => {
     if (action !== 0) return Boolean(r.fail("cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable"));
     action = a;
@@ -105,8 +115,16 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
       case "ipproto":
       case "sport":
       case "dport":
-      case "track_group":
         return r.refuse(`option '${w}' is not supported by tsvrrpd`);
+      case "track_group": {
+        // vrrp_iprule.c alloc_rule: static rules only; the group must be defined before.
+        if (!trackGroups) return r.refuse("track_group is only allowed in static_rules (as keepalived)");
+        const v = r.value(w);
+        if (v === undefined) return undefined;
+        if (trackGroup !== undefined) ctx.warn(st.where, "TRACK_GROUP", `track_group ${v} is a duplicate (as keepalived; ignored)`);
+        else trackGroup = trackGroupOption(ctx, st.where, v, trackGroups);
+        break;
+      }
       default: {
         if (w === "type") w = r.value(w) ?? "";
         if (w === "goto") {
@@ -153,6 +171,7 @@ export function parseRule(ctx: Ctx, st: Statement, priorities: RulePriorities): 
     ...(oif ? { oif } : {}),
     ...(protocol !== undefined ? { protocol } : {}),
     noTrack,
+    ...(trackGroup !== undefined ? { trackGroup } : {}),
     where: st.where,
   };
 }

@@ -18,6 +18,7 @@ import { fifoLine } from "./notify-fifo.js";
 import { VRRP_GROUP_V4 } from "../vrrp/address.js";
 import { blocksAddresses, type BlockedAddress } from "../netfilter/vip-block.js";
 import { multicastGroupOf } from "./socket-binder.js";
+import { extraGarpTargets } from "../vrrp/garp-extra.js";
 
 export interface ExecutorPorts {
   readonly netlink: {
@@ -122,6 +123,9 @@ export class ActionExecutor {
         // master drops its VIPs before our gratuitous ARPs arrive, as keepalived orders them.
         this.announce(io, a.repeat);
         break;
+      case "announce-extra":
+        this.announceExtra(io);
+        break;
       case "state":
         this.onState(io, a.from, a.to, a.reason);
         break;
@@ -129,8 +133,9 @@ export class ActionExecutor {
         io.log[a.level](a.fields ?? {}, a.msg);
         break;
       case "event": {
-        // keepalived 2.2.7 vrrp_notify.c send_event_notify: the script (no arguments), then the FIFO line.
-        const script = io.spec.notify.masterRxLowerPri;
+        // keepalived 2.2.7 vrrp_notify.c send_event_notify: the script (no arguments), then the FIFO
+        // line; send_instance_priority_notifies: the FIFO line alone, with the new priority.
+        const script = a.event === "MASTER_RX_LOWER_PRI" ? io.spec.notify.masterRxLowerPri : undefined;
         if (script) this.p.notify.enqueue({ key: io.spec.name, script, extraArgs: [], fields: { instance: io.spec.name, event: a.event } });
         this.p.fifo.write(fifoLine("INSTANCE", io.spec.name, a.event, io.ri.vi.effectivePriority));
         break;
@@ -289,9 +294,9 @@ export class ActionExecutor {
     }
   }
 
-  private vipsByInterface(io: InstanceIo): Map<string, Uint8Array[]> {
+  private vipsByInterface(io: InstanceIo, only: readonly ResolvedVip[] = io.vips): Map<string, Uint8Array[]> {
     const byIf = new Map<string, Uint8Array[]>();
-    for (const v of io.vips) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
+    for (const v of only) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
     return byIf;
   }
 
@@ -313,6 +318,22 @@ export class ActionExecutor {
     } catch (e) {
       io.log.error({ dev: ifname, ...errorFields(e) }, "cannot send gratuitous ARP / NA; continuing");
     }
+  }
+
+  /**
+   * garp_extra_if (keepalived 2.2.7 vrrp.c vrrp_send_vmac_update): one gratuitous ARP / NA for the
+   * first VIP on each other interface; vrrp/garp-extra.ts decides which.
+   */
+  private announceExtra(io: InstanceIo): void {
+    const g = io.spec.garpExtraIf;
+    if (!g) return;
+    const vmac = io.spec.vmac?.name;
+    const targets = extraGarpTargets(io.vips, vmac ?? io.spec.interface, {
+      all: g.all,
+      xmitBase: io.spec.vmac?.xmitBase ?? false,
+      isVmac: (ifname) => ifname === vmac,
+    });
+    for (const [ifname, vips] of this.vipsByInterface(io, targets)) this.announceOn(io, ifname, vips, 1);
   }
 
   private onState(io: InstanceIo, from: State, to: State, reason: string): void {

@@ -15,9 +15,9 @@ import { runScript } from "../health/script-check.js";
 import { defaultScriptUser, lookupUser, type Ids } from "../health/users.js";
 import type { Logger } from "./log.js";
 import type { VrrpRouter } from "../vrrp/router.js";
-import type { State } from "../vrrp/instance-types.js";
+import type { InstanceEventName, State } from "../vrrp/instance-types.js";
 
-export type FifoState = "MASTER" | "BACKUP" | "FAULT" | "STOP" | "DELETED" | "MASTER_RX_LOWER_PRI";
+export type FifoState = "MASTER" | "BACKUP" | "FAULT" | "STOP" | "DELETED" | InstanceEventName;
 
 /** keepalived vrrp_notify.c notify_fifo: `%s "%s" %s %d\n`. */
 export function fifoLine(type: "INSTANCE" | "GROUP", name: string, state: FifoState, priority: number): string {

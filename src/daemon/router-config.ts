@@ -68,6 +68,8 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
     downTimerAdverts: spec.downTimerAdverts,
     higherPrioSendAdvert: spec.higherPrioSendAdvert,
     garpLowerPrio: spec.garpLowerPrio,
+    ...(spec.notifyPriorityChanges ? { notifyPriorityChanges: true } : {}),
+    ...(spec.garpExtraIf ? { garpExtraIfMs: spec.garpExtraIf.intervalMs } : {}),
   };
 }
 

@@ -163,6 +163,7 @@ export class SimRouter {
         case "announce":
         case "log":
         case "event": // notify scripts and FIFO lines are not simulated
+        case "announce-extra": // nor garp_extra_if's frames on other interfaces
           break;
       }
     }

@@ -52,6 +52,13 @@ export interface InstanceConfig {
    * priority sends this many gratuitous ARP / NA at once, and again after the delay (0: none).
    */
   readonly garpLowerPrio: { readonly repeat: number; readonly delayMs: number };
+  /** keepalived notify_priority_changes: each effective priority change is an event (FIFO line). */
+  readonly notifyPriorityChanges?: boolean;
+  /**
+   * keepalived garp_extra_if (ms; absent: off): while MASTER, at the first advert sent more than
+   * this long after the last time, one `announce-extra` (vrrp.c vrrp_state_master_tx).
+   */
+  readonly garpExtraIfMs?: number;
 }
 
 export type InstanceEvent =
@@ -75,6 +82,12 @@ export type InstanceEvent =
   /** Every member of the group wants MASTER and one went: this one follows (vrrp_sync_master). */
   | { readonly type: "sync-master"; readonly group: string };
 
+/**
+ * keepalived's instance events: a master heard a lower priority (send_event_notify), or the
+ * effective priority changed in MASTER or in any other state (send_instance_priority_notifies).
+ */
+export type InstanceEventName = "MASTER_RX_LOWER_PRI" | "MASTER_PRIORITY" | "BACKUP_PRIORITY";
+
 export type LogLevel = "debug" | "info" | "warn";
 
 export type Action =
@@ -84,8 +97,10 @@ export type Action =
   /** Gratuitous ARP / unsolicited NA for every VIP, `repeat` times. */
   | { readonly type: "announce"; readonly repeat: number; /** set when a lower-priority advert caused it */ readonly lowerPriority?: true }
   | { readonly type: "state"; readonly from: State; readonly to: State; readonly reason: string }
+  /** garp_extra_if: one gratuitous ARP / NA on each extra interface (vrrp/garp-extra.ts picks them). */
+  | { readonly type: "announce-extra" }
   /** keepalived's event notifications (vrrp_notify.c send_event_notify): a master heard a lower priority. */
-  | { readonly type: "event"; readonly event: "MASTER_RX_LOWER_PRI" }
+  | { readonly type: "event"; readonly event: InstanceEventName }
   | { readonly type: "log"; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };
 
 export interface InstanceStats {

@@ -52,6 +52,8 @@ export class VrrpInstance {
   private preemptUntil: number | undefined;
   private lastMismatchLog = -Infinity;
   private lastLowerPrioGarp = -Infinity;
+  /** garp_extra_if's next time (keepalived vmac_garp_timer): checked when an advert is sent. */
+  private garpExtraAt: number | undefined;
   private _masterAddress: Uint8Array | undefined;
   private _masterPriority = 0;
   private _since = 0;
@@ -226,6 +228,12 @@ export class VrrpInstance {
       // Keep the cadence anchored to the schedule; if we fell behind by a whole interval, re-anchor.
       const next = d.advert + this.intervalMs();
       d.advert = next > now ? next : onAdvertGrid(now + this.intervalMs());
+      // keepalived 2.2.7 vrrp.c vrrp_state_master_tx: after the advert, once the timer has passed.
+      const extraMs = this.config.garpExtraIfMs;
+      if (extraMs !== undefined && this.garpExtraAt !== undefined && now > this.garpExtraAt) {
+        out.push({ type: "announce-extra" });
+        this.garpExtraAt = now + extraMs;
+      }
     }
     if (d.garpDelay !== undefined && d.garpDelay <= now) {
       d.garpDelay = undefined;
@@ -391,6 +399,11 @@ export class VrrpInstance {
     // the change in Master_Down_Interval (the skew), so a lowered priority waits longer at once.
     if (this._state === "BACKUP" && this.deadlines.masterDown !== undefined)
       this.deadlines.masterDown += this.masterDownIntervalMs() - before;
+    // keepalived 2.2.7 vrrp_track.c vrrp_set_effective_priority -> vrrp_notify.c
+    // send_instance_priority_notifies: MASTER_PRIORITY in MASTER, BACKUP_PRIORITY in any other
+    // state (FAULT and INIT included), FIFO lines only (no script is run).
+    if (this._config.notifyPriorityChanges)
+      out.push({ type: "event", event: this._state === "MASTER" ? "MASTER_PRIORITY" : "BACKUP_PRIORITY" });
   }
 
   // --- transitions ----------------------------------------------------------------------------
@@ -424,6 +437,8 @@ export class VrrpInstance {
     this.deadlines.advert = onAdvertGrid(now + this.intervalMs());
     if (this.config.garp.masterDelayMs > 0) this.deadlines.garpDelay = now + this.config.garp.masterDelayMs;
     if (this.config.garp.masterRefreshMs > 0) this.deadlines.garpRefresh = now + this.config.garp.masterRefreshMs;
+    // vrrp.c vrrp_state_become_master: vmac_garp_timer = now + vmac_garp_intvl.
+    if (this.config.garpExtraIfMs !== undefined) this.garpExtraAt = now + this.config.garpExtraIfMs;
     this.masterIntervalCs = this.config.advertIntervalCs;
     this.stats.becameMaster++;
     this.transition("MASTER", reason, out);
@@ -470,6 +485,7 @@ export class VrrpInstance {
     this.deadlines.garpDelay = undefined;
     this.deadlines.garpRefresh = undefined;
     this.deadlines.garpLowerPrio = undefined;
+    this.garpExtraAt = undefined;
   }
 
   private intervalMs(): number {

@@ -140,6 +140,8 @@ export function render(a: RouterAction): string | undefined {
           return `${n} announce ${x.repeat}${x.lowerPriority ? " lower" : ""}`;
         case "event":
           return `${n} event ${x.event}`;
+        case "announce-extra":
+          return `${n} announce-extra`;
         case "log":
           return undefined;
       }
