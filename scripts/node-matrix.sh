@@ -29,7 +29,7 @@ for line in $lines; do
     elif ! npm run --silent build >>"$log" 2>&1; then
       ci="ok, build failed"
     else
-      npx vitest run --exclude 'test/netns/**' --exclude 'test/lab/**' --exclude 'test/install/**' \
+      npx vitest run --project unit \
         --reporter=default --reporter=json --outputFile.json="$work/unit.json" >>"$log" 2>&1
       unit=$(node scripts/test-counts.cjs "$work/unit.json" | tail -1)
       npx vitest run test/netns/interop.test.ts -t 'v3-ipv4: tsvrrpd \(200\) vs keepalived' \
