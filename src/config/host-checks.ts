@@ -32,7 +32,8 @@ export function hostDiagnostics(config: DaemonConfig, file: string, interfaceExi
       severity: "warning",
       code: "NO_INSTANCES",
       where: { file, line: 0 },
-      message: "Warning - keepalived has no configuration to run: no vrrp_instance in the file; tsvrrpd would start and do nothing",
+      message:
+        "Warning - keepalived has no configuration to run: no vrrp_instance that can run (none in the file, or errors removed them); tsvrrpd would start and do nothing",
     });
   for (const i of config.instances)
     if (!interfaceExists(i.interface))
