@@ -395,15 +395,32 @@ static napi_value Wrap(napi_env env, int fd, int kind, int ifindex, napi_value o
       {"fd", NULL, Fd, NULL, NULL, NULL, napi_default, NULL},
       {"join", NULL, Join, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, obj, 5, methods) != napi_ok) {
+  if (napi_define_properties(env, obj, sizeof methods / sizeof methods[0], methods) != napi_ok) {
     Shut(env, s);
     return Failure(env, ENOMEM, "define");
   }
   return obj;
 }
 
+/* Joins a multicast group on the interface: 0, or -1 with errno (keepalived vrrp.c
+ * if_join_vrrp_group). family 4: group is 4 bytes; 6: 16 bytes. */
+static int JoinGroup(int fd, int family, int ifindex, const uint8_t *group) {
+  if (family == 4) {
+    struct ip_mreqn mreq;
+    memset(&mreq, 0, sizeof mreq);
+    memcpy(&mreq.imr_multiaddr, group, 4);
+    mreq.imr_ifindex = ifindex;
+    return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq);
+  }
+  struct ipv6_mreq mreq;
+  memset(&mreq, 0, sizeof mreq);
+  memcpy(&mreq.ipv6mr_multiaddr, group, 16);
+  mreq.ipv6mr_interface = (unsigned)ifindex;
+  return setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq);
+}
+
 /* handle.join(group) -> 0 or -errno: another multicast group on the socket's interface
- * (mcast_dst_ip / vrrp_mcast_group4|6; keepalived vrrp.c if_join_vrrp_group). */
+ * (mcast_dst_ip / vrrp_mcast_group4|6). */
 static napi_value Join(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -411,23 +428,9 @@ static napi_value Join(napi_env env, napi_callback_info info) {
   if (!s || s->closed) return Int(env, -EBADF);
   size_t glen = 0;
   uint8_t *group = argc > 0 ? Bytes(env, argv[0], &glen) : NULL;
-  int rc;
-  if (s->kind == KIND_VRRP4 && group && glen == 4) {
-    struct ip_mreqn mreq;
-    memset(&mreq, 0, sizeof mreq);
-    memcpy(&mreq.imr_multiaddr, group, 4);
-    mreq.imr_ifindex = s->ifindex;
-    rc = setsockopt(s->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq);
-  } else if (s->kind == KIND_VRRP6 && group && glen == 16) {
-    struct ipv6_mreq mreq;
-    memset(&mreq, 0, sizeof mreq);
-    memcpy(&mreq.ipv6mr_multiaddr, group, 16);
-    mreq.ipv6mr_interface = (unsigned)s->ifindex;
-    rc = setsockopt(s->fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq);
-  } else {
-    return Int(env, -EINVAL);
-  }
-  return Int(env, rc != 0 ? -errno : 0);
+  int family = s->kind == KIND_VRRP4 ? 4 : s->kind == KIND_VRRP6 ? 6 : 0;
+  if (!group || family == 0 || glen != (family == 4 ? 4u : 16u)) return Int(env, -EINVAL);
+  return Int(env, JoinGroup(s->fd, family, s->ifindex, group) != 0 ? -errno : 0);
 }
 
 static int SetInt(int fd, int level, int opt, int v) {
@@ -447,12 +450,10 @@ static int SetupVrrp(int fd, int family, const char *ifname, int ifindex, const 
     if (SetInt(fd, IPPROTO_IP, IP_HDRINCL, 1) != 0) return errno;
     *op = "IP_MULTICAST_LOOP";
     if (SetInt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0) != 0) return errno;
-    struct ip_mreqn mreq;
-    memset(&mreq, 0, sizeof mreq);
-    inet_pton(AF_INET, "224.0.0.18", &mreq.imr_multiaddr);
-    mreq.imr_ifindex = ifindex;
+    uint8_t group[4];
+    inet_pton(AF_INET, "224.0.0.18", group);
     *op = "IP_ADD_MEMBERSHIP";
-    if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0) return errno;
+    if (JoinGroup(fd, 4, ifindex, group) != 0) return errno;
     return 0;
   }
   *op = "IPV6_CHECKSUM";
@@ -471,12 +472,10 @@ static int SetupVrrp(int fd, int family, const char *ifname, int ifindex, const 
   if (SetInt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) != 0) return errno;
   *op = "IPV6_MULTICAST_IF";
   if (SetInt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex) != 0) return errno;
-  struct ipv6_mreq mreq;
-  memset(&mreq, 0, sizeof mreq);
-  inet_pton(AF_INET6, "ff02::12", &mreq.ipv6mr_multiaddr);
-  mreq.ipv6mr_interface = (unsigned)ifindex;
+  uint8_t group[16];
+  inet_pton(AF_INET6, "ff02::12", group);
   *op = "IPV6_ADD_MEMBERSHIP";
-  if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0) return errno;
+  if (JoinGroup(fd, 6, ifindex, group) != 0) return errno;
   return 0;
 }
 
