@@ -100,12 +100,16 @@ describe("status and metrics", () => {
     // Counted from b's own BACKUP snapshot: exactly one more transition, BACKUP -> MASTER.
     expect(b2.stats.becameMaster).toBe(b1.stats.becameMaster + 1);
     expect(b2.stats.transitions).toBe(b1.stats.transitions + 1);
+    // Lateness is recorded when a scheduled advert fires, one advert_int after the takeover's
+    // first advert: wait for it rather than bet that the scrape comes later.
+    const lateness = /vrrp_advert_send_lateness_seconds_count\{vrrp_instance="VI"\} [1-9]/;
+    await waitFor("b records advert lateness", async () => lateness.test(metrics(lab, "b")), 5000);
     const mB = metrics(lab, "b");
     expect(metric(mB, "vrrp_instance_state")).toBe(2);
     expect(metric(mB, "vrrp_transitions_total")).toBe(b2.stats.transitions);
     expect(metric(mB, "vrrp_became_master_total")).toBe(b2.stats.becameMaster);
     expect(metric(mB, "vrrp_adverts_received_total")).toBe(b2.stats.advertsReceived);
-    expect(mB).toMatch(/vrrp_advert_send_lateness_seconds_count\{vrrp_instance="VI"\} [1-9]/);
+    expect(mB).toMatch(lateness);
     // b's takeover sent its gratuitous ARP burst (5 by default) and no advert failed to leave.
     const daemonCount = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
     expect(daemonCount(mB, "vrrp_announcements_sent_total")).toBe(5);
