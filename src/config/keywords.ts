@@ -293,6 +293,7 @@ export function keywordsMarkdown(): string {
     "",
     "A keyword that would make a mixed keepalived/tsvrrpd cluster disagree on who is master, or change what goes on the wire, is",
     "implemented or refused (an error with file:line); anything else that is not implemented is a warning with file:line.",
+    "Every deliberate difference from keepalived, the ones noted here included, is listed once in [compat.md](compat.md).",
     "",
   ];
   const contexts = [...new Set(KEYWORDS.map((k) => k.context))];

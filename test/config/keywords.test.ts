@@ -49,6 +49,18 @@ describe("keyword table", () => {
     expect(readFileSync(new URL("../../docs/keywords.md", import.meta.url), "utf8")).toBe(keywordsMarkdown());
   });
 
+  it("docs/compat.md's list of differences names every keyword with a difference, and the page every warned or refused one", () => {
+    const compat = readFileSync(new URL("../../docs/compat.md", import.meta.url), "utf8");
+    const start = compat.indexOf("\n## Every deliberate difference\n");
+    expect(start).toBeGreaterThan(0);
+    const end = compat.indexOf("\n## ", start + 1);
+    const list = compat.slice(start, end < 0 ? undefined : end);
+    const missing = (where: string, s: KeywordInfo["status"]) =>
+      KEYWORDS.filter((k) => k.status === s && !where.includes(`\`${k.keyword}\``)).map((k) => `${k.context}: ${k.keyword}`);
+    expect(missing(list, "difference")).toEqual([]);
+    expect([...missing(compat, "unsupported"), ...missing(compat, "refused")]).toEqual([]);
+  });
+
   it("the parser does what the table says for every keyword: handled, warned or refused, never dropped", () => {
     const wrong: string[] = [];
     for (const k of KEYWORDS) {

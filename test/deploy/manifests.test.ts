@@ -1,5 +1,5 @@
 // The deploy/ manifests against the Kubernetes API schema (kubernetes-models' validators, built
-// from the OpenAPI spec), plus the least-privilege rules the README promises, and the systemd
+// from the OpenAPI spec), plus the least-privilege rules docs/security.md promises, and the systemd
 // unit through systemd-analyze.
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -150,7 +150,7 @@ describe("deploy/ manifests", () => {
           expect(sc.allowPrivilegeEscalation, `${c.name}: allowPrivilegeEscalation`).toBe(false);
           expect(sc.readOnlyRootFilesystem, `${c.name}: readOnlyRootFilesystem`).toBe(true);
           expect(sc.capabilities?.drop).toEqual(["ALL"]);
-          // Only what a documented feature needs (README: Security).
+          // Only what a documented feature needs (docs/security.md: least privilege).
           for (const cap of sc.capabilities?.add ?? []) expect(["NET_ADMIN", "NET_RAW", "SYS_MODULE"]).toContain(cap);
           if (sc.capabilities?.add?.includes("SYS_MODULE")) expect(c.name).toBe("remove-ipfailover");
           expect(c.resources?.limits?.memory, `${c.name}: memory limit`).toMatch(/^\d+Mi$/);

@@ -274,7 +274,7 @@ describe("-t (config test) exit codes", () => {
     const t = inNs(BIN, gone);
     expect(t.stderr).toContain(`gone.conf:1: warning: ${warning}`);
     expect(t.stderr).toContain("Non-existent interface specified in configuration");
-    expect(t.status).toBe(0); // warnings: 0, as every -t warning of tsvrrpd's (README: difference)
+    expect(t.status).toBe(0); // warnings: 0, as every -t warning of tsvrrpd's (docs/compat.md: differences)
     // eth0 exists in the namespace (not necessarily on the host): no warning there.
     const h = inNs(BIN, here);
     expect(h.status).toBe(0);
