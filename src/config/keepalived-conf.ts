@@ -11,6 +11,7 @@ import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import { uniqueVmacName } from "./instance-complete.js";
+import { resolveAddrVmacs } from "./vmac-placement.js";
 import { limitLinkDelays, parseLinkDelays, SECONDS_US } from "./link-delays.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
@@ -204,6 +205,11 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     }
     instances.push(uniqueVmacName(ctx, inst, instances, defaults.vmacPrefix));
   }
+  // use_vmac_addr: named once every instance's use_vmac name is known (vrrp.c vrrp_complete_instance).
+  const addrPrefix = defaults.vmacAddrPrefix ?? defaults.vmacPrefix ?? "vrrp";
+  instances.forEach((inst, i) => {
+    if (inst.useVmacAddr) instances[i] = resolveAddrVmacs(inst, instances, instances.slice(0, i), addrPrefix);
+  });
   const groups = resolveSyncGroups(ctx, instances, syncGroups);
   const started = groupStartStates(instances, groups);
   let runnable = applyStaticTrackGroups(

@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKeepalivedConf } from "../../src/config/keepalived-conf.js";
+import { placeOnVmacs } from "../../src/config/vmac-placement.js";
 import { Lab } from "../../src/lab/netns.js";
 import { BIN } from "./daemons.js";
 
@@ -21,13 +22,7 @@ const FILES = readdirSync(DIR)
  * Files keepalived starts that tsvrrpd does not, yet: each with the reason (issue 31). The test
  * asserts they still differ, so a fix has to take its file off this list.
  */
-const VMAC =
-  "use_vmac runs (test/netns/vmac.test.ts), but the instance view from keepalived's dump and from tsvrrpd's parse still differ for a VMAC instance";
-const KNOWN_GAPS: Record<string, string> = {
-  "conntrackd-lan-wan-vmac.conf": VMAC,
-  "keepalived-docker-vmac.conf": VMAC,
-  "keepalived-samples--conditional_conf.conf": VMAC,
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 /** keepalived -t exit codes that mean "keepalived starts it" (lib/scheduler.h KEEPALIVED_CHK_EXIT_*). */
 const KEEPALIVED_STARTS = new Set([0, 5, 6]);
@@ -102,7 +97,8 @@ export function parseKeepalivedDump(out: string): InstanceView[] {
     into = undefined;
     if ((m = /^ {3}Virtual IP \(\d+\):/.exec(l))) into = cur.vips;
     else if (/^ {3}Virtual IP Excluded/.test(l)) into = cur.excluded;
-    else if ((m = /^ {3}Interface = (\S+)/.exec(l))) cur.interface = m[1]!;
+    // "Interface = vrrp.51, vmac on eth0[, xmit base i/f]" for a use_vmac instance: the macvlan @ its base.
+    else if ((m = /^ {3}Interface = ([^\s,]+)(?:, vmac on (\S+?)(?:,|$))?/.exec(l))) cur.interface = m[2] ? `${m[1]!}@${m[2]}` : m[1]!;
     else if ((m = /^ {3}Virtual Router ID = (\d+)/.exec(l))) cur.vrid = Number(m[1]);
     else if ((m = /^ {3}Priority = (\d+)/.exec(l))) cur.priority = Number(m[1]);
     else if ((m = /^ {3}Wantstate = (\S+)/.exec(l))) cur.state = m[1]!;
@@ -110,19 +106,32 @@ export function parseKeepalivedDump(out: string): InstanceView[] {
   return list.map((i) => ({ ...i, vips: [...i.vips].sort(), excluded: [...i.excluded].sort() }));
 }
 
+/**
+ * tsvrrpd's parse as the daemon runs it: on its use_vmac / use_vmac_addr macvlans (placeOnVmacs),
+ * each named NAME@BASE as keepalived's dump does (vrrp_ipaddress.c format_ipaddress). keepalived's
+ * instance interface is the macvlan also with vmac_xmit_base.
+ */
 function tsvrrpdInstances(file: string): InstanceView[] {
   const { config } = loadKeepalivedConf(file);
-  const v = (i: { interface: string }, x: { address: string; prefix: number; dev?: string }) =>
-    vipText({ address: x.address, prefix: x.prefix, dev: x.dev ?? i.interface });
-  return config.instances.map((i) => ({
-    name: i.name,
-    vrid: i.vrid,
-    interface: i.interface,
-    priority: i.priority,
-    state: i.initialState,
-    vips: i.vips.map((x) => v(i, x)).sort(),
-    excluded: i.excludedVips.map((x) => v(i, x)).sort(),
-  }));
+  return config.instances.map((configured) => {
+    const i = placeOnVmacs(configured);
+    const bases = new Map([
+      ...(i.vmac ? [[i.vmac.name, configured.interface] as const] : []),
+      ...(i.addrVmacs ?? []).map((m) => [m.name, m.base] as const),
+    ]);
+    const at = (ifname: string) => (bases.has(ifname) ? `${ifname}@${bases.get(ifname)!}` : ifname);
+    const v = (x: { address: string; prefix: number; dev?: string }) =>
+      vipText({ address: x.address, prefix: x.prefix, dev: at(x.dev ?? i.interface) });
+    return {
+      name: i.name,
+      vrid: i.vrid,
+      interface: at(i.vmac?.name ?? i.interface),
+      priority: i.priority,
+      state: i.initialState,
+      vips: i.vips.map(v).sort(),
+      excluded: i.excludedVips.map(v).sort(),
+    };
+  });
 }
 
 interface Run {
