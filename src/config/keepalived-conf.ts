@@ -12,6 +12,7 @@ import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-d
 import { parseInstance } from "./instance-section.js";
 import { uniqueVmacName } from "./instance-complete.js";
 import { resolveAddrVmacs } from "./vmac-placement.js";
+import { netnsNameProblem } from "./netns-name.js";
 import { limitLinkDelays, parseLinkDelays, SECONDS_US } from "./link-delays.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
@@ -82,6 +83,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const refusedGroups = new Set<string>();
   let globalRefused: Location | undefined;
   let namespaceRefused: Location | undefined;
+  let netNamespace: string | undefined;
   let garpGroups = 0;
   const garpGroupList: GarpGroupSpec[] = [];
   const linkDelays = new Map<string, LinkDelaySpec>();
@@ -90,8 +92,6 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
 
   for (const s of statements) {
     if (ctx.gate(s, "top", "the top level")) {
-      // net_namespace: keepalived would run every instance inside that namespace.
-      if (s.keyword === "net_namespace") namespaceRefused = s.where;
       // static_ipaddress is not managed (warned), but its track_group still decides FAULT.
       if (s.keyword === "static_ipaddress")
         for (const l of s.block ?? []) {
@@ -101,6 +101,19 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
       continue;
     }
     switch (s.keyword) {
+      // keepalived 2.2.7 global_parser.c net_namespace_handler: the first one wins.
+      case "net_namespace": {
+        const name = s.args[0];
+        if (name === undefined) ctx.warn(s.where, "MISSING_VALUE", "net_namespace name missing - ignoring (as keepalived)");
+        else if (netNamespace !== undefined)
+          ctx.warn(s.where, "BAD_VALUE", `Duplicate net_namespace definition ${name} - ignoring (as keepalived)`);
+        else if (netnsNameProblem(name)) {
+          // It becomes /run/netns/NAME: running anywhere else would put the VIPs on the wrong host.
+          ctx.error(s.where, "BAD_VALUE", `net_namespace '${name}' is not a namespace name (${netnsNameProblem(name)!})`);
+          namespaceRefused = s.where;
+        } else netNamespace = name;
+        break;
+      }
       case "global_defs": {
         const before = ctx.diags.length;
         const r = parseGlobal(ctx, s, garpDefaults, defaults);
@@ -235,7 +248,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     ctx.error(
       namespaceRefused,
       "REFUSED",
-      `no instance is run: net_namespace would put ${runnable.map((i) => i.name).join(", ")} in another network namespace`,
+      `no instance is run: net_namespace names no namespace, so ${runnable.map((i) => i.name).join(", ")} would run in the wrong one`,
     );
     runnable = [];
   }
@@ -249,7 +262,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   });
   return {
     config: {
-      global,
+      global: netNamespace !== undefined ? { ...global, netNamespace } : global,
       instances: runnable,
       scripts,
       syncGroups: groups,

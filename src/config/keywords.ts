@@ -65,9 +65,9 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   // keepalived 2.2.7 core/global_parser.c install_keyword_root: settings of keepalived's own process.
   ...K(
     "top",
-    "refused",
+    "difference",
     "net_namespace",
-    "tsvrrpd runs in the network namespace it is started in and does not switch: start it there (`ip netns exec NAME tsvrrpd ...`) and remove the line; ignoring it would run VRRP in the wrong namespace",
+    "as keepalived (the daemon enters /run/netns/NAME before opening any socket; -s NAME overrides it; the default pid file is /run/keepalived/NAME/keepalived.pid, the control socket derived from it and the namespace); differences: no mount namespace (keepalived bind-mounts /run/keepalived/NAME over its pid directory; tsvrrpd writes that path directly), the syslog ident stays, and track_process scans /proc instead of taking process events (the kernel's process connector serves the initial namespace only; keepalived opens it before setns)",
   ),
   ...K("top", "unsupported", "net_namespace_ipvs namespace_with_ipsets", "LVS and ipsets are not managed"),
   ...K("top", "difference", "instance use_pid_dir child_wait_time", NO_EFFECT),

@@ -275,6 +275,8 @@ export interface NotifyFifoSpec {
 
 export interface GlobalSpec {
   readonly routerId?: string;
+  /** net_namespace: the daemon enters /run/netns/NAME at start (src/daemon/netns.ts). */
+  readonly netNamespace?: string;
   readonly scriptUser?: string;
   readonly scriptGroup?: string;
   readonly enableScriptSecurity: boolean;
