@@ -11,7 +11,7 @@ import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import { uniqueVmacName } from "./instance-complete.js";
-import { resolveAddrVmacs } from "./vmac-placement.js";
+import { resolveAddrVmacs, vipUseVmacSanity } from "./vmac-placement.js";
 import { netnsNameProblem } from "./netns-name.js";
 import { limitLinkDelays, parseLinkDelays, SECONDS_US } from "./link-delays.js";
 import { parseTrackFile } from "./track-file-section.js";
@@ -220,8 +220,10 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   }
   // use_vmac_addr: named once every instance's use_vmac name is known (vrrp.c vrrp_complete_instance).
   const addrPrefix = defaults.vmacAddrPrefix ?? defaults.vmacPrefix ?? "vrrp";
-  instances.forEach((inst, i) => {
-    if (inst.useVmacAddr) instances[i] = resolveAddrVmacs(inst, instances, instances.slice(0, i), addrPrefix);
+  instances.forEach((configured, i) => {
+    const inst = vipUseVmacSanity(configured, (m) => ctx.warn(configured.where, "BAD_VALUE", m));
+    const any = inst.useVmacAddr || [...inst.vips, ...inst.excludedVips].some((v) => v.useVmac);
+    instances[i] = any ? resolveAddrVmacs(inst, instances, instances.slice(0, i), addrPrefix) : inst;
   });
   const groups = resolveSyncGroups(ctx, instances, syncGroups);
   const started = groupStartStates(instances, groups);

@@ -35,6 +35,11 @@ export interface VipSpec {
   };
   /** `no_track`: deleted by someone else, it is not put back. */
   readonly noTrack?: boolean;
+  /**
+   * `use_vmac` on the address: it lives on a macvlan with the VRRP MAC made on its interface, as
+   * with use_vmac_addr (kept only where keepalived keeps it: src/config/vmac-placement.ts).
+   */
+  readonly useVmac?: boolean;
   /** Seconds, or forever; IPv6 VIPs default to 0 (deprecated: not chosen as a source), as keepalived. */
   readonly preferredLft?: number | "forever";
   readonly where: Location;

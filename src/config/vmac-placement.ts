@@ -20,14 +20,44 @@ export function vmacName(prefix: string, vrid: number, num = 0): string {
 const onConfigured = (spec: InstanceSpec, v: VipSpec) => v.dev === undefined || v.dev === spec.interface;
 
 /**
- * The (interface, family) pairs use_vmac_addr makes a macvlan for: every VIP / eVIP on another
- * interface, and one of the other family on the instance's own (vrrp.c: "use_vmac_addr applies
- * otherwise", i.e. when use_vmac does not).
+ * Whether a VIP goes on an address macvlan of its interface (vrrp.c "if_sorted" false): one on
+ * another interface with use_vmac_addr or its own `use_vmac`; one on the instance's interface
+ * only when use_vmac does not take it (the other family, or no use_vmac) and it has `use_vmac`,
+ * or is of the other family with use_vmac_addr.
  */
+function onAddrVmac(spec: InstanceSpec, v: VipSpec): boolean {
+  if (!onConfigured(spec, v)) return v.useVmac === true || spec.useVmacAddr === true;
+  if (spec.vmac && v.family === spec.family) return false;
+  return v.useVmac === true || (spec.useVmacAddr === true && v.family !== spec.family);
+}
+
+/**
+ * An address's `use_vmac` where keepalived drops it, with its words (vrrp.c
+ * vrrp_complete_instance, "Check sanity regarding use_vmac"): on an address the instance's
+ * use_vmac macvlan takes anyway, and beside use_vmac_addr where that applies.
+ */
+export function vipUseVmacSanity(spec: InstanceSpec, warn: (message: string) => void): InstanceSpec {
+  const check = (v: VipSpec): VipSpec => {
+    if (!v.useVmac) return v;
+    const on = onConfigured(spec, v);
+    if (on && spec.vmac && v.family === spec.family)
+      warn(`(${spec.name}) use_vmac specified for VIP/eVIP ${v.address} and vrrp instance (as keepalived: the instance's VMAC holds it)`);
+    else if ((!on || v.family !== spec.family) && spec.useVmacAddr)
+      warn(
+        `(${spec.name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP ${v.address} (as keepalived: use_vmac_addr applies)`,
+      );
+    else return v;
+    const { useVmac: _, ...rest } = v;
+    return rest;
+  };
+  return { ...spec, vips: spec.vips.map(check), excludedVips: spec.excludedVips.map(check) };
+}
+
+/** The (interface, family) pairs the instance needs an address macvlan for (see onAddrVmac). */
 function addrVmacNeeds(spec: InstanceSpec): { base: string; family: Family }[] {
   const out: { base: string; family: Family }[] = [];
   for (const v of [...spec.vips, ...spec.excludedVips]) {
-    if (onConfigured(spec, v) && v.family === spec.family) continue;
+    if (!onAddrVmac(spec, v)) continue;
     const base = v.dev ?? spec.interface;
     if (!out.some((o) => o.base === base && o.family === v.family)) out.push({ base, family: v.family });
   }
@@ -35,7 +65,7 @@ function addrVmacNeeds(spec: InstanceSpec): { base: string; family: Family }[] {
 }
 
 /**
- * use_vmac_addr's macvlans of `inst`, named as keepalived does: a macvlan with the same base and
+ * use_vmac_addr's (and addresses' use_vmac) macvlans of `inst`, named as keepalived does: a macvlan with the same base and
  * MAC made for an earlier instance is shared (vrrp_if.c if_get_by_vmac); otherwise the first name
  * PREFIX.VRID, PREFIX1.VRID, ... (IPv6: PREFIX.VRID, PREFIX6.VRID, PREFIX1.VRID, ...) that no
  * instance's use_vmac and no earlier macvlan uses (vrrp.c create_vmac_name).
@@ -87,7 +117,7 @@ export function placeOnVmacs(spec: InstanceSpec): InstanceSpec {
   const place = (v: VipSpec): VipSpec => {
     if (spec.vmac && onConfigured(spec, v) && v.family === spec.family) return { ...v, dev: spec.vmac.name };
     const base = v.dev ?? spec.interface;
-    const addr = spec.addrVmacs?.find((m) => m.base === base && m.family === v.family);
+    const addr = onAddrVmac(spec, v) ? spec.addrVmacs?.find((m) => m.base === base && m.family === v.family) : undefined;
     return { ...v, dev: addr?.name ?? base };
   };
   return {

@@ -127,3 +127,33 @@ describe("use_vmac_addr / vmac_addr_prefix (vrrp.c vrrp_complete_instance, creat
     expect(devs(a)).toEqual(["192.0.2.100 vrrp.51", "198.51.100.7 eth1", "2001:db8::7 eth0", "203.0.113.7 eth1", "203.0.113.8 eth2"]);
   });
 });
+
+describe("an address's own use_vmac (vrrp_ipaddress.c parse_ipaddress; vrrp.c vrrp_complete_instance)", () => {
+  const one = (body: string) =>
+    parseKeepalivedConf(
+      `vrrp_instance A {\n interface eth0\n virtual_router_id 51\n ${body}\n virtual_ipaddress {\n  192.0.2.100 use_vmac\n  198.51.100.7/24 dev eth1 use_vmac\n  198.51.100.8/24 dev eth1\n }\n}\n`,
+      "x.conf",
+    );
+  it("puts that address (only) on a macvlan of its interface", () => {
+    const { config, diagnostics } = one("");
+    expect(diagnostics.map((d) => d.message)).toEqual([]);
+    const a = placeOnVmacs(config.instances[0]!);
+    expect(a.addrVmacs?.map((m) => [m.name, m.base])).toEqual([
+      ["vrrp.51", "eth0"],
+      ["vrrp1.51", "eth1"],
+    ]);
+    expect(a.vips.map((v) => v.dev)).toEqual(["vrrp.51", "vrrp1.51", "eth1"]);
+  });
+  it("beside the instance's use_vmac or use_vmac_addr it is dropped with keepalived's words", () => {
+    const withVmac = one("use_vmac");
+    expect(withVmac.diagnostics.map((d) => d.message)).toEqual([
+      "(A) use_vmac specified for VIP/eVIP 192.0.2.100 and vrrp instance (as keepalived: the instance's VMAC holds it)",
+    ]);
+    const withAddr = one("use_vmac_addr");
+    expect(withAddr.diagnostics.map((d) => d.message)).toEqual([
+      "(A) use_vmac_addr specified and use_vmac specified for VIP/eVIP 198.51.100.7 (as keepalived: use_vmac_addr applies)",
+    ]);
+    // use_vmac_addr then also takes the plain address on eth1.
+    expect(placeOnVmacs(withAddr.config.instances[0]!).vips.map((v) => v.dev)).toEqual(["vrrp.51", "vrrp1.51", "vrrp1.51"]);
+  });
+});

@@ -6,7 +6,10 @@
 // tsvrrpd removes its macvlan on stop.
 import { describe, expect, it } from "vitest";
 import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { crash, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
+import { parseKeepalivedDump, tsvrrpdInstances } from "./instance-view.js";
 
 const newLab = twoRouterLabs("vmaddr");
 const VIP0 = "198.51.100.10";
@@ -117,4 +120,77 @@ async function pair(high: Kind, low: Kind): Promise<void> {
 describe("use_vmac_addr, mixed pair with keepalived 2.2.7", () => {
   it("tsvrrpd master, keepalived backup takes over", () => pair("tsvrrpd", "keepalived"), 60_000);
   it("keepalived master, tsvrrpd backup takes over", () => pair("keepalived", "tsvrrpd"), 60_000);
+});
+
+describe("use_vmac_addr, addresses' use_vmac and vmac_addr_prefix: where each VIP lives, against keepalived 2.2.7's own dump", () => {
+  it("the same file gives the same instances, macvlans (name@base) and VIP placement", async () => {
+    const { lab } = newLab();
+    for (const i of [1, 2]) {
+      lab.exec("a", "ip", ["link", "add", `eth${i}`, "type", "veth", "peer", "name", `x${i}`]);
+      for (const n of [`eth${i}`, `x${i}`]) lab.exec("a", "ip", ["link", "set", n, "up"]);
+    }
+    // V1: use_vmac and use_vmac_addr, VIPs with and without dev eth0, on eth1 and eth2, and of the
+    // other family. V2: addresses' own use_vmac (one beside use_vmac_addr's absence, one beside a
+    // plain address on the same interface). V3: the same VRID as V1 with a VIP on eth1, so it
+    // shares V1's macvlan there (vrrp_if.c if_get_by_vmac).
+    const file = join(lab.dir, "placement.conf");
+    writeFileSync(
+      file,
+      [
+        "global_defs {",
+        "  router_id a",
+        "  vmac_addr_prefix va",
+        "}",
+        "vrrp_instance V1 {",
+        "  interface eth0",
+        "  use_vmac",
+        "  use_vmac_addr",
+        "  virtual_router_id 51",
+        "  virtual_ipaddress {",
+        "    192.0.2.100/24",
+        "    192.0.2.101/24 dev eth0",
+        "    198.51.100.7/24 dev eth1",
+        "  }",
+        "  virtual_ipaddress_excluded {",
+        "    2001:db8::7/64",
+        "    203.0.113.8/24 dev eth2",
+        "  }",
+        "}",
+        "vrrp_instance V2 {",
+        "  interface eth1",
+        "  virtual_router_id 52",
+        "  virtual_ipaddress {",
+        "    198.51.100.20/24",
+        "    203.0.113.20/24 dev eth2 use_vmac",
+        "    203.0.113.21/24 dev eth2",
+        "  }",
+        "  virtual_ipaddress_excluded {",
+        "    2001:db8:2::20/64 use_vmac",
+        "  }",
+        "}",
+        "vrrp_instance V3 {",
+        "  interface eth2",
+        "  use_vmac_addr",
+        "  virtual_router_id 51",
+        "  virtual_ipaddress {",
+        "    198.51.100.30/24 dev eth1",
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const p = (n: string) => join(lab.dir, n);
+    const child = lab.spawn("a", "keepalived", ["-n", "-l", "-d", "--vrrp", "-f", file, "-p", p("k.pid"), "-r", p("k.vrrp.pid")]);
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+    await waitFor("keepalived's dump", () => out.includes("------< Interfaces >------"), 10_000);
+    child.kill("SIGTERM");
+    const keepalived = parseKeepalivedDump(out);
+    expect(
+      keepalived.map((i) => i.name),
+      out,
+    ).toEqual(["V1", "V2", "V3"]);
+    expect(tsvrrpdInstances(file)).toEqual(keepalived);
+  }, 30_000);
 });
