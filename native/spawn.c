@@ -139,10 +139,14 @@ typedef struct {
   int err;
 } SpawnJob;
 
+int TsvrrpdEnterNetns(void); /* netns.c */
+
 static void SpawnExecute(napi_env env, void *data) {
   (void)env;
   SpawnJob *j = (SpawnJob *)data;
-  j->err = (!j->args || !j->envp) ? ENOMEM : DoSpawn(j->file, j->args, j->envp, &j->pid, &j->fd);
+  // net_namespace: this pool thread may predate setNetns; the script runs in the daemon's namespace.
+  int ns = TsvrrpdEnterNetns();
+  j->err = ns ? -ns : (!j->args || !j->envp) ? ENOMEM : DoSpawn(j->file, j->args, j->envp, &j->pid, &j->fd);
 }
 
 static void SpawnComplete(napi_env env, napi_status status, void *data) {

@@ -12,6 +12,7 @@
 //  - sdNotify(state): systemd's notify protocol (READY=1, RELOADING=1, STOPPING=1) on
 //    $NOTIFY_SOCKET, sent from this process (Type=notify accepts the main PID only).
 //  - preciseTimer(fn): a timerfd for the deadline heap (precise_timer.c).
+//  - setNetns(path): net_namespace, setns(CLONE_NEWNET) of the main thread (netns.c).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <fcntl.h>
@@ -303,6 +304,7 @@ napi_value WatchRun(napi_env env, napi_callback_info info);      /* run_watch.c 
 napi_value SpawnClosesDescriptors(napi_env env, napi_callback_info info); /* spawn.c */
 napi_value VrrpSocket(napi_env env, napi_callback_info info);    /* packet.c */
 napi_value PacketSocket(napi_env env, napi_callback_info info);  /* packet.c */
+napi_value SetNetns(napi_env env, napi_callback_info info);      /* netns.c */
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -320,6 +322,7 @@ NAPI_MODULE_INIT() {
       {"spawnClosesDescriptors", NULL, SpawnClosesDescriptors, NULL, NULL, NULL, napi_default, NULL},
       {"vrrpSocket", NULL, VrrpSocket, NULL, NULL, NULL, napi_default, NULL},
       {"packetSocket", NULL, PacketSocket, NULL, NULL, NULL, napi_default, NULL},
+      {"setNetns", NULL, SetNetns, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

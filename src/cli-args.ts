@@ -35,8 +35,12 @@ export interface CliOptions {
   snmp: boolean;
   /** -A/--snmp-agent-socket: the AgentX master (overrides snmp_socket). */
   snmpSocket?: string;
-  /** -s/--namespace: refused (tsvrrpd would run in the wrong network namespace). */
+  /** -s/--namespace: the network namespace to run in, over the file's net_namespace (keepalived main.c). */
   namespace?: string;
+  /** -p was given: net_namespace does not move the pid file then. */
+  pidFileGiven: boolean;
+  /** --control was given: net_namespace does not derive it again. */
+  controlGiven: boolean;
   /** --reload-on-change (tsvrrpd): reload when the file or its includes change, as on SIGHUP. */
   reloadOnChange: boolean;
   /** Flags accepted without effect, with why: logged once the logger exists. */
@@ -73,7 +77,9 @@ accepted; those about LVS, BFD, memory checks and core dumps are logged as not a
       --flush-log-file      (always flushed)
       --log-json            JSON lines on stdout (tsvrrpd; the default of \`tsvrrpd openshift\`)
   -u, --umask=MASK          umask for files the daemon creates
-  -p, --pid=FILE            pid file (default /run/keepalived.pid)
+  -p, --pid=FILE            pid file (default /run/keepalived.pid; /run/keepalived/NS/keepalived.pid in
+                            network namespace NS)
+  -s, --namespace=NS        run in network namespace NS (/run/netns/NS), over the file's net_namespace
   -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
   -i, --config-id=ID        read @ID lines of the configuration (default: the host name up to its first dot)
   -t, --config-test[=FILE]  check the configuration and exit: 0 fine (warnings printed, e.g. an
@@ -198,6 +204,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     help: false,
     version: false,
     control: "",
+    pidFileGiven: false,
+    controlGiven: false,
     notApplicable: [],
     warnings: [],
     snmp: false,
@@ -294,6 +302,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "-p":
       case "--pid":
         o.pidFile = need();
+        o.pidFileGiven = true;
         break;
       case "-r":
       case "--vrrp_pid":
@@ -326,6 +335,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case "--control":
         o.control = need();
+        o.controlGiven = true;
         break;
       case "--signum":
         o.signum = need();

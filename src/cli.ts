@@ -11,6 +11,9 @@ import { Runtime } from "./daemon/runtime.js";
 import { OperatorViews } from "./daemon/control.js";
 import { installSignals } from "./daemon/signals.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
+import { enterNetns, makeNamespacePidDir, namespacePidFile } from "./daemon/netns.js";
+import { defaultControlSocket } from "./daemon/control-path.js";
+import type { Logger } from "./daemon/log.js";
 import { errorFields } from "./error-fields.js";
 import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
 import { sdNotify } from "./native/helper.js";
@@ -21,15 +24,20 @@ import { packageVersion } from "./version.js";
  * errors leave no instance), 4 errors but some instances would run. Difference: keepalived 2.2.7
  * also exits 5 on warnings and 6 on script-security warnings (README).
  */
-export function configTest(
-  file: string,
-  out: (s: string) => void,
-  configId?: string,
-  interfaceExists: (name: string) => boolean = (name) => interfaceNames().has(name),
-): number {
+export function configTest(file: string, out: (s: string) => void, configId?: string, interfaceExists?: (name: string) => boolean): number {
   const { config, diagnostics } = loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
   for (const d of diagnostics) out(formatDiagnostic(d));
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
+  const ns = config.global.netNamespace;
+  if (ns !== undefined && !interfaceExists) {
+    // keepalived -t enters the namespace too (main.c set_namespaces), so interfaces are looked up there.
+    const why = enterNetns(ns);
+    if (why) {
+      out(`${file}: Unable to set network namespace ${ns}: ${why}; the daemon would exit`);
+      return 3;
+    }
+  }
+  interfaceExists ??= (name) => interfaceNames().has(name);
   // keepalived -t: one warning per instance on a missing interface, then its summary line.
   const host = hostDiagnostics(config, file, interfaceExists);
   for (const d of host) out(formatDiagnostic(d));
@@ -137,14 +145,6 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   });
   for (const w of opts.warnings) log.warn(w);
   for (const n of opts.notApplicable) log.info(`option ${n}; not applicable, ignored`);
-  if (opts.namespace !== undefined) {
-    // Running in the host's namespace instead of NAME would put VIPs on the wrong interfaces.
-    log.fatal(
-      { namespace: opts.namespace },
-      `--namespace ${opts.namespace} is not supported: run tsvrrpd under \`ip netns exec ${opts.namespace}\` instead; exiting`,
-    );
-    process.exit(1);
-  }
   if (opts.umask !== undefined) process.umask(opts.umask);
   log.info({ kl: true, version: packageVersion() }, `Starting tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)`);
   const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
@@ -161,6 +161,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     process.exit(3);
   }
   if (opts.dumpConf) log.info({ config }, "configuration");
+  const netns = enterNamespace(opts, config, log);
   for (const f of [opts.pidFile, opts.vrrpPidFile]) {
     const other = f ? liveDaemon(f) : undefined;
     if (other) {
@@ -197,6 +198,12 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     sdNotify("RELOADING=1");
     const next = loadKeepalivedConf(opts.file, readOptions);
     report(next.diagnostics);
+    // keepalived global_data.c init_global_data (copy_unchangeable_config): the namespace stays.
+    if (next.config.global.netNamespace !== config.global.netNamespace && opts.namespace === undefined)
+      log.warn(
+        { namespace: netns ?? null },
+        `net_namespace cannot change on reload; staying in ${netns !== undefined ? `namespace ${netns}` : "the namespace tsvrrpd started in"}`,
+      );
     // Difference: keepalived reloads what it could parse; a file with errors is more likely a
     // half-written edit than an intent, so the running configuration stays as it is.
     const errors = next.diagnostics.filter((d) => d.severity === "error");
@@ -235,6 +242,36 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     runtime.close();
     process.exit(3);
   }
+}
+
+/**
+ * net_namespace / -s (keepalived core/main.c: -s overrides the file, with its log line): enters
+ * the namespace before any socket is opened, and moves the default pid file and control socket
+ * there (the socket's name holds the namespace's inode, so a client inside it finds the daemon).
+ * Exits when the namespace cannot be entered, as keepalived ("Unable to set network namespace").
+ */
+function enterNamespace(opts: CliOptions, config: DaemonConfig, log: Logger): string | undefined {
+  const fromFile = config.global.netNamespace;
+  if (opts.namespace !== undefined && fromFile !== undefined)
+    log.info(`Overriding config net_namespace '${fromFile}' with command line namespace '${opts.namespace}'`);
+  const name = opts.namespace ?? fromFile;
+  if (name === undefined) return undefined;
+  const why = enterNetns(name);
+  if (why) {
+    log.fatal({ namespace: name }, `Unable to set network namespace ${name} - exiting: ${why}`);
+    process.exit(1);
+  }
+  if (!opts.pidFileGiven) {
+    opts.pidFile = namespacePidFile(name);
+    try {
+      makeNamespacePidDir(name);
+    } catch (e) {
+      log.warn({ ...errorFields(e), pidFile: opts.pidFile }, "cannot make the pid file's directory; continuing");
+    }
+  }
+  if (!opts.controlGiven) opts.control = defaultControlSocket(opts.pidFile);
+  log.info({ namespace: name, pidFile: opts.pidFile, control: opts.control }, `running in network namespace ${name}`);
+  return name;
 }
 
 /** keepalived global_data.c: -x enables the VRRP MIBs as enable_snmp_vrrp + enable_snmp_rfcv3; -A picks the socket. */

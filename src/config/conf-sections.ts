@@ -256,6 +256,10 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
       case "no_track":
         vip.noTrack = true;
         break;
+      // vrrp_ipaddress.c parse_ipaddress: this address on a use_vmac_addr-style macvlan of its interface.
+      case "use_vmac":
+        vip.useVmac = true;
+        break;
       case "preferred_lft":
         if (v === "forever") vip.preferredLft = "forever";
         else if (v !== undefined && /^\d+$/.test(v) && Number(v) < 0xffffffff) vip.preferredLft = Number(v);
@@ -271,7 +275,7 @@ export function parseVip(ctx: Ctx, st: Statement): VipSpec | undefined {
         ctx.warn(
           st.where,
           "UNKNOWN_VIP_OPTION",
-          `unknown virtual address option '${w}' (keepalived 2.2.7 has dev, scope, brd, label, peer, home, -nodad, mngtmpaddr, noprefixroute, autojoin, no_track, preferred_lft); ignored`,
+          `unknown virtual address option '${w}' (keepalived 2.2.7 has dev, scope, brd, label, peer, home, -nodad, mngtmpaddr, noprefixroute, autojoin, no_track, preferred_lft, use_vmac); ignored`,
         );
     }
   }

@@ -25,6 +25,8 @@ export interface InstanceDefaults {
   mcastGroup6?: string;
   /** vmac_prefix: the default use_vmac name is PREFIX.VRID (keepalived: "vrrp"). */
   vmacPrefix?: string;
+  /** vmac_addr_prefix: use_vmac_addr's macvlans are PREFIX.VRID (keepalived: vmac_prefix, else "vrrp"). */
+  vmacAddrPrefix?: string;
   /** vrrp_notify_priority_changes: the default of instances and sync groups that do not say. */
   notifyPriorityChanges?: boolean;
   /** vrrp_garp_extra_if: the seconds and `all` of instances without garp_extra_if. */
@@ -204,6 +206,15 @@ export function parseGlobal(
         if (defaults.vmacPrefix !== undefined)
           ctx.warn(st.where, "BAD_VALUE", `vmac prefix has already been specified - ignoring ${v} (as keepalived)`);
         else defaults.vmacPrefix = v;
+        break;
+      }
+      // global_parser.c vrrp_vmac_addr_prefix_handler: the first one wins.
+      case "vmac_addr_prefix": {
+        const v = ctx.arg(st, "an interface name prefix");
+        if (v === undefined) break;
+        if (defaults.vmacAddrPrefix !== undefined)
+          ctx.warn(st.where, "BAD_VALUE", `vmac_addr prefix has already been specified - ignoring ${v} (as keepalived)`);
+        else defaults.vmacAddrPrefix = v;
         break;
       }
       case "vrrp_startup_delay": {

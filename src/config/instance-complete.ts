@@ -10,6 +10,7 @@ import type { Ctx } from "./conf-context.js";
 import type { InstanceDraft } from "./instance-draft.js";
 import { acceptMode, strictChecks } from "./instance-strict.js";
 import type { InstanceSpec, ScriptSpec, TrackFileSpec, TrackProcessSpec } from "./model.js";
+import { vmacName } from "./vmac-placement.js";
 
 export function completeInstance(
   ctx: Ctx,
@@ -220,6 +221,7 @@ export function completeInstance(
           },
         }
       : {}),
+    ...(d.vmacAddr ? { useVmacAddr: true } : {}),
   };
 }
 
@@ -264,11 +266,6 @@ function garpExtraIf(d: InstanceDraft): { garpExtraIf?: { intervalMs: number; al
   const sec = own ? d.garpExtraIfSec! : (d.garpExtraIfGlobal.sec ?? 0);
   const all = d.garpExtraIfAll || (!own && d.garpExtraIfGlobal.all);
   return sec > 0 ? { garpExtraIf: { intervalMs: sec * 1000, all } } : {};
-}
-
-function vmacName(prefix: string, vrid: number, num = 0): string {
-  const suffix = `${num || ""}.${vrid}`;
-  return prefix.slice(0, 15 - suffix.length) + suffix;
 }
 
 /**

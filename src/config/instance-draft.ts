@@ -71,6 +71,8 @@ export interface InstanceDraft {
   v3ChecksumAsV2: boolean;
   vmac?: { name?: string; mac?: Uint8Array; where: Location };
   vmacXmitBase: boolean;
+  /** use_vmac_addr (vrrp_parser.c vrrp_vmac_addr_handler). */
+  vmacAddr?: boolean;
   /** global vmac_prefix, for the default name. */
   vmacPrefix: string;
 }

@@ -313,6 +313,10 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, InstanceKeywordHandler>>
   vmac_xmit_base: (ctx, st, d) => {
     d.vmacXmitBase = true;
   },
+  // vrrp_parser.c vrrp_vmac_addr_handler: a flag; vrrp.c vrrp_complete_instance makes the macvlans.
+  use_vmac_addr: (ctx, st, d) => {
+    d.vmacAddr = true;
+  },
   native_ipv6: (ctx, st, d) => {
     // vrrp_parser.c vrrp_native_ipv6_handler: IPv6 and VRRPv3 whatever the addresses say.
     d.nativeIpv6 = st.where;

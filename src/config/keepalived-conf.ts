@@ -11,6 +11,8 @@ import type { Diagnostic, Location } from "./errors.js";
 import { parseGlobal, instanceDefaults, type InstanceDefaults } from "./global-defs.js";
 import { parseInstance } from "./instance-section.js";
 import { uniqueVmacName } from "./instance-complete.js";
+import { resolveAddrVmacs, vipUseVmacSanity } from "./vmac-placement.js";
+import { netnsNameProblem } from "./netns-name.js";
 import { limitLinkDelays, parseLinkDelays, SECONDS_US } from "./link-delays.js";
 import { parseTrackFile } from "./track-file-section.js";
 import { parseTrackProcess } from "./track-process-section.js";
@@ -81,6 +83,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   const refusedGroups = new Set<string>();
   let globalRefused: Location | undefined;
   let namespaceRefused: Location | undefined;
+  let netNamespace: string | undefined;
   let garpGroups = 0;
   const garpGroupList: GarpGroupSpec[] = [];
   const linkDelays = new Map<string, LinkDelaySpec>();
@@ -89,8 +92,6 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
 
   for (const s of statements) {
     if (ctx.gate(s, "top", "the top level")) {
-      // net_namespace: keepalived would run every instance inside that namespace.
-      if (s.keyword === "net_namespace") namespaceRefused = s.where;
       // static_ipaddress is not managed (warned), but its track_group still decides FAULT.
       if (s.keyword === "static_ipaddress")
         for (const l of s.block ?? []) {
@@ -100,6 +101,19 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
       continue;
     }
     switch (s.keyword) {
+      // keepalived 2.2.7 global_parser.c net_namespace_handler: the first one wins.
+      case "net_namespace": {
+        const name = s.args[0];
+        if (name === undefined) ctx.warn(s.where, "MISSING_VALUE", "net_namespace name missing - ignoring (as keepalived)");
+        else if (netNamespace !== undefined)
+          ctx.warn(s.where, "BAD_VALUE", `Duplicate net_namespace definition ${name} - ignoring (as keepalived)`);
+        else if (netnsNameProblem(name)) {
+          // It becomes /run/netns/NAME: running anywhere else would put the VIPs on the wrong host.
+          ctx.error(s.where, "BAD_VALUE", `net_namespace '${name}' is not a namespace name (${netnsNameProblem(name)!})`);
+          namespaceRefused = s.where;
+        } else netNamespace = name;
+        break;
+      }
       case "global_defs": {
         const before = ctx.diags.length;
         const r = parseGlobal(ctx, s, garpDefaults, defaults);
@@ -204,6 +218,13 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     }
     instances.push(uniqueVmacName(ctx, inst, instances, defaults.vmacPrefix));
   }
+  // use_vmac_addr: named once every instance's use_vmac name is known (vrrp.c vrrp_complete_instance).
+  const addrPrefix = defaults.vmacAddrPrefix ?? defaults.vmacPrefix ?? "vrrp";
+  instances.forEach((configured, i) => {
+    const inst = vipUseVmacSanity(configured, (m) => ctx.warn(configured.where, "BAD_VALUE", m));
+    const any = inst.useVmacAddr || [...inst.vips, ...inst.excludedVips].some((v) => v.useVmac);
+    instances[i] = any ? resolveAddrVmacs(inst, instances, instances.slice(0, i), addrPrefix) : inst;
+  });
   const groups = resolveSyncGroups(ctx, instances, syncGroups);
   const started = groupStartStates(instances, groups);
   let runnable = applyStaticTrackGroups(
@@ -229,7 +250,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
     ctx.error(
       namespaceRefused,
       "REFUSED",
-      `no instance is run: net_namespace would put ${runnable.map((i) => i.name).join(", ")} in another network namespace`,
+      `no instance is run: net_namespace names no namespace, so ${runnable.map((i) => i.name).join(", ")} would run in the wrong one`,
     );
     runnable = [];
   }
@@ -243,7 +264,7 @@ function interpret(statements: Statement[], files: string[], diags: Diagnostic[]
   });
   return {
     config: {
-      global,
+      global: netNamespace !== undefined ? { ...global, netNamespace } : global,
       instances: runnable,
       scripts,
       syncGroups: groups,

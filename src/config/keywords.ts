@@ -48,7 +48,7 @@ const PROCESS_NOTE =
   "as keepalived (netlink process connector); where the connector is unavailable /proc is scanned every 250 ms instead, so a start or exit is seen up to 250 ms later";
 const FIREWALL =
   "as keepalived 2.2.7 (strict checks and messages; a non-owner master without accept mode drops traffic to and from its VIPs with keepalived's nftables table); differences: the rules are written by the nft CLI (/usr/sbin/nft), and a table name must be an nft identifier";
-const ISSUE_FEATURE = "not implemented yet; it changes the election or the wire, so it is refused rather than ignored";
+const NO_BFD = "BFD is not implemented yet (it comes later); track_bfd changes the election, so it is refused rather than ignored";
 
 export const KEYWORDS: readonly KeywordInfo[] = [
   // --- top level ---------------------------------------------------------------------------------
@@ -65,9 +65,9 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   // keepalived 2.2.7 core/global_parser.c install_keyword_root: settings of keepalived's own process.
   ...K(
     "top",
-    "refused",
+    "difference",
     "net_namespace",
-    "tsvrrpd runs in the network namespace it is started in and does not switch: start it there (`ip netns exec NAME tsvrrpd ...`) and remove the line; ignoring it would run VRRP in the wrong namespace",
+    "as keepalived (the daemon enters /run/netns/NAME before opening any socket; -s NAME overrides it; the default pid file is /run/keepalived/NAME/keepalived.pid, the control socket derived from it and the namespace); differences: no mount namespace (keepalived bind-mounts /run/keepalived/NAME over its pid directory; tsvrrpd writes that path directly), the syslog ident stays, and track_process scans /proc instead of taking process events (the kernel's process connector serves the initial namespace only; keepalived opens it before setns)",
   ),
   ...K("top", "unsupported", "net_namespace_ipvs namespace_with_ipsets", "LVS and ipsets are not managed"),
   ...K("top", "difference", "instance use_pid_dir child_wait_time", NO_EFFECT),
@@ -152,7 +152,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "Debian's keepalived 2.2.7 (nftables, no libipset) does not know it either; use `nftables`",
   ),
   ...K("global_defs", "keepalived", "vmac_prefix"),
-  ...K("global_defs", "refused", "vmac_addr_prefix", "names the interfaces of use_vmac_addr, which is refused"),
+  ...K("global_defs", "keepalived", "vmac_addr_prefix", "names use_vmac_addr's macvlans PREFIX.VRID (default: vmac_prefix, else vrrp)"),
   ...K("global_defs", "unsupported", "lvs_sync_daemon", "LVS is keepalived's checker side, not VRRP"),
   ...K("global_defs", "difference", "min_auto_priority_delay", NO_EFFECT),
   ...K("global_defs", "difference", "vrrp_higher_prio_send_advert", HEAL_DEFAULT),
@@ -230,7 +230,12 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_instance", "unsupported", "promote_secondaries lvs_sync_daemon_interface", "host settings tsvrrpd does not manage"),
   ...K("vrrp_instance", "difference", "virtual_routes virtual_rules", ROUTES_NOTE),
   ...K("vrrp_instance", "keepalived", "notify_priority_changes"),
-  ...K("vrrp_instance", "refused", "use_vmac_addr", "not implemented yet; it changes the wire, so it is refused rather than ignored"),
+  ...K(
+    "vrrp_instance",
+    "keepalived",
+    "use_vmac_addr",
+    "as keepalived 2.2.7 (a private-mode macvlan with the VRRP MAC on each other interface holding a VIP, and for VIPs of the other family on the instance's own; the VIPs live there; shared by instances with the same base and MAC; removed on stop)",
+  ),
   ...K("vrrp_instance", "refused", "use_ipvlan", 'needs ipvlan, which this kernel lacks ("Unknown device type"); use use_vmac'),
   ...K(
     "vrrp_instance",
@@ -238,12 +243,18 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "use_vmac vmac_xmit_base",
     "as keepalived 2.2.7 (private-mode macvlan vrrp.VRID or NAME with the VRRP MAC, its sysctls, VIPs, GARP/NA and adverts on it, removed on stop and a crashed run's at start); difference: the IPv4 advert source is the base interface's address as tsvrrpd's link cache knows it",
   ),
-  ...K("vrrp_instance", "refused", "vrf track_bfd", ISSUE_FEATURE),
   ...K(
     "vrrp_instance",
-    "difference",
+    "refused",
+    "vrf",
+    'needs VRF devices, which this kernel lacks (`ip link add v0 type vrf table 10`: "Unknown device type"); ignoring it would put the VIPs and adverts in the main table',
+  ),
+  ...K("vrrp_instance", "refused", "track_bfd", NO_BFD),
+  ...K(
+    "vrrp_instance",
+    "keepalived",
     "garp_extra_if",
-    "as keepalived (one gratuitous ARP / NA per other VIP interface every N s while MASTER; without `all` only extra VMACs, which need the refused use_vmac_addr, so it then sends nothing); difference: a VIP given `dev` the base interface of a use_vmac instance stays there (keepalived moves it to the VMAC), so it counts as an extra interface",
+    "as keepalived (one gratuitous ARP / NA per other VIP interface every N s while MASTER; without `all` only use_vmac_addr's macvlans)",
   ),
   ...K("vrrp_instance", "keepalived", "vmac_garp_intvl", "keepalived's deprecated spelling of garp_extra_if (warned, as keepalived)"),
   ...K("vrrp_instance > authentication", "keepalived", "auth_pass"),
@@ -266,7 +277,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K("vrrp_sync_group", "difference", "smtp_alert", NO_MAIL),
   ...K("vrrp_sync_group", "keepalived", "notify_priority_changes"),
   ...K("vrrp_sync_group", "keepalived", "track_interface track_script track_file track_process"),
-  ...K("vrrp_sync_group", "refused", "track_bfd", ISSUE_FEATURE),
+  ...K("vrrp_sync_group", "refused", "track_bfd", NO_BFD),
 ];
 
 const INDEX = new Map(KEYWORDS.map((k) => [`${k.context}|${k.keyword}`, k]));

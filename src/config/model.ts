@@ -35,6 +35,11 @@ export interface VipSpec {
   };
   /** `no_track`: deleted by someone else, it is not put back. */
   readonly noTrack?: boolean;
+  /**
+   * `use_vmac` on the address: it lives on a macvlan with the VRRP MAC made on its interface, as
+   * with use_vmac_addr (kept only where keepalived keeps it: src/config/vmac-placement.ts).
+   */
+  readonly useVmac?: boolean;
   /** Seconds, or forever; IPv6 VIPs default to 0 (deprecated: not chosen as a source), as keepalived. */
   readonly preferredLft?: number | "forever";
   readonly where: Location;
@@ -157,6 +162,25 @@ export interface InstanceSpec {
   readonly unicastChecksum: UnicastChecksum;
   /** use_vmac: a macvlan with the VRRP MAC holds the VIPs (src/daemon/vmacs.ts). */
   readonly vmac?: VmacSpec;
+  /**
+   * use_vmac_addr: the VIPs on other interfaces than `interface` (or of the other family) go on a
+   * macvlan with the VRRP MAC made on their interface, one per interface and family
+   * (src/config/vmac-placement.ts).
+   */
+  readonly addrVmacs?: readonly AddrVmacSpec[];
+  /** use_vmac_addr was given (addrVmacs is resolved from it across instances, keepalived-conf.ts). */
+  readonly useVmacAddr?: boolean;
+}
+
+/** A use_vmac_addr macvlan (keepalived vrrp.c vrrp_complete_instance's "dummy vrrp_instance"). */
+export interface AddrVmacSpec {
+  /** global vmac_addr_prefix, else vmac_prefix, else "vrrp", then .VRID (vrrp.c create_vmac_name). */
+  readonly name: string;
+  /** The VIPs' interface the macvlan is made on. */
+  readonly base: string;
+  readonly family: Family;
+  /** 00:00:5e:00:01:VRID (IPv6 :02:), or the MAC given to use_vmac. */
+  readonly mac: Uint8Array;
 }
 
 /** keepalived vrrp_parser.c vrrp_vmac_handler / vrrp_vmac_xmit_base_handler. */
@@ -256,6 +280,8 @@ export interface NotifyFifoSpec {
 
 export interface GlobalSpec {
   readonly routerId?: string;
+  /** net_namespace: the daemon enters /run/netns/NAME at start (src/daemon/netns.ts). */
+  readonly netNamespace?: string;
   readonly scriptUser?: string;
   readonly scriptGroup?: string;
   readonly enableScriptSecurity: boolean;

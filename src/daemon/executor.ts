@@ -331,7 +331,7 @@ export class ActionExecutor {
     const targets = extraGarpTargets(io.vips, vmac ?? io.spec.interface, {
       all: g.all,
       xmitBase: io.spec.vmac?.xmitBase ?? false,
-      isVmac: (ifname) => ifname === vmac,
+      isVmac: (ifname) => ifname === vmac || (io.spec.addrVmacs ?? []).some((m) => m.name === ifname),
     });
     for (const [ifname, vips] of this.vipsByInterface(io, targets)) this.announceOn(io, ifname, vips, 1);
   }

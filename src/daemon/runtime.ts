@@ -183,8 +183,8 @@ export class Runtime {
   }
 
   async start(): Promise<void> {
-    if (this.config.instances.some((i) => i.vmac)) {
-      // use_vmac: the macvlans exist before anything looks at interfaces; the instances run on them.
+    if (this.config.instances.some((i) => i.vmac || i.addrVmacs?.length)) {
+      // use_vmac / use_vmac_addr: the macvlans exist before anything looks at interfaces; the instances run on them.
       this.config = await this.vmacs.setUp(this.config);
       this.router = new VrrpRouter(routerConfig(this.config));
     }

@@ -1,6 +1,6 @@
 // use_vmac: each such instance gets a macvlan carrying the VRRP MAC (00:00:5e:00:01:VRID, IPv6
 // 00:00:5e:00:02:VRID) that holds its VIPs and sends its adverts (vmac_xmit_base: adverts from the
-// base interface). Follows keepalived 2.2.7 vrrp/vrrp_vmac.c netlink_link_add_vmac /
+// base interface). use_vmac_addr: one more such macvlan on each other interface holding its VIPs. Follows keepalived 2.2.7 vrrp/vrrp_vmac.c netlink_link_add_vmac /
 // netlink_link_del_vmac and vrrp_if_config.c set_interface_parameters / reset_interface_parameters.
 // The instance then runs on the macvlan as on any interface: the rest of the daemon only sees
 // `interface` (and every VIP without `dev`) moved onto it, with `vmac.base` naming the old one.
@@ -8,12 +8,26 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { DaemonConfig, InstanceSpec } from "../config/model.js";
 import type { Rtnl } from "../netlink/rtnl.js";
 import { MACVLAN_MODE_PRIVATE } from "../netlink/link-attrs.js";
+import { placeOnVmacs, vrrpMac } from "../config/vmac-placement.js";
+import type { Family } from "../vrrp/address.js";
 import { errorFields } from "../error-fields.js";
 import type { Logger } from "./log.js";
 
 /** The VRRP virtual MAC (RFC 5798 section 7.3), or the configured one. */
 export function vmacAddress(spec: InstanceSpec): Uint8Array {
-  return spec.vmac?.mac ?? Uint8Array.from([0, 0, 0x5e, 0, spec.family === 6 ? 2 : 1, spec.vrid]);
+  return vrrpMac(spec.family, spec.vrid, spec.vmac?.mac);
+}
+
+/** One macvlan to make: an instance's use_vmac one or a use_vmac_addr one. */
+interface MacvlanPlan {
+  readonly name: string;
+  readonly base: string;
+  readonly family: Family;
+  readonly mac: Uint8Array;
+  /** IPv6 on an IPv4 macvlan stays on (vrrp_vmac.c: VRRP_FLAG_EVIP_OTHER_FAMILY). */
+  readonly keepIpv6: boolean;
+  /** vmac_xmit_base: no link-local address is copied (adverts leave from the base). */
+  readonly xmitBase: boolean;
 }
 
 function sysctlPath(family: 4 | 6, ifname: string, key: string): string {
@@ -39,40 +53,52 @@ export class Vmacs {
     private readonly log: Logger,
   ) {}
 
-  /** Makes the macvlan of every use_vmac instance and returns the configuration moved onto them. */
+  /**
+   * Makes the macvlans of every use_vmac / use_vmac_addr instance and returns the configuration
+   * moved onto them (src/config/vmac-placement.ts placeOnVmacs).
+   */
   async setUp(config: DaemonConfig): Promise<DaemonConfig> {
     const instances: InstanceSpec[] = [];
-    for (const spec of config.instances) instances.push(spec.vmac && !spec.vmac.base ? await this.one(spec) : spec);
+    for (const spec of config.instances)
+      instances.push(spec.vmac?.base === undefined && (spec.vmac || spec.addrVmacs?.length) ? await this.one(spec) : spec);
     return { ...config, instances };
   }
 
   private async one(spec: InstanceSpec): Promise<InstanceSpec> {
-    const vmac = spec.vmac!;
-    const log = this.log.child({ instance: spec.name, vmac: vmac.name, interface: spec.interface });
-    if (!this.made.has(vmac.name)) {
+    const plans: MacvlanPlan[] = [
+      ...(spec.vmac
+        ? [
+            {
+              name: spec.vmac.name,
+              base: spec.interface,
+              family: spec.family,
+              mac: vmacAddress(spec),
+              keepIpv6: spec.excludedVips.some((v) => v.family === 6 && !v.dev),
+              xmitBase: spec.vmac.xmitBase,
+            },
+          ]
+        : []),
+      // vrrp.c vrrp_complete_instance: the "dummy vrrp_instance" given to netlink_link_add_vmac.
+      ...(spec.addrVmacs ?? []).map((m) => ({ ...m, keepIpv6: false, xmitBase: false })),
+    ];
+    for (const plan of plans) {
+      if (this.made.has(plan.name)) continue; // one shared with an earlier instance (vrrp_if.c if_get_by_vmac)
+      const log = this.log.child({ instance: spec.name, vmac: plan.name, interface: plan.base });
       try {
-        await this.create(spec, log);
+        await this.create(plan, log);
       } catch (e) {
         // The instance still moves onto the (absent) macvlan: it stays in FAULT rather than holding
         // its VIPs on the base interface with the wrong MAC.
-        log.error(errorFields(e), `cannot create VMAC interface ${vmac.name}; the instance stays in FAULT`);
+        log.error(errorFields(e), `cannot create VMAC interface ${plan.name}; the instance stays in FAULT`);
       }
     }
-    const name = vmac.name;
-    const onVmac = <T extends { dev?: string }>(v: T): T => (v.dev ? v : { ...v, dev: name });
-    return {
-      ...spec,
-      interface: vmac.xmitBase ? spec.interface : name,
-      vmac: { ...vmac, base: spec.interface },
-      vips: spec.vips.map(onVmac),
-      excludedVips: spec.excludedVips.map(onVmac),
-    };
+    return placeOnVmacs(spec);
   }
 
-  private async create(spec: InstanceSpec, log: Logger): Promise<void> {
-    const { name } = spec.vmac!;
-    const base = await this.rtnl.linkKind(spec.interface);
-    if (!base) throw new Error(`base interface ${spec.interface} not found`);
+  private async create(plan: MacvlanPlan, log: Logger): Promise<void> {
+    const { name } = plan;
+    const base = await this.rtnl.linkKind(plan.base);
+    if (!base) throw new Error(`base interface ${plan.base} not found`);
     const old = await this.rtnl.linkKind(name);
     if (old) {
       // vrrp_vmac.c netlink_link_add_vmac: an old macvlan of that name (a crashed run's) is removed;
@@ -82,38 +108,38 @@ export class Vmacs {
       await this.rtnl.delLink(old.index);
     }
     // vrrp_vmac.c: private mode, so the macvlan only receives frames for its own MAC (and multicast).
-    const index = await this.rtnl.addMacvlan(name, base.index, vmacAddress(spec), MACVLAN_MODE_PRIVATE);
-    this.made.set(name, { index, base: spec.interface });
-    if (spec.family === 4) {
+    const index = await this.rtnl.addMacvlan(name, base.index, plan.mac, MACVLAN_MODE_PRIVATE);
+    this.made.set(name, { index, base: plan.base });
+    if (plan.family === 4) {
       // vrrp_if_config.c set_interface_parameters_sysctl.
       this.setSysctl(4, name, "arp_ignore", "1", log);
       this.setSysctl(4, name, "accept_local", "1", log);
       this.setSysctl(4, name, "rp_filter", "0", log);
       this.setSysctl(4, name, "promote_secondaries", "1", log);
-      let b = this.bases.get(spec.interface);
+      let b = this.bases.get(plan.base);
       if (!b) {
-        const arpIgnore = readSysctl(spec.interface, "arp_ignore");
-        const arpFilter = readSysctl(spec.interface, "arp_filter");
+        const arpIgnore = readSysctl(plan.base, "arp_ignore");
+        const arpFilter = readSysctl(plan.base, "arp_filter");
         b = { ...(arpIgnore !== undefined ? { arpIgnore } : {}), ...(arpFilter !== undefined ? { arpFilter } : {}), users: new Set() };
-        this.bases.set(spec.interface, b);
-        if (arpIgnore !== "1") this.setSysctl(4, spec.interface, "arp_ignore", "1", log);
-        if (arpFilter !== "1") this.setSysctl(4, spec.interface, "arp_filter", "1", log);
+        this.bases.set(plan.base, b);
+        if (arpIgnore !== "1") this.setSysctl(4, plan.base, "arp_ignore", "1", log);
+        if (arpFilter !== "1") this.setSysctl(4, plan.base, "arp_filter", "1", log);
       }
       b.users.add(name);
       // vrrp_vmac.c link_set_ipv6(ifp, false): no IPv6 on an IPv4 VMAC without IPv6 eVIPs.
-      if (!spec.excludedVips.some((v) => v.family === 6 && !v.dev)) this.setSysctl(6, name, "disable_ipv6", "1", log);
+      if (!plan.keepIpv6) this.setSysctl(6, name, "disable_ipv6", "1", log);
     }
     await this.rtnl.linkUp(index);
-    if (spec.family === 6 && !spec.vmac!.xmitBase) {
+    if (plan.family === 6 && !plan.xmitBase) {
       // vrrp_vmac.c set_link_local_address: the base interface's link-local address, so adverts
       // come from a non-VIP address with the VRRP MAC.
       const ll = (await this.rtnl.addresses(base.index)).find(
         (a) => a.family === 6 && a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80,
       );
-      if (!ll) log.warn(`no link-local address on ${spec.interface} to copy to ${name}; the instance stays in FAULT until one is added`);
+      if (!ll) log.warn(`no link-local address on ${plan.base} to copy to ${name}; the instance stays in FAULT until one is added`);
       else await this.rtnl.addAddress({ index, family: 6, address: ll.address, prefix: 64, preferredLft: "forever" });
     }
-    log.info({ ifindex: index }, `VMAC interface ${name} created on ${spec.interface}`);
+    log.info({ ifindex: index }, `VMAC interface ${name} created on ${plan.base}`);
   }
 
   private setSysctl(family: 4 | 6, ifname: string, key: string, value: string, log: Logger): void {
@@ -126,7 +152,9 @@ export class Vmacs {
 
   /** Removes the macvlans no instance of `config` uses (all of them when undefined), restoring base sysctls. */
   async remove(config?: DaemonConfig): Promise<void> {
-    const keep = new Set((config?.instances ?? []).flatMap((s) => (s.vmac ? [s.vmac.name] : [])));
+    const keep = new Set(
+      (config?.instances ?? []).flatMap((s) => [...(s.vmac ? [s.vmac.name] : []), ...(s.addrVmacs ?? []).map((m) => m.name)]),
+    );
     for (const [name, m] of [...this.made]) {
       if (keep.has(name)) continue;
       this.made.delete(name);

@@ -39,6 +39,8 @@ export interface NativeHelper {
   vrrpSocket(family: 4 | 6, ifname: string, ifindex: number, onReadable: () => void, protocol?: 112 | 51): VrrpSocketHandle | OpenFailure;
   /** An AF_PACKET socket that only sends (protocol 0), bound to ifindex. */
   packetSocket(ifindex: number): PacketSocketHandle | OpenFailure;
+  /** setns(open(path), CLONE_NEWNET) of the calling (main) thread, kept for script spawns: 0 or -errno. */
+  setNetns(path: string): number;
   /** Runs `fn` on the event loop when `signum` arrives (the watch does not keep the loop alive). */
   watchSignal(signum: number, fn: () => void): void;
   sigrtmin(): number;

@@ -164,13 +164,16 @@ describe("keepalived's leniencies", () => {
     ]);
   });
 
-  it("net_namespace is refused with the reason, not ignored (keepalived would switch namespace: global_parser.c net_namespace_handler)", () => {
-    const { config, lines, errors } = parse("net_namespace blue\n" + inst("A", 1));
-    expect(errors.map((e) => e.code)).toContain("REFUSED");
-    expect(config.instances).toEqual([]);
-    expect(lines[0]).toMatch(
-      /^k\.conf:1: error: 'net_namespace' is not supported by tsvrrpd and cannot be ignored safely: .*ip netns exec NAME tsvrrpd/,
-    );
+  it("net_namespace names the namespace the daemon enters; a second one is warned and ignored, a name that is no namespace name runs nothing (global_parser.c net_namespace_handler)", () => {
+    const { config, lines, errors } = parse("net_namespace blue\nnet_namespace red\n" + inst("A", 1));
+    expect(errors).toEqual([]);
+    expect(config.global.netNamespace).toBe("blue");
+    expect(config.instances.map((i) => i.name)).toEqual(["A"]);
+    expect(lines).toEqual(["k.conf:2: warning: Duplicate net_namespace definition red - ignoring (as keepalived)"]);
+    const bad = parse("net_namespace ../etc\n" + inst("A", 1));
+    expect(bad.config.global.netNamespace).toBeUndefined();
+    expect(bad.config.instances).toEqual([]);
+    expect(bad.lines[0]).toMatch(/^k\.conf:1: error: net_namespace '\.\.\/etc' is not a namespace name/);
     // keepalived's other root keywords are known: no "unknown keyword" warnings
     const other = parse("instance one\nuse_pid_dir\nchild_wait_time 3\n" + inst("A", 1));
     expect(other.lines.filter((l) => l.includes("unknown keyword"))).toEqual([]);

@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadKeepalivedConf } from "../../src/config/keepalived-conf.js";
+import { parseKeepalivedDump, tsvrrpdInstances, type InstanceView } from "./instance-view.js";
 import { Lab } from "../../src/lab/netns.js";
 import { BIN } from "./daemons.js";
 
@@ -21,34 +21,10 @@ const FILES = readdirSync(DIR)
  * Files keepalived starts that tsvrrpd does not, yet: each with the reason (issue 31). The test
  * asserts they still differ, so a fix has to take its file off this list.
  */
-const VMAC =
-  "use_vmac runs (test/netns/vmac.test.ts), but the instance view from keepalived's dump and from tsvrrpd's parse still differ for a VMAC instance";
-const KNOWN_GAPS: Record<string, string> = {
-  "conntrackd-lan-wan-vmac.conf": VMAC,
-  "keepalived-docker-vmac.conf": VMAC,
-  "keepalived-samples--conditional_conf.conf": VMAC,
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 /** keepalived -t exit codes that mean "keepalived starts it" (lib/scheduler.h KEEPALIVED_CHK_EXIT_*). */
 const KEEPALIVED_STARTS = new Set([0, 5, 6]);
-
-interface Vip {
-  readonly address: string;
-  readonly prefix: number;
-  readonly dev: string;
-}
-
-export interface InstanceView {
-  readonly name: string;
-  readonly vrid: number;
-  readonly interface: string;
-  readonly priority: number;
-  readonly state: string;
-  readonly vips: readonly string[];
-  readonly excluded: readonly string[];
-}
-
-const vipText = (v: Vip) => `${v.address}/${v.prefix} dev ${v.dev}`;
 
 /**
  * The interfaces a file names: `interface`, `dev`, `default_interface`, `lvs_sync_daemon_interface`
@@ -73,56 +49,6 @@ export function interfacesOf(text: string): string[] {
     }
   }
   return [...names].filter((n) => /^[A-Za-z0-9_.@-]{1,15}$/.test(n) && !/^[\d.]+$/.test(n) && !n.includes(":"));
-}
-
-/** The instances of keepalived's -d dump (vrrp/vrrp_data.c dump_vrrp): name, VRID, interface, priority, VIPs. */
-export function parseKeepalivedDump(out: string): InstanceView[] {
-  const lines = out.split("\n").map((l) => l.replace(/^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: /, ""));
-  const start = lines.findIndex((l) => l.includes("< VRRP Topology >"));
-  if (start < 0) return [];
-  const list: { -readonly [K in keyof InstanceView]: InstanceView[K] extends readonly string[] ? string[] : InstanceView[K] }[] = [];
-  let cur: (typeof list)[number] | undefined;
-  let into: string[] | undefined;
-  for (const l of lines.slice(start + 1)) {
-    if (l.startsWith("------<")) break;
-    let m: RegExpMatchArray | null;
-    if ((m = /^ VRRP Instance = (.*)$/.exec(l))) {
-      cur = { name: m[1]!.trim(), vrid: 0, interface: "", priority: 0, state: "", vips: [], excluded: [] };
-      list.push(cur);
-      into = undefined;
-      continue;
-    }
-    if (!cur) continue;
-    const addr = /^ {5}(\S+) dev (\S+)/.exec(l);
-    if (into && addr) {
-      const [a, p] = addr[1]!.split("/");
-      into.push(vipText({ address: a!, prefix: p ? Number(p) : a!.includes(":") ? 128 : 32, dev: addr[2]! }));
-      continue;
-    }
-    into = undefined;
-    if ((m = /^ {3}Virtual IP \(\d+\):/.exec(l))) into = cur.vips;
-    else if (/^ {3}Virtual IP Excluded/.test(l)) into = cur.excluded;
-    else if ((m = /^ {3}Interface = (\S+)/.exec(l))) cur.interface = m[1]!;
-    else if ((m = /^ {3}Virtual Router ID = (\d+)/.exec(l))) cur.vrid = Number(m[1]);
-    else if ((m = /^ {3}Priority = (\d+)/.exec(l))) cur.priority = Number(m[1]);
-    else if ((m = /^ {3}Wantstate = (\S+)/.exec(l))) cur.state = m[1]!;
-  }
-  return list.map((i) => ({ ...i, vips: [...i.vips].sort(), excluded: [...i.excluded].sort() }));
-}
-
-function tsvrrpdInstances(file: string): InstanceView[] {
-  const { config } = loadKeepalivedConf(file);
-  const v = (i: { interface: string }, x: { address: string; prefix: number; dev?: string }) =>
-    vipText({ address: x.address, prefix: x.prefix, dev: x.dev ?? i.interface });
-  return config.instances.map((i) => ({
-    name: i.name,
-    vrid: i.vrid,
-    interface: i.interface,
-    priority: i.priority,
-    state: i.initialState,
-    vips: i.vips.map((x) => v(i, x)).sort(),
-    excluded: i.excludedVips.map((x) => v(i, x)).sort(),
-  }));
 }
 
 interface Run {
