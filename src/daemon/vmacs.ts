@@ -9,7 +9,7 @@ import type { DaemonConfig, InstanceSpec } from "../config/model.js";
 import type { Rtnl } from "../netlink/rtnl.js";
 import { MACVLAN_MODE_PRIVATE } from "../netlink/link-attrs.js";
 import { errorFields } from "../error-fields.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 
 /** The VRRP virtual MAC (RFC 5798 section 7.3), or the configured one. */
 export function vmacAddress(spec: InstanceSpec): Uint8Array {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach } from "vitest";
 import { Lab, waitFor } from "../../lab/netns.js";
 import { readPcap } from "../../lab/pcap-file.js";
-import type { StatusDocument } from "../../src/daemon/status-document.js";
+import type { StatusDocument } from "../../src/operator/status-document.js";
 import { fetchStatus } from "../../src/status.js";
 
 export type Kind = "tsvrrpd" | "keepalived";

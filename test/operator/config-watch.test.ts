@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigWatcher } from "../../src/daemon/config-watch.js";
+import { ConfigWatcher } from "../../src/operator/config-watch.js";
 import { kubeletWrite } from "../../lab/kubelet-volume.js";
 import { waitFor } from "../../lab/netns.js";
 
