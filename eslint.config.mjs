@@ -3,7 +3,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "dist-bench/**", "node_modules/**", "native/build/**", "**/*.js", "**/*.cjs", "**/*.mjs"] },
+  { ignores: ["dist/**", "dist-bench/**", "dist-lab/**", "node_modules/**", "native/build/**", "**/*.js", "**/*.cjs", "**/*.mjs"] },
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.base],

@@ -11,8 +11,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ClientProbe } from "../src/lab/client-probe.js";
-import { Lab, waitFor } from "../src/lab/netns.js";
+import { ClientProbe } from "../lab/client-probe.js";
+import { Lab, waitFor } from "../lab/netns.js";
 import { masterDownMs } from "../src/vrrp/timing.js";
 import { summary, table, writeResult } from "./common.js";
 

@@ -6,8 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Lab, waitFor } from "../src/lab/netns.js";
-import { readPcap } from "../src/lab/pcap-file.js";
+import { Lab, waitFor } from "../lab/netns.js";
+import { readPcap } from "../lab/pcap-file.js";
 import { masterDownMs } from "../src/vrrp/timing.js";
 import { summary, table, writeResult } from "./common.js";
 

@@ -1,8 +1,8 @@
 // HTTP under load: 255 VRRPv3 instances at 0.1 s on a master with the HTTP listener on, a backup,
 // and a client sending 200 requests/s to each of /metrics, /status and /healthz. The master's own
 // advert send lateness histogram is read for an idle window and for the loaded one, side by side.
-import { Lab } from "../src/lab/netns.js";
-import { runHttpLoad } from "../src/lab/http-load.js";
+import { Lab } from "../lab/netns.js";
+import { runHttpLoad } from "../lab/http-load.js";
 import { table, writeResult } from "./common.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);

@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Lab, waitFor } from "../src/lab/netns.js";
-import { scaleConf } from "../src/lab/scale-conf.js";
+import { Lab, waitFor } from "../lab/netns.js";
+import { scaleConf } from "../lab/scale-conf.js";
 import { cpuTicks, table, writeResult } from "./common.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));

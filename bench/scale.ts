@@ -11,10 +11,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Lab, waitFor } from "../src/lab/netns.js";
-import { readPcap } from "../src/lab/pcap-file.js";
+import { Lab, waitFor } from "../lab/netns.js";
+import { readPcap } from "../lab/pcap-file.js";
 import { cpuTicks, summary, table, writeResult } from "./common.js";
-import { scaleConf } from "../src/lab/scale-conf.js";
+import { scaleConf } from "../lab/scale-conf.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);

@@ -4,9 +4,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Lab, waitFor } from "../src/lab/netns.js";
+import { Lab, waitFor } from "../lab/netns.js";
 import { table, writeResult } from "./common.js";
-import { scaleConf } from "../src/lab/scale-conf.js";
+import { scaleConf } from "../lab/scale-conf.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

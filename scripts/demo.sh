@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
-exec node dist/lab/demo.js
+exec node dist-lab/lab/demo.js

@@ -1,9 +1,9 @@
 // keepalived 2.2.7's command line (core/main.c parse_cmdline, its long_options table), so the
 // binary can be swapped under an existing unit file: every flag keepalived accepts is honoured or
 // accepted with a logged "not applicable" (notApplicable), never an exit.
-import { DEFAULT_PID_FILE, defaultControlSocket } from "./daemon/control-path.js";
+import { DEFAULT_PID_FILE, defaultControlSocket } from "./operator/control-path.js";
 import { listenProblem } from "./config/values.js";
-import { LOG_DAEMON } from "./daemon/log.js";
+import { LOG_DAEMON } from "./operator/log.js";
 
 export interface CliOptions {
   file: string;

@@ -6,14 +6,14 @@ import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
 import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE } from "./config/host-checks.js";
 import type { DaemonConfig } from "./config/model.js";
-import { createLogger } from "./daemon/log.js";
+import { createLogger } from "./operator/log.js";
 import { Runtime } from "./daemon/runtime.js";
-import { OperatorViews } from "./daemon/control.js";
-import { installSignals } from "./daemon/signals.js";
-import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
+import { OperatorViews } from "./operator/control.js";
+import { installSignals } from "./operator/signals.js";
+import { liveDaemon, socketAnswers, writePidFile } from "./operator/single-instance.js";
 import { enterNetns, makeNamespacePidDir, namespacePidFile } from "./daemon/netns.js";
-import { defaultControlSocket } from "./daemon/control-path.js";
-import type { Logger } from "./daemon/log.js";
+import { defaultControlSocket } from "./operator/control-path.js";
+import type { Logger } from "./operator/log.js";
 import { errorFields } from "./error-fields.js";
 import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
 import { sdNotify } from "./native/helper.js";
@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (opts.signum !== undefined) {
     // keepalived core/main.c: prints the number, or "Unknown sigfunc NAME" and exit 1.
-    const { signumOf } = await import("./daemon/signals.js");
+    const { signumOf } = await import("./operator/signals.js");
     const n = signumOf(opts.signum);
     if (n === undefined) {
       process.stderr.write(`Unknown sigfunc ${opts.signum}\n`);
@@ -233,7 +233,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     await runtime.start();
     await views.start();
     if (opts.reloadOnChange) {
-      const { ConfigWatcher } = await import("./daemon/config-watch.js");
+      const { ConfigWatcher } = await import("./operator/config-watch.js");
       new ConfigWatcher(opts.file, { log, onChange: reload, readOptions }).start();
     }
     sdNotify("READY=1");

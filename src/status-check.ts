@@ -6,7 +6,7 @@
 //    instances are started), it runs at least one instance and none is still in INIT. FAULT is
 //    ready: a failing check on one node shows in metrics and alerts; a NotReady pod would stall a
 //    DaemonSet's rolling update for a node that is doing what it should.
-import type { StatusDocument } from "./daemon/status-document.js";
+import type { StatusDocument } from "./operator/status-document.js";
 
 export const NOT_READY = 1;
 

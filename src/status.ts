@@ -1,9 +1,9 @@
 // `tsvrrpd status [--json] [-p PIDFILE | --control PATH]`: asks the running daemon over its control
 // socket, found as the daemon derived it (control-path.ts) unless --control names it.
 import { connect } from "node:net";
-import type { StatusDocument } from "./daemon/status-document.js";
-import { CONTROL_DIR, controlSocketsIn, DEFAULT_PID_FILE, defaultControlSocket, netnsId } from "./daemon/control-path.js";
-import { socketAnswers } from "./daemon/single-instance.js";
+import type { StatusDocument } from "./operator/status-document.js";
+import { CONTROL_DIR, controlSocketsIn, DEFAULT_PID_FILE, defaultControlSocket, netnsId } from "./operator/control-path.js";
+import { socketAnswers } from "./operator/single-instance.js";
 import { asksHelp, CommandUsageError, usageLine } from "./cli-usage.js";
 import { probeOutcome } from "./status-check.js";
 import { errorFields, errorCode } from "./error-fields.js";

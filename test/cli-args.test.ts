@@ -3,7 +3,7 @@
 // as not applicable; none makes the daemon exit.
 import { describe, expect, it } from "vitest";
 import { parseArgs, syslogFacility, UsageError } from "../src/cli-args.js";
-import { consoleTimestamp, keepalivedText, vrrpLogFileName } from "../src/daemon/log.js";
+import { consoleTimestamp, keepalivedText, vrrpLogFileName } from "../src/operator/log.js";
 
 const LONG_NO_ARG = [
   "vrrp", "check", "no_bfd", "all", "log-console", "log-detail", "all-config", "flush-log-file", "no-syslog", "release-vips",

@@ -1,6 +1,6 @@
 // Before any test: remove namespaces, processes and directories left by an earlier run that was
 // killed before its clean-up (labs record their owner; live runs' labs are left alone).
-import { sweepStaleLabs } from "../src/lab/netns.js";
+import { sweepStaleLabs } from "../lab/netns.js";
 
 export default function setup(): void {
   const swept = sweepStaleLabs();

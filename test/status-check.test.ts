@@ -1,7 +1,7 @@
 // Readiness from the status document: configuration loaded (the daemon answers), every instance
 // past INIT; FAULT is ready (it shows in metrics and alerts, and must not stall a rollout).
 import { describe, expect, it } from "vitest";
-import type { StatusDocument } from "../src/daemon/status-document.js";
+import type { StatusDocument } from "../src/operator/status-document.js";
 import { probeOutcome, readiness } from "../src/status-check.js";
 
 const doc = (...states: string[]) =>

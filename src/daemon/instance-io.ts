@@ -4,7 +4,7 @@ import type { InstanceSpec } from "../config/model.js";
 import type { AhSeal } from "../net/advert-socket.js";
 import type { AdvertEncoder, DropCode } from "../vrrp/packet.js";
 import type { RouterInstance } from "../vrrp/router-types.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 import { resolveVips, type ResolvedVip } from "./router-config.js";
 import type { Deadline } from "./deadline-queue.js";
 

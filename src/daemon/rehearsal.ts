@@ -10,7 +10,7 @@ import type { RouterInstance } from "../vrrp/router-types.js";
 import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
 import type { LinkCache } from "./link-cache.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 import { advertEncoder } from "./socket-binder.js";
 import { errorFields } from "../error-fields.js";
 

@@ -7,7 +7,7 @@ import { AUTH_AH, AUTH_NONE, AUTH_PASS, AdvertEncoder, passwordBytes } from "../
 import { VRRP_GROUP_V4, vrrpGroup, type Family } from "../vrrp/address.js";
 import type { ReceivePolicy } from "../vrrp/receive.js";
 import type { InstanceIo } from "./instance-io.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 import { errorFields } from "../error-fields.js";
 
 /** The instance's advert encoder: its VIPs (bar excluded ones), authentication and destination. */

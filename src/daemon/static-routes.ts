@@ -4,7 +4,7 @@
 import type { DaemonConfig } from "../config/model.js";
 import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
 import type { ActionExecutor } from "./executor.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 import type { InstanceIo } from "./instance-io.js";
 import type { Rtnl } from "../netlink/rtnl.js";
 

@@ -8,7 +8,7 @@ import { tcpCheck } from "../health/tcp-check.js";
 import type { TrackerState } from "../vrrp/priority.js";
 import { FileTracking, type TrackedFileStatus } from "../health/track-files.js";
 import { ProcessTracking, type ProcessStatus } from "../health/track-processes.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 import type { RouterEvent } from "../vrrp/router-types.js";
 
 export interface CheckStatus {

@@ -11,7 +11,7 @@ import { MACVLAN_MODE_PRIVATE } from "../netlink/link-attrs.js";
 import { placeOnVmacs, vrrpMac } from "../config/vmac-placement.js";
 import type { Family } from "../vrrp/address.js";
 import { errorFields } from "../error-fields.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 
 /** The VRRP virtual MAC (RFC 5798 section 7.3), or the configured one. */
 export function vmacAddress(spec: InstanceSpec): Uint8Array {

@@ -18,7 +18,7 @@ import {
 import { basename, dirname } from "node:path";
 import type { TrackFileSpec } from "../config/model.js";
 import { errorFields, errorCode } from "../error-fields.js";
-import type { Logger } from "../daemon/log.js";
+import type { Logger } from "../operator/log.js";
 
 /** How long after a change event the file is read (a writer's truncate and write settle first). */
 export const TRACK_FILE_SETTLE_MS = 20;

@@ -10,7 +10,7 @@
 // fork_delay and terminate_delay hold a change back, as keepalived's timers do.
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import type { TrackProcessSpec } from "../config/model.js";
-import type { Logger } from "../daemon/log.js";
+import type { Logger } from "../operator/log.js";
 import type { TrackerState } from "../vrrp/priority.js";
 import { hasQuorum, processMatches } from "./process-match.js";
 import { nativeHelper } from "../native/helper.js";

@@ -91,7 +91,7 @@ let cached: NativeHelper | undefined;
 export function nativeHelper(): NativeHelper {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
-  // dist/native/helper.js, or dist-bench/src/native/helper.js for the benches.
+  // dist/native/helper.js, or dist-bench/src/native/helper.js (benches) and dist-lab/src/native/helper.js (lab harness).
   let first: unknown;
   for (const up of ["../../", "../../../"]) {
     try {

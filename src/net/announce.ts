@@ -40,8 +40,6 @@ export class AnnounceError extends Error {
 export class Announcer {
   /** One socket per interface name, with the index it was bound to (a new index: a new socket). */
   private readonly links = new Map<string, { ifindex: number; sock: PacketSocketHandle }>();
-  sent = 0;
-  sendErrors = 0;
 
   /** Opens the interface's socket ahead of a takeover, so a failure shows at start. */
   prepare(ifname: string, ifindex: number): void {
@@ -89,10 +87,6 @@ export class Announcer {
         }
       if (vip.length === 4) arp += repeat;
       else na += repeat;
-    }
-    if (sock) {
-      this.sent += arp + na - failed;
-      this.sendErrors += failed;
     }
     return { arp, na, skipped, failed, ...(error ? { error } : {}) };
   }

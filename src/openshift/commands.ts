@@ -4,11 +4,11 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fro
 import { spawnSync } from "node:child_process";
 import { dirname } from "node:path";
 import { EnvError, planFromEnv, readSettings, type OpenShiftSettings } from "../config/openshift-env.js";
-import { createLogger } from "../daemon/log.js";
+import { createLogger } from "../operator/log.js";
 import { Runtime } from "../daemon/runtime.js";
-import { OperatorViews } from "../daemon/control.js";
-import { DEFAULT_PID_FILE, defaultControlSocket } from "../daemon/control-path.js";
-import { installSignals } from "../daemon/signals.js";
+import { OperatorViews } from "../operator/control.js";
+import { DEFAULT_PID_FILE, defaultControlSocket } from "../operator/control-path.js";
+import { installSignals } from "../operator/signals.js";
 import { Rtnl } from "../netlink/rtnl.js";
 import { addressBytes, familyOf } from "../vrrp/address.js";
 import { readHostFacts } from "./host-facts.js";

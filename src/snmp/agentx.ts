@@ -5,7 +5,7 @@
 // as keepalived's agentx ping does.
 import type { Socket } from "node:net";
 import * as snmp from "net-snmp";
-import type { Logger } from "../daemon/log.js";
+import type { Logger } from "../operator/log.js";
 import { compareOids, type SnmpType, type Varbind } from "./vrrp-mib.js";
 import { errorFields } from "../error-fields.js";
 

@@ -7,7 +7,7 @@ import { ActionExecutor, type ExecutorPorts } from "../../src/daemon/executor.js
 import { announceGapMs } from "../../src/daemon/garp-spacing.js";
 import { InstanceIo } from "../../src/daemon/instance-io.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
-import type { NotifyJob } from "../../src/daemon/notify.js";
+import type { NotifyJob } from "../../src/notify/notify.js";
 import { routerConfig } from "../../src/daemon/router-config.js";
 import type { VipRequest } from "../../src/netlink/rtnl.js";
 import { formatAddress } from "../../src/vrrp/address.js";
@@ -264,7 +264,7 @@ describe("link cache", () => {
 describe("status view", () => {
   it("shows the router's and the instance's drops summed, send errors, faults by label, and the daemon counters", async () => {
     const { formatStatus } = await import("../../src/status.js");
-    const { instanceStatus } = await import("../../src/daemon/status-view.js");
+    const { instanceStatus } = await import("../../src/operator/status-view.js");
     const t = setup();
     t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0)); // eth0 unknown to the router: FAULT
     t.ri.receiveDrops.BAD_TTL = 2;

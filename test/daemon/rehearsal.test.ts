@@ -15,7 +15,7 @@ import { advertEncoder } from "../../src/daemon/socket-binder.js";
 import { decodeAdvert, encodeAdvert } from "../../src/vrrp/packet.js";
 import { VRRP_GROUP_V4 } from "../../src/vrrp/address.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 
 const instance = (name: string, vrid: number, version: 2 | 3, extra = "") => `vrrp_instance ${name} {
   state BACKUP

@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
-import { metricsRegistry } from "../../src/daemon/metrics.js";
-import { EMPTY_SOURCE } from "../../src/daemon/metrics-doc.js";
+import { metricsRegistry } from "../../src/operator/metrics.js";
+import { EMPTY_SOURCE } from "../../src/operator/metrics-doc.js";
 import { monitoringFiles } from "../../src/kube/monitoring-files.js";
 import { ALERT_RULES } from "../../src/kube/monitoring.js";
 

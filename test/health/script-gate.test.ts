@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { prepareScript, scriptEnv } from "../../src/health/script-gate.js";
-import { MAX_QUEUED, NotifyRunner } from "../../src/daemon/notify.js";
+import { MAX_QUEUED, NotifyRunner } from "../../src/notify/notify.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-gate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import pino from "pino";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import type { TrackFileSpec } from "../../src/config/model.js";
 import { FileTracking, initTrackFile, parseTrackFileNumber, readTrackFile } from "../../src/health/track-files.js";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { trackFileEffect } from "../../src/vrrp/priority.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-trackfile-"));

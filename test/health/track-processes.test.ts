@@ -12,7 +12,7 @@ import { TRACK_PROCESS_DEFAULTS } from "../../src/config/track-process-section.j
 import type { TrackProcessSpec } from "../../src/config/model.js";
 import { hasQuorum, processMatches } from "../../src/health/process-match.js";
 import { ProcessTracking, RECHECK_SCANS } from "../../src/health/track-processes.js";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 
 const spec = (o: Partial<TrackProcessSpec>): TrackProcessSpec => ({
   ...TRACK_PROCESS_DEFAULTS,

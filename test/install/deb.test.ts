@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Lab, waitFor } from "../../src/lab/netns.js";
+import { Lab, waitFor } from "../../lab/netns.js";
 import { USAGE } from "../../src/cli-args.js";
 import { podman, podmanSpawn } from "./podman.js";
 

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseEnvFile } from "../../src/config/openshift-env.js";
-import { Lab, waitFor } from "../../src/lab/netns.js";
+import { Lab, waitFor } from "../../lab/netns.js";
 import { compressedSize, podman, podmanEnv, podmanSpawn } from "./podman.js";
 
 const REPO = new URL("../..", import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Lab, waitFor } from "../../src/lab/netns.js";
+import { Lab, waitFor } from "../../lab/netns.js";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
@@ -61,7 +61,7 @@ describe("the npm package", () => {
       "package/COMMIT",
     ])
       expect(files, f).toContain(f);
-    expect(files.filter((f) => /^package\/(test|src|bench|patches|dist\/lab)\/|\.map$|\.test\./.test(f))).toEqual([]);
+    expect(files.filter((f) => /^package\/(test|src|lab|bench|patches|dist\/lab|dist-lab|dist-bench)\/|\.map$|\.test\./.test(f))).toEqual([]);
     const pkg = JSON.parse(spawnSync("tar", ["xzOf", tgz, "package/package.json"], { encoding: "utf8" }).stdout) as {
       scripts: Record<string, string>;
       engines: { node: string };

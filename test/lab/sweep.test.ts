@@ -2,13 +2,13 @@
 // those of dead owners.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { Lab, sweepStaleLabs } from "../../src/lab/netns.js";
+import { Lab, sweepStaleLabs } from "../../lab/netns.js";
 
 const netns = () => spawnSync("ip", ["netns", "list"], { encoding: "utf8", timeout: 10_000 }).stdout;
 
 describe("stale lab sweep", () => {
   it("removes the namespaces of a lab whose process died, and keeps a live one's", async () => {
-    const dist = new URL("../../dist/lab/netns.js", import.meta.url).pathname;
+    const dist = new URL("../../dist-lab/lab/netns.js", import.meta.url).pathname;
     const dead = spawnSync(
       process.execPath,
       [

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { nativeHelper, type VrrpSocketHandle } from "../../src/native/helper.js";
 
 const { EAGAIN, EBADF, ENODEV } = constants.errno;

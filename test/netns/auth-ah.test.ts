@@ -4,8 +4,8 @@
 // the other's numbers and carries on above them; a fresh counter would be dropped as a replay).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
-import { readPcap } from "../../src/lab/pcap-file.js";
+import { waitFor } from "../../lab/netns.js";
+import { readPcap } from "../../lab/pcap-file.js";
 import { VIP4, holdsFor, macOf, startDaemon, twoRouterLabs } from "./daemons.js";
 import { ROLES, instance, peerOf, vips } from "./fidelity.js";
 import { ROUTER_ADDR, mixedPair } from "./mixed-pair.js";

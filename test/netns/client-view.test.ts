@@ -6,8 +6,8 @@
 // lower priority and re-announces (garp_lower_prio_repeat). The exact figures are the bench's
 // (bench/client-view.ts, bench/results/client-view.json); this test bounds them generously.
 import { describe, expect, it } from "vitest";
-import { ClientProbe } from "../../src/lab/client-probe.js";
-import { waitFor } from "../../src/lab/netns.js";
+import { ClientProbe } from "../../lab/client-probe.js";
+import { waitFor } from "../../lab/netns.js";
 import { holdsFor, startDaemon, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("cv");

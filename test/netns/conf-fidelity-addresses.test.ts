@@ -1,7 +1,7 @@
 // keepalived.conf and the addresses on the interface: the same lines put the same addresses there
 // whoever is master, and dont_track_primary keeps them when the link goes down.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { VIP4, holdsFor, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 import { instance, vips } from "./fidelity.js";
 

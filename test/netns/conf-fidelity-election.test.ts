@@ -3,7 +3,7 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { addressBytes } from "../../src/vrrp/address.js";
 import { VIP4, crash, holdsWhileAdvertising, startDaemon, twoRouterLabs } from "./daemons.js";
 import { ROLES, instance, vips } from "./fidelity.js";

@@ -7,8 +7,8 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
-import { kubeletWrite } from "../../src/lab/kubelet-volume.js";
+import { waitFor } from "../../lab/netns.js";
+import { kubeletWrite } from "../../lab/kubelet-volume.js";
 import { parseAllDocuments } from "yaml";
 import { manifestText } from "../../src/kube/manifest-command.js";
 import { BIN, startDaemon, twoRouterLabs, type Running } from "./daemons.js";

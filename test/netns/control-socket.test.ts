@@ -1,12 +1,12 @@
 // Several daemons on one host, each reachable by `tsvrrpd status` (issue 26 item 1): the control
-// socket is derived from the pid file and the network namespace (src/daemon/control-path.ts), as
+// socket is derived from the pid file and the network namespace (src/operator/control-path.ts), as
 // keepalived keeps its pid files apart, so daemons that keepalived runs side by side never collide.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
-import { CONTROL_DIR, defaultControlSocket } from "../../src/daemon/control-path.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
+import { CONTROL_DIR, defaultControlSocket } from "../../src/operator/control-path.js";
 import { BIN, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("ctl");

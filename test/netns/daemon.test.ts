@@ -5,8 +5,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
-import { readPcap } from "../../src/lab/pcap-file.js";
+import { waitFor } from "../../lab/netns.js";
+import { readPcap } from "../../lab/pcap-file.js";
 import { BIN, macOf, startDaemon, twoRouterLabs, holdsFor } from "./daemons.js";
 
 const newLab = twoRouterLabs("dmn");

@@ -3,9 +3,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { Lab, waitFor } from "../../src/lab/netns.js";
-import { readPcap } from "../../src/lab/pcap-file.js";
-import type { StatusDocument } from "../../src/daemon/status-document.js";
+import { Lab, waitFor } from "../../lab/netns.js";
+import { readPcap } from "../../lab/pcap-file.js";
+import type { StatusDocument } from "../../src/operator/status-document.js";
 import { fetchStatus } from "../../src/status.js";
 
 export type Kind = "tsvrrpd" | "keepalived";

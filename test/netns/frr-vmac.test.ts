@@ -8,8 +8,8 @@ import { chmodSync, chownSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
-import { readPcap } from "../../src/lab/pcap-file.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
+import { readPcap } from "../../lab/pcap-file.js";
 import { crash, startDaemon, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("frrvmac");

@@ -4,7 +4,7 @@
 // the second) while MASTER. tcpdump on x0's peer x1 counts them, once the master's own burst is
 // over. b runs the other daemon as the peer.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 
 const newLab = twoRouterLabs("gxi");

@@ -5,8 +5,8 @@
 // flag); tsvrrpd sends all vrrp_garp_master_repeat rounds (docs/keywords.md).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
-import { readPcap } from "../../src/lab/pcap-file.js";
+import { waitFor } from "../../lab/netns.js";
+import { readPcap } from "../../lab/pcap-file.js";
 import { macOf, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 
 const newLab = twoRouterLabs("garpg");

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Lab } from "../../src/lab/netns.js";
+import { Lab } from "../../lab/netns.js";
 import { BIN } from "./daemons.js";
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -6,12 +6,12 @@
 // make it yield: the hostile ones reached the daemon and were refused, not lost on the way.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
-import type { InjectKind } from "../../src/lab/inject.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
+import type { InjectKind } from "../../lab/inject.js";
 import { holdsFor, startDaemon, twoRouterLabs, VIP6 } from "./daemons.js";
 
 const newLab = twoRouterLabs("h6");
-const INJECT = new URL("../../dist/lab/inject.js", import.meta.url).pathname;
+const INJECT = new URL("../../dist-lab/lab/inject.js", import.meta.url).pathname;
 
 const conf = `global_defs {
   vrrp_garp_master_delay 0

@@ -1,7 +1,7 @@
 // HTTP under load while 255 instances advertise (a /status flood used to stall adverts). Alone in
 // the timing group (vitest.config.ts): what it measures is the master's advert lateness.
 import { describe, expect, it } from "vitest";
-import { runHttpLoad } from "../../src/lab/http-load.js";
+import { runHttpLoad } from "../../lab/http-load.js";
 import { twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("http");

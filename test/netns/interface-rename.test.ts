@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { enteredBackup } from "./mixed-pair.js";
 import { holdsFor, holdsWhileAdvertising, startDaemon, statusOr, twoRouterLabs } from "./daemons.js";
 

@@ -4,8 +4,8 @@
 // under preempt.
 import { spawnSync } from "node:child_process";
 import { afterEach, beforeEach, expect } from "vitest";
-import { Lab, waitFor } from "../../src/lab/netns.js";
-import { readPcap } from "../../src/lab/pcap-file.js";
+import { Lab, waitFor } from "../../lab/netns.js";
+import { readPcap } from "../../lab/pcap-file.js";
 import {
   crash,
   intervalOf,

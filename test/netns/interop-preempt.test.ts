@@ -2,7 +2,7 @@
 // either side. (interop.test.ts has election, failover and return per mode and pair.)
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { holdsWhileAdvertising, keepalivedConf, startDaemon, statusOf, twoRouterLabs, vipOf, type Mode } from "./daemons.js";
 
 const ROUTERS = { a: "192.0.2.11", b: "192.0.2.12" };

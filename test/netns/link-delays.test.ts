@@ -2,7 +2,7 @@
 // (keepalived_netlink.c update_interface_flags): a link flap shorter than the down delay causes no
 // transition; a longer one is FAULT, and not before the delay.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { holdsFor, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("lnkd");

@@ -5,7 +5,7 @@
 // (vrrp.c vrrp_check_packet), so both kinds must put the same list on the wire or there are two
 // masters. Each case runs both roles: the master on a (200), the backup on b (100), then a dies.
 import { describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
 import { crash, holdsFor, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
 import { enteredBackup, enteredMaster } from "./mixed-pair.js";
 

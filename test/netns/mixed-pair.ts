@@ -2,7 +2,7 @@
 // tsvrrpd on the other, in both roles. One master (the higher priority) holds the VIPs alone for a
 // whole down interval, the lower one is a quiet backup, and it takes over when the master dies.
 import { expect } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
 import { crash, holdsWhileAdvertising, startDaemon, type Kind, type Running } from "./daemons.js";
 
 export const ROUTER_ADDR = { a: "192.0.2.11", b: "192.0.2.12" } as const;

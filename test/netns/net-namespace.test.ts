@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmdirSy
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
 import { BIN, crash, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("netns");

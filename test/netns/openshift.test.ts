@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseEnvFile } from "../../src/config/openshift-env.js";
-import { Lab, waitFor } from "../../src/lab/netns.js";
+import { Lab, waitFor } from "../../lab/netns.js";
 import { holdsFor } from "./daemons.js";
 
 const REPO = new URL("../..", import.meta.url).pathname;

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Lab, waitFor } from "../../src/lab/netns.js";
+import { Lab, waitFor } from "../../lab/netns.js";
 import { lookupUser } from "../../src/health/users.js";
 import { BIN, statusOf, statusOr } from "./daemons.js";
 

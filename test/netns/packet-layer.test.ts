@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
 import { addressBytes } from "../../src/vrrp/address.js";
 import { encodeAdvert } from "../../src/vrrp/packet.js";
 import { BIN, holdsFor, macOf, startDaemon, twoRouterLabs } from "./daemons.js";

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseKeepalivedDump, tsvrrpdInstances, type InstanceView } from "./instance-view.js";
-import { Lab } from "../../src/lab/netns.js";
+import { Lab } from "../../lab/netns.js";
 import { BIN } from "./daemons.js";
 
 const DIR = new URL("../fixtures/real-configs/", import.meta.url).pathname;

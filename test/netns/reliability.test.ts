@@ -3,10 +3,10 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Lab, waitFor } from "../../src/lab/netns.js";
+import { Lab, waitFor } from "../../lab/netns.js";
 import { BIN, holdsFor, statusOf, statusOr as statusOrAny, watchStalls } from "./daemons.js";
 
-const INJECT = new URL("../../dist/lab/inject.js", import.meta.url).pathname;
+const INJECT = new URL("../../dist-lab/lab/inject.js", import.meta.url).pathname;
 const VIP = "198.51.100.10";
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

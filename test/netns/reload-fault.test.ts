@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { holdsFor, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("rlf");

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { startDaemon, statusOr, twoRouterLabs, holdsFor } from "./daemons.js";
 
 const newLab = twoRouterLabs("rld");

@@ -4,8 +4,8 @@
 // both must take them all away on stop. Then a mixed pair, both roles: the routes follow the
 // master through a crash and a restart, and a restarted router cleans up what its crash left.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
-import type { Lab } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
+import type { Lab } from "../../lab/netns.js";
 import { crash, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 
 const newLab = twoRouterLabs("rtr");

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { nativeHelper } from "../../src/native/helper.js";
 import { lookupUser } from "../../src/health/users.js";
 import { BIN, holdsFor, startDaemon, statusOf, statusOr, twoRouterLabs, holdsWhileAdvertising } from "./daemons.js";

@@ -9,8 +9,8 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readPcap } from "../../src/lab/pcap-file.js";
-import { waitFor } from "../../src/lab/netns.js";
+import { readPcap } from "../../lab/pcap-file.js";
+import { waitFor } from "../../lab/netns.js";
 import type { SimulationResult } from "../../src/cluster/simulate.js";
 import { BIN, crash, holdsFor, macOf, startDaemon, statusOf, twoRouterLabs, type Running } from "./daemons.js";
 

@@ -2,7 +2,7 @@
 // because the master really fell silent for a down interval (the machine stopped it) is the
 // protocol and the window repeats; a VIP that moves while the master advertises stays a failure.
 import { expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { holdsWhileAdvertising, startDaemon, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("win");

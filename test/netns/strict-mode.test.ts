@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
 import { BIN, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 import { mixedPair, type PairCase } from "./mixed-pair.js";
 

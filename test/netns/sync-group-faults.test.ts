@@ -4,7 +4,7 @@
 // runtime brought VI_1 back alone and the two VIPs split between the routers. keepalived does the
 // same as tsvrrpd now (vrrp_track.c, sync->num_member_fault): both kinds run the group on a.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { holdsFor, startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 
 const newLab = twoRouterLabs("sgf");

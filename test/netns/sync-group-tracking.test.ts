@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 
 const newLab = twoRouterLabs("sgt");

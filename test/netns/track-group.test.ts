@@ -3,7 +3,7 @@
 // 0, so x0 going down puts a in FAULT and b (the other daemon) takes the VIP; x0 back up, a takes it
 // back. x0 is a veth inside a's namespace, its peer x1 beside it.
 import { describe, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
 
 const newLab = twoRouterLabs("tgr");

@@ -5,7 +5,7 @@
 // Three routers: a (200) master, b (150) and c (100) backups, each with the other two as peers;
 // then a dies and b, now sending to a and c, must hold c in BACKUP.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { enteredBackup, enteredMaster } from "./mixed-pair.js";
 import { crash, holdsFor, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
 

@@ -5,7 +5,7 @@
 // both ways round; the backup has its macvlan ready, the VIP of the first LAN stays on eth0, and
 // tsvrrpd removes its macvlan on stop.
 import { describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { crash, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";

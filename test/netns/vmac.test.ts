@@ -3,9 +3,9 @@
 // after each takeover the new master's gratuitous ARP moves the MAC to its bridge port, so the
 // client keeps reaching the VIP. tsvrrpd also removes its macvlan on stop and a crashed run's at start.
 import { describe, expect, it } from "vitest";
-import { waitFor, type Lab } from "../../src/lab/netns.js";
+import { waitFor, type Lab } from "../../lab/netns.js";
 import { join } from "node:path";
-import { readPcap } from "../../src/lab/pcap-file.js";
+import { readPcap } from "../../lab/pcap-file.js";
 import { crash, macOf, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("vmac");

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { waitFor } from "../../src/lab/netns.js";
+import { waitFor } from "../../lab/netns.js";
 import { MAX_PDU_BYTES, MAX_REPETITIONS, RETRY_MS, VrrpSubagent } from "../../src/snmp/agentx.js";
 import type { Varbind } from "../../src/snmp/vrrp-mib.js";
 

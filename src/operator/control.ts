@@ -8,7 +8,7 @@ import { CONTROL_DIR, ensureControlDir } from "./control-path.js";
 import { dataText, dumpPath, jsonText, statsText, writeFileSafely, type DumpKind } from "./dump-files.js";
 import type { Logger } from "./log.js";
 import { socketAnswers } from "./single-instance.js";
-import type { Runtime } from "./runtime.js";
+import type { Runtime } from "../daemon/runtime.js";
 import { statusDocument } from "./status-document.js";
 import { errorFields } from "../error-fields.js";
 

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:chi
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { errorCode } from "../error-fields.js";
+import { errorCode } from "../src/error-fields.js";
 
 export interface LabRouter {
   readonly name: string;

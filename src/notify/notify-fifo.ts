@@ -13,7 +13,7 @@ import { errorFields } from "../error-fields.js";
 import { prepareScript } from "../health/script-gate.js";
 import { runScript } from "../health/script-check.js";
 import { defaultScriptUser, lookupUser, type Ids } from "../health/users.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 import type { VrrpRouter } from "../vrrp/router.js";
 import type { InstanceEventName, State } from "../vrrp/instance-types.js";
 

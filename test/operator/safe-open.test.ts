@@ -19,8 +19,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/daemon/log.js";
-import { openForAppend, SafeOpenError } from "../../src/daemon/safe-open.js";
+import { createLogger } from "../../src/operator/log.js";
+import { openForAppend, SafeOpenError } from "../../src/operator/safe-open.js";
 import { lookupUser } from "../../src/health/users.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-safe-open-"));

@@ -1,4 +1,4 @@
-// The control socket a daemon derives when --control does not name one (src/daemon/control-path.ts),
+// The control socket a daemon derives when --control does not name one (src/operator/control-path.ts),
 // and how `tsvrrpd status` finds it: daemons keepalived would run side by side never share one.
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import {
   DEFAULT_PID_FILE,
   defaultControlSocket,
   netnsId,
-} from "../../src/daemon/control-path.js";
+} from "../../src/operator/control-path.js";
 import { parseStatusArgs } from "../../src/status.js";
 
 describe("derived control socket", () => {

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigWatcher } from "../../src/daemon/config-watch.js";
-import { kubeletWrite } from "../../src/lab/kubelet-volume.js";
-import { waitFor } from "../../src/lab/netns.js";
+import { ConfigWatcher } from "../../src/operator/config-watch.js";
+import { kubeletWrite } from "../../lab/kubelet-volume.js";
+import { waitFor } from "../../lab/netns.js";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -1,12 +1,12 @@
-// Crafted and hostile VRRP packets for the reliability tests: `node dist/lab/inject.js KIND COUNT
+// Crafted and hostile VRRP packets for the reliability tests: `node dist-lab/lab/inject.js KIND COUNT
 // RATE_PPS [SRC] [DST] [VRID] [VERSION]`, run inside a lab namespace. Builds whole IPv4 packets
 // (IP_HDRINCL), or whole IPv6 ones (IPV6_HDRINCL) when SRC is an IPv6 address, so TTL / hop limit,
 // checksum, version, lengths can all be wrong on purpose.
 import { readFileSync } from "node:fs";
-import { nativeHelper } from "../native/helper.js";
-import { addressBytes } from "../vrrp/address.js";
-import { fold, sum16 } from "../vrrp/checksum.js";
-import { AUTH_PASS, encodeAdvert } from "../vrrp/packet.js";
+import { nativeHelper } from "../src/native/helper.js";
+import { addressBytes } from "../src/vrrp/address.js";
+import { fold, sum16 } from "../src/vrrp/checksum.js";
+import { AUTH_PASS, encodeAdvert } from "../src/vrrp/packet.js";
 
 export type InjectKind =
   | "good"

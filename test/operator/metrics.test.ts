@@ -2,9 +2,9 @@
 // from it and current.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { metricsRegistry, type MetricsSource } from "../../src/daemon/metrics.js";
-import { describeMetrics, metricsMarkdown } from "../../src/daemon/metrics-doc.js";
-import type { InstanceStatus } from "../../src/daemon/status-view.js";
+import { metricsRegistry, type MetricsSource } from "../../src/operator/metrics.js";
+import { describeMetrics, metricsMarkdown } from "../../src/operator/metrics-doc.js";
+import type { InstanceStatus } from "../../src/operator/status-view.js";
 
 function instance(name: string, vrid: number, state: InstanceStatus["state"]): InstanceStatus {
   return {

@@ -4,7 +4,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { Registry } from "prom-client";
 import type { Logger } from "./log.js";
-import type { Runtime } from "./runtime.js";
+import type { Runtime } from "../daemon/runtime.js";
 import { statusDocument, type StatusDocument } from "./status-document.js";
 import { metricsRegistry } from "./metrics.js";
 import { packageVersion } from "../version.js";

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
-const LOG = new URL("../../dist/daemon/log.js", import.meta.url).href;
+const LOG = new URL("../../dist/operator/log.js", import.meta.url).href;
 
 function run(opts: string): { stdout: string; stderr: string } {
   const script = `import { createLogger } from ${JSON.stringify(LOG)};

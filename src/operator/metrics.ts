@@ -1,14 +1,14 @@
 // The Prometheus series the daemon exports, defined once: /metrics serves this registry, and
-// docs/metrics.md is generated from it (src/daemon/metrics-doc.ts, checked by a test).
+// docs/metrics.md is generated from it (src/operator/metrics-doc.ts, checked by a test).
 // Conventions (prometheus.io/docs/practices/naming): counters end in _total, units are in names
 // (seconds), and no label is called `instance`, which Prometheus itself sets on every target (with
 // the default honor_labels: false a series' own `instance` becomes `exported_instance` and breaks
 // every query); a VRRP instance's name is `vrrp_instance` (keepalived-exporter calls it `iname`).
 import { performance } from "node:perf_hooks";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { DaemonCounters } from "./runtime.js";
+import type { DaemonCounters } from "../daemon/runtime.js";
 import type { InstanceStatus } from "./status-view.js";
-import type { CheckStatus } from "./tracking.js";
+import type { CheckStatus } from "../daemon/tracking.js";
 
 export const STATE_CODE = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 } as const;
 

@@ -3,11 +3,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { masterDownMs } from "../vrrp/timing.js";
+import { masterDownMs } from "../src/vrrp/timing.js";
 import { Lab, waitFor } from "./netns.js";
 import { readPcap, type WireRecord } from "./pcap-file.js";
-import { errorFields } from "../error-fields.js";
+import { errorFields } from "../src/error-fields.js";
 
+// Run compiled, from dist-lab/lab/demo.js (scripts/demo.sh).
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const VIP = "198.51.100.10";
 const VIP6 = "2001:db8:1::10";

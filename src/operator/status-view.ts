@@ -3,7 +3,7 @@ import type { Family } from "../vrrp/address.js";
 import type { State } from "../vrrp/instance-types.js";
 import type { VrrpInstance } from "../vrrp/instance.js";
 import type { DropCode } from "../vrrp/packet.js";
-import type { InstanceIo } from "./instance-io.js";
+import type { InstanceIo } from "../daemon/instance-io.js";
 import { formatAddress } from "../vrrp/address.js";
 
 export interface InstanceStatus {

@@ -22,8 +22,8 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import type { GlobalSpec } from "../../src/config/model.js";
-import { fifoLine, NotifyFifos } from "../../src/daemon/notify-fifo.js";
-import { waitFor } from "../../src/lab/netns.js";
+import { fifoLine, NotifyFifos } from "../../src/notify/notify-fifo.js";
+import { waitFor } from "../../lab/netns.js";
 import { lookupUser } from "../../src/health/users.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-fifo-"));

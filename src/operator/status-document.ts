@@ -1,7 +1,7 @@
 // The document `tsvrrpd status --json` prints and /status serves: the instances, checks and
 // counters of a running daemon at one moment (control.ts and metrics-http.ts both answer with it).
-import type { Runtime } from "./runtime.js";
-import type { Tracking } from "./tracking.js";
+import type { Runtime } from "../daemon/runtime.js";
+import type { Tracking } from "../daemon/tracking.js";
 
 export interface StatusDocument {
   readonly pid: number;

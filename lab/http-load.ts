@@ -6,13 +6,13 @@ import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fetchStatus } from "../status.js";
+import { fetchStatus } from "../src/status.js";
 import { waitFor, type Lab } from "./netns.js";
 import { scaleConf } from "./scale-conf.js";
 
-/** bin/tsvrrpd of this checkout, whether this module runs from dist/ or dist-bench/src/. */
+/** bin/tsvrrpd of this checkout, whether this module runs from lab/, dist-lab/lab/ or dist-bench/lab/. */
 const BIN = (() => {
-  for (let up = "../../"; up.length < 20; up += "../") {
+  for (let up = "../"; up.length < 20; up += "../") {
     const p = fileURLToPath(new URL(`${up}bin/tsvrrpd`, import.meta.url));
     if (existsSync(p)) return p;
   }

@@ -6,7 +6,7 @@
 import type { DaemonConfig, NotifyScript, NotifyScripts } from "../config/model.js";
 import { prepareScript, type PreparedScript, type ScriptPolicy, type ScriptRefusal } from "../health/script-gate.js";
 import { runScript } from "../health/script-check.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../operator/log.js";
 
 export interface NotifyJob {
   /** Serialisation key: instance or group name. */

@@ -1,7 +1,7 @@
 // Reads a tcpdump capture (pcap, Ethernet) into decoded records: adverts, gratuitous ARPs, NAs.
 // Used by namespace tests, the demo and the benches to read what really crossed the wire.
 import { readFileSync } from "node:fs";
-import { formatAddress } from "../vrrp/address.js";
+import { formatAddress } from "../src/vrrp/address.js";
 
 export interface WireRecord {
   /** Seconds since the epoch, microsecond resolution. */
