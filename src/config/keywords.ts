@@ -92,7 +92,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "garp_group",
     "difference",
     "garp_interval gna_interval",
-    "one spacing per interface, the larger of the two, between rounds of gratuitous ARP and unsolicited NA (keepalived spaces ARP and NA frames separately); every vrrp_garp_master_repeat round is sent, where keepalived 2.2.7 collapses the queued repeats of an address into one (vrrp_arp.c queue_garp: a per-address pending flag), measured: 2 ARPs for repeat 5",
+    "one spacing per interface, the larger of the two, between rounds of gratuitous ARP and unsolicited NA (keepalived spaces ARP and NA frames separately); every vrrp_garp_master_repeat round is sent, where keepalived 2.2.7 collapses the queued repeats of an address into one (vrrp_arp.c queue_garp: a per-address pending flag), measured: 2 ARPs for repeat 5; a burst asked for while rounds are still pending raises them to its own count instead of adding its rounds (keepalived's garp_gna_pending), and leaving MASTER cancels them",
   ),
   ...K("garp_group", "keepalived", "interface interfaces"),
   ...K("vrrp_track_process", "keepalived", "process param_match weight quorum quorum_max delay terminate_delay fork_delay full_command"),
@@ -192,7 +192,7 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "vrrp_instance",
     "keepalived",
-    "state interface virtual_router_id priority version advert_int virtual_ipaddress virtual_ipaddress_excluded unicast_peer unicast_src_ip mcast_src_ip mcast_dst_ip unicast_fault_no_peer notify_deleted check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay authentication notify_master notify_backup notify_fault notify_stop notify notify_master_rx_lower_pri garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
+    "state interface virtual_router_id priority version advert_int unicast_peer unicast_src_ip mcast_src_ip mcast_dst_ip unicast_fault_no_peer notify_deleted check_unicast_src dont_track_primary native_ipv6 track_interface track_script preempt nopreempt preempt_delay authentication notify_master notify_backup notify_fault notify_stop notify notify_master_rx_lower_pri garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat down_timer_adverts lower_prio_no_advert v3_checksum_as_v2",
   ),
   ...K(
     "vrrp_instance",
@@ -201,6 +201,12 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "with it, the new checksum form is still accepted (keepalived rejects it until the peer answers in the old form)",
   ),
   ...K("vrrp_instance", "difference", "skip_check_adv_addr", ALWAYS),
+  ...K(
+    "vrrp_instance",
+    "difference",
+    "virtual_ipaddress virtual_ipaddress_excluded",
+    "one deleted by hand from a master is put back and the instance stays MASTER; keepalived 2.2.7 sends it to BACKUP (keepalived_netlink.c netlink_if_address_filter); a no_track one stays deleted in both",
+  ),
   ...K(
     "vrrp_instance",
     "difference",

@@ -15,9 +15,7 @@ import type { NotifyJob } from "../notify/notify.js";
 import type { ResolvedVip } from "./router-config.js";
 import { errorFields } from "../error-fields.js";
 import { fifoLine } from "../notify/notify-fifo.js";
-import { VRRP_GROUP_V4 } from "../vrrp/address.js";
 import { blocksAddresses, type BlockedAddress } from "../netfilter/vip-block.js";
-import { multicastGroupOf } from "./socket-binder.js";
 import { extraGarpTargets } from "../vrrp/garp-extra.js";
 
 export interface ExecutorPorts {
@@ -46,17 +44,11 @@ export interface ExecutorPorts {
   readonly log: Logger;
   /** The daemon's I/O side of a router instance. */
   ioOf(ri: RouterInstance): InstanceIo | undefined;
-  /**
-   * The spacing (ms) between GARP / NA rounds on an interface: its garp_group's, else global_defs
-   * vrrp_garp_interval / vrrp_gna_interval; read at each takeover (reload may change them).
-   */
-  announceGapMs(ifname: string): number;
   groupNotify(group: string): NotifyScripts | undefined;
   /** keepalived vrrp_ndisc.c: the NA router flag follows the interface's IPv6 forwarding. */
   ipv6Forwarding(ifname: string): boolean;
   /** Re-arm the instance's timer at its next deadline. */
   schedule(io: InstanceIo): void;
-  stopping(): boolean;
 }
 
 export class ActionExecutor {
@@ -83,8 +75,20 @@ export class ActionExecutor {
           this.dropped(a.instance, a.code, a.detail);
           break;
         case "old-checksum":
-          this.p.ioOf(a.instance)?.encoder?.setDestination(VRRP_GROUP_V4);
+          break; // RouterInstance.sendTargets carries the checksum form
+        case "restore-vips": {
+          const io = this.p.ioOf(a.instance);
+          if (io) this.vipOps(io, "add", io.vips);
           break;
+        }
+        case "restore-routes": {
+          const io = this.p.ioOf(a.instance);
+          const tracked = <T extends { noTrack: boolean }>(l: readonly T[]) => l.filter((r) => !r.noTrack);
+          if (io) this.routeOps(io, "add", tracked(io.spec.virtualRoutes), tracked(io.spec.virtualRules));
+          break;
+        }
+        case "restore-static-routes":
+          break; // the runtime's StaticRoutes holds them (Runtime.run)
         case "group-state":
           this.groupState(a.group, a.state);
           break;
@@ -121,7 +125,7 @@ export class ActionExecutor {
       case "announce":
         // The advert before it in this batch has already left (sends are synchronous): the old
         // master drops its VIPs before our gratuitous ARPs arrive, as keepalived orders them.
-        this.announce(io, a.repeat);
+        this.announce(io, a.repeat, a.ifname);
         break;
       case "announce-extra":
         this.announceExtra(io);
@@ -146,20 +150,15 @@ export class ActionExecutor {
   private sendAdvert(io: InstanceIo, priority: number, intervalCs: number): void {
     const { encoder, socket, src } = io;
     if (!encoder || !socket) return;
-    const peers = io.ri.spec.receive.unicastPeers;
     let failed = 0;
     // auth_type AH: one sequence number per advert, the same to every unicast peer (keepalived
     // vrrp_update_pkt numbers only the call without a peer address).
     const ah = io.ri.spec.receive.ahKey ? { key: io.ri.spec.receive.ahKey, seq: io.ri.ahCounter.next() } : undefined;
     try {
-      if (peers.length === 0) {
-        if (!socket.send(encoder.encode(priority, intervalCs), src, multicastGroupOf(io.ri.spec.receive, io.spec.family), true, 255, ah))
+      for (const t of io.ri.sendTargets) {
+        if (t.unicast) encoder.setDestination(t.checksumDst);
+        if (!socket.send(encoder.encode(priority, intervalCs), src, t.dst, true, t.unicast ? (io.spec.unicastTtl ?? 255) : 255, ah))
           failed++;
-      } else {
-        for (const peer of peers) {
-          if (!io.ri.oldChecksum) encoder.setDestination(peer);
-          if (!socket.send(encoder.encode(priority, intervalCs), src, peer, true, io.spec.unicastTtl ?? 255, ah)) failed++;
-        }
       }
     } catch (e) {
       failed++;
@@ -270,28 +269,10 @@ export class ActionExecutor {
     });
   }
 
-  /**
-   * Rounds spaced per interface by announceGapMs (keepalived 2.2.7 vrrp_arp.c send_gratuitous_arp /
-   * queue_garp and vrrp_ndisc.c: the delay is ifp->garp_delay, a garp_group's or the global one set
-   * by vrrp_if.c set_default_garp_delay; keepalived spaces ARP and NA frames separately, we space
-   * rounds by the larger of the two); 0 sends the whole burst at once.
-   */
-  private announce(io: InstanceIo, repeat: number): void {
-    for (const [ifname, vips] of this.vipsByInterface(io)) {
-      const gap = this.p.announceGapMs(ifname);
-      if (gap <= 0 || repeat <= 1) {
-        this.announceOn(io, ifname, vips, repeat);
-        continue;
-      }
-      this.announceOn(io, ifname, vips, 1);
-      let left = repeat - 1;
-      const next = (): void => {
-        if (this.p.stopping() || io.ri.vi.state !== "MASTER") return;
-        this.announceOn(io, ifname, vips, 1);
-        if (--left > 0) setTimeout(next, gap).unref();
-      };
-      setTimeout(next, gap).unref();
-    }
+  /** `repeat` rounds at once on every VIP interface, or on `only` (the instance spaces rounds: VrrpInstance announce). */
+  private announce(io: InstanceIo, repeat: number, only?: string): void {
+    for (const [ifname, vips] of this.vipsByInterface(io))
+      if (only === undefined || ifname === only) this.announceOn(io, ifname, vips, repeat);
   }
 
   private vipsByInterface(io: InstanceIo, only: readonly ResolvedVip[] = io.vips): Map<string, Uint8Array[]> {
@@ -383,13 +364,7 @@ export class ActionExecutor {
   }
 
   private dropped(ri: RouterInstance, code: DropCode, detail: string): void {
-    const io = this.p.ioOf(ri);
-    if (!io) return;
-    const now = performance.now();
-    if (now - (io.lastDropLog.get(code) ?? -Infinity) >= 10_000) {
-      io.lastDropLog.set(code, now);
-      io.log.warn({ code, detail, dropsSoFar: ri.receiveDrops }, "advert dropped (each reason logged at most every 10 s)");
-    }
+    this.p.ioOf(ri)?.log.warn({ code, detail, dropsSoFar: ri.receiveDrops }, "advert dropped (each reason logged at most every 10 s)");
   }
 }
 

@@ -2,7 +2,7 @@
 // resolved VIPs, the socket and encoder it sends with, its timer and its queue of netlink work.
 import type { InstanceSpec } from "../config/model.js";
 import type { AhSeal } from "../net/advert-socket.js";
-import type { AdvertEncoder, DropCode } from "../vrrp/packet.js";
+import type { AdvertEncoder } from "../vrrp/packet.js";
 import type { RouterInstance } from "../vrrp/router-types.js";
 import type { Logger } from "../operator/log.js";
 import { resolveVips, type ResolvedVip } from "./router-config.js";
@@ -35,8 +35,6 @@ export class InstanceIo {
   deleted = false;
   /** VIP additions and removals, in order, one at a time. */
   ops: Promise<void> = Promise.resolve();
-  /** Last drop log per reason: each reason is logged at most every 10 s. */
-  readonly lastDropLog = new Map<DropCode, number>();
 
   constructor(
     public spec: InstanceSpec,

@@ -38,7 +38,8 @@ export class InstanceTimers {
     const due = io.dueAt;
     if (due === undefined || this.stopping() || io.ri.vi.nextDeadline() !== due) return;
     const now = this.now();
-    if (io.advertDueAt !== undefined) this.record(io, now - io.advertDueAt);
+    // A GARP round due before the advert is not an advert's lateness (as `firing` checks).
+    if (io.advertDueAt !== undefined && io.advertDueAt <= now) this.record(io, now - io.advertDueAt);
     this.due(io, now);
   }
 

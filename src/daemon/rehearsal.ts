@@ -105,12 +105,10 @@ export class TakeoverRehearsal {
       fifo: { write: () => undefined },
       log: this.quiet,
       ioOf: (x: RouterInstance) => (x === ri ? io : undefined),
-      announceGapMs: () => 0,
       groupNotify: () => undefined,
       // Read once at start; just before a takeover the /proc read is not worth its time.
       ipv6Forwarding: throughStop ? (ifname) => ports.ipv6Forwarding(ifname) : () => false,
       schedule: () => undefined,
-      stopping: () => false,
     });
     this.runs++;
     let now = ports.now();

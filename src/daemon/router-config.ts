@@ -5,6 +5,7 @@ import { addressBytes } from "../vrrp/address.js";
 import type { InstanceConfig } from "../vrrp/instance-types.js";
 import { AUTH_AH, AUTH_NONE, AUTH_PASS, passwordBytes } from "../vrrp/packet.js";
 import type { LinkDelay } from "../vrrp/link-debounce.js";
+import { announceGapMs } from "./garp-spacing.js";
 import type { RouterConfig, RouterInstanceSpec } from "../vrrp/router-types.js";
 
 export interface ResolvedVip {
@@ -74,11 +75,19 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
 }
 
 export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): RouterInstanceSpec {
+  const vips = resolveVips(spec);
+  // Each VIP interface's GARP / NA spacing (garp-spacing.ts), once per interface, in VIP order.
+  const garpSpacing = [...new Set(vips.map((v) => v.ifname))].map((ifname) => ({ ifname, gapMs: announceGapMs(config, ifname) }));
   return {
     name: spec.name,
     key: instanceKey(spec),
     interface: spec.interface,
-    config: instanceConfig(spec, configuredSource(spec)),
+    config: {
+      ...instanceConfig(spec, configuredSource(spec)),
+      ...(garpSpacing.some((g) => g.gapMs > 0) ? { garpSpacing } : {}),
+    },
+    vips: vips.map((v) => ({ bytes: v.bytes, ifname: v.ifname, noTrack: v.spec.noTrack === true })),
+    tracksRoutes: spec.virtualRoutes.some((r) => !r.noTrack) || spec.virtualRules.some((r) => !r.noTrack),
     receive: {
       version: spec.version,
       unicastPeers: spec.unicastPeers.map((p) => addressBytes(p)),

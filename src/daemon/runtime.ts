@@ -29,7 +29,6 @@ import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
 import { Vmacs } from "./vmacs.js";
-import { announceGapMs } from "./garp-spacing.js";
 
 export interface DaemonCounters {
   /** Adverts for a VRID no instance runs on that interface. */
@@ -118,11 +117,9 @@ export class Runtime {
       snmp: this.snmp,
       log: this.log,
       ioOf: (ri) => this.io.get(ri),
-      announceGapMs: (ifname) => announceGapMs(this.config, ifname),
       groupNotify: (g) => this.config.syncGroups.find((x) => x.name === g)?.notify,
       ipv6Forwarding,
       schedule: (io) => this.timers.schedule(io),
-      stopping: () => this.stopping,
     });
     this.staticRoutes = new StaticRoutes(this.executor, this.log);
     this.rehearsal = new TakeoverRehearsal({
@@ -155,7 +152,10 @@ export class Runtime {
 
   private run(actions: readonly RouterAction[]): void {
     this.executor.run(actions);
-    for (const a of actions) if (a.type === "link-deadline") this.armLinkTimer(a.at);
+    for (const a of actions) {
+      if (a.type === "link-deadline") this.armLinkTimer(a.at);
+      if (a.type === "restore-static-routes") this.staticRoutes.reinstate();
+    }
   }
 
   private armLinkTimer(at: number | undefined): void {
@@ -196,12 +196,7 @@ export class Runtime {
     for (const e of this.tracking.startEvents()) this.handle(e);
     this.notify.prepareAll(this.config);
     this.fifos.open(this.config.global);
-    this.staticRoutes.watch(
-      this.config,
-      this.rtnl,
-      () => this.io.values(),
-      () => this.stopping,
-    );
+    this.staticRoutes.watch(this.config, this.rtnl, () => this.handle({ type: "route-deleted" }));
     await this.staticRoutes.install(this.config);
     const delay = this.config.global.startupDelayMs ?? 0;
     if (delay > 0) {
@@ -287,17 +282,10 @@ export class Runtime {
     this.links.onAddress(e);
     if (this.stopping) return;
     const a = e.address;
+    // The router decides whether it was a master's VIP to put back (VrrpRouter addressDeleted).
+    const ifname = e.removed ? this.links.links().find((l) => l.index === a.index)?.name : undefined;
+    if (ifname !== undefined) this.handle({ type: "address-deleted", ifname, address: a.address });
     for (const io of this.io.values()) {
-      const vi = io.ri.vi;
-      // A VIP deleted by hand while we are master is put back, as keepalived does.
-      if (e.removed && io.holdsVips && vi.state === "MASTER") {
-        const v = io.vips.find((x) => sameAddressBytes(x.bytes, a.address) && this.links.link(x.ifname)?.index === a.index);
-        if (v?.spec.noTrack) io.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP removed by someone else; not restored (no_track)");
-        else if (v) {
-          io.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP removed from the interface by someone else while MASTER; restoring it");
-          this.executor.vipOps(io, "add", io.vips);
-        }
-      }
       const link = this.links.link(io.spec.interface);
       // use_vmac: the source address comes from the base interface (LinkCache.sourceFor).
       const srcLink = io.spec.vmac?.base ? this.links.link(io.spec.vmac.base) : link;
@@ -408,12 +396,7 @@ export class Runtime {
     for (const e of this.tracking.startEvents()) this.handle(e);
     for (const ri of plan.added) await this.startInstance(ri, this.specOf(ri));
     if (plan.added.length > 0) this.rehearsal.atStart(this.io.values()); // a kind of instance may be new
-    this.staticRoutes.watch(
-      next,
-      this.rtnl,
-      () => this.io.values(),
-      () => this.stopping,
-    );
+    this.staticRoutes.watch(next, this.rtnl, () => this.handle({ type: "route-deleted" }));
     await this.staticRoutes.reload(next);
     await this.snmp.configure();
     if (next.global.fifoWriteStatesOnReload) this.fifos.writeStates(this.router);

@@ -4,8 +4,6 @@ import { AdvertSocket, type ReceivedAdvert } from "../net/advert-socket.js";
 import type { Announcer } from "../net/announce.js";
 import type { LinkInfo } from "../netlink/rtnl.js";
 import { AUTH_AH, AUTH_NONE, AUTH_PASS, AdvertEncoder, passwordBytes } from "../vrrp/packet.js";
-import { VRRP_GROUP_V4, vrrpGroup, type Family } from "../vrrp/address.js";
-import type { ReceivePolicy } from "../vrrp/receive.js";
 import type { InstanceIo } from "./instance-io.js";
 import type { Logger } from "../operator/log.js";
 import { errorFields } from "../error-fields.js";
@@ -13,7 +11,6 @@ import { errorFields } from "../error-fields.js";
 /** The instance's advert encoder: its VIPs (bar excluded ones), authentication and destination. */
 export function advertEncoder(io: Pick<InstanceIo, "spec" | "ri" | "vips">, src: Uint8Array): AdvertEncoder {
   const { spec } = io;
-  const peers = io.ri.spec.receive.unicastPeers;
   return new AdvertEncoder({
     version: spec.version,
     family: spec.family,
@@ -22,14 +19,10 @@ export function advertEncoder(io: Pick<InstanceIo, "spec" | "ri" | "vips">, src:
     authType: spec.authPass === undefined ? AUTH_NONE : spec.authAh ? AUTH_AH : AUTH_PASS,
     authKey: passwordBytes(spec.authPass ?? ""),
     src,
-    dst: io.ri.oldChecksum ? VRRP_GROUP_V4 : (peers[0] ?? multicastGroupOf(io.ri.spec.receive, spec.family)),
+    // The first target's; the executor sets each unicast peer's before sending to it.
+    dst: io.ri.sendTargets[0]!.checksumDst,
     v3ChecksumAsV2: spec.v3ChecksumAsV2,
   });
-}
-
-/** Where a multicast instance's adverts go: its configured group, else 224.0.0.18 / ff02::12. */
-export function multicastGroupOf(policy: Pick<ReceivePolicy, "multicastGroup">, family: Family): Uint8Array {
-  return policy.multicastGroup ?? vrrpGroup(family);
 }
 
 export class SocketBinder {

@@ -1,11 +1,11 @@
 // static_routes / static_rules: installed once the interfaces are known, whatever the VRRP state,
 // and removed at stop (keepalived vrrp_daemon.c start_vrrp / stop_vrrp). A reload installs what is
-// new and removes what is gone; what stayed is left alone. Also the put-back of deleted ones.
+// new and removes what is gone; what stayed is left alone. Also the put-back of deleted ones,
+// when the router says so (VrrpRouter routeDeleted).
 import type { DaemonConfig } from "../config/model.js";
 import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
 import type { ActionExecutor } from "./executor.js";
 import type { Logger } from "../operator/log.js";
-import type { InstanceIo } from "./instance-io.js";
 import type { Rtnl } from "../netlink/rtnl.js";
 
 /** Routes and rules compared without where they were written. */
@@ -65,28 +65,17 @@ export class StaticRoutes {
   }
 
   /**
-   * A tracked route or rule deleted by someone else is put back: static ones always, virtual ones
-   * while MASTER. keepalived (keepalived_netlink.c netlink_route_filter) puts static ones back but
-   * sends the instance to BACKUP for a virtual one; tsvrrpd keeps MASTER, as it does for a deleted
-   * VIP (a documented difference). Re-adding what is there changes nothing (EEXIST), so one pass
-   * after a burst of deletions does it all.
+   * Route and rule deletions (ours or someone else's), a burst of them as one `onDeleted` 20 ms
+   * later; what is put back is the router's decision (VrrpRouter routeDeleted). Re-adding what is
+   * there changes nothing (EEXIST), so one pass after a burst does it all.
    */
-  watch(config: DaemonConfig, rtnl: Rtnl, instances: () => Iterable<InstanceIo>, stopping: () => boolean): void {
+  watch(config: DaemonConfig, rtnl: Rtnl, onDeleted: () => void): void {
     if (!hasRoutes(config)) return;
     let pending: NodeJS.Timeout | undefined;
     rtnl.watchRouteDeletions(() => {
       pending ??= setTimeout(() => {
         pending = undefined;
-        if (stopping()) return;
-        this.reinstate();
-        for (const io of instances())
-          if (io.holdsVips)
-            this.executor.routeOps(
-              io,
-              "add",
-              io.spec.virtualRoutes.filter((r) => !r.noTrack),
-              io.spec.virtualRules.filter((r) => !r.noTrack),
-            );
+        onDeleted();
       }, 20);
     });
   }

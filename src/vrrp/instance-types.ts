@@ -16,6 +16,13 @@ export interface GarpSettings {
   readonly masterRefreshRepeat: number;
 }
 
+/** One interface the VIPs are on, and the spacing between gratuitous ARP / NA rounds on it. */
+export interface GarpSpacing {
+  readonly ifname: string;
+  /** ms; 0: a burst goes out at once (keepalived's garp_interval / gna_interval, a garp_group's or global). */
+  readonly gapMs: number;
+}
+
 export const DEFAULT_GARP: GarpSettings = { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1 };
 
 export interface InstanceConfig {
@@ -59,6 +66,11 @@ export interface InstanceConfig {
    * this long after the last time, one `announce-extra` (vrrp.c vrrp_state_master_tx).
    */
   readonly garpExtraIfMs?: number;
+  /**
+   * The VIPs' interfaces with their GARP / NA spacing (absent or all 0: every burst at once).
+   * With a spacing, a burst's rounds after the first are instance deadlines.
+   */
+  readonly garpSpacing?: readonly GarpSpacing[];
 }
 
 export type InstanceEvent =
@@ -80,7 +92,9 @@ export type InstanceEvent =
    */
   | { readonly type: "sync-wait"; readonly group: string }
   /** Every member of the group wants MASTER and one went: this one follows (vrrp_sync_master). */
-  | { readonly type: "sync-master"; readonly group: string };
+  | { readonly type: "sync-master"; readonly group: string }
+  /** A sync-group member answered a lower priority: a MASTER sends `repeat` rounds of GARP / NA too. */
+  | { readonly type: "announce"; readonly repeat: number };
 
 /**
  * keepalived's instance events: a master heard a lower priority (send_event_notify), or the
@@ -94,8 +108,14 @@ export type Action =
   | { readonly type: "send-advert"; readonly priority: number; readonly intervalCs: number }
   | { readonly type: "add-vips" }
   | { readonly type: "remove-vips" }
-  /** Gratuitous ARP / unsolicited NA for every VIP, `repeat` times. */
-  | { readonly type: "announce"; readonly repeat: number; /** set when a lower-priority advert caused it */ readonly lowerPriority?: true }
+  /** Gratuitous ARP / unsolicited NA for every VIP (with `ifname`: the VIPs on that interface), `repeat` times at once. */
+  | {
+      readonly type: "announce";
+      readonly repeat: number;
+      readonly ifname?: string;
+      /** set when a lower-priority advert caused it */
+      readonly lowerPriority?: true;
+    }
   | { readonly type: "state"; readonly from: State; readonly to: State; readonly reason: string }
   /** garp_extra_if: one gratuitous ARP / NA on each extra interface (vrrp/garp-extra.ts picks them). */
   | { readonly type: "announce-extra" }

@@ -24,6 +24,16 @@ interface Deadlines {
   garpLowerPrio?: number;
 }
 
+/** A burst still going out one round at a time on one interface (its GARP spacing). */
+interface GarpRounds {
+  readonly ifname: string;
+  readonly gapMs: number;
+  /** The next round's time (ms). */
+  at: number;
+  /** Rounds still to send. */
+  left: number;
+}
+
 const MISMATCH_LOG_EVERY_MS = 60_000;
 /** Lower-priority adverts trigger at most one gratuitous ARP / NA burst per this many ms. */
 export const LOWER_PRIO_GARP_GAP_MS = 1000;
@@ -54,6 +64,8 @@ export class VrrpInstance {
   private lastLowerPrioGarp = -Infinity;
   /** garp_extra_if's next time (keepalived vmac_garp_timer): checked when an advert is sent. */
   private garpExtraAt: number | undefined;
+  /** Bursts spaced by an interface's GARP interval: their later rounds (cleared when MASTER ends). */
+  private readonly garpRounds: GarpRounds[] = [];
   private _masterAddress: Uint8Array | undefined;
   private _masterPriority = 0;
   private _since = 0;
@@ -130,6 +142,7 @@ export class VrrpInstance {
     let min = earlier(d.advert, d.masterDown);
     min = earlier(min, d.garpDelay);
     min = earlier(min, d.garpRefresh);
+    for (const r of this.garpRounds) min = earlier(min, r.at);
     return earlier(min, d.garpLowerPrio);
   }
 
@@ -189,6 +202,9 @@ export class VrrpInstance {
       case "sync-master":
         if (this._state === "BACKUP") this.becomeMaster(`sync group ${event.group}: every member wants MASTER`, out);
         break;
+      case "announce":
+        if (this._state === "MASTER" && event.repeat > 0) this.announce(event.repeat, out);
+        break;
     }
     return out;
   }
@@ -235,17 +251,20 @@ export class VrrpInstance {
         this.garpExtraAt = now + extraMs;
       }
     }
+    this.garpRoundsDue(out);
+    // keepalived vrrp_scheduler.c vrrp_gratuitous_arp_thread (garp_master_delay),
+    // vrrp_gratuitous_arp_refresh_thread (garp_master_refresh), vrrp_lower_prio_gratuitous_arp_thread.
     if (d.garpDelay !== undefined && d.garpDelay <= now) {
       d.garpDelay = undefined;
-      out.push({ type: "announce", repeat: this.config.garp.masterRepeat });
+      this.announce(this.config.garp.masterRepeat, out);
     }
     if (d.garpRefresh !== undefined && d.garpRefresh <= now) {
       d.garpRefresh = now + this.config.garp.masterRefreshMs;
-      out.push({ type: "announce", repeat: this.config.garp.masterRefreshRepeat });
+      this.announce(this.config.garp.masterRefreshRepeat, out);
     }
     if (d.garpLowerPrio !== undefined && d.garpLowerPrio <= now) {
       d.garpLowerPrio = undefined;
-      out.push({ type: "announce", repeat: this.config.garpLowerPrio.repeat });
+      this.announce(this.config.garpLowerPrio.repeat, out);
     }
   }
 
@@ -359,7 +378,7 @@ export class VrrpInstance {
     const g = this.config.garpLowerPrio;
     if (g.repeat > 0 && this._now - this.lastLowerPrioGarp >= LOWER_PRIO_GARP_GAP_MS) {
       this.lastLowerPrioGarp = this._now;
-      out.push({ type: "announce", repeat: g.repeat, lowerPriority: true });
+      this.announce(g.repeat, out, true);
       if (g.delayMs > 0) this.deadlines.garpLowerPrio = this._now + g.delayMs;
     }
   }
@@ -433,7 +452,7 @@ export class VrrpInstance {
     // Advert first so the old master drops its VIPs before our gratuitous ARPs (keepalived order).
     this.sendAdvert(this.effective, out);
     out.push({ type: "add-vips" });
-    out.push({ type: "announce", repeat: this.config.garp.masterRepeat });
+    this.announce(this.config.garp.masterRepeat, out);
     this.deadlines.advert = onAdvertGrid(now + this.intervalMs());
     if (this.config.garp.masterDelayMs > 0) this.deadlines.garpDelay = now + this.config.garp.masterDelayMs;
     if (this.config.garp.masterRefreshMs > 0) this.deadlines.garpRefresh = now + this.config.garp.masterRefreshMs;
@@ -474,6 +493,50 @@ export class VrrpInstance {
     out.push({ type: "send-advert", priority, intervalCs: this.config.advertIntervalCs });
   }
 
+  /**
+   * `repeat` rounds of gratuitous ARP / NA. keepalived 2.2.7 vrrp_arp.c send_gratuitous_arp /
+   * queue_garp (vrrp_ndisc.c alike): on an interface with a GARP interval each frame waits for
+   * garp_next_time, and a burst asked for while frames are still queued raises what is pending to
+   * at most its own count (garp_gna_pending). Here the spacing is between rounds of the
+   * instance's VIPs on that interface; the later rounds are this instance's deadlines, so leaving
+   * MASTER cancels them (clearDeadlines).
+   */
+  private announce(repeat: number, out: Action[], lowerPriority?: true): void {
+    const spacing = this._config.garpSpacing;
+    if (!spacing || repeat <= 1 || !spacing.some((s) => s.gapMs > 0)) {
+      out.push(lowerPriority ? { type: "announce", repeat, lowerPriority } : { type: "announce", repeat });
+      return;
+    }
+    let flag = lowerPriority ? { lowerPriority } : {}; // on the first action only: the router reacts once
+    for (const s of spacing) {
+      const pending = this.garpRounds.find((r) => r.ifname === s.ifname);
+      if (s.gapMs > 0 && pending) {
+        pending.left = Math.max(pending.left, repeat);
+        continue;
+      }
+      out.push({ type: "announce", repeat: s.gapMs > 0 ? 1 : repeat, ifname: s.ifname, ...flag });
+      flag = {};
+      if (s.gapMs > 0) this.garpRounds.push({ ifname: s.ifname, gapMs: s.gapMs, at: this._now + s.gapMs, left: repeat - 1 });
+    }
+  }
+
+  /** The spaced rounds that are due: one round each, the next a gap later (vrrp_arp.c vrrp_arp_thread). */
+  private garpRoundsDue(out: Action[]): void {
+    const now = this._now;
+    for (let k = 0; k < this.garpRounds.length;) {
+      const r = this.garpRounds[k]!;
+      if (r.at <= now) {
+        out.push({ type: "announce", repeat: 1, ifname: r.ifname });
+        r.at = now + r.gapMs;
+        if (--r.left <= 0) {
+          this.garpRounds.splice(k, 1);
+          continue;
+        }
+      }
+      k++;
+    }
+  }
+
   private drop(code: DropCode, detail: string, out: Action[]): void {
     this.stats.drops[code] = (this.stats.drops[code] ?? 0) + 1;
     out.push({ type: "log", level: "debug", msg: "advert dropped", fields: { code, detail } });
@@ -486,6 +549,7 @@ export class VrrpInstance {
     this.deadlines.garpRefresh = undefined;
     this.deadlines.garpLowerPrio = undefined;
     this.garpExtraAt = undefined;
+    this.garpRounds.length = 0;
   }
 
   private intervalMs(): number {

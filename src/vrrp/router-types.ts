@@ -1,5 +1,6 @@
 // What the router is told and what it answers, and the instance handle all of it names. The daemon
 // and the simulator speak this.
+import { VRRP_GROUP_V4, vrrpGroup } from "./address.js";
 import type { LinkDelay } from "./link-debounce.js";
 import { AhCounter } from "./ipsec-ah.js";
 import { VrrpInstance } from "./instance.js";
@@ -13,6 +14,15 @@ export interface TrackedByWeight {
   /** 0: FAULT while failed; otherwise the priority moves (keepalived vrrp_track.c). */
   readonly weight: number;
   readonly reverse: boolean;
+}
+
+/** A VIP or excluded VIP as the router matches an address deletion against it. */
+export interface RouterVip {
+  readonly bytes: Uint8Array;
+  /** The interface it is added on (its `dev`, else the instance's). */
+  readonly ifname: string;
+  /** keepalived `no_track`: deleted by someone else, it is not put back. */
+  readonly noTrack: boolean;
 }
 
 export interface RouterInstanceSpec {
@@ -34,6 +44,10 @@ export interface RouterInstanceSpec {
   readonly dontTrackPrimary: boolean;
   /** Why the instance can never run (FAULT for good, keepalived's num_config_faults). */
   readonly configFault?: string;
+  /** virtual_ipaddress and virtual_ipaddress_excluded (absent: none to watch). */
+  readonly vips?: readonly RouterVip[];
+  /** Some virtual_routes / virtual_rules entry is tracked (not no_track): a master puts it back after a deletion. */
+  readonly tracksRoutes?: boolean;
 }
 
 export interface RouterSyncGroup {
@@ -70,16 +84,27 @@ export type RouterEvent =
   /** The instance's source address (undefined: the interface has none yet). */
   | { readonly type: "source"; readonly instance: RouterInstance; readonly address: Uint8Array | undefined }
   /** The advert socket for the instance could not be opened. */
-  | { readonly type: "socket-failed"; readonly instance: RouterInstance };
+  | { readonly type: "socket-failed"; readonly instance: RouterInstance }
+  /** An address was deleted from interface `ifname` (netlink RTM_DELADDR), by us or by someone else. */
+  | { readonly type: "address-deleted"; readonly ifname: string; readonly address: Uint8Array }
+  /** Routes or rules were deleted (netlink RTM_DELROUTE / RTM_DELRULE; a burst may be one event). */
+  | { readonly type: "route-deleted" };
 
 export type RouterAction =
   /** Carry out one of the instance's own actions (send, VIPs, announce, state, log). */
   | { readonly type: "instance"; readonly instance: RouterInstance; readonly action: Action }
   /** The instance's next deadline may have changed: re-arm its timer. */
   | { readonly type: "deadline"; readonly instance: RouterInstance }
+  /** An advert dropped before the state machine, to log: each reason at most every DROP_LOG_EVERY_MS per instance. */
   | { readonly type: "drop"; readonly instance: RouterInstance; readonly code: DropCode; readonly detail: string }
-  /** Send VRRPv3 IPv4 unicast adverts with 224.0.0.18 in the pseudo-header from now on. */
+  /** Send VRRPv3 IPv4 unicast adverts with 224.0.0.18 in the pseudo-header from now on (RouterInstance.sendTargets has it). */
   | { readonly type: "old-checksum"; readonly instance: RouterInstance; readonly peer: Uint8Array }
+  /** Add the instance's VIPs again (one was deleted by someone else while MASTER); adding what is there changes nothing. */
+  | { readonly type: "restore-vips"; readonly instance: RouterInstance }
+  /** Add the instance's tracked (not no_track) virtual routes and rules again. */
+  | { readonly type: "restore-routes"; readonly instance: RouterInstance }
+  /** Add the tracked static_routes / static_rules again (keepalived reinstate_static_route / _rule). */
+  | { readonly type: "restore-static-routes" }
   | { readonly type: "group-state"; readonly group: string; readonly state: State }
   /** interface_up_down_delays: feed a link-timer event at `at` (undefined: nothing pending, disarm). */
   | { readonly type: "link-deadline"; readonly at: number | undefined }
@@ -101,6 +126,33 @@ export interface ReloadPlan {
   readonly removed: readonly RouterInstance[];
 }
 
+/** Where one advert goes and which address its checksum's pseudo-header holds. */
+export interface SendTarget {
+  readonly dst: Uint8Array;
+  readonly checksumDst: Uint8Array;
+  readonly unicast: boolean;
+}
+
+/** An advert drop reason is logged at most this often per instance (ms); every drop is counted. */
+export const DROP_LOG_EVERY_MS = 10_000;
+
+/**
+ * Where the instance's adverts go: its multicast group (mcast_dst_ip, else 224.0.0.18 / ff02::12),
+ * or each unicast peer with that peer in the VRRPv3 pseudo-header, or 224.0.0.18 once the peer
+ * was heard using keepalived's old form (vrrp.c vrrp_build_pkt / vrrp_send_pkt:
+ * CHKSUM_COMPATIBILITY_*; the old form exists for IPv4 only).
+ */
+export function sendTargets(spec: RouterInstanceSpec, oldChecksum: boolean): SendTarget[] {
+  const r = spec.receive;
+  const family = spec.config.family;
+  if (r.unicastPeers.length === 0) {
+    const group = r.multicastGroup ?? vrrpGroup(family);
+    return [{ dst: group, checksumDst: group, unicast: false }];
+  }
+  const old = oldChecksum && family === 4;
+  return r.unicastPeers.map((peer) => ({ dst: peer, checksumDst: old ? VRRP_GROUP_V4 : peer, unicast: true }));
+}
+
 /** One instance as the router holds it: the state machine plus what the router decides around it. */
 export class RouterInstance {
   readonly vi: VrrpInstance;
@@ -110,6 +162,9 @@ export class RouterInstance {
   oldChecksum: boolean;
   /** Adverts dropped before the state machine (TTL, peers, codec), per reason. */
   readonly receiveDrops: Partial<Record<DropCode, number>> = {};
+  /** When each drop reason was last logged (router time, ms). */
+  readonly dropLoggedAt = new Map<DropCode, number>();
+  private targets: { spec: RouterInstanceSpec; old: boolean; list: readonly SendTarget[] } | undefined;
   /** auth_type AH: keepalived's one sequence counter, for what we send and what we accept. */
   readonly ahCounter = new AhCounter();
   started = false;
@@ -126,6 +181,14 @@ export class RouterInstance {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** Where each advert goes, in order (made again only when the spec or the checksum form changed). */
+  get sendTargets(): readonly SendTarget[] {
+    const t = this.targets;
+    if (t && t.spec === this.spec && t.old === this.oldChecksum) return t.list;
+    this.targets = { spec: this.spec, old: this.oldChecksum, list: sendTargets(this.spec, this.oldChecksum) };
+    return this.targets.list;
   }
 
   /** keepalived's SIGSTATS_CLEAR for this instance: counters start again from zero. */

@@ -2,11 +2,13 @@
 // over its Connections): advert dispatch and receive policy, priority and FAULT from trackers,
 // sync groups, reload. Pure: events in, actions out, time injected. The daemon carries the actions
 // out on real sockets and netlink; the simulator on a virtual LAN.
-import { compareAddressBytes, formatAddress } from "./address.js";
+import { compareAddressBytes, formatAddress, sameAddressBytes } from "./address.js";
 import { faultLabel, type Action, type FaultSource, type InstanceEvent, type State } from "./instance-types.js";
 import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
 import { receive, sameDelivery, type ReceivedPacket } from "./receive.js";
+import type { DropCode } from "./packet.js";
 import {
+  DROP_LOG_EVERY_MS,
   RouterInstance,
   type ReloadPlan,
   type RouterAction,
@@ -74,6 +76,8 @@ export class VrrpRouter {
   private readonly touched: RouterInstance[] = [];
   private readonly vrids: VridIndex;
   private now = 0;
+  /** After `stop`: what the daemon removes on its way out is not put back. */
+  private stopped = false;
   /** Adverts for VRIDs no instance runs. */
   unknownVrid = 0;
 
@@ -111,6 +115,7 @@ export class VrrpRouter {
         this.start(event.instance);
         break;
       case "stop":
+        this.stopped = true;
         for (const i of this.list) this.feed(i, { type: "shutdown" });
         break;
       case "timer":
@@ -158,6 +163,12 @@ export class VrrpRouter {
         break;
       case "socket-failed":
         this.fault(event.instance, { kind: "socket" }, true);
+        break;
+      case "address-deleted":
+        if (!this.stopped) this.addressDeleted(event.ifname, event.address);
+        break;
+      case "route-deleted":
+        if (!this.stopped) this.routeDeleted();
         break;
     }
     return this.flush();
@@ -310,8 +321,7 @@ export class VrrpRouter {
       matched = true;
       const v = receive(s.receive, i.oldChecksum, rx);
       if (!v.ok) {
-        i.receiveDrops[v.code] = (i.receiveDrops[v.code] ?? 0) + 1;
-        this.out.push({ type: "drop", instance: i, code: v.code, detail: v.detail });
+        this.drop(i, v.code, v.detail);
         continue;
       }
       if (v.ahSeq !== undefined && !this.ahSequence(i, v.ahSeq, v.advert.priority, rx.src)) continue;
@@ -332,6 +342,51 @@ export class VrrpRouter {
     if (!matched) this.unknownVrid++;
   }
 
+  /** Every drop is counted; each reason is logged at most every DROP_LOG_EVERY_MS (a flood is one line per reason). */
+  private drop(i: RouterInstance, code: DropCode, detail: string): void {
+    i.receiveDrops[code] = (i.receiveDrops[code] ?? 0) + 1;
+    const last = i.dropLoggedAt.get(code);
+    if (last !== undefined && this.now - last < DROP_LOG_EVERY_MS) return;
+    i.dropLoggedAt.set(code, this.now);
+    this.out.push({ type: "drop", instance: i, code, detail });
+  }
+
+  /**
+   * A deleted address that is a MASTER's VIP or excluded VIP on that interface is put back, unless
+   * it is no_track. Which instance owns it follows keepalived 2.2.7 keepalived_netlink.c
+   * address_is_ours (called from netlink_if_address_filter on RTM_DELADDR): MASTER instances only,
+   * VIPs then excluded VIPs, the first match decides, a no_track one means nobody. keepalived then
+   * sends that instance to BACKUP (set_vrrp_backup); tsvrrpd keeps MASTER and adds the VIPs again
+   * (a documented difference, README "routes and rules").
+   */
+  private addressDeleted(ifname: string, address: Uint8Array): void {
+    for (const i of this.list) {
+      if (!i.started || i.vi.state !== "MASTER") continue;
+      const v = i.spec.vips?.find((x) => x.ifname === ifname && sameAddressBytes(x.bytes, address));
+      if (!v) continue;
+      const fields = { vip: formatAddress(v.bytes), dev: v.ifname };
+      if (v.noTrack) {
+        this.log(i, "warn", "VIP removed by someone else; not restored (no_track)", fields);
+        return;
+      }
+      this.log(i, "warn", "VIP removed from the interface by someone else while MASTER; restoring it", fields);
+      this.out.push({ type: "restore-vips", instance: i });
+      return;
+    }
+  }
+
+  /**
+   * keepalived 2.2.7 keepalived_netlink.c netlink_route_filter / netlink_rule_filter: a deleted
+   * static route or rule that is not no_track is reinstated (reinstate_static_route / _rule).
+   * For a virtual one keepalived sends its instance to BACKUP; tsvrrpd's masters add their
+   * tracked ones again (a documented difference). Re-adding what is there changes nothing.
+   */
+  private routeDeleted(): void {
+    this.out.push({ type: "restore-static-routes" });
+    for (const i of this.list)
+      if (i.started && i.spec.tracksRoutes && i.vi.state === "MASTER") this.out.push({ type: "restore-routes", instance: i });
+  }
+
   /**
    * keepalived vrrp.c vrrp_in_chk_ipsecah: only a sequence number above the last one heard or
    * sent passes (else an auth failure); vrrp_state_master_rx: a master hearing a lower priority
@@ -340,8 +395,7 @@ export class VrrpRouter {
   private ahSequence(i: RouterInstance, seq: number, priority: number, src: Uint8Array): boolean {
     const r = i.ahCounter.accept(seq);
     if (!r.ok) {
-      i.receiveDrops.BAD_AUTH = (i.receiveDrops.BAD_AUTH ?? 0) + 1;
-      this.out.push({ type: "drop", instance: i, code: "BAD_AUTH", detail: `${r.detail} (from ${formatAddress(src)})` });
+      this.drop(i, "BAD_AUTH", `${r.detail} (from ${formatAddress(src)})`);
       return false;
     }
     const vi = i.vi;
@@ -542,8 +596,8 @@ export class VrrpRouter {
     if (!g) return;
     for (const m of g.members) {
       const repeat = m.spec.config.garpLowerPrio.repeat;
-      if (m !== i && m.vi.state === "MASTER" && repeat > 0)
-        this.out.push({ type: "instance", instance: m, action: { type: "announce", repeat } });
+      // Through the member, so its GARP spacing applies (its later rounds are its deadlines).
+      if (m !== i && m.vi.state === "MASTER" && repeat > 0) this.feed(m, { type: "announce", repeat });
     }
   }
 

@@ -1,10 +1,9 @@
 // The action executor with fake ports: what the router decides becomes the right netlink requests,
 // adverts, announcements, notify jobs and log lines, without root.
 import { pino } from "pino";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { ActionExecutor, type ExecutorPorts } from "../../src/daemon/executor.js";
-import { announceGapMs } from "../../src/daemon/garp-spacing.js";
 import { InstanceIo } from "../../src/daemon/instance-io.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
 import type { NotifyJob } from "../../src/notify/notify.js";
@@ -92,11 +91,9 @@ function setup(conf = CONF) {
     fifo: { write: (l) => void fifoLines.push(l) },
     log,
     ioOf: (x) => (x === ri ? io : undefined),
-    announceGapMs: (ifname) => announceGapMs(config, ifname),
     groupNotify: (g) => config.syncGroups.find((x) => x.name === g)?.notify,
     ipv6Forwarding: () => false,
     schedule: (x) => void scheduled.push(x.spec.name),
-    stopping: () => false,
   };
   return { router, ri, io, ex: new ActionExecutor(ports), sent, added, removed, announced, jobs, fifoLines, routeOps, scheduled, lines };
 }
@@ -130,8 +127,7 @@ describe("action executor", () => {
   // keepalived 2.2.7 vrrp_if.c set_default_garp_delay / vrrp_parser.c garp_group_interface_handler,
   // vrrp_arp.c send_gratuitous_arp: each interface is spaced by its own garp_group, else the global one.
   it("spaces GARP rounds per interface: a garp_group's interval on its interfaces, global_defs vrrp_garp_interval elsewhere", async () => {
-    vi.useFakeTimers();
-    try {
+    {
       const conf = CONF.replace(
         "vrrp_sync_group",
         "global_defs {\n  vrrp_garp_interval 0.1\n}\ngarp_group {\n  garp_interval 0.02\n  gna_interval 0.05\n  interfaces {\n    eth1\n  }\n}\nvrrp_sync_group",
@@ -149,17 +145,20 @@ describe("action executor", () => {
         { ifname: "eth0", vips: ["198.51.100.7"], repeat: 1 },
         { ifname: "eth1", vips: ["203.0.113.7"], repeat: 1 },
       ]);
-      await vi.advanceTimersByTimeAsync(50);
+      // The later rounds are the instance's deadlines: the runtime feeds a timer event at each.
+      const until = (end: number) => {
+        for (let due = t.ri.vi.nextDeadline(); due !== undefined && due <= end; due = t.ri.vi.nextDeadline())
+          t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, due));
+      };
+      until(10_050);
       expect([count("eth0"), count("eth1")]).toEqual([1, 2]);
-      await vi.advanceTimersByTimeAsync(50);
+      until(10_100);
       expect([count("eth0"), count("eth1")]).toEqual([2, 3]);
-      await vi.advanceTimersByTimeAsync(100);
+      until(10_200);
       expect([count("eth0"), count("eth1")]).toEqual([3, 5]);
-      await vi.advanceTimersByTimeAsync(1000);
+      until(11_200);
       expect([count("eth0"), count("eth1")]).toEqual([5, 5]);
       expect(t.ex.announcements).toBe(10);
-    } finally {
-      vi.useRealTimers();
     }
   });
 

@@ -38,11 +38,9 @@ function run(body: string): string[] {
     fifo: { write: () => undefined },
     log,
     ioOf: (x) => (x === ri ? io : undefined),
-    announceGapMs: () => 0,
     groupNotify: () => undefined,
     ipv6Forwarding: () => false,
     schedule: () => undefined,
-    stopping: () => false,
   };
   const ex = new ActionExecutor(ports);
   ex.run([{ type: "instance", instance: ri, action: { type: "add-vips" } }]);

@@ -215,3 +215,55 @@ describe("master-down wake-ups on the deadline queue", () => {
     expect(t.decided).toEqual([due + 1]);
   });
 });
+
+describe("advert lateness on the deadline queue", () => {
+  // GARP rounds spaced by vrrp_garp_interval are the instance's deadlines (VrrpInstance announce):
+  // a MASTER wakes for them between adverts, and only an advert's wake-up is a lateness sample.
+  it("counts adverts only: a GARP round due before the advert records no sample", () => {
+    const d = daemonSide("global_defs {\n  vrrp_garp_interval 0.05\n}\n" + instance("A", 1, 3, "  garp_master_repeat 3\n"));
+    const io = d.ios[0]!;
+    const t = { clock: 0, wake: (): void => undefined };
+    const queue = new DeadlineQueue(
+      () => t.clock,
+      (onWake): WakeTimer => {
+        t.wake = onWake;
+        return { arm: () => undefined, disarm: () => undefined, close: () => undefined };
+      },
+    );
+    const announced: string[] = [];
+    const timers: InstanceTimers = new InstanceTimers(
+      () => t.clock,
+      () => false,
+      (x, now) => {
+        for (const a of d.router.handle(x.ri.timerEvent, now)) {
+          if (a.type === "deadline") timers.schedule(x);
+          if (a.type === "instance" && a.action.type === "announce") announced.push(`${now} ${a.action.ifname}`);
+        }
+      },
+      queue,
+    );
+    const samples: number[] = [];
+    timers.latenessListeners.push((_name, ms) => samples.push(ms));
+    d.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0);
+    d.router.handle({ type: "source", instance: io.ri, address: io.src }, 0);
+    d.router.handle({ type: "start", instance: io.ri }, 0);
+    const takeover = io.ri.vi.nextDeadline()!;
+    d.router.handle(io.ri.timerEvent, takeover);
+    expect(io.ri.vi.state).toBe("MASTER");
+    const advertDue = io.ri.vi.advertDeadline!;
+    timers.schedule(io);
+    // Each round 50 ms after the one before (vrrp_arp.c: garp_next_time from the send).
+    for (const round of [takeover + 50, takeover + 100.5]) {
+      expect(io.ri.vi.nextDeadline()).toBeCloseTo(round, 6);
+      t.clock = round + 0.5;
+      t.wake();
+    }
+    expect(announced).toEqual([`${takeover + 50.5} eth0`, `${takeover + 101} eth0`]);
+    expect(samples).toEqual([]);
+    expect(io.ri.vi.nextDeadline()).toBe(advertDue);
+    t.clock = advertDue + 0.5;
+    t.wake();
+    expect(samples).toEqual([0.5]);
+    io.stopTimer();
+  });
+});

@@ -109,6 +109,8 @@ export type Ev =
   | "linkTimer"
   | { source: string; address?: string }
   | { socketFailed: string }
+  | { addressDeleted: string; ifname?: string }
+  | "routeDeleted"
   | { reload: RouterConfig };
 
 export interface Step {
@@ -137,7 +139,7 @@ export function render(a: RouterAction): string | undefined {
         case "remove-vips":
           return `${n} -vips`;
         case "announce":
-          return `${n} announce ${x.repeat}${x.lowerPriority ? " lower" : ""}`;
+          return `${n} announce ${x.repeat}${x.ifname ? ` ${x.ifname}` : ""}${x.lowerPriority ? " lower" : ""}`;
         case "event":
           return `${n} event ${x.event}`;
         case "announce-extra":
@@ -151,6 +153,11 @@ export function render(a: RouterAction): string | undefined {
       return `${a.instance.name} drop ${a.code}`;
     case "old-checksum":
       return `${a.instance.name} old-checksum`;
+    case "restore-vips":
+    case "restore-routes":
+      return `${a.instance.name} ${a.type}`;
+    case "restore-static-routes":
+      return a.type;
     case "group-state":
       return `${a.group} ${a.state}`;
     case "link-deadline":
@@ -169,6 +176,8 @@ function event(r: VrrpRouter, e: Ev): RouterEvent {
   };
   if (e === "stop") return { type: "stop" };
   if (e === "linkTimer") return { type: "link-timer" };
+  if (e === "routeDeleted") return { type: "route-deleted" };
+  if ("addressDeleted" in e) return { type: "address-deleted", ifname: e.ifname ?? "eth0", address: addressBytes(e.addressDeleted) };
   if ("start" in e) return { type: "start", instance: inst(e.start) };
   if ("timer" in e) return { type: "timer", instance: inst(e.timer) };
   if ("packet" in e) return { type: "packet", packet: e.packet };
