@@ -61,7 +61,9 @@ describe("the npm package", () => {
       "package/COMMIT",
     ])
       expect(files, f).toContain(f);
-    expect(files.filter((f) => /^package\/(test|src|lab|bench|patches|dist\/lab|dist-lab|dist-bench)\/|\.map$|\.test\./.test(f))).toEqual([]);
+    expect(files.filter((f) => /^package\/(test|src|lab|bench|patches|dist\/lab|dist-lab|dist-bench)\/|\.map$|\.test\./.test(f))).toEqual(
+      [],
+    );
     const pkg = JSON.parse(spawnSync("tar", ["xzOf", tgz, "package/package.json"], { encoding: "utf8" }).stdout) as {
       scripts: Record<string, string>;
       engines: { node: string };
