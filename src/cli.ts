@@ -8,6 +8,7 @@ import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE } from "./confi
 import type { DaemonConfig } from "./config/model.js";
 import { createLogger } from "./operator/log.js";
 import { Runtime } from "./daemon/runtime.js";
+import { StartStopScripts } from "./daemon/start-stop-scripts.js";
 import { OperatorViews } from "./operator/control.js";
 import { installSignals } from "./operator/signals.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./operator/single-instance.js";
@@ -173,6 +174,8 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     log.fatal({ control: opts.control }, `another daemon answers on the control socket ${opts.control}; exiting without touching it`);
     process.exit(3);
   }
+  // keepalived core/main.c keepalived_main: the start/stop scripts are checked before the pid file is written.
+  const startStop = new StartStopScripts(log, config.global);
   for (const f of [opts.pidFile, opts.vrrpPidFile]) {
     if (!f) continue;
     try {
@@ -184,16 +187,31 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   const runtime = new Runtime(config, { log, version: `tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)` });
   const views = new OperatorViews(runtime, log, opts.control, opts.http ?? config.global.httpListen);
   let exiting = false;
+  let inStartupScript = false;
+  let reloadAfterStartup = false;
   const shutdown = async (signal: string) => {
     if (exiting) return;
     exiting = true;
     sdNotify("STOPPING=1");
     views.close();
-    await runtime.stop(signal);
+    if (inStartupScript) {
+      // keepalived sigend during run_startup_script: no VRRP child yet; the shutdown script still runs.
+      log.info({ reason: signal, kl: true }, "Stopping");
+      startStop.abortStartup();
+      runtime.close();
+    } else await runtime.stop(signal);
+    // keepalived sigend: the shutdown script runs once VRRP has stopped (VIPs removed), then the daemon exits.
+    await startStop.runShutdown();
     for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
     process.exit(0);
   };
   const reload = () => {
+    if (inStartupScript) {
+      // keepalived reads the file again and starts VRRP from it once the startup script ends.
+      reloadAfterStartup = true;
+      log.info("reload requested while the startup script runs; done once it has ended");
+      return;
+    }
     // systemd Type=notify: RELOADING=1 now, READY=1 once the reload is done or refused.
     sdNotify("RELOADING=1");
     const next = loadKeepalivedConf(opts.file, readOptions);
@@ -216,6 +234,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
       sdNotify("READY=1");
       return;
     }
+    startStop.reloaded(next.config.global);
     runtime
       .reload(withSnmpFlags(next.config, opts))
       .catch((e) => log.error(errorFields(e), "reload failed"))
@@ -230,6 +249,11 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     log,
   );
   try {
+    // keepalived core/main.c: run_startup_script, and start_keepalived once it has ended.
+    inStartupScript = true;
+    await startStop.runStartup();
+    inStartupScript = false;
+    if (exiting) return; // stopped meanwhile: shutdown() runs the shutdown script and exits
     await runtime.start();
     await views.start();
     if (opts.reloadOnChange) {
@@ -237,6 +261,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
       new ConfigWatcher(opts.file, { log, onChange: reload, readOptions }).start();
     }
     sdNotify("READY=1");
+    if (reloadAfterStartup) reload();
   } catch (e) {
     log.fatal(errorFields(e), "cannot start; exiting");
     runtime.close();

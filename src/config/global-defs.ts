@@ -6,6 +6,7 @@ import type { Version } from "../vrrp/packet.js";
 import type { Statement } from "./conf-syntax.js";
 import type { Ctx } from "./conf-context.js";
 import type { GlobalSpec, NotifyFifoSpec, NotifyScript } from "./model.js";
+import { parseStartStopScript, startStopScripts, type StartStopDraft } from "./start-stop-scripts.js";
 import { listenProblem, readGarpExtraIf } from "./values.js";
 import { firewallSettings, newFirewallDraft, parseFirewallGlobal } from "./firewall-defs.js";
 
@@ -50,6 +51,7 @@ export function parseGlobal(
   const fifos = new Map<NotifyFifoSpec["keyword"], { -readonly [K in keyof NotifyFifoSpec]: NotifyFifoSpec[K] }>();
   const fifoScripts = new Map<NotifyFifoSpec["keyword"], { script: NotifyScript; where: Statement["where"] }>();
   const fw = newFirewallDraft();
+  const startStop: StartStopDraft = {};
   for (const st of s.block ?? []) {
     if (ctx.gate(st, "global_defs")) continue;
     switch (st.keyword) {
@@ -250,9 +252,11 @@ export function parseGlobal(
         break;
       }
       default:
-        if (!parseGarp(ctx, st, garp, "vrrp_") && !parseFirewallGlobal(ctx, st, fw)) ctx.unhandled(st, "global_defs");
+        if (!parseGarp(ctx, st, garp, "vrrp_") && !parseFirewallGlobal(ctx, st, fw) && !parseStartStopScript(ctx, st, startStop))
+          ctx.unhandled(st, "global_defs");
     }
   }
+  Object.assign(g, startStopScripts(startStop));
   defaults.strict = fw.strict;
   g.firewall = firewallSettings(fw);
   for (const [key, s] of fifoScripts) {

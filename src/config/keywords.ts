@@ -132,11 +132,18 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     NO_MAIL,
   ),
   ...K("global_defs", "difference", "http_listen", "tsvrrpd's own: ADDR:PORT for /metrics, /healthz and /status"),
+  ...K("global_defs", "unsupported", "vrrp_process_name", "process management is left to the service manager"),
   ...K(
     "global_defs",
-    "unsupported",
-    "vrrp_process_name startup_script startup_script_timeout shutdown_script shutdown_script_timeout",
-    "process management is left to the service manager",
+    "difference",
+    "startup_script shutdown_script",
+    "as keepalived: run once before VRRP starts / after its VIPs are removed at stop, not on reload; stricter: the script gate of notify scripts",
+  ),
+  ...K(
+    "global_defs",
+    "keepalived",
+    "startup_script_timeout shutdown_script_timeout",
+    "1..1000 s, default 10; then SIGTERM, SIGKILL 2 s later",
   ),
   ...K("global_defs", "difference", "vrrp_strict nftables nftables_priority nftables_ifindex nftables_counters", FIREWALL),
   ...K(

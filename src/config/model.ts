@@ -278,6 +278,16 @@ export interface NotifyFifoSpec {
   readonly where: Location;
 }
 
+/**
+ * global_defs `startup_script` / `shutdown_script COMMAND [USER [GROUP]]` with its `*_timeout`
+ * (keepalived 2.2.7 core/global_parser.c startup_shutdown_script): run by the launcher before VRRP
+ * starts and after it has stopped (src/daemon/start-stop-scripts.ts).
+ */
+export interface StartStopScript extends NotifyScript {
+  /** startup_script_timeout / shutdown_script_timeout: 1..1000 s, default 10. */
+  readonly timeoutSec: number;
+}
+
 export interface GlobalSpec {
   readonly routerId?: string;
   /** net_namespace: the daemon enters /run/netns/NAME at start (src/daemon/netns.ts). */
@@ -296,6 +306,10 @@ export interface GlobalSpec {
   readonly httpListen?: string;
   /** notify_fifo and vrrp_notify_fifo: each gets every `INSTANCE "VI_1" MASTER 100` line. */
   readonly notifyFifos?: readonly NotifyFifoSpec[];
+  /** startup_script: once, before any instance starts (never on reload). */
+  readonly startupScript?: StartStopScript;
+  /** shutdown_script: once, after every instance has stopped and its VIPs are gone (the latest reload's). */
+  readonly shutdownScript?: StartStopScript;
   /** fifo_write_vrrp_states_on_reload: after a SIGHUP every instance's and group's state is written again. */
   readonly fifoWriteStatesOnReload?: boolean;
   /** enable_snmp_vrrp (KEEPALIVED-MIB), enable_snmp_rfcv3 (VRRPv3-MIB), enable_traps, snmp_socket. */
