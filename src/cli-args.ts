@@ -19,6 +19,8 @@ export interface CliOptions {
   pidFile: string;
   vrrpPidFile?: string;
   configTest: boolean;
+  /** -t/--config-test=LOG_FILE: the test's output goes there, appended, instead of stderr (keepalived's meaning). */
+  configTestLog?: string;
   dumpConf: boolean;
   help: boolean;
   version: boolean;
@@ -76,8 +78,9 @@ accepted; those about LVS, BFD, memory checks and core dumps are logged as not a
   -p, --pid=FILE            pid file (default /run/keepalived.pid)
   -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
   -i, --config-id=ID        read @ID lines of the configuration (default: the host name up to its first dot)
-  -t, --config-test[=FILE]  check the configuration and exit: 0 fine (warnings printed, e.g. an
-                            interface that does not exist here or no vrrp_instance), 3 cannot run
+  -t, --config-test[=LOG_FILE]  check the configuration (-f) and exit, output to stderr or
+                            appended to LOG_FILE: 0 fine (warnings printed, e.g. an interface
+                            that does not exist here or no vrrp_instance), 3 cannot run
                             (unreadable, or errors leave no instance), 4 errors but the other
                             instances would run (the daemon starts them and logs the errors)
   -d, --dump-conf           log the parsed configuration at start
@@ -302,7 +305,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "-t":
       case "--config-test":
         o.configTest = true;
-        if (value) o.file = value;
+        // keepalived parse_cmdline: the value names the output file; the file checked is -f's.
+        if (value) o.configTestLog = value;
         break;
       case "-d":
       case "--dump-conf":

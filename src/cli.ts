@@ -10,6 +10,7 @@ import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
 import { OperatorViews } from "./daemon/control.js";
 import { installSignals } from "./daemon/signals.js";
+import { openForAppend } from "./daemon/safe-open.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
 import { errorFields } from "./error-fields.js";
 import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
@@ -112,7 +113,18 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (opts.configTest) {
-    process.exit(configTest(opts.file, (s) => process.stderr.write(s + "\n"), opts.configId));
+    // keepalived parse_cmdline: -tLOG_FILE appends the test's output there (O_NOFOLLOW); a file
+    // that cannot be opened is "Unable to open config-test log file ..." and exit 1.
+    let fd = 2;
+    if (opts.configTestLog !== undefined) {
+      try {
+        fd = openForAppend(opts.configTestLog);
+      } catch (e) {
+        process.stderr.write(`Unable to open config-test log file ${opts.configTestLog}: ${errorFields(e).err}\n`);
+        process.exit(1);
+      }
+    }
+    process.exit(configTest(opts.file, (s) => writeSync(fd, s + "\n"), opts.configId));
   }
   if (!opts.dontFork) {
     // keepalived detaches unless -n; do the same by re-running ourselves in the background.

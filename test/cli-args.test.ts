@@ -51,6 +51,17 @@ describe("keepalived's flags", () => {
     expect(o.syslogFacility).toBe(3 << 3);
     expect(o.warnings).toEqual(["Invalid log facility 'nonsense'; logging to daemon"]);
   });
+  // keepalived core/main.c parse_cmdline, case 't': the optional value is a log file that takes the
+  // test's output (opened O_APPEND|O_CREAT|O_NOFOLLOW, dup2 over stderr); the file checked is -f's.
+  it("-t's optional value is the log file for the test's output, not the configuration to check", () => {
+    const o = parseArgs(["-f", "/k.conf", "--config-test=/tmp/check.log"]);
+    expect(o.configTest).toBe(true);
+    expect(o.file).toBe("/k.conf");
+    expect(o.configTestLog).toBe("/tmp/check.log");
+    expect(parseArgs(["-t/tmp/t.log"]).configTestLog).toBe("/tmp/t.log");
+    expect(parseArgs(["-t"]).configTestLog).toBeUndefined();
+    expect(parseArgs(["-t", "-f", "/k.conf"]).file).toBe("/k.conf");
+  });
   it("an option keepalived does not have is a usage error", () => {
     expect(() => parseArgs(["--frobnicate"])).toThrow(UsageError);
   });

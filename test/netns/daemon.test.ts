@@ -255,6 +255,28 @@ describe("-t (config test) exit codes", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  // keepalived core/main.c parse_cmdline, case 't': --config-test=LOG_FILE sends the output there;
+  // the file checked is still -f's (tsvrrpd used to check LOG_FILE as the configuration).
+  it("--config-test=LOG_FILE appends the output to LOG_FILE and checks the -f file", () => {
+    mkdirSync(dir, { recursive: true });
+    try {
+      const bad = join(dir, "bad.conf");
+      const log = join(dir, "check.log");
+      writeFileSync(bad, inst("B", 300, 100, [VIP]));
+      writeFileSync(log, "earlier line\n");
+      const r = spawnSync(BIN, ["-f", bad, `--config-test=${log}`], { encoding: "utf8", timeout: 10_000 });
+      expect(r.status).toBe(3);
+      expect(r.stderr).toBe("");
+      const text = readFileSync(log, "utf8");
+      expect(text.startsWith("earlier line\n")).toBe(true);
+      expect(text).toContain("bad.conf:3: error: 'virtual_router_id' expects an integer 1..255, got \"300\"");
+      const unopenable = spawnSync(BIN, ["-f", bad, `-t${join(dir, "no-such-dir", "x.log")}`], { encoding: "utf8", timeout: 10_000 });
+      expect(unopenable.status).toBe(1);
+      expect(unopenable.stderr).toMatch(/^Unable to open config-test log file .*x\.log: ENOENT.*\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it("warns in keepalived's words when an instance's interface does not exist here and when the file has no instance", () => {
     const { lab } = newLab();
     const inNs = (cmd: string, file: string) =>
