@@ -187,6 +187,19 @@ export function syslogFacility(v: string): number | undefined {
   return FACILITIES[v];
 }
 
+/**
+ * keepalived parse_cmdline prints "Unexpected argument(s): WORD" for a word that is no option (and
+ * carries on); tsvrrpd stops there, saying what the word was probably meant as. getopt takes an
+ * optional value (-g, -t) only attached, so `-g FILE` leaves FILE over.
+ */
+function unexpectedArgument(word: string, prev: string | undefined): string {
+  if (prev === "-t" || prev === "--config-test")
+    return `Unexpected argument ${word} (the file to check is given with -f FILE; a value attached to -t names a log file for the output)`;
+  if (prev !== undefined && OPTIONAL.has(prev))
+    return `Unexpected argument ${word} (${prev} takes its value attached: ${prev}${prev.startsWith("--") ? "=" : ""}${word})`;
+  return `Unexpected argument ${word} (the configuration file is given with -f FILE)`;
+}
+
 export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     file: "/etc/keepalived/keepalived.conf",
@@ -343,7 +356,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.version = true;
         break;
       default:
-        throw new UsageError(`Unknown option ${arg}`);
+        throw new UsageError(arg.startsWith("-") ? `Unknown option ${arg}` : unexpectedArgument(arg, argv[i - 1]));
     }
   }
   if (noSyslog) o.syslogFacility = undefined;

@@ -62,6 +62,23 @@ describe("keepalived's flags", () => {
     expect(parseArgs(["-t"]).configTestLog).toBeUndefined();
     expect(parseArgs(["-t", "-f", "/k.conf"]).file).toBe("/k.conf");
   });
+  // keepalived parse_cmdline: a word that is not an option is "Unexpected argument(s): WORD", not an
+  // unknown option; an optional value (g::, t::) is only taken attached, so `-g FILE` leaves FILE over.
+  it("a word that is no option is an unexpected argument, with the attached form when it follows -g", () => {
+    expect(() => parseArgs(["-n", "keepalived.conf"])).toThrow(
+      /^Unexpected argument keepalived\.conf \(the configuration file is given with -f FILE\)$/,
+    );
+    // Not "-tkeepalived.conf": that would append the test's output to the configuration.
+    expect(() => parseArgs(["-t", "keepalived.conf"])).toThrow(
+      /^Unexpected argument keepalived\.conf \(the file to check is given with -f FILE; a value attached to -t names a log file for the output\)$/,
+    );
+    expect(() => parseArgs(["-g", "/var/log/k.log"])).toThrow(
+      /^Unexpected argument \/var\/log\/k\.log \(-g takes its value attached: -g\/var\/log\/k\.log\)$/,
+    );
+    expect(() => parseArgs(["--log-file", "/var/log/k.log"])).toThrow(
+      /\(--log-file takes its value attached: --log-file=\/var\/log\/k\.log\)$/,
+    );
+  });
   it("an option keepalived does not have is a usage error", () => {
     expect(() => parseArgs(["--frobnicate"])).toThrow(UsageError);
   });
