@@ -127,6 +127,14 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(configTest(opts.file, (s) => writeSync(fd, s + "\n"), opts.configId));
   }
   if (!opts.dontFork) {
+    // keepalived core/main.c keepalived_main: the configuration is checked and a running daemon
+    // looked for before xdaemon(), so a start that cannot work fails where it was run; the detached
+    // child would only tell syslog.
+    const refusal = await startRefusal(opts);
+    if (refusal) {
+      process.stderr.write(`tsvrrpd: ${refusal.message}; not starting\n`);
+      process.exit(refusal.exitCode);
+    }
     // keepalived detaches unless -n; do the same by re-running ourselves in the background.
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, ...argv, "-n"], {
       detached: true,
@@ -136,6 +144,24 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   await runDaemon(opts);
+}
+
+/** Why a start cannot work, found before detaching: the exit code and message runDaemon would give. */
+async function startRefusal(opts: CliOptions): Promise<{ exitCode: number; message: string } | undefined> {
+  if (opts.namespace !== undefined)
+    return {
+      exitCode: 1,
+      message: `--namespace ${opts.namespace} is not supported: run tsvrrpd under \`ip netns exec ${opts.namespace}\` instead`,
+    };
+  const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
+  const unreadable = loadKeepalivedConf(opts.file, readOptions).diagnostics.find((d) => d.code === "CONF_UNREADABLE");
+  if (unreadable) return { exitCode: 3, message: unreadable.message };
+  for (const f of [opts.pidFile, opts.vrrpPidFile]) {
+    const other = f ? liveDaemon(f) : undefined;
+    if (other) return { exitCode: 3, message: `daemon is already running (pid ${other} in ${f})` };
+  }
+  if (await socketAnswers(opts.control)) return { exitCode: 3, message: `another daemon answers on the control socket ${opts.control}` };
+  return undefined;
 }
 
 async function runDaemon(opts: CliOptions): Promise<void> {

@@ -306,3 +306,28 @@ describe("-t (config test) exit codes", () => {
     expect(e.status).toBe(0);
   });
 });
+
+// keepalived core/main.c keepalived_main checks the configuration file and a running daemon before
+// xdaemon() forks, so a start without -n that cannot work fails in the shell that ran it (2.2.7:
+// exit 6 for a missing file). tsvrrpd forked first and always exited 0, the refusal only in syslog.
+describe("a start without -n that cannot run says why before detaching", () => {
+  it("missing configuration, --namespace, a live daemon on the pid file: one line on stderr, non-zero exit", async () => {
+    const { lab, running } = newLab();
+    const pid = join(lab.dir, "a.pid");
+    const detached = (args: string[]) =>
+      spawnSync("ip", ["netns", "exec", lab.ns("a"), BIN, ...args], { encoding: "utf8", timeout: 10_000 });
+    const missing = detached(["-f", join(lab.dir, "missing.conf"), "-p", pid]);
+    expect(missing.stderr).toMatch(/^tsvrrpd: cannot read \/.*missing\.conf: ENOENT; not starting\n$/);
+    expect(missing.status).toBe(3);
+    const ns = detached(["--namespace", "blue", "-f", join(lab.dir, "missing.conf"), "-p", pid]);
+    expect(ns.stderr).toBe("tsvrrpd: --namespace blue is not supported: run tsvrrpd under `ip netns exec blue` instead; not starting\n");
+    expect(ns.status).toBe(1);
+    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI", 1, 200, [VIP]));
+    running.push(a);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    const again = detached(["-f", join(lab.dir, "a.conf"), "-p", pid]);
+    expect(again.stderr).toBe(`tsvrrpd: daemon is already running (pid ${a.child.pid} in ${pid}); not starting\n`);
+    expect(again.status).toBe(3);
+    expect(a.child.exitCode).toBeNull();
+  });
+});
