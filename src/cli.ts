@@ -4,7 +4,7 @@ import { rmSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
-import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE } from "./config/host-checks.js";
+import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE, scriptDiagnostics } from "./config/host-checks.js";
 import type { DaemonConfig } from "./config/model.js";
 import { createLogger } from "./daemon/log.js";
 import { Runtime } from "./daemon/runtime.js";
@@ -32,7 +32,7 @@ export function configTest(
   for (const d of diagnostics) out(formatDiagnostic(d));
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
   // keepalived -t: one warning per instance on a missing interface, then its summary line.
-  const host = hostDiagnostics(config, file, interfaceExists);
+  const host = [...hostDiagnostics(config, file, interfaceExists), ...scriptDiagnostics(config)];
   for (const d of host) out(formatDiagnostic(d));
   if (host.some((d) => d.code === "NO_SUCH_INTERFACE")) out(NON_EXISTENT_INTERFACE);
   if (diagnostics.some((d) => d.severity === "error")) return config.instances.length > 0 ? 4 : 3;

@@ -277,6 +277,30 @@ describe("-t (config test) exit codes", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("names a tracked script the daemon disables in keepalived's words (missing, or unsafe under enable_script_security)", () => {
+    const { lab } = newLab();
+    const inNs = (cmd: string, file: string) =>
+      spawnSync("ip", ["netns", "exec", lab.ns("a"), cmd, "-t", "-l", "-f", file], { encoding: "utf8", timeout: 10_000 });
+    const open = join(lab.dir, "open");
+    mkdirSync(open);
+    chmodSync(open, 0o777); // not sticky: anyone may replace what is in it
+    writeFileSync(join(open, "chk.sh"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const conf = (script: string) =>
+      `global_defs {\n  enable_script_security\n  script_user root\n}\nvrrp_script chk {\n  script "${script}"\n}\n` +
+      inst("VI_1", 1, 100, [VIP], "  track_script {\n    chk\n  }");
+    for (const [name, script, words] of [
+      ["missing", join(lab.dir, "gone.sh"), "Disabling track script chk since not found/accessible"],
+      ["unsafe", join(open, "chk.sh"), "Disabling track script chk due to insecure"],
+    ] as const) {
+      const file = join(lab.dir, `${name}.conf`);
+      writeFileSync(file, conf(script));
+      const k = inNs("keepalived", file);
+      expect(k.stdout + k.stderr).toContain(words); // keepalived 2.2.7: the reference words (exit 5)
+      const t = inNs(BIN, file);
+      expect(t.stderr).toContain(`${name}.conf:5: warning: ${words}: `);
+      expect(t.status).toBe(0);
+    }
+  });
   it("warns in keepalived's words when an instance's interface does not exist here and when the file has no instance", () => {
     const { lab } = newLab();
     const inNs = (cmd: string, file: string) =>
