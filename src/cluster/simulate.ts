@@ -46,7 +46,7 @@ export function parseEvents(text: string): SimEvent[] {
       e = { at, kind: "check", check: w[1]!, ok: w[2] === "recovers", host: w[4]! };
     else if (w[0] === "link" && w.length === 5 && (w[2] === "down" || w[2] === "up") && w[3] === "on")
       e = { at, kind: "link", ifname: w[1]!, up: w[2] === "up", host: w[4]! };
-    if (!e) throw new EventSyntaxError(`event ${JSON.stringify(raw)}: unknown; see tsvrrpd simulate --help`);
+    if (!e) throw new EventSyntaxError(`event ${JSON.stringify(raw)}: unknown`);
     out.push(e);
   }
   return out.sort((a, b) => a.at - b.at);
