@@ -47,6 +47,9 @@ export interface CliOptions {
   warnings: string[];
 }
 
+/** The subcommands (cli.ts); a word that is none of them and no flag is refused. */
+export const COMMANDS = ["openshift", "remove-failover", "status", "manifest", "check-cluster", "simulate"] as const;
+
 export class UsageError extends Error {
   readonly code = "USAGE";
 }
@@ -193,6 +196,8 @@ export function syslogFacility(v: string): number | undefined {
  * optional value (-g, -t) only attached, so `-g FILE` leaves FILE over.
  */
 function unexpectedArgument(word: string, prev: string | undefined): string {
+  if ((COMMANDS as readonly string[]).includes(word))
+    return `Unexpected argument ${word} (a command comes first, before its own options: tsvrrpd ${word} --help)`;
   if (prev === "-t" || prev === "--config-test")
     return `Unexpected argument ${word} (the file to check is given with -f FILE; a value attached to -t names a log file for the output)`;
   if (prev !== undefined && OPTIONAL.has(prev))

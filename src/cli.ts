@@ -13,7 +13,7 @@ import { installSignals } from "./daemon/signals.js";
 import { openForAppend } from "./daemon/safe-open.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
 import { errorFields } from "./error-fields.js";
-import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
+import { COMMANDS, parseArgs, USAGE, type CliOptions } from "./cli-args.js";
 import { sdNotify } from "./native/helper.js";
 import { packageVersion } from "./version.js";
 
@@ -39,9 +39,6 @@ export function configTest(
   out(`${file}: configuration OK (${config.instances.length} instance(s))`);
   return 0;
 }
-
-/** The subcommands; anything else not starting with "-" is an unknown command (one line, exit 1). */
-const COMMANDS = ["openshift", "remove-failover", "status", "manifest", "check-cluster", "simulate"] as const;
 
 export async function main(argv: string[]): Promise<void> {
   // These commands set the exit code and return: process.exit() would cut short their output to a

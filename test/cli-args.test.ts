@@ -68,6 +68,9 @@ describe("keepalived's flags", () => {
     expect(() => parseArgs(["-n", "keepalived.conf"])).toThrow(
       /^Unexpected argument keepalived\.conf \(the configuration file is given with -f FILE\)$/,
     );
+    expect(() => parseArgs(["-p", "/run/b.pid", "status"])).toThrow(
+      /^Unexpected argument status \(a command comes first, before its own options: tsvrrpd status --help\)$/,
+    );
     // Not "-tkeepalived.conf": that would append the test's output to the configuration.
     expect(() => parseArgs(["-t", "keepalived.conf"])).toThrow(
       /^Unexpected argument keepalived\.conf \(the file to check is given with -f FILE; a value attached to -t names a log file for the output\)$/,
