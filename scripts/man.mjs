@@ -13,7 +13,10 @@ for (const line of lines) {
   let m;
   if (line === "Usage: tsvrrpd [OPTION...]") continue;
   if ((m = /^(?:Usage: | {7})(tsvrrpd .*?)(?:\s{2,}(.*))?$/.exec(line))) commands.push([m[1], m[2]]);
-  else if ((m = /^ {2,6}(-\S+(?:, --\S+)?)\s+(.*)$/.exec(line))) options.push([m[1], m[2]]);
+  // "  -f, --use-file=FILE   text" and "      --http=ADDR:PORT  text"; deeper-indented lines
+  // continue the option above (they went to DESCRIPTION, and the option's text was cut).
+  else if ((m = /^ {2,6}((?:-\w, )?--?[^\s,]+)\s+(.*)$/.exec(line))) options.push([m[1], m[2]]);
+  else if (/^ {7,}\S/.test(line) && options.length > 0) options.at(-1)[1] += ` ${line.trim()}`;
   else if (line.trim()) intro.push(line);
 }
 if (options.length < 10) throw new Error(`man.mjs: read only ${options.length} options from USAGE`);

@@ -19,6 +19,8 @@ export interface CliOptions {
   pidFile: string;
   vrrpPidFile?: string;
   configTest: boolean;
+  /** -t/--config-test=LOG_FILE: the test's output goes there, appended, instead of stderr (keepalived's meaning). */
+  configTestLog?: string;
   dumpConf: boolean;
   help: boolean;
   version: boolean;
@@ -48,6 +50,9 @@ export interface CliOptions {
   /** Values that were wrong but, as keepalived, do not stop it (e.g. an unknown -S facility). */
   warnings: string[];
 }
+
+/** The subcommands (cli.ts); a word that is none of them and no flag is refused. */
+export const COMMANDS = ["openshift", "remove-failover", "status", "manifest", "check-cluster", "simulate"] as const;
 
 export class UsageError extends Error {
   readonly code = "USAGE";
@@ -82,8 +87,9 @@ accepted; those about LVS, BFD, memory checks and core dumps are logged as not a
   -s, --namespace=NS        run in network namespace NS (/run/netns/NS), over the file's net_namespace
   -r, --vrrp_pid=FILE       VRRP child pid file (tsvrrpd has one process; written too)
   -i, --config-id=ID        read @ID lines of the configuration (default: the host name up to its first dot)
-  -t, --config-test[=FILE]  check the configuration and exit: 0 fine (warnings printed, e.g. an
-                            interface that does not exist here or no vrrp_instance), 3 cannot run
+  -t, --config-test[=LOG_FILE]  check the configuration (-f) and exit, output to stderr or
+                            appended to LOG_FILE: 0 fine (warnings printed, e.g. an interface
+                            that does not exist here or no vrrp_instance), 3 cannot run
                             (unreadable, or errors leave no instance), 4 errors but the other
                             instances would run (the daemon starts them and logs the errors)
   -d, --dump-conf           log the parsed configuration at start
@@ -188,6 +194,21 @@ export function syslogFacility(v: string): number | undefined {
   const local = /^(?:local)?([0-7])$/.exec(v);
   if (local) return LOG_LOCAL0 + (Number(local[1]) << 3);
   return FACILITIES[v];
+}
+
+/**
+ * keepalived parse_cmdline prints "Unexpected argument(s): WORD" for a word that is no option (and
+ * carries on); tsvrrpd stops there, saying what the word was probably meant as. getopt takes an
+ * optional value (-g, -t) only attached, so `-g FILE` leaves FILE over.
+ */
+function unexpectedArgument(word: string, prev: string | undefined): string {
+  if ((COMMANDS as readonly string[]).includes(word))
+    return `Unexpected argument ${word} (a command comes first, before its own options: tsvrrpd ${word} --help)`;
+  if (prev === "-t" || prev === "--config-test")
+    return `Unexpected argument ${word} (the file to check is given with -f FILE; a value attached to -t names a log file for the output)`;
+  if (prev !== undefined && OPTIONAL.has(prev))
+    return `Unexpected argument ${word} (${prev} takes its value attached: ${prev}${prev.startsWith("--") ? "=" : ""}${word})`;
+  return `Unexpected argument ${word} (the configuration file is given with -f FILE)`;
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -311,7 +332,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "-t":
       case "--config-test":
         o.configTest = true;
-        if (value) o.file = value;
+        // keepalived parse_cmdline: the value names the output file; the file checked is -f's.
+        if (value) o.configTestLog = value;
         break;
       case "-d":
       case "--dump-conf":
@@ -349,7 +371,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.version = true;
         break;
       default:
-        throw new UsageError(`Unknown option ${arg}`);
+        throw new UsageError(arg.startsWith("-") ? `Unknown option ${arg}` : unexpectedArgument(arg, argv[i - 1]));
     }
   }
   if (noSyslog) o.syslogFacility = undefined;

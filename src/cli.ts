@@ -1,10 +1,10 @@
 // Command line: keepalived's daemon flags, so tsvrrpd can replace the keepalived binary.
 import { spawn } from "node:child_process";
-import { rmSync, writeSync } from "node:fs";
+import { existsSync, rmSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
-import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE } from "./config/host-checks.js";
+import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE, scriptDiagnostics } from "./config/host-checks.js";
 import type { DaemonConfig } from "./config/model.js";
 import { createLogger } from "./operator/log.js";
 import { Runtime } from "./daemon/runtime.js";
@@ -12,11 +12,13 @@ import { StartStopScripts } from "./daemon/start-stop-scripts.js";
 import { OperatorViews } from "./operator/control.js";
 import { installSignals } from "./operator/signals.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./operator/single-instance.js";
-import { enterNetns, makeNamespacePidDir, namespacePidFile } from "./daemon/netns.js";
+import { enterNetns, makeNamespacePidDir, namespacePidFile, NETNS_DIR } from "./daemon/netns.js";
+import { netnsNameProblem } from "./config/netns-name.js";
 import { defaultControlSocket } from "./operator/control-path.js";
 import type { Logger } from "./operator/log.js";
+import { openForAppend } from "./operator/safe-open.js";
 import { errorFields } from "./error-fields.js";
-import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
+import { COMMANDS, parseArgs, USAGE, type CliOptions } from "./cli-args.js";
 import { sdNotify } from "./native/helper.js";
 import { packageVersion } from "./version.js";
 
@@ -40,16 +42,13 @@ export function configTest(file: string, out: (s: string) => void, configId?: st
   }
   interfaceExists ??= (name) => interfaceNames().has(name);
   // keepalived -t: one warning per instance on a missing interface, then its summary line.
-  const host = hostDiagnostics(config, file, interfaceExists);
+  const host = [...hostDiagnostics(config, file, interfaceExists), ...scriptDiagnostics(config)];
   for (const d of host) out(formatDiagnostic(d));
   if (host.some((d) => d.code === "NO_SUCH_INTERFACE")) out(NON_EXISTENT_INTERFACE);
   if (diagnostics.some((d) => d.severity === "error")) return config.instances.length > 0 ? 4 : 3;
   out(`${file}: configuration OK (${config.instances.length} instance(s))`);
   return 0;
 }
-
-/** The subcommands; anything else not starting with "-" is an unknown command (one line, exit 1). */
-const COMMANDS = ["openshift", "remove-failover", "status", "manifest", "check-cluster", "simulate"] as const;
 
 export async function main(argv: string[]): Promise<void> {
   // These commands set the exit code and return: process.exit() would cut short their output to a
@@ -121,9 +120,28 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (opts.configTest) {
-    process.exit(configTest(opts.file, (s) => process.stderr.write(s + "\n"), opts.configId));
+    // keepalived parse_cmdline: -tLOG_FILE appends the test's output there (O_NOFOLLOW); a file
+    // that cannot be opened is "Unable to open config-test log file ..." and exit 1.
+    let fd = 2;
+    if (opts.configTestLog !== undefined) {
+      try {
+        fd = openForAppend(opts.configTestLog);
+      } catch (e) {
+        process.stderr.write(`Unable to open config-test log file ${opts.configTestLog}: ${errorFields(e).err}\n`);
+        process.exit(1);
+      }
+    }
+    process.exit(configTest(opts.file, (s) => writeSync(fd, s + "\n"), opts.configId));
   }
   if (!opts.dontFork) {
+    // keepalived core/main.c keepalived_main: the configuration is checked and a running daemon
+    // looked for before xdaemon(), so a start that cannot work fails where it was run; the detached
+    // child would only tell syslog.
+    const refusal = await startRefusal(opts);
+    if (refusal) {
+      process.stderr.write(`tsvrrpd: ${refusal.message}; not starting\n`);
+      process.exit(refusal.exitCode);
+    }
     // keepalived detaches unless -n; do the same by re-running ourselves in the background.
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, ...argv, "-n"], {
       detached: true,
@@ -133,6 +151,37 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   await runDaemon(opts);
+}
+
+/** Why a start cannot work, found before detaching: the exit code and message runDaemon would give. */
+async function startRefusal(opts: CliOptions): Promise<{ exitCode: number; message: string } | undefined> {
+  const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
+  const loaded = loadKeepalivedConf(opts.file, readOptions);
+  const unreadable = loaded.diagnostics.find((d) => d.code === "CONF_UNREADABLE");
+  if (unreadable) return { exitCode: 3, message: unreadable.message };
+  // In a network namespace the pid file and control socket are derived there (enterNamespace):
+  // the detached child checks them once inside.
+  const netns = opts.namespace ?? loaded.config.global.netNamespace;
+  if (netns !== undefined) {
+    const problem = netnsNameProblem(netns);
+    if (problem)
+      return {
+        exitCode: 1,
+        message: `Unable to set network namespace ${netns} - exiting: '${netns}' is not a namespace name (${problem})`,
+      };
+    if (!existsSync(`${NETNS_DIR}/${netns}`))
+      return {
+        exitCode: 1,
+        message: `Unable to set network namespace ${netns} - exiting: ${NETNS_DIR}/${netns} does not exist (ip netns add ${netns})`,
+      };
+    return undefined;
+  }
+  for (const f of [opts.pidFile, opts.vrrpPidFile]) {
+    const other = f ? liveDaemon(f) : undefined;
+    if (other) return { exitCode: 3, message: `daemon is already running (pid ${other} in ${f})` };
+  }
+  if (await socketAnswers(opts.control)) return { exitCode: 3, message: `another daemon answers on the control socket ${opts.control}` };
+  return undefined;
 }
 
 async function runDaemon(opts: CliOptions): Promise<void> {

@@ -58,6 +58,17 @@ function ago(ms: number): string {
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 }
 
+/** How a check's last run ended, in words: "exit 1, 9 ms", "timed out, killed by SIGKILL, 2001 ms". */
+function lastRun(d: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (d.timedOut === true) parts.push("timed out");
+  if (typeof d.signal === "string") parts.push(`killed by ${d.signal}`);
+  else if (typeof d.exitCode === "number") parts.push(`exit ${d.exitCode}`);
+  if (typeof d.error === "string") parts.push(d.error);
+  if (typeof d.ms === "number") parts.push(`${Math.round(d.ms)} ms`);
+  return parts.join(", ");
+}
+
 export function formatStatus(doc: StatusDocument): string {
   const rows = [
     ["INSTANCE", "VRID", "IF", "STATE", "SINCE", "PRIO", "MASTER", "INTERVAL", "VIPS", "SENT", "RECV", "SENDERR", "DROPS", "FAULTS"],
@@ -93,7 +104,7 @@ export function formatStatus(doc: StatusDocument): string {
   );
   for (const c of doc.checks)
     lines.push(
-      `check ${c.name}: ${c.state}, ${c.runs} runs, ${c.skipped} skipped${c.last ? `, last ${c.last.ok ? "ok" : "failed"} ${JSON.stringify(c.last.detail)}` : ""}`,
+      `check ${c.name}: ${c.state}, ${c.runs} runs, ${c.skipped} skipped${c.last ? `, last ${c.last.ok ? "ok" : "failed"} (${lastRun(c.last.detail)})` : ""}`,
     );
   const c = doc.counters;
   if (c)

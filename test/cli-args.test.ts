@@ -51,6 +51,37 @@ describe("keepalived's flags", () => {
     expect(o.syslogFacility).toBe(3 << 3);
     expect(o.warnings).toEqual(["Invalid log facility 'nonsense'; logging to daemon"]);
   });
+  // keepalived core/main.c parse_cmdline, case 't': the optional value is a log file that takes the
+  // test's output (opened O_APPEND|O_CREAT|O_NOFOLLOW, dup2 over stderr); the file checked is -f's.
+  it("-t's optional value is the log file for the test's output, not the configuration to check", () => {
+    const o = parseArgs(["-f", "/k.conf", "--config-test=/tmp/check.log"]);
+    expect(o.configTest).toBe(true);
+    expect(o.file).toBe("/k.conf");
+    expect(o.configTestLog).toBe("/tmp/check.log");
+    expect(parseArgs(["-t/tmp/t.log"]).configTestLog).toBe("/tmp/t.log");
+    expect(parseArgs(["-t"]).configTestLog).toBeUndefined();
+    expect(parseArgs(["-t", "-f", "/k.conf"]).file).toBe("/k.conf");
+  });
+  // keepalived parse_cmdline: a word that is not an option is "Unexpected argument(s): WORD", not an
+  // unknown option; an optional value (g::, t::) is only taken attached, so `-g FILE` leaves FILE over.
+  it("a word that is no option is an unexpected argument, with the attached form when it follows -g", () => {
+    expect(() => parseArgs(["-n", "keepalived.conf"])).toThrow(
+      /^Unexpected argument keepalived\.conf \(the configuration file is given with -f FILE\)$/,
+    );
+    expect(() => parseArgs(["-p", "/run/b.pid", "status"])).toThrow(
+      /^Unexpected argument status \(a command comes first, before its own options: tsvrrpd status --help\)$/,
+    );
+    // Not "-tkeepalived.conf": that would append the test's output to the configuration.
+    expect(() => parseArgs(["-t", "keepalived.conf"])).toThrow(
+      /^Unexpected argument keepalived\.conf \(the file to check is given with -f FILE; a value attached to -t names a log file for the output\)$/,
+    );
+    expect(() => parseArgs(["-g", "/var/log/k.log"])).toThrow(
+      /^Unexpected argument \/var\/log\/k\.log \(-g takes its value attached: -g\/var\/log\/k\.log\)$/,
+    );
+    expect(() => parseArgs(["--log-file", "/var/log/k.log"])).toThrow(
+      /\(--log-file takes its value attached: --log-file=\/var\/log\/k\.log\)$/,
+    );
+  });
   it("an option keepalived does not have is a usage error", () => {
     expect(() => parseArgs(["--frobnicate"])).toThrow(UsageError);
   });

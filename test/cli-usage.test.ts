@@ -92,6 +92,19 @@ describe("main()", () => {
     }
   });
 
+  it("simulate: a flag without its value, a bad --seed, no PATH, a bad event: each its own one line", async () => {
+    for (const [argv, message] of [
+      [["simulate", "a.conf", "--events"], "Missing parameter for option --events"],
+      [["simulate", "a.conf", "--seed", "x"], '--seed takes an integer, got "x"'],
+      [["simulate", "--seed=3"], "need at least one PATH"],
+      [["simulate", "a.conf", "--events", "explode a @1s"], 'event "explode a @1s": unknown'],
+    ] as const) {
+      const r = await run([...argv]);
+      expect(r.err, argv.join(" ")).toBe(`tsvrrpd simulate: ${message} (see tsvrrpd simulate --help)\n`);
+      expect(r.code).toBe(2);
+    }
+  });
+
   it("an unknown command is one line with a hint and exit 1", async () => {
     const r = await run(["stauts"]);
     expect(r.err).toMatch(/^tsvrrpd: unknown command 'stauts' \(commands: .*status.*; daemon options: tsvrrpd --help\)\n$/);

@@ -3,7 +3,7 @@
 // rendered through the OpenShift mode as each node would. Exit 0 clean, 1 warnings, 2 errors.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { formatDiagnostic, type Location } from "../config/errors.js";
+import type { Location } from "../config/errors.js";
 import { loadKeepalivedConf } from "../config/keepalived-conf.js";
 import { parseEnvFile, planFromEnv } from "../config/openshift-env.js";
 import { errorFields } from "../error-fields.js";
@@ -80,7 +80,13 @@ export function loadHosts(paths: readonly string[]): LoadResult {
     }
     for (const file of files) {
       const { config, diagnostics } = loadKeepalivedConf(file);
-      for (const d of diagnostics.filter((x) => x.severity === "error")) bad(file, d.where, formatDiagnostic(d));
+      for (const d of diagnostics.filter((x) => x.severity === "error"))
+        problems.push({
+          severity: "error",
+          code: "CONFIG_ERROR",
+          message: `${d.where.file}:${d.where.line}: ${d.message}`,
+          where: [{ host: file, at: d.where }],
+        });
       const src = config.instances.find((i) => i.unicastSrcIp)?.unicastSrcIp;
       hosts.push({ host: file, config, ...(src ? { address: src } : {}) });
     }

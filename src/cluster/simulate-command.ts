@@ -32,15 +32,25 @@ export function simulateCommand(args: readonly string[]): number {
   let json = false;
   try {
     for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
+      const eq = args[i]!.startsWith("--") ? args[i]!.indexOf("=") : -1;
+      const a = eq > 0 ? args[i]!.slice(0, eq) : args[i]!;
+      // The value: attached (--seed=3) or the next word, as the daemon's flags (cli-args.ts).
+      const value = (): string => {
+        const v = eq > 0 ? args[i]!.slice(eq + 1) : args[++i];
+        if (v === undefined) throw new CommandUsageError(`Missing parameter for option ${a}`);
+        return v;
+      };
       if (a === "--json") json = true;
-      else if (a === "--events") events = parseEvents(args[++i] ?? "");
-      else if (a === "--seed") seed = Number(args[++i]);
-      else if (a === "--until") until = duration(args[++i] ?? "");
+      else if (a === "--events") events = parseEvents(value());
+      else if (a === "--seed") {
+        const v = value();
+        seed = Number(v);
+        if (!/^\d+$/.test(v)) throw new CommandUsageError(`--seed takes an integer, got ${JSON.stringify(v)}`);
+      } else if (a === "--until") until = duration(value());
       else if (a.startsWith("-")) throw new CommandUsageError(`Unknown option ${a}`);
       else paths.push(a);
     }
-    if (paths.length === 0 || !Number.isInteger(seed)) throw new Error("need at least one PATH (and --seed takes an integer)");
+    if (paths.length === 0) throw new CommandUsageError("need at least one PATH");
   } catch (e) {
     process.stderr.write(usageLine("simulate", errorFields(e).err));
     return 2;

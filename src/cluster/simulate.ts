@@ -46,7 +46,7 @@ export function parseEvents(text: string): SimEvent[] {
       e = { at, kind: "check", check: w[1]!, ok: w[2] === "recovers", host: w[4]! };
     else if (w[0] === "link" && w.length === 5 && (w[2] === "down" || w[2] === "up") && w[3] === "on")
       e = { at, kind: "link", ifname: w[1]!, up: w[2] === "up", host: w[4]! };
-    if (!e) throw new EventSyntaxError(`event ${JSON.stringify(raw)}: unknown; see tsvrrpd simulate --help`);
+    if (!e) throw new EventSyntaxError(`event ${JSON.stringify(raw)}: unknown`);
     out.push(e);
   }
   return out.sort((a, b) => a.at - b.at);
@@ -84,13 +84,25 @@ export interface SimulationResult {
 /** Runs the hosts through the events on the virtual LAN until `untilMs`. */
 export function simulate(hosts: readonly HostConfig[], events: readonly SimEvent[], seed: number, untilMs: number): SimulationResult {
   const names = hosts.map((h) => shortName(h.host));
+  // An assumed address is never one of the VIPs: a host whose address is a VIP would look like
+  // its owner in the output (and in the tie-break).
+  const vips = new Set(hosts.flatMap((h) => h.config.instances.flatMap((i) => [...i.vips, ...i.excludedVips].map((v) => v.address))));
+  const assumed = new Set<string>();
+  const assume = (family4: boolean, k: number): string => {
+    for (let n = 101 + k; ; n++) {
+      const a = family4 ? `192.0.2.${n}` : `fe80::${n}`;
+      if (vips.has(a) || assumed.has(a)) continue;
+      assumed.add(a);
+      return a;
+    }
+  };
   const sims = hosts.map((h, k) => {
     // The tie-break needs each host's primary address: the node's, the configured source, or an
     // assumed one (documentation range, in file order) when the files do not say.
     const family4 = h.config.instances[0]?.family !== 6;
     const first = h.config.instances.find((i) => i.unicastSrcIp ?? i.mcastSrcIp);
     const known = h.address ?? first?.unicastSrcIp ?? first?.mcastSrcIp;
-    const address = known ?? (family4 ? `192.0.2.${101 + k}` : `fe80::${101 + k}`);
+    const address = known ?? assume(family4, k);
     const rc = routerConfig(h.config);
     const withSource: RouterConfig = {
       ...rc,

@@ -44,6 +44,7 @@ export type DiagnosticCode =
   | "PARTIAL"
   | "REFUSED"
   | "RELATIVE_PATH"
+  | "SCRIPT_DISABLED"
   | "SCRIPT_USER"
   | "SYNC_GROUP"
   | "SYNC_GROUP_WEIGHT"

@@ -323,7 +323,7 @@ export class ActionExecutor {
     const name = io.spec.name;
     const msg =
       to === "INIT"
-        ? `(${name}) stopped, was ${from}`
+        ? `stopped, was ${from}` // not keepalived's words (kl false): the text streams prefix "(NAME) "
         : `(${name}) Entering ${to} STATE${from === "INIT" && to !== "MASTER" ? " (init)" : ""}`;
     io.log.info({ from, to, transition: `${from} -> ${to}`, reason, priority: io.ri.vi.effectivePriority, kl: to !== "INIT" }, msg);
     let word: NotifyWord = notifyWord(to);

@@ -90,9 +90,11 @@ export class Tracking {
         fall: spec.fall,
         initFail: spec.initFail,
         probe,
-        onResult: (r, state, changed) => {
+        onResult: (r, state, changed, first) => {
           if (r.detail.timedOut) log.warn(r.detail, `check timed out after ${spec.timeoutMs} ms; killed, counts as a failure`);
-          if (changed) {
+          // keepalived vrrp_scheduler.c vrrp_script_child_thread logs the first result whatever it
+          // is (measured with 2.2.7: "succeeded" at start, "failed" at start also with init_fail).
+          if (changed || first) {
             // keepalived vrrp_scheduler.c vrrp_script_child_thread's words.
             const d = r.detail;
             const how = r.ok
@@ -105,7 +107,7 @@ export class Tracking {
                     ? `failed (due to signal ${String(d.signal)})`
                     : "failed";
             log.info({ state, ...d, kl: true }, `VRRP_Script(${spec.name}) ${how}`);
-            this.onChange(spec.name, state);
+            if (changed) this.onChange(spec.name, state);
           } else log.debug({ ok: r.ok, state, ...r.detail }, "check result");
         },
         onSkip: () => log.warn({ intervalMs: spec.intervalMs }, "previous run still going; this run skipped"),

@@ -15,8 +15,8 @@ export interface PeriodicCheckOptions {
   readonly fall: number;
   readonly initFail: boolean;
   readonly probe: () => Promise<ProbeResult>;
-  /** Called after every run with the result and the (possibly unchanged) tracker state. */
-  readonly onResult: (r: ProbeResult, state: TrackerState, changed: boolean) => void;
+  /** Called after every run with the result and the (possibly unchanged) tracker state; `first`: the first run. */
+  readonly onResult: (r: ProbeResult, state: TrackerState, changed: boolean, first: boolean) => void;
   readonly onSkip?: () => void;
 }
 
@@ -73,7 +73,7 @@ export class PeriodicCheck {
       this.lastResult = r;
       if (this.stopped) return;
       const changed = this.riseFall.result(r.ok) !== undefined;
-      this.o.onResult(r, this.riseFall.state, changed);
+      this.o.onResult(r, this.riseFall.state, changed, this.runs === 1);
     } finally {
       this.running = false;
     }

@@ -4,7 +4,7 @@
 // both the named path and the real file, and the real file is what gets executed. No PATH lookup
 // happens at run time. The user is the script's own, else script_user, else `keepalived_script`
 // when it exists, else root -- but never root under enable_script_security (defaultScriptUser).
-import { realpathSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { splitCommandLine } from "./command-line.js";
 import { checkScriptPath, resolveExecutable } from "./script-security.js";
 import { defaultScriptUser, lookupUser } from "./users.js";
@@ -74,7 +74,11 @@ export function prepareScript(line: string, who: { user?: string; group?: string
   try {
     real = realpathSync(named);
   } catch {
-    return { ok: false, code: "SCRIPT_NOT_FOUND", message: `script ${named} not found (dangling link?)` };
+    return {
+      ok: false,
+      code: "SCRIPT_NOT_FOUND",
+      message: isLink(named) ? `script ${named} is a dangling link` : `script ${named} not found`,
+    };
   }
   const level = policy.enableScriptSecurity ? "strict" : "world-writable-only";
   for (const p of named === real ? [real] : [named, real]) {
@@ -82,4 +86,12 @@ export function prepareScript(line: string, who: { user?: string; group?: string
     if (problem) return { ok: false, code: problem.code, message: problem.message };
   }
   return { ok: true, argv: [real, ...argv.slice(1)], ...(ids ? { uid: ids.uid, gid: ids.gid } : {}) };
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }

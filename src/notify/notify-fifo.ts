@@ -1,6 +1,6 @@
 // notify_fifo / vrrp_notify_fifo (keepalived lib/notify.c fifo_open, vrrp/vrrp_notify.c
 // notify_fifo): one line per state change, `INSTANCE "VI_1" MASTER 100` or `GROUP "G" BACKUP 0`,
-// written in the order of the changes. The FIFO is created if missing (mode 0644, owned by the
+// written in the order of the changes. The FIFO is created if missing (mode 0600, owned by the
 // script user) and opened read-write and non-blocking, as keepalived does: opening never waits for
 // a reader, and a reader that stops reading fills the pipe, after which lines are dropped and
 // counted; the daemon never blocks. An existing path that is not a FIFO is refused (keepalived
@@ -113,8 +113,9 @@ export class NotifyFifos {
       exists = false;
     }
     if (!exists) {
-      // Node has no mkfifo; coreutils' creates it with the mode given (keepalived: S_IRUSR|S_IWUSR|S_IRGRP|S_IROTH).
-      const r = spawnSync("mkfifo", ["-m", "644", "--", spec.path], { encoding: "utf8", timeout: 10_000 });
+      // Node has no mkfifo; coreutils' creates it with the mode given. keepalived: S_IRUSR|S_IWUSR|
+      // S_IRGRP|S_IROTH less its umask 0177, so 0600 (measured): nobody else can take its lines.
+      const r = spawnSync("mkfifo", ["-m", "600", "--", spec.path], { encoding: "utf8", timeout: 10_000 });
       if (r.status !== 0)
         throw Object.assign(new Error(`mkfifo failed: ${(r.stderr || r.error?.message || "").trim()}`), { code: "FIFO_CREATE" });
       created = true;

@@ -30,16 +30,18 @@ export function dumpPath(kind: DumpKind, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
- * Writes `text` to a fresh file next to `path` (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0644) and renames
+ * Writes `text` to a fresh file next to `path` (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600) and renames
  * it over `path`. rename() replaces a symlink or FIFO at `path` itself, never its target.
  */
 export async function writeFileSafely(path: string, text: string): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString("hex")}`;
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | O_CLOEXEC;
-  const fh = await open(tmp, flags, 0o644);
+  const fh = await open(tmp, flags, 0o600);
   try {
     await fh.writeFile(text);
-    await fh.chmod(0o644); // not the umask's choice: keepalived's dumps are world-readable
+    // Root only, as keepalived 2.2.7's (fopen_safe under its default umask 0177: measured 0600);
+    // readable dumps were CVE-2018-19045.
+    await fh.chmod(0o600);
   } catch (e) {
     await fh.close();
     await rm(tmp, { force: true });

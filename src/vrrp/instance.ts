@@ -235,6 +235,8 @@ export class VrrpInstance {
     const now = this._now;
     const d = this.deadlines;
     if (this._state === "BACKUP" && d.masterDown !== undefined && d.masterDown <= now) {
+      // keepalived vrrp_scheduler.c vrrp_dispatcher_read_timeout: logged with -D only (debug here).
+      out.push({ type: "log", level: "debug", msg: `(${this._config.name}) Receive advertisement timeout`, fields: { kl: true } });
       this.becomeMaster("master down timer expired", out);
       return;
     }
@@ -353,6 +355,16 @@ export class VrrpInstance {
       if (this.config.version === 3) this.masterIntervalCs = advert.intervalCs;
       this._masterAddress = source;
       this._masterPriority = advert.priority;
+      // keepalived vrrp.c vrrp_state_master_rx's words.
+      out.push({
+        type: "log",
+        level: "info",
+        msg:
+          advert.priority > this.effective
+            ? `(${this._config.name}) Master received advert from ${formatAddress(source)} with higher priority ${advert.priority}, ours ${this.effective}`
+            : `(${this._config.name}) Master received advert from ${formatAddress(source)} with same priority ${advert.priority} but higher IP address than ours`,
+        fields: { kl: true },
+      });
       this.leaveMaster(
         "BACKUP",
         advert.priority > this.effective
@@ -363,11 +375,12 @@ export class VrrpInstance {
       return;
     }
     // Lower priority (or equal from a lower address): a second master exists; force a new election.
+    // keepalived vrrp.c vrrp_state_master_rx's words.
     out.push({
       type: "log",
       level: "info",
-      msg: "received advert with lower priority while master",
-      fields: { from: formatAddress(source), priority: advert.priority, ours: this.effective },
+      msg: `(${this._config.name}) Received advert from ${formatAddress(source)} with lower priority ${advert.priority}, ours ${this.effective}${this.config.lowerPrioNoAdvert ? "" : ", forcing new election"}`,
+      fields: { from: formatAddress(source), priority: advert.priority, ours: this.effective, kl: true },
     });
     if (!this.config.lowerPrioNoAdvert) this.sendAdvert(this.effective, out);
     // keepalived 2.2.7 vrrp.c vrrp_state_master_rx: notify_master_rx_lower_pri and the FIFO's

@@ -149,6 +149,15 @@ describe("check-cluster", () => {
     expect(f.filter((x) => x.severity === "error")).toEqual([]);
   });
 
+  it("a file with errors: one finding per error, its file:line said once and no second severity word", () => {
+    const [bad] = files({ vrid: 300 });
+    const { problems } = loadHosts([bad!]);
+    expect(problems).toHaveLength(1);
+    expect(formatFindings(problems, 1)).toBe(
+      `error CONFIG_ERROR: ${bad}:3: 'virtual_router_id' expects an integer 1..255, got "300"\n    ${bad}:3\n1 error(s), 0 warning(s) across 1 host(s)\n`,
+    );
+  });
+
   it("the command: human output with both locations, --json, exit codes 0 / 1 / 2", () => {
     const bin = new URL("../../bin/tsvrrpd", import.meta.url).pathname;
     const run = (...args: string[]) => spawnSync(bin, ["check-cluster", ...args], { encoding: "utf8", timeout: 30_000 });

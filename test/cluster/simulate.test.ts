@@ -73,6 +73,19 @@ describe("simulate", () => {
     expect(a.hosts.every((x) => x.addressAssumed)).toBe(true);
   });
 
+  it("never assumes a host address that is one of the files' VIPs", () => {
+    const vips = "  virtual_ipaddress {\n    192.0.2.100\n  }\n";
+    const taken = "  virtual_ipaddress {\n    192.0.2.100\n    192.0.2.101\n    192.0.2.103\n  }\n";
+    writeFileSync(join(dir, "v1.conf"), conf(150, "").replace("  mcast_src_ip \n", "").replace(vips, taken));
+    writeFileSync(join(dir, "v2.conf"), conf(100, "").replace("  mcast_src_ip \n", "").replace(vips, taken));
+    const h = loadHosts([join(dir, "v1.conf"), join(dir, "v2.conf")]).hosts;
+    const r = simulate(h, [], 1, 5_000);
+    expect(r.hosts.map((x) => [x.address, x.addressAssumed])).toEqual([
+      ["192.0.2.102", true],
+      ["192.0.2.104", true],
+    ]);
+  });
+
   it("OpenShift env sets: each node's generated configuration, events naming nodes by address", () => {
     const env = new URL("../fixtures/openshift/basic.env", import.meta.url).pathname;
     const { hosts: h, problems } = loadHosts([`${env}@192.0.2.11,192.0.2.12`]);

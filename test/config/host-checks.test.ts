@@ -1,6 +1,6 @@
 // -t's checks against the host (src/config/host-checks.ts): keepalived's warnings for an instance
 // on an interface that does not exist and for a file with no instance, and -t's exit codes.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -48,6 +48,43 @@ describe("-t host checks", () => {
     const r = t(inst("VI_1", "eth9") + inst("VI_2", "eth0", 300), (n) => n === "eth0");
     expect(r.code).toBe(4);
     expect(r.lines.some((l) => l.includes("interface eth9 for vrrp_instance VI_1 doesn't exist"))).toBe(true);
+  });
+
+  // keepalived 2.2.7 -t (measured): "Disabling track script chk since not found/accessible" and
+  // "Disabling track script chk due to insecure"; the daemon disables the same scripts at start.
+  it("names the tracked and notify scripts the daemon would disable: missing, or unsafe under enable_script_security", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hc-scripts-"));
+    try {
+      const open = join(dir, "open");
+      mkdirSync(open, { mode: 0o777 });
+      chmodSync(open, 0o777); // not sticky: anyone can replace what is in it
+      writeFileSync(join(open, "chk.sh"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+      writeFileSync(join(dir, "ok.sh"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+      const conf = (check: string, notify: string) =>
+        `global_defs {\n  enable_script_security\n  script_user root\n}\nvrrp_script chk {\n  script "${check}"\n}\n` +
+        inst("VI_1", "eth0").replace("priority 100", `priority 100\n  track_script {\n    chk\n  }\n  notify_master "${notify} master"`);
+      const good = t(conf(join(dir, "ok.sh"), join(dir, "ok.sh")), () => true);
+      expect(good.lines.filter((l) => l.includes("warning"))).toEqual([]);
+      const missing = t(conf(join(dir, "gone.sh"), join(dir, "gone.sh")), () => true);
+      expect(missing.code).toBe(0);
+      expect(missing.lines).toContain(
+        `D/k.conf:5: warning: Disabling track script chk since not found/accessible: script ${join(dir, "gone.sh")} not found`,
+      );
+      expect(
+        missing.lines.some((l) =>
+          /^D\/k\.conf:\d+: warning: notify_master script .*gone\.sh master: .*not found.*; it will never run$/.test(l),
+        ),
+      ).toBe(true);
+      const unsafe = t(conf(join(open, "chk.sh"), join(dir, "ok.sh")), () => true);
+      expect(unsafe.code).toBe(0);
+      expect(
+        unsafe.lines.some((l) =>
+          /^D\/k\.conf:5: warning: Disabling track script chk due to insecure: .*open is writable by every user/.test(l),
+        ),
+      ).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads this namespace's interfaces", () => {

@@ -6,6 +6,7 @@ import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { ActionExecutor, type ExecutorPorts } from "../../src/daemon/executor.js";
 import { InstanceIo } from "../../src/daemon/instance-io.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
+import { keepalivedText } from "../../src/operator/log.js";
 import type { NotifyJob } from "../../src/notify/notify.js";
 import { routerConfig } from "../../src/daemon/router-config.js";
 import type { VipRequest } from "../../src/netlink/rtnl.js";
@@ -208,6 +209,19 @@ describe("action executor", () => {
     expect(t.io.holdsVips).toBe(false);
     expect(t.ex.sendErrors.get("VI")).toBe(2);
     expect(t.lines.some((l) => l.msg === "advert not sent; the next one is tried on schedule" && l.code === "SEND")).toBe(true);
+  });
+
+  it("logs a stop in keepalived's console form with the instance named once", async () => {
+    const t = setup();
+    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+    t.ex.run(t.router.handle({ type: "stop" }, 11_000));
+    await t.io.ops;
+    const stop = t.lines.find((l) => l.to === "INIT");
+    expect(stop).toBeDefined();
+    // The runtime's instance logger adds `instance` (runtime.ts), which the console form prefixes.
+    expect(keepalivedText({ ...stop!, instance: "VI" })).toMatch(/^\(VI\) stopped, was MASTER /);
   });
 
   it("logs each drop reason at most every 10 s, while the router counts every one", () => {

@@ -19,6 +19,21 @@ function script(name: string, body: string, mode = 0o755): string {
 }
 
 describe("script gate", () => {
+  it("says whether a missing script is simply absent or a link to nothing", () => {
+    expect(prepareScript(join(dir, "absent.sh"), {}, policy)).toEqual({
+      ok: false,
+      code: "SCRIPT_NOT_FOUND",
+      message: `script ${join(dir, "absent.sh")} not found`,
+    });
+    const dangling = join(dir, "dangling.sh");
+    symlinkSync(join(dir, "nothing-there.sh"), dangling);
+    expect(prepareScript(dangling, {}, policy)).toEqual({
+      ok: false,
+      code: "SCRIPT_NOT_FOUND",
+      message: `script ${dangling} is a dangling link`,
+    });
+  });
+
   it("executes the real file behind a link, and checks the link's directory and the target's", () => {
     const real = script("real.sh", "exit 0");
     const link = join(dir, "link.sh");

@@ -255,6 +255,52 @@ describe("-t (config test) exit codes", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  // keepalived core/main.c parse_cmdline, case 't': --config-test=LOG_FILE sends the output there;
+  // the file checked is still -f's (tsvrrpd used to check LOG_FILE as the configuration).
+  it("--config-test=LOG_FILE appends the output to LOG_FILE and checks the -f file", () => {
+    mkdirSync(dir, { recursive: true });
+    try {
+      const bad = join(dir, "bad.conf");
+      const log = join(dir, "check.log");
+      writeFileSync(bad, inst("B", 300, 100, [VIP]));
+      writeFileSync(log, "earlier line\n");
+      const r = spawnSync(BIN, ["-f", bad, `--config-test=${log}`], { encoding: "utf8", timeout: 10_000 });
+      expect(r.status).toBe(3);
+      expect(r.stderr).toBe("");
+      const text = readFileSync(log, "utf8");
+      expect(text.startsWith("earlier line\n")).toBe(true);
+      expect(text).toContain("bad.conf:3: error: 'virtual_router_id' expects an integer 1..255, got \"300\"");
+      const unopenable = spawnSync(BIN, ["-f", bad, `-t${join(dir, "no-such-dir", "x.log")}`], { encoding: "utf8", timeout: 10_000 });
+      expect(unopenable.status).toBe(1);
+      expect(unopenable.stderr).toMatch(/^Unable to open config-test log file .*x\.log: ENOENT.*\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("names a tracked script the daemon disables in keepalived's words (missing, or unsafe under enable_script_security)", () => {
+    const { lab } = newLab();
+    const inNs = (cmd: string, file: string) =>
+      spawnSync("ip", ["netns", "exec", lab.ns("a"), cmd, "-t", "-l", "-f", file], { encoding: "utf8", timeout: 10_000 });
+    const open = join(lab.dir, "open");
+    mkdirSync(open);
+    chmodSync(open, 0o777); // not sticky: anyone may replace what is in it
+    writeFileSync(join(open, "chk.sh"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const conf = (script: string) =>
+      `global_defs {\n  enable_script_security\n  script_user root\n}\nvrrp_script chk {\n  script "${script}"\n}\n` +
+      inst("VI_1", 1, 100, [VIP], "  track_script {\n    chk\n  }");
+    for (const [name, script, words] of [
+      ["missing", join(lab.dir, "gone.sh"), "Disabling track script chk since not found/accessible"],
+      ["unsafe", join(open, "chk.sh"), "Disabling track script chk due to insecure"],
+    ] as const) {
+      const file = join(lab.dir, `${name}.conf`);
+      writeFileSync(file, conf(script));
+      const k = inNs("keepalived", file);
+      expect(k.stdout + k.stderr).toContain(words); // keepalived 2.2.7: the reference words (exit 5)
+      const t = inNs(BIN, file);
+      expect(t.stderr).toContain(`${name}.conf:5: warning: ${words}: `);
+      expect(t.status).toBe(0);
+    }
+  });
   it("warns in keepalived's words when an instance's interface does not exist here and when the file has no instance", () => {
     const { lab } = newLab();
     const inNs = (cmd: string, file: string) =>
@@ -282,5 +328,34 @@ describe("-t (config test) exit codes", () => {
     const e = inNs(BIN, empty);
     expect(e.stderr).toContain("empty.conf:0: warning: Warning - keepalived has no configuration to run");
     expect(e.status).toBe(0);
+  });
+});
+
+// keepalived core/main.c keepalived_main checks the configuration file and a running daemon before
+// xdaemon() forks, so a start without -n that cannot work fails in the shell that ran it (2.2.7:
+// exit 6 for a missing file). tsvrrpd forked first and always exited 0, the refusal only in syslog.
+describe("a start without -n that cannot run says why before detaching", () => {
+  it("missing configuration, a --namespace that does not exist, a live daemon on the pid file: one line on stderr, non-zero exit", async () => {
+    const { lab, running } = newLab();
+    const pid = join(lab.dir, "a.pid");
+    const detached = (args: string[]) =>
+      spawnSync("ip", ["netns", "exec", lab.ns("a"), BIN, ...args], { encoding: "utf8", timeout: 10_000 });
+    const missing = detached(["-f", join(lab.dir, "missing.conf"), "-p", pid]);
+    expect(missing.stderr).toMatch(/^tsvrrpd: cannot read \/.*missing\.conf: ENOENT; not starting\n$/);
+    expect(missing.status).toBe(3);
+    const absent = `tsvrrpd-absent-${process.pid}`;
+    writeFileSync(join(lab.dir, "ns.conf"), GLOBAL + inst("VI", 1, 200, [VIP]));
+    const ns = detached(["--namespace", absent, "-f", join(lab.dir, "ns.conf"), "-p", pid]);
+    expect(ns.stderr).toBe(
+      `tsvrrpd: Unable to set network namespace ${absent} - exiting: /run/netns/${absent} does not exist (ip netns add ${absent}); not starting\n`,
+    );
+    expect(ns.status).toBe(1);
+    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI", 1, 200, [VIP]));
+    running.push(a);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    const again = detached(["-f", join(lab.dir, "a.conf"), "-p", pid]);
+    expect(again.stderr).toBe(`tsvrrpd: daemon is already running (pid ${a.child.pid} in ${pid}); not starting\n`);
+    expect(again.status).toBe(3);
+    expect(a.child.exitCode).toBeNull();
   });
 });

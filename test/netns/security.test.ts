@@ -120,7 +120,10 @@ describe("signals and dump files", () => {
     }[];
     expect(json[0]).toMatchObject({ data: { iname: "VI_1", state: 2, vipset: true }, stats: { become_master: 1 } });
     expect(readFileSync(victim, "utf8")).toBe("precious\n");
-    expect(lstatSync(join(tmp, "keepalived.data")).mode & 0o777).toBe(0o644);
+    // Readable by root only, as keepalived 2.2.7's (measured: -rw------- under its default umask
+    // 0177); CVE-2018-19045 was keepalived's dumps readable by every local user.
+    for (const name of ["keepalived.data", "keepalived.stats", "keepalived.json"])
+      expect([name, lstatSync(join(tmp, name)).mode & 0o777]).toEqual([name, 0o600]);
 
     // STATS_CLEAR: the file shows the counters, then they start again from zero.
     process.kill(pid, n.sigrtmax() - 1);

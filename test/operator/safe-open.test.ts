@@ -70,10 +70,12 @@ describe("-g FILE (fopen_safe)", () => {
     expect(readFileSync(precious, "utf8")).toBe("precious\n");
   });
 
-  it("creates its own file 0644, appends to it, and takes group and other write off an existing one", async () => {
+  // keepalived lib/utils.c fopen_safe: fchmod to 0666 & ~umask_val, "default rw-------" (its
+  // umask_val is 0177 unless -u says otherwise).
+  it("creates its own file 0600, appends to it, and takes group and other access off an existing one", async () => {
     const mine = join(dir, "mine_vrrp.log");
     await logOneLine(join(dir, "mine.log"));
-    expect(statSync(mine).mode & 0o777).toBe(0o644);
+    expect(statSync(mine).mode & 0o777).toBe(0o600);
     writeFileSync(mine, "earlier\n", { flag: "a" });
     chmodSync(mine, 0o666);
     await logOneLine(join(dir, "mine.log"));
@@ -81,6 +83,6 @@ describe("-g FILE (fopen_safe)", () => {
     expect(lines).toHaveLength(3);
     expect(lines[1]).toBe("earlier");
     expect(lines[2]).toContain("(VI_1) Entering MASTER STATE");
-    expect(statSync(mine).mode & 0o777).toBe(0o644);
+    expect(statSync(mine).mode & 0o777).toBe(0o600);
   });
 });

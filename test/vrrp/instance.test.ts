@@ -38,7 +38,7 @@ describe("startup", () => {
     expect(vi.handle({ type: "timer" }, 3609)).toEqual([]);
     const acts = vi.handle({ type: "timer" }, 3609.375);
     expect(types(acts)).toEqual(["send-advert", "add-vips", "announce", "state"]);
-    expect(acts[0]).toMatchObject({ type: "send-advert", priority: 100 });
+    expect(acts.find((a) => a.type !== "log")).toMatchObject({ type: "send-advert", priority: 100 });
     expect(vi.state).toBe("MASTER");
   });
   it("state MASTER waits one interval and the smallest skew (keepalived), not the full down interval", () => {
@@ -298,5 +298,36 @@ describe("healing a split brain for clients (higher_prio_send_advert, garp_lower
       "send-advert",
       "event",
     ]);
+  });
+});
+
+// keepalived 2.2.7 vrrp.c vrrp_state_master_rx and vrrp_scheduler.c vrrp_dispatcher_read_timeout:
+// the lines that say why a transition happened, in its words (measured in its log: "(VI_1) Master
+// received advert from 192.0.2.1 with higher priority 150, ours 100"); the timeout line only with
+// -D (LOG_DETAIL_BIT), so at debug level here.
+describe("keepalived's lines for why a state changes", () => {
+  const logs = (acts: ReturnType<VrrpInstance["handle"]>) =>
+    acts.flatMap((a) => (a.type === "log" ? [{ level: a.level, msg: a.msg, kl: a.fields?.kl }] : []));
+  it("backup timeout, higher and equal priority at a master, lower priority at a master", () => {
+    const vi = started({ priority: 100 });
+    const t = vi.nextDeadline()!;
+    expect(logs(vi.handle({ type: "timer" }, t))).toContainEqual({ level: "debug", msg: "(VI_7) Receive advertisement timeout", kl: true });
+    expect(logs(vi.handle({ type: "advert", advert: advert({ priority: 90 }), source: ip("192.0.2.20") }, t + 10))).toContainEqual({
+      level: "info",
+      msg: "(VI_7) Received advert from 192.0.2.20 with lower priority 90, ours 100, forcing new election",
+      kl: true,
+    });
+    expect(logs(vi.handle({ type: "advert", advert: advert({ priority: 150 }), source: ip("192.0.2.20") }, t + 20))).toContainEqual({
+      level: "info",
+      msg: "(VI_7) Master received advert from 192.0.2.20 with higher priority 150, ours 100",
+      kl: true,
+    });
+    const tie = started({ priority: 100 });
+    toMaster(tie);
+    expect(logs(tie.handle({ type: "advert", advert: advert({ priority: 100 }), source: ip("192.0.2.20") }, 5000))).toContainEqual({
+      level: "info",
+      msg: "(VI_7) Master received advert from 192.0.2.20 with same priority 100 but higher IP address than ours",
+      kl: true,
+    });
   });
 });
