@@ -1,166 +1,135 @@
-// Each instance's next deadline: in the deadline queue on the native timerfd when the helper is
-// there, else one Node timer per instance with the failover-critical master-down timer waited
-// out precisely; the lateness of every advert sent as MASTER is recorded.
-import type { InstanceIo } from "./instance-io.js";
+// An instance's next deadline, as one entry in the deadline queue (the native helper's timerfd):
+// the failover-critical master-down timer is woken early, rehearsed, and its last moments waited
+// out precisely; the lateness of every advert sent as MASTER is recorded. The instance's driver
+// owns one; DeadlineTiming is what all of them share.
+import type { VrrpInstance } from "../vrrp/instance.js";
+import type { Deadline, DeadlineQueue } from "./deadline-queue.js";
 import { LatenessWindow } from "./lateness.js";
-import type { DeadlineQueue } from "./deadline-queue.js";
 
-/** How early a master-down deadline first wakes (ms): the takeover is rehearsed then, while the
+/** How early a master-down deadline first wakes (ms): the takeover is warmed then, while the
  * master may still speak; the decision is always taken after a poll phase, so adverts queued
  * during a stall are heard first. */
 const PREWAKE_MS = 8;
-/** Longer than a cold rehearsal (bench/notes.md): it is skipped when the pre-wake came later than this before the deadline. */
+/** Longer than a cold rehearsal (bench/notes.md): warm-up is skipped when the pre-wake came later than this before the deadline. */
 const REHEARSAL_MS = 4;
-/** With the deadline queue, the last wake before a master-down deadline (ms before it): what is
- * left is waited out on the event loop. Past the timerfd's usual lateness, short of a spin long
- * enough for a busy scheduler to preempt (the failover bench chose it: bench/notes.md). */
+/** The last wake before a master-down deadline (ms before it): what is left is waited out on the
+ * event loop. Past the timerfd's usual lateness, short of a spin long enough for a busy scheduler
+ * to preempt (bench/notes.md). */
 const SPIN_MS = 1.5;
-/** The same on Node's millisecond timers (no native helper). */
-const NODE_SPIN_MS = 2;
 
-export class InstanceTimers {
+/** What every instance's deadline shares: the clock, the queue, the lateness record. */
+export class DeadlineTiming {
   /** How late advert timers fired as MASTER (ms), the last samples of every instance. */
   readonly lateness = new LatenessWindow();
   readonly latenessListeners: ((instance: string, ms: number) => void)[] = [];
 
   constructor(
-    private readonly now: () => number,
-    private readonly stopping: () => boolean,
-    /** The deadline is due: hand the router a timer event for this instance. */
-    private readonly due: (io: InstanceIo, now: number) => void,
-    private readonly queue?: DeadlineQueue,
-    /** A master-down deadline is PREWAKE_MS away: warm the takeover path (rehearsal.ts). */
-    private readonly beforeTakeover?: (io: InstanceIo) => void,
+    readonly now: () => number,
+    readonly stopping: () => boolean,
+    readonly queue: DeadlineQueue,
   ) {}
 
-  private onDeadline(io: InstanceIo): void {
-    io.deadline = undefined;
-    const due = io.dueAt;
-    if (due === undefined || this.stopping() || io.ri.vi.nextDeadline() !== due) return;
-    const now = this.now();
-    if (io.advertDueAt !== undefined) this.record(io, now - io.advertDueAt);
-    this.due(io, now);
+  record(instance: string, ms: number): void {
+    this.lateness.add(ms);
+    for (const l of this.latenessListeners) l(instance, ms);
   }
+}
 
-  /**
-   * Node's timers have millisecond granularity and fire late rather than early; the master-down
-   * timer decides the failover gap, so when it is the one due, its last SPIN_MS (NODE_SPIN_MS on
-   * Node's timers) are waited out on the event loop (setImmediate) instead. An advert timer firing within a
-   * millisecond early is taken as due: a slightly early advert is harmless, and its schedule stays
-   * anchored to the deadline, not to the clock.
-   */
-  schedule(io: InstanceIo): void {
-    const vi = io.ri.vi;
+/** One instance's deadline entry. `due` hands the router the instance's timer event; `warm` runs just before a takeover. */
+export class InstanceDeadline {
+  private entry?: Deadline;
+  private immediate?: NodeJS.Immediate;
+  /** What the entry was set for: its deadline and, as MASTER, the advert's (for lateness). */
+  private dueAt?: number;
+  private advertDueAt?: number;
+  /** The entry is a BACKUP's master-down pre-wake, which later adverts leave in place. */
+  private prewakePending = false;
+  /** The queue's callbacks, made once (a master sets a deadline per advert: no closure each time). */
+  private readonly onDeadline = (): void => this.deadline();
+  private readonly onPrewake = (): void => this.prewake();
+
+  constructor(
+    private readonly t: DeadlineTiming,
+    private readonly name: string,
+    private readonly vi: () => VrrpInstance,
+    private readonly due: (now: number) => void,
+    private readonly warm: () => void,
+  ) {}
+
+  /** Re-arms at the instance's next deadline (after any event that may have moved it). */
+  schedule(): void {
+    const vi = this.vi();
     const due = vi.nextDeadline();
     const precise = vi.state === "BACKUP";
-    if (this.queue && precise && due !== undefined && io.prewakePending && io.deadline && io.deadline.due <= due - PREWAKE_MS) {
+    if (precise && due !== undefined && this.prewakePending && this.entry && this.entry.due <= due - PREWAKE_MS) {
       // A backup hears an advert every interval, and each moves its master-down deadline later:
       // the pending pre-wake stays (no entry or closure per advert) and, when it comes early,
       // sleeps again until the new deadline's pre-wake (prewake()).
-      io.dueAt = due;
+      this.dueAt = due;
       return;
     }
-    io.stopTimer();
-    io.prewakePending = false;
-    if (due === undefined || this.stopping()) return;
-    const advertDue = vi.state === "MASTER" ? vi.advertDeadline : undefined;
-    if (this.queue) {
-      io.dueAt = due;
-      io.advertDueAt = advertDue;
-      if (precise) {
-        io.prewakePending = true;
-        io.onPrewake ??= () => this.prewake(io);
-        io.deadline = this.queue.at(due - PREWAKE_MS, io.onPrewake);
-        return;
-      }
-      // Advert and GARP deadlines: one callback per instance, made once, reads what was scheduled
-      // (a master sets a deadline per advert: no closure each time).
-      io.onDeadline ??= () => this.onDeadline(io);
-      io.deadline = this.queue.at(due, io.onDeadline);
-      return;
-    }
-    const fire = this.firing(io, due, precise, advertDue);
-    io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - this.now() - (precise ? PREWAKE_MS : 0))));
+    this.stop();
+    if (due === undefined || this.t.stopping()) return;
+    this.dueAt = due;
+    this.advertDueAt = vi.state === "MASTER" ? vi.advertDeadline : undefined;
+    if (precise) {
+      this.prewakePending = true;
+      this.entry = this.t.queue.at(due - PREWAKE_MS, this.onPrewake);
+    } else this.entry = this.t.queue.at(due, this.onDeadline);
+  }
+
+  stop(): void {
+    this.entry?.cancel();
+    this.entry = undefined;
+    this.prewakePending = false;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+  }
+
+  /** Advert and GARP deadlines. An advert timer firing within a millisecond early is taken as due. */
+  private deadline(): void {
+    this.entry = undefined;
+    const due = this.dueAt;
+    if (due === undefined || this.t.stopping() || this.vi().nextDeadline() !== due) return;
+    const now = this.t.now();
+    if (this.advertDueAt !== undefined) this.t.record(this.name, now - this.advertDueAt);
+    this.due(now);
   }
 
   /**
    * A master-down deadline's pre-wake, PREWAKE_MS before it: after a long sleep the first wake-up
    * ran 2-3 ms late on this host (idle CPU, cold caches), which was the failover gap's excess at
-   * VRRPv2's 1 s. The takeover is rehearsed then, the queue wakes again SPIN_MS before the
-   * deadline and `fire` waits out the rest on the event loop (adverts are still read between
-   * turns). Reached for real only when the master has been silent for the master-down interval
-   * less PREWAKE_MS; before that, adverts have moved the deadline and it sleeps again.
+   * VRRPv2's 1 s. The takeover is warmed then, the queue wakes again SPIN_MS before the deadline
+   * and the rest is waited out on the event loop (adverts are still read between turns). Reached
+   * for real only when the master has been silent for the master-down interval less PREWAKE_MS;
+   * before that, adverts have moved the deadline and it sleeps again.
    */
-  private prewake(io: InstanceIo): void {
-    io.deadline = undefined;
-    io.prewakePending = false;
-    const due = io.dueAt;
-    if (due === undefined || this.stopping() || io.ri.vi.nextDeadline() !== due) return;
-    const queue = this.queue!;
-    if (this.now() < due - PREWAKE_MS - 1) {
-      io.prewakePending = true;
-      io.deadline = queue.at(due - PREWAKE_MS, io.onPrewake!);
+  private prewake(): void {
+    this.entry = undefined;
+    this.prewakePending = false;
+    const due = this.dueAt;
+    if (due === undefined || this.t.stopping() || this.vi().nextDeadline() !== due) return;
+    if (this.t.now() < due - PREWAKE_MS - 1) {
+      this.prewakePending = true;
+      this.entry = this.t.queue.at(due - PREWAKE_MS, this.onPrewake);
       return;
     }
-    const fire = this.firing(io, due, true, undefined, true);
+    const fire = (): void => {
+      this.immediate = undefined;
+      if (this.t.stopping() || this.vi().nextDeadline() !== due) return;
+      const now = this.t.now();
+      // Spun out on the event loop; the decision is taken after a poll phase (setImmediate runs
+      // after it), so a master that kept advertising through a stall is heard first.
+      if (now < due) this.immediate = setImmediate(fire);
+      else this.due(now);
+    };
     const last = (): void => {
-      io.deadline = undefined;
+      this.entry = undefined;
       // First after this poll phase, so adverts that came in with the wake-up are heard.
-      io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
+      this.immediate = setImmediate(fire);
     };
-    if (due - this.now() > REHEARSAL_MS) this.beforeTakeover?.(io);
-    if (this.now() < due - SPIN_MS) io.deadline = queue.at(due - SPIN_MS, last);
+    if (due - this.t.now() > REHEARSAL_MS) this.warm();
+    if (this.t.now() < due - SPIN_MS) this.entry = this.t.queue.at(due - SPIN_MS, last);
     else last();
-  }
-
-  /** The Node-timer path's callback for one deadline, and the last stage of the queue's pre-wake. */
-  private firing(
-    io: InstanceIo,
-    due: number,
-    precise: boolean,
-    advertDue: number | undefined,
-    warmedAlready = false,
-  ): (fromImmediate: boolean) => void {
-    const vi = io.ri.vi;
-    let warmed = warmedAlready;
-    const fire = (fromImmediate: boolean): void => {
-      io.timer = undefined;
-      if (this.stopping() || vi.nextDeadline() !== due) return;
-      let now = this.now();
-      if (now < due) {
-        if (precise && !warmed && due - now <= PREWAKE_MS + 1) {
-          warmed = true;
-          if (due - now > REHEARSAL_MS) this.beforeTakeover?.(io);
-          now = this.now();
-        }
-        // Node's timers fire up to a millisecond late: their last NODE_SPIN_MS are spun out.
-        if (precise && due - now < NODE_SPIN_MS + 1) {
-          io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
-          return;
-        }
-        if (!precise && due - now <= 1) now = due;
-        else {
-          const early = precise ? (warmed ? NODE_SPIN_MS : PREWAKE_MS) : 0;
-          io.timer = setTimeout(() => fire(false), Math.max(0, Math.floor(due - now - early)));
-          return;
-        }
-      }
-      if (precise && !fromImmediate) {
-        // The master-down timer expired while the event loop was busy (a stall, a saturated
-        // host): timers run before the poll phase, so adverts that arrived meanwhile are still
-        // unread in the socket. Decide after the poll phase (setImmediate runs after it): a master
-        // that kept advertising is heard first, and a stalled backup does not take over.
-        io.timer = setImmediate(() => fire(true)) as unknown as NodeJS.Timeout;
-        return;
-      }
-      if (advertDue !== undefined && advertDue <= now) this.record(io, now - advertDue);
-      this.due(io, now);
-    };
-    return fire;
-  }
-
-  private record(io: InstanceIo, ms: number): void {
-    this.lateness.add(ms);
-    for (const l of this.latenessListeners) l(io.spec.name, ms);
   }
 }

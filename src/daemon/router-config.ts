@@ -1,11 +1,30 @@
-// The configuration model turned into what the pure router runs: addresses as bytes, tracker
-// weights resolved, the reload key. Done once per load; nothing downstream re-parses strings.
+// The configuration model turned, once per load, into the one resolved spec per instance that
+// the router and everything downstream read: addresses as bytes, VIPs resolved, tracker weights,
+// the reload key, the advert encoder's fields and auth bytes. Nothing downstream re-parses strings
+// or goes back to the model by name.
 import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
 import { addressBytes } from "../vrrp/address.js";
 import type { InstanceConfig } from "../vrrp/instance-types.js";
-import { AUTH_AH, AUTH_NONE, AUTH_PASS, passwordBytes } from "../vrrp/packet.js";
+import { AUTH_AH, AUTH_NONE, AUTH_PASS, passwordBytes, type AdvertFields } from "../vrrp/packet.js";
 import type { LinkDelay } from "../vrrp/link-debounce.js";
-import type { RouterConfig, RouterInstanceSpec } from "../vrrp/router-types.js";
+import type { RouterConfig, RouterInstance, RouterInstanceSpec } from "../vrrp/router-types.js";
+
+/**
+ * One instance, resolved: what the router runs (RouterInstanceSpec) plus what the daemon does for
+ * it. The router keeps it as its instance's `spec` (a reload's kept instance gets the new one),
+ * so the daemon reads `ri.spec` and never looks an instance up again by name.
+ */
+export interface ResolvedInstance extends RouterInstanceSpec {
+  /** The parsed configuration entry (notify scripts, routes, rules, vmac, garp settings...). */
+  readonly model: InstanceSpec;
+  /** virtual_ipaddress then virtual_ipaddress_excluded, resolved. */
+  readonly vips: readonly ResolvedVip[];
+  /** The advert encoder's fields but its source and destination (which the binding decides). */
+  readonly advert: Omit<AdvertFields, "src" | "dst">;
+}
+
+/** A router instance as the daemon holds it. */
+export type DaemonInstance = RouterInstance<ResolvedInstance>;
 
 export interface ResolvedVip {
   readonly spec: VipSpec;
@@ -18,7 +37,7 @@ export interface ResolvedVip {
   readonly peer?: Uint8Array;
 }
 
-export function resolveVips(spec: InstanceSpec): ResolvedVip[] {
+function resolveVips(spec: InstanceSpec): ResolvedVip[] {
   const resolve = (v: VipSpec, excluded: boolean): ResolvedVip => ({
     spec: v,
     ifname: v.dev ?? spec.interface,
@@ -44,7 +63,7 @@ export function configuredAddress(spec: InstanceSpec): Uint8Array | undefined {
 }
 
 /** The configured source address, else zeros until the interface has one (the router is told). */
-export function configuredSource(spec: InstanceSpec): Uint8Array {
+function configuredSource(spec: InstanceSpec): Uint8Array {
   return configuredAddress(spec) ?? new Uint8Array(spec.family === 4 ? 4 : 16);
 }
 
@@ -73,12 +92,25 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
   };
 }
 
-export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): RouterInstanceSpec {
+export function resolveInstance(config: DaemonConfig, spec: InstanceSpec): ResolvedInstance {
+  const instance = instanceConfig(spec, configuredSource(spec));
+  const vips = resolveVips(spec);
   return {
     name: spec.name,
     key: instanceKey(spec),
     interface: spec.interface,
-    config: instanceConfig(spec, configuredSource(spec)),
+    model: spec,
+    vips,
+    advert: {
+      version: spec.version,
+      family: spec.family,
+      vrid: spec.vrid,
+      addresses: vips.filter((v) => !v.excluded).map((v) => v.bytes),
+      authType: instance.authType,
+      authKey: instance.authKey,
+      v3ChecksumAsV2: spec.v3ChecksumAsV2,
+    },
+    config: instance,
     receive: {
       version: spec.version,
       unicastPeers: spec.unicastPeers.map((p) => addressBytes(p)),
@@ -87,7 +119,7 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
       unicastChecksum: spec.unicastChecksum,
       v3ChecksumAsV2: spec.v3ChecksumAsV2,
       ...(spec.mcastGroup ? { multicastGroup: addressBytes(spec.mcastGroup) } : {}),
-      ...(spec.authAh && spec.authPass !== undefined ? { ahKey: passwordBytes(spec.authPass) } : {}),
+      ...(spec.authAh && spec.authPass !== undefined ? { ahKey: instance.authKey } : {}),
     },
     trackChecks: spec.trackScripts.map((t) => {
       const script = config.scripts.find((x) => x.name === t.name);
@@ -109,9 +141,9 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
   };
 }
 
-export function routerConfig(config: DaemonConfig): RouterConfig {
+export function routerConfig(config: DaemonConfig): RouterConfig<ResolvedInstance> {
   return {
-    instances: config.instances.map((s) => routerInstanceSpec(config, s)),
+    instances: config.instances.map((s) => resolveInstance(config, s)),
     syncGroups: config.syncGroups.map((g) => ({ name: g.name, members: g.members })),
     linkDelays: linkDelays(config),
   };

@@ -3,9 +3,7 @@
 // new and removes what is gone; what stayed is left alone. Also the put-back of deleted ones.
 import type { DaemonConfig } from "../config/model.js";
 import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
-import type { ActionExecutor } from "./executor.js";
-import type { Logger } from "./log.js";
-import type { InstanceIo } from "./instance-io.js";
+import type { NetlinkQueue } from "./netlink-queue.js";
 import type { Rtnl } from "../netlink/rtnl.js";
 
 /** Routes and rules compared without where they were written. */
@@ -26,38 +24,31 @@ export function hasRoutes(config: DaemonConfig): boolean {
 }
 
 export class StaticRoutes {
-  private readonly queue: { ops: Promise<void>; log: Logger };
   private routes: readonly RouteSpec[] = [];
   private rules: readonly RuleSpec[] = [];
 
-  constructor(
-    private readonly executor: ActionExecutor,
-    log: Logger,
-  ) {
-    this.queue = { ops: Promise.resolve(), log: log.child({ static: true }) };
-  }
+  constructor(private readonly queue: NetlinkQueue) {}
 
   async install(config: DaemonConfig): Promise<void> {
     this.routes = config.staticRoutes;
     this.rules = config.staticRules;
-    this.executor.routeOps(this.queue, "add", this.routes, this.rules);
-    await this.queue.ops;
+    this.queue.routes("add", this.routes, this.rules);
+    await this.queue.settled();
   }
 
   async reload(next: DaemonConfig): Promise<void> {
     const routes = changedRoutes(this.routes, next.staticRoutes);
     const rules = changedRoutes(this.rules, next.staticRules);
-    this.executor.routeOps(this.queue, "remove", routes.gone, rules.gone);
-    this.executor.routeOps(this.queue, "add", routes.added, rules.added);
+    this.queue.routes("remove", routes.gone, rules.gone);
+    this.queue.routes("add", routes.added, rules.added);
     this.routes = next.staticRoutes;
     this.rules = next.staticRules;
-    await this.queue.ops;
+    await this.queue.settled();
   }
 
   /** Tracked ones are put back after someone deleted them (keepalived reinstate_static_route). */
   reinstate(): void {
-    this.executor.routeOps(
-      this.queue,
+    this.queue.routes(
       "add",
       this.routes.filter((r) => !r.noTrack),
       this.rules.filter((r) => !r.noTrack),
@@ -71,28 +62,21 @@ export class StaticRoutes {
    * VIP (a documented difference). Re-adding what is there changes nothing (EEXIST), so one pass
    * after a burst of deletions does it all.
    */
-  watch(config: DaemonConfig, rtnl: Rtnl, instances: () => Iterable<InstanceIo>, stopping: () => boolean): void {
+  watch(config: DaemonConfig, rtnl: Rtnl, host: { instances(): Iterable<{ reinstateRoutes(): void }>; stopping(): boolean }): void {
     if (!hasRoutes(config)) return;
     let pending: NodeJS.Timeout | undefined;
     rtnl.watchRouteDeletions(() => {
       pending ??= setTimeout(() => {
         pending = undefined;
-        if (stopping()) return;
+        if (host.stopping()) return;
         this.reinstate();
-        for (const io of instances())
-          if (io.holdsVips)
-            this.executor.routeOps(
-              io,
-              "add",
-              io.spec.virtualRoutes.filter((r) => !r.noTrack),
-              io.spec.virtualRules.filter((r) => !r.noTrack),
-            );
+        for (const d of host.instances()) d.reinstateRoutes();
       }, 20);
     });
   }
 
   async remove(): Promise<void> {
-    this.executor.routeOps(this.queue, "remove", this.routes, this.rules);
-    await this.queue.ops;
+    this.queue.routes("remove", this.routes, this.rules);
+    await this.queue.settled();
   }
 }

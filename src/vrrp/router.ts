@@ -55,8 +55,8 @@ function takes(i: RouterInstance, rx: ReceivedPacket): boolean {
   return s.config.family === rx.family && s.interface === rx.ifname && sameDelivery(s.receive, rx);
 }
 
-export class VrrpRouter {
-  private list: RouterInstance[] = [];
+export class VrrpRouter<S extends RouterInstanceSpec = RouterInstanceSpec> {
+  private list: RouterInstance<S>[] = [];
   private groups: readonly RouterSyncGroup[] = [];
   /** Link states as the instances see them (after interface_up_down_delays). */
   private readonly links = new Map<string, LinkState>();
@@ -77,7 +77,7 @@ export class VrrpRouter {
   /** Adverts for VRIDs no instance runs. */
   unknownVrid = 0;
 
-  constructor(config: RouterConfig) {
+  constructor(config: RouterConfig<S>) {
     this.list = config.instances.map((s) => new RouterInstance(s));
     this.groups = config.syncGroups;
     this.vrids = new VridIndex(this.list);
@@ -90,7 +90,7 @@ export class VrrpRouter {
     this.touched.push(i);
   }
 
-  get instances(): readonly RouterInstance[] {
+  get instances(): readonly RouterInstance<S>[] {
     return this.list;
   }
 
@@ -99,7 +99,7 @@ export class VrrpRouter {
     return this.groupStates;
   }
 
-  instance(name: string): RouterInstance | undefined {
+  instance(name: string): RouterInstance<S> | undefined {
     return this.list.find((i) => i.name === name);
   }
 
@@ -168,12 +168,12 @@ export class VrrpRouter {
    * take the new settings; removed ones stop (priority 0, VIPs released); new ones wait for
    * `start`. Returns the plan and the removed instances' shutdown actions.
    */
-  reload(next: RouterConfig, now: number): { plan: ReloadPlan; actions: RouterAction[] } {
+  reload(next: RouterConfig<S>, now: number): { plan: ReloadPlan<S>; actions: RouterAction[] } {
     this.now = now;
     const old = new Map(this.list.map((i) => [i.spec.key, i]));
-    const kept: { instance: RouterInstance; previous: RouterInstanceSpec }[] = [];
-    const added: RouterInstance[] = [];
-    const list: RouterInstance[] = [];
+    const kept: { instance: RouterInstance<S>; previous: S }[] = [];
+    const added: RouterInstance<S>[] = [];
+    const list: RouterInstance<S>[] = [];
     for (const spec of next.instances) {
       const i = old.get(spec.key);
       if (!i) {
@@ -310,7 +310,7 @@ export class VrrpRouter {
       matched = true;
       const v = receive(s.receive, i.oldChecksum, rx);
       if (!v.ok) {
-        i.receiveDrops[v.code] = (i.receiveDrops[v.code] ?? 0) + 1;
+        i.vi.stats.drops[v.code] = (i.vi.stats.drops[v.code] ?? 0) + 1;
         this.out.push({ type: "drop", instance: i, code: v.code, detail: v.detail });
         continue;
       }
@@ -340,7 +340,7 @@ export class VrrpRouter {
   private ahSequence(i: RouterInstance, seq: number, priority: number, src: Uint8Array): boolean {
     const r = i.ahCounter.accept(seq);
     if (!r.ok) {
-      i.receiveDrops.BAD_AUTH = (i.receiveDrops.BAD_AUTH ?? 0) + 1;
+      i.vi.stats.drops.BAD_AUTH = (i.vi.stats.drops.BAD_AUTH ?? 0) + 1;
       this.out.push({ type: "drop", instance: i, code: "BAD_AUTH", detail: `${r.detail} (from ${formatAddress(src)})` });
       return false;
     }

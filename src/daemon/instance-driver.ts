@@ -1,0 +1,507 @@
+// One instance on the host: the router's actions for it become these methods. It owns its socket
+// binding and encoder, its deadline entry, its queue of netlink work and its counters; nothing
+// else writes them. Every port is an interface, so unit tests and the takeover warm-up pass their own.
+import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
+import type { AnnounceCounts, AnnounceTarget } from "../net/announce.js";
+import type { AddressEvent, LinkInfo } from "../netlink/rtnl.js";
+import type { AhSeal } from "../net/advert-socket.js";
+import { blocksAddresses, type BlockedAddress } from "../netfilter/vip-block.js";
+import { errorFields } from "../error-fields.js";
+import { VRRP_GROUP_V4, formatAddress, sameAddressBytes, vrrpGroup } from "../vrrp/address.js";
+import { extraGarpTargets } from "../vrrp/garp-extra.js";
+import type { Action, InstanceEventName, State } from "../vrrp/instance-types.js";
+import { AdvertEncoder, type DropCode } from "../vrrp/packet.js";
+import type { RouterEvent } from "../vrrp/router-types.js";
+import type { DeadlineTiming } from "./instance-timers.js";
+import { InstanceDeadline } from "./instance-timers.js";
+import type { LinkCache } from "./link-cache.js";
+import type { Logger } from "./log.js";
+import { NetlinkQueue, type FirewallPort, type NetlinkPort } from "./netlink-queue.js";
+import { sameSpec, type DaemonInstance, type ResolvedInstance, type ResolvedVip } from "./router-config.js";
+import { changedRoutes } from "./static-routes.js";
+
+/** Where adverts leave (an AdvertSocket; a fake in unit tests, a build-only one in the warm-up). */
+export interface AdvertSender {
+  /** false: not sent (the socket logs why). */
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, ttl?: number, ah?: AhSeal): boolean;
+}
+
+/** Gratuitous ARP / unsolicited NA (src/net/announce.ts Announcer). */
+export interface AnnouncePort {
+  announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): AnnounceCounts;
+  /** Opens the interface's packet socket ahead of the first announcement (throws when it cannot). */
+  prepare?(ifname: string, ifindex: number): void;
+}
+
+/** Notify scripts, FIFO lines and SNMP traps for the instance (executor.ts StateNotifier). */
+export interface InstanceNotifications {
+  state(d: InstanceDriver, from: State, to: State, reason: string): void;
+  event(d: InstanceDriver, event: InstanceEventName): void;
+}
+
+/** Warms the takeover path just before a master-down deadline (rehearsal.ts TakeoverRehearsal). */
+export interface TakeoverWarmer {
+  beforeTakeover(d: InstanceDriver): void;
+}
+
+export interface DriverPorts {
+  readonly netlink: NetlinkPort;
+  readonly firewall?: FirewallPort;
+  readonly links: LinkCache;
+  /** The shared advert socket for an instance on a link (advert-sockets.ts AdvertSockets). */
+  readonly sockets: { socketFor(spec: ResolvedInstance, link: LinkInfo): AdvertSender };
+  readonly announcer: AnnouncePort;
+  readonly notifications: InstanceNotifications;
+  readonly timing: DeadlineTiming;
+  readonly warmer?: TakeoverWarmer;
+  readonly host: DriverHost;
+}
+
+/** What the driver asks the daemon (runtime.ts Runtime). */
+export interface DriverHost {
+  /** Router events the driver reports (its deadline, its source address, its socket). */
+  handle(e: RouterEvent, now?: number): void;
+  /**
+   * The spacing (ms) between GARP / NA rounds on an interface: its garp_group's, else global_defs
+   * vrrp_garp_interval / vrrp_gna_interval; read at each takeover (reload may change them).
+   */
+  announceGapMs(ifname: string): number;
+  /** keepalived vrrp_ndisc.c: the NA router flag follows the interface's IPv6 forwarding. */
+  ipv6Forwarding(ifname: string): boolean;
+  stopping(): boolean;
+}
+
+/** One instance's own counters (status, /metrics, SNMP). The router's are on `ri.vi.stats`. */
+export interface DriverStats {
+  /** Adverts the kernel did not take (the socket logs each). */
+  sendErrors: number;
+  /** Gratuitous ARP and unsolicited NA frames. */
+  announcementsSent: number;
+}
+
+/** Where a multicast instance's adverts go: its configured group, else 224.0.0.18 / ff02::12. */
+function multicastGroupOf(spec: ResolvedInstance): Uint8Array {
+  return spec.receive.multicastGroup ?? vrrpGroup(spec.config.family);
+}
+
+export class InstanceDriver {
+  readonly stats: DriverStats = { sendErrors: 0, announcementsSent: 0 };
+  private socket?: AdvertSender;
+  /** The interface the socket is bound to. */
+  private boundIndex?: number;
+  private encoder?: AdvertEncoder;
+  private source?: Uint8Array;
+  private holding = false;
+  /** A reload deleted this instance: its stop is notified as keepalived notifies a deletion. */
+  private deleted = false;
+  private readonly queue: NetlinkQueue;
+  private readonly deadline: InstanceDeadline;
+  /** Last drop log per reason: each reason is logged at most every 10 s. */
+  private readonly lastDropLog = new Map<DropCode, number>();
+
+  constructor(
+    readonly ri: DaemonInstance,
+    readonly log: Logger,
+    private readonly p: DriverPorts,
+  ) {
+    this.queue = new NetlinkQueue(p.netlink, p.links, log);
+    this.deadline = new InstanceDeadline(
+      p.timing,
+      ri.name,
+      () => this.ri.vi,
+      (now) => p.host.handle(this.ri.timerEvent, now),
+      () => p.warmer?.beforeTakeover(this),
+    );
+  }
+
+  /** The resolved spec the router holds for the instance (a reload's new one once it is kept). */
+  get spec(): ResolvedInstance {
+    return this.ri.spec;
+  }
+
+  get vips(): readonly ResolvedVip[] {
+    return this.ri.spec.vips;
+  }
+
+  /** The bound source address (undefined: not bound). */
+  get src(): Uint8Array | undefined {
+    return this.source;
+  }
+
+  get holdsVips(): boolean {
+    return this.holding;
+  }
+
+  get bound(): boolean {
+    return this.socket !== undefined && this.encoder !== undefined && this.source !== undefined;
+  }
+
+  /** A kind of instance for the warm-up: instances of one kind run the same code. */
+  get kind(): string {
+    const s = this.spec;
+    return `${s.config.family}/${s.config.version}/${s.receive.unicastPeers.length > 0}/${s.model.authPass !== undefined}`;
+  }
+
+  // --- binding -----------------------------------------------------------------------------------
+
+  /** Binds to its interface (source address, encoder, shared socket); reports either to the router. */
+  bind(link: LinkInfo): void {
+    const m = this.spec.model;
+    const src = this.p.links.sourceFor(m);
+    if (!src)
+      this.log.error(
+        { code: "NO_SOURCE_ADDRESS" },
+        `no IPv${m.family} source address on ${m.vmac?.base ?? m.interface}; instance stays in FAULT until one is added`,
+      );
+    else {
+      try {
+        this.attach(link, src);
+      } catch (e) {
+        this.log.error(errorFields(e), "cannot open the advert socket; instance stays in FAULT");
+        this.p.host.handle({ type: "socket-failed", instance: this.ri });
+      }
+    }
+    this.p.host.handle({ type: "source", instance: this.ri, address: src });
+  }
+
+  /** Binds again to the interface carrying its name, if it lost its socket (renamed or gone). */
+  rebind(link: LinkInfo): void {
+    if (link.up && link.name === this.spec.interface && !this.socket) this.bind(link);
+  }
+
+  /** Binds with a known source address (bind() finds it; the warm-up copies the real instance's). */
+  attach(link: LinkInfo, src: Uint8Array): void {
+    this.source = src;
+    this.encoder = this.newEncoder(src);
+    this.socket = this.p.sockets.socketFor(this.spec, link);
+    this.boundIndex = link.index;
+    // VIPs on other interfaces get their socket at the first announcement (an open costs
+    // microseconds); the instance's own is opened now so a failure shows at start.
+    if (this.vips.some((v) => v.ifname === this.spec.interface))
+      try {
+        this.p.announcer.prepare?.(this.spec.interface, link.index);
+      } catch (e) {
+        this.log.warn(
+          { dev: this.spec.interface, ...errorFields(e) },
+          "cannot open a packet socket for gratuitous ARP / NA; takeovers will try again",
+        );
+      }
+  }
+
+  /** The instance's advert encoder: its VIPs (bar excluded ones), authentication and destination. */
+  newEncoder(src: Uint8Array): AdvertEncoder {
+    const s = this.spec;
+    const dst = this.ri.oldChecksum ? VRRP_GROUP_V4 : (s.receive.unicastPeers[0] ?? multicastGroupOf(s));
+    return new AdvertEncoder({ ...s.advert, src, dst });
+  }
+
+  /** Its interface was renamed or removed (the socket is closed): unbound until one with its name is up. */
+  unbind(gone: LinkInfo): void {
+    if (this.boundIndex !== gone.index || !this.socket) return;
+    this.socket = undefined;
+    this.encoder = undefined;
+    this.boundIndex = undefined;
+    this.log.warn(
+      { interface: gone.name, ifindex: gone.index },
+      `interface ${gone.name} was renamed or removed; the instance binds again when an interface named ${this.spec.interface} is up`,
+    );
+  }
+
+  /** An address added or removed anywhere: VIP put back, source address lost or found. */
+  onAddress(e: AddressEvent): void {
+    const a = e.address;
+    const m = this.spec.model;
+    const links = this.p.links;
+    // A VIP deleted by hand while we are master is put back, as keepalived does.
+    if (e.removed && this.holding && this.ri.vi.state === "MASTER") {
+      const v = this.vips.find((x) => sameAddressBytes(x.bytes, a.address) && links.link(x.ifname)?.index === a.index);
+      if (v?.spec.noTrack) this.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP removed by someone else; not restored (no_track)");
+      else if (v) {
+        this.log.warn({ vip: v.spec.address, dev: v.ifname }, "VIP removed from the interface by someone else while MASTER; restoring it");
+        this.queue.vips("add", this.vips);
+      }
+    }
+    const link = links.link(m.interface);
+    // use_vmac: the source address comes from the base interface (LinkCache.sourceFor).
+    const srcLink = m.vmac?.base ? links.link(m.vmac.base) : link;
+    // track_src_ip: the configured source address removed from the interface is a FAULT until
+    // it is back (keepalived_netlink.c netlink_if_address_filter, down_instance).
+    if (e.removed && m.trackSrcIp && this.source && srcLink?.index === a.index && sameAddressBytes(a.address, this.source)) {
+      this.log.warn({ src: formatAddress(this.source) }, "configured source address removed (track_src_ip); FAULT until it is back");
+      // FAULT first, so a master's priority 0 advert still leaves from the address (as keepalived's,
+      // which clears saddr after down_instance); then no source until the address is back.
+      this.p.host.handle({ type: "source", instance: this.ri, address: undefined });
+      this.source = undefined;
+      return;
+    }
+    // A source address that appears lifts the no-source FAULT.
+    if (!e.removed && !this.source && link && srcLink?.index === a.index && a.family === m.family) {
+      const src = links.sourceFor(m);
+      if (!src) return;
+      try {
+        this.attach(link, src);
+      } catch (err) {
+        this.log.error(errorFields(err), "cannot open the advert socket");
+        return;
+      }
+      this.log.info({ src: formatAddress(src) }, "source address available");
+      this.p.host.handle({ type: "source", instance: this.ri, address: src });
+    }
+  }
+
+  // --- the router's actions ----------------------------------------------------------------------
+
+  act(a: Action): void {
+    switch (a.type) {
+      case "send-advert":
+        this.sendAdvert(a.priority, a.intervalCs);
+        break;
+      // keepalived vrrp.c vrrp_state_become_master: addresses, then routes, then rules; leaving
+      // MASTER (vrrp_restore_interface) undoes them in the reverse order.
+      case "add-vips":
+        this.holding = true;
+        this.firewallSync();
+        this.queue.vips("add", this.vips);
+        this.queue.routes("add", this.spec.model.virtualRoutes, this.spec.model.virtualRules);
+        break;
+      case "remove-vips":
+        this.holding = false;
+        this.queue.routes("remove", this.spec.model.virtualRoutes, this.spec.model.virtualRules);
+        this.queue.vips("remove", this.vips);
+        this.firewallSync();
+        break;
+      case "announce":
+        // The advert before it in this batch has already left (sends are synchronous): the old
+        // master drops its VIPs before our gratuitous ARPs arrive, as keepalived orders them.
+        this.announce(a.repeat);
+        break;
+      case "announce-extra":
+        this.announceExtra();
+        break;
+      case "state":
+        this.p.notifications.state(this, a.from, a.to, a.reason);
+        break;
+      case "log":
+        this.log[a.level](a.fields ?? {}, a.msg);
+        break;
+      case "event":
+        this.p.notifications.event(this, a.event);
+        break;
+    }
+  }
+
+  /** Re-arms the deadline entry at the instance's next deadline. */
+  schedule(): void {
+    this.deadline.schedule();
+  }
+
+  /** Send VRRPv3 IPv4 unicast adverts with 224.0.0.18 in the pseudo-header from now on. */
+  useOldChecksum(): void {
+    this.encoder?.setDestination(VRRP_GROUP_V4);
+  }
+
+  dropped(code: DropCode, detail: string, now: number): void {
+    if (now - (this.lastDropLog.get(code) ?? -Infinity) < 10_000) return;
+    this.lastDropLog.set(code, now);
+    this.log.warn({ code, detail, dropsSoFar: this.ri.vi.stats.drops }, "advert dropped (each reason logged at most every 10 s)");
+  }
+
+  private sendAdvert(priority: number, intervalCs: number): void {
+    const { encoder, socket, source } = this;
+    if (!encoder || !socket) return;
+    const s = this.spec;
+    const peers = s.receive.unicastPeers;
+    let failed = 0;
+    // auth_type AH: one sequence number per advert, the same to every unicast peer (keepalived
+    // vrrp_update_pkt numbers only the call without a peer address).
+    const ah = s.receive.ahKey ? { key: s.receive.ahKey, seq: this.ri.ahCounter.next() } : undefined;
+    try {
+      if (peers.length === 0) {
+        if (!socket.send(encoder.encode(priority, intervalCs), source, multicastGroupOf(s), 255, ah)) failed++;
+      } else {
+        for (const peer of peers) {
+          if (!this.ri.oldChecksum) encoder.setDestination(peer);
+          if (!socket.send(encoder.encode(priority, intervalCs), source, peer, s.model.unicastTtl ?? 255, ah)) failed++;
+        }
+      }
+    } catch (e) {
+      failed++;
+      this.log.error(errorFields(e), "advert not sent; the next one is tried on schedule");
+    }
+    this.stats.sendErrors += failed;
+  }
+
+  /**
+   * keepalived vrrp.c vrrp_handle_accept_mode: while a non-owner without accept mode holds its
+   * VIPs, traffic to and from them is dropped; the block goes on before the VIPs are added and
+   * comes off after they are removed (on the instance's queue, so in that order).
+   */
+  private firewallSync(): void {
+    const fw = this.p.firewall;
+    if (!fw) return;
+    const m = this.spec.model;
+    const block = this.holding && blocksAddresses(m);
+    const addresses: BlockedAddress[] = this.vips.map((v) => ({
+      address: v.spec.address,
+      family: v.spec.family,
+      ifname: v.ifname,
+      byName: m.dontTrackPrimary,
+    }));
+    this.queue.then(() => (block ? fw.block(m.name, addresses) : fw.unblock(m.name)));
+  }
+
+  /**
+   * Rounds spaced per interface by announceGapMs (keepalived 2.2.7 vrrp_arp.c send_gratuitous_arp /
+   * queue_garp and vrrp_ndisc.c: the delay is ifp->garp_delay, a garp_group's or the global one set
+   * by vrrp_if.c set_default_garp_delay; keepalived spaces ARP and NA frames separately, we space
+   * rounds by the larger of the two); 0 sends the whole burst at once.
+   */
+  private announce(repeat: number): void {
+    for (const [ifname, vips] of this.vipsByInterface()) {
+      const gap = this.p.host.announceGapMs(ifname);
+      if (gap <= 0 || repeat <= 1) {
+        this.announceOn(ifname, vips, repeat);
+        continue;
+      }
+      this.announceOn(ifname, vips, 1);
+      let left = repeat - 1;
+      const next = (): void => {
+        if (this.p.host.stopping() || this.ri.vi.state !== "MASTER") return;
+        this.announceOn(ifname, vips, 1);
+        if (--left > 0) setTimeout(next, gap).unref();
+      };
+      setTimeout(next, gap).unref();
+    }
+  }
+
+  private vipsByInterface(only: readonly ResolvedVip[] = this.vips): Map<string, Uint8Array[]> {
+    const byIf = new Map<string, Uint8Array[]>();
+    for (const v of only) byIf.set(v.ifname, [...(byIf.get(v.ifname) ?? []), v.bytes]);
+    return byIf;
+  }
+
+  private announceOn(ifname: string, vips: readonly Uint8Array[], repeat: number): void {
+    const link = this.p.links.link(ifname);
+    if (!link) return;
+    const ll = this.p.links.linkLocal(link.index);
+    try {
+      const r = this.p.announcer.announce(
+        { ifname, ifindex: link.index, mac: link.mac, ...(ll ? { linkLocal: ll, router: this.p.host.ipv6Forwarding(ifname) } : {}) },
+        vips,
+        repeat,
+      );
+      this.stats.announcementsSent += r.arp + r.na;
+      this.log.debug({ dev: ifname, ...r }, "gratuitous ARP / unsolicited NA sent");
+      if (r.skipped > 0) this.log.warn({ dev: ifname }, "no link-local address: unsolicited NA not sent");
+      if (r.failed)
+        this.log.warn({ dev: ifname, failed: r.failed, err: r.error }, "the kernel refused gratuitous ARP / NA frames; continuing");
+    } catch (e) {
+      this.log.error({ dev: ifname, ...errorFields(e) }, "cannot send gratuitous ARP / NA; continuing");
+    }
+  }
+
+  /**
+   * garp_extra_if (keepalived 2.2.7 vrrp.c vrrp_send_vmac_update): one gratuitous ARP / NA for the
+   * first VIP on each other interface; vrrp/garp-extra.ts decides which.
+   */
+  private announceExtra(): void {
+    const m = this.spec.model;
+    const g = m.garpExtraIf;
+    if (!g) return;
+    const vmac = m.vmac?.name;
+    const targets = extraGarpTargets(this.vips, vmac ?? m.interface, {
+      all: g.all,
+      xmitBase: m.vmac?.xmitBase ?? false,
+      isVmac: (ifname) => ifname === vmac,
+    });
+    for (const [ifname, vips] of this.vipsByInterface(targets)) this.announceOn(ifname, vips, 1);
+  }
+
+  // --- life --------------------------------------------------------------------------------------
+
+  /**
+   * At the instance's start: VIPs a crashed run left on the interfaces, and its routes and rules,
+   * are removed before it joins as BACKUP (deleting what is not there changes nothing).
+   */
+  async removeLeftovers(): Promise<void> {
+    const links = this.p.links;
+    const left = this.vips.filter((v) => {
+      const link = links.link(v.ifname);
+      return link !== undefined && links.has(link.index, v.bytes);
+    });
+    for (const v of left)
+      this.log.warn(
+        { vip: v.spec.address, dev: v.ifname },
+        "VIP left behind on the interface (earlier crash?); removing it before joining as BACKUP",
+      );
+    this.queue.routes("remove", this.spec.model.virtualRoutes, this.spec.model.virtualRules);
+    if (left.length > 0) this.queue.vips("remove", left);
+    await this.queue.settled();
+  }
+
+  /**
+   * A reload kept the instance (matched by key) and the router already holds its new spec: a
+   * master applies the VIP, route and rule differences at once; the encoder and deadline are
+   * made again. false: nothing changed.
+   */
+  reconfigure(previous: ResolvedInstance): boolean {
+    const spec = this.spec;
+    if (sameSpec(previous.model, spec.model)) return false;
+    const same = (a: ResolvedVip, b: ResolvedVip) => a.ifname === b.ifname && sameAddressBytes(a.bytes, b.bytes);
+    const gone = previous.vips.filter((o) => !spec.vips.some((n) => same(n, o)));
+    const added = spec.vips.filter((n) => !previous.vips.some((o) => same(n, o)));
+    const link = this.p.links.link(spec.interface);
+    if (link && this.source) this.attach(link, this.source); // new encoder (VIPs, auth, interval)
+    if (this.holding) {
+      const routes = changedRoutes(previous.model.virtualRoutes, spec.model.virtualRoutes);
+      const rules = changedRoutes(previous.model.virtualRules, spec.model.virtualRules);
+      this.queue.routes("remove", routes.gone, rules.gone);
+      this.firewallSync(); // the new VIPs and accept mode
+      if (gone.length) this.queue.vips("remove", gone);
+      if (added.length) this.queue.vips("add", added);
+      this.queue.routes("add", routes.added, rules.added);
+    }
+    this.log.info(
+      { vipsAdded: added.length, vipsRemoved: gone.length, state: this.ri.vi.state },
+      "instance reconfigured by reload; state kept",
+    );
+    this.schedule();
+    return true;
+  }
+
+  /** Tracked virtual routes and rules put back after someone deleted them (while holding the VIPs). */
+  reinstateRoutes(): void {
+    if (!this.holding) return;
+    const m = this.spec.model;
+    this.queue.routes(
+      "add",
+      m.virtualRoutes.filter((r: RouteSpec) => !r.noTrack),
+      m.virtualRules.filter((r: RuleSpec) => !r.noTrack),
+    );
+  }
+
+  /** A reload removes the instance: its stop is notified as a deletion. */
+  markDeleted(): void {
+    this.deleted = true;
+  }
+
+  get isDeleted(): boolean {
+    return this.deleted;
+  }
+
+  /** No more deadlines. */
+  stop(): void {
+    this.deadline.stop();
+  }
+
+  /** Resolves when its netlink work queued so far is done. */
+  settled(): Promise<void> {
+    return this.queue.settled();
+  }
+
+  /** keepalived's SIGSTATS_CLEAR: the router's counters and the driver's. */
+  clearStats(): void {
+    this.ri.clearStats();
+    this.stats.sendErrors = this.stats.announcementsSent = 0;
+  }
+}
