@@ -13,7 +13,7 @@ import { installSignals } from "./daemon/signals.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./daemon/single-instance.js";
 import { errorFields } from "./error-fields.js";
 import { parseArgs, USAGE, type CliOptions } from "./cli-args.js";
-import { sdNotify } from "./native/helper.js";
+import { nativeHelper, sdNotify } from "./native/helper.js";
 import { packageVersion } from "./version.js";
 
 /**
@@ -113,6 +113,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (opts.configTest) {
     process.exit(configTest(opts.file, (s) => process.stderr.write(s + "\n"), opts.configId));
+  }
+  try {
+    // The native helper carries the VRRP and packet sockets and the deadline timer: without it no
+    // instance could run, so the daemon does not start (before forking, so the error is seen).
+    nativeHelper();
+  } catch (e) {
+    process.stderr.write(`tsvrrpd: cannot start: ${errorFields(e).err}\n`);
+    process.exit(3);
   }
   if (!opts.dontFork) {
     // keepalived detaches unless -n; do the same by re-running ourselves in the background.

@@ -6,9 +6,9 @@ import type { VrrpInstance } from "../vrrp/instance.js";
 import type { Deadline, DeadlineQueue } from "./deadline-queue.js";
 import { LatenessWindow } from "./lateness.js";
 
-/** How early a master-down deadline first wakes (ms): the takeover is warmed then, while the
- * master may still speak; the decision is always taken after a poll phase, so adverts queued
- * during a stall are heard first. */
+/** How early a master-down deadline first wakes (ms; bench/notes.md): the takeover is warmed
+ * then, while the master may still speak; the decision is always taken after a poll phase, so
+ * adverts queued during a stall are heard first. */
 const PREWAKE_MS = 8;
 /** Longer than a cold rehearsal (bench/notes.md): warm-up is skipped when the pre-wake came later than this before the deadline. */
 const REHEARSAL_MS = 4;
@@ -97,12 +97,11 @@ export class InstanceDeadline {
   }
 
   /**
-   * A master-down deadline's pre-wake, PREWAKE_MS before it: after a long sleep the first wake-up
-   * ran 2-3 ms late on this host (idle CPU, cold caches), which was the failover gap's excess at
-   * VRRPv2's 1 s. The takeover is warmed then, the queue wakes again SPIN_MS before the deadline
-   * and the rest is waited out on the event loop (adverts are still read between turns). Reached
-   * for real only when the master has been silent for the master-down interval less PREWAKE_MS;
-   * before that, adverts have moved the deadline and it sleeps again.
+   * A master-down deadline's pre-wake, PREWAKE_MS before it (a first wake after a long sleep is
+   * late: bench/notes.md). The takeover is warmed then, the queue wakes again SPIN_MS before the
+   * deadline and the rest is waited out on the event loop (adverts are still read between turns).
+   * Reached for real only when the master has been silent for the master-down interval less
+   * PREWAKE_MS; before that, adverts have moved the deadline and it sleeps again.
    */
   private prewake(): void {
     this.entry = undefined;
