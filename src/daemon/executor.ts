@@ -20,7 +20,7 @@ export interface ExecutorPorts {
   readonly drivers: ReadonlyMap<RouterInstance, InstanceDriver>;
   readonly groups: { groupNotify(group: string): NotifyScripts | undefined };
   /** interface_up_down_delays: the router's one pending link-change deadline. */
-  readonly linkTimer: { arm(at: number | undefined): void };
+  readonly linkTimer: { armLinkTimer(at: number | undefined): void };
   readonly clock: { now(): number };
 }
 
@@ -46,7 +46,7 @@ export class ActionExecutor implements InstanceNotifications {
           this.groupState(a.group, a.state);
           break;
         case "link-deadline":
-          this.p.linkTimer.arm(a.at);
+          this.p.linkTimer.armLinkTimer(a.at);
           break;
         case "log": {
           const log = (a.instance && this.p.drivers.get(a.instance)?.log) || this.p.log;

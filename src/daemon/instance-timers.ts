@@ -24,10 +24,17 @@ export class DeadlineTiming {
   readonly latenessListeners: ((instance: string, ms: number) => void)[] = [];
 
   constructor(
-    readonly now: () => number,
-    readonly stopping: () => boolean,
+    private readonly clock: { now(): number; stopping(): boolean },
     readonly queue: DeadlineQueue,
   ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  stopping(): boolean {
+    return this.clock.stopping();
+  }
 
   record(instance: string, ms: number): void {
     this.lateness.add(ms);

@@ -22,8 +22,7 @@ export interface RehearsalPorts {
   readonly sockets: { existing(spec: ResolvedInstance): Pick<AdvertSocket, "build"> | undefined };
   readonly timing: DeadlineTiming;
   readonly log: Logger;
-  ipv6Forwarding(ifname: string): boolean;
-  now(): number;
+  readonly host: { ipv6Forwarding(ifname: string): boolean; now(): number };
 }
 
 /** Timer events a rehearsal feeds at most: a takeover takes two (INIT is done by `start`). */
@@ -52,7 +51,7 @@ export class TakeoverRehearsal implements TakeoverWarmer {
    * instance. A failure is logged and costs only the warm-up.
    */
   atStart(drivers: Iterable<InstanceDriver>): string[] {
-    const t0 = this.ports.now();
+    const t0 = this.ports.host.now();
     try {
       const kinds = new Set<string>();
       const rehearsed: string[] = [];
@@ -61,7 +60,7 @@ export class TakeoverRehearsal implements TakeoverWarmer {
         kinds.add(d.kind);
         rehearsed.push(d.spec.name);
       }
-      this.ports.log.debug({ rehearsed, ms: +(this.ports.now() - t0).toFixed(2) }, "takeover rehearsed (nothing sent)");
+      this.ports.log.debug({ rehearsed, ms: +(this.ports.host.now() - t0).toFixed(2) }, "takeover rehearsed (nothing sent)");
       return rehearsed;
     } catch (e) {
       this.ports.log.warn(errorFields(e), "takeover rehearsal failed; the first takeover compiles its path instead");
@@ -71,7 +70,7 @@ export class TakeoverRehearsal implements TakeoverWarmer {
 
   /** Just before a master-down deadline: the instance's takeover, at most once per window for all. */
   beforeTakeover(d: InstanceDriver): void {
-    const now = this.ports.now();
+    const now = this.ports.host.now();
     if (now - this.lastBeforeTakeover < BEFORE_TAKEOVER_EVERY_MS) return;
     this.lastBeforeTakeover = now;
     try {
@@ -102,7 +101,7 @@ export class TakeoverRehearsal implements TakeoverWarmer {
         handle: () => undefined,
         announceGapMs: () => 0,
         // Read once at start; just before a takeover the /proc read is not worth its time.
-        ipv6Forwarding: throughStop ? (ifname) => ports.ipv6Forwarding(ifname) : () => false,
+        ipv6Forwarding: throughStop ? (ifname) => ports.host.ipv6Forwarding(ifname) : () => false,
         stopping: () => false,
       },
     });
@@ -112,7 +111,7 @@ export class TakeoverRehearsal implements TakeoverWarmer {
       for (const a of actions) if (a.type === "instance") driver.act(a.action);
     };
     this.runs++;
-    let now = ports.now();
+    let now = ports.host.now();
     for (const ifname of new Set([real.spec.interface, ...real.spec.trackLinks.map((t) => t.name)]))
       run(router.handle({ type: "link", ifname, present: true, up: true }, now));
     run(router.handle({ type: "source", instance: ri, address: src }, now));

@@ -160,7 +160,7 @@ export class Runtime {
   }
 
   /** interface_up_down_delays: the router's one pending link-change deadline (RouterAction link-deadline). */
-  arm(at: number | undefined): void {
+  armLinkTimer(at: number | undefined): void {
     clearTimeout(this.linkTimer);
     this.linkTimer = undefined;
     if (at === undefined || this.stopped) return;
@@ -175,13 +175,7 @@ export class Runtime {
   }
 
   private newTracking(config: DaemonConfig): Tracking {
-    return new Tracking(
-      config,
-      this.log,
-      (name, state) => this.handle({ type: "check", name, state }),
-      (name, value) => this.handle({ type: "file", name, value }),
-      (name, state) => this.handle({ type: "process", name, state }),
-    );
+    return new Tracking(config, this.log, this);
   }
 
   async start(): Promise<void> {
@@ -230,8 +224,7 @@ export class Runtime {
   private openTiming(): DriverPorts {
     const helper = nativeHelper();
     const timing = new DeadlineTiming(
-      () => this.now(),
-      () => this.stopped,
+      this,
       new DeadlineQueue(
         () => this.now(),
         (wake) => helper.preciseTimer(wake),
@@ -245,8 +238,7 @@ export class Runtime {
       sockets: this.sockets,
       timing,
       log: this.log,
-      ipv6Forwarding,
-      now: () => this.now(),
+      host: this,
     });
     return {
       netlink: this.rtnl,
@@ -306,7 +298,7 @@ export class Runtime {
     this.log.info({ reason }, "Stopping");
     this.handle({ type: "stop" });
     this.stopped = true;
-    this.arm(undefined);
+    this.armLinkTimer(undefined);
     this.tracking.stop();
     for (const d of this.drivers.values()) d.stop();
     await Promise.all([...this.drivers.values()].map((d) => d.settled()));

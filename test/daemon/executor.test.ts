@@ -72,7 +72,7 @@ function setup(conf = CONF) {
     log,
     drivers,
     groups: { groupNotify: (g) => config.syncGroups.find((x) => x.name === g)?.notify },
-    linkTimer: { arm: () => undefined },
+    linkTimer: { armLinkTimer: () => undefined },
     clock: { now: () => performance.now() },
   });
   const queue = new DeadlineQueue(
@@ -97,11 +97,7 @@ function setup(conf = CONF) {
     links,
     sockets: { socketFor: () => ({ send: (...a) => sock.send(...a) }) },
     notifications: ex,
-    timing: new DeadlineTiming(
-      () => 0,
-      () => false,
-      queue,
-    ),
+    timing: new DeadlineTiming({ now: () => 0, stopping: () => false }, queue),
     host: {
       handle: () => undefined,
       announceGapMs: (ifname) => announceGapMs(config, ifname),

@@ -41,11 +41,7 @@ function run(body: string): string[] {
     links: new LinkCache([{ index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true }], []),
     sockets: { socketFor: () => ({ send: () => true }) },
     notifications: { state: () => undefined, event: () => undefined },
-    timing: new DeadlineTiming(
-      () => 0,
-      () => false,
-      queue,
-    ),
+    timing: new DeadlineTiming({ now: () => 0, stopping: () => false }, queue),
     host: { handle: () => undefined, announceGapMs: () => 0, ipv6Forwarding: () => false, stopping: () => false },
   });
   const ex = new ActionExecutor({
@@ -54,7 +50,7 @@ function run(body: string): string[] {
     log,
     drivers: new Map([[ri, driver]]),
     groups: { groupNotify: () => undefined },
-    linkTimer: { arm: () => undefined },
+    linkTimer: { armLinkTimer: () => undefined },
     clock: { now: () => 0 },
   });
   ex.run([{ type: "instance", instance: ri, action: { type: "add-vips" } }]);

@@ -43,8 +43,7 @@ function daemonSide(conf: string) {
   const links = new LinkCache();
   links.reset([{ index: 2, name: "eth0", up: true, mac: Buffer.of(2, 0, 0, 0, 0, 1) }], []);
   const timing = new DeadlineTiming(
-    () => 0,
-    () => false,
+    { now: () => 0, stopping: () => false },
     new DeadlineQueue(
       () => 0,
       () => ({ arm: () => undefined, disarm: () => undefined, close: () => undefined }),
@@ -77,8 +76,7 @@ function daemonSide(conf: string) {
     sockets: { existing: (_spec: ResolvedInstance) => ({ build: (vrrp) => built.push(Uint8Array.from(vrrp)) }) },
     timing,
     log,
-    ipv6Forwarding: () => false,
-    now: () => now,
+    host: { ipv6Forwarding: () => false, now: () => now },
   });
   return { router, links, ios, sent, built, announced, announcedForReal, rehearsal, advance: (ms: number) => (now += ms) };
 }
@@ -136,11 +134,7 @@ function backupOnFakeQueue() {
   );
   const at = vi.spyOn(queue, "at");
   const deadline = new InstanceDeadline(
-    new DeadlineTiming(
-      () => t.clock,
-      () => false,
-      queue,
-    ),
+    new DeadlineTiming({ now: () => t.clock, stopping: () => false }, queue),
     "A",
     () => io.ri.vi,
     (now) => t.decided.push(now),
