@@ -57,9 +57,17 @@ export class AdvertSockets {
   }
 
   /** The interface is gone or no longer carries its name: its sockets close (the drivers unbind themselves). */
-  close(gone?: LinkInfo): void {
+  closeOn(gone: LinkInfo): void {
+    this.closeWhere((sock) => sock.options.ifindex === gone.index);
+  }
+
+  close(): void {
+    this.closeWhere(() => true);
+  }
+
+  private closeWhere(which: (sock: AdvertSocket) => boolean): void {
     for (const [key, sock] of this.sockets) {
-      if (gone && sock.options.ifindex !== gone.index) continue;
+      if (!which(sock)) continue;
       this.retiredMalformed += sock.malformed;
       sock.close();
       this.sockets.delete(key);

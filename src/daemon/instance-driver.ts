@@ -90,7 +90,8 @@ export class InstanceDriver {
   /** The interface the socket is bound to. */
   private boundIndex?: number;
   private encoder?: AdvertEncoder;
-  private source?: Uint8Array;
+  /** Bound with a source address: which one is the router's (ri.spec.config.primaryAddress), the one copy. */
+  private sourced = false;
   private holding = false;
   /** A reload deleted this instance: its stop is notified as keepalived notifies a deletion. */
   private deleted = false;
@@ -123,9 +124,9 @@ export class InstanceDriver {
     return this.ri.spec.vips;
   }
 
-  /** The bound source address (undefined: not bound). */
+  /** The bound source address (undefined: none yet, or track_src_ip saw it go). */
   get src(): Uint8Array | undefined {
-    return this.source;
+    return this.sourced ? this.ri.spec.config.primaryAddress : undefined;
   }
 
   get holdsVips(): boolean {
@@ -133,7 +134,7 @@ export class InstanceDriver {
   }
 
   get bound(): boolean {
-    return this.socket !== undefined && this.encoder !== undefined && this.source !== undefined;
+    return this.socket !== undefined && this.encoder !== undefined && this.sourced;
   }
 
   /** A kind of instance for the warm-up: instances of one kind run the same code. */
@@ -169,9 +170,12 @@ export class InstanceDriver {
     if (link.up && link.name === this.spec.interface && !this.socket) this.bind(link);
   }
 
-  /** Binds with a known source address (bind() finds it; the warm-up copies the real instance's). */
+  /**
+   * Binds with a known source address (bind() finds it; the warm-up copies the real instance's).
+   * The caller tells the router the address, which keeps it (src).
+   */
   attach(link: LinkInfo, src: Uint8Array): void {
-    this.source = src;
+    this.sourced = true;
     this.encoder = this.newEncoder(src);
     this.socket = this.p.sockets.socketFor(this.spec, link);
     this.boundIndex = link.index;
@@ -189,7 +193,7 @@ export class InstanceDriver {
   }
 
   /** The instance's advert encoder: its VIPs (bar excluded ones), authentication and destination. */
-  newEncoder(src: Uint8Array): AdvertEncoder {
+  private newEncoder(src: Uint8Array): AdvertEncoder {
     const s = this.spec;
     const dst = this.ri.oldChecksum ? VRRP_GROUP_V4 : (s.receive.unicastPeers[0] ?? multicastGroupOf(s));
     return new AdvertEncoder({ ...s.advert, src, dst });
@@ -226,16 +230,17 @@ export class InstanceDriver {
     const srcLink = m.vmac?.base ? links.link(m.vmac.base) : link;
     // track_src_ip: the configured source address removed from the interface is a FAULT until
     // it is back (keepalived_netlink.c netlink_if_address_filter, down_instance).
-    if (e.removed && m.trackSrcIp && this.source && srcLink?.index === a.index && sameAddressBytes(a.address, this.source)) {
-      this.log.warn({ src: formatAddress(this.source) }, "configured source address removed (track_src_ip); FAULT until it is back");
+    const bound = this.src;
+    if (e.removed && m.trackSrcIp && bound && srcLink?.index === a.index && sameAddressBytes(a.address, bound)) {
+      this.log.warn({ src: formatAddress(bound) }, "configured source address removed (track_src_ip); FAULT until it is back");
       // FAULT first, so a master's priority 0 advert still leaves from the address (as keepalived's,
       // which clears saddr after down_instance); then no source until the address is back.
       this.p.host.handle({ type: "source", instance: this.ri, address: undefined });
-      this.source = undefined;
+      this.sourced = false;
       return;
     }
     // A source address that appears lifts the no-source FAULT.
-    if (!e.removed && !this.source && link && srcLink?.index === a.index && a.family === m.family) {
+    if (!e.removed && !this.sourced && link && srcLink?.index === a.index && a.family === m.family) {
       const src = links.sourceFor(m);
       if (!src) return;
       try {
@@ -307,7 +312,7 @@ export class InstanceDriver {
   }
 
   private sendAdvert(priority: number, intervalCs: number): void {
-    const { encoder, socket, source } = this;
+    const { encoder, socket, src: source } = this;
     if (!encoder || !socket) return;
     const s = this.spec;
     const peers = s.receive.unicastPeers;
@@ -451,7 +456,8 @@ export class InstanceDriver {
     const gone = previous.vips.filter((o) => !spec.vips.some((n) => same(n, o)));
     const added = spec.vips.filter((n) => !previous.vips.some((o) => same(n, o)));
     const link = this.p.links.link(spec.interface);
-    if (link && this.source) this.attach(link, this.source); // new encoder (VIPs, auth, interval)
+    const src = this.src;
+    if (link && src) this.attach(link, src); // new encoder (VIPs, auth, interval)
     if (this.holding) {
       const routes = changedRoutes(previous.model.virtualRoutes, spec.model.virtualRoutes);
       const rules = changedRoutes(previous.model.virtualRules, spec.model.virtualRules);

@@ -267,14 +267,14 @@ export class Runtime {
 
   private onLink(e: LinkEvent): void {
     const c = this.links.onLink(e);
-    if (c.nameGone) {
+    if (c.nameGone && c.before) {
       this.announcer.forget(c.nameGone);
       // The interface the sockets were bound to is gone or no longer carries their name: unbind,
       // so whatever interface carries the configured name next (this one renamed back, or another
       // index) gets fresh sockets (keepalived_netlink.c, netlink_if_link_filter: a renamed
       // interface is dropped with cleanup_lost_interface and a new interface_t is made).
-      this.sockets.close(c.before);
-      for (const d of this.drivers.values()) d.unbind(c.before!);
+      this.sockets.closeOn(c.before);
+      for (const d of this.drivers.values()) d.unbind(c.before);
       this.handle({ type: "link", ifname: c.nameGone, present: false, up: false });
     }
     if (e.removed) return;

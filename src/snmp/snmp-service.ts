@@ -154,7 +154,7 @@ export class SnmpService {
       notify: notifyCommands(spec.notify),
       accept: spec.accept,
       ...(spec.unicastPeers.length === 0 ? { multicast: spec.mcastGroup ? addressBytes(spec.mcastGroup) : vrrpGroup(spec.family) } : {}),
-      primaryAddress: io.src ?? io.spec.config.primaryAddress,
+      primaryAddress: io.spec.config.primaryAddress,
       ...(vi.masterAddress ? { masterAddress: vi.masterAddress } : {}),
       addresses: io.vips.map((v) => ({
         family: v.spec.family,

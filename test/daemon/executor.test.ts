@@ -106,7 +106,9 @@ function setup(conf = CONF) {
     },
   });
   drivers.set(ri, io);
+  // Bound as the daemon binds: the driver attached, the router told the address (which keeps it).
   io.attach(links.link("eth0")!, Uint8Array.of(192, 0, 2, 11));
+  router.handle({ type: "source", instance: ri, address: Uint8Array.of(192, 0, 2, 11) }, 0);
   return { router, ri, io, ex, sock, sent, added, removed, announced, jobs, fifoLines, routeOps, armed, lines };
 }
 

@@ -66,7 +66,10 @@ function daemonSide(conf: string) {
       timing,
       host: { handle: () => undefined, announceGapMs: () => 0, ipv6Forwarding: () => false, stopping: () => false },
     });
-    io.attach(links.link("eth0")!, Uint8Array.of(192, 0, 2, 11));
+    // Bound as the daemon binds: the driver attached, the router told the address (which keeps it).
+    const src = Uint8Array.of(192, 0, 2, 11);
+    io.attach(links.link("eth0")!, src);
+    router.handle({ type: "source", instance: ri, address: src }, 0);
     return io;
   });
   let now = 1000;
