@@ -1,5 +1,5 @@
 // The takeover rehearsal (src/daemon/rehearsal.ts) and the master-down wake-ups that run it
-// (instance-timers.ts), with fake ports: a rehearsal builds adverts and announcements on the
+// (the driver's InstanceDeadline), with fake ports: a rehearsal builds adverts and announcements on the
 // instance's own socket and announcer (their build methods; nothing is sent), and leaves the
 // daemon's instance, counters and host alone; a master-down deadline wakes once to warm up, again
 // just before it.
@@ -7,8 +7,7 @@ import { pino } from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { DeadlineQueue, type WakeTimer } from "../../src/daemon/deadline-queue.js";
-import { InstanceDriver } from "../../src/daemon/instance-driver.js";
-import { DeadlineTiming, InstanceDeadline } from "../../src/daemon/instance-timers.js";
+import { DeadlineTiming, InstanceDeadline, InstanceDriver } from "../../src/daemon/instance-driver.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
 import { TakeoverRehearsal } from "../../src/daemon/rehearsal.js";
 import { routerConfig, type ResolvedInstance } from "../../src/daemon/router-config.js";
