@@ -19,7 +19,7 @@ import type { Logger } from "./operator/log.js";
 import { openForAppend } from "./operator/safe-open.js";
 import { errorFields } from "./error-fields.js";
 import { COMMANDS, parseArgs, USAGE, type CliOptions } from "./cli-args.js";
-import { sdNotify } from "./native/helper.js";
+import { nativeHelper, sdNotify } from "./native/helper.js";
 import { packageVersion } from "./version.js";
 
 /**
@@ -132,6 +132,14 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
     process.exit(configTest(opts.file, (s) => writeSync(fd, s + "\n"), opts.configId));
+  }
+  try {
+    // The native helper carries the VRRP and packet sockets and the deadline timer: without it no
+    // instance could run, so the daemon does not start (before forking, so the error is seen).
+    nativeHelper();
+  } catch (e) {
+    process.stderr.write(`tsvrrpd: cannot start: ${errorFields(e).err}\n`);
+    process.exit(3);
   }
   if (!opts.dontFork) {
     // keepalived core/main.c keepalived_main: the configuration is checked and a running daemon

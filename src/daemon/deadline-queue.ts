@@ -128,20 +128,3 @@ export class DeadlineQueue {
     h[i] = last;
   }
 }
-
-/**
- * The queue on the native helper's timerfd, or undefined without the helper (then each instance
- * keeps a Node timer). TSVRRPD_NODE_TIMERS=1 forces Node timers, for A/B benchmarks.
- */
-export function nativeDeadlineQueue(
-  now: () => number,
-  helper: () => { preciseTimer(fn: () => void): WakeTimer },
-): DeadlineQueue | undefined {
-  if (process.env.TSVRRPD_NODE_TIMERS === "1") return undefined;
-  try {
-    const native = helper();
-    return new DeadlineQueue(now, (wake) => native.preciseTimer(wake));
-  } catch {
-    return undefined;
-  }
-}

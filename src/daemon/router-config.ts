@@ -1,17 +1,35 @@
-// The configuration model turned into what the pure router runs: addresses as bytes, tracker
-// weights resolved, the reload key. Done once per load; nothing downstream re-parses strings.
+// The configuration model turned, once per load, into the one resolved spec per instance that
+// the router and everything downstream read: addresses as bytes, VIPs resolved, tracker weights,
+// the reload key, the advert encoder's fields and auth bytes. Nothing downstream re-parses strings
+// or goes back to the model by name.
 import type { DaemonConfig, InstanceSpec, VipSpec } from "../config/model.js";
 import { addressBytes } from "../vrrp/address.js";
 import type { InstanceConfig } from "../vrrp/instance-types.js";
-import { AUTH_AH, AUTH_NONE, AUTH_PASS, passwordBytes } from "../vrrp/packet.js";
+import { AUTH_AH, AUTH_NONE, AUTH_PASS, passwordBytes, type AdvertFields } from "../vrrp/packet.js";
 import type { LinkDelay } from "../vrrp/link-debounce.js";
 import { announceGapMs } from "./garp-spacing.js";
-import type { RouterConfig, RouterInstanceSpec } from "../vrrp/router-types.js";
+import type { RouterConfig, RouterInstance, RouterInstanceSpec, RouterVip } from "../vrrp/router-types.js";
 
-export interface ResolvedVip {
+/**
+ * One instance, resolved: what the router runs (RouterInstanceSpec) plus what the daemon does for
+ * it. The router keeps it as its instance's `spec` (a reload's kept instance gets the new one),
+ * so the daemon reads `ri.spec` and never looks an instance up again by name.
+ */
+export interface ResolvedInstance extends RouterInstanceSpec {
+  /** The parsed configuration entry (notify scripts, routes, rules, vmac, garp settings...). */
+  readonly model: InstanceSpec;
+  /** virtual_ipaddress then virtual_ipaddress_excluded, resolved. */
+  readonly vips: readonly ResolvedVip[];
+  /** The advert encoder's fields but its source and destination (which the binding decides). */
+  readonly advert: Omit<AdvertFields, "src" | "dst">;
+}
+
+/** A router instance as the daemon holds it. */
+export type DaemonInstance = RouterInstance<ResolvedInstance>;
+
+/** A VIP resolved once; the router matches address deletions against it (RouterVip: bytes, ifname, noTrack). */
+export interface ResolvedVip extends RouterVip {
   readonly spec: VipSpec;
-  readonly ifname: string;
-  readonly bytes: Uint8Array;
   /** virtual_ipaddress_excluded: added and removed with the VIPs, never in the advert. */
   readonly excluded: boolean;
   /** `brd` and `peer`, parsed once here rather than at every add and remove. */
@@ -19,11 +37,12 @@ export interface ResolvedVip {
   readonly peer?: Uint8Array;
 }
 
-export function resolveVips(spec: InstanceSpec): ResolvedVip[] {
+function resolveVips(spec: InstanceSpec): ResolvedVip[] {
   const resolve = (v: VipSpec, excluded: boolean): ResolvedVip => ({
     spec: v,
     ifname: v.dev ?? spec.interface,
     bytes: v.bytes,
+    noTrack: v.noTrack === true,
     excluded,
     ...(v.broadcast ? { broadcast: addressBytes(v.broadcast) } : {}),
     ...(v.peer ? { peer: addressBytes(v.peer) } : {}),
@@ -45,7 +64,7 @@ export function configuredAddress(spec: InstanceSpec): Uint8Array | undefined {
 }
 
 /** The configured source address, else zeros until the interface has one (the router is told). */
-export function configuredSource(spec: InstanceSpec): Uint8Array {
+function configuredSource(spec: InstanceSpec): Uint8Array {
   return configuredAddress(spec) ?? new Uint8Array(spec.family === 4 ? 4 : 16);
 }
 
@@ -74,7 +93,8 @@ export function instanceConfig(spec: InstanceSpec, primaryAddress: Uint8Array): 
   };
 }
 
-export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): RouterInstanceSpec {
+export function resolveInstance(config: DaemonConfig, spec: InstanceSpec): ResolvedInstance {
+  const instance = instanceConfig(spec, configuredSource(spec));
   const vips = resolveVips(spec);
   // Each VIP interface's GARP / NA spacing (garp-spacing.ts), once per interface, in VIP order.
   const garpSpacing = [...new Set(vips.map((v) => v.ifname))].map((ifname) => ({ ifname, gapMs: announceGapMs(config, ifname) }));
@@ -82,11 +102,18 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
     name: spec.name,
     key: instanceKey(spec),
     interface: spec.interface,
-    config: {
-      ...instanceConfig(spec, configuredSource(spec)),
-      ...(garpSpacing.some((g) => g.gapMs > 0) ? { garpSpacing } : {}),
+    model: spec,
+    vips,
+    advert: {
+      version: spec.version,
+      family: spec.family,
+      vrid: spec.vrid,
+      addresses: vips.filter((v) => !v.excluded).map((v) => v.bytes),
+      authType: instance.authType,
+      authKey: instance.authKey,
+      v3ChecksumAsV2: spec.v3ChecksumAsV2,
     },
-    vips: vips.map((v) => ({ bytes: v.bytes, ifname: v.ifname, noTrack: v.spec.noTrack === true })),
+    config: { ...instance, ...(garpSpacing.some((g) => g.gapMs > 0) ? { garpSpacing } : {}) },
     tracksRoutes: spec.virtualRoutes.some((r) => !r.noTrack) || spec.virtualRules.some((r) => !r.noTrack),
     receive: {
       version: spec.version,
@@ -96,7 +123,7 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
       unicastChecksum: spec.unicastChecksum,
       v3ChecksumAsV2: spec.v3ChecksumAsV2,
       ...(spec.mcastGroup ? { multicastGroup: addressBytes(spec.mcastGroup) } : {}),
-      ...(spec.authAh && spec.authPass !== undefined ? { ahKey: passwordBytes(spec.authPass) } : {}),
+      ...(spec.authAh && spec.authPass !== undefined ? { ahKey: instance.authKey } : {}),
     },
     trackChecks: spec.trackScripts.map((t) => {
       const script = config.scripts.find((x) => x.name === t.name);
@@ -118,9 +145,9 @@ export function routerInstanceSpec(config: DaemonConfig, spec: InstanceSpec): Ro
   };
 }
 
-export function routerConfig(config: DaemonConfig): RouterConfig {
+export function routerConfig(config: DaemonConfig): RouterConfig<ResolvedInstance> {
   return {
-    instances: config.instances.map((s) => routerInstanceSpec(config, s)),
+    instances: config.instances.map((s) => resolveInstance(config, s)),
     syncGroups: config.syncGroups.map((g) => ({ name: g.name, members: g.members })),
     linkDelays: linkDelays(config),
   };

@@ -1,34 +1,35 @@
 // The daemon's life: it opens the host's resources, turns netlink, socket, timer and check events
-// into router events, and hands the router's actions to the executor. Protocol decisions live in
-// the router (src/vrrp/router.ts); this file only binds instances to interfaces.
+// into router events, and hands the router's actions to the executor, which hands each
+// instance's to its driver (instance-driver.ts). Protocol decisions live in the router
+// (src/vrrp/router.ts); this file only wires ports and follows interfaces and reloads.
 import { performance } from "node:perf_hooks";
-import type { DaemonConfig, InstanceSpec } from "../config/model.js";
+import type { DaemonConfig, NotifyScripts } from "../config/model.js";
 import { Announcer } from "../net/announce.js";
-import { Rtnl, type AddressEvent, type LinkEvent, type LinkInfo } from "../netlink/rtnl.js";
-import { formatAddress, sameAddressBytes } from "../vrrp/address.js";
+import { Rtnl, type AddressEvent, type LinkEvent } from "../netlink/rtnl.js";
 import { VrrpRouter } from "../vrrp/router.js";
-import type { RouterAction, RouterEvent, RouterInstance } from "../vrrp/router-types.js";
+import type { RouterEvent, RouterInstance } from "../vrrp/router-types.js";
 import { nativeHelper } from "../native/helper.js";
 import { ActionExecutor } from "./executor.js";
-import { InstanceIo } from "./instance-io.js";
-import { InstanceTimers } from "./instance-timers.js";
-import { nativeDeadlineQueue, type DeadlineQueue } from "./deadline-queue.js";
+import { DeadlineTiming, InstanceDriver, type DriverPorts } from "./instance-driver.js";
+import { DeadlineQueue } from "./deadline-queue.js";
 import { ipv6Forwarding, LinkCache } from "./link-cache.js";
 import type { Logger } from "../operator/log.js";
 import { NotifyRunner } from "../notify/notify.js";
-import { routerConfig, sameSpec } from "./router-config.js";
-import { reconfigure } from "./reconfigure.js";
+import { routerConfig, type DaemonInstance, type ResolvedInstance } from "./router-config.js";
 import { instanceStatus, type InstanceStatus } from "../operator/status-view.js";
-import { SocketBinder } from "./socket-binder.js";
+import { AdvertSockets } from "./advert-sockets.js";
 import { Tracking } from "./tracking.js";
 import { NotifyFifos } from "../notify/notify-fifo.js";
 import { StaticRoutes } from "./static-routes.js";
 import { SnmpService } from "../snmp/snmp-service.js";
-import { errorFields } from "../error-fields.js";
 import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
 import { Vmacs } from "./vmacs.js";
+import { NetlinkQueue } from "./netlink-queue.js";
+import { LatenessWindow } from "./lateness.js";
+
+const EMPTY_LATENESS = new LatenessWindow();
 
 export interface DaemonCounters {
   /** Adverts for a VRID no instance runs on that interface. */
@@ -51,10 +52,12 @@ export interface RuntimeOptions {
 export class Runtime {
   private readonly rtnl = new Rtnl();
   private readonly announcer = new Announcer();
-  private readonly binder: SocketBinder;
+  private readonly sockets: AdvertSockets;
   private readonly links = new LinkCache();
-  private router: VrrpRouter;
-  private readonly io = new Map<RouterInstance, InstanceIo>();
+  private router: VrrpRouter<ResolvedInstance>;
+  private readonly drivers = new Map<RouterInstance, InstanceDriver>();
+  /** What every driver is built with (driverPorts()). */
+  private ports?: DriverPorts;
   private readonly notify: NotifyRunner;
   private readonly fifos: NotifyFifos;
   private readonly staticRoutes: StaticRoutes;
@@ -63,14 +66,18 @@ export class Runtime {
   private tracking: Tracking;
   private readonly log: Logger;
   private readonly executor: ActionExecutor;
-  private readonly timers: InstanceTimers;
-  private readonly deadlines?: DeadlineQueue;
-  private readonly rehearsal: TakeoverRehearsal;
+  /** The deadline queue on the native helper's timerfd: made at start (the helper is required). */
+  private timing?: DeadlineTiming;
+  private rehearsal?: TakeoverRehearsal;
   private readonly vmacs: Vmacs;
-  private stopping = false;
+  private stopped = false;
   private lastEventAt = -Infinity;
+  /** Counters of drivers a reload removed (daemon totals keep them). */
+  private retired = { announcementsSent: 0 };
   /** interface_up_down_delays: the router's one pending link-change deadline (RouterAction link-deadline). */
   private linkTimer: NodeJS.Timeout | undefined;
+  /** Lateness listeners added before start (metrics), handed to the timing when it is made. */
+  private readonly pendingLatenessListeners: ((instance: string, ms: number) => void)[] = [];
 
   constructor(
     private config: DaemonConfig,
@@ -83,7 +90,7 @@ export class Runtime {
     this.snmp = new SnmpService(
       {
         config: () => this.config,
-        instances: () => this.io.values(),
+        instances: () => this.drivers.values(),
         links: this.links,
         groupStates: () => this.router.groupStatesNow(),
         unknownVrid: () => this.router.unknownVrid,
@@ -92,42 +99,19 @@ export class Runtime {
       options.version ?? "tsvrrpd",
     );
     this.router = new VrrpRouter(routerConfig(config));
-    this.binder = new SocketBinder(
-      this.announcer,
-      this.log,
-      (rx) => this.handle({ type: "packet", packet: rx }, this.receivedAt(rx.ageMs)),
-      () => this.io.values(),
-    );
+    this.sockets = new AdvertSockets(this.log, (rx) => this.handle({ type: "packet", packet: rx }, this.receivedAt(rx.ageMs)));
     this.tracking = this.newTracking(config);
-    this.timers = new InstanceTimers(
-      () => this.now(),
-      () => this.stopping,
-      (io, now) => this.handle(io.ri.timerEvent, now),
-      (this.deadlines = nativeDeadlineQueue(() => this.now(), nativeHelper)),
-      (io) => this.rehearsal.beforeTakeover(io),
-    );
     this.firewall = new VipFirewall(config.global.firewall ?? DEFAULT_FIREWALL, this.log.child({ component: "nftables" }));
+    this.staticRoutes = new StaticRoutes(new NetlinkQueue(this.rtnl, this.links, this.log.child({ static: true })));
     this.executor = new ActionExecutor({
-      netlink: this.rtnl,
-      firewall: this.firewall,
-      announcer: this.announcer,
-      links: this.links,
       notify: this.notify,
       fifo: this.fifos,
       snmp: this.snmp,
       log: this.log,
-      ioOf: (ri) => this.io.get(ri),
-      groupNotify: (g) => this.config.syncGroups.find((x) => x.name === g)?.notify,
-      ipv6Forwarding,
-      schedule: (io) => this.timers.schedule(io),
-    });
-    this.staticRoutes = new StaticRoutes(this.executor, this.log);
-    this.rehearsal = new TakeoverRehearsal({
-      links: this.links,
-      announcer: this.announcer,
-      log: this.log,
-      ipv6Forwarding,
-      now: () => this.now(),
+      drivers: this.drivers,
+      groups: this,
+      linkTimer: this,
+      staticRoutes: this.staticRoutes,
     });
   }
 
@@ -135,13 +119,27 @@ export class Runtime {
     return performance.now();
   }
 
-  get latenessListeners(): ((instance: string, ms: number) => void)[] {
-    return this.timers.latenessListeners;
+  /** The driver host's questions (instance-driver.ts DriverHost) and the executor's (ExecutorPorts). */
+  ipv6Forwarding(ifname: string): boolean {
+    return ipv6Forwarding(ifname);
   }
 
-  private handle(e: RouterEvent, now = this.now()): void {
+  stopping(): boolean {
+    return this.stopped;
+  }
+
+  groupNotify(group: string): NotifyScripts | undefined {
+    return this.config.syncGroups.find((x) => x.name === group)?.notify;
+  }
+
+  get latenessListeners(): ((instance: string, ms: number) => void)[] {
+    return this.timing?.latenessListeners ?? this.pendingLatenessListeners;
+  }
+
+  /** One router event, at `now`: its actions are carried out before this returns. */
+  handle(e: RouterEvent, now = this.now()): void {
     this.lastEventAt = now;
-    this.run(this.router.handle(e, now));
+    this.executor.run(this.router.handle(e, now));
   }
 
   /** When the kernel received a packet `ageMs` ago; never before the last event (the router's clock only moves forward). */
@@ -150,22 +148,15 @@ export class Runtime {
     return ageMs === undefined ? now : Math.max(this.lastEventAt, now - ageMs);
   }
 
-  private run(actions: readonly RouterAction[]): void {
-    this.executor.run(actions);
-    for (const a of actions) {
-      if (a.type === "link-deadline") this.armLinkTimer(a.at);
-      if (a.type === "restore-static-routes") this.staticRoutes.reinstate();
-    }
-  }
-
-  private armLinkTimer(at: number | undefined): void {
+  /** interface_up_down_delays: the router's one pending link-change deadline (RouterAction link-deadline). */
+  armLinkTimer(at: number | undefined): void {
     clearTimeout(this.linkTimer);
     this.linkTimer = undefined;
-    if (at === undefined || this.stopping) return;
+    if (at === undefined || this.stopped) return;
     this.linkTimer = setTimeout(
       () => {
         this.linkTimer = undefined;
-        if (!this.stopping) this.handle({ type: "link-timer" });
+        if (!this.stopped) this.handle({ type: "link-timer" });
       },
       Math.max(0, at - this.now()),
     );
@@ -173,16 +164,11 @@ export class Runtime {
   }
 
   private newTracking(config: DaemonConfig): Tracking {
-    return new Tracking(
-      config,
-      this.log,
-      (name, state) => this.handle({ type: "check", name, state }),
-      (name, value) => this.handle({ type: "file", name, value }),
-      (name, state) => this.handle({ type: "process", name, state }),
-    );
+    return new Tracking(config, this.log, this);
   }
 
   async start(): Promise<void> {
+    this.ports = this.openTiming();
     if (this.config.instances.some((i) => i.vmac || i.addrVmacs?.length)) {
       // use_vmac / use_vmac_addr: the macvlans exist before anything looks at interfaces; the instances run on them.
       this.config = await this.vmacs.setUp(this.config);
@@ -214,119 +200,101 @@ export class Runtime {
       );
       await this.firewall.removeLeftovers();
     }
-    for (const ri of this.router.instances) await this.startInstance(ri, this.specOf(ri));
-    try {
-      nativeHelper();
-    } catch (e) {
-      this.log.error(errorFields(e), "the native addon cannot be loaded: no VRRP or packet sockets, instances stay in FAULT");
-    }
-    this.rehearsal.atStart(this.io.values());
-    this.log.info({ instances: this.io.size, kl: true }, "Startup complete");
+    for (const ri of this.router.instances) await this.startInstance(ri);
+    this.rehearsal?.atStart(this.drivers.values());
+    this.log.info({ instances: this.drivers.size, kl: true }, "Startup complete");
   }
 
-  private specOf(ri: RouterInstance): InstanceSpec {
-    const spec = this.config.instances.find((s) => s.name === ri.name);
-    if (!spec) throw new Error(`no configuration entry for instance ${ri.name}`);
-    return spec;
+  /**
+   * The deadline queue on the native helper's timerfd, the drivers' ports and the takeover
+   * warm-up. The helper is required: without it there are no VRRP sockets either, and the daemon
+   * does not start (NativeHelperError says how to build it).
+   */
+  private openTiming(): DriverPorts {
+    const helper = nativeHelper();
+    const timing = new DeadlineTiming(
+      this,
+      new DeadlineQueue(
+        () => this.now(),
+        (wake) => helper.preciseTimer(wake),
+      ),
+    );
+    timing.latenessListeners.push(...this.pendingLatenessListeners.splice(0));
+    this.timing = timing;
+    this.rehearsal = new TakeoverRehearsal({
+      links: this.links,
+      announcer: this.announcer,
+      sockets: this.sockets,
+      timing,
+      log: this.log,
+      host: this,
+    });
+    return {
+      netlink: this.rtnl,
+      firewall: this.firewall,
+      links: this.links,
+      sockets: this.sockets,
+      announcer: this.announcer,
+      notifications: this.executor,
+      timing,
+      warmer: this.rehearsal,
+      host: this,
+    };
   }
 
-  private async startInstance(ri: RouterInstance, spec: InstanceSpec): Promise<void> {
-    const io = new InstanceIo(spec, ri, this.log.child({ instance: spec.name, vrid: spec.vrid, interface: spec.interface }));
-    this.io.set(ri, io);
-    const link = this.links.link(spec.interface);
-    if (link) this.bind(io, link);
-    await this.executor.removeLeftovers(io);
+  private async startInstance(ri: DaemonInstance): Promise<void> {
+    const s = ri.spec;
+    const d = new InstanceDriver(ri, this.log.child({ instance: s.name, vrid: s.config.vrid, interface: s.interface }), this.ports!);
+    this.drivers.set(ri, d);
+    const link = this.links.link(s.interface);
+    if (link) d.bind(link);
+    await d.removeLeftovers();
     this.handle({ type: "start", instance: ri });
-  }
-
-  /** Binds the instance to its interface: source address, encoder, shared socket; reports either to the router. */
-  private bind(io: InstanceIo, link: LinkInfo): void {
-    const src = this.links.sourceFor(io.spec);
-    if (!src)
-      io.log.error(
-        { code: "NO_SOURCE_ADDRESS" },
-        `no IPv${io.spec.family} source address on ${io.spec.vmac?.base ?? io.spec.interface}; instance stays in FAULT until one is added`,
-      );
-    else {
-      try {
-        this.binder.attach(io, link, src);
-      } catch (e) {
-        io.log.error(errorFields(e), "cannot open the advert socket; instance stays in FAULT");
-        this.handle({ type: "socket-failed", instance: io.ri });
-      }
-    }
-    this.handle({ type: "source", instance: io.ri, address: src });
   }
 
   // --- netlink events ----------------------------------------------------------------------------
 
   private onLink(e: LinkEvent): void {
     const c = this.links.onLink(e);
-    if (c.nameGone) {
+    if (c.nameGone && c.before) {
       this.announcer.forget(c.nameGone);
       // The interface the sockets were bound to is gone or no longer carries their name: unbind,
       // so whatever interface carries the configured name next (this one renamed back, or another
       // index) gets fresh sockets (keepalived_netlink.c, netlink_if_link_filter: a renamed
       // interface is dropped with cleanup_lost_interface and a new interface_t is made).
-      this.binder.unbind(c.before!);
+      this.sockets.closeOn(c.before);
+      for (const d of this.drivers.values()) d.unbind(c.before);
       this.handle({ type: "link", ifname: c.nameGone, present: false, up: false });
     }
     if (e.removed) return;
     const { link } = c;
     // The interface appeared (or came back): bind its instances now.
-    if (link.up) for (const io of this.io.values()) if (io.spec.interface === link.name && !io.socket) this.bind(io, link);
+    for (const d of this.drivers.values()) d.rebind(link);
     this.handle({ type: "link", ifname: link.name, present: true, up: link.up });
   }
 
   private onAddress(e: AddressEvent): void {
     this.links.onAddress(e);
-    if (this.stopping) return;
+    if (this.stopped) return;
     const a = e.address;
     // The router decides whether it was a master's VIP to put back (VrrpRouter addressDeleted).
     const ifname = e.removed ? this.links.links().find((l) => l.index === a.index)?.name : undefined;
     if (ifname !== undefined) this.handle({ type: "address-deleted", ifname, address: a.address });
-    for (const io of this.io.values()) {
-      const link = this.links.link(io.spec.interface);
-      // use_vmac: the source address comes from the base interface (LinkCache.sourceFor).
-      const srcLink = io.spec.vmac?.base ? this.links.link(io.spec.vmac.base) : link;
-      // track_src_ip: the configured source address removed from the interface is a FAULT until
-      // it is back (keepalived_netlink.c netlink_if_address_filter, down_instance).
-      if (e.removed && io.spec.trackSrcIp && io.src && srcLink?.index === a.index && sameAddressBytes(a.address, io.src)) {
-        io.log.warn({ src: formatAddress(io.src) }, "configured source address removed (track_src_ip); FAULT until it is back");
-        // FAULT first, so a master's priority 0 advert still leaves from the address (as keepalived's,
-        // which clears saddr after down_instance); then no source until the address is back.
-        this.handle({ type: "source", instance: io.ri, address: undefined });
-        io.src = undefined;
-        continue;
-      }
-      // A source address that appears lifts the no-source FAULT.
-      if (!e.removed && !io.src && link && srcLink?.index === a.index && a.family === io.spec.family) {
-        const src = this.links.sourceFor(io.spec);
-        if (!src) continue;
-        try {
-          this.binder.attach(io, link, src);
-        } catch (err) {
-          io.log.error(errorFields(err), "cannot open the advert socket");
-          continue;
-        }
-        io.log.info({ src: formatAddress(src) }, "source address available");
-        this.handle({ type: "source", instance: io.ri, address: src });
-      }
-    }
+    for (const d of this.drivers.values()) d.onAddress(e);
   }
 
   // --- operations --------------------------------------------------------------------------------
 
   /** Graceful stop: priority 0 from masters, VIPs removed, scripts notified, sockets closed. */
   async stop(reason: string): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopped) return;
     this.log.info({ reason }, "Stopping");
     this.handle({ type: "stop" });
-    this.stopping = true;
+    this.stopped = true;
     this.armLinkTimer(undefined);
     this.tracking.stop();
-    for (const io of this.io.values()) io.stopTimer();
-    await Promise.all([...this.io.values()].map((io) => io.ops));
+    for (const d of this.drivers.values()) d.stop();
+    await Promise.all([...this.drivers.values()].map((d) => d.settled()));
     // Let queued raw sends (the priority 0 adverts) leave before closing.
     await new Promise((r) => setTimeout(r, 20));
     await this.staticRoutes.remove();
@@ -339,9 +307,9 @@ export class Runtime {
 
   close(): void {
     this.tracking.stop();
-    for (const io of this.io.values()) io.stopTimer();
-    this.deadlines?.close();
-    this.binder.close();
+    for (const d of this.drivers.values()) d.stop();
+    this.timing?.queue.close();
+    this.sockets.close();
     this.fifos.close();
     this.snmp.stop();
     this.announcer.close();
@@ -367,35 +335,29 @@ export class Runtime {
       );
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
-    for (const ri of plan.removed) {
-      const io = this.io.get(ri);
-      if (io) io.deleted = true;
+    const removed = plan.removed.flatMap((ri) => this.drivers.get(ri) ?? []);
+    for (const d of removed) d.markDeleted();
+    this.executor.run(actions);
+    for (const d of removed) {
+      d.log.info("instance removed by reload; stopping it");
+      d.stop();
     }
-    this.run(actions);
-    for (const ri of plan.removed) {
-      const io = this.io.get(ri);
-      io?.log.info("instance removed by reload; stopping it");
-      io?.stopTimer();
+    await Promise.all(removed.map((d) => d.settled()));
+    for (const d of removed) {
+      this.retired.announcementsSent += d.stats.announcementsSent;
+      this.drivers.delete(d.ri);
     }
-    await Promise.all(plan.removed.map((ri) => this.io.get(ri)?.ops ?? Promise.resolve()));
-    for (const ri of plan.removed) this.io.delete(ri);
     await this.vmacs.remove(next);
     let changed = 0;
-    for (const { instance } of plan.kept) {
-      const io = this.io.get(instance)!;
-      const spec = this.specOf(instance);
-      if (sameSpec(io.spec, spec)) continue;
-      changed++;
-      reconfigure(io, spec, { links: this.links, binder: this.binder, executor: this.executor, timers: this.timers });
-    }
+    for (const { instance, previous } of plan.kept) if (this.drivers.get(instance)?.reconfigure(previous)) changed++;
     this.notify.prepareAll(next);
     // Scripts are re-read with the file; their rise/fall state starts afresh.
     this.tracking.stop();
     this.tracking = this.newTracking(next);
     await this.tracking.start(true);
     for (const e of this.tracking.startEvents()) this.handle(e);
-    for (const ri of plan.added) await this.startInstance(ri, this.specOf(ri));
-    if (plan.added.length > 0) this.rehearsal.atStart(this.io.values()); // a kind of instance may be new
+    for (const ri of plan.added) await this.startInstance(ri);
+    if (plan.added.length > 0) this.rehearsal?.atStart(this.drivers.values()); // a kind of instance may be new
     this.staticRoutes.watch(next, this.rtnl, () => this.handle({ type: "route-deleted" }));
     await this.staticRoutes.reload(next);
     await this.snmp.configure();
@@ -413,9 +375,8 @@ export class Runtime {
 
   status(): InstanceStatus[] {
     return this.router.instances.flatMap((ri) => {
-      const io = this.io.get(ri);
-      if (!io) return [];
-      return [instanceStatus(io, this.executor.sendErrors.get(io.spec.name) ?? 0)];
+      const d = this.drivers.get(ri);
+      return d ? [instanceStatus(d)] : [];
     });
   }
 
@@ -423,8 +384,8 @@ export class Runtime {
   counters(): DaemonCounters {
     return {
       unknownVrid: this.router.unknownVrid,
-      malformedPackets: this.binder.malformed,
-      announcementsSent: this.executor.announcements,
+      malformedPackets: this.sockets.malformed,
+      announcementsSent: [...this.drivers.values()].reduce((n, d) => n + d.stats.announcementsSent, this.retired.announcementsSent),
       notify: { runs: this.notify.runs, failures: this.notify.failures, coalesced: this.notify.coalesced },
       fifo: { written: this.fifos.written, dropped: this.fifos.dropped },
     };
@@ -432,15 +393,14 @@ export class Runtime {
 
   /** Advert send lateness over the recent window, all instances: p50, p99, max (ms). */
   jitter(): { samples: number; p50: number; p99: number; max: number } {
-    return this.timers.lateness.summary();
+    return (this.timing?.lateness ?? EMPTY_LATENESS).summary();
   }
 
   /** keepalived's SIGSTATS_CLEAR: counters start again from zero (vrrp_print.c vrrp_print_stats). */
   clearStats(): void {
-    this.router.clearStats();
-    this.executor.sendErrors.clear();
-    this.executor.announcements = 0;
-    this.binder.clearCounters();
+    for (const d of this.drivers.values()) d.clearStats();
+    this.retired.announcementsSent = 0;
+    this.sockets.clearStats();
     this.notify.runs = this.notify.failures = this.notify.coalesced = 0;
   }
 }

@@ -4,8 +4,7 @@
 // when the router says so (VrrpRouter routeDeleted).
 import type { DaemonConfig } from "../config/model.js";
 import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
-import type { ActionExecutor } from "./executor.js";
-import type { Logger } from "../operator/log.js";
+import type { NetlinkQueue } from "./netlink-queue.js";
 import type { Rtnl } from "../netlink/rtnl.js";
 
 /** Routes and rules compared without where they were written. */
@@ -26,38 +25,31 @@ export function hasRoutes(config: DaemonConfig): boolean {
 }
 
 export class StaticRoutes {
-  private readonly queue: { ops: Promise<void>; log: Logger };
   private routes: readonly RouteSpec[] = [];
   private rules: readonly RuleSpec[] = [];
 
-  constructor(
-    private readonly executor: ActionExecutor,
-    log: Logger,
-  ) {
-    this.queue = { ops: Promise.resolve(), log: log.child({ static: true }) };
-  }
+  constructor(private readonly queue: NetlinkQueue) {}
 
   async install(config: DaemonConfig): Promise<void> {
     this.routes = config.staticRoutes;
     this.rules = config.staticRules;
-    this.executor.routeOps(this.queue, "add", this.routes, this.rules);
-    await this.queue.ops;
+    this.queue.routes("add", this.routes, this.rules);
+    await this.queue.settled();
   }
 
   async reload(next: DaemonConfig): Promise<void> {
     const routes = changedRoutes(this.routes, next.staticRoutes);
     const rules = changedRoutes(this.rules, next.staticRules);
-    this.executor.routeOps(this.queue, "remove", routes.gone, rules.gone);
-    this.executor.routeOps(this.queue, "add", routes.added, rules.added);
+    this.queue.routes("remove", routes.gone, rules.gone);
+    this.queue.routes("add", routes.added, rules.added);
     this.routes = next.staticRoutes;
     this.rules = next.staticRules;
-    await this.queue.ops;
+    await this.queue.settled();
   }
 
   /** Tracked ones are put back after someone deleted them (keepalived reinstate_static_route). */
   reinstate(): void {
-    this.executor.routeOps(
-      this.queue,
+    this.queue.routes(
       "add",
       this.routes.filter((r) => !r.noTrack),
       this.rules.filter((r) => !r.noTrack),
@@ -81,7 +73,7 @@ export class StaticRoutes {
   }
 
   async remove(): Promise<void> {
-    this.executor.routeOps(this.queue, "remove", this.routes, this.rules);
-    await this.queue.ops;
+    this.queue.routes("remove", this.routes, this.rules);
+    await this.queue.settled();
   }
 }

@@ -29,14 +29,15 @@ export class Tracking {
   constructor(
     private readonly config: DaemonConfig,
     private readonly log: Logger,
-    private readonly onChange: (name: string, state: TrackerState) => void,
-    onFile: (name: string, value: number) => void,
-    onProcess: (name: string, state: TrackerState) => void,
+    /** Where check, file and process changes go (the runtime's router). */
+    private readonly router: { handle(e: RouterEvent): void },
   ) {
     const usedFiles = new Set(config.instances.flatMap((i) => i.trackFiles.map((t) => t.name)));
-    this.files = new FileTracking(config.trackFiles, usedFiles, log, onFile);
+    this.files = new FileTracking(config.trackFiles, usedFiles, log, (name, value) => router.handle({ type: "file", name, value }));
     const usedProcesses = new Set(config.instances.flatMap((i) => i.trackProcesses.map((t) => t.name)));
-    this.processes = new ProcessTracking(config.trackProcesses, usedProcesses, log, onProcess);
+    this.processes = new ProcessTracking(config.trackProcesses, usedProcesses, log, (name, state) =>
+      router.handle({ type: "process", name, state }),
+    );
   }
 
   /**
@@ -107,7 +108,7 @@ export class Tracking {
                     ? `failed (due to signal ${String(d.signal)})`
                     : "failed";
             log.info({ state, ...d, kl: true }, `VRRP_Script(${spec.name}) ${how}`);
-            if (changed) this.onChange(spec.name, state);
+            if (changed) this.router.handle({ type: "check", name: spec.name, state });
           } else log.debug({ ok: r.ok, state, ...r.detail }, "check result");
         },
         onSkip: () => log.warn({ intervalMs: spec.intervalMs }, "previous run still going; this run skipped"),

@@ -192,39 +192,40 @@ export class AdvertSocket {
    * (HDRINCL); IPv6 names it in an IPV6_PKTINFO control message of this send, as keepalived does
    * (vrrp.c vrrp_build_ancillary_data), so instances sharing the socket never race on a sticky
    * option. Returns whether the kernel took it (a failure is also reported to the error callback).
-   * `transmit` false builds the packet and stops before the kernel: the start-up rehearsal
-   * (rehearsal.ts) runs this code once so a first takeover does not compile it.
+   * `ttl`: IPv4 TTL / IPv6 hop limit (unicast_ttl); 255 otherwise. `ah`: seal an IPv4 advert in IPsec-AH.
    */
-  /** `ttl`: IPv4 TTL / IPv6 hop limit (unicast_ttl); 255 otherwise. `ah`: seal an IPv4 advert in IPsec-AH. */
-  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, transmit = true, ttl = 255, ah?: AhSeal): boolean {
+  send(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, ttl = 255, ah?: AhSeal): boolean {
+    const length = this.build(vrrp, src, dst, ttl, ah);
     const { family } = this.options;
-    let packet: Uint8Array;
-    let length: number;
-    if (family === 4) {
-      if (!src) throw new SocketError("NO_SOURCE", `IPv4 advert on ${this.options.ifname} without a source address`);
-      const ahLength = ah ? AH_LENGTH : 0;
-      length = 20 + ahLength + vrrp.length;
-      if (this.tx.length < length) this.tx = Buffer.alloc(length);
-      packet = this.tx;
-      if (ah) {
-        // keepalived vrrp_update_pkt: the id is the sender's (never 0, which the kernel would
-        // replace after the ICV was computed over it).
-        writeIpv4Header(this.tx, src, dst, ahLength + vrrp.length, AH_PROTOCOL, ah.seq & 0xffff || 1, ttl);
-        packet.set(vrrp, 20 + AH_LENGTH);
-        sealAh(packet.subarray(0, length), ah.key, ah.seq, !(dst[0]! >= 224 && dst[0]! <= 239));
-      } else {
-        writeIpv4Header(this.tx, src, dst, vrrp.length, VRRP_PROTOCOL, 0, ttl);
-        packet.set(vrrp, 20);
-      }
-    } else {
-      packet = vrrp;
-      length = vrrp.length;
-    }
-    if (!transmit) return true;
+    const packet = family === 4 ? this.tx : vrrp;
     const n = this.sock.send(packet, length, dst, family === 6 ? src : undefined, family === 6 && ttl !== 255 ? ttl : undefined);
     if (n >= 0) return true;
     this.onError(new SocketError("SEND", `sending advert on ${this.options.ifname} to ${formatAddress(dst)}: ${errnoName(n)}`));
     return false;
+  }
+
+  /**
+   * The packet `send` would hand the kernel (IPv4: in the socket's transmit buffer), its length
+   * returned; nothing is sent. The takeover warm-up (rehearsal.ts) runs this.
+   */
+  build(vrrp: Uint8Array, src: Uint8Array | undefined, dst: Uint8Array, ttl = 255, ah?: AhSeal): number {
+    if (this.options.family !== 4) return vrrp.length;
+    if (!src) throw new SocketError("NO_SOURCE", `IPv4 advert on ${this.options.ifname} without a source address`);
+    const ahLength = ah ? AH_LENGTH : 0;
+    const length = 20 + ahLength + vrrp.length;
+    if (this.tx.length < length) this.tx = Buffer.alloc(length);
+    const packet = this.tx;
+    if (ah) {
+      // keepalived vrrp_update_pkt: the id is the sender's (never 0, which the kernel would
+      // replace after the ICV was computed over it).
+      writeIpv4Header(this.tx, src, dst, ahLength + vrrp.length, AH_PROTOCOL, ah.seq & 0xffff || 1, ttl);
+      packet.set(vrrp, 20 + AH_LENGTH);
+      sealAh(packet.subarray(0, length), ah.key, ah.seq, !(dst[0]! >= 224 && dst[0]! <= 239));
+    } else {
+      writeIpv4Header(this.tx, src, dst, vrrp.length, VRRP_PROTOCOL, 0, ttl);
+      packet.set(vrrp, 20);
+    }
+    return length;
   }
 
   close(): void {

@@ -58,12 +58,24 @@ export class Announcer {
   }
 
   /**
-   * Sends `repeat` announcements for each VIP (4 or 16 bytes). `transmit` false builds the frames
-   * and sends nothing (the start-up rehearsal); the counts are then what would have gone out.
-   * A frame the kernel refuses (link down, interface gone) is counted in `failed`, not thrown.
+   * Sends `repeat` announcements for each VIP (4 or 16 bytes). A frame the kernel refuses (link
+   * down, interface gone) is counted in `failed`, not thrown.
    */
-  announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number, transmit = true): AnnounceCounts {
-    const sock = transmit ? this.link(target.ifname, target.ifindex) : undefined;
+  announce(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): AnnounceCounts {
+    return this.frames(target, vips, repeat, this.link(target.ifname, target.ifindex));
+  }
+
+  /** The frames `announce` would send, built and counted, nothing sent (the takeover warm-up, rehearsal.ts). */
+  build(target: AnnounceTarget, vips: readonly Uint8Array[], repeat: number): AnnounceCounts {
+    return this.frames(target, vips, repeat, undefined);
+  }
+
+  private frames(
+    target: AnnounceTarget,
+    vips: readonly Uint8Array[],
+    repeat: number,
+    sock: PacketSocketHandle | undefined,
+  ): AnnounceCounts {
     let arp = 0;
     let na = 0;
     let skipped = 0;

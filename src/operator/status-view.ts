@@ -2,8 +2,7 @@
 import type { Family } from "../vrrp/address.js";
 import type { State } from "../vrrp/instance-types.js";
 import type { VrrpInstance } from "../vrrp/instance.js";
-import type { DropCode } from "../vrrp/packet.js";
-import type { InstanceIo } from "../daemon/instance-io.js";
+import type { InstanceDriver } from "../daemon/instance-driver.js";
 import { formatAddress } from "../vrrp/address.js";
 
 export interface InstanceStatus {
@@ -26,17 +25,18 @@ export interface InstanceStatus {
   stats: VrrpInstance["stats"] & { sendErrors: number };
 }
 
-export function instanceStatus(io: InstanceIo, sendErrors: number): InstanceStatus {
+export function instanceStatus(io: InstanceDriver): InstanceStatus {
   const vi = io.ri.vi;
+  const m = io.spec.model;
   return {
-    name: io.spec.name,
-    vrid: io.spec.vrid,
-    interface: io.spec.interface,
-    family: io.spec.family,
-    version: io.spec.version,
+    name: m.name,
+    vrid: m.vrid,
+    interface: m.interface,
+    family: m.family,
+    version: m.version,
     state: vi.state,
     sinceMs: vi.since,
-    priority: io.spec.priority,
+    priority: m.priority,
     effectivePriority: vi.effectivePriority,
     master: vi.masterAddress ? formatAddress(vi.masterAddress) : undefined,
     masterPriority: vi.masterPriority,
@@ -45,13 +45,6 @@ export function instanceStatus(io: InstanceIo, sendErrors: number): InstanceStat
     excludedVips: io.vips.filter((v) => v.excluded).map((v) => `${v.spec.address}/${v.spec.prefix}`),
     holdsVips: io.holdsVips,
     faults: vi.faultReasons,
-    stats: { ...vi.stats, drops: sumDrops(vi.stats.drops, io.ri.receiveDrops), sendErrors },
+    stats: { ...vi.stats, drops: { ...vi.stats.drops }, sendErrors: io.stats.sendErrors },
   };
-}
-
-/** The core's and the receive policy's drops, added per reason (both may count one code, e.g. BAD_TTL). */
-export function sumDrops(...parts: Partial<Record<DropCode, number>>[]): Partial<Record<DropCode, number>> {
-  const out: Partial<Record<DropCode, number>> = {};
-  for (const p of parts) for (const [k, v] of Object.entries(p) as [DropCode, number][]) out[k] = (out[k] ?? 0) + v;
-  return out;
 }

@@ -4,10 +4,9 @@
 // live state, and keepalived's notifications on every state change.
 import { hostname } from "node:os";
 import type { DaemonConfig, NotifyScripts } from "../config/model.js";
-import type { InstanceIo } from "../daemon/instance-io.js";
+import type { InstanceDriver } from "../daemon/instance-driver.js";
 import type { LinkCache } from "../daemon/link-cache.js";
 import type { Logger } from "../operator/log.js";
-import { sumDrops } from "../operator/status-view.js";
 import { addressBytes, vrrpGroup } from "../vrrp/address.js";
 import type { State } from "../vrrp/instance-types.js";
 import type { VrrpSubagent } from "./agentx.js";
@@ -26,7 +25,7 @@ import {
 
 export interface SnmpSources {
   readonly config: () => DaemonConfig;
-  readonly instances: () => Iterable<InstanceIo>;
+  readonly instances: () => Iterable<InstanceDriver>;
   readonly links: LinkCache;
   readonly groupStates: () => ReadonlyMap<string, State>;
   readonly unknownVrid: () => number;
@@ -125,11 +124,11 @@ export class SnmpService {
     return this.sources.config().global.routerId ?? hostname();
   }
 
-  private instanceView(io: InstanceIo, config: DaemonConfig, now: number): SnmpInstance {
-    const spec = io.spec;
+  private instanceView(io: InstanceDriver, config: DaemonConfig, now: number): SnmpInstance {
+    const spec = io.spec.model;
     const vi = io.ri.vi;
     const link = this.sources.links.link(spec.interface);
-    const drops = sumDrops(vi.stats.drops, io.ri.receiveDrops);
+    const drops = vi.stats.drops;
     const group = config.syncGroups.find((g) => g.members.includes(spec.name));
     return {
       name: spec.name,
@@ -155,7 +154,7 @@ export class SnmpService {
       notify: notifyCommands(spec.notify),
       accept: spec.accept,
       ...(spec.unicastPeers.length === 0 ? { multicast: spec.mcastGroup ? addressBytes(spec.mcastGroup) : vrrpGroup(spec.family) } : {}),
-      primaryAddress: io.src ?? io.ri.spec.config.primaryAddress,
+      primaryAddress: io.spec.config.primaryAddress,
       ...(vi.masterAddress ? { masterAddress: vi.masterAddress } : {}),
       addresses: io.vips.map((v) => ({
         family: v.spec.family,

@@ -55,8 +55,9 @@ export interface RouterSyncGroup {
   readonly members: readonly string[];
 }
 
-export interface RouterConfig {
-  readonly instances: readonly RouterInstanceSpec[];
+/** `S`: the caller's instance spec, a RouterInstanceSpec with more in it (the daemon's resolved one); instances hold it as given. */
+export interface RouterConfig<S extends RouterInstanceSpec = RouterInstanceSpec> {
+  readonly instances: readonly S[];
   readonly syncGroups: readonly RouterSyncGroup[];
   /** interface_up_down_delays by interface name (absent: every link change at once). */
   readonly linkDelays?: ReadonlyMap<string, LinkDelay>;
@@ -117,13 +118,13 @@ export type RouterAction =
     };
 
 /** A reload's outcome: the router already holds the new instances. */
-export interface ReloadPlan {
+export interface ReloadPlan<S extends RouterInstanceSpec = RouterInstanceSpec> {
   /** Matched by key: the instance keeps its state and takes the new settings. */
-  readonly kept: readonly { readonly instance: RouterInstance; readonly previous: RouterInstanceSpec }[];
+  readonly kept: readonly { readonly instance: RouterInstance<S>; readonly previous: S }[];
   /** New instances, not started: the runtime binds them, reports source and socket, then starts them. */
-  readonly added: readonly RouterInstance[];
+  readonly added: readonly RouterInstance<S>[];
   /** Stopped and dropped (their shutdown actions are in the returned actions). */
-  readonly removed: readonly RouterInstance[];
+  readonly removed: readonly RouterInstance<S>[];
 }
 
 /** Where one advert goes and which address its checksum's pseudo-header holds. */
@@ -154,17 +155,15 @@ export function sendTargets(spec: RouterInstanceSpec, oldChecksum: boolean): Sen
 }
 
 /** One instance as the router holds it: the state machine plus what the router decides around it. */
-export class RouterInstance {
+export class RouterInstance<S extends RouterInstanceSpec = RouterInstanceSpec> {
   readonly vi: VrrpInstance;
   /** Down timer expired while another sync-group member did not want MASTER (keepalived wantstate). */
   wantsMaster = false;
   /** Sends VRRPv3 IPv4 unicast checksums in keepalived's old form (224.0.0.18 in the pseudo-header). */
   oldChecksum: boolean;
-  /** Adverts dropped before the state machine (TTL, peers, codec), per reason. */
-  readonly receiveDrops: Partial<Record<DropCode, number>> = {};
   /** When each drop reason was last logged (router time, ms). */
   readonly dropLoggedAt = new Map<DropCode, number>();
-  private targets: { spec: RouterInstanceSpec; old: boolean; list: readonly SendTarget[] } | undefined;
+  private targets: { spec: S; old: boolean; list: readonly SendTarget[] } | undefined;
   /** auth_type AH: keepalived's one sequence counter, for what we send and what we accept. */
   readonly ahCounter = new AhCounter();
   started = false;
@@ -174,7 +173,7 @@ export class RouterInstance {
   readonly timerEvent: RouterEvent = { type: "timer", instance: this };
   readonly deadlineAction: RouterAction = { type: "deadline", instance: this };
 
-  constructor(public spec: RouterInstanceSpec) {
+  constructor(public spec: S) {
     this.vi = new VrrpInstance(spec.config);
     this.oldChecksum = spec.receive.unicastChecksum === "old";
   }
@@ -196,6 +195,5 @@ export class RouterInstance {
     const st = this.vi.stats;
     for (const k of Object.keys(st) as (keyof typeof st)[]) if (k !== "drops") st[k] = 0;
     for (const k of Object.keys(st.drops)) delete st.drops[k as keyof typeof st.drops];
-    for (const k of Object.keys(this.receiveDrops)) delete this.receiveDrops[k as keyof typeof this.receiveDrops];
   }
 }

@@ -57,8 +57,8 @@ function takes(i: RouterInstance, rx: ReceivedPacket): boolean {
   return s.config.family === rx.family && s.interface === rx.ifname && sameDelivery(s.receive, rx);
 }
 
-export class VrrpRouter {
-  private list: RouterInstance[] = [];
+export class VrrpRouter<S extends RouterInstanceSpec = RouterInstanceSpec> {
+  private list: RouterInstance<S>[] = [];
   private groups: readonly RouterSyncGroup[] = [];
   /** Link states as the instances see them (after interface_up_down_delays). */
   private readonly links = new Map<string, LinkState>();
@@ -81,7 +81,7 @@ export class VrrpRouter {
   /** Adverts for VRIDs no instance runs. */
   unknownVrid = 0;
 
-  constructor(config: RouterConfig) {
+  constructor(config: RouterConfig<S>) {
     this.list = config.instances.map((s) => new RouterInstance(s));
     this.groups = config.syncGroups;
     this.vrids = new VridIndex(this.list);
@@ -94,7 +94,7 @@ export class VrrpRouter {
     this.touched.push(i);
   }
 
-  get instances(): readonly RouterInstance[] {
+  get instances(): readonly RouterInstance<S>[] {
     return this.list;
   }
 
@@ -103,7 +103,7 @@ export class VrrpRouter {
     return this.groupStates;
   }
 
-  instance(name: string): RouterInstance | undefined {
+  instance(name: string): RouterInstance<S> | undefined {
     return this.list.find((i) => i.name === name);
   }
 
@@ -179,12 +179,12 @@ export class VrrpRouter {
    * take the new settings; removed ones stop (priority 0, VIPs released); new ones wait for
    * `start`. Returns the plan and the removed instances' shutdown actions.
    */
-  reload(next: RouterConfig, now: number): { plan: ReloadPlan; actions: RouterAction[] } {
+  reload(next: RouterConfig<S>, now: number): { plan: ReloadPlan<S>; actions: RouterAction[] } {
     this.now = now;
     const old = new Map(this.list.map((i) => [i.spec.key, i]));
-    const kept: { instance: RouterInstance; previous: RouterInstanceSpec }[] = [];
-    const added: RouterInstance[] = [];
-    const list: RouterInstance[] = [];
+    const kept: { instance: RouterInstance<S>; previous: S }[] = [];
+    const added: RouterInstance<S>[] = [];
+    const list: RouterInstance<S>[] = [];
     for (const spec of next.instances) {
       const i = old.get(spec.key);
       if (!i) {
@@ -344,7 +344,7 @@ export class VrrpRouter {
 
   /** Every drop is counted; each reason is logged at most every DROP_LOG_EVERY_MS (a flood is one line per reason). */
   private drop(i: RouterInstance, code: DropCode, detail: string): void {
-    i.receiveDrops[code] = (i.receiveDrops[code] ?? 0) + 1;
+    i.vi.stats.drops[code] = (i.vi.stats.drops[code] ?? 0) + 1;
     const last = i.dropLoggedAt.get(code);
     if (last !== undefined && this.now - last < DROP_LOG_EVERY_MS) return;
     i.dropLoggedAt.set(code, this.now);

@@ -3,16 +3,18 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
-import { ActionExecutor, type ExecutorPorts } from "../../src/daemon/executor.js";
-import { InstanceIo } from "../../src/daemon/instance-io.js";
+import { DeadlineQueue } from "../../src/daemon/deadline-queue.js";
+import { ActionExecutor } from "../../src/daemon/executor.js";
+import { DeadlineTiming, InstanceDriver, type AdvertSender } from "../../src/daemon/instance-driver.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
 import { keepalivedText } from "../../src/operator/log.js";
 import type { NotifyJob } from "../../src/notify/notify.js";
 import { routerConfig } from "../../src/daemon/router-config.js";
 import type { VipRequest } from "../../src/netlink/rtnl.js";
 import { formatAddress } from "../../src/vrrp/address.js";
-import { decodeAdvert, AdvertEncoder } from "../../src/vrrp/packet.js";
+import { decodeAdvert } from "../../src/vrrp/packet.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
+import type { RouterInstance } from "../../src/vrrp/router-types.js";
 
 const CONF = `vrrp_sync_group G {
   group {
@@ -44,27 +46,17 @@ function setup(conf = CONF) {
   const ri = router.instances[0]!;
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: "debug" }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const io = new InstanceIo(config.instances[0]!, ri, log);
   const sent: { dst: string; bytes: Uint8Array }[] = [];
-  io.socket = { send: (vrrp, _src, dst) => sent.push({ dst: formatAddress(dst), bytes: Uint8Array.from(vrrp) }) > 0 };
-  io.src = Uint8Array.of(192, 0, 2, 11);
-  io.encoder = new AdvertEncoder({
-    version: 2,
-    family: 4,
-    vrid: 7,
-    addresses: [Uint8Array.of(198, 51, 100, 7)],
-    authType: 0,
-    authKey: new Uint8Array(8),
-    src: io.src,
-    dst: "192.0.2.12",
-  });
+  /** What the instance's socket does with an advert (a test may replace it). */
+  const sock: AdvertSender = { send: (vrrp, _src, dst) => sent.push({ dst: formatAddress(dst), bytes: Uint8Array.from(vrrp) }) > 0 };
   const added: VipRequest[] = [];
   const removed: VipRequest[] = [];
   const announced: { ifname: string; vips: string[]; repeat: number }[] = [];
   const jobs: NotifyJob[] = [];
   const fifoLines: string[] = [];
   const routeOps: string[] = [];
-  const scheduled: string[] = [];
+  /** Delays the deadline queue's timer was armed with. */
+  const armed: number[] = [];
   const links = new LinkCache(
     [
       { index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true },
@@ -72,7 +64,21 @@ function setup(conf = CONF) {
     ],
     [],
   );
-  const ports: ExecutorPorts = {
+  const drivers = new Map<RouterInstance, InstanceDriver>();
+  const ex = new ActionExecutor({
+    notify: { enqueue: (j) => void jobs.push(j) },
+    fifo: { write: (l) => void fifoLines.push(l) },
+    log,
+    drivers,
+    groups: { groupNotify: (g) => config.syncGroups.find((x) => x.name === g)?.notify },
+    linkTimer: { armLinkTimer: () => undefined },
+    staticRoutes: { reinstate: () => void routeOps.push("reinstate static") },
+  });
+  const queue = new DeadlineQueue(
+    () => 0,
+    () => ({ arm: (ms) => void armed.push(ms), disarm: () => undefined, close: () => undefined }),
+  );
+  const io = new InstanceDriver(ri, log, {
     netlink: {
       addAddress: async (v) => (added.push(v), true),
       delAddress: async (v) => (removed.push(v), true),
@@ -88,15 +94,19 @@ function setup(conf = CONF) {
       ),
     },
     links,
-    notify: { enqueue: (j) => void jobs.push(j) },
-    fifo: { write: (l) => void fifoLines.push(l) },
-    log,
-    ioOf: (x) => (x === ri ? io : undefined),
-    groupNotify: (g) => config.syncGroups.find((x) => x.name === g)?.notify,
-    ipv6Forwarding: () => false,
-    schedule: (x) => void scheduled.push(x.spec.name),
-  };
-  return { router, ri, io, ex: new ActionExecutor(ports), sent, added, removed, announced, jobs, fifoLines, routeOps, scheduled, lines };
+    sockets: { socketFor: () => ({ send: (...a) => sock.send(...a) }) },
+    notifications: ex,
+    timing: new DeadlineTiming({ now: () => 0, stopping: () => false }, queue),
+    host: {
+      handle: () => undefined,
+      ipv6Forwarding: () => false,
+    },
+  });
+  drivers.set(ri, io);
+  // Bound as the daemon binds: the driver attached, the router told the address (which keeps it).
+  io.attach(links.link("eth0")!, Uint8Array.of(192, 0, 2, 11));
+  router.handle({ type: "source", instance: ri, address: Uint8Array.of(192, 0, 2, 11) }, 0);
+  return { router, ri, io, ex, sock, sent, added, removed, announced, jobs, fifoLines, routeOps, armed, lines };
 }
 
 describe("action executor", () => {
@@ -110,11 +120,11 @@ describe("action executor", () => {
     expect(t.sent.map((s) => s.dst)).toEqual(["192.0.2.12", "192.0.2.13"]);
     // Each copy carries a checksum over its own destination (v2: no pseudo-header, so both decode).
     for (const s of t.sent) expect(decodeAdvert(s.bytes, 4, Uint8Array.of(192, 0, 2, 11), Uint8Array.of(192, 0, 2, 12)).ok).toBe(true);
-    await t.io.ops;
+    await t.io.settled();
     expect(t.added).toEqual([expect.objectContaining({ index: 5, family: 4, prefix: 24, label: "eth0:vip" })]);
     expect(formatAddress(t.added[0]!.address)).toBe("198.51.100.7");
     expect(t.announced).toEqual([{ ifname: "eth0", vips: ["198.51.100.7"], repeat: 5 }]);
-    expect(t.ex.announcements).toBe(5);
+    expect(t.io.stats.announcementsSent).toBe(5);
     expect(t.io.holdsVips).toBe(true);
     const args = t.jobs.map((j) => [j.key, j.script.command, ...j.extraArgs].join(" "));
     expect(args).toContain("VI /bin/true INSTANCE VI MASTER 150");
@@ -122,7 +132,7 @@ describe("action executor", () => {
     expect(args).toContain("group:G /bin/true GROUP G MASTER 0");
     // notify_fifo: keepalived's lines, instance before its group, in order.
     expect(t.fifoLines.slice(-2)).toEqual(['INSTANCE "VI" MASTER 150\n', 'GROUP "G" MASTER 0\n']);
-    expect(t.scheduled.at(-1)).toBe("VI");
+    expect(t.armed.length).toBeGreaterThan(0); // the deadline action re-armed the instance's entry
   });
 
   // keepalived 2.2.7 vrrp_if.c set_default_garp_delay / vrrp_parser.c garp_group_interface_handler,
@@ -140,7 +150,7 @@ describe("action executor", () => {
       t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
       t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
       t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
-      await t.io.ops;
+      await t.io.settled();
       const count = (ifname: string) => t.announced.filter((a) => a.ifname === ifname).length;
       expect(t.announced).toEqual([
         { ifname: "eth0", vips: ["198.51.100.7"], repeat: 1 },
@@ -159,7 +169,7 @@ describe("action executor", () => {
       expect([count("eth0"), count("eth1")]).toEqual([3, 5]);
       until(11_200);
       expect([count("eth0"), count("eth1")]).toEqual([5, 5]);
-      expect(t.ex.announcements).toBe(10);
+      expect(t.io.stats.announcementsSent).toBe(10);
     }
   });
 
@@ -174,13 +184,13 @@ describe("action executor", () => {
       t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
       t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
       t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
-      await t.io.ops;
+      await t.io.settled();
       t.jobs.length = 0;
       t.fifoLines.length = 0;
       const empty = parseKeepalivedConf("").config;
       const { plan, actions } = t.router.reload(routerConfig(empty), 11_000);
       expect(plan.removed).toEqual([t.ri]);
-      t.io.deleted = true;
+      t.io.markDeleted();
       t.ex.run(actions);
       // keepalived 2.2.7 writes no FIFO line for a deleted instance (measured: notify-fifo.test.ts)
       expect(t.fifoLines.filter((l) => l.startsWith("INSTANCE"))).toEqual([]);
@@ -197,17 +207,15 @@ describe("action executor", () => {
     t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
     t.sent.length = 0;
     let calls = 0;
-    t.io.socket = {
-      send: () => {
-        if (++calls === 1) return false; // refused by the kernel (the socket logs it)
-        throw Object.assign(new Error("boom"), { code: "SEND" });
-      },
+    t.sock.send = () => {
+      if (++calls === 1) return false; // refused by the kernel (the socket logs it)
+      throw Object.assign(new Error("boom"), { code: "SEND" });
     };
     t.ex.run(t.router.handle({ type: "stop" }, 11_000));
-    await t.io.ops;
+    await t.io.settled();
     expect(t.removed).toHaveLength(1);
     expect(t.io.holdsVips).toBe(false);
-    expect(t.ex.sendErrors.get("VI")).toBe(2);
+    expect(t.io.stats.sendErrors).toBe(2);
     expect(t.lines.some((l) => l.msg === "advert not sent; the next one is tried on schedule" && l.code === "SEND")).toBe(true);
   });
 
@@ -217,7 +225,7 @@ describe("action executor", () => {
     t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
     t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
     t.ex.run(t.router.handle({ type: "stop" }, 11_000));
-    await t.io.ops;
+    await t.io.settled();
     const stop = t.lines.find((l) => l.to === "INIT");
     expect(stop).toBeDefined();
     // The runtime's instance logger adds `instance` (runtime.ts), which the console form prefixes.
@@ -238,7 +246,7 @@ describe("action executor", () => {
       payload: Uint8Array.of(0x21, 7, 1, 1),
     };
     for (let k = 0; k < 5; k++) t.ex.run(t.router.handle({ type: "packet", packet: bad }, 100 + k));
-    expect(t.ri.receiveDrops.TRUNCATED).toBe(5);
+    expect(t.ri.vi.stats.drops.TRUNCATED).toBe(5);
     expect(t.lines.filter((l) => l.msg === "advert dropped (each reason logged at most every 10 s)")).toHaveLength(1);
   });
 });
@@ -275,14 +283,14 @@ describe("link cache", () => {
 });
 
 describe("status view", () => {
-  it("shows the router's and the instance's drops summed, send errors, faults by label, and the daemon counters", async () => {
+  it("shows the instance's drops (one count per reason), send errors, faults by label, and the daemon counters", async () => {
     const { formatStatus } = await import("../../src/status.js");
     const { instanceStatus } = await import("../../src/operator/status-view.js");
     const t = setup();
     t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0)); // eth0 unknown to the router: FAULT
-    t.ri.receiveDrops.BAD_TTL = 2;
-    t.ri.vi.stats.drops.BAD_TTL = 1;
-    const s = instanceStatus(t.io, 3);
+    t.ri.vi.stats.drops.BAD_TTL = 3;
+    t.io.stats.sendErrors = 3;
+    const s = instanceStatus(t.io);
     expect(s).toMatchObject({
       name: "VI",
       vrid: 7,

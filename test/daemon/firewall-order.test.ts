@@ -1,11 +1,12 @@
-// The executor's side of no_accept (keepalived vrrp.c vrrp_handle_accept_mode): the VIP block goes
+// The driver's side of no_accept (keepalived vrrp.c vrrp_handle_accept_mode): the VIP block goes
 // on before the VIPs are added and comes off after they are removed; accept-mode instances and the
 // address owner never touch the firewall.
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
-import { ActionExecutor, type ExecutorPorts } from "../../src/daemon/executor.js";
-import { InstanceIo } from "../../src/daemon/instance-io.js";
+import { DeadlineQueue } from "../../src/daemon/deadline-queue.js";
+import { ActionExecutor } from "../../src/daemon/executor.js";
+import { DeadlineTiming, InstanceDriver } from "../../src/daemon/instance-driver.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
 import { routerConfig } from "../../src/daemon/router-config.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
@@ -17,9 +18,12 @@ function run(body: string): string[] {
   const router = new VrrpRouter(routerConfig(config));
   const ri = router.instances[0]!;
   const log = pino({ level: "silent" });
-  const io = new InstanceIo(config.instances[0]!, ri, log);
   const events: string[] = [];
-  const ports: ExecutorPorts = {
+  const queue = new DeadlineQueue(
+    () => 0,
+    () => ({ arm: () => undefined, disarm: () => undefined, close: () => undefined }),
+  );
+  const driver = new InstanceDriver(ri, log, {
     netlink: {
       addAddress: async () => (events.push("add address"), true),
       delAddress: async () => (events.push("del address"), true),
@@ -34,15 +38,20 @@ function run(body: string): string[] {
     },
     announcer: { announce: () => ({ arp: 0, na: 0, skipped: 0 }) },
     links: new LinkCache([{ index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true }], []),
+    sockets: { socketFor: () => ({ send: () => true }) },
+    notifications: { state: () => undefined, event: () => undefined },
+    timing: new DeadlineTiming({ now: () => 0, stopping: () => false }, queue),
+    host: { handle: () => undefined, ipv6Forwarding: () => false },
+  });
+  const ex = new ActionExecutor({
     notify: { enqueue: () => undefined },
     fifo: { write: () => undefined },
     log,
-    ioOf: (x) => (x === ri ? io : undefined),
-    groupNotify: () => undefined,
-    ipv6Forwarding: () => false,
-    schedule: () => undefined,
-  };
-  const ex = new ActionExecutor(ports);
+    drivers: new Map([[ri, driver]]),
+    groups: { groupNotify: () => undefined },
+    linkTimer: { armLinkTimer: () => undefined },
+    staticRoutes: { reinstate: () => undefined },
+  });
   ex.run([{ type: "instance", instance: ri, action: { type: "add-vips" } }]);
   ex.run([{ type: "instance", instance: ri, action: { type: "remove-vips" } }]);
   return events;

@@ -1,17 +1,16 @@
 // The takeover rehearsal (src/daemon/rehearsal.ts) and the master-down wake-ups that run it
-// (instance-timers.ts), with fake ports: a rehearsal builds adverts and announcements through the
-// instance's own socket and announcer with `transmit` false, and leaves the daemon's instance,
-// counters and host alone; a master-down deadline wakes once to rehearse, again just before it.
+// (the driver's InstanceDeadline), with fake ports: a rehearsal builds adverts and announcements on the
+// instance's own socket and announcer (their build methods; nothing is sent), and leaves the
+// daemon's instance, counters and host alone; a master-down deadline wakes once to warm up, again
+// just before it.
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { DeadlineQueue, type WakeTimer } from "../../src/daemon/deadline-queue.js";
-import { InstanceIo } from "../../src/daemon/instance-io.js";
-import { InstanceTimers } from "../../src/daemon/instance-timers.js";
+import { DeadlineTiming, InstanceDeadline, InstanceDriver } from "../../src/daemon/instance-driver.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
 import { TakeoverRehearsal } from "../../src/daemon/rehearsal.js";
-import { routerConfig } from "../../src/daemon/router-config.js";
-import { advertEncoder } from "../../src/daemon/socket-binder.js";
+import { routerConfig, type ResolvedInstance } from "../../src/daemon/router-config.js";
 import { decodeAdvert, encodeAdvert } from "../../src/vrrp/packet.js";
 import { VRRP_GROUP_V4 } from "../../src/vrrp/address.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
@@ -35,31 +34,53 @@ function daemonSide(conf: string) {
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   const router = new VrrpRouter(routerConfig(config));
   const log = pino({ level: "silent" });
-  const sends: { transmit: boolean | undefined; bytes: Uint8Array }[] = [];
-  const announced: { transmit: boolean | undefined; vips: number }[] = [];
-  const ios = router.instances.map((ri, k) => {
-    const io = new InstanceIo(config.instances[k]!, ri, log);
-    io.src = Uint8Array.of(192, 0, 2, 11);
-    io.encoder = advertEncoder(io, io.src);
-    io.socket = { send: (vrrp, _src, _dst, transmit) => sends.push({ transmit, bytes: Uint8Array.from(vrrp) }) > 0 };
-    return io;
-  });
+  /** Adverts the real sockets sent (none may be), and packets built on them. */
+  const sent: Uint8Array[] = [];
+  const built: Uint8Array[] = [];
+  const announcedForReal: number[] = [];
+  const announced: { vips: number }[] = [];
   const links = new LinkCache();
   links.reset([{ index: 2, name: "eth0", up: true, mac: Buffer.of(2, 0, 0, 0, 0, 1) }], []);
+  const timing = new DeadlineTiming(
+    { now: () => 0, stopping: () => false },
+    new DeadlineQueue(
+      () => 0,
+      () => ({ arm: () => undefined, disarm: () => undefined, close: () => undefined }),
+    ),
+  );
+  const ios = router.instances.map((ri) => {
+    const io = new InstanceDriver(ri, log, {
+      netlink: {
+        addAddress: async () => true,
+        delAddress: async () => true,
+        addRoute: async () => true,
+        delRoute: async () => true,
+        addRule: async () => true,
+        delRule: async () => true,
+      },
+      announcer: { announce: (_t, vips) => (announcedForReal.push(vips.length), { arp: vips.length, na: 0, skipped: 0 }) },
+      links,
+      sockets: { socketFor: () => ({ send: (vrrp) => sent.push(Uint8Array.from(vrrp)) > 0 }) },
+      notifications: { state: () => undefined, event: () => undefined },
+      timing,
+      host: { handle: () => undefined, ipv6Forwarding: () => false },
+    });
+    // Bound as the daemon binds: the driver attached, the router told the address (which keeps it).
+    const src = Uint8Array.of(192, 0, 2, 11);
+    io.attach(links.link("eth0")!, src);
+    router.handle({ type: "source", instance: ri, address: src }, 0);
+    return io;
+  });
   let now = 1000;
   const rehearsal = new TakeoverRehearsal({
     links,
-    announcer: {
-      announce: (_t, vips, repeat, transmit) => (
-        announced.push({ transmit, vips: vips.length }),
-        { arp: vips.length * repeat, na: 0, skipped: 0 }
-      ),
-    },
+    announcer: { build: (_t, vips, repeat) => (announced.push({ vips: vips.length }), { arp: vips.length * repeat, na: 0, skipped: 0 }) },
+    sockets: { existing: (_spec: ResolvedInstance) => ({ build: (vrrp) => built.push(Uint8Array.from(vrrp)) }) },
+    timing,
     log,
-    ipv6Forwarding: () => false,
-    now: () => now,
+    host: { ipv6Forwarding: () => false, now: () => now },
   });
-  return { router, ios, sends, announced, rehearsal, advance: (ms: number) => (now += ms) };
+  return { router, links, ios, sent, built, announced, announcedForReal, rehearsal, advance: (ms: number) => (now += ms) };
 }
 
 describe("takeover rehearsal", () => {
@@ -70,14 +91,14 @@ describe("takeover rehearsal", () => {
     const rehearsed = d.rehearsal.atStart(d.ios);
     expect(rehearsed).toEqual(["A", "C"]); // B is A's kind (IPv4, v3, multicast, no auth)
     expect(d.rehearsal.mastered).toBe(2);
-    expect(d.sends.length).toBeGreaterThanOrEqual(2 * 4); // takeover, two adverts as MASTER, priority 0 at stop
-    expect(d.sends.every((s) => s.transmit === false)).toBe(true);
+    expect(d.built.length).toBeGreaterThanOrEqual(2 * 4); // takeover, two adverts as MASTER, priority 0 at stop
+    expect(d.sent).toEqual([]);
     expect(d.announced.length).toBeGreaterThan(0);
-    expect(d.announced.every((a) => a.transmit === false)).toBe(true);
+    expect(d.announcedForReal).toEqual([]);
     // The adverts are the instance's real ones, built by its encoder's code.
-    const v3 = decodeAdvert(d.sends[0]!.bytes, 4, Uint8Array.of(192, 0, 2, 11), Uint8Array.of(224, 0, 0, 18));
+    const v3 = decodeAdvert(d.built[0]!, 4, Uint8Array.of(192, 0, 2, 11), Uint8Array.of(224, 0, 0, 18));
     expect(v3.ok && v3.advert.vrid).toBe(1);
-    const priorities = d.sends.map((s) => s.bytes[2]);
+    const priorities = d.built.map((b) => b[2]);
     expect(priorities).toContain(0); // the graceful stop was rehearsed too
     for (const io of d.ios) {
       expect(io.ri.vi.state).toBe("INIT"); // never started
@@ -87,7 +108,7 @@ describe("takeover rehearsal", () => {
 
   it("skips instances that are not bound, and before a takeover runs at most once per 50 ms for all", () => {
     const d = daemonSide(instance("A", 1, 3) + instance("B", 2, 3));
-    d.ios[0]!.socket = undefined; // interface gone: nothing to rehearse with
+    d.ios[0]!.unbind(d.links.link("eth0")!); // interface gone: nothing to rehearse with
     expect(d.rehearsal.atStart(d.ios)).toEqual(["B"]);
     const runs = d.rehearsal.runs;
     d.rehearsal.beforeTakeover(d.ios[1]!);
@@ -97,7 +118,7 @@ describe("takeover rehearsal", () => {
     d.rehearsal.beforeTakeover(d.ios[1]!);
     expect(d.rehearsal.runs).toBe(runs + 2);
     d.rehearsal.beforeTakeover(d.ios[0]!); // unbound: nothing run, nothing thrown
-    expect(d.sends.every((s) => s.transmit === false)).toBe(true);
+    expect(d.sent).toEqual([]);
   });
 });
 
@@ -113,11 +134,12 @@ function backupOnFakeQueue() {
       return { arm: (ms) => t.armed.push(t.clock + ms), disarm: () => undefined, close: () => undefined };
     },
   );
-  const timers = new InstanceTimers(
-    () => t.clock,
-    () => false,
-    (_io, now) => t.decided.push(now),
-    queue,
+  const at = vi.spyOn(queue, "at");
+  const deadline = new InstanceDeadline(
+    new DeadlineTiming({ now: () => t.clock, stopping: () => false }, queue),
+    "A",
+    () => io.ri.vi,
+    (now) => t.decided.push(now),
     () => t.rehearsed.push(t.clock),
   );
   // A BACKUP with its master-down deadline set: start the instance as the daemon does.
@@ -126,7 +148,7 @@ function backupOnFakeQueue() {
   d.router.handle({ type: "start", instance: io.ri }, 0);
   expect(io.ri.vi.state).toBe("BACKUP");
   const due = io.ri.vi.nextDeadline()!;
-  timers.schedule(io);
+  deadline.schedule();
   /** The master (192.0.2.12, priority 200) is heard at the test's clock; the router moves the deadline. */
   const hearMaster = (): void => {
     const payload = encodeAdvert({
@@ -149,14 +171,14 @@ function backupOnFakeQueue() {
       payload,
     };
     const actions = d.router.handle({ type: "packet", packet: rx }, t.clock);
-    if (actions.some((a) => a.type === "deadline")) timers.schedule(io);
+    if (actions.some((a) => a.type === "deadline")) deadline.schedule();
   };
-  return { io, due, t, hearMaster };
+  return { io, due, t, hearMaster, deadline, at };
 }
 
 describe("master-down wake-ups on the deadline queue", () => {
   it("wakes 8 ms early to rehearse, again 1.5 ms early, and decides at the deadline, not before", async () => {
-    const { io, due, t } = backupOnFakeQueue();
+    const { deadline, due, t } = backupOnFakeQueue();
     expect(t.armed.at(-1)).toBe(due - 8);
     t.clock = due - 8 + 0.3; // the timerfd wakes a little late
     t.wake();
@@ -173,27 +195,28 @@ describe("master-down wake-ups on the deadline queue", () => {
     expect(t.decided).toHaveLength(1);
     expect(t.decided[0]).toBeGreaterThanOrEqual(due);
     expect(t.rehearsed).toHaveLength(1);
-    io.stopTimer();
+    deadline.stop();
   });
 
   it("a master heard every interval leaves one pre-wake in place, which sleeps again until silence, then decides", async () => {
-    const { io, t, hearMaster } = backupOnFakeQueue();
-    const first = io.deadline;
+    const { io, deadline, t, hearMaster, at } = backupOnFakeQueue();
+    expect(at).toHaveBeenCalledTimes(1);
+    const first = at.mock.results[0]!.value as { due: number };
     const dues: number[] = [];
     for (let k = 1; k <= 5; k++) {
       t.clock = k * 1000;
       hearMaster();
       dues.push(io.ri.vi.nextDeadline()!);
-      expect(io.deadline).toBe(first); // no entry per advert
+      expect(at).toHaveBeenCalledTimes(1); // no entry per advert
     }
     expect(dues[4]).toBeGreaterThan(dues[0]!);
     const due = dues[4]!;
     // The old pre-wake comes: the deadline has moved, so it only sleeps again (no rehearsal).
-    t.clock = first!.due + 0.1;
+    t.clock = first.due + 0.1;
     t.wake();
     expect(t.rehearsed).toEqual([]);
     expect(t.decided).toEqual([]);
-    expect(io.deadline?.due).toBe(due - 8);
+    expect(at.mock.calls.at(-1)![0]).toBe(due - 8);
     // Silence: the real pre-wake rehearses, and the decision comes at the deadline.
     t.clock = due - 8 + 0.2;
     t.wake();
@@ -203,7 +226,7 @@ describe("master-down wake-ups on the deadline queue", () => {
     t.clock = due + 0.01;
     await waitFor("the decision", () => t.decided.length > 0, 2000, 1);
     expect(t.decided[0]).toBeGreaterThanOrEqual(due);
-    io.stopTimer();
+    deadline.stop();
   });
 
   it("does not rehearse when the first wake-up came too late for it, and still decides", async () => {
@@ -231,19 +254,21 @@ describe("advert lateness on the deadline queue", () => {
       },
     );
     const announced: string[] = [];
-    const timers: InstanceTimers = new InstanceTimers(
-      () => t.clock,
-      () => false,
-      (x, now) => {
-        for (const a of d.router.handle(x.ri.timerEvent, now)) {
-          if (a.type === "deadline") timers.schedule(x);
+    const timing = new DeadlineTiming({ now: () => t.clock, stopping: () => false }, queue);
+    const deadline: InstanceDeadline = new InstanceDeadline(
+      timing,
+      "A",
+      () => io.ri.vi,
+      (now) => {
+        for (const a of d.router.handle(io.ri.timerEvent, now)) {
+          if (a.type === "deadline") deadline.schedule();
           if (a.type === "instance" && a.action.type === "announce") announced.push(`${now} ${a.action.ifname}`);
         }
       },
-      queue,
+      () => undefined,
     );
     const samples: number[] = [];
-    timers.latenessListeners.push((_name, ms) => samples.push(ms));
+    timing.latenessListeners.push((_name, ms) => samples.push(ms));
     d.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0);
     d.router.handle({ type: "source", instance: io.ri, address: io.src }, 0);
     d.router.handle({ type: "start", instance: io.ri }, 0);
@@ -251,7 +276,7 @@ describe("advert lateness on the deadline queue", () => {
     d.router.handle(io.ri.timerEvent, takeover);
     expect(io.ri.vi.state).toBe("MASTER");
     const advertDue = io.ri.vi.advertDeadline!;
-    timers.schedule(io);
+    deadline.schedule();
     // Each round 50 ms after the one before (vrrp_arp.c: garp_next_time from the send).
     for (const round of [takeover + 50, takeover + 100.5]) {
       expect(io.ri.vi.nextDeadline()).toBeCloseTo(round, 6);
@@ -264,6 +289,6 @@ describe("advert lateness on the deadline queue", () => {
     t.clock = advertDue + 0.5;
     t.wake();
     expect(samples).toEqual([0.5]);
-    io.stopTimer();
+    deadline.stop();
   });
 });

@@ -45,13 +45,11 @@ describe("tracked scripts at start", () => {
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: "info" }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
     const changes: string[] = [];
-    const t = new Tracking(
-      config,
-      log,
-      (name, state) => changes.push(`${name} ${state}`),
-      () => {},
-      () => {},
-    );
+    const t = new Tracking(config, log, {
+      handle: (e) => {
+        if (e.type === "check") changes.push(`${e.name} ${e.state}`);
+      },
+    });
     try {
       await t.start();
     } finally {

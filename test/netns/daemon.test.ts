@@ -147,6 +147,23 @@ describe("daemon operations", () => {
     expect(a.output()).not.toMatch(/-> MASTER/);
   });
 
+  // keepalived_netlink.c netlink_if_address_filter: with track_src_ip, the configured source
+  // address leaving the interface downs the instance until it is back.
+  it("track_src_ip: the master's configured source address removed is a FAULT (the VIP moves), re-added it takes over again", async () => {
+    const { lab, running } = newLab();
+    running.push(startDaemon(lab, "b", "tsvrrpd", GLOBAL + inst("VI", 6, 100, [VIP])));
+    const a = startDaemon(lab, "a", "tsvrrpd", GLOBAL + inst("VI", 6, 200, [VIP], "  mcast_src_ip 192.0.2.11\n  track_src_ip\n"));
+    running.push(a);
+    await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
+    lab.exec("a", "ip", ["addr", "del", "192.0.2.11/24", "dev", "eth0"]);
+    await waitFor("b master and a without VIP", () => lab.holders(VIP).join() === "b", 5000);
+    expect(a.output()).toContain("configured source address removed (track_src_ip)");
+    expect(a.output()).toMatch(/Entering FAULT STATE/);
+    lab.exec("a", "ip", ["addr", "add", "192.0.2.11/24", "dev", "eth0"]);
+    await waitFor("a master again", () => lab.holders(VIP).join() === "a", 5000);
+    expect(a.output()).toContain("source address available");
+  });
+
   it("interface down on the master: FAULT, VIP moves to the backup, comes back after link up", async () => {
     const { lab, running } = newLab();
     running.push(startDaemon(lab, "b", "tsvrrpd", GLOBAL + inst("VI", 1, 100, [VIP])));

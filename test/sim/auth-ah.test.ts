@@ -46,7 +46,7 @@ function host(n: number, priority: number, key: string): SimHostSpec {
 }
 
 const holders = (lan: SimLan) => lan.vipHolders("VI").map((r) => r.name);
-const drops = (lan: SimLan, name: string) => lan.router(name).router.instance("VI")!.receiveDrops;
+const drops = (lan: SimLan, name: string) => lan.router(name).router.instance("VI")!.vi.stats.drops;
 
 describe("auth_type AH on the virtual LAN", () => {
   it("one master; takeover on a crash; the crashed router returns fresh, carries on above the numbers it hears and takes over again", () => {

@@ -85,10 +85,10 @@ describe("the router's AH sequence rule", () => {
     expect(i.ahCounter.seq).toBe(2);
     feed(mcast[1]!); // replay
     feed(mcast[0]!); // older
-    expect(i.receiveDrops.BAD_AUTH).toBe(2);
+    expect(i.vi.stats.drops.BAD_AUTH).toBe(2);
     feed(mcast[2]!); // seq 3
     expect(i.ahCounter.seq).toBe(3);
-    expect(i.receiveDrops.BAD_AUTH).toBe(2);
+    expect(i.vi.stats.drops.BAD_AUTH).toBe(2);
     expect(i.vi.stats.advertsReceived).toBe(2);
   });
 });

@@ -280,7 +280,7 @@ describe("the drop log's pace", () => {
           at: 10_010,
           ev: { packet: packet({ priority: 200, ttl: 254 }) },
           out: ["VI_1 drop BAD_TTL"],
-          then: (r) => expect(r.instance("VI_1")!.receiveDrops).toEqual({ BAD_TTL: 5 }),
+          then: (r) => expect(r.instance("VI_1")!.vi.stats.drops).toEqual({ BAD_TTL: 5 }),
         },
       ],
     },

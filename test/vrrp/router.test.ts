@@ -57,7 +57,7 @@ const dispatch: Case[] = [
         ev: { packet: packet({ priority: 200, ttl: 254 }) },
         out: ["VI_1 drop BAD_TTL"],
         then: (r) => {
-          expect(r.instance("VI_1")!.receiveDrops).toEqual({ BAD_TTL: 1 });
+          expect(r.instance("VI_1")!.vi.stats.drops).toEqual({ BAD_TTL: 1 });
           expect(r.instance("VI_1")!.vi.stats.advertsReceived).toBe(0);
           expect(r.instance("VI_1")!.vi.nextDeadline()).toBeCloseTo(MDI, 6); // the down timer did not move
         },
