@@ -56,7 +56,7 @@ export class Runtime {
   private readonly links = new LinkCache();
   private router: VrrpRouter<ResolvedInstance>;
   private readonly drivers = new Map<RouterInstance, InstanceDriver>();
-  /** What every driver is built with (driverPorts()). */
+  /** What every driver is built with (openTiming(), at start). */
   private ports?: DriverPorts;
   private readonly notify: NotifyRunner;
   private readonly fifos: NotifyFifos;
@@ -73,7 +73,7 @@ export class Runtime {
   private stopped = false;
   private lastEventAt = -Infinity;
   /** Counters of drivers a reload removed (daemon totals keep them). */
-  private retired = { announcementsSent: 0 };
+  private readonly retired = { announcementsSent: 0 };
   /** interface_up_down_delays: the router's one pending link-change deadline (RouterAction link-deadline). */
   private linkTimer: NodeJS.Timeout | undefined;
   /** Lateness listeners added before start (metrics), handed to the timing when it is made. */
