@@ -219,6 +219,22 @@ describe("action executor", () => {
     expect(t.lines.some((l) => l.msg === "advert not sent; the next one is tried on schedule" && l.code === "SEND")).toBe(true);
   });
 
+  it("carries out the router's put-backs: a master's deleted VIP, its tracked virtual routes, the static routes", async () => {
+    const t = setup(CONF.replace("  virtual_ipaddress {", "  virtual_routes {\n    203.0.113.0/24 dev eth0\n  }\n  virtual_ipaddress {"));
+    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+    await t.io.settled();
+    expect(t.added).toHaveLength(1);
+    t.routeOps.length = 0;
+    t.ex.run(t.router.handle({ type: "address-deleted", ifname: "eth0", address: Uint8Array.of(198, 51, 100, 7) }, 10_100));
+    await t.io.settled();
+    expect(t.added.map((v) => formatAddress(v.address))).toEqual(["198.51.100.7", "198.51.100.7"]);
+    t.ex.run(t.router.handle({ type: "route-deleted" }, 10_200));
+    await t.io.settled();
+    expect(t.routeOps).toEqual(["reinstate static", "add route 203.0.113.0/24 dev eth0"]);
+  });
+
   it("logs a stop in keepalived's console form with the instance named once", async () => {
     const t = setup();
     t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
