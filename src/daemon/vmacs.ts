@@ -166,6 +166,16 @@ export class Vmacs {
         if (b.arpFilter !== undefined) this.setSysctl(4, m.base, "arp_filter", b.arpFilter, this.log);
       }
       try {
+        // Only the macvlan made here: the index remembered may name another interface by now (ours
+        // deleted by someone else, then an interface moved in from another namespace keeps its index).
+        const now = await this.rtnl.linkKind(name);
+        if (now?.index !== m.index || now.kind !== "macvlan") {
+          this.log.info(
+            { vmac: name, ifindex: m.index },
+            `VMAC interface ${name} is already gone (removed by someone else); nothing to remove`,
+          );
+          continue;
+        }
         await this.rtnl.delLink(m.index);
         this.log.info({ vmac: name }, `VMAC interface ${name} removed`);
       } catch (e) {
