@@ -1,8 +1,9 @@
 // Command line: keepalived's daemon flags, so tsvrrpd can replace the keepalived binary.
 import { spawn } from "node:child_process";
-import { existsSync, rmSync, writeSync } from "node:fs";
+import { existsSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
+import { readConfTree } from "./config/conf-syntax.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
 import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE, scriptDiagnostics } from "./config/host-checks.js";
 import type { DaemonConfig } from "./config/model.js";
@@ -124,6 +125,11 @@ export async function main(argv: string[]): Promise<void> {
     // that cannot be opened is "Unable to open config-test log file ..." and exit 1.
     let fd = 2;
     if (opts.configTestLog !== undefined) {
+      const clash = configTestLogClash(opts.configTestLog, opts.file, opts.configId);
+      if (clash) {
+        process.stderr.write(`Unable to open config-test log file ${opts.configTestLog}: ${clash}\n`);
+        process.exit(1);
+      }
       try {
         fd = openForAppend(opts.configTestLog);
       } catch (e) {
@@ -151,6 +157,31 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   await runDaemon(opts);
+}
+
+/**
+ * Why -tLOG_FILE must not be opened: it is the configuration being checked or a file it includes
+ * (same inode, whatever the path). Until -t took keepalived's meaning, -tFILE named the file to
+ * check, and the old form would append warnings into the configuration and chmod it 0600.
+ */
+export function configTestLogClash(logFile: string, confFile: string, configId?: string): string | undefined {
+  let log: { dev: number; ino: number };
+  try {
+    log = statSync(logFile);
+  } catch {
+    return undefined; // not there yet: created by the open
+  }
+  const read = readConfTree(confFile, configId !== undefined ? { configId } : {}).files;
+  for (const f of new Set([confFile, ...read])) {
+    try {
+      const st = statSync(f);
+      if (st.dev === log.dev && st.ino === log.ino)
+        return `it is the configuration being checked${f === confFile ? "" : ` (${f}, included)`}; the file to check is given with -f FILE, a value attached to -t names a log file for the output`;
+    } catch {
+      // unreadable: nothing to protect
+    }
+  }
+  return undefined;
 }
 
 /** Why a start cannot work, found before detaching: the exit code and message runDaemon would give. */
