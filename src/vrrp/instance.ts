@@ -131,6 +131,15 @@ export class VrrpInstance {
   hasFault(source: FaultSource): boolean {
     return this.faults.has(faultLabel(source));
   }
+  /**
+   * When this master last answered a lower-priority advert with GARP / NA (garp_lower_prio_repeat);
+   * the router has the sync group's other masters join in when it changes (VrrpRouter feed), also
+   * when the answer only raised rounds still pending and sent no frame at once.
+   */
+  get lowerPrioGarpAt(): number {
+    return this.lastLowerPrioGarp;
+  }
+
   get isOwner(): boolean {
     return this.config.priority === 255;
   }
@@ -520,7 +529,7 @@ export class VrrpInstance {
       out.push(lowerPriority ? { type: "announce", repeat, lowerPriority } : { type: "announce", repeat });
       return;
     }
-    let flag = lowerPriority ? { lowerPriority } : {}; // on the first action only: the router reacts once
+    let flag = lowerPriority ? { lowerPriority } : {}; // on the first action only (for the log and tests; the router watches lowerPrioGarpAt)
     for (const s of spacing) {
       const pending = this.garpRounds.find((r) => r.ifname === s.ifname);
       if (s.gapMs > 0 && pending) {

@@ -605,6 +605,7 @@ export class VrrpRouter {
 
   /** One event into one instance; its actions go out in order, then the group reacts to transitions. */
   private feed(i: RouterInstance, e: InstanceEvent): void {
+    const answeredLowerPrio = i.vi.lowerPrioGarpAt;
     const actions: Action[] = i.vi.handle(e, this.now);
     this.touch(i);
     let transitions: [State, State][] | undefined;
@@ -612,8 +613,9 @@ export class VrrpRouter {
       this.out.push({ type: "instance", instance: i, action: a });
       if (a.type === "state") (transitions ??= []).push([a.from, a.to]);
       if (a.type === "state" && a.to === "MASTER") i.ahCounter.onBecomeMaster(); // vrrp_state_goto_master
-      if (a.type === "announce" && a.lowerPriority) this.groupLowerPrioAnnounce(i);
     }
+    // Not from its announce actions: with GARP spacing the answer may only raise rounds still pending.
+    if (i.vi.lowerPrioGarpAt !== answeredLowerPrio) this.groupLowerPrioAnnounce(i);
     if (transitions) for (const [from, to] of transitions) this.afterTransition(i, from, to);
   }
 
