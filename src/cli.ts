@@ -286,6 +286,12 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     process.exit(0);
   };
   const reload = () => {
+    if (exiting) {
+      // keepalived core/main.c sigend: once stopping, only SIGCHLD is taken; a reload now would
+      // start the stopped runtime's checks, FIFOs and sockets again on the way out.
+      log.info("reload requested while stopping; ignored");
+      return;
+    }
     if (inStartupScript) {
       // keepalived reads the file again and starts VRRP from it once the startup script ends.
       reloadAfterStartup = true;
