@@ -44,7 +44,7 @@ function readSysctl(ifname: string, key: string): string | undefined {
 
 export class Vmacs {
   /** Macvlans this daemon made: name -> ifindex and base interface. */
-  private readonly made = new Map<string, { index: number; base: string }>();
+  private readonly made = new Map<string, { index: number; base: string; mac: Uint8Array }>();
   /** Base interfaces whose arp_ignore/arp_filter were changed: their earlier values and users. */
   private readonly bases = new Map<string, { arpIgnore?: string; arpFilter?: string; users: Set<string> }>();
 
@@ -82,8 +82,17 @@ export class Vmacs {
       ...(spec.addrVmacs ?? []).map((m) => ({ ...m, keepIpv6: false, xmitBase: false })),
     ];
     for (const plan of plans) {
-      if (this.made.has(plan.name)) continue; // one shared with an earlier instance (vrrp_if.c if_get_by_vmac)
       const log = this.log.child({ instance: spec.name, vmac: plan.name, interface: plan.base });
+      const have = this.made.get(plan.name);
+      // One shared with an earlier instance (vrrp_if.c if_get_by_vmac), or kept by a reload.
+      if (have?.base === plan.base && sameBytes(have.mac, plan.mac)) continue;
+      if (have) {
+        // vrrp_vmac.c netlink_link_add_vmac: one of that name on another base (or with another MAC)
+        // is removed and made again; use_vmac_addr names follow the instances' order, so a reload
+        // that reorders them moves a name to another interface.
+        log.info(`VMAC interface ${plan.name} is on ${have.base}, wanted on ${plan.base}: made again`);
+        await this.drop(plan.name);
+      }
       try {
         await this.create(plan, log);
       } catch (e) {
@@ -109,7 +118,7 @@ export class Vmacs {
     }
     // vrrp_vmac.c: private mode, so the macvlan only receives frames for its own MAC (and multicast).
     const index = await this.rtnl.addMacvlan(name, base.index, plan.mac, MACVLAN_MODE_PRIVATE);
-    this.made.set(name, { index, base: plan.base });
+    this.made.set(name, { index, base: plan.base, mac: plan.mac });
     if (plan.family === 4) {
       // vrrp_if_config.c set_interface_parameters_sysctl.
       this.setSysctl(4, name, "arp_ignore", "1", log);
@@ -155,32 +164,40 @@ export class Vmacs {
     const keep = new Set(
       (config?.instances ?? []).flatMap((s) => [...(s.vmac ? [s.vmac.name] : []), ...(s.addrVmacs ?? []).map((m) => m.name)]),
     );
-    for (const [name, m] of [...this.made]) {
-      if (keep.has(name)) continue;
-      this.made.delete(name);
-      const b = this.bases.get(m.base);
-      if (b?.users.delete(name) && b.users.size === 0) {
-        // vrrp_if_config.c reset_interface_parameters: the base gets its own values back.
-        this.bases.delete(m.base);
-        if (b.arpIgnore !== undefined) this.setSysctl(4, m.base, "arp_ignore", b.arpIgnore, this.log);
-        if (b.arpFilter !== undefined) this.setSysctl(4, m.base, "arp_filter", b.arpFilter, this.log);
+    for (const name of [...this.made.keys()]) if (!keep.has(name)) await this.drop(name);
+  }
+
+  /** Deletes macvlan `name` made here, and gives its base its own sysctls back when no other one uses it. */
+  private async drop(name: string): Promise<void> {
+    const m = this.made.get(name);
+    if (!m) return;
+    this.made.delete(name);
+    const b = this.bases.get(m.base);
+    if (b?.users.delete(name) && b.users.size === 0) {
+      // vrrp_if_config.c reset_interface_parameters: the base gets its own values back.
+      this.bases.delete(m.base);
+      if (b.arpIgnore !== undefined) this.setSysctl(4, m.base, "arp_ignore", b.arpIgnore, this.log);
+      if (b.arpFilter !== undefined) this.setSysctl(4, m.base, "arp_filter", b.arpFilter, this.log);
+    }
+    try {
+      // Only the macvlan made here: the index remembered may name another interface by now (ours
+      // deleted by someone else, then an interface moved in from another namespace keeps its index).
+      const now = await this.rtnl.linkKind(name);
+      if (now?.index !== m.index || now.kind !== "macvlan") {
+        this.log.info(
+          { vmac: name, ifindex: m.index },
+          `VMAC interface ${name} is already gone (removed by someone else); nothing to remove`,
+        );
+        return;
       }
-      try {
-        // Only the macvlan made here: the index remembered may name another interface by now (ours
-        // deleted by someone else, then an interface moved in from another namespace keeps its index).
-        const now = await this.rtnl.linkKind(name);
-        if (now?.index !== m.index || now.kind !== "macvlan") {
-          this.log.info(
-            { vmac: name, ifindex: m.index },
-            `VMAC interface ${name} is already gone (removed by someone else); nothing to remove`,
-          );
-          continue;
-        }
-        await this.rtnl.delLink(m.index);
-        this.log.info({ vmac: name }, `VMAC interface ${name} removed`);
-      } catch (e) {
-        this.log.error({ ...errorFields(e), vmac: name }, `cannot remove VMAC interface ${name}; continuing`);
-      }
+      await this.rtnl.delLink(m.index);
+      this.log.info({ vmac: name }, `VMAC interface ${name} removed`);
+    } catch (e) {
+      this.log.error({ ...errorFields(e), vmac: name }, `cannot remove VMAC interface ${name}; continuing`);
     }
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -24,6 +24,7 @@ interface FakeLink {
   index: number;
   name: string;
   kind?: string;
+  lower?: number;
 }
 
 /** The few rtnl calls Vmacs makes, over a table of links. */
@@ -35,9 +36,10 @@ function fakeRtnl(links: FakeLink[]) {
       const l = links.find((x) => x.name === name);
       return l ? { index: l.index, ...(l.kind ? { kind: l.kind } : {}) } : undefined;
     },
-    addMacvlan: async (name: string) => {
+    addMacvlan: async (name: string, lower: number) => {
+      if (links.some((x) => x.name === name)) throw new Error(`EEXIST: ${name}`);
       const index = next++;
-      links.push({ index, name, kind: "macvlan" });
+      links.push({ index, name, kind: "macvlan", lower });
       return index;
     },
     linkUp: async () => {},
@@ -53,10 +55,9 @@ function fakeRtnl(links: FakeLink[]) {
   return { rtnl: rtnl as unknown as Rtnl, deleted };
 }
 
-function setUp() {
-  const { config, diagnostics } = parseKeepalivedConf(CONF);
+function setUp(conf = CONF, links: FakeLink[] = [{ index: 2, name: "tsvt-base0", kind: "veth" }]) {
+  const { config, diagnostics } = parseKeepalivedConf(conf);
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  const links: FakeLink[] = [{ index: 2, name: "tsvt-base0", kind: "veth" }];
   const f = fakeRtnl(links);
   const lines: string[] = [];
   const log = pino({ level: "info" }, { write: (s: string) => void lines.push((JSON.parse(s) as { msg: string }).msg) });
@@ -95,5 +96,42 @@ describe("Vmacs.remove", () => {
     await t.vmacs.remove();
     expect(t.deleted).toEqual([]);
     expect(t.links.map((l) => l.name)).toEqual(["tsvt-base0", "vrrp.51"]);
+  });
+});
+
+// keepalived vrrp_vmac.c netlink_link_add_vmac: a VMAC of that name on another base interface is
+// removed and made again on the right one. use_vmac_addr names follow the instances' order
+// (vrrp.c create_vmac_name), so a reload that reorders them gives a name to another base.
+describe("Vmacs.setUp on reload", () => {
+  const instance = (name: string, base: string, dev: string, vip: string) =>
+    `vrrp_instance ${name} {\n  interface ${base}\n  virtual_router_id 51\n  use_vmac_addr\n  virtual_ipaddress {\n    ${vip} dev ${dev}\n  }\n}\n`;
+  const A = instance("A", "tsvt-base0", "tsvt-eth1", "2001:db8:1::1");
+  const B = instance("B", "tsvt-base9", "tsvt-eth2", "2001:db8:2::1");
+  const LINKS = (): FakeLink[] => [
+    { index: 2, name: "tsvt-base0", kind: "veth" },
+    { index: 3, name: "tsvt-base9", kind: "veth" },
+    { index: 4, name: "tsvt-eth1", kind: "veth" },
+    { index: 5, name: "tsvt-eth2", kind: "veth" },
+  ];
+  const where = (links: FakeLink[]) =>
+    Object.fromEntries(links.filter((l) => l.kind === "macvlan").map((l) => [l.name, links.find((b) => b.index === l.lower)?.name]));
+
+  it("a name that moves to another base interface is made again there", async () => {
+    const t = setUp(A + B, LINKS());
+    const first = await t.vmacs.setUp(t.config);
+    expect(first.instances.map((i) => i.addrVmacs?.map((m) => `${m.name}@${m.base}`))).toEqual([
+      ["vrrp.51@tsvt-eth1"],
+      ["vrrp6.51@tsvt-eth2"],
+    ]);
+    expect(where(t.links)).toEqual({ "vrrp.51": "tsvt-eth1", "vrrp6.51": "tsvt-eth2" });
+    const { config: swapped } = parseKeepalivedConf(B + A);
+    const next = await t.vmacs.setUp(swapped);
+    expect(next.instances.map((i) => i.addrVmacs?.map((m) => `${m.name}@${m.base}`))).toEqual([
+      ["vrrp.51@tsvt-eth2"],
+      ["vrrp6.51@tsvt-eth1"],
+    ]);
+    await t.vmacs.remove(next);
+    // Each VIP's macvlan sits on the interface its `dev` names, not on the other LAN.
+    expect(where(t.links)).toEqual({ "vrrp.51": "tsvt-eth2", "vrrp6.51": "tsvt-eth1" });
   });
 });
