@@ -28,11 +28,18 @@ import { packageVersion } from "./version.js";
  * errors leave no instance), 4 errors but some instances would run. Difference: keepalived 2.2.7
  * also exits 5 on warnings and 6 on script-security warnings (README).
  */
-export function configTest(file: string, out: (s: string) => void, configId?: string, interfaceExists?: (name: string) => boolean): number {
+export function configTest(
+  file: string,
+  out: (s: string) => void,
+  configId?: string,
+  interfaceExists?: (name: string) => boolean,
+  namespace?: string,
+): number {
   const { config, diagnostics } = loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
   for (const d of diagnostics) out(formatDiagnostic(d));
   if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
-  const ns = config.global.netNamespace;
+  // keepalived main.c: -s overrides net_namespace before set_namespaces, which -t runs too.
+  const ns = namespace ?? config.global.netNamespace;
   if (ns !== undefined && !interfaceExists) {
     // keepalived -t enters the namespace too (main.c set_namespaces), so interfaces are looked up there.
     const why = enterNetns(ns);
@@ -137,7 +144,7 @@ export async function main(argv: string[]): Promise<void> {
         process.exit(1);
       }
     }
-    process.exit(configTest(opts.file, (s) => writeSync(fd, s + "\n"), opts.configId));
+    process.exit(configTest(opts.file, (s) => writeSync(fd, s + "\n"), opts.configId, undefined, opts.namespace));
   }
   if (!opts.dontFork) {
     // keepalived core/main.c keepalived_main: the configuration is checked and a running daemon

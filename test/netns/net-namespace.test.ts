@@ -165,3 +165,24 @@ describe("net_namespace that cannot be entered", () => {
     }
   }, 30_000);
 });
+
+// keepalived 2.2.7 core/main.c: -s overrides the file's net_namespace before set_namespaces, which
+// -t runs too, so the test looks for the interfaces in -s's namespace.
+describe("-t with -s", () => {
+  it("looks for the interfaces in -s's namespace", async () => {
+    const { lab } = newLab();
+    // An interface only a's namespace has (the host has an eth0 of its own).
+    lab.exec("a", "ip", ["link", "add", "tsvx0", "type", "veth", "peer", "name", "tsvx1"]);
+    const file = join(lab.dir, "t.conf");
+    writeFileSync(file, conf("a", 100).replace("interface eth0", "interface tsvx0"));
+    const out = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(BIN, ["-t", "-s", lab.ns("a"), "-f", file], { stdio: ["ignore", "pipe", "pipe"] });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+      child.on("exit", (code) => resolve({ code, out: text }));
+    });
+    expect(out.out).not.toContain("Non-existent interface");
+    expect(out.code).toBe(0);
+  }, 30_000);
+});
