@@ -35,19 +35,23 @@ export function configTest(
   interfaceExists?: (name: string) => boolean,
   namespace?: string,
 ): number {
-  const { config, diagnostics } = loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
-  for (const d of diagnostics) out(formatDiagnostic(d));
-  if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
+  const read = () => loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
+  let { config, diagnostics } = read();
   // keepalived main.c: -s overrides net_namespace before set_namespaces, which -t runs too.
   const ns = namespace ?? config.global.netNamespace;
-  if (ns !== undefined && !interfaceExists) {
+  if (ns !== undefined && !interfaceExists && !diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
     // keepalived -t enters the namespace too (main.c set_namespaces), so interfaces are looked up there.
     const why = enterNetns(ns);
     if (why) {
+      for (const d of diagnostics) out(formatDiagnostic(d));
       out(`${file}: Unable to set network namespace ${ns}: ${why}; the daemon would exit`);
       return 3;
     }
+    // Read again inside it: an interface's MTU (how many VIPs an advert carries) is the namespace's.
+    ({ config, diagnostics } = read());
   }
+  for (const d of diagnostics) out(formatDiagnostic(d));
+  if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
   interfaceExists ??= (name) => interfaceNames().has(name);
   // keepalived -t: one warning per instance on a missing interface, then its summary line.
   const host = [...hostDiagnostics(config, file, interfaceExists), ...scriptDiagnostics(config)];
@@ -236,20 +240,25 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   if (opts.umask !== undefined) process.umask(opts.umask);
   log.info({ kl: true, version: packageVersion() }, `Starting tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)`);
   const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
-  const loaded = loadKeepalivedConf(opts.file, readOptions);
-  const { diagnostics } = loaded;
-  const config = withSnmpFlags(loaded.config, opts);
+  let loaded = loadKeepalivedConf(opts.file, readOptions);
   const report = (diags: readonly Diagnostic[]) => {
     for (const d of diags)
       log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
   };
-  report(diagnostics);
-  if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
+  if (loaded.diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
+    report(loaded.diagnostics);
     log.fatal({ file: opts.file }, "cannot read the configuration; exiting");
     process.exit(3);
   }
+  const netns = enterNamespace(opts, loaded.config, log);
+  // Read again inside the namespace: what reading looks up on the host (an interface's MTU, which
+  // decides how many VIPs an advert carries) is the namespace's, as in keepalived's VRRP child,
+  // which reads the file after set_namespaces.
+  if (netns !== undefined) loaded = loadKeepalivedConf(opts.file, readOptions);
+  const { diagnostics } = loaded;
+  const config = withSnmpFlags(loaded.config, opts);
+  report(diagnostics);
   if (opts.dumpConf) log.info({ config }, "configuration");
-  const netns = enterNamespace(opts, config, log);
   for (const f of [opts.pidFile, opts.vrrpPidFile]) {
     const other = f ? liveDaemon(f) : undefined;
     if (other) {
