@@ -11,7 +11,7 @@ import { waitFor } from "../../src/lab/netns.js";
 import { kubeletWrite } from "../../src/lab/kubelet-volume.js";
 import { parseAllDocuments } from "yaml";
 import { manifestText } from "../../src/kube/manifest-command.js";
-import { BIN, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
+import { BIN, CLI_TIMEOUT_MS, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("cmr");
 
@@ -92,7 +92,7 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
     const b: Running = { kind: "tsvrrpd", router: "b", child, output: () => out };
     running.push(b);
     const status = (s: string): Inst[] => {
-      const r = spawnSync(BIN, ["status", "--json", "--socket", s], { encoding: "utf8", timeout: 10_000 });
+      const r = spawnSync(BIN, ["status", "--json", "--socket", s], { encoding: "utf8", timeout: CLI_TIMEOUT_MS });
       return r.status === 0 ? (JSON.parse(r.stdout) as { instances: Inst[] }).instances : [];
     };
     // The probes as the manifest declares them.

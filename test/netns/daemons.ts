@@ -13,6 +13,13 @@ export type Mode = "v2-pass" | "v3-ipv4" | "v3-ipv6" | "v3-unicast" | "v2-unicas
 
 export const BIN = new URL("../../bin/tsvrrpd", import.meta.url).pathname;
 
+/**
+ * How long a test lets one short CLI run (`tsvrrpd status`, `-t`, `--signum`) take before it is
+ * killed: a Node start that takes 0.8 s on a quiet machine took over 10 s in a full run on 2
+ * loaded cores. What it prints is the test's subject, not how fast it starts.
+ */
+export const CLI_TIMEOUT_MS = 30_000;
+
 export interface ConfOptions {
   router: string;
   priority: number;

@@ -23,12 +23,13 @@ interface VipCase {
 const v4 = (n: number, net = "198.51.100") => Array.from({ length: n }, (_, i) => `${net}.${i + 1}`);
 const v6 = (n: number) => Array.from({ length: n }, (_, i) => `2001:db8:1::${(i + 1).toString(16)}`);
 
+/** The master (200) starts as MASTER: the address list on the wire is the subject, not the election. */
 function conf(c: VipCase, priority: number): string {
   return `global_defs {
   vrrp_garp_master_delay 0
 }
 vrrp_instance VI_1 {
-  state BACKUP
+  state ${priority === 200 ? "MASTER" : "BACKUP"}
   interface eth0
   virtual_router_id 81
   priority ${priority}
