@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from "vitest/config";
+import { LongestFirst } from "./test/sequencer.js";
 
 // Three groups (projects), run in this order:
 // - unit and functional together, on WORKERS workers: unit files are pure; every namespace file
@@ -27,6 +28,8 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Longest files first within each group (test/durations.json where vitest has no cache).
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
