@@ -86,8 +86,8 @@ describe("signals and dump files", () => {
     const [bad, ...named] = await Promise.all([run(["--signum", "NOPE"]), ...Object.keys(want).map((name) => run([`--signum=${name}`]))]);
     for (const [k, [name, num]] of Object.entries(want).entries())
       expect([name, named[k]!.status, named[k]!.stdout.trim()]).toEqual([name, 0, String(num)]);
-    expect(bad!.status).toBe(1);
-    expect(bad!.stderr).toContain("Unknown sigfunc NOPE");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("Unknown sigfunc NOPE");
   });
 
   it("DATA, STATS, STATS_CLEAR and JSON replace a planted symlink, FIFO or foreign file without touching it; stray signals are survived", async () => {
