@@ -1,6 +1,6 @@
 // keepalived.conf forms that real files use, read the same way by keepalived and tsvrrpd: each
 // runs as a mixed pair in both roles (one master, the right one, takeover when it dies).
-// Themes in other files: conf-fidelity-unicast, -addresses, -election.
+// Themes in other files: conf-fidelity-unicast, -addresses, -election, -equal-priority.
 import { describe, it } from "vitest";
 import { VIP4, twoRouterLabs } from "./daemons.js";
 import { ROLES, instance, peerOf, vips } from "./fidelity.js";
