@@ -86,7 +86,9 @@ interface GcCount {
 /** --trace-gc lines of a log from line `from` on: "... ms: Scavenge 3.1 (4.2) -> 2.0 (4.2) MB, pooled: 0 MB, 0.52 / 0.00 ms ...". */
 function gcLines(file: string): string[] {
   try {
-    return readFileSync(file, "utf8").split("\n").filter((l) => / ms: (Scavenge|Mark-Compact|Minor Mark-Sweep|Mark-Sweep)/.test(l));
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => / ms: (Scavenge|Mark-Compact|Minor Mark-Sweep|Mark-Sweep)/.test(l));
   } catch {
     return [];
   }
@@ -150,26 +152,23 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
       const args = ["-n", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "--control", join(lab.dir, `${r}-${tag}.sock`)];
       if (!TRACE_GC) return lab.spawn(r, bin, args, { stdio: "ignore" });
       const out = openSync(gcLog(r), "w");
-      const child = lab.spawn(r, process.execPath, ["--trace-gc", ...shebangFlags(bin), bin, ...args], { stdio: ["ignore", out, "ignore"] });
+      const child = lab.spawn(r, process.execPath, ["--trace-gc", ...shebangFlags(bin), bin, ...args], {
+        stdio: ["ignore", out, "ignore"],
+      });
       closeSync(out);
       return child;
     }
     return lab.spawn(
-          r,
-          "keepalived",
-          ["-n", "-l", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "-r", join(lab.dir, `${r}-${tag}.vpid`)],
-          { stdio: "ignore" },
-        );
+      r,
+      "keepalived",
+      ["-n", "-l", "-f", file, "-p", join(lab.dir, `${r}-${tag}.pid`), "-r", join(lab.dir, `${r}-${tag}.vpid`)],
+      { stdio: "ignore" },
+    );
   };
   start("m", mFile);
   // A daemon that cannot keep up (keepalived with 255 checks a second on a slow host) is measured
   // all the same, and the row says it never held every VIP.
-  const mastered = await waitFor(
-    "m masters everything",
-    () => vipCount(lab, "m", family) === n,
-    60_000,
-    100,
-  ).then(
+  const mastered = await waitFor("m masters everything", () => vipCount(lab, "m", family) === n, 60_000, 100).then(
     () => true,
     () => false,
   );
@@ -204,8 +203,10 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   lab.exec("s", "ip", ["addr", "flush", "dev", "eth0", "scope", "global", "to", "203.0.113.0/24"], true);
   for (const r of ["m", "s"]) lab.exec(r, "ip", ["-6", "addr", "flush", "dev", "eth0", "scope", "global", "to", "2001:db8:2::/64"], true);
   for (const r of ["m", "s"])
-    for (let k = 0; k < interfaces; k++) lab.exec(r, "ip", ["addr", "flush", "dev", `eth${k}`, "scope", "global", "to", "198.18.0.0/16"], true);
-  const macs = (r: string) => new Set((JSON.parse(lab.exec(r, "ip", ["-j", "link", "show"])) as { address: string }[]).map((l) => l.address));
+    for (let k = 0; k < interfaces; k++)
+      lab.exec(r, "ip", ["addr", "flush", "dev", `eth${k}`, "scope", "global", "to", "198.18.0.0/16"], true);
+  const macs = (r: string) =>
+    new Set((JSON.parse(lab.exec(r, "ip", ["-j", "link", "show"])) as { address: string }[]).map((l) => l.address));
   // VRID keys stay unique across segments: segment k's VRID v is k * 256 + v.
   const wire = pcaps
     .flatMap((f, k) =>
@@ -224,14 +225,14 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   let missing = 0;
   for (const w of wire) {
     if (!mMacs.has(w.srcMac)) continue;
-    const prev = last.get(w.vrid!);
+    const prev = last.get(w.vrid);
     if (prev !== undefined) {
       const gap = (w.t - prev) * 1000;
       const k = Math.max(1, Math.round(gap / 100));
       missing += k - 1;
       dev.push(Math.abs(gap - k * 100));
     }
-    last.set(w.vrid!, w.t);
+    last.set(w.vrid, w.t);
   }
   const spurious = wire.filter((w) => sMacs.has(w.srcMac) && (w.priority ?? 0) > 0).length;
   const hz = 100; // USER_HZ
@@ -371,7 +372,9 @@ function medianRows(results: readonly Result[]): (string | number)[][] {
       "max ms",
       "adverts",
       "spurious",
-      ...(TRACE_GC ? ["master scavenges/min", "master mark-compacts/min", "max mark-compact ms", "backup scavenges/min", "backup mark-compacts/min"] : []),
+      ...(TRACE_GC
+        ? ["master scavenges/min", "master mark-compacts/min", "max mark-compact ms", "backup scavenges/min", "backup mark-compacts/min"]
+        : []),
       "load",
     ],
   ];

@@ -55,6 +55,8 @@ export class VrrpInstance {
   /** garp_extra_if's next time (keepalived vmac_garp_timer): checked when an advert is sent. */
   private garpExtraAt: number | undefined;
   private _masterAddress: Uint8Array | undefined;
+  /** The last send-advert action (sendAdvert). */
+  private lastSend: Extract<Action, { type: "send-advert" }> | undefined;
   private _masterPriority = 0;
   private _since = 0;
   readonly stats: InstanceStats = {
@@ -158,9 +160,15 @@ export class VrrpInstance {
 
   /** Handles one event at time `now` (ms, monotonic, never decreasing). */
   handle(event: InstanceEvent, now: number): Action[] {
+    const out: Action[] = [];
+    this.handleInto(event, now, out);
+    return out;
+  }
+
+  /** handle(), its actions appended to `out` (the router passes one array it reuses: no array per advert). */
+  handleInto(event: InstanceEvent, now: number, out: Action[]): void {
     if (now < this._now) now = this._now; // a clock must not run backwards; clamp rather than misfire
     this._now = now;
-    const out: Action[] = [];
     switch (event.type) {
       case "startup":
         this.onStartup(out);
@@ -190,7 +198,6 @@ export class VrrpInstance {
         if (this._state === "BACKUP") this.becomeMaster(`sync group ${event.group}: every member wants MASTER`, out);
         break;
     }
-    return out;
   }
 
   // --- events ---------------------------------------------------------------------------------
@@ -298,7 +305,7 @@ export class VrrpInstance {
         this.masterIntervalCs = advert.intervalCs;
       }
       this.deadlines.masterDown = now + this.masterDownIntervalMs();
-      this._masterAddress = source;
+      this.keepMasterAddress(source);
       this._masterPriority = advert.priority;
       if (this.config.preemptDelayMs > 0) {
         if (advert.priority >= this.effective) this.preemptUntil = undefined;
@@ -315,7 +322,7 @@ export class VrrpInstance {
       return;
     }
     // Preempting: a lower-priority master's adverts are ignored, so its down timer runs out.
-    this._masterAddress = source;
+    this.keepMasterAddress(source);
     this._masterPriority = advert.priority;
   }
 
@@ -468,10 +475,25 @@ export class VrrpInstance {
 
   // --- helpers --------------------------------------------------------------------------------
 
+  /**
+   * The source of the adverts heard is a view the socket refills (ReceivedPacket): a copy is kept,
+   * made only when the master's address changes, not per advert.
+   */
+  private keepMasterAddress(source: Uint8Array): void {
+    const m = this._masterAddress;
+    if (m === undefined || compareAddressBytes(m, source) !== 0) this._masterAddress = Uint8Array.from(source);
+  }
+
   private sendAdvert(priority: number, out: Action[]): void {
     this.stats.advertsSent++;
     if (priority === 0) this.stats.priorityZeroSent++;
-    out.push({ type: "send-advert", priority, intervalCs: this.config.advertIntervalCs });
+    // Actions are immutable: the same one goes out while priority and interval stay (a master
+    // sends one every interval; an object each was garbage).
+    const intervalCs = this.config.advertIntervalCs;
+    let a = this.lastSend;
+    if (a === undefined || a.priority !== priority || a.intervalCs !== intervalCs)
+      a = this.lastSend = { type: "send-advert", priority, intervalCs };
+    out.push(a);
   }
 
   private drop(code: DropCode, detail: string, out: Action[]): void {
