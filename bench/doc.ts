@@ -393,6 +393,43 @@ function alloc(file: string, title: string, r: Json): string {
   ].join("\n\n");
 }
 
+function anonSplit(r: Json): string {
+  const rows = r.results as Record<string, unknown>[];
+  const cols: [string, string][] = [
+    ["daemon", "daemon"],
+    ["role", "role"],
+    ["instances", "instances"],
+    ["rssMiB", "RSS MiB"],
+    ["anonMiB", "anon MiB"],
+    ["anonMappingsMiB", "anon mappings (V8 heap, stacks) MiB"],
+    ["mallocHeapMiB", "malloc [heap] MiB"],
+    ["v8HeapPhysicalMiB", "V8 heap MiB"],
+    ["v8HeapUsedMiB", "V8 used MiB"],
+    ["externalMiB", "external MiB"],
+  ];
+  const parts = [
+    "## Where the anonymous memory goes (issues 28 and 33)",
+    source("anon-split.json", `BENCH_DUMP_MS=${fmt(r.dumpAfterMs as number)} node dist-bench/bench/anon-split.js`, r.machine),
+    "Anonymous memory of a master and a backup of N instances (VRRPv3 0.1 s, 255 per interface) split by mapping from /proc/PID/smaps, beside V8's own accounting at the same moment; a bare Node idling is the first row. bench/notes.md reads it.",
+    table(
+      cols.map(([, h]) => h),
+      rows.map((x) => cols.map(([k]) => x[k] as Cell)),
+    ),
+  ];
+  for (const x of rows) {
+    const top = x.heapTop as { kind: string; count: number; MiB: number }[] | undefined;
+    if (!top) continue;
+    parts.push(
+      `V8 heap of the ${String(x.daemon)} ${String(x.role)} at ${String(x.instances)} instances, by kind (heap snapshot, self sizes):`,
+      table(
+        ["kind", "count", "MiB"],
+        top.slice(0, 10).map((t) => [t.kind, t.count, t.MiB]),
+      ),
+    );
+  }
+  return parts.join("\n\n");
+}
+
 /** Sections in page order, one per result file. */
 const SECTIONS: [file: string, render: (r: Json) => string][] = [
   ["codec.json", codec],
@@ -406,6 +443,7 @@ const SECTIONS: [file: string, render: (r: Json) => string][] = [
   ["rss-variants.json", (r) => rssVariants("rss-variants.json", "Memory: Node's flags", r)],
   ["rss-variants-checks.json", (r) => rssVariants("rss-variants-checks.json", "Memory: Node's flags with checks", r)],
   ["rss-floor.json", rssFloor],
+  ["anon-split.json", anonSplit],
   ["startup-rss.json", startupRss],
   ["track-process.json", trackProcess],
   ["failover-packet.json", (r) => failoverAb("failover-packet.json", "Failover before and after the packet layer (issue 28)", r)],

@@ -23,6 +23,7 @@ import { Lab, waitFor } from "../src/lab/netns.js";
 import { readPcap } from "../src/lab/pcap-file.js";
 import { cpuTicks, summary, table, writeResult } from "./common.js";
 import { scaleConf } from "../src/lab/scale-conf.js";
+import { addSegment, segments, vipCount } from "./segments.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -31,8 +32,6 @@ type Kind = "tsvrrpd" | "tsvrrpd-base" | "keepalived";
 const BASE_BIN = process.env.BENCH_BASE_BIN;
 const TRACE_GC = process.env.BENCH_TRACE_GC === "1";
 const RESULT = process.env.BENCH_RESULT ?? "scale";
-/** Interfaces (and lab bridges) for n instances: 255 VRIDs per L2 segment. */
-const segments = (n: number): number => Math.max(1, Math.ceil(n / 255));
 const KINDS = (process.env.BENCH_KINDS ?? "tsvrrpd,keepalived").split(",") as Kind[];
 /**
  * From the backup's start to the window (BENCH_WARMUP_MS): V8's compiler and GC threads still took
@@ -43,32 +42,6 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 15_000);
 /** Runs of each case (BENCH_REPEAT); with more than one, a table of medians follows the runs. */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
 const FAMILIES = (process.env.BENCH_FAMILIES ?? "4").split(",").map(Number) as (4 | 6)[];
-
-/** Every VIP-sized address (/32, /128) on any of a router's interfaces. */
-function vipCount(lab: Lab, router: string, family: 4 | 6): number {
-  const out = lab.exec(null, "ip", ["-n", lab.ns(router), "-j", "addr", "show"], true);
-  try {
-    const j = JSON.parse(out) as { addr_info: { prefixlen: number; family: string }[] }[];
-    const want = family === 6 ? 128 : 32;
-    return j.flatMap((l) => l.addr_info).filter((a) => a.prefixlen === want && a.family === (family === 6 ? "inet6" : "inet")).length;
-  } catch {
-    return 0;
-  }
-}
-
-/** Eth k of each router on its own bridge brk (k >= 1; eth0 on br0 is the lab's own). */
-function addSegment(lab: Lab, k: number, routers: readonly [string, number][]): void {
-  lab.exec(null, "ip", ["link", "add", `br${k}`, "type", "bridge", "mcast_snooping", "0"]);
-  lab.exec(null, "ip", ["link", "set", `br${k}`, "up"]);
-  for (const [r, host] of routers) {
-    const port = `p${k}-${r}`;
-    lab.exec(null, "ip", ["link", "add", port, "type", "veth", "peer", "name", `eth${k}`, "netns", lab.ns(r)]);
-    lab.exec(null, "ip", ["link", "set", port, "master", `br${k}`]);
-    lab.exec(null, "ip", ["link", "set", port, "up"]);
-    lab.exec(null, "ip", ["-n", lab.ns(r), "addr", "add", `198.19.${k}.${host}/24`, "dev", `eth${k}`]);
-    lab.exec(null, "ip", ["-n", lab.ns(r), "link", "set", `eth${k}`, "up"]);
-  }
-}
 
 /** The node flags in bin/tsvrrpd's shebang, to run it as `node --trace-gc FLAGS BIN`. */
 function shebangFlags(bin: string): string[] {
