@@ -262,6 +262,8 @@ async function main(): Promise<void> {
         for (const k of rep % 2 === 0 ? KINDS : [...KINDS].reverse()) {
           const r = await measure(lab, n, k, s, `${k}-v${f}-${n}-${s ? "scripts" : ext ? "external" : "plain"}-${rep}`, ext, f);
           results.push(r);
+          // Every run on disk as it ends: a run that fails later does not take the others with it.
+          writeResult(RESULT, { seconds: SECONDS, repeat: REPEAT, partial: true, results });
           console.error(
             `${n} IPv${f} ${k}${s ? " +scripts" : ext ? ` +${ext} execs/s elsewhere` : ""}: master ${r.masterCpuPct.toFixed(2)} % CPU ${r.masterRssMiB.toFixed(1)} MiB (anon ${r.masterAnonMiB.toFixed(1)}), backup ${r.backupCpuPct.toFixed(2)} % ${r.backupRssMiB.toFixed(1)} MiB (anon ${r.backupAnonMiB.toFixed(1)}), jitter p99 ${r.jitterMs.p99.toFixed(2)} ms, ${r.adverts} adverts, ${r.missingFromCapture} missing, spurious ${r.spuriousBackupAdverts}${r.masteredAll ? "" : ", never held every VIP"}${r.gc ? `, GC m ${JSON.stringify(r.gc.master)} s ${JSON.stringify(r.gc.backup)}` : ""}, load ${r.load.toFixed(2)}`,
           );
