@@ -409,7 +409,11 @@ function anonSplit(r: Json): string {
   ];
   const parts = [
     "## Where the anonymous memory goes (issues 28 and 33)",
-    source("anon-split.json", `BENCH_DUMP_MS=${fmt(r.dumpAfterMs as number)} node dist-bench/bench/anon-split.js`, r.machine),
+    source(
+      "anon-split.json",
+      `BENCH_SIZES=${[...new Set(rows.map((x) => x.instances).filter((n) => n))].join(",")} BENCH_SNAPSHOT=1 BENCH_DUMP_MS=${fmt(r.dumpAfterMs as number)} node dist-bench/bench/anon-split.js`,
+      r.machine,
+    ),
     "Anonymous memory of a master and a backup of N instances (VRRPv3 0.1 s, 255 per interface) split by mapping from /proc/PID/smaps, beside V8's own accounting at the same moment; a bare Node idling is the first row. bench/notes.md reads it.",
     table(
       cols.map(([, h]) => h),
