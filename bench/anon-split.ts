@@ -7,7 +7,7 @@
 // the first row. BENCH_BINS: label=path pairs (default tsvrrpd=bin/tsvrrpd). Writes
 // bench/results/anon-split.json.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../src/lab/netns.js";
@@ -233,6 +233,12 @@ async function main(): Promise<void> {
           const v8 = JSON.parse(readFileSync(join(lab.dir, `${r}-${label}-${n}.json`), "utf8")) as V8Dump;
           const x = row(label, role, n, split, v8);
           if (SNAPSHOT) x.heapTop = snapshotTop(join(lab.dir, `${r}-${label}-${n}.heapsnapshot`), 15);
+          // BENCH_SNAPSHOT_DIR: keep the snapshots (the lab's directory goes with the lab) for DevTools.
+          if (SNAPSHOT && process.env.BENCH_SNAPSHOT_DIR)
+            copyFileSync(
+              join(lab.dir, `${r}-${label}-${n}.heapsnapshot`),
+              join(process.env.BENCH_SNAPSHOT_DIR, `${r}-${label}-${n}.heapsnapshot`),
+            );
           results.push(x);
           console.error(JSON.stringify(x));
         }
