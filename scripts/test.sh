@@ -2,7 +2,7 @@
 # The README's test command: set up a bare machine, then run every test (unit, property, simulator, namespace).
 # Extra arguments go to vitest (e.g. a file filter).
 #
-# Order (vitest.config.ts has the groups): the unit and functional files in parallel, with lint
+# Order (vitest.config.ts has the groups): the unit, alloc and functional files in parallel, with lint
 # beside them (its CPU goes where namespace tests mostly wait on timers), then the timing files
 # alone, after lint has finished: nothing else of ours runs while they measure.
 set -euo pipefail
@@ -20,7 +20,7 @@ vitest() {
   npx vitest run --passWithNoTests --reporter=default --reporter=json --outputFile.json=".test-results/vitest-$name.json" "$@"
 }
 SECONDS=0
-vitest parallel --project unit --project functional "$@"
+vitest parallel --project unit --project alloc --project functional "$@"
 rc=$?
 parallel_s=$SECONDS
 wait $lint

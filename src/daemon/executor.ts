@@ -59,7 +59,9 @@ export class ActionExecutor {
   constructor(private readonly p: ExecutorPorts) {}
 
   run(actions: readonly RouterAction[]): void {
-    for (const a of actions) {
+    // An index loop: run() is on every advert's path, and a for-of's iterator is garbage there.
+    for (let k = 0; k < actions.length; k++) {
+      const a = actions[k]!;
       switch (a.type) {
         case "instance": {
           const io = this.p.ioOf(a.instance);
@@ -155,7 +157,9 @@ export class ActionExecutor {
     // vrrp_update_pkt numbers only the call without a peer address).
     const ah = io.ri.spec.receive.ahKey ? { key: io.ri.spec.receive.ahKey, seq: io.ri.ahCounter.next() } : undefined;
     try {
-      for (const t of io.ri.sendTargets) {
+      const targets = io.ri.sendTargets;
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[k]!; // an index loop: no iterator per advert (test/alloc)
         if (t.unicast) encoder.setDestination(t.checksumDst);
         if (!socket.send(encoder.encode(priority, intervalCs), src, t.dst, true, t.unicast ? (io.spec.unicastTtl ?? 255) : 255, ah))
           failed++;

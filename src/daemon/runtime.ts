@@ -8,6 +8,7 @@ import { Rtnl, type AddressEvent, type LinkEvent, type LinkInfo } from "../netli
 import { formatAddress, sameAddressBytes } from "../vrrp/address.js";
 import { VrrpRouter } from "../vrrp/router.js";
 import type { RouterAction, RouterEvent, RouterInstance } from "../vrrp/router-types.js";
+import type { ReceivedPacket } from "../vrrp/receive.js";
 import { nativeHelper } from "../native/helper.js";
 import { ActionExecutor } from "./executor.js";
 import { InstanceIo } from "./instance-io.js";
@@ -69,6 +70,7 @@ export class Runtime {
   private readonly vmacs: Vmacs;
   private stopping = false;
   private lastEventAt = -Infinity;
+  private packetEvent: { type: "packet"; packet: ReceivedPacket } | undefined;
   /** interface_up_down_delays: the router's one pending link-change deadline (RouterAction link-deadline). */
   private linkTimer: NodeJS.Timeout | undefined;
 
@@ -95,7 +97,12 @@ export class Runtime {
     this.binder = new SocketBinder(
       this.announcer,
       this.log,
-      (rx) => this.handle({ type: "packet", packet: rx }, this.receivedAt(rx.ageMs)),
+      (rx) => {
+        // One event object for every advert heard, refilled: the router reads it within handle().
+        const e = (this.packetEvent ??= { type: "packet", packet: rx });
+        e.packet = rx;
+        this.handle(e, this.receivedAt(rx.ageMs));
+      },
       () => this.io.values(),
     );
     this.tracking = this.newTracking(config);
