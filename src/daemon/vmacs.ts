@@ -75,13 +75,16 @@ export class Vmacs {
    * Makes the macvlans of every use_vmac / use_vmac_addr instance and returns the configuration
    * moved onto them (src/config/vmac-placement.ts placeOnVmacs).
    */
-  async setUp(config: DaemonConfig): Promise<DaemonConfig> {
+  setUp(config: DaemonConfig): Promise<DaemonConfig> {
     if (!this.watching) {
       this.watching = true;
       this.rtnl.watch((e) => this.onEvent(e));
     }
-    await this.work;
     this.closed = false;
+    return this.serial(() => this.setUpNow(config));
+  }
+
+  private async setUpNow(config: DaemonConfig): Promise<DaemonConfig> {
     const instances: InstanceSpec[] = [];
     for (const spec of config.instances)
       instances.push(spec.vmac?.base === undefined && (spec.vmac || spec.addrVmacs?.length) ? await this.one(spec) : spec);
@@ -238,7 +241,17 @@ export class Vmacs {
   }
 
   private enqueue(job: () => Promise<void>): void {
-    this.work = this.work.then(job).catch((e: unknown) => this.log.error(errorFields(e), "VMAC recreation failed; continuing"));
+    void this.serial(job).catch((e: unknown) => this.log.error(errorFields(e), "VMAC recreation failed; continuing"));
+  }
+
+  /** Runs `job` after every earlier setUp, remove and recreation: never two at once on one name. */
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const done = this.work.then(job);
+    this.work = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
   }
 
   private async recreate(name: string, m: Made): Promise<void> {
@@ -256,9 +269,12 @@ export class Vmacs {
   }
 
   /** Removes the macvlans no instance of `config` uses (all of them when undefined), restoring base sysctls. */
-  async remove(config?: DaemonConfig): Promise<void> {
+  remove(config?: DaemonConfig): Promise<void> {
     if (!config) this.closed = true;
-    await this.work;
+    return this.serial(() => this.removeNow(config));
+  }
+
+  private async removeNow(config?: DaemonConfig): Promise<void> {
     const keep = new Set(
       (config?.instances ?? []).flatMap((s) => [...(s.vmac ? [s.vmac.name] : []), ...(s.addrVmacs ?? []).map((m) => m.name)]),
     );

@@ -229,6 +229,20 @@ describe("Vmacs when someone else deletes a macvlan", () => {
     expect(t.lines.some((m) => new RegExp(`${first.name.replace(".", "\\.")}.*not made again until restart`).test(m))).toBe(true);
   });
 
+  it("a reload at the moment of the deletion: made again once, without errors", async () => {
+    const t = setUp();
+    await t.vmacs.setUp(t.config);
+    const first = t.links.find((l) => l.name === "vrrp.51")!;
+    t.links.splice(t.links.indexOf(first), 1);
+    t.emit(true, first);
+    await t.vmacs.setUp(t.config);
+    await settle();
+    expect(t.links.filter((l) => l.name === "vrrp.51")).toHaveLength(1);
+    expect(t.lines.filter((m) => /cannot|failed/.test(m))).toEqual([]);
+    await t.vmacs.remove();
+    expect(t.links.map((l) => l.name)).toEqual(["tsvt-base0"]);
+  });
+
   it("a reload makes again one deleted while no event came", async () => {
     const t = setUp();
     await t.vmacs.setUp(t.config);
