@@ -1,6 +1,6 @@
 // Command line: keepalived's daemon flags, so tsvrrpd can replace the keepalived binary.
 import { spawn } from "node:child_process";
-import { existsSync, rmSync, statSync, writeSync } from "node:fs";
+import { existsSync, statSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
 import { readConfTree } from "./config/conf-syntax.js";
@@ -12,6 +12,7 @@ import { Runtime } from "./daemon/runtime.js";
 import { StartStopScripts } from "./daemon/start-stop-scripts.js";
 import { OperatorViews } from "./operator/control.js";
 import { installSignals } from "./operator/signals.js";
+import { Shutdown } from "./operator/shutdown.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./operator/single-instance.js";
 import { enterNetns, makeNamespacePidDir, namespacePidFile, NETNS_DIR } from "./daemon/netns.js";
 import { netnsNameProblem } from "./config/netns-name.js";
@@ -282,27 +283,20 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   }
   const runtime = new Runtime(config, { log, version: `tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)` });
   const views = new OperatorViews(runtime, log, opts.control, opts.http ?? config.global.httpListen);
-  let exiting = false;
   let inStartupScript = false;
   let reloadAfterStartup = false;
-  const shutdown = async (signal: string) => {
-    if (exiting) return;
-    exiting = true;
-    sdNotify("STOPPING=1");
-    views.close();
-    if (inStartupScript) {
-      // keepalived sigend during run_startup_script: no VRRP child yet; the shutdown script still runs.
-      log.info({ reason: signal, kl: true }, "Stopping");
-      startStop.abortStartup();
-      runtime.close();
-    } else await runtime.stop(signal);
-    // keepalived sigend: the shutdown script runs once VRRP has stopped (VIPs removed), then the daemon exits.
-    await startStop.runShutdown();
-    for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
-    process.exit(0);
-  };
+  const shutdown = new Shutdown({
+    log,
+    views,
+    runtime,
+    startStop,
+    pidFiles: [opts.pidFile, opts.vrrpPidFile],
+    inStartupScript: () => inStartupScript,
+    notify: sdNotify,
+    exit: (code) => process.exit(code),
+  });
   const reload = () => {
-    if (exiting) {
+    if (shutdown.exiting) {
       // keepalived core/main.c sigend: once stopping, only SIGCHLD is taken; a reload now would
       // start the stopped runtime's checks, FIFOs and sockets again on the way out.
       log.info("reload requested while stopping; ignored");
@@ -344,7 +338,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   };
   installSignals(
     {
-      stop: (signal) => void shutdown(signal),
+      stop: (signal) => void shutdown.run(signal),
       reload,
       dump: (kind, clear) => views.dump(kind, clear),
     },
@@ -355,7 +349,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     inStartupScript = true;
     await startStop.runStartup();
     inStartupScript = false;
-    if (exiting) return; // stopped meanwhile: shutdown() runs the shutdown script and exits
+    if (shutdown.exiting) return; // stopped meanwhile: shutdown() runs the shutdown script and exits
     await runtime.start();
     await views.start();
     if (opts.reloadOnChange) {

@@ -6,7 +6,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
-import type { Rtnl } from "../../src/netlink/rtnl.js";
+import { NetlinkError, type AddressEvent, type LinkEvent, type Rtnl } from "../../src/netlink/rtnl.js";
 import { Vmacs } from "../../src/daemon/vmacs.js";
 
 const CONF = `vrrp_instance V6 {
@@ -28,10 +28,12 @@ interface FakeLink {
 }
 
 /** The few rtnl calls Vmacs makes, over a table of links. */
-function fakeRtnl(links: FakeLink[]) {
+function fakeRtnl(links: FakeLink[], opts: { addrGenModeFails?: boolean } = {}) {
   const deleted: number[] = [];
+  const listeners: ((e: LinkEvent | AddressEvent) => void)[] = [];
   let next = 40;
   const rtnl = {
+    watch: (l: (e: LinkEvent | AddressEvent) => void) => void listeners.push(l),
     linkKind: async (name: string) => {
       const l = links.find((x) => x.name === name);
       return l ? { index: l.index, ...(l.kind ? { kind: l.kind } : {}) } : undefined;
@@ -40,6 +42,8 @@ function fakeRtnl(links: FakeLink[]) {
       if (links.some((x) => x.name === name)) throw new Error(`EEXIST: ${name}`);
       const index = next++;
       links.push({ index, name, kind: "macvlan", lower });
+      // Rtnl.addMacvlan's second message, after the link exists.
+      if (opts.addrGenModeFails) throw new NetlinkError("EOPNOTSUPP", "addrgenmode", `setting addrgenmode none on ${name}: EOPNOTSUPP`);
       return index;
     },
     linkUp: async () => {},
@@ -52,16 +56,24 @@ function fakeRtnl(links: FakeLink[]) {
       return true;
     },
   };
-  return { rtnl: rtnl as unknown as Rtnl, deleted };
+  /** The kernel's RTM_DELLINK / RTM_NEWLINK to every watcher. */
+  const emit = (removed: boolean, l: FakeLink) => {
+    for (const f of listeners) f({ kind: "link", removed, link: { index: l.index, name: l.name, mac: Buffer.alloc(6), up: true } });
+  };
+  return { rtnl: rtnl as unknown as Rtnl, deleted, emit };
 }
 
-function setUp(conf = CONF, links: FakeLink[] = [{ index: 2, name: "tsvt-base0", kind: "veth" }]) {
+function setUp(
+  conf = CONF,
+  links: FakeLink[] = [{ index: 2, name: "tsvt-base0", kind: "veth" }],
+  opts: { addrGenModeFails?: boolean } = {},
+) {
   const { config, diagnostics } = parseKeepalivedConf(conf);
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  const f = fakeRtnl(links);
+  const f = fakeRtnl(links, opts);
   const lines: string[] = [];
   const log = pino({ level: "info" }, { write: (s: string) => void lines.push((JSON.parse(s) as { msg: string }).msg) });
-  return { config, links, vmacs: new Vmacs(f.rtnl, log), deleted: f.deleted, lines };
+  return { config, links, vmacs: new Vmacs(f.rtnl, log), deleted: f.deleted, lines, emit: f.emit };
 }
 
 describe("Vmacs.remove", () => {
@@ -133,5 +145,110 @@ describe("Vmacs.setUp on reload", () => {
     await t.vmacs.remove(next);
     // Each VIP's macvlan sits on the interface its `dev` names, not on the other LAN.
     expect(where(t.links)).toEqual({ "vrrp.51": "tsvt-eth2", "vrrp6.51": "tsvt-eth1" });
+  });
+});
+
+// Rtnl.addMacvlan creates the link, then sets addrgenmode none in a second message; when that
+// fails the macvlan exists and must still be removed at stop (and by a reload that drops it).
+describe("Vmacs when addrgenmode none fails after the macvlan exists", () => {
+  it("remembers the macvlan and removes it at stop", async () => {
+    const t = setUp(CONF, undefined, { addrGenModeFails: true });
+    await t.vmacs.setUp(t.config);
+    const made = t.links.find((l) => l.name === "vrrp.51");
+    expect(made?.kind).toBe("macvlan");
+    expect(t.lines.some((m) => /cannot create VMAC interface vrrp\.51/.test(m))).toBe(true);
+    await t.vmacs.remove();
+    expect(t.deleted).toEqual([made!.index]);
+    expect(t.links.map((l) => l.name)).toEqual(["tsvt-base0"]);
+  });
+});
+
+// keepalived_netlink.c netlink_if_link_filter: RTM_DELLINK of a VMAC it made (is_ours) queues
+// vrrp_if.c recreate_vmac_thread, which makes it again if the configured interface exists, and
+// again when that interface comes back. Only an instance's own (use_vmac) interface.
+describe("Vmacs when someone else deletes a macvlan", () => {
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+  it("a use_vmac one is made again at once", async () => {
+    const t = setUp();
+    await t.vmacs.setUp(t.config);
+    const first = t.links.find((l) => l.name === "vrrp.51")!;
+    t.links.splice(t.links.indexOf(first), 1);
+    t.emit(true, first);
+    await settle();
+    const again = t.links.find((l) => l.name === "vrrp.51");
+    expect(again?.kind).toBe("macvlan");
+    expect(again?.index).not.toBe(first.index);
+    // The one made again is ours: removed at stop.
+    await t.vmacs.remove();
+    expect(t.deleted).toEqual([again!.index]);
+  });
+
+  it("with its base interface gone, it is made again when the base comes back", async () => {
+    const t = setUp();
+    await t.vmacs.setUp(t.config);
+    const base = t.links[0]!;
+    const vmac = t.links.find((l) => l.name === "vrrp.51")!;
+    t.links.length = 0; // the kernel deletes the macvlan with its base
+    t.emit(true, vmac);
+    t.emit(true, base);
+    await settle();
+    expect(t.links).toEqual([]);
+    t.links.push(base);
+    t.emit(false, base);
+    await settle();
+    expect(t.links.find((l) => l.name === "vrrp.51")?.kind).toBe("macvlan");
+  });
+
+  it("after stop nothing is made again", async () => {
+    const t = setUp();
+    await t.vmacs.setUp(t.config);
+    await t.vmacs.remove();
+    expect(t.links.map((l) => l.name)).toEqual(["tsvt-base0"]);
+    const gone = { index: 40, name: "vrrp.51", kind: "macvlan" };
+    t.emit(true, gone);
+    await settle();
+    expect(t.links.map((l) => l.name)).toEqual(["tsvt-base0"]);
+  });
+
+  // Measured: keepalived 2.2.7 makes it again neither at once nor on SIGHUP (test/netns/vmac-recreate.test.ts).
+  it("a use_vmac_addr one is not made again, not even by a reload (as keepalived 2.2.7)", async () => {
+    const conf = `vrrp_instance A {\n  interface tsvt-base0\n  virtual_router_id 51\n  use_vmac_addr\n  virtual_ipaddress {\n    2001:db8:1::1 dev tsvt-eth1\n  }\n}\n`;
+    const t = setUp(conf, [
+      { index: 2, name: "tsvt-base0", kind: "veth" },
+      { index: 4, name: "tsvt-eth1", kind: "veth" },
+    ]);
+    await t.vmacs.setUp(t.config);
+    const first = t.links.find((l) => l.kind === "macvlan")!;
+    t.links.splice(t.links.indexOf(first), 1);
+    t.emit(true, first);
+    await settle();
+    // keepalived 2.2.7 recreate_vmac_thread skips it (not the instance's own interface).
+    expect(t.links.some((l) => l.kind === "macvlan")).toBe(false);
+    await t.vmacs.setUp(t.config);
+    expect(t.links.some((l) => l.kind === "macvlan")).toBe(false);
+    expect(t.lines.some((m) => new RegExp(`${first.name.replace(".", "\\.")}.*not made again until restart`).test(m))).toBe(true);
+  });
+
+  it("a reload at the moment of the deletion: made again once, without errors", async () => {
+    const t = setUp();
+    await t.vmacs.setUp(t.config);
+    const first = t.links.find((l) => l.name === "vrrp.51")!;
+    t.links.splice(t.links.indexOf(first), 1);
+    t.emit(true, first);
+    await t.vmacs.setUp(t.config);
+    await settle();
+    expect(t.links.filter((l) => l.name === "vrrp.51")).toHaveLength(1);
+    expect(t.lines.filter((m) => /cannot|failed/.test(m))).toEqual([]);
+    await t.vmacs.remove();
+    expect(t.links.map((l) => l.name)).toEqual(["tsvt-base0"]);
+  });
+
+  it("a reload makes again one deleted while no event came", async () => {
+    const t = setUp();
+    await t.vmacs.setUp(t.config);
+    const first = t.links.find((l) => l.name === "vrrp.51")!;
+    t.links.splice(t.links.indexOf(first), 1);
+    await t.vmacs.setUp(t.config);
+    expect(t.links.find((l) => l.name === "vrrp.51")?.kind).toBe("macvlan");
   });
 });

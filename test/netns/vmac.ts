@@ -45,3 +45,15 @@ export async function stopAll(running: Running[]): Promise<void> {
   for (const r of live) r.child.kill("SIGTERM");
   await Promise.all(exited);
 }
+
+/** A second LAN, br1, with an eth1 in each router (no address: the VIP's subnet is reached through the macvlan only). */
+export function secondLan(lab: Lab, routers: readonly string[]): void {
+  lab.exec(null, "ip", ["link", "add", "br1", "type", "bridge", "mcast_snooping", "0"]);
+  lab.exec(null, "ip", ["link", "set", "br1", "up"]);
+  for (const r of routers) {
+    lab.exec(null, "ip", ["link", "add", `q-${r}`, "type", "veth", "peer", "name", "eth1", "netns", lab.ns(r)]);
+    lab.exec(null, "ip", ["link", "set", `q-${r}`, "master", "br1"]);
+    lab.exec(null, "ip", ["link", "set", `q-${r}`, "up"]);
+    lab.exec(r, "ip", ["link", "set", "eth1", "up"]);
+  }
+}
