@@ -55,8 +55,9 @@ export function summary(xs: readonly number[]): Summary {
     p25: quantile(xs, 0.25),
     p75: quantile(xs, 0.75),
     p99: quantile(xs, 0.99),
-    max: Math.max(...xs),
-    min: Math.min(...xs),
+    // A loop, not Math.max(...xs): a 1,020-instance capture has ~600,000 deviations, past the stack.
+    max: xs.reduce((m, x) => (x > m ? x : m), -Infinity),
+    min: xs.reduce((m, x) => (x < m ? x : m), Infinity),
   };
 }
 

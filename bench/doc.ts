@@ -124,6 +124,20 @@ function scale(r: Json): string {
   ].join("\n\n");
 }
 
+function scaleWide(r: Json): string {
+  const medians = r.medians as Cell[][];
+  return [
+    "## Steady state past one interface (issue 33)",
+    source(
+      "scale-1020.json",
+      `BENCH_SIZES=255,1020 BENCH_SECONDS=${fmt(r.seconds as number)} BENCH_REPEAT=${fmt(r.repeat as number)} BENCH_KINDS=tsvrrpd-base,tsvrrpd,keepalived BENCH_TRACE_GC=1 BENCH_CHECKS=plain BENCH_RESULT=scale-1020 node dist-bench/bench/scale.js`,
+      r.machine,
+    ),
+    `As the steady-state table, with 1,020 instances spread over 4 interfaces, each a veth on its own lab bridge (255 VRIDs per L2 segment, VIPs in 198.18.0.0/15). tsvrrpd-base is the build before the allocation cuts (BENCH_BASE_BIN), run in the same session; the three take turns, who goes first alternating. tsvrrpd runs under --trace-gc: GCs per minute in the window and the longest mark-compact pause of master or backup. load is the 1-minute load average at the end of each window (the machine is shared).${r.note ? ` ${String(r.note).replace(/\.?$/, ".")}` : ""}`,
+    table(medians[0] as string[], medians.slice(1)),
+  ].join("\n\n");
+}
+
 interface ScaleRow {
   instances: number;
   family?: number;
@@ -352,16 +366,88 @@ function httpLoad(r: Json): string {
   ].join("\n\n");
 }
 
+interface AllocRow {
+  scenario: string;
+  bytesPerAdvert: number;
+  top: { site: string; bytesPerAdvert: number }[];
+}
+
+function alloc(file: string, title: string, r: Json): string {
+  const rows = r.results as AllocRow[];
+  return [
+    `## ${title}`,
+    source(file, "node dist-bench/bench/alloc.js", r.machine),
+    `Bytes allocated per advert in steady state, by the sampling heap profiler (every ${fmt(r.samplingIntervalBytes as number)} bytes, objects already collected kept), over ${fmt((r.results as { adverts?: number }[])[0]?.adverts)} adverts per scenario; the paths of \`lab/advert-scenarios.ts\`, the one test/alloc checks exactly. The three largest allocating functions follow each figure.${r.commit ? ` Code: ${String(r.commit)}.` : ""}${r.note ? ` ${String(r.note).replace(/\.?$/, ".")}` : ""}`,
+    table(
+      ["scenario", "bytes per advert", "where (bytes per advert)"],
+      rows.map((x) => [
+        x.scenario,
+        x.bytesPerAdvert,
+        x.top
+          .filter((t) => t.bytesPerAdvert >= 1)
+          .slice(0, 3)
+          .map((t) => `${t.site} (${fmt(t.bytesPerAdvert, 1)})`)
+          .join("; ") || "-",
+      ]),
+    ),
+  ].join("\n\n");
+}
+
+function anonSplit(r: Json): string {
+  const rows = r.results as Record<string, unknown>[];
+  const cols: [string, string][] = [
+    ["daemon", "daemon"],
+    ["role", "role"],
+    ["instances", "instances"],
+    ["rssMiB", "RSS MiB"],
+    ["anonMiB", "anon MiB"],
+    ["anonMappingsMiB", "anon mappings (V8 heap, stacks) MiB"],
+    ["mallocHeapMiB", "malloc [heap] MiB"],
+    ["v8HeapPhysicalMiB", "V8 heap MiB"],
+    ["v8HeapUsedMiB", "V8 used MiB"],
+    ["externalMiB", "external MiB"],
+  ];
+  const parts = [
+    "## Where the anonymous memory goes (issues 28 and 33)",
+    source(
+      "anon-split.json",
+      `BENCH_SIZES=${[...new Set(rows.map((x) => x.instances).filter((n) => n))].join(",")} BENCH_SNAPSHOT=1 BENCH_DUMP_MS=${fmt(r.dumpAfterMs as number)} node dist-bench/bench/anon-split.js`,
+      r.machine,
+    ),
+    "Anonymous memory of a master and a backup of N instances (VRRPv3 0.1 s, 255 per interface) split by mapping from /proc/PID/smaps, beside V8's own accounting at the same moment; a bare Node idling is the first row. bench/notes.md reads it.",
+    table(
+      cols.map(([, h]) => h),
+      rows.map((x) => cols.map(([k]) => x[k] as Cell)),
+    ),
+  ];
+  for (const x of rows) {
+    const top = x.heapTop as { kind: string; count: number; MiB: number }[] | undefined;
+    if (!top) continue;
+    parts.push(
+      `V8 heap of the ${String(x.daemon)} ${String(x.role)} at ${String(x.instances)} instances, by kind (heap snapshot, self sizes):`,
+      table(
+        ["kind", "count", "MiB"],
+        top.slice(0, 10).map((t) => [t.kind, t.count, t.MiB]),
+      ),
+    );
+  }
+  return parts.join("\n\n");
+}
+
 /** Sections in page order, one per result file. */
 const SECTIONS: [file: string, render: (r: Json) => string][] = [
   ["codec.json", codec],
   ["failover.json", failover],
   ["scale.json", scale],
+  ["scale-1020.json", (r) => scaleWide(r)],
+  ["alloc-before.json", (r) => alloc("alloc-before.json", "Allocation per advert, before (issue 33)", r)],
+  ["alloc.json", (r) => alloc("alloc.json", "Allocation per advert (issue 33)", r)],
   ["client-view.json", clientView],
   ["http-load.json", httpLoad],
   ["rss-variants.json", (r) => rssVariants("rss-variants.json", "Memory: Node's flags", r)],
   ["rss-variants-checks.json", (r) => rssVariants("rss-variants-checks.json", "Memory: Node's flags with checks", r)],
   ["rss-floor.json", rssFloor],
+  ["anon-split.json", anonSplit],
   ["startup-rss.json", startupRss],
   ["track-process.json", trackProcess],
   ["failover-packet.json", (r) => failoverAb("failover-packet.json", "Failover before and after the packet layer (issue 28)", r)],

@@ -13,6 +13,7 @@ const CASES: [string, string][] = [
   ["bare node", ""],
   ["pino", "require('pino')"],
   ["netlink", "require('netlink')"],
+  ["ip-address", "require('ip-address')"],
   ["tsvrrpd addon (native/, raw and packet sockets)", "require(process.cwd() + '/native/build/Release/tsvrrpd_native.node')"],
   ["prom-client", "require('prom-client')"],
   ["net-snmp", "require('net-snmp')"],

@@ -19,19 +19,32 @@ export interface ScaleConfOptions {
   readonly httpListen?: string;
   /** IPv6 instances (VIPs scaleVip6) instead of IPv4. */
   readonly family?: 4 | 6;
+  /**
+   * Spread the instances over this many interfaces, eth0..eth(K-1), 255 to each, one L2 segment per
+   * interface: VRIDs 1-255 repeat across interfaces only, and IPv4 VIPs come from 198.18.0.0/15
+   * (scaleSegmentVip), the benchmarking range. Omitted: every instance on eth0 (scaleVip).
+   */
+  readonly interfaces?: number;
+}
+
+/** The IPv4 VIP of VRID `vrid` on interface eth`k` when instances are spread over interfaces: 198.18.k.vrid. */
+export function scaleSegmentVip(k: number, vrid: number): string {
+  return `198.18.${k}.${vrid}`;
 }
 
 export function scaleConf(o: ScaleConfOptions): string {
   const out = ["global_defs {", "  vrrp_garp_master_delay 0", ...(o.httpListen ? [`  http_listen ${o.httpListen}`] : []), "}"];
   if (o.scripts) for (let i = 1; i <= o.instances; i++) out.push(`vrrp_script chk_${i} {`, "  script /bin/true", "  interval 1", "}");
   for (let i = 1; i <= o.instances; i++) {
-    out.push(`vrrp_instance I${i} {`, ...(o.state ? [`  state ${o.state}`] : []), "  interface eth0", `  virtual_router_id ${i}`);
+    const k = o.interfaces ? Math.floor((i - 1) / 255) : 0;
+    const vrid = o.interfaces ? ((i - 1) % 255) + 1 : i;
+    out.push(`vrrp_instance I${i} {`, ...(o.state ? [`  state ${o.state}`] : []), `  interface eth${k}`, `  virtual_router_id ${vrid}`);
     out.push(
       `  priority ${o.priority}`,
       "  version 3",
       "  advert_int 0.1",
       "  virtual_ipaddress {",
-      `    ${o.family === 6 ? scaleVip6(i) : scaleVip(i)}`,
+      `    ${o.family === 6 ? scaleVip6(i) : o.interfaces ? scaleSegmentVip(k, vrid) : scaleVip(i)}`,
       "  }",
     );
     if (o.scripts) out.push("  track_script {", `    chk_${i}`, "  }");

@@ -9,7 +9,11 @@
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "napi_util.h"
 
@@ -41,6 +45,34 @@ napi_value SetNetns(napi_env env, napi_callback_info info) {
   } else {
     if (netns_fd >= 0) close(netns_fd);
     netns_fd = fd;
+  }
+  CHECK(napi_create_int32(env, result, &out));
+  return out;
+}
+
+/* ifMtu(name): the interface's MTU in the calling (main) thread's network namespace (SIOCGIFMTU),
+ * or -errno. /sys/class/net is the namespace sysfs was mounted in, not the one setNetns entered. */
+napi_value IfMtu(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  char name[IFNAMSIZ + 1];
+  size_t len = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
+    napi_throw_type_error(env, NULL, "ifMtu(name)");
+    return NULL;
+  }
+  int result;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    result = -errno;
+  else {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, name, len);
+    result = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
+    close(fd);
   }
   CHECK(napi_create_int32(env, result, &out));
   return out;

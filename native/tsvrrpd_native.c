@@ -13,6 +13,7 @@
 //    $NOTIFY_SOCKET, sent from this process (Type=notify accepts the main PID only).
 //  - preciseTimer(fn): a timerfd for the deadline heap (precise_timer.c).
 //  - setNetns(path): net_namespace, setns(CLONE_NEWNET) of the main thread (netns.c).
+//  - ifMtu(name): an interface's MTU in the main thread's network namespace (netns.c).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <fcntl.h>
@@ -305,6 +306,7 @@ napi_value SpawnClosesDescriptors(napi_env env, napi_callback_info info); /* spa
 napi_value VrrpSocket(napi_env env, napi_callback_info info);    /* packet.c */
 napi_value PacketSocket(napi_env env, napi_callback_info info);  /* packet.c */
 napi_value SetNetns(napi_env env, napi_callback_info info);      /* netns.c */
+napi_value IfMtu(napi_env env, napi_callback_info info);         /* netns.c */
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -323,6 +325,7 @@ NAPI_MODULE_INIT() {
       {"vrrpSocket", NULL, VrrpSocket, NULL, NULL, NULL, napi_default, NULL},
       {"packetSocket", NULL, PacketSocket, NULL, NULL, NULL, napi_default, NULL},
       {"setNetns", NULL, SetNetns, NULL, NULL, NULL, napi_default, NULL},
+      {"ifMtu", NULL, IfMtu, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

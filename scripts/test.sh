@@ -2,7 +2,7 @@
 # The README's test command: set up a bare machine, then run every test (unit, property, simulator, namespace).
 # Extra arguments go to vitest (e.g. a file filter).
 #
-# Order (vitest.config.ts has the groups): the unit and functional files in parallel, with lint
+# Order (vitest.config.ts has the groups): the unit, alloc and functional files in parallel, with lint
 # beside them (its CPU goes where namespace tests mostly wait on timers), then the timing files
 # alone, after lint has finished: nothing else of ours runs while they measure.
 set -euo pipefail
@@ -19,13 +19,17 @@ vitest() {
   shift
   npx vitest run --passWithNoTests --reporter=default --reporter=json --outputFile.json=".test-results/vitest-$name.json" "$@"
 }
-vitest parallel --project unit --project functional "$@"
+SECONDS=0
+vitest parallel --project unit --project alloc --project functional "$@"
 rc=$?
+parallel_s=$SECONDS
 wait $lint
 lrc=$?
 cat .test-results/lint.log
+SECONDS=0
 vitest timing --project timing "$@"
 trc=$?
+echo "wall time: unit + functional ${parallel_s} s (${TSVRRPD_TEST_WORKERS:-4} workers), timing ${SECONDS} s"
 [ $rc -eq 0 ] && rc=$trc
 # "N passed, N failed, N skipped" over both runs: a skip without a reason in scripts/test-skips.json fails the run.
 node scripts/test-counts.cjs .test-results/vitest-parallel.json .test-results/vitest-timing.json || { [ $rc -eq 0 ] && rc=1; }

@@ -1,8 +1,9 @@
 // Command line: keepalived's daemon flags, so tsvrrpd can replace the keepalived binary.
 import { spawn } from "node:child_process";
-import { existsSync, rmSync, writeSync } from "node:fs";
+import { existsSync, statSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { loadKeepalivedConf } from "./config/keepalived-conf.js";
+import { readConfTree } from "./config/conf-syntax.js";
 import { formatDiagnostic, type Diagnostic } from "./config/errors.js";
 import { hostDiagnostics, interfaceNames, NON_EXISTENT_INTERFACE, scriptDiagnostics } from "./config/host-checks.js";
 import type { DaemonConfig } from "./config/model.js";
@@ -11,6 +12,7 @@ import { Runtime } from "./daemon/runtime.js";
 import { StartStopScripts } from "./daemon/start-stop-scripts.js";
 import { OperatorViews } from "./operator/control.js";
 import { installSignals } from "./operator/signals.js";
+import { Shutdown } from "./operator/shutdown.js";
 import { liveDaemon, socketAnswers, writePidFile } from "./operator/single-instance.js";
 import { enterNetns, makeNamespacePidDir, namespacePidFile, NETNS_DIR } from "./daemon/netns.js";
 import { netnsNameProblem } from "./config/netns-name.js";
@@ -27,19 +29,30 @@ import { packageVersion } from "./version.js";
  * errors leave no instance), 4 errors but some instances would run. Difference: keepalived 2.2.7
  * also exits 5 on warnings and 6 on script-security warnings (README).
  */
-export function configTest(file: string, out: (s: string) => void, configId?: string, interfaceExists?: (name: string) => boolean): number {
-  const { config, diagnostics } = loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
-  for (const d of diagnostics) out(formatDiagnostic(d));
-  if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
-  const ns = config.global.netNamespace;
-  if (ns !== undefined && !interfaceExists) {
+export function configTest(
+  file: string,
+  out: (s: string) => void,
+  configId?: string,
+  interfaceExists?: (name: string) => boolean,
+  namespace?: string,
+): number {
+  const read = () => loadKeepalivedConf(file, configId !== undefined ? { configId } : {});
+  let { config, diagnostics } = read();
+  // keepalived main.c: -s overrides net_namespace before set_namespaces, which -t runs too.
+  const ns = namespace ?? config.global.netNamespace;
+  if (ns !== undefined && !interfaceExists && !diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
     // keepalived -t enters the namespace too (main.c set_namespaces), so interfaces are looked up there.
     const why = enterNetns(ns);
     if (why) {
+      for (const d of diagnostics) out(formatDiagnostic(d));
       out(`${file}: Unable to set network namespace ${ns}: ${why}; the daemon would exit`);
       return 3;
     }
+    // Read again inside it: an interface's MTU (how many VIPs an advert carries) is the namespace's.
+    ({ config, diagnostics } = read());
   }
+  for (const d of diagnostics) out(formatDiagnostic(d));
+  if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) return 3;
   interfaceExists ??= (name) => interfaceNames().has(name);
   // keepalived -t: one warning per instance on a missing interface, then its summary line.
   const host = [...hostDiagnostics(config, file, interfaceExists), ...scriptDiagnostics(config)];
@@ -124,6 +137,11 @@ export async function main(argv: string[]): Promise<void> {
     // that cannot be opened is "Unable to open config-test log file ..." and exit 1.
     let fd = 2;
     if (opts.configTestLog !== undefined) {
+      const clash = configTestLogClash(opts.configTestLog, opts.file, opts.configId);
+      if (clash) {
+        process.stderr.write(`Unable to open config-test log file ${opts.configTestLog}: ${clash}\n`);
+        process.exit(1);
+      }
       try {
         fd = openForAppend(opts.configTestLog);
       } catch (e) {
@@ -131,7 +149,7 @@ export async function main(argv: string[]): Promise<void> {
         process.exit(1);
       }
     }
-    process.exit(configTest(opts.file, (s) => writeSync(fd, s + "\n"), opts.configId));
+    process.exit(configTest(opts.file, (s) => writeSync(fd, s + "\n"), opts.configId, undefined, opts.namespace));
   }
   try {
     // The native helper carries the VRRP and packet sockets and the deadline timer: without it no
@@ -159,6 +177,31 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   await runDaemon(opts);
+}
+
+/**
+ * Why -tLOG_FILE must not be opened: it is the configuration being checked or a file it includes
+ * (same inode, whatever the path). Until -t took keepalived's meaning, -tFILE named the file to
+ * check, and the old form would append warnings into the configuration and chmod it 0600.
+ */
+export function configTestLogClash(logFile: string, confFile: string, configId?: string): string | undefined {
+  let log: { dev: number; ino: number };
+  try {
+    log = statSync(logFile);
+  } catch {
+    return undefined; // not there yet: created by the open
+  }
+  const read = readConfTree(confFile, configId !== undefined ? { configId } : {}).files;
+  for (const f of new Set([confFile, ...read])) {
+    try {
+      const st = statSync(f);
+      if (st.dev === log.dev && st.ino === log.ino)
+        return `it is the configuration being checked${f === confFile ? "" : ` (${f}, included)`}; the file to check is given with -f FILE, a value attached to -t names a log file for the output`;
+    } catch {
+      // unreadable: nothing to protect
+    }
+  }
+  return undefined;
 }
 
 /** Why a start cannot work, found before detaching: the exit code and message runDaemon would give. */
@@ -206,20 +249,25 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   if (opts.umask !== undefined) process.umask(opts.umask);
   log.info({ kl: true, version: packageVersion() }, `Starting tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)`);
   const readOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
-  const loaded = loadKeepalivedConf(opts.file, readOptions);
-  const { diagnostics } = loaded;
-  const config = withSnmpFlags(loaded.config, opts);
+  let loaded = loadKeepalivedConf(opts.file, readOptions);
   const report = (diags: readonly Diagnostic[]) => {
     for (const d of diags)
       log[d.severity === "error" ? "error" : "warn"]({ file: d.where.file, line: d.where.line, code: d.code }, d.message);
   };
-  report(diagnostics);
-  if (diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
+  if (loaded.diagnostics.some((d) => d.code === "CONF_UNREADABLE")) {
+    report(loaded.diagnostics);
     log.fatal({ file: opts.file }, "cannot read the configuration; exiting");
     process.exit(3);
   }
+  const netns = enterNamespace(opts, loaded.config, log);
+  // Read again inside the namespace: what reading looks up on the host (an interface's MTU, which
+  // decides how many VIPs an advert carries) is the namespace's, as in keepalived's VRRP child,
+  // which reads the file after set_namespaces.
+  if (netns !== undefined) loaded = loadKeepalivedConf(opts.file, readOptions);
+  const { diagnostics } = loaded;
+  const config = withSnmpFlags(loaded.config, opts);
+  report(diagnostics);
   if (opts.dumpConf) log.info({ config }, "configuration");
-  const netns = enterNamespace(opts, config, log);
   for (const f of [opts.pidFile, opts.vrrpPidFile]) {
     const other = f ? liveDaemon(f) : undefined;
     if (other) {
@@ -243,26 +291,25 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   }
   const runtime = new Runtime(config, { log, version: `tsvrrpd v${packageVersion()} (keepalived-compatible VRRP)` });
   const views = new OperatorViews(runtime, log, opts.control, opts.http ?? config.global.httpListen);
-  let exiting = false;
   let inStartupScript = false;
   let reloadAfterStartup = false;
-  const shutdown = async (signal: string) => {
-    if (exiting) return;
-    exiting = true;
-    sdNotify("STOPPING=1");
-    views.close();
-    if (inStartupScript) {
-      // keepalived sigend during run_startup_script: no VRRP child yet; the shutdown script still runs.
-      log.info({ reason: signal, kl: true }, "Stopping");
-      startStop.abortStartup();
-      runtime.close();
-    } else await runtime.stop(signal);
-    // keepalived sigend: the shutdown script runs once VRRP has stopped (VIPs removed), then the daemon exits.
-    await startStop.runShutdown();
-    for (const f of [opts.pidFile, opts.vrrpPidFile]) if (f) rmSync(f, { force: true });
-    process.exit(0);
-  };
+  const shutdown = new Shutdown({
+    log,
+    views,
+    runtime,
+    startStop,
+    pidFiles: [opts.pidFile, opts.vrrpPidFile],
+    inStartupScript: () => inStartupScript,
+    notify: sdNotify,
+    exit: (code) => process.exit(code),
+  });
   const reload = () => {
+    if (shutdown.exiting) {
+      // keepalived core/main.c sigend: once stopping, only SIGCHLD is taken; a reload now would
+      // start the stopped runtime's checks, FIFOs and sockets again on the way out.
+      log.info("reload requested while stopping; ignored");
+      return;
+    }
     if (inStartupScript) {
       // keepalived reads the file again and starts VRRP from it once the startup script ends.
       reloadAfterStartup = true;
@@ -299,7 +346,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
   };
   installSignals(
     {
-      stop: (signal) => void shutdown(signal),
+      stop: (signal) => void shutdown.run(signal),
       reload,
       dump: (kind, clear) => views.dump(kind, clear),
     },
@@ -310,7 +357,7 @@ async function runDaemon(opts: CliOptions): Promise<void> {
     inStartupScript = true;
     await startStop.runStartup();
     inStartupScript = false;
-    if (exiting) return; // stopped meanwhile: shutdown() runs the shutdown script and exits
+    if (shutdown.exiting) return; // stopped meanwhile: shutdown() runs the shutdown script and exits
     await runtime.start();
     await views.start();
     if (opts.reloadOnChange) {

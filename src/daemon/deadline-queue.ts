@@ -9,15 +9,18 @@ export interface Deadline {
   cancel(): void;
 }
 
-// A class, not an object with a cancel closure: one allocation per deadline set (255 masters
-// at 0.1 s set 2,550 a second).
+// A class, not an object with a cancel closure, and reused once it has run (at()'s `spare`): a
+// master sets a deadline per advert (1,020 masters at 0.1 s set 10,200 a second).
 class Entry implements Deadline {
+  /** In the heap (pushed, not yet popped): only an entry out of it can be set again. */
+  queued = false;
   constructor(
-    readonly due: number,
+    public due: number,
     public run: (() => void) | undefined,
     /** Equal deadlines run in the order they were set: masters sharing a grid slot then keep
      * their places in the batch from one interval to the next, so each one's spacing stays exact. */
-    readonly seq: number,
+    public seq: number,
+    readonly queue: DeadlineQueue,
   ) {}
 
   cancel(): void {
@@ -51,9 +54,19 @@ export class DeadlineQueue {
     this.timer = makeTimer(() => this.wake());
   }
 
-  /** Calls run at or after `due` (same clock as `now`), from the event loop's poll phase. */
-  at(due: number, run: () => void): Deadline {
-    const e = new Entry(due, run, this.seq++);
+  /**
+   * Calls run at or after `due` (same clock as `now`), from the event loop's poll phase. `spare`,
+   * an entry of this queue that has run or was cancelled, is set again instead of a new one when
+   * it is out of the heap (a cancelled one stays in until it reaches the top).
+   */
+  at(due: number, run: () => void, spare?: Deadline): Deadline {
+    let e: Entry;
+    if (spare instanceof Entry && spare.queue === this && !spare.queued) {
+      e = spare;
+      e.due = due;
+      e.run = run;
+      e.seq = this.seq++;
+    } else e = new Entry(due, run, this.seq++, this);
     this.push(e);
     if (!this.running && due < this.armedFor) this.arm(due);
     return e;
@@ -64,6 +77,7 @@ export class DeadlineQueue {
   }
 
   close(): void {
+    for (const e of this.heap) e.queued = false;
     this.heap.length = 0;
     this.timer.close();
   }
@@ -99,6 +113,7 @@ export class DeadlineQueue {
   }
 
   private push(e: Entry): void {
+    e.queued = true;
     const h = this.heap;
     h.push(e);
     let i = h.length - 1;
@@ -113,6 +128,7 @@ export class DeadlineQueue {
 
   private pop(): void {
     const h = this.heap;
+    h[0]!.queued = false;
     const last = h.pop()!;
     if (h.length === 0) return;
     let i = 0;

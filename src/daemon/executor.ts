@@ -29,7 +29,9 @@ export class ActionExecutor implements InstanceNotifications {
   constructor(private readonly p: ExecutorPorts) {}
 
   run(actions: readonly RouterAction[]): void {
-    for (const a of actions) {
+    // An index loop: run() is on every advert's path, and a for-of's iterator is garbage there.
+    for (let k = 0; k < actions.length; k++) {
+      const a = actions[k]!;
       switch (a.type) {
         case "instance":
           this.p.drivers.get(a.instance)?.act(a.action);

@@ -300,7 +300,9 @@ export class InstanceDriver {
     const ah = s.receive.ahKey ? { key: s.receive.ahKey, seq: this.ri.ahCounter.next() } : undefined;
     try {
       // The router's targets: the group, or each unicast peer with its checksum address.
-      for (const t of this.ri.sendTargets) {
+      const targets = this.ri.sendTargets;
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[k]!; // an index loop: no iterator per advert (test/alloc)
         if (t.unicast) encoder.setDestination(t.checksumDst);
         if (!socket.send(encoder.encode(priority, intervalCs), source, t.dst, t.unicast ? (s.model.unicastTtl ?? 255) : 255, ah)) failed++;
       }
@@ -513,6 +515,8 @@ export class DeadlineTiming {
 /** One instance's deadline entry. `due` hands the router the instance's timer event; `warm` runs just before a takeover. */
 export class InstanceDeadline {
   private entry?: Deadline;
+  /** The last entry set: the queue sets it again once it has run (no entry per advert). */
+  private spare?: Deadline;
   private immediate?: NodeJS.Immediate;
   /** What the entry was set for: its deadline and, as MASTER, the advert's (for lateness). */
   private dueAt?: number;
@@ -549,8 +553,12 @@ export class InstanceDeadline {
     this.advertDueAt = vi.state === "MASTER" ? vi.advertDeadline : undefined;
     if (precise) {
       this.prewakePending = true;
-      this.entry = this.t.queue.at(due - PREWAKE_MS, this.onPrewake);
-    } else this.entry = this.t.queue.at(due, this.onDeadline);
+      this.arm(due - PREWAKE_MS, this.onPrewake);
+    } else this.arm(due, this.onDeadline);
+  }
+
+  private arm(at: number, run: () => void): void {
+    this.entry = this.spare = this.t.queue.at(at, run, this.spare);
   }
 
   stop(): void {
@@ -586,7 +594,7 @@ export class InstanceDeadline {
     if (due === undefined || this.t.stopping() || this.vi().nextDeadline() !== due) return;
     if (this.t.now() < due - PREWAKE_MS - 1) {
       this.prewakePending = true;
-      this.entry = this.t.queue.at(due - PREWAKE_MS, this.onPrewake);
+      this.arm(due - PREWAKE_MS, this.onPrewake);
       return;
     }
     const fire = (): void => {
@@ -604,7 +612,7 @@ export class InstanceDeadline {
       this.immediate = setImmediate(fire);
     };
     if (due - this.t.now() > REHEARSAL_MS) this.warm();
-    if (this.t.now() < due - SPIN_MS) this.entry = this.t.queue.at(due - SPIN_MS, last);
+    if (this.t.now() < due - SPIN_MS) this.arm(due - SPIN_MS, last);
     else last();
   }
 }

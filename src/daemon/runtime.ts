@@ -8,6 +8,7 @@ import { Announcer } from "../net/announce.js";
 import { Rtnl, type AddressEvent, type LinkEvent } from "../netlink/rtnl.js";
 import { VrrpRouter } from "../vrrp/router.js";
 import type { RouterEvent, RouterInstance } from "../vrrp/router-types.js";
+import type { ReceivedPacket } from "../vrrp/receive.js";
 import { nativeHelper } from "../native/helper.js";
 import { ActionExecutor } from "./executor.js";
 import { DeadlineTiming, InstanceDriver, type DriverPorts } from "./instance-driver.js";
@@ -74,6 +75,7 @@ export class Runtime {
   private lastEventAt = -Infinity;
   /** Counters of drivers a reload removed (daemon totals keep them). */
   private readonly retired = { announcementsSent: 0 };
+  private packetEvent: { type: "packet"; packet: ReceivedPacket } | undefined;
   /** interface_up_down_delays: the router's one pending link-change deadline (RouterAction link-deadline). */
   private linkTimer: NodeJS.Timeout | undefined;
   /** Lateness listeners added before start (metrics), handed to the timing when it is made. */
@@ -99,7 +101,12 @@ export class Runtime {
       options.version ?? "tsvrrpd",
     );
     this.router = new VrrpRouter(routerConfig(config));
-    this.sockets = new AdvertSockets(this.log, (rx) => this.handle({ type: "packet", packet: rx }, this.receivedAt(rx.ageMs)));
+    this.sockets = new AdvertSockets(this.log, (rx) => {
+      // One event object for every advert heard, refilled: the router reads it within handle().
+      const e = (this.packetEvent ??= { type: "packet", packet: rx });
+      e.packet = rx;
+      this.handle(e, this.receivedAt(rx.ageMs));
+    });
     this.tracking = this.newTracking(config);
     this.firewall = new VipFirewall(config.global.firewall ?? DEFAULT_FIREWALL, this.log.child({ component: "nftables" }));
     this.staticRoutes = new StaticRoutes(new NetlinkQueue(this.rtnl, this.links, this.log.child({ static: true })));

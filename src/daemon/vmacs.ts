@@ -6,7 +6,7 @@
 // `interface` (and every VIP without `dev`) moved onto it, with `vmac.base` naming the old one.
 import { readFileSync, writeFileSync } from "node:fs";
 import type { DaemonConfig, InstanceSpec } from "../config/model.js";
-import type { Rtnl } from "../netlink/rtnl.js";
+import { NetlinkError, type LinkEvent, type AddressEvent, type Rtnl } from "../netlink/rtnl.js";
 import { MACVLAN_MODE_PRIVATE } from "../netlink/link-attrs.js";
 import { placeOnVmacs, vrrpMac } from "../config/vmac-placement.js";
 import type { Family } from "../vrrp/address.js";
@@ -28,6 +28,18 @@ interface MacvlanPlan {
   readonly keepIpv6: boolean;
   /** vmac_xmit_base: no link-local address is copied (adverts leave from the base). */
   readonly xmitBase: boolean;
+  /** An instance's use_vmac one: made again when someone else deletes it (see onEvent). */
+  readonly recreate: boolean;
+}
+
+interface Made {
+  readonly index: number;
+  readonly base: string;
+  readonly mac: Uint8Array;
+  readonly plan: MacvlanPlan;
+  readonly log: Logger;
+  /** Deleted by someone else: setUp (a reload) makes it again; a use_vmac one is also made again at once. */
+  gone?: boolean;
 }
 
 function sysctlPath(family: 4 | 6, ifname: string, key: string): string {
@@ -44,9 +56,15 @@ function readSysctl(ifname: string, key: string): string | undefined {
 
 export class Vmacs {
   /** Macvlans this daemon made: name -> ifindex and base interface. */
-  private readonly made = new Map<string, { index: number; base: string }>();
+  private readonly made = new Map<string, Made>();
   /** Base interfaces whose arp_ignore/arp_filter were changed: their earlier values and users. */
   private readonly bases = new Map<string, { arpIgnore?: string; arpFilter?: string; users: Set<string> }>();
+
+  private watching = false;
+  /** Set by remove() at stop: nothing is made again after it. */
+  private closed = false;
+  /** Recreations, one at a time, and setUp/remove after them. */
+  private work: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly rtnl: Rtnl,
@@ -57,7 +75,16 @@ export class Vmacs {
    * Makes the macvlans of every use_vmac / use_vmac_addr instance and returns the configuration
    * moved onto them (src/config/vmac-placement.ts placeOnVmacs).
    */
-  async setUp(config: DaemonConfig): Promise<DaemonConfig> {
+  setUp(config: DaemonConfig): Promise<DaemonConfig> {
+    if (!this.watching) {
+      this.watching = true;
+      this.rtnl.watch((e) => this.onEvent(e));
+    }
+    this.closed = false;
+    return this.serial(() => this.setUpNow(config));
+  }
+
+  private async setUpNow(config: DaemonConfig): Promise<DaemonConfig> {
     const instances: InstanceSpec[] = [];
     for (const spec of config.instances)
       instances.push(spec.vmac?.base === undefined && (spec.vmac || spec.addrVmacs?.length) ? await this.one(spec) : spec);
@@ -75,15 +102,40 @@ export class Vmacs {
               mac: vmacAddress(spec),
               keepIpv6: spec.excludedVips.some((v) => v.family === 6 && !v.dev),
               xmitBase: spec.vmac.xmitBase,
+              recreate: true,
             },
           ]
         : []),
       // vrrp.c vrrp_complete_instance: the "dummy vrrp_instance" given to netlink_link_add_vmac.
-      ...(spec.addrVmacs ?? []).map((m) => ({ ...m, keepIpv6: false, xmitBase: false })),
+      ...(spec.addrVmacs ?? []).map((m) => ({ ...m, keepIpv6: false, xmitBase: false, recreate: false })),
     ];
     for (const plan of plans) {
-      if (this.made.has(plan.name)) continue; // one shared with an earlier instance (vrrp_if.c if_get_by_vmac)
       const log = this.log.child({ instance: spec.name, vmac: plan.name, interface: plan.base });
+      const have = this.made.get(plan.name);
+      // Deleted by someone else and not made again since (an event missed, or the base still
+      // absent): a use_vmac one is made again by a reload, as keepalived's (vrrp_if.c
+      // setup_interface -> netlink_link_add_vmac for an interface_t without ifindex).
+      if (have && !have.gone && (await this.rtnl.linkKind(plan.name))?.index !== have.index) have.gone = true;
+      // One shared with an earlier instance (vrrp_if.c if_get_by_vmac), or kept by a reload.
+      const same = have !== undefined && have.base === plan.base && sameBytes(have.mac, plan.mac);
+      if (same && !have.gone) continue;
+      if (same && !plan.recreate) {
+        // use_vmac_addr: keepalived 2.2.7's reload finds the interface_t it remembers (vrrp.c
+        // vrrp_complete_instance -> if_get_by_vmac) and does not call netlink_link_add_vmac:
+        // measured, the macvlan stays absent until restart (test/netns/vmac-recreate.test.ts).
+        log.warn(`VMAC interface ${plan.name} was deleted by someone else; not made again until restart (as keepalived)`);
+        continue;
+      }
+      if (have?.gone) {
+        log.info(`VMAC interface ${plan.name} was deleted by someone else: made again`);
+        await this.drop(plan.name);
+      } else if (have) {
+        // vrrp_vmac.c netlink_link_add_vmac: one of that name on another base (or with another MAC)
+        // is removed and made again; use_vmac_addr names follow the instances' order, so a reload
+        // that reorders them moves a name to another interface.
+        log.info(`VMAC interface ${plan.name} is on ${have.base}, wanted on ${plan.base}: made again`);
+        await this.drop(plan.name);
+      }
       try {
         await this.create(plan, log);
       } catch (e) {
@@ -108,8 +160,19 @@ export class Vmacs {
       await this.rtnl.delLink(old.index);
     }
     // vrrp_vmac.c: private mode, so the macvlan only receives frames for its own MAC (and multicast).
-    const index = await this.rtnl.addMacvlan(name, base.index, plan.mac, MACVLAN_MODE_PRIVATE);
-    this.made.set(name, { index, base: plan.base });
+    let index: number;
+    try {
+      index = await this.rtnl.addMacvlan(name, base.index, plan.mac, MACVLAN_MODE_PRIVATE);
+    } catch (e) {
+      // The macvlan exists but a later step of addMacvlan (addrgenmode none) failed: remember it
+      // so that stop and reload remove it, then report the failure.
+      if (e instanceof NetlinkError && e.op === "addrgenmode") {
+        const made = await this.rtnl.linkKind(name);
+        if (made?.kind === "macvlan") this.made.set(name, { index: made.index, base: plan.base, mac: plan.mac, plan, log });
+      }
+      throw e;
+    }
+    this.made.set(name, { index, base: plan.base, mac: plan.mac, plan, log });
     if (plan.family === 4) {
       // vrrp_if_config.c set_interface_parameters_sysctl.
       this.setSysctl(4, name, "arp_ignore", "1", log);
@@ -150,27 +213,105 @@ export class Vmacs {
     }
   }
 
+  /**
+   * A use_vmac macvlan deleted by someone else is made again at once, or when its base interface
+   * comes back (keepalived_netlink.c netlink_if_link_filter: RTM_DELLINK of an interface_t that
+   * is_ours and not being deleted -> vrrp_if.c recreate_vmac_thread -> setup_interface ->
+   * netlink_link_add_vmac, skipped while the configured interface has no ifindex; vrrp_if.c
+   * update_added_interface queues it again when that interface appears). recreate_vmac_thread only
+   * looks at instances whose own interface it is, so keepalived 2.2.7 does not make a
+   * use_vmac_addr one again, at once or on reload (setUp): here neither.
+   */
+  private onEvent(e: LinkEvent | AddressEvent): void {
+    if (e.kind !== "link" || this.closed) return;
+    const { link } = e;
+    if (e.removed) {
+      const m = this.made.get(link.name);
+      if (!m || m.gone || m.index !== link.index) return;
+      m.gone = true;
+      if (!m.plan.recreate) {
+        m.log.warn(`VMAC interface ${link.name} deleted by someone else; not made again until restart (as keepalived)`);
+        return;
+      }
+      m.log.info(`VMAC interface ${link.name} deleted by someone else; making it again`);
+      this.enqueue(() => this.recreate(link.name, m));
+    } else {
+      for (const [name, m] of this.made) if (m.gone && m.plan.recreate && m.base === link.name) this.enqueue(() => this.recreate(name, m));
+    }
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    void this.serial(job).catch((e: unknown) => this.log.error(errorFields(e), "VMAC recreation failed; continuing"));
+  }
+
+  /** Runs `job` after every earlier setUp, remove and recreation: never two at once on one name. */
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const done = this.work.then(job);
+    this.work = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
+  }
+
+  private async recreate(name: string, m: Made): Promise<void> {
+    // Since queued: stopped, made again already, or replaced by a reload.
+    if (this.closed || this.made.get(name) !== m || !m.gone) return;
+    if (!(await this.rtnl.linkKind(m.base))) {
+      m.log.info(`base interface ${m.base} of VMAC ${name} is absent; ${name} is made again when it comes back`);
+      return;
+    }
+    try {
+      await this.create(m.plan, m.log);
+    } catch (e) {
+      m.log.error(errorFields(e), `cannot create VMAC interface ${name} again; the instance stays in FAULT`);
+    }
+  }
+
   /** Removes the macvlans no instance of `config` uses (all of them when undefined), restoring base sysctls. */
-  async remove(config?: DaemonConfig): Promise<void> {
+  remove(config?: DaemonConfig): Promise<void> {
+    if (!config) this.closed = true;
+    return this.serial(() => this.removeNow(config));
+  }
+
+  private async removeNow(config?: DaemonConfig): Promise<void> {
     const keep = new Set(
       (config?.instances ?? []).flatMap((s) => [...(s.vmac ? [s.vmac.name] : []), ...(s.addrVmacs ?? []).map((m) => m.name)]),
     );
-    for (const [name, m] of [...this.made]) {
-      if (keep.has(name)) continue;
-      this.made.delete(name);
-      const b = this.bases.get(m.base);
-      if (b?.users.delete(name) && b.users.size === 0) {
-        // vrrp_if_config.c reset_interface_parameters: the base gets its own values back.
-        this.bases.delete(m.base);
-        if (b.arpIgnore !== undefined) this.setSysctl(4, m.base, "arp_ignore", b.arpIgnore, this.log);
-        if (b.arpFilter !== undefined) this.setSysctl(4, m.base, "arp_filter", b.arpFilter, this.log);
+    for (const name of [...this.made.keys()]) if (!keep.has(name)) await this.drop(name);
+  }
+
+  /** Deletes macvlan `name` made here, and gives its base its own sysctls back when no other one uses it. */
+  private async drop(name: string): Promise<void> {
+    const m = this.made.get(name);
+    if (!m) return;
+    this.made.delete(name);
+    const b = this.bases.get(m.base);
+    if (b?.users.delete(name) && b.users.size === 0) {
+      // vrrp_if_config.c reset_interface_parameters: the base gets its own values back.
+      this.bases.delete(m.base);
+      if (b.arpIgnore !== undefined) this.setSysctl(4, m.base, "arp_ignore", b.arpIgnore, this.log);
+      if (b.arpFilter !== undefined) this.setSysctl(4, m.base, "arp_filter", b.arpFilter, this.log);
+    }
+    try {
+      // Only the macvlan made here: the index remembered may name another interface by now (ours
+      // deleted by someone else, then an interface moved in from another namespace keeps its index).
+      const now = await this.rtnl.linkKind(name);
+      if (now?.index !== m.index || now.kind !== "macvlan") {
+        this.log.info(
+          { vmac: name, ifindex: m.index },
+          `VMAC interface ${name} is already gone (removed by someone else); nothing to remove`,
+        );
+        return;
       }
-      try {
-        await this.rtnl.delLink(m.index);
-        this.log.info({ vmac: name }, `VMAC interface ${name} removed`);
-      } catch (e) {
-        this.log.error({ ...errorFields(e), vmac: name }, `cannot remove VMAC interface ${name}; continuing`);
-      }
+      await this.rtnl.delLink(m.index);
+      this.log.info({ vmac: name }, `VMAC interface ${name} removed`);
+    } catch (e) {
+      this.log.error({ ...errorFields(e), vmac: name }, `cannot remove VMAC interface ${name}; continuing`);
     }
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -41,6 +41,8 @@ export interface NativeHelper {
   packetSocket(ifindex: number): PacketSocketHandle | OpenFailure;
   /** setns(open(path), CLONE_NEWNET) of the calling (main) thread, kept for script spawns: 0 or -errno. */
   setNetns(path: string): number;
+  /** The interface's MTU in this (main) thread's network namespace (SIOCGIFMTU), or -errno. */
+  ifMtu(name: string): number;
   /** Runs `fn` on the event loop when `signum` arrives (the watch does not keep the loop alive). */
   watchSignal(signum: number, fn: () => void): void;
   sigrtmin(): number;

@@ -13,14 +13,53 @@ import { AH_LENGTH, AH_PROTOCOL, sealAh } from "../vrrp/ipsec-ah.js";
 import { nativeHelper, type VrrpSocketHandle } from "../native/helper.js";
 import type { ReceivedPacket } from "../vrrp/receive.js";
 
-/**
- * A copy of n bytes at offset: a plain Uint8Array, not Buffer.slice's species construction
- * (a FastBuffer through its JS constructor, ~2.5x the time), twice per advert heard.
- */
-function bytesAt(buf: Uint8Array, offset: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
+/** n bytes at offset into `out` (the socket's own source and destination arrays, refilled per packet). */
+function copyInto(out: Uint8Array, buf: Uint8Array, offset: number, n: number): void {
   for (let k = 0; k < n; k++) out[k] = buf[offset + k]!;
-  return out;
+}
+
+/**
+ * The one ReceivedAdvert a socket hands out, refilled for every packet it reads (issue 33: an
+ * object, two address copies and a Buffer view per advert heard were ~660 bytes of garbage each).
+ * Valid during the callback only, as ReceivedPacket says; whoever keeps src copies it.
+ */
+class RxSlot implements ReceivedAdvert {
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+  ttl = 0;
+  multicast = false;
+  payload: Uint8Array;
+  ah: Uint8Array | undefined = undefined;
+  /** A number from the start (not undefined), so V8 keeps it a mutable double rather than a new box per packet. */
+  ageMs: number | undefined = 0;
+  private payloadStart = -1;
+  private payloadEnd = -1;
+
+  constructor(
+    readonly ifname: string,
+    readonly family: Family,
+    private readonly buf: Buffer,
+  ) {
+    this.src = new Uint8Array(family === 4 ? 4 : 16);
+    this.dst = new Uint8Array(family === 4 ? 4 : 16);
+    this.payload = buf.subarray(0, 0);
+  }
+
+  /** The kernel's receive time as an age (meta[1], -1 when the socket cannot tell). */
+  setAge(meta: Float64Array): void {
+    const age = meta[1]!;
+    // Two stores, not a conditional expression: a double-or-undefined value is boxed per packet.
+    if (age >= 0) this.ageMs = age;
+    else this.ageMs = undefined;
+  }
+
+  /** buf[start, end) as the payload: the view is made again only when the bounds change (adverts of one size reuse it). */
+  setPayload(start: number, end: number): void {
+    if (start === this.payloadStart && end === this.payloadEnd) return;
+    this.payloadStart = start;
+    this.payloadEnd = end;
+    this.payload = this.buf.subarray(start, end);
+  }
 }
 /**
  * Packets read per readable event: a socket buffer's worth of small adverts. The bound keeps a
@@ -53,6 +92,8 @@ export interface AdvertSocketOptions {
   readonly maxReadsPerEvent?: number;
   /** IPv4 protocol 51 for auth_type AH (keepalived opens an IPPROTO_AH socket for those instances). */
   readonly ah?: boolean;
+  /** Opens the handle: the addon's raw socket unless given (the allocation test drives a fake). */
+  readonly open?: (onReadable: () => void) => VrrpSocketHandle;
 }
 
 /** What an AH advert is sealed with: the instance's key, its next sequence number. */
@@ -80,6 +121,7 @@ export class AdvertSocket {
   private readonly meta = new Float64Array(3);
   /** Source (0..15) and, for IPv6, destination (16..31) of the packet just read. */
   private readonly addr = new Uint8Array(32);
+  private readonly slot: RxSlot;
   private closed = false;
   /** Packets the socket layer could not even parse (shorter than an IP header, or cut). */
   malformed = 0;
@@ -91,7 +133,12 @@ export class AdvertSocket {
   ) {
     this.onAdvert = onAdvert;
     const { ifname, ifindex, family } = options;
+    this.slot = new RxSlot(ifname, family, this.rx);
     const onReadable = () => this.drain();
+    if (options.open) {
+      this.sock = options.open(onReadable);
+      return;
+    }
     const helper = nativeHelper();
     const r = options.ah
       ? helper.vrrpSocket(family, ifname, ifindex, onReadable, AH_PROTOCOL)
@@ -130,14 +177,14 @@ export class AdvertSocket {
           this.onError(new SocketError("SOCKET_IO", `raw socket on ${this.options.ifname}: recv failed: ${errnoName(n)}`));
         return;
       }
-      const age = meta[1]!;
-      if (this.options.family === 4) this.receiveV4(rx, n, age >= 0 ? age : undefined);
-      else this.receiveV6(rx, n, age >= 0 ? age : undefined);
+      // The age goes from meta straight into the slot (setAge): a double passed as an argument is a new box per packet.
+      if (this.options.family === 4) this.receiveV4(rx, n);
+      else this.receiveV6(rx, n);
     }
   }
 
   /** The first `length` bytes of buf (the socket's read buffer, reused) hold one IPv4 packet. */
-  private receiveV4(buf: Buffer, length: number, ageMs?: number): void {
+  private receiveV4(buf: Buffer, length: number): void {
     if (length < 20 || buf[0]! >> 4 !== 4) {
       this.malformed++;
       return;
@@ -148,43 +195,38 @@ export class AdvertSocket {
       this.malformed++;
       return;
     }
-    const dst = bytesAt(buf, 16, 4);
     const ah = buf[9] === AH_PROTOCOL;
     if (ah && total < ihl + AH_LENGTH + 2) {
       this.malformed++;
       return;
     }
-    this.onAdvert({
-      ifname: this.options.ifname,
-      family: 4,
-      src: bytesAt(buf, 12, 4),
-      dst,
-      ttl: buf[8]!,
-      multicast: dst[0]! >= 224 && dst[0]! <= 239,
-      payload: buf.subarray(ah ? ihl + AH_LENGTH : ihl, total),
-      ...(ah ? { ah: buf.subarray(0, total) } : {}),
-      ageMs,
-    });
+    const rx = this.slot;
+    copyInto(rx.src, buf, 12, 4);
+    copyInto(rx.dst, buf, 16, 4);
+    rx.ttl = buf[8]!;
+    rx.multicast = rx.dst[0]! >= 224 && rx.dst[0]! <= 239;
+    rx.setPayload(ah ? ihl + AH_LENGTH : ihl, total);
+    rx.ah = ah ? buf.subarray(0, total) : undefined;
+    rx.setAge(this.meta);
+    this.onAdvert(rx);
   }
 
   /** IPv6: the payload alone; source, destination and hop limit came as ancillary data. */
-  private receiveV6(buf: Buffer, length: number, ageMs?: number): void {
+  private receiveV6(buf: Buffer, length: number): void {
     const hops = this.meta[0]!;
     if (hops < 0) {
       this.malformed++;
       return;
     }
-    const dst = bytesAt(this.addr, 16, 16);
-    this.onAdvert({
-      ifname: this.options.ifname,
-      family: 6,
-      src: bytesAt(this.addr, 0, 16),
-      dst,
-      ttl: hops,
-      multicast: dst[0] === 0xff,
-      payload: buf.subarray(0, length),
-      ageMs,
-    });
+    const rx = this.slot;
+    copyInto(rx.src, this.addr, 0, 16);
+    copyInto(rx.dst, this.addr, 16, 16);
+    rx.ttl = hops;
+    rx.multicast = rx.dst[0] === 0xff;
+    rx.setPayload(0, length);
+    rx.ah = undefined;
+    rx.setAge(this.meta);
+    this.onAdvert(rx);
   }
 
   /**

@@ -111,6 +111,8 @@ export class Rtnl {
    * acknowledgements, leaving VIP operations waiting forever. */
   private readonly sock: RtNetlinkSocket;
   private events?: RtNetlinkSocket;
+  /** Everyone watch() was given: the runtime's link/address tracking and Vmacs' recreation. */
+  private readonly listeners: ((e: LinkEvent | AddressEvent) => void)[] = [];
   private routeEvents?: RtNetlinkSocket;
 
   constructor() {
@@ -313,8 +315,9 @@ export class Rtnl {
     }
   }
 
-  /** Subscribes to link and address changes. */
+  /** Subscribes to link and address changes; each listener gets every event, in subscription order. */
   watch(onEvent: (e: LinkEvent | AddressEvent) => void): void {
+    this.listeners.push(onEvent);
     if (this.events) return;
     this.events = createRtNetlink({ recvBufferSize: 4 << 20 } as never);
     this.events.addMembership("LINK");
@@ -337,7 +340,7 @@ export class Rtnl {
           // A message we cannot parse is not ours to act on.
         }
         // Outside the try: a failure in the handler must surface, not pass for a bad message.
-        if (event) onEvent(event);
+        if (event) for (const l of this.listeners) l(event);
       }
     });
   }

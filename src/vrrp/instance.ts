@@ -62,11 +62,15 @@ export class VrrpInstance {
   private preemptUntil: number | undefined;
   private lastMismatchLog = -Infinity;
   private lastLowerPrioGarp = -Infinity;
+  /** How many lower-priority adverts this master answered with GARP / NA (a small integer: read per advert without boxing). */
+  private lowerPrioAnswers = 0;
   /** garp_extra_if's next time (keepalived vmac_garp_timer): checked when an advert is sent. */
   private garpExtraAt: number | undefined;
   /** Bursts spaced by an interface's GARP interval: their later rounds (cleared when MASTER ends). */
   private readonly garpRounds: GarpRounds[] = [];
   private _masterAddress: Uint8Array | undefined;
+  /** The last send-advert action (sendAdvert). */
+  private lastSend: Extract<Action, { type: "send-advert" }> | undefined;
   private _masterPriority = 0;
   private _since = 0;
   readonly stats: InstanceStats = {
@@ -131,6 +135,15 @@ export class VrrpInstance {
   hasFault(source: FaultSource): boolean {
     return this.faults.has(faultLabel(source));
   }
+  /**
+   * How many lower-priority adverts this master answered with GARP / NA (garp_lower_prio_repeat);
+   * the router has the sync group's other masters join in when it changes (VrrpRouter feed), also
+   * when the answer only raised rounds still pending and sent no frame at once.
+   */
+  get lowerPrioGarpAnswers(): number {
+    return this.lowerPrioAnswers;
+  }
+
   get isOwner(): boolean {
     return this.config.priority === 255;
   }
@@ -142,7 +155,7 @@ export class VrrpInstance {
     let min = earlier(d.advert, d.masterDown);
     min = earlier(min, d.garpDelay);
     min = earlier(min, d.garpRefresh);
-    for (const r of this.garpRounds) min = earlier(min, r.at);
+    for (let k = 0; k < this.garpRounds.length; k++) min = earlier(min, this.garpRounds[k]!.at); // no iterator per advert
     return earlier(min, d.garpLowerPrio);
   }
 
@@ -171,9 +184,15 @@ export class VrrpInstance {
 
   /** Handles one event at time `now` (ms, monotonic, never decreasing). */
   handle(event: InstanceEvent, now: number): Action[] {
+    const out: Action[] = [];
+    this.handleInto(event, now, out);
+    return out;
+  }
+
+  /** handle(), its actions appended to `out` (the router passes one array it reuses: no array per advert). */
+  handleInto(event: InstanceEvent, now: number, out: Action[]): void {
     if (now < this._now) now = this._now; // a clock must not run backwards; clamp rather than misfire
     this._now = now;
-    const out: Action[] = [];
     switch (event.type) {
       case "startup":
         this.onStartup(out);
@@ -206,7 +225,6 @@ export class VrrpInstance {
         if (this._state === "MASTER" && event.repeat > 0) this.announce(event.repeat, out);
         break;
     }
-    return out;
   }
 
   // --- events ---------------------------------------------------------------------------------
@@ -319,7 +337,7 @@ export class VrrpInstance {
         this.masterIntervalCs = advert.intervalCs;
       }
       this.deadlines.masterDown = now + this.masterDownIntervalMs();
-      this._masterAddress = source;
+      this.keepMasterAddress(source);
       this._masterPriority = advert.priority;
       if (this.config.preemptDelayMs > 0) {
         if (advert.priority >= this.effective) this.preemptUntil = undefined;
@@ -336,7 +354,7 @@ export class VrrpInstance {
       return;
     }
     // Preempting: a lower-priority master's adverts are ignored, so its down timer runs out.
-    this._masterAddress = source;
+    this.keepMasterAddress(source);
     this._masterPriority = advert.priority;
   }
 
@@ -391,6 +409,7 @@ export class VrrpInstance {
     const g = this.config.garpLowerPrio;
     if (g.repeat > 0 && this._now - this.lastLowerPrioGarp >= LOWER_PRIO_GARP_GAP_MS) {
       this.lastLowerPrioGarp = this._now;
+      this.lowerPrioAnswers++;
       this.announce(g.repeat, out, true);
       if (g.delayMs > 0) this.deadlines.garpLowerPrio = this._now + g.delayMs;
     }
@@ -500,10 +519,25 @@ export class VrrpInstance {
 
   // --- helpers --------------------------------------------------------------------------------
 
+  /**
+   * The source of the adverts heard is a view the socket refills (ReceivedPacket): a copy is kept,
+   * made only when the master's address changes, not per advert.
+   */
+  private keepMasterAddress(source: Uint8Array): void {
+    const m = this._masterAddress;
+    if (m === undefined || compareAddressBytes(m, source) !== 0) this._masterAddress = Uint8Array.from(source);
+  }
+
   private sendAdvert(priority: number, out: Action[]): void {
     this.stats.advertsSent++;
     if (priority === 0) this.stats.priorityZeroSent++;
-    out.push({ type: "send-advert", priority, intervalCs: this.config.advertIntervalCs });
+    // Actions are immutable: the same one goes out while priority and interval stay (a master
+    // sends one every interval; an object each was garbage).
+    const intervalCs = this.config.advertIntervalCs;
+    let a = this.lastSend;
+    if (a === undefined || a.priority !== priority || a.intervalCs !== intervalCs)
+      a = this.lastSend = { type: "send-advert", priority, intervalCs };
+    out.push(a);
   }
 
   /**
@@ -520,7 +554,7 @@ export class VrrpInstance {
       out.push(lowerPriority ? { type: "announce", repeat, lowerPriority } : { type: "announce", repeat });
       return;
     }
-    let flag = lowerPriority ? { lowerPriority } : {}; // on the first action only: the router reacts once
+    let flag = lowerPriority ? { lowerPriority } : {}; // on the first action only (for the log and tests; the router watches lowerPrioGarpAnswers)
     for (const s of spacing) {
       const pending = this.garpRounds.find((r) => r.ifname === s.ifname);
       if (s.gapMs > 0 && pending) {

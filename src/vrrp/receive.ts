@@ -3,7 +3,7 @@
 // compatibility. The router calls it for every instance an advert could belong to.
 import { VRRP_GROUP_V4, formatAddress, sameAddressBytes, vrrpGroup, type Family } from "./address.js";
 import { openAh } from "./ipsec-ah.js";
-import { decodeAdvert, type Advert, type DropCode, type Version } from "./packet.js";
+import { AdvertScratch, decodeAdvertInto, type Advert, type DropCode, type Version } from "./packet.js";
 
 /** An advert as a socket delivered it. */
 export interface ReceivedPacket {
@@ -13,7 +13,7 @@ export interface ReceivedPacket {
   readonly dst: Uint8Array;
   readonly ttl: number;
   readonly multicast: boolean;
-  /** The VRRP message; may be a view valid only while the router handles it. */
+  /** The VRRP message; may be a view valid only while the router handles it (src and dst too: a socket reuses them). */
   readonly payload: Uint8Array;
   /** IPv4 with an IPsec-AH header (protocol 51): the whole packet, the AH ICV covers it; `payload` is the advert behind the AH. */
   readonly ah?: Uint8Array;
@@ -52,6 +52,17 @@ export type ReceiveVerdict =
     }
   | { readonly ok: false; readonly code: DropCode; readonly detail: string };
 
+/**
+ * The accepted verdict and its advert, owned by one caller (the router) and refilled by each
+ * receive(): no object per advert heard. Valid until the next receive() with it.
+ */
+export class ReceiveScratch {
+  readonly ok = true as const;
+  readonly advert = new AdvertScratch();
+  oldChecksum = false;
+  ahSeq: number | undefined = undefined;
+}
+
 /** Does this packet belong to an instance with `unicast` peers? (a multicast instance ignores unicast adverts and vice versa) */
 export function sameDelivery(policy: ReceivePolicy, rx: ReceivedPacket): boolean {
   if (policy.unicastPeers.length > 0) return !rx.multicast;
@@ -60,8 +71,11 @@ export function sameDelivery(policy: ReceivePolicy, rx: ReceivedPacket): boolean
   return rx.multicast && sameAddressBytes(rx.dst, policy.multicastGroup ?? vrrpGroup(rx.family));
 }
 
-/** `oldChecksum`: the instance already uses the old unicast checksum form. */
-export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: ReceivedPacket): ReceiveVerdict {
+/**
+ * `oldChecksum`: the instance already uses the old unicast checksum form. `scratch`: where an
+ * accepted verdict goes (the router passes its own; without it, a new one per call).
+ */
+export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: ReceivedPacket, scratch = new ReceiveScratch()): ReceiveVerdict {
   // RFC 5798 7.1 / keepalived: multicast adverts must arrive with TTL / hop limit 255; unicast
   // ones may cross routers (keepalived checks them only with min_ttl/max_ttl).
   if (rx.multicast && rx.ttl !== 255)
@@ -85,7 +99,8 @@ export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: Receive
   if (policy.ahKey === undefined) {
     if (rx.ah)
       return { ok: false, code: "BAD_AUTH_TYPE", detail: `received AH header but auth type not AH (from ${formatAddress(rx.src)})` };
-    return decodeCompat(policy, oldChecksum, rx);
+    scratch.ahSeq = undefined;
+    return decodeCompat(policy, oldChecksum, rx, rx.payload, scratch);
   }
   if (!rx.ah) return { ok: false, code: "BAD_AUTH_TYPE", detail: `no AH header but auth type is AH (from ${formatAddress(rx.src)})` };
   const ah = openAh(rx.ah, policy.ahKey, !rx.multicast);
@@ -93,8 +108,9 @@ export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: Receive
     const code = ah.code === "AH_SHORT" ? "TRUNCATED" : ah.code === "AH_NOT_VRRP" ? "BAD_TYPE" : "BAD_AUTH";
     return { ok: false, code, detail: `IPSEC-AH: ${ah.detail} (from ${formatAddress(rx.src)})` };
   }
-  const v = decodeCompat(policy, oldChecksum, { ...rx, payload: ah.vrrp });
-  return v.ok ? { ...v, ahSeq: ah.seq } : v;
+  const v = decodeCompat(policy, oldChecksum, rx, ah.vrrp, scratch);
+  if (v.ok) scratch.ahSeq = ah.seq;
+  return v;
 }
 
 /**
@@ -104,16 +120,27 @@ export function receive(policy: ReceivePolicy, oldChecksum: boolean, rx: Receive
  * Difference: with `old_unicast_checksum` keepalived rejects the new form; we accept it (a peer
  * we can verify is not a reason for two masters) and keep sending the old form.
  */
-function decodeCompat(policy: ReceivePolicy, oldChecksum: boolean, rx: ReceivedPacket): ReceiveVerdict {
-  const opts = { v3ChecksumAsV2: policy.v3ChecksumAsV2 };
+function decodeCompat(
+  policy: ReceivePolicy,
+  oldChecksum: boolean,
+  rx: ReceivedPacket,
+  payload: Uint8Array,
+  scratch: ReceiveScratch,
+): ReceiveVerdict {
   const compat = rx.family === 4 && !rx.multicast && policy.version === 3;
   const first = compat && oldChecksum ? VRRP_GROUP_V4 : rx.dst;
-  const r = decodeAdvert(rx.payload, rx.family, rx.src, first, opts);
-  const withSource = (v: ReceiveVerdict): ReceiveVerdict => (v.ok ? v : { ...v, detail: `${v.detail} (from ${formatAddress(rx.src)})` });
-  if (r.ok) return { ok: true, advert: r.advert, oldChecksum: first === VRRP_GROUP_V4 };
-  if (r.code !== "BAD_CHECKSUM" || !compat || policy.unicastChecksum === "never") return withSource(r);
+  const r = decodeAdvertInto(payload, rx.family, rx.src, first, policy.v3ChecksumAsV2, scratch.advert);
+  if (!r) {
+    scratch.oldChecksum = first === VRRP_GROUP_V4;
+    return scratch;
+  }
+  if (r.code !== "BAD_CHECKSUM" || !compat || policy.unicastChecksum === "never") return withSource(r, rx.src);
   const otherDst = first === rx.dst ? VRRP_GROUP_V4 : rx.dst;
-  const other = decodeAdvert(rx.payload, rx.family, rx.src, otherDst, opts);
-  if (!other.ok) return withSource(r);
-  return { ok: true, advert: other.advert, oldChecksum: otherDst === VRRP_GROUP_V4 };
+  if (decodeAdvertInto(payload, rx.family, rx.src, otherDst, policy.v3ChecksumAsV2, scratch.advert)) return withSource(r, rx.src);
+  scratch.oldChecksum = otherDst === VRRP_GROUP_V4;
+  return scratch;
+}
+
+function withSource(r: { readonly code: DropCode; readonly detail: string }, src: Uint8Array): ReceiveVerdict {
+  return { ok: false, code: r.code, detail: `${r.detail} (from ${formatAddress(src)})` };
 }

@@ -172,6 +172,19 @@ export class RouterInstance<S extends RouterInstanceSpec = RouterInstanceSpec> {
   /** Immutable and sent for every advert: made once, not per advert (allocation is GC time). */
   readonly timerEvent: RouterEvent = { type: "timer", instance: this };
   readonly deadlineAction: RouterAction = { type: "deadline", instance: this };
+  /** The router's last action list for this instance alone (VrrpRouter.flush returns it again when unchanged). */
+  lastFlush: RouterAction[] | undefined;
+  private lastAction: Action | undefined;
+  private lastWrapped: RouterAction | undefined;
+
+  /** `a` as a router action; the same object for the same action (a master's send-advert every interval). */
+  wrap(a: Action): RouterAction {
+    if (a !== this.lastAction || this.lastWrapped === undefined) {
+      this.lastAction = a;
+      this.lastWrapped = { type: "instance", instance: this, action: a };
+    }
+    return this.lastWrapped;
+  }
 
   constructor(public spec: S) {
     this.vi = new VrrpInstance(spec.config);

@@ -70,6 +70,29 @@ describe("DeadlineQueue", () => {
     expect(c.arms.slice(0, 4)).toEqual([100, 200, 300, 400]);
   });
 
+  it("a spare entry is set again only once out of the heap: a cancelled one still queued never runs the new call", () => {
+    const c = fakeClock();
+    const q = new DeadlineQueue(c.now, c.make);
+    const ran: string[] = [];
+    // Has run: popped, so at() sets the same entry again.
+    const first = q.at(10, () => ran.push("first"));
+    c.advance(10);
+    const again = q.at(20, () => ran.push("again"), first);
+    expect(again).toBe(first);
+    // Cancelled but still in the heap (dropped lazily): a new entry, and the cancelled one stays silent.
+    again.cancel();
+    const fresh = q.at(30, () => ran.push("fresh"), again);
+    expect(fresh).not.toBe(again);
+    // Reused from inside its own call, as an advert timer re-arms itself.
+    const tick = q.at(40, () => {
+      ran.push("tick");
+      if (ran.length < 6) q.at(c.now() + 10, () => ran.push("next"), tick);
+    });
+    c.advance(100);
+    expect(ran).toEqual(["first", "fresh", "tick", "next"]);
+    expect(q.size).toBe(0);
+  });
+
   it("on the native timerfd: calls come in order and never early", async () => {
     const q = new DeadlineQueue(
       () => performance.now(),

@@ -157,10 +157,15 @@ describe("periodic checks", () => {
     expect(c.state).toBe("OK");
     writeFileSync(state, "1");
     const failAt = c.runs;
-    await new Promise((r) => setTimeout(r, 400));
+    // Until the state moves (each run starts a shell: 400 ms were not always 2-3 runs on a loaded
+    // machine); when it moves is what the run counts below check.
+    const until = async (want: string) => {
+      for (const end = Date.now() + 10_000; c.state !== want && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until("FAILED");
     expect(c.state).toBe("FAILED");
     writeFileSync(state, "0");
-    await new Promise((r) => setTimeout(r, 400));
+    await until("OK");
     c.stop();
     expect(c.state).toBe("OK");
     const [f, o] = changes;

@@ -3,15 +3,14 @@
 // generates, keepalived.conf mode with the file mounted read-only, and the removal Job. Built on
 // the Debian-built stand-in for the official Node image (no registry here), offline.
 import { spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseEnvFile } from "../../src/config/openshift-env.js";
 import { Lab, waitFor } from "../../lab/netns.js";
+import { MIX_VIPS as VIPS, failoverBothWays, mixLayout, startMix } from "../netns/openshift-mix.js";
 import { compressedSize, podman, podmanEnv, podmanSpawn } from "./podman.js";
 
 const REPO = new URL("../..", import.meta.url).pathname;
-const VIPS = ["203.0.113.10", "203.0.113.11", "203.0.113.12"];
 const MB = 1e6;
 let image = "";
 const containers: string[] = [];
@@ -119,32 +118,13 @@ describe("the image", () => {
 
   it("OpenShift env mode next to keepalived: election, takeover both ways, check and notify from /etc/keepalive, pgrep keepalived, VIPs released on stop", async () => {
     const lab = newLab();
-    const dir = join(lab.dir, "ha");
-    mkdirSync(join(dir, "keepalive"), { recursive: true, mode: 0o755 });
     chmodSync(lab.dir, 0o755);
-    // The node's address picks its health file: one script for both sides, as a ConfigMap would be.
-    const node = `for ip in $(ip -4 -o addr show dev eth0 | awk '{print $4}'); do case $ip in 192.0.2.*) echo \${ip%/*};; esac; done`;
-    writeFileSync(join(dir, "keepalive/check.sh"), `#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n[ -e "${dir}/healthy-$(${node})" ]\n`);
-    writeFileSync(
-      join(dir, "keepalive/notify.sh"),
-      `#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\necho "$(${node}) $*" >> ${dir}/notify.log\n`,
-    );
-    chmodSync(join(dir, "keepalive/check.sh"), 0o755);
-    chmodSync(join(dir, "keepalive/notify.sh"), 0o755);
-    writeFileSync(join(dir, "notify.log"), "");
-    writeFileSync(join(dir, "healthy-192.0.2.11"), "");
-    writeFileSync(join(dir, "healthy-192.0.2.12"), "");
-
-    const fixtures = new URL("../fixtures/openshift/", import.meta.url);
-    const conf = join(lab.dir, "keepalived-a.conf");
-    writeFileSync(conf, readFileSync(new URL("mixed.192.0.2.11.keepalived.conf", fixtures), "utf8").replaceAll("/tmp/tsvrrpd-ocmix", dir));
-    const ka = lab.spawn("a", "keepalived", ["-n", "-l", "-f", conf, "-p", join(lab.dir, "ka.pid"), "-r", join(lab.dir, "ka.vrrp.pid")]);
-    const kaOut = collect(ka);
-    await waitFor("keepalived holds VIP_2", () => lab.holders("203.0.113.11").join() === "a", 10_000);
+    const mix = await startMix(lab, join(lab.dir, "ha"));
+    const dir = mix.dir;
 
     // The Deployment: scripts from a ConfigMap at /etc/keepalive (read-only), emptyDirs for
     // /etc/keepalived, /run/tsvrrpd and /tmp, a read-only root.
-    const env = parseEnvFile(readFileSync(new URL("mixed.env", fixtures), "utf8"));
+    const env = { ...mix.env };
     env.OPENSHIFT_HA_CHECK_SCRIPT = "/etc/keepalive/check.sh";
     env.OPENSHIFT_HA_NOTIFY_SCRIPT = "/etc/keepalive/notify.sh";
     const c = runContainer(lab, "b", [
@@ -159,32 +139,13 @@ describe("the image", () => {
     ]);
     let passed = false;
     cleanups.push(() => {
-      if (!passed) console.log(`--- keepalived a:\n${kaOut().slice(-3000)}\n--- image b:\n${c.out().slice(-4000)}`);
+      if (!passed) console.log(`--- keepalived a:\n${mix.keepalivedOut().slice(-3000)}\n--- image b:\n${c.out().slice(-4000)}`);
     });
-    const layout = () =>
-      lab.holders("203.0.113.10").join() === "b" &&
-      lab.holders("203.0.113.11").join() === "a" &&
-      lab.holders("203.0.113.12").join() === "b";
+    const layout = () => mixLayout(lab);
     await waitFor("one master per group, as the priorities say", layout, 20_000);
     const pgrep = podman(["exec", c.name, "pgrep", "keepalived"]);
     expect(pgrep.status, pgrep.stderr).toBe(0);
-
-    rmSync(join(dir, "healthy-192.0.2.11")); // keepalived's check fails: FAULT, the image takes all
-    await waitFor("the image holds everything", () => VIPS.every((v) => lab.holders(v).join() === "b"), 10_000);
-    const backups = () => kaOut().split("Entering BACKUP STATE").length - 1;
-    const before = backups();
-    writeFileSync(join(dir, "healthy-192.0.2.11"), "");
-    await waitFor("keepalived's instances out of FAULT", () => backups() >= before + 3, 10_000);
-    rmSync(join(dir, "healthy-192.0.2.12")); // the image's check fails: FAULT, keepalived takes all
-    await waitFor("keepalived holds everything", () => VIPS.every((v) => lab.holders(v).join() === "a"), 10_000);
-    const notified = () => readFileSync(join(dir, "notify.log"), "utf8");
-    await waitFor(
-      "the image's FAULT notification",
-      () => notified().includes("192.0.2.12 INSTANCE OpenShift_IPFailover_VIP_1 FAULT"),
-      5000,
-    );
-    expect(notified()).toContain("192.0.2.12 INSTANCE OpenShift_IPFailover_VIP_1 MASTER");
-    expect(notified()).toContain("192.0.2.11 INSTANCE OpenShift_IPFailover_VIP_1 MASTER");
+    await failoverBothWays(lab, mix, "the image");
 
     // Healthy again, and the container holds its master-type groups back; then stopped, it releases them.
     writeFileSync(join(dir, "healthy-192.0.2.12"), "");

@@ -1,5 +1,5 @@
 // The pure half of the VIP firewall (which addresses, which ruleset) and the adapter's ordering
-// with a recording runner. The real nft and keepalived's rules: test/netns/strict-mode.test.ts.
+// with a recording runner. The real nft and keepalived's rules: test/netns/strict-mode-*.test.ts.
 import { describe, expect, it } from "vitest";
 import { blocksAddresses, DEFAULT_FIREWALL, nftRemoveScript, nftScript, type BlockedAddress } from "../../src/netfilter/vip-block.js";
 import { VipFirewall } from "../../src/netfilter/nft-runner.js";

@@ -1,6 +1,6 @@
 // keepalived.conf forms that real files use, read the same way by keepalived and tsvrrpd: each
 // runs as a mixed pair in both roles (one master, the right one, takeover when it dies).
-// Themes in other files: conf-fidelity-unicast, -addresses, -election.
+// Themes in other files: conf-fidelity-auth, -mcast, -unicast, -addresses, -election, -equal-priority.
 import { describe, it } from "vitest";
 import { VIP4, twoRouterLabs } from "./daemons.js";
 import { ROLES, instance, peerOf, vips } from "./fidelity.js";
@@ -36,36 +36,9 @@ const CASES: Record<string, PairCase> = {
     addresses: [VIP4],
     intervalSec: 0.1,
   },
-  // Both authentication forms at once, one instance each, so the 1 s VRRPv2 pair runs once:
-  // VI_1: auth_pass without auth_type = no authentication (vrrp.c vrrp_complete_instance);
-  // VI_2: only the first word of an unquoted auth_pass is the password (vrrp_parser.c).
-  "auth_pass without auth_type, and auth_pass of two unquoted words": {
-    conf: (r, p) =>
-      instance(r, p, ["authentication {", "  auth_pass s3cret", "}", ...vips], 2) +
-      instance(r, p, ["authentication {", "  auth_type PASS", "  auth_pass abc def", "}", "virtual_ipaddress {", "  198.51.100.20", "}"], 2)
-        .replace(/^global_defs \{[^}]*\}\n/, "")
-        .replace("VI_1", "VI_2")
-        .replace("virtual_router_id 51", "virtual_router_id 52"),
-    addresses: [VIP4, "198.51.100.20"],
-    intervalSec: 1,
-  },
   // keepalived: ADDR/PREFIX accepted, prefix ignored (vrrp_parser.c vrrp_srcip_handler).
   "unicast_src_ip with a prefix": {
     conf: (r, p) => instance(r, p, [`unicast_src_ip ${ROUTER_ADDR[r]}/24`, "unicast_peer {", `  ${peerOf(r)}/24`, "}", ...vips], 3),
-    addresses: [VIP4],
-    intervalSec: 0.1,
-  },
-  // Adverts to another multicast group (global_parser.c vrrp_mcast_group4_handler); keepalived binds
-  // its socket to the group, so a side still sending to 224.0.0.18 would not be heard.
-  "vrrp_mcast_group4 224.0.0.88": {
-    conf: (r, p) => instance(r, p, vips, 3).replace("global_defs {", "global_defs {\n  vrrp_mcast_group4 224.0.0.88"),
-    addresses: [VIP4],
-    intervalSec: 0.1,
-  },
-  // The same for one instance (vrrp_parser.c vrrp_mcast_dstip_handler), over the global group.
-  "mcast_dst_ip 239.1.2.3 over vrrp_mcast_group4": {
-    conf: (r, p) =>
-      instance(r, p, ["mcast_dst_ip 239.1.2.3", ...vips], 3).replace("global_defs {", "global_defs {\n  vrrp_mcast_group4 224.0.0.88"),
     addresses: [VIP4],
     intervalSec: 0.1,
   },

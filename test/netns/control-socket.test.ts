@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { waitFor, type Lab } from "../../lab/netns.js";
 import { CONTROL_DIR, defaultControlSocket } from "../../src/operator/control-path.js";
-import { BIN, twoRouterLabs } from "./daemons.js";
+import { BIN, CLI_TIMEOUT_MS, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("ctl");
 
@@ -58,7 +58,10 @@ function start(lab: Lab, router: string, tag: string, body: string): { pid: stri
 }
 
 function status(lab: Lab, router: string, args: string[] = []): { code: number | null; names: string[]; pid?: number; err: string } {
-  const r = spawnSync("ip", ["netns", "exec", lab.ns(router), BIN, "status", "--json", ...args], { encoding: "utf8", timeout: 10_000 });
+  const r = spawnSync("ip", ["netns", "exec", lab.ns(router), BIN, "status", "--json", ...args], {
+    encoding: "utf8",
+    timeout: CLI_TIMEOUT_MS,
+  });
   if (r.status !== 0) return { code: r.status, names: [], err: r.stderr };
   const doc = JSON.parse(r.stdout) as { pid: number; instances: { name: string }[] };
   return { code: 0, names: doc.instances.map((i) => i.name), pid: doc.pid, err: r.stderr };

@@ -13,6 +13,13 @@ export type Mode = "v2-pass" | "v3-ipv4" | "v3-ipv6" | "v3-unicast" | "v2-unicas
 
 export const BIN = new URL("../../bin/tsvrrpd", import.meta.url).pathname;
 
+/**
+ * How long a test lets one short CLI run (`tsvrrpd status`, `-t`, `--signum`) take before it is
+ * killed: a Node start that takes 0.8 s on a quiet machine took over 10 s in a full run on 2
+ * loaded cores. What it prints is the test's subject, not how fast it starts.
+ */
+export const CLI_TIMEOUT_MS = 30_000;
+
 export interface ConfOptions {
   router: string;
   priority: number;
@@ -178,14 +185,22 @@ let windowSeq = 0;
  * right to take over, the machine had stopped the master; the master's return is awaited and the
  * window runs again, once. Returns whether it did.
  */
-export async function holdsWhileAdvertising(lab: Lab, master: string, downMs: number, ms: number, assert: () => void): Promise<boolean> {
+export async function holdsWhileAdvertising(
+  lab: Lab,
+  master: string,
+  downMs: number,
+  ms: number,
+  assert: () => void,
+  /** port: the master's bridge port, when not lab.port(master) (a replaced interface); stepMs: as holdsFor's. */
+  opts: { port?: string; stepMs?: number } = {},
+): Promise<boolean> {
   const pcap = join(lab.dir, `window-${master}-${windowSeq++}.pcap`);
-  const capture = await lab.capture(pcap, "ip proto 112 or ip proto 51 or ip6 proto 112", lab.port(master));
+  const capture = await lab.capture(pcap, "ip proto 112 or ip proto 51 or ip6 proto 112", opts.port ?? lab.port(master));
   const mac = macOf(lab, master);
   try {
     const from = Date.now() / 1000;
     try {
-      await holdsFor(ms, assert);
+      await holdsFor(ms, assert, opts.stepMs);
       return false;
     } catch (e) {
       await new Promise((r) => setTimeout(r, 100)); // tcpdump -U: the last frames reach the file
@@ -204,7 +219,7 @@ export async function holdsWhileAdvertising(lab: Lab, master: string, downMs: nu
       }
     };
     await waitFor(`${master} the master again`, holds, downMs + 5000);
-    await holdsFor(ms, assert);
+    await holdsFor(ms, assert, opts.stepMs);
     return true;
   } finally {
     capture.kill();

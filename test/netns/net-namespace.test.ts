@@ -165,3 +165,65 @@ describe("net_namespace that cannot be entered", () => {
     }
   }, 30_000);
 });
+
+// keepalived 2.2.7 core/main.c: -s overrides the file's net_namespace before set_namespaces, which
+// -t runs too, so the test looks for the interfaces in -s's namespace.
+describe("-t with -s", () => {
+  it("looks for the interfaces in -s's namespace", async () => {
+    const { lab } = newLab();
+    // An interface only a's namespace has (the host has an eth0 of its own).
+    lab.exec("a", "ip", ["link", "add", "tsvx0", "type", "veth", "peer", "name", "tsvx1"]);
+    const file = join(lab.dir, "t.conf");
+    writeFileSync(file, conf("a", 100).replace("interface eth0", "interface tsvx0"));
+    const out = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(BIN, ["-t", "-s", lab.ns("a"), "-f", file], { stdio: ["ignore", "pipe", "pipe"] });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+      child.on("exit", (code) => resolve({ code, out: text }));
+    });
+    expect(out.out).not.toContain("Non-existent interface");
+    expect(out.code).toBe(0);
+  }, 30_000);
+});
+
+// keepalived vrrp.c vrrp_complete_instance: the VIPs an advert carries are what the interface's MTU
+// holds, found in the VRRP child, inside the namespace. tsvrrpd read /sys/class/net (the host's
+// sysfs: setns leaves mounts alone), and read the file before entering the namespace at all.
+describe("net_namespace: the interface's MTU is the namespace's", () => {
+  it("-t -s and the daemon size the advert by the namespace interface's MTU", async () => {
+    const { lab } = newLab();
+    lab.exec("a", "ip", ["link", "add", "tsvx0", "mtu", "1280", "type", "veth", "peer", "name", "tsvx1"]);
+    const vips = Array.from({ length: 80 }, (_, k) => `    2001:db8::${(k + 1).toString(16)}/64`).join("\n");
+    const file = join(lab.dir, "mtu.conf");
+    writeFileSync(
+      file,
+      `vrrp_instance V6 {\n  interface tsvx0\n  virtual_router_id 61\n  version 3\n  virtual_ipaddress {\n${vips}\n  }\n}\n`,
+    );
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+        let text = "";
+        child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+        child.on("exit", (code) => resolve({ code, out: text }));
+      });
+    // (1280 - 40 - 8 - 14) / 16 = 76; the host has no tsvx0 (1500 by default: 89, all 80 fit).
+    const words = "80 virtual addresses, an advert on tsvx0 (MTU 1280) carries at most 76";
+    const t = await run(["-t", "-s", lab.ns("a"), "-f", file]);
+    expect(t.out).toContain(words);
+    const pid = join(lab.dir, "mtu.pid");
+    const child = spawn(BIN, ["-n", "--log-json", "-G", "-s", lab.ns("a"), "-f", file, "-p", pid, "--control", `${pid}.sock`], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor("the daemon started", () => /Startup complete|exiting/.test(out), 15_000);
+      expect(out).toContain(words);
+    } finally {
+      await stopChild(child);
+    }
+  }, 30_000);
+});

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../lab/netns.js";
 import { lookupUser } from "../../src/health/users.js";
-import { BIN, statusOf, statusOr } from "./daemons.js";
+import { BIN, CLI_TIMEOUT_MS, statusOf, statusOr } from "./daemons.js";
 
 const VIP = "198.51.100.10";
 const cleanups: (() => Promise<void>)[] = [];
@@ -18,6 +18,7 @@ const conf = (p: number) =>
   `global_defs {\n  vrrp_garp_master_delay 0\n  http_listen 127.0.0.1:9100\n}\nvrrp_instance VI {\n  interface eth0\n  virtual_router_id 9\n  priority ${p}\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
 
 interface Doc {
+  jitterMs: { p99: number };
   counters: { announcementsSent: number; unknownVrid: number; malformedPackets: number };
   instances: {
     name: string;
@@ -91,7 +92,20 @@ describe("status and metrics", () => {
     expect(metric(mA, "vrrp_instance_state")).toBe(2);
     expect(metric(mA, "vrrp_adverts_sent_total")).toBeGreaterThanOrEqual(a1.stats.advertsSent);
     expect(metric(mA, "vrrp_instance_priority", 'kind="effective"')).toBe(200);
-    expect(metrics(lab, "a", "/healthz")).toBe("200\nok\n");
+    // /healthz: 200 while the adverts leave within an interval (100 ms) of schedule, by the p99 of
+    // the daemon's own lateness, and 503 saying so when they do not (a loaded machine can delay
+    // them: seen in a full run, p99 112 ms). The answer must agree with the lateness the daemon
+    // reports just before and after it, whichever that is.
+    const p99Before = (await status(sock("a"))).jitterMs.p99;
+    const healthz = metrics(lab, "a", "/healthz");
+    const p99After = (await status(sock("a"))).jitterMs.p99;
+    if (p99Before <= 100 && p99After <= 100) expect(healthz).toBe("200\nok\n");
+    else if (p99Before > 100 && p99After > 100) {
+      const m = /^503\nadverts late: p99 ([\d.]+) ms > interval 100 ms\n$/.exec(healthz);
+      expect(m, healthz).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThan(100);
+      console.log(`a's adverts were late (p99 ${p99Before} -> ${p99After} ms): /healthz said ${JSON.stringify(healthz)}`);
+    } else expect(healthz).toMatch(/^(200\nok|503\nadverts late: p99 [\d.]+ ms > interval 100 ms)\n$/);
 
     lab.killAll("a", "SIGKILL");
     await waitFor("b master", async () => lab.holders(VIP).includes("b") && (await tryStatus("b"))?.instances[0]?.state === "MASTER", 5000);
@@ -117,7 +131,7 @@ describe("status and metrics", () => {
     expect(metric(mB, "vrrp_advert_send_errors_total")).toBe(0);
     expect((await status(sock("b"))).counters).toMatchObject({ announcementsSent: 5, unknownVrid: 0, malformedPackets: 0 });
 
-    const human = spawnSync(BIN, ["status", "--socket", sock("b")], { encoding: "utf8", timeout: 10_000 });
+    const human = spawnSync(BIN, ["status", "--socket", sock("b")], { encoding: "utf8", timeout: CLI_TIMEOUT_MS });
     expect(human.stdout).toMatch(/^VI\s+9\s+eth0\s+MASTER/m);
 
     const nobody = lookupUser("nobody")!;
@@ -125,11 +139,11 @@ describe("status and metrics", () => {
       encoding: "utf8",
       uid: nobody.uid,
       gid: nobody.gid,
-      timeout: 10_000,
+      timeout: CLI_TIMEOUT_MS,
     });
     expect(denied.status).toBe(3);
     expect(denied.stderr).toContain("permission denied");
-    const none = spawnSync(BIN, ["status", "--socket", join(ctl, "nothing.sock")], { encoding: "utf8", timeout: 10_000 });
+    const none = spawnSync(BIN, ["status", "--socket", join(ctl, "nothing.sock")], { encoding: "utf8", timeout: CLI_TIMEOUT_MS });
     expect(none.status).toBe(3);
     expect(none.stderr).toContain("no tsvrrpd daemon is running");
   });

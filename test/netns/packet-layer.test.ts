@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { waitFor, type Lab } from "../../lab/netns.js";
 import { addressBytes } from "../../src/vrrp/address.js";
 import { encodeAdvert } from "../../src/vrrp/packet.js";
-import { BIN, holdsFor, macOf, startDaemon, twoRouterLabs } from "./daemons.js";
+import { BIN, CLI_TIMEOUT_MS, holdsFor, macOf, startDaemon, twoRouterLabs } from "./daemons.js";
 
 const newLab = twoRouterLabs("pkt");
 const VIP4 = "198.51.100.10";
@@ -23,7 +23,10 @@ interface Inst {
 }
 
 function instances(lab: Lab, router: string): Inst[] | undefined {
-  const r = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, `${router}.pid.sock`)], { encoding: "utf8", timeout: 10_000 });
+  const r = spawnSync(BIN, ["status", "--json", "--socket", join(lab.dir, `${router}.pid.sock`)], {
+    encoding: "utf8",
+    timeout: CLI_TIMEOUT_MS,
+  });
   return r.status === 0 ? (JSON.parse(r.stdout) as { instances: Inst[] }).instances : undefined;
 }
 

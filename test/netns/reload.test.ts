@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../lab/netns.js";
-import { startDaemon, statusOr, twoRouterLabs, holdsFor } from "./daemons.js";
+import { startDaemon, statusOr, twoRouterLabs, holdsWhileAdvertising } from "./daemons.js";
 
 const newLab = twoRouterLabs("rld");
 
@@ -146,7 +146,9 @@ describe("three-member sync group", () => {
     );
     process.kill(b.child.pid!, "SIGHUP");
     await waitFor("b master of the whole group", () => lab.holdersOf(members.map((m) => m.vip)).every((h) => h === "b"), 10_000);
-    await holdsFor(1500, () => {
+    // (a's V2 at 200 takes over only if b fell silent for its down interval, 322 ms: then the
+    // window repeats)
+    await holdsWhileAdvertising(lab, "b", 322, 1500, () => {
       expect(lab.holdersOf(members.map((m) => m.vip))).toEqual(["b", "b", "b"]);
     });
   });

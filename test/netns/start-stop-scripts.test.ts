@@ -168,4 +168,36 @@ describe("startup_script and shutdown_script, tsvrrpd and keepalived 2.2.7 on th
         }
     }
   }, 60_000);
+
+  // keepalived core/main.c sigend: once stopping, its signalfd takes SIGCHLD only, so a SIGHUP
+  // while the shutdown script runs reloads nothing. tsvrrpd reloaded its stopped runtime there:
+  // the tracked scripts started again (and sockets, FIFOs, routes were touched) on the way out.
+  it("a SIGHUP while the shutdown script runs is ignored: no tracked script starts again", async () => {
+    const { lab, running } = newLab();
+    const events = join(lab.dir, "events");
+    const check = script(lab, "check.sh", `echo "check" >> "$1"`);
+    const down = script(lab, "down.sh", `echo "shutdown-begin" >> "$1"\nsleep 2\necho "shutdown-end" >> "$1"`);
+    const body = conf(`  shutdown_script "${down} ${events}"\n`).replace(
+      "vrrp_instance VI_1 {\n",
+      `vrrp_script chk {\n  script "${check} ${events}"\n  interval 60\n}\nvrrp_instance VI_1 {\n  track_script {\n    chk\n  }\n`,
+    );
+    const seen: Record<string, string[]> = {};
+    for (const kind of KINDS) {
+      writeFileSync(events, "");
+      const r = startDaemon(lab, "a", kind, body, `-${kind}`);
+      running.push(r);
+      await waitFor(`${kind}: the VIP on a`, () => holdsVip(lab), 15_000);
+      await waitFor(`${kind}: the first check ran`, () => lines(events).includes("check"), 5000);
+      writeFileSync(events, "");
+      const exited = new Promise((res) => r.child.on("exit", res));
+      r.child.kill("SIGTERM");
+      await waitFor(`${kind}: the shutdown script running`, () => lines(events).includes("shutdown-begin"), 10_000);
+      r.child.kill("SIGHUP");
+      await exited;
+      seen[kind] = lines(events);
+      if (kind === "tsvrrpd") expect(r.output()).not.toMatch(/configuration reloaded/);
+    }
+    expect(seen.tsvrrpd).toEqual(["shutdown-begin", "shutdown-end"]);
+    expect(seen.tsvrrpd).toEqual(seen.keepalived);
+  }, 60_000);
 });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { crash, startDaemon, twoRouterLabs, type Kind, type Running } from "./daemons.js";
 import { parseKeepalivedDump, tsvrrpdInstances } from "./instance-view.js";
+import { secondLan } from "./vmac.js";
 
 const newLab = twoRouterLabs("vmaddr");
 const VIP0 = "198.51.100.10";
@@ -38,18 +39,6 @@ function conf(router: string, priority: number): string {
     "}",
     "",
   ].join("\n");
-}
-
-/** A second LAN, br1, with an eth1 in each router (no address: the VIP's subnet is reached through the macvlan only). */
-function secondLan(lab: Lab, routers: readonly string[]): void {
-  lab.exec(null, "ip", ["link", "add", "br1", "type", "bridge", "mcast_snooping", "0"]);
-  lab.exec(null, "ip", ["link", "set", "br1", "up"]);
-  for (const r of routers) {
-    lab.exec(null, "ip", ["link", "add", `q-${r}`, "type", "veth", "peer", "name", "eth1", "netns", lab.ns(r)]);
-    lab.exec(null, "ip", ["link", "set", `q-${r}`, "master", "br1"]);
-    lab.exec(null, "ip", ["link", "set", `q-${r}`, "up"]);
-    lab.exec(r, "ip", ["link", "set", "eth1", "up"]);
-  }
 }
 
 function link(

@@ -236,6 +236,34 @@ describe("GARP / NA rounds spaced by an interface's interval are the instance's 
       ],
     },
     {
+      name: "a lower-priority answer while the member's own rounds are pending still makes the group's other masters announce",
+      groups: [{ name: "G", members: ["VI_1", "VI_2"] }],
+      specs: [
+        spec("VI_1", {
+          config: {
+            garp: garp({ masterRepeat: 2 }),
+            garpLowerPrio: { repeat: 3, delayMs: 0 },
+            garpSpacing: [{ ifname: "eth0", gapMs: 50 }],
+          },
+        }),
+        spec("VI_2", { key: "2/4/eth0", config: { vrid: 2, garpLowerPrio: { repeat: 1, delayMs: 0 } } }),
+      ],
+      steps: [
+        ...linksUp("eth1"),
+        { ev: { start: "VI_1" }, out: ["G BACKUP", "VI_1 INIT>BACKUP"] },
+        { ev: { start: "VI_2" }, out: ["VI_2 INIT>BACKUP"] },
+        { at: "due:VI_1", ev: { timer: "VI_1" }, out: takeover("VI_1", "announce 1 eth0") },
+        { at: "due:VI_2", ev: { timer: "VI_2" }, out: [...takeover("VI_2", "announce 1"), "G MASTER"] },
+        // VI_1's second round is still pending: its burst only raises it (no frame now), and VI_2
+        // answers all the same (keepalived vrrp.c vrrp_state_master_rx: the sync members' GARP).
+        {
+          at: MDI + 10,
+          ev: { packet: packet({ priority: 50 }) },
+          out: ["VI_1 send 100", "VI_1 event MASTER_RX_LOWER_PRI", "VI_2 announce 1"],
+        },
+      ],
+    },
+    {
       name: "a sync-group member joining a lower-priority answer is spaced by its own interval",
       groups: [{ name: "G", members: ["VI_1", "VI_2"] }],
       specs: [
