@@ -29,7 +29,7 @@ cat .test-results/lint.log
 SECONDS=0
 vitest timing --project timing "$@"
 trc=$?
-echo "wall time: unit + functional ${parallel_s} s (${TSVRRPD_TEST_WORKERS:-4} workers), timing ${SECONDS} s"
+echo "wall time: unit + functional ${parallel_s} s (${TSVRRPD_TEST_WORKERS:-6} workers), timing ${SECONDS} s"
 [ $rc -eq 0 ] && rc=$trc
 # "N passed, N failed, N skipped" over both runs: a skip without a reason in scripts/test-skips.json fails the run.
 node scripts/test-counts.cjs .test-results/vitest-parallel.json .test-results/vitest-timing.json || { [ $rc -eq 0 ] && rc=1; }
