@@ -157,8 +157,12 @@ describe("daemon operations", () => {
     await waitFor("a master", () => lab.holders(VIP).join() === "a", 10_000);
     lab.exec("a", "ip", ["addr", "del", "192.0.2.11/24", "dev", "eth0"]);
     await waitFor("b master and a without VIP", () => lab.holders(VIP).join() === "b", 5000);
-    expect(a.output()).toContain("configured source address removed (track_src_ip)");
-    expect(a.output()).toMatch(/Entering FAULT STATE/);
+    // The log lines reach the pipe on their own schedule (a loaded machine may show the VIP gone first).
+    await waitFor(
+      "a's FAULT for its source address",
+      () => a.output().includes("configured source address removed (track_src_ip)") && /Entering FAULT STATE/.test(a.output()),
+      5000,
+    );
     lab.exec("a", "ip", ["addr", "add", "192.0.2.11/24", "dev", "eth0"]);
     await waitFor("a master again", () => lab.holders(VIP).join() === "a", 5000);
     expect(a.output()).toContain("source address available");
