@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../lab/netns.js";
-import { startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
+import { startBackup, startDaemon, startMaster, twoRouterLabs, type Kind } from "./daemons.js";
 import { fifoGlobalDefs, readFifo } from "./fifo-reader.js";
 
 const newLab = twoRouterLabs("nff");
@@ -22,12 +22,8 @@ async function scenario(aKind: Kind, bKind: Kind): Promise<{ a: string[]; b: str
   const { lab, running } = newLab();
   const fa = join(lab.dir, "a.fifo");
   const fb = join(lab.dir, "b.fifo");
-  const a = startDaemon(lab, "a", aKind, conf(150, fa));
-  running.push(a);
-  await waitFor(`${aKind} on a master`, () => lab.holders(VIP).join() === "a", 10_000);
-  const b = startDaemon(lab, "b", bKind, conf(100, fb));
-  running.push(b);
-  await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
+  const a = await startMaster(lab, running, "a", aKind, conf(150, fa), VIP);
+  await startBackup(lab, running, "b", bKind, conf(100, fb));
   // Both FIFOs were created by the daemons; the readers open them only now.
   expect(statSync(fa).isFIFO() && statSync(fb).isFIFO()).toBe(true);
   const ra = await readFifo(fa);

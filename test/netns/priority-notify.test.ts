@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../lab/netns.js";
-import { startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
+import { startBackup, startMaster, twoRouterLabs, type Kind } from "./daemons.js";
 import { fifoGlobalDefs, readFifo } from "./fifo-reader.js";
 
 const newLab = twoRouterLabs("pnc");
@@ -37,13 +37,10 @@ describe("notify_priority_changes", () => {
       const { lab, running } = newLab();
       const dir = lab.dir;
       const holder = () => lab.holders(VIP).join();
-      running.push(startDaemon(lab, "a", aKind, conf(150, { dir, where })));
-      await waitFor(`${aKind} on a master`, () => holder() === "a", 10_000);
+      await startMaster(lab, running, "a", aKind, conf(150, { dir, where }), VIP);
       const r = await readFifo(join(dir, "a.fifo"));
       try {
-        const b = startDaemon(lab, "b", bKind, conf(100));
-        running.push(b);
-        await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
+        await startBackup(lab, running, "b", bKind, conf(100));
 
         writeFileSync(join(dir, "load"), "3\n"); // 150 - 3 x 20 = 90, while a is still MASTER
         await waitFor("the MASTER_PRIORITY line", () => r.lines().includes('INSTANCE "VI_1" MASTER_PRIORITY 90'), 5000);
