@@ -7,7 +7,7 @@ import { decodeAdvertOrThrow } from "../../src/vrrp/packet.js";
 import { groupState, syncMayGoMaster } from "../../src/vrrp/sync-group.js";
 import { RouterInstance } from "../../src/vrrp/router-types.js";
 import { masterDownMs, skewMs } from "../../src/vrrp/timing.js";
-import { conf, linksUp, packet, POLICY, runTable, spec, type Step, type TableCase } from "./router-table.js";
+import { conf, linksUp, packet, POLICY, runTable, spec, type TableCase } from "./router-table.js";
 
 const MDI = masterDownMs(3, 100, 10); // 360.9375 ms
 const master = (n: string, p = 100) => [`${n} send ${p}`, `${n} +vips`, `${n} announce 1`, `${n} BACKUP>MASTER`];
