@@ -51,6 +51,11 @@ describe("--help never acts", () => {
     // What remove-failover would tear down and openshift would take over: a held VIP, the multicast
     // rule's table, and a process named as the daemon (remove-failover SIGTERMs those).
     lab.exec("a", "ip", ["addr", "add", `${VIP}/32`, "dev", "eth0"]);
+    // The multicast rule's table as `openshift` makes it (src/openshift/multicast-rule.ts):
+    // `remove-failover` deletes it, so a teardown shows in the ruleset, not only in the addresses.
+    lab.exec("a", "nft", [
+      "add table inet keepalived; add chain inet keepalived filter { type filter hook input priority 0; policy accept; }; add rule inet keepalived filter ip daddr 224.0.0.18 accept",
+    ]);
     const fake = join(lab.dir, "keepalived");
     copyFileSync("/bin/sleep", fake);
     lab.spawn("a", fake, ["600"]);
@@ -94,6 +99,7 @@ describe("--help never acts", () => {
     ];
     const before = snapshot();
     expect(before.addresses).toContain(VIP);
+    expect(before.nft).toContain("ip daddr 224.0.0.18 accept");
     for (const [args, usage] of cases) {
       const what = `tsvrrpd ${args.join(" ")}`;
       const D = join(lab.dir, args.join("_").replace(/[^a-z-]/g, ""));
