@@ -62,6 +62,9 @@ describe("--help never acts", () => {
     const runner = join(lab.dir, "runner.sh");
     writeFileSync(runner, RUNNER);
     const conf = join(lab.dir, "keepalived.conf");
+    const shim = join(lab.dir, "shim");
+    mkdirSync(shim);
+    writeFileSync(join(shim, "modprobe"), '#!/bin/sh\necho "modprobe $*" >> "$D/modprobe.calls"\n', { mode: 0o755 });
     const env = {
       ...process.env,
       OPENSHIFT_HA_VIRTUAL_IPS: VIP,
@@ -70,8 +73,10 @@ describe("--help never acts", () => {
       OPENSHIFT_HA_NFTABLES_RULE: "true",
       OPENSHIFT_HA_REPLICA_COUNT: "1",
       KEEPALIVED_CONFIG: conf,
-      // Should a regression act anyway, unloading ip_vs would change the host, not the namespace.
-      TSVRRPD_SKIP_MODPROBE: "1",
+      // Modules are the host's, shared by every namespace: `modprobe` here is a stand-in first on
+      // PATH that records its call, so a regression that loads or unloads one (remove-failover's
+      // `modprobe -r ip_vs`) fails the test without touching the host.
+      PATH: `${shim}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}`,
     };
     const snapshot = (): Snapshot => ({
       addresses: lab.exec("a", "ip", ["-br", "addr"]),
@@ -121,6 +126,7 @@ describe("--help never acts", () => {
       expect(readFileSync(join(D, "run.after"), "utf8"), `${what}: files under /run`).toBe(readFileSync(join(D, "run.before"), "utf8"));
       expect(snapshot(), what).toEqual(before);
       expect(existsSync(conf), `${what} wrote KEEPALIVED_CONFIG`).toBe(false);
+      expect(existsSync(join(D, "modprobe.calls")), `${what} ran modprobe`).toBe(false);
     }
   });
 });
