@@ -233,6 +233,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     reloadOnChange: false,
   };
   let noSyslog = false;
+  // keepalived core/main.c parse_cmdline: every bad option is its own line, as getopt meets it,
+  // and the exit comes after the loop (or at the first error that stops the reading).
+  const bad: string[] = [];
+  const usage = (message: string) => new UsageError([...bad, message].join("\n"));
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i] as string;
     let value: string | undefined;
@@ -256,7 +260,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     const need = (): string => {
       if (value !== undefined) return value;
       const v = argv[++i];
-      if (v === undefined) throw new UsageError(`Missing parameter for option ${arg}`);
+      if (v === undefined) throw usage(`Missing parameter for option ${arg}`);
       return v;
     };
     if (Object.hasOwn(NOT_APPLICABLE, arg)) {
@@ -304,7 +308,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "-u":
       case "--umask": {
         const v = need();
-        if (!/^0?[0-7]{1,3}$/.test(v)) throw new UsageError(`--umask expects an octal mask such as 022, got ${JSON.stringify(v)}`);
+        if (!/^0?[0-7]{1,3}$/.test(v)) throw usage(`--umask expects an octal mask such as 022, got ${JSON.stringify(v)}`);
         o.umask = parseInt(v, 8);
         break;
       }
@@ -349,7 +353,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case "--http": {
         o.http = need();
         const problem = listenProblem(o.http);
-        if (problem) throw new UsageError(`--http: ${problem}`);
+        if (problem) throw usage(`--http: ${problem}`);
         break;
       }
       case "--reload-on-change":
@@ -371,9 +375,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.version = true;
         break;
       default:
-        throw new UsageError(arg.startsWith("-") ? `Unknown option ${arg}` : unexpectedArgument(arg, argv[i - 1]));
+        bad.push(arg.startsWith("-") ? `Unknown option ${arg}` : unexpectedArgument(arg, argv[i - 1]));
     }
   }
+  if (bad.length > 0) throw new UsageError(bad.join("\n"));
   if (noSyslog) o.syslogFacility = undefined;
   if (!o.control) o.control = defaultControlSocket(o.pidFile);
   return o;

@@ -1,6 +1,7 @@
 // `--help` never acts and a wrong argument is one line (issue 26 item 3): every subcommand's own
 // parser, and main()'s dispatch with stdout/stderr captured. test/netns/help.test.ts runs the
 // binary in a namespace with OPENSHIFT_HA_* set and checks that nothing on the system changed.
+import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli.js";
 import { parseArgs, UsageError } from "../src/cli-args.js";
@@ -111,4 +112,23 @@ describe("main()", () => {
     expect(r.out).toBe("");
     expect(r.code).toBe(1);
   });
+});
+
+// The binary itself against keepalived 2.2.7 on the same arguments (core/main.c parse_cmdline: each
+// bad option its own line on stderr as getopt meets it, then exit(1) after the loop; nothing on
+// stdout, no usage). Left out: a long option missing its value, where 2.2.7 prints
+// "Missing parameter for option --X" (longindex is not set by getopt_long then) and tsvrrpd names
+// the option.
+describe("the daemon's bad flags, as keepalived prints them", () => {
+  const BIN = new URL("../bin/tsvrrpd", import.meta.url).pathname;
+  for (const argv of [["--bogus"], ["-f"], ["-nZ"], ["--bogus", "-Z"], ["-Z", "-l", "-f"], ["-n", "--bogus", "-D", "--frob"]])
+    it(`tsvrrpd ${argv.join(" ")}`, () => {
+      const k = spawnSync("/usr/sbin/keepalived", argv, { encoding: "utf8", timeout: 20_000 });
+      const t = spawnSync(BIN, argv, { encoding: "utf8", timeout: 20_000 });
+      expect(k.stderr, "keepalived's words (the reference)").toMatch(/^(Unknown option|Missing parameter for option) /);
+      expect(t.stderr).toBe(k.stderr);
+      expect(t.status).toBe(k.status);
+      expect(t.status).toBe(1);
+      expect(t.stdout).toBe("");
+    });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configTest } from "../../src/cli.js";
+import { USAGE } from "../../src/cli-args.js";
 import { interfaceNames } from "../../src/config/host-checks.js";
 
 const inst = (name: string, ifname: string, vrid = 1) =>
@@ -48,6 +49,16 @@ describe("-t host checks", () => {
     const r = t(inst("VI_1", "eth9") + inst("VI_2", "eth0", 300), (n) => n === "eth0");
     expect(r.code).toBe(4);
     expect(r.lines.some((l) => l.includes("interface eth9 for vrrp_instance VI_1 doesn't exist"))).toBe(true);
+  });
+
+  it("--help documents -t's exit codes as these tests see them: 0 with warnings, 3 nothing runs, 4 errors with runnable instances", () => {
+    const t = /^ {2}-t, --config-test.*\n((?: {20,}.*\n)*)/m.exec(USAGE);
+    expect(t, "-t in --help").not.toBeNull();
+    const text = t![0].replace(/\s+/g, " ");
+    expect(text).toMatch(/\b0 fine \(warnings printed\b/);
+    expect(text).toMatch(/\b3 cannot run \(unreadable, or errors leave no instance\)/);
+    expect(text).toMatch(/\b4 errors but the other instances would run\b/);
+    expect(text).not.toMatch(/\b[5-9] /); // keepalived's 5/6 for warnings are a difference (docs/compat.md)
   });
 
   // keepalived 2.2.7 -t (measured): "Disabling track script chk since not found/accessible" and

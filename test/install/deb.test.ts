@@ -3,25 +3,20 @@
 // keeps its own keepalived for the peer). From that root: the unit through systemd-analyze verify,
 // the man page against --help, `tsvrrpd -t`, and the installed binary in a namespace pair with
 // keepalived (run in the root with podman --rootfs, which joins the lab namespace).
-import { spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Lab, waitFor } from "../../lab/netns.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../lab/netns.js";
 import { USAGE } from "../../src/cli-args.js";
+import { collect, masterNextToKeepalived, pairConf, type Pair } from "./keepalived-pair.js";
 import { podman, podmanSpawn } from "./podman.js";
+import { REPO, scratch, version } from "./scratch.js";
 
-const REPO = new URL("../..", import.meta.url).pathname;
-const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
-const work = mkdtempSync(join(tmpdir(), "tsvrrpd-deb-"));
+const { work, cleanups } = scratch("deb");
 const root = join(work, "root");
+const PAIR: Pair = { prefix: "deb", vrid: 52, vip: "203.0.113.21" };
 let deb = "";
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function mirror(): string {
   const m = /^URIs: *(http\S*debian)$/m.exec(
@@ -123,68 +118,43 @@ describe("the .deb", () => {
   });
 
   it("the installed binary is master next to a keepalived backup, and keepalived takes over when it stops", async () => {
-    const lab = new Lab("deb");
-    cleanups.push(() => lab.destroy());
-    lab.create([
-      { name: "a", v4: "192.0.2.11/24" },
-      { name: "b", v4: "192.0.2.12/24" },
-    ]);
-    const conf = (prio: number) =>
-      `vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 52\n  priority ${prio}\n  advert_int 1\n` +
-      `  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n  virtual_ipaddress {\n    203.0.113.21/32\n  }\n}\n`;
-    writeFileSync(join(root, "etc/pair.conf"), conf(200));
-    writeFileSync(join(lab.dir, "a.conf"), conf(100));
-    const ka = lab.spawn("a", "keepalived", [
-      "-n",
-      "-l",
-      "-f",
-      join(lab.dir, "a.conf"),
-      "-p",
-      join(lab.dir, "ka.pid"),
-      "-r",
-      join(lab.dir, "ka.vrrp.pid"),
-    ]);
-    let kaOut = "";
-    ka.stdout?.on("data", (d: Buffer) => (kaOut += d.toString()));
-    await waitFor("keepalived alone is master", () => lab.holders("203.0.113.21").join() === "a", 10_000);
-    const name = `tsvrrpd-deb-${process.pid}`;
-    const ts: ChildProcess = podmanSpawn([
-      "run",
-      "--rm",
-      "--name",
-      name,
-      "--network",
-      `ns:/run/netns/${lab.ns("b")}`,
-      "--cap-drop",
-      "ALL",
-      "--cap-add",
-      "NET_ADMIN,NET_RAW",
-      "--rootfs",
-      root,
-      "/usr/sbin/tsvrrpd",
-      "-n",
-      "-l",
-      "-G",
-      "-f",
-      "/etc/pair.conf",
-      "-p",
-      "/run/tsvrrpd.pid",
-    ]);
-    cleanups.push(() => {
-      podman(["rm", "-f", "-t", "0", name]);
+    writeFileSync(join(root, "etc/pair.conf"), pairConf(PAIR, 200));
+    await masterNextToKeepalived(PAIR, cleanups, (lab) => {
+      const name = `tsvrrpd-deb-${process.pid}`;
+      const ts = podmanSpawn([
+        "run",
+        "--rm",
+        "--name",
+        name,
+        "--network",
+        `ns:/run/netns/${lab.ns("b")}`,
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "NET_ADMIN,NET_RAW",
+        "--rootfs",
+        root,
+        "/usr/sbin/tsvrrpd",
+        "-n",
+        "-l",
+        "-G",
+        "-f",
+        "/etc/pair.conf",
+        "-p",
+        "/run/tsvrrpd.pid",
+      ]);
+      cleanups.push(() => {
+        podman(["rm", "-f", "-t", "0", name]);
+      });
+      const output = collect(ts);
+      return {
+        output,
+        stop: async () => {
+          await waitFor("its MASTER line", () => output().includes("Entering MASTER STATE"), 5000);
+          expect(podman(["stop", "-t", "10", name]).status).toBe(0);
+        },
+        afterTakeover: () => expect(lab.addresses("b").filter((x) => x.startsWith("203.0.113."))).toEqual([]),
+      };
     });
-    let out = "";
-    ts.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-    ts.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-    let passed = false;
-    cleanups.push(() => {
-      if (!passed) console.log(`--- keepalived a:\n${kaOut.slice(-3000)}\n--- installed tsvrrpd b:\n${out.slice(-4000)}`);
-    });
-    await waitFor("the installed tsvrrpd (priority 200) preempts keepalived", () => lab.holders("203.0.113.21").join() === "b", 15_000);
-    await waitFor("its MASTER line", () => out.includes("Entering MASTER STATE"), 5000);
-    expect(podman(["stop", "-t", "10", name]).status).toBe(0);
-    await waitFor("keepalived takes over", () => lab.holders("203.0.113.21").join() === "a", 10_000);
-    expect(lab.addresses("b").filter((x) => x.startsWith("203.0.113."))).toEqual([]);
-    passed = true;
   });
 });

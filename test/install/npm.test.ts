@@ -3,23 +3,17 @@
 // pinned Node, on "a machine without build tools": a private mount namespace where make, the C
 // compilers and python3 are /bin/false (the host's stay as they are).
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Lab, waitFor } from "../../lab/netns.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { collect, masterNextToKeepalived, pairConf, type Pair } from "./keepalived-pair.js";
+import { REPO, scratch, version } from "./scratch.js";
 
-const REPO = new URL("../..", import.meta.url).pathname;
-const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
 const pinned = readFileSync(join(REPO, ".node-version"), "utf8").trim();
-const work = mkdtempSync(join(tmpdir(), "tsvrrpd-npm-"));
+const { work, cleanups } = scratch("npm");
+const PAIR: Pair = { prefix: "npm", vrid: 53, vip: "203.0.113.22" };
 let tgz = "";
 let nodeBin = "";
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const BUILD_TOOLS = ["make", "gcc", "cc", "g++", "c++", "python3", "x86_64-linux-gnu-gcc-12", "x86_64-linux-gnu-g++-12"];
 
@@ -118,36 +112,15 @@ describe("the npm package", () => {
     expect(v.stdout).toContain(`Running on Node v${pinned} `);
     expect(v.stdout).toMatch(/^Available here: .*NATIVE_HELPER/m);
     const conf = join(work, "pair.conf");
-    const vrrp = (prio: number) =>
-      `vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 53\n  priority ${prio}\n  advert_int 1\n` +
-      `  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n  virtual_ipaddress {\n    203.0.113.22/32\n  }\n}\n`;
-    writeFileSync(conf, vrrp(200));
+    writeFileSync(conf, pairConf(PAIR, 200));
     const t = sh(`${bin} -t -f ${conf}`);
     expect(t.status, t.stderr).toBe(0);
 
-    const lab = new Lab("npm");
-    cleanups.push(() => lab.destroy());
-    lab.create([
-      { name: "a", v4: "192.0.2.11/24" },
-      { name: "b", v4: "192.0.2.12/24" },
-    ]);
-    writeFileSync(join(lab.dir, "a.conf"), vrrp(100));
-    lab.spawn("a", "keepalived", [
-      "-n",
-      "-l",
-      "-f",
-      join(lab.dir, "a.conf"),
-      "-p",
-      join(lab.dir, "ka.pid"),
-      "-r",
-      join(lab.dir, "ka.vrrp.pid"),
-    ]);
-    await waitFor("keepalived alone is master", () => lab.holders("203.0.113.22").join() === "a", 10_000);
-    const ts = lab.spawn("b", bin, ["-n", "-l", "-G", "-f", conf, "-p", join(lab.dir, "ts.pid"), "--control", join(lab.dir, "ts.sock")], {
-      env: { ...process.env, PATH: `${nodeBin}:${process.env.PATH}` },
+    await masterNextToKeepalived(PAIR, cleanups, (lab) => {
+      const ts = lab.spawn("b", bin, ["-n", "-l", "-G", "-f", conf, "-p", join(lab.dir, "ts.pid"), "--control", join(lab.dir, "ts.sock")], {
+        env: { ...process.env, PATH: `${nodeBin}:${process.env.PATH}` },
+      });
+      return { output: collect(ts), stop: () => void ts.kill("SIGTERM") };
     });
-    await waitFor("the installed tsvrrpd (priority 200) preempts keepalived", () => lab.holders("203.0.113.22").join() === "b", 15_000);
-    ts.kill("SIGTERM");
-    await waitFor("keepalived takes over", () => lab.holders("203.0.113.22").join() === "a", 10_000);
   });
 });

@@ -107,4 +107,51 @@ describe("control socket per daemon", () => {
     expect(none.code).toBe(3);
     expect(none.err).toMatch(/no tsvrrpd daemon is running/);
   });
+
+  // A hostNetwork pod shares the host's network namespace but has a /run of its own: a daemon on
+  // the host and one in the pod, both with keepalived's defaults (no -p, no --control), derive the
+  // same name in two different /run directories. Each "side" here is a mount namespace with a
+  // private tmpfs on /run, so the host's /run is never touched.
+  it("a host daemon and a hostNetwork pod's daemon (one network namespace, each its own /run) both run with no -p, each reachable", async () => {
+    const { lab } = newLab();
+    const side = (tag: string, body: string) => {
+      const file = join(lab.dir, `${tag}.conf`);
+      writeFileSync(file, body);
+      const child = lab.spawn("a", "unshare", [
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        `mount -t tmpfs tsvrrpd-${tag} /run && exec "$0" -n -G -f "$1"`,
+        BIN,
+        file,
+      ]);
+      let out = "";
+      child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+      // `tsvrrpd status` as a probe in that side runs it: its mount and network namespace.
+      const status = () => {
+        const r = spawnSync("nsenter", ["-t", String(child.pid), "-m", "-n", BIN, "status", "--json"], {
+          encoding: "utf8",
+          timeout: CLI_TIMEOUT_MS,
+        });
+        return r.status === 0 ? (JSON.parse(r.stdout) as { pid: number; instances: { name: string }[] }) : undefined;
+      };
+      return { child, status, out: () => out };
+    };
+    const host = side("host", conf("VI_HOST", 1, "198.51.100.1"));
+    const pod = side("pod", conf("VI_POD", 2, "198.51.100.2"));
+    await waitFor("both answer", () => host.status() !== undefined && pod.status() !== undefined, 15_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n--- host:\n${host.out().slice(-1500)}\n--- pod:\n${pod.out().slice(-1500)}`);
+    });
+    expect(host.status()!.instances.map((i) => i.name)).toEqual(["VI_HOST"]);
+    expect(pod.status()!.instances.map((i) => i.name)).toEqual(["VI_POD"]);
+    expect(host.status()!.pid).toBe(host.child.pid);
+    expect(pod.status()!.pid).toBe(pod.child.pid);
+    expect(host.out()).not.toMatch(/another daemon|already running/);
+    expect(pod.out()).not.toMatch(/another daemon|already running/);
+    expect(host.child.exitCode).toBeNull();
+    expect(pod.child.exitCode).toBeNull();
+  });
 });

@@ -114,6 +114,25 @@ export function startDaemon(
 }
 
 /**
+ * startDaemon() on a router, kept in `running` (a twoRouterLabs() entry's, so its output is shown
+ * if the test fails), and once the router holds `vip`: the daemon that starts first, alone.
+ */
+export async function startMaster(lab: Lab, running: Running[], router: string, kind: Kind, conf: string, vip: string): Promise<Running> {
+  const d = startDaemon(lab, router, kind, conf);
+  running.push(d);
+  await waitFor(`${kind} on ${router} master`, () => lab.holders(vip).join() === router, 10_000);
+  return d;
+}
+
+/** startDaemon() on a router, kept in `running`, once it says it entered BACKUP (keepalived's line or tsvrrpd's). */
+export async function startBackup(lab: Lab, running: Running[], router: string, kind: Kind, conf: string): Promise<Running> {
+  const d = startDaemon(lab, router, kind, conf);
+  running.push(d);
+  await waitFor(`${kind} on ${router} in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(d.output()), 10_000);
+  return d;
+}
+
+/**
  * Runs `assert` every `stepMs` for `ms`: a stability window (nothing may change), not a wait for
  * an event (use waitFor for that).
  */

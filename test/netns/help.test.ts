@@ -51,12 +51,20 @@ describe("--help never acts", () => {
     // What remove-failover would tear down and openshift would take over: a held VIP, the multicast
     // rule's table, and a process named as the daemon (remove-failover SIGTERMs those).
     lab.exec("a", "ip", ["addr", "add", `${VIP}/32`, "dev", "eth0"]);
+    // The multicast rule's table as `openshift` makes it (src/openshift/multicast-rule.ts):
+    // `remove-failover` deletes it, so a teardown shows in the ruleset, not only in the addresses.
+    lab.exec("a", "nft", [
+      "add table inet keepalived; add chain inet keepalived filter { type filter hook input priority 0; policy accept; }; add rule inet keepalived filter ip daddr 224.0.0.18 accept",
+    ]);
     const fake = join(lab.dir, "keepalived");
     copyFileSync("/bin/sleep", fake);
     lab.spawn("a", fake, ["600"]);
     const runner = join(lab.dir, "runner.sh");
     writeFileSync(runner, RUNNER);
     const conf = join(lab.dir, "keepalived.conf");
+    const shim = join(lab.dir, "shim");
+    mkdirSync(shim);
+    writeFileSync(join(shim, "modprobe"), '#!/bin/sh\necho "modprobe $*" >> "$D/modprobe.calls"\n', { mode: 0o755 });
     const env = {
       ...process.env,
       OPENSHIFT_HA_VIRTUAL_IPS: VIP,
@@ -65,8 +73,10 @@ describe("--help never acts", () => {
       OPENSHIFT_HA_NFTABLES_RULE: "true",
       OPENSHIFT_HA_REPLICA_COUNT: "1",
       KEEPALIVED_CONFIG: conf,
-      // Should a regression act anyway, unloading ip_vs would change the host, not the namespace.
-      TSVRRPD_SKIP_MODPROBE: "1",
+      // Modules are the host's, shared by every namespace: `modprobe` here is a stand-in first on
+      // PATH that records its call, so a regression that loads or unloads one (remove-failover's
+      // `modprobe -r ip_vs`) fails the test without touching the host.
+      PATH: `${shim}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}`,
     };
     const snapshot = (): Snapshot => ({
       addresses: lab.exec("a", "ip", ["-br", "addr"]),
@@ -94,6 +104,7 @@ describe("--help never acts", () => {
     ];
     const before = snapshot();
     expect(before.addresses).toContain(VIP);
+    expect(before.nft).toContain("ip daddr 224.0.0.18 accept");
     for (const [args, usage] of cases) {
       const what = `tsvrrpd ${args.join(" ")}`;
       const D = join(lab.dir, args.join("_").replace(/[^a-z-]/g, ""));
@@ -115,6 +126,7 @@ describe("--help never acts", () => {
       expect(readFileSync(join(D, "run.after"), "utf8"), `${what}: files under /run`).toBe(readFileSync(join(D, "run.before"), "utf8"));
       expect(snapshot(), what).toEqual(before);
       expect(existsSync(conf), `${what} wrote KEEPALIVED_CONFIG`).toBe(false);
+      expect(existsSync(join(D, "modprobe.calls")), `${what} ran modprobe`).toBe(false);
     }
   });
 });

@@ -2,49 +2,32 @@
 // then the other way round, and each router's FIFO lines must be the same whichever daemon wrote
 // them (keepalived vrrp_notify.c notify_fifo: `INSTANCE "VI_1" MASTER 150`, `GROUP "G" ...`).
 // Readers start late: lines written before anyone opened the FIFO are still delivered, in order.
-import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../lab/netns.js";
-import { startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
+import { startBackup, startDaemon, startMaster, twoRouterLabs, type Kind } from "./daemons.js";
+import { fifoGlobalDefs, readFifo } from "./fifo-reader.js";
 
 const newLab = twoRouterLabs("nff");
 const VIP = "198.51.100.51";
 
 const conf = (priority: number, fifo: string) =>
-  `global_defs {\n  vrrp_notify_fifo ${fifo}\n  vrrp_garp_master_delay 0\n}\n` +
+  fifoGlobalDefs(fifo) +
   `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority ${priority}\n  version 3\n  advert_int 0.1\n` +
   `  virtual_ipaddress {\n    ${VIP}\n  }\n}\n` +
   `vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\n`;
-
-// Resolves once the FIFO is open: the open runs on the thread pool, and a daemon that stops (and
-// removes the FIFO it created) before it lands would leave the reader nothing to open.
-async function reader(path: string): Promise<{ lines(): string[]; close(): void }> {
-  let text = "";
-  const s = createReadStream(path, { encoding: "utf8" });
-  s.on("data", (d) => (text += String(d)));
-  await new Promise<void>((resolve, reject) => {
-    s.once("open", () => resolve());
-    s.once("error", reject);
-  });
-  s.on("error", () => undefined);
-  return { lines: () => text.split("\n").filter(Boolean), close: () => s.destroy() };
-}
 
 async function scenario(aKind: Kind, bKind: Kind): Promise<{ a: string[]; b: string[] }> {
   const { lab, running } = newLab();
   const fa = join(lab.dir, "a.fifo");
   const fb = join(lab.dir, "b.fifo");
-  const a = startDaemon(lab, "a", aKind, conf(150, fa));
-  running.push(a);
-  await waitFor(`${aKind} on a master`, () => lab.holders(VIP).join() === "a", 10_000);
-  const b = startDaemon(lab, "b", bKind, conf(100, fb));
-  running.push(b);
-  await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
+  const a = await startMaster(lab, running, "a", aKind, conf(150, fa), VIP);
+  await startBackup(lab, running, "b", bKind, conf(100, fb));
   // Both FIFOs were created by the daemons; the readers open them only now.
   expect(statSync(fa).isFIFO() && statSync(fb).isFIFO()).toBe(true);
-  const ra = await reader(fa);
-  const rb = await reader(fb);
+  const ra = await readFifo(fa);
+  const rb = await readFifo(fb);
   try {
     a.child.kill("SIGTERM"); // a stops: STOP lines on a, b takes over
     await waitFor("b master", () => lab.holders(VIP).join() === "b", 5000);
@@ -81,7 +64,7 @@ describe("vrrp_notify_fifo", () => {
 // and the FIFO's lines must be the same from both daemons.
 describe("an instance deleted by a reload", () => {
   const two = (fifo: string, script: string, keep2: boolean, deleted: boolean) =>
-    `global_defs {\n  vrrp_notify_fifo ${fifo}\n  vrrp_garp_master_delay 0\n}\n` +
+    fifoGlobalDefs(fifo) +
     `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 150\n  version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n` +
     (keep2
       ? `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority 120\n  version 3\n  advert_int 0.1\n  notify ${script}\n${deleted ? "  notify_deleted\n" : ""}  virtual_ipaddress {\n    198.51.100.52\n  }\n}\n`
@@ -105,7 +88,7 @@ describe("an instance deleted by a reload", () => {
           () => lab.holders("198.51.100.52").join() === "a" && lab.holders(VIP).join() === "a",
           10_000,
         );
-        const r = await reader(fifo);
+        const r = await readFifo(fifo);
         try {
           writeFileSync(join(lab.dir, "a.conf"), two(fifo, script, false, deleted));
           d.child.kill("SIGHUP");
@@ -139,17 +122,9 @@ describe("notify_master_rx_lower_pri", () => {
       const inst = (r: "a" | "b", priority: number, extra: string) =>
         `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority ${priority}\n  version 3\n  advert_int 0.1\n${extra}` +
         `  unicast_src_ip 192.0.2.${r === "a" ? 11 : 12}\n  unicast_peer {\n    192.0.2.${r === "a" ? 99 : 11}\n  }\n  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
-      running.push(
-        startDaemon(
-          lab,
-          "a",
-          kind,
-          `global_defs {\n  vrrp_notify_fifo ${fifo}\n  vrrp_garp_master_delay 0\n}\n` +
-            inst("a", 200, `  notify_master_rx_lower_pri ${script}\n`),
-        ),
-      );
+      running.push(startDaemon(lab, "a", kind, fifoGlobalDefs(fifo) + inst("a", 200, `  notify_master_rx_lower_pri ${script}\n`)));
       await waitFor(`${kind} on a master`, () => lab.holders(VIP).includes("a"), 10_000);
-      const r = await reader(fifo);
+      const r = await readFifo(fifo);
       try {
         running.push(startDaemon(lab, "b", "keepalived", inst("b", 100, "")));
         await waitFor("the FIFO line", () => r.lines().includes('INSTANCE "VI_1" MASTER_RX_LOWER_PRI 200'), 10_000);

@@ -4,37 +4,25 @@
 // `... BACKUP_PRIORITY 150` (any other state) to the notify FIFO, no script. a tracks a weighted
 // file: 3 x -20 takes it from 150 to 90 (below b's 100, so b preempts), deleting the file brings it
 // back to 150 (a preempts back). keepalived and tsvrrpd on a must write the same lines.
-import { createReadStream, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../lab/netns.js";
-import { startDaemon, twoRouterLabs, type Kind } from "./daemons.js";
+import { startBackup, startMaster, twoRouterLabs, type Kind } from "./daemons.js";
+import { fifoGlobalDefs, readFifo } from "./fifo-reader.js";
 
 const newLab = twoRouterLabs("pnc");
 const VIP = "198.51.100.61";
 
 const conf = (priority: number, o?: { dir: string; where: "instance" | "global" }) =>
   (o
-    ? `global_defs {\n  vrrp_notify_fifo ${o.dir}/a.fifo\n  vrrp_garp_master_delay 0\n` +
-      (o.where === "global" ? "  vrrp_notify_priority_changes\n" : "") +
-      `}\ntrack_file load {\n  file ${o.dir}/load\n}\n`
+    ? fifoGlobalDefs(`${o.dir}/a.fifo`, o.where === "global" ? "  vrrp_notify_priority_changes\n" : "") +
+      `track_file load {\n  file ${o.dir}/load\n}\n`
     : "") +
   `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 61\n  priority ${priority}\n  version 3\n  advert_int 0.1\n` +
   (o ? "  track_file {\n    load weight -20\n  }\n" : "") +
   (o?.where === "instance" ? "  notify_priority_changes true\n" : "") +
   `  virtual_ipaddress {\n    ${VIP}\n  }\n}\n`;
-
-async function reader(path: string): Promise<{ lines(): string[]; close(): void }> {
-  let text = "";
-  const s = createReadStream(path, { encoding: "utf8" });
-  s.on("data", (d) => (text += String(d)));
-  await new Promise<void>((resolve, reject) => {
-    s.once("open", () => resolve());
-    s.once("error", reject);
-  });
-  s.on("error", () => undefined);
-  return { lines: () => text.split("\n").filter(Boolean), close: () => s.destroy() };
-}
 
 const ROLES: [Kind, Kind, "instance" | "global"][] = [
   ["tsvrrpd", "keepalived", "instance"],
@@ -49,13 +37,10 @@ describe("notify_priority_changes", () => {
       const { lab, running } = newLab();
       const dir = lab.dir;
       const holder = () => lab.holders(VIP).join();
-      running.push(startDaemon(lab, "a", aKind, conf(150, { dir, where })));
-      await waitFor(`${aKind} on a master`, () => holder() === "a", 10_000);
-      const r = await reader(join(dir, "a.fifo"));
+      await startMaster(lab, running, "a", aKind, conf(150, { dir, where }), VIP);
+      const r = await readFifo(join(dir, "a.fifo"));
       try {
-        const b = startDaemon(lab, "b", bKind, conf(100));
-        running.push(b);
-        await waitFor(`${bKind} on b in BACKUP`, () => /Entering BACKUP STATE|-> BACKUP/.test(b.output()), 10_000);
+        await startBackup(lab, running, "b", bKind, conf(100));
 
         writeFileSync(join(dir, "load"), "3\n"); // 150 - 3 x 20 = 90, while a is still MASTER
         await waitFor("the MASTER_PRIORITY line", () => r.lines().includes('INSTANCE "VI_1" MASTER_PRIORITY 90'), 5000);

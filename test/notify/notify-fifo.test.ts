@@ -95,16 +95,22 @@ describe("notify FIFOs", () => {
       closeSync(fd);
       return buf.subarray(0, n).toString();
     };
-    const cases = [
+    const cases: { path: string; accepted: boolean; user?: string }[] = [
       { path: plant("nobodys.fifo", 0o666, nobody.uid, nobody.gid), accepted: false },
       { path: plant("nobodys-0600.fifo", 0o600, nobody.uid, nobody.gid), accepted: false },
       { path: plant("open-to-all.fifo", 0o666, 0, 0), accepted: false },
       { path: plant("mine.fifo", 0o644, 0, 0), accepted: true },
+      // keepalived fifo_open also takes a FIFO owned by the FIFO's own user (notify_fifo PATH USER).
+      { path: plant("the-fifo-users.fifo", 0o600, nobody.uid, nobody.gid), accepted: true, user: "nobody" },
+      // Ours, but another group may write into it: lines injected into the FIFO's script.
+      { path: plant("group-writable.fifo", 0o620, 0, nobody.gid), accepted: false },
+      { path: plant("our-group-writable.fifo", 0o660, 0, 0), accepted: true },
     ];
     for (const c of cases) {
       const reader = openSync(c.path, constants.O_RDONLY | constants.O_NONBLOCK); // keeps the pipe open
       const f = new NotifyFifos(pino({ level: "silent" }));
-      f.open(global(c.path));
+      const g = global(c.path);
+      f.open(c.user ? { ...g, notifyFifos: [{ ...g.notifyFifos![0]!, user: c.user }] } : g);
       f.write(fifoLine("INSTANCE", "VI_1", "MASTER", 100));
       f.close();
       const got = read(c.path);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { waitFor } from "../../lab/netns.js";
-import { MAX_PDU_BYTES, MAX_REPETITIONS, RETRY_MS, VrrpSubagent } from "../../src/snmp/agentx.js";
+import { MAX_BULK_VARBINDS, MAX_PDU_BYTES, MAX_REPETITIONS, RETRY_MS, VrrpSubagent } from "../../src/snmp/agentx.js";
 import type { Varbind } from "../../src/snmp/vrrp-mib.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-agentx-"));
@@ -140,12 +140,18 @@ describe("AgentX input limits", () => {
       bulk.writeUInt16BE(0, 0);
       bulk.writeUInt16BE(65535, 2);
       conn.write(pdu(T.GetBulk, SESSION, 201, Buffer.concat([bulk, range(REGION)])));
-      await waitFor("the Get and GetBulk answered", () => answers.length >= 2, 5000);
+      // 30 repeaters of 100 each would be 3,000 varbinds: the response stops at MAX_BULK_VARBINDS.
+      const ranges = Array.from({ length: 30 }, () => range(REGION));
+      conn.write(pdu(T.GetBulk, SESSION, 202, Buffer.concat([bulk, ...ranges])));
+      await waitFor("the Get and both GetBulks answered", () => answers.length >= 3, 5000);
       const get = answers.find((a) => a.packet === 200)!;
       expect(varbinds(get.payload)).toEqual([[2, 42]]);
       const bulkAnswer = varbinds(answers.find((a) => a.packet === 201)!.payload);
       expect(bulkAnswer).toHaveLength(MAX_REPETITIONS);
       expect(bulkAnswer[0]).toEqual([2, 1]);
+      const wide = varbinds(answers.find((a) => a.packet === 202)!.payload);
+      expect(wide).toHaveLength(MAX_BULK_VARBINDS);
+      expect(wide.slice(0, 30), "the first repetition: each repeater's first object").toEqual(Array(30).fill([2, 1]));
       const junkLines = lines.filter((l) => l.includes("not understood"));
       expect(junkLines, "log lines for 51 unexpected PDUs").toHaveLength(1);
       expect(consoleError).not.toHaveBeenCalled();

@@ -123,6 +123,14 @@ export interface Step {
   then?: (r: VrrpRouter) => void;
 }
 
+/** A table case: a router started with `config`, then the steps in order. */
+export interface TableCase {
+  name: string;
+  /** The configuration the router starts with. */
+  config: RouterConfig;
+  steps: Step[];
+}
+
 /** One action as a line: `VI_1 BACKUP>MASTER`, `VI_1 send 100`, `VI_1 +vips`, `VI_1 drop BAD_TTL`, `G MASTER`. */
 export function render(a: RouterAction): string | undefined {
   switch (a.type) {

@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import { addressBytes } from "../../src/vrrp/address.js";
 import { decodeAdvertOrThrow } from "../../src/vrrp/packet.js";
 import { groupState, syncMayGoMaster } from "../../src/vrrp/sync-group.js";
-import { RouterInstance, type RouterConfig } from "../../src/vrrp/router-types.js";
+import { RouterInstance } from "../../src/vrrp/router-types.js";
 import { masterDownMs, skewMs } from "../../src/vrrp/timing.js";
-import { conf, linksUp, packet, POLICY, runTable, spec, type Step } from "./router-table.js";
+import { conf, linksUp, packet, POLICY, runTable, spec, type TableCase } from "./router-table.js";
 
 const MDI = masterDownMs(3, 100, 10); // 360.9375 ms
 const master = (n: string, p = 100) => [`${n} send ${p}`, `${n} +vips`, `${n} announce 1`, `${n} BACKUP>MASTER`];
@@ -17,11 +17,7 @@ const G = { name: "G", members: ["VI_1", "VI_2"] };
 const deadline = (name: string, at: number) => (r: ReturnType<typeof runTable>) =>
   expect(r.instance(name)!.vi.nextDeadline()).toBeCloseTo(at, 6);
 
-interface Case {
-  name: string;
-  config: RouterConfig;
-  steps: Step[];
-}
+type Case = TableCase;
 
 const UNICAST = spec("VI_U", {
   receive: { ...POLICY, unicastPeers: [addressBytes("192.0.2.12")], peerTtl: [{ min: 0, max: 255 }] },
