@@ -219,6 +219,95 @@ describe("tsvrrpd manifest", () => {
     }
   });
 
+  it("the pieces fit: probes on the daemon's socket, the ConfigMap and optional Secret where -f and include read, --reload-on-change, HTTP bound as chosen, the PodMonitor on the pods' port", () => {
+    type Env = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
+    type Full = Container & {
+      command?: string[];
+      args?: string[];
+      env?: Env[];
+      ports?: { name: string; containerPort: number }[];
+      volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+    };
+    type Vol = { name: string; configMap?: { name: string }; secret?: { secretName: string; optional?: boolean } };
+    type Obj = Doc & {
+      metadata: { name: string; namespace: string };
+      spec?: {
+        template?: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+        selector?: { matchLabels: Record<string, string> };
+        podMetricsEndpoints?: { port: string }[];
+        groups?: { rules: { alert: string; expr: string }[] }[];
+      };
+    };
+    for (const args of combos) {
+      const where = args.join(" ");
+      const list = parseDocs(manifestText(args)) as Obj[];
+      const work = list.find((d) => d.kind === "DaemonSet" || d.kind === "Deployment")!;
+      const pod = work.spec!.template!.spec;
+      const c = pod.containers[0] as Full;
+      const vols = (pod.volumes ?? []) as Vol[];
+      const argv = c.args ?? [];
+      const env = new Map((c.env ?? []).map((e) => [e.name, e]));
+      const conf = !args.includes("--mode=openshift");
+      const opt = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+      const flagValue = (flag: string) => argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+      // The probes ask the control socket the daemon opens.
+      const socket = conf ? opt("--control") : env.get("TSVRRPD_CONTROL_SOCKET")?.value;
+      expect(socket, `${where}: control socket`).toMatch(/^\//);
+      for (const p of [c.readinessProbe, c.livenessProbe, c.startupProbe])
+        expect(p?.exec?.command.slice(-2), `${where}: probe socket`).toEqual(["--socket", socket]);
+      // HTTP: off unless asked, on the pod IP (from the downward API, defined before use) or loopback.
+      const metrics = args.find((a) => a.startsWith("--metrics="))?.slice(10) ?? "off";
+      const port = Number(args.find((a) => a.startsWith("--metrics-port="))?.slice(15) ?? 9650);
+      const http = conf ? flagValue("--http") : env.get("TSVRRPD_HTTP")?.value;
+      const want = { off: undefined, loopback: `127.0.0.1:${port}`, "pod-ip": `[$(POD_IP)]:${port}` }[metrics];
+      expect(http, `${where}: HTTP listen address`).toBe(want);
+      if (metrics === "pod-ip") {
+        const names = (c.env ?? []).map((e) => e.name);
+        expect(env.get("POD_IP")?.valueFrom?.fieldRef?.fieldPath, where).toBe("status.podIP");
+        if (!conf)
+          expect(names.indexOf("POD_IP"), `${where}: $(POD_IP) defined before TSVRRPD_HTTP`).toBeLessThan(names.indexOf("TSVRRPD_HTTP"));
+      } else expect(env.has("POD_IP"), where).toBe(false);
+      expect(c.ports ?? [], `${where}: metrics port`).toEqual(want ? [{ name: "metrics", containerPort: port, protocol: "TCP" }] : []);
+      if (conf) {
+        // keepalived.conf from the generated ConfigMap, mounted where -f reads it; reloaded on change.
+        expect(argv, where).toContain("--reload-on-change");
+        const file = opt("-f")!;
+        const dir = file.slice(0, file.lastIndexOf("/"));
+        const cm = list.find((d) => d.kind === "ConfigMap")!;
+        expect(Object.keys(cm.data ?? {}), where).toEqual([file.slice(dir.length + 1)]);
+        const mount = c.volumeMounts.find((m) => m.mountPath === dir);
+        expect(vols.find((v) => v.name === mount?.name)?.configMap?.name, `${where}: ${dir} is the ConfigMap`).toBe(cm.metadata.name);
+        const secretName = args.find((a) => a.startsWith("--auth-secret="))?.slice(14);
+        const secret = vols.find((v) => v.secret);
+        if (!secretName) expect(secret, where).toBeUndefined();
+        else {
+          // Optional: a pod whose Secret is missing still starts (a configuration without auth_pass).
+          expect(secret?.secret, where).toEqual({ secretName, optional: true, defaultMode: 0o400 });
+          const sm = c.volumeMounts.find((m) => m.name === secret!.name)!;
+          expect(sm.readOnly, where).toBe(true);
+          expect(cm.data![file.slice(dir.length + 1)], `${where}: the example includes the Secret's file`).toContain(
+            `include ${sm.mountPath}/auth.conf`,
+          );
+        }
+      } else {
+        expect(
+          list.some((d) => d.kind === "ConfigMap"),
+          where,
+        ).toBe(false);
+        expect([...env.keys()].filter((k) => k.startsWith("OPENSHIFT_HA_")).length, where).toBeGreaterThan(2);
+      }
+      // The PodMonitor selects these pods on the declared port; the rules' job is its job.
+      const mon = list.find((d) => d.kind === "PodMonitor");
+      if (mon) {
+        const labels = work.spec!.template!.metadata.labels;
+        for (const [k, v] of Object.entries(mon.spec!.selector!.matchLabels)) expect(labels[k], `${where}: selector ${k}`).toBe(v);
+        expect(mon.spec!.podMetricsEndpoints!.map((e) => e.port)).toEqual(["metrics"]);
+        const down = list.find((d) => d.kind === "PrometheusRule")!.spec!.groups![0]!.rules.find((r) => r.alert === "TsvrrpdDown")!;
+        expect(down.expr, where).toBe(`up{job="${mon.metadata.namespace}/${mon.metadata.name}"} == 0`);
+      }
+    }
+  });
+
   it("the ConfigMap's example keepalived.conf passes tsvrrpd -t, also reading auth_pass from the Secret", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-manifest-"));
     try {
