@@ -16,6 +16,7 @@ import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.co
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { EXAMPLES } from "../../src/kube/examples.js";
 import { manifestText } from "../../src/kube/manifest-command.js";
+import { exampleConfig } from "../../src/kube/manifest.js";
 import { configTest } from "../../src/cli.js";
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -324,6 +325,51 @@ describe("tsvrrpd manifest", () => {
           lines.join("\n"),
         ).toBe(0);
         expect(lines).toEqual([`${join(dir, "keepalived.conf")}: configuration OK (1 instance(s))`]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("README and docs/features.md show plain Kubernetes first, OpenShift second, and their `tsvrrpd manifest` lines run", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const features = readFileSync(new URL("../../docs/features.md", import.meta.url), "utf8");
+    const section = (text: string, heading: string) => {
+      const start = text.indexOf(`\n${heading}\n`);
+      expect(start, heading).toBeGreaterThan(0);
+      const end = text.indexOf("\n## ", start + heading.length + 2);
+      return text.slice(start + heading.length + 2, end < 0 ? undefined : end);
+    };
+    const kube = section(readme, "## Kubernetes and OpenShift");
+    const firstCommand = /```sh\n([^\n]*)/.exec(kube)?.[1] ?? "";
+    expect(firstCommand, "the README's first Kubernetes command").toMatch(/^tsvrrpd manifest /);
+    expect(kube.indexOf("tsvrrpd manifest")).toBeLessThan(kube.search(/openshift/i));
+    // features.md: the plain-Kubernetes section, then OpenShift's; the README's link lands on the first.
+    const headings = [...features.matchAll(/^## (.*)$/gm)].map((m) => m[1]!);
+    const plain = headings.findIndex((h) => /^Plain Kubernetes/.test(h));
+    expect(plain, "a plain-Kubernetes section in docs/features.md").toBeGreaterThanOrEqual(0);
+    expect(plain).toBeLessThan(headings.findIndex((h) => /^OpenShift/.test(h)));
+    const slug = (h: string) =>
+      h
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, "")
+        .replace(/\s/g, "-");
+    const link = /\(docs\/features\.md#([^)]+)\)/.exec(kube)?.[1];
+    expect(link, "the README links the plain-Kubernetes section").toBe(slug(headings[plain]!));
+    // Every documented `tsvrrpd manifest` command line works (with a real keepalived.conf for --config).
+    const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-manifest-"));
+    try {
+      const file = join(dir, "keepalived.conf");
+      writeFileSync(file, exampleConfig({}));
+      const lines = [readme, features].flatMap((t) =>
+        [...t.replace(/\\\n\s*/g, " ").matchAll(/^tsvrrpd manifest (.*?)(?:\s*\|.*)?$/gm)].map((m) => m[1]!),
+      );
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      for (const l of lines) {
+        const args = l.split(/\s+/).map((a) => a.replace(/^--config=keepalived\.conf$/, `--config=${file}`));
+        const list = parseDocs(manifestText(args));
+        expect(list.map((d) => d.kind).slice(0, 3), l).toEqual(["ServiceAccount", "ConfigMap", "DaemonSet"]);
+        validate(list);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
