@@ -7,13 +7,14 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { metricsRegistry, STATE_CODE } from "../../src/operator/metrics.js";
 import { EMPTY_SOURCE } from "../../src/operator/metrics-doc.js";
 import { monitoringFiles } from "../../src/kube/monitoring-files.js";
 import { ALERT_RULES } from "../../src/kube/monitoring.js";
+import { manifestText } from "../../src/kube/manifest-command.js";
 
 const dir = (f: string) => new URL(`../../deploy/monitoring/${f}`, import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), "tsvrrpd-promtool-"));
@@ -130,6 +131,19 @@ describe("deploy/monitoring", () => {
         `${r.alert} quiet somewhere`,
       ).toBe(true);
     }
+  });
+
+  it("the PrometheusRule `tsvrrpd manifest --metrics=pod-ip` generates (its job: NAMESPACE/NAME) passes promtool check rules and the same unit tests", () => {
+    const rule = parseAllDocuments(manifestText(["--metrics=pod-ip"]))
+      .map((d) => d.toJSON() as { kind: string; spec: { groups: { rules: { alert: string; expr: string }[] }[] } })
+      .find((d) => d.kind === "PrometheusRule")!;
+    expect(rule.spec.groups[0]!.rules.find((r) => r.alert === "TsvrrpdDown")!.expr).toBe('up{job="kube-system/tsvrrpd"} == 0');
+    writeFileSync(join(tmp, "rules.yaml"), stringify(rule.spec));
+    copyFileSync(new URL("alerts.promtool.yaml", import.meta.url), join(tmp, "alerts.promtool.yaml"));
+    const check = spawnSync("promtool", ["check", "rules", "rules.yaml"], { cwd: tmp, encoding: "utf8", timeout: 60_000 });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    const test = spawnSync("promtool", ["test", "rules", "alerts.promtool.yaml"], { cwd: tmp, encoding: "utf8", timeout: 60_000 });
+    expect(test.status, test.stdout + test.stderr).toBe(0);
   });
 
   it("a rule that is wrong fails promtool's unit tests (the tests can fail)", () => {
