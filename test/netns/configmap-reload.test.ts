@@ -11,6 +11,7 @@ import { waitFor } from "../../lab/netns.js";
 import { kubeletWrite } from "../../lab/kubelet-volume.js";
 import { parseAllDocuments } from "yaml";
 import { manifestText } from "../../src/kube/manifest-command.js";
+import { packageVersion } from "../../src/version.js";
 import { BIN, CLI_TIMEOUT_MS, longestSilenceMs, macOf, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("cmr");
@@ -87,7 +88,11 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
     expect(gen.args).toContain(sock);
     const child = lab.spawn("b", gen.command[0]!, [...gen.command.slice(1), ...gen.args, "-D"]);
     let out = "";
-    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    let stdout = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      stdout += d.toString();
+    });
     child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
     const b: Running = { kind: "tsvrrpd", router: "b", child, output: () => out };
     running.push(b);
@@ -115,6 +120,25 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
       `fetch("http://192.0.2.12:9650/metrics").then(async (r) => process.stdout.write(await r.text()))`,
     ]);
     expect(metrics).toContain('vrrp_instance_state{vrrp_instance="VC",vrid="13",interface="eth0",family="4"} 2');
+    // The daemon's registry, not a fixture: no label named instance (Prometheus's own), build info,
+    // and prom-client's process and Node.js series.
+    expect(metrics).not.toMatch(/[{,]instance="/);
+    expect(metrics).toContain(`tsvrrpd_build_info{version="${packageVersion()}",nodejs_version="`);
+    for (const name of ["process_resident_memory_bytes", "process_open_fds", "nodejs_eventloop_lag_seconds"])
+      expect(metrics, name).toMatch(new RegExp(`^${name} \\d`, "m"));
+    // --log-json (the generated args): one JSON object per line, string levels, ISO times, no
+    // internal kl field; keepalived's words stay the message.
+    const records = stdout
+      .slice(0, stdout.lastIndexOf("\n")) // whole lines only: the pipe may hold half of the next
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.length).toBeGreaterThan(3);
+    for (const r of records) {
+      expect(["debug", "info", "warn", "error", "fatal"], JSON.stringify(r)).toContain(r.level);
+      expect(r.time, JSON.stringify(r)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(r, JSON.stringify(r)).not.toHaveProperty("kl");
+    }
+    expect(records).toContainEqual(expect.objectContaining({ level: "info", msg: "(VC) Entering MASTER STATE", instance: "VC" }));
 
     const aSock = join(lab.dir, "a.pid.sock");
     const transitions = () =>
