@@ -200,6 +200,15 @@ describe("tsvrrpd manifest", () => {
     "--image=registry.example/tsvrrpd:1",
     "--metrics-port=9100",
   ]);
+  combos.push([
+    "deployment",
+    "--namespace=edge-ns",
+    "--node-selector=kubernetes.io/os=linux",
+    "--node-selector=node-role.kubernetes.io/edge=",
+    "--image=registry.example/tsvrrpd@sha256:0123",
+    "--metrics=pod-ip",
+    "--segment=lan2",
+  ]);
 
   it("every object it generates, for every mode, kind and metrics choice, validates; tokens off, probes ask the daemon", () => {
     for (const args of combos) {
@@ -249,6 +258,24 @@ describe("tsvrrpd manifest", () => {
       const argv = c.args ?? [];
       const env = new Map((c.env ?? []).map((e) => [e.name, e]));
       const conf = !args.includes("--mode=openshift");
+      // The options land where they mean something: namespace, kind, replicas, node selector, image, segment, env.
+      const value = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+      for (const d of list) expect(d.metadata.namespace, `${where}: ${d.kind} namespace`).toBe(value("--namespace") ?? "kube-system");
+      const deployment = args[0] === "deployment" || args.includes("--kind=deployment");
+      expect(work.kind, where).toBe(deployment ? "Deployment" : "DaemonSet");
+      if (deployment) expect((work.spec as { replicas?: number }).replicas, where).toBe(Number(value("--replicas") ?? 2));
+      const selectors = args.filter((a) => a.startsWith("--node-selector=")).map((a) => a.slice(16));
+      const wantSelector =
+        selectors.length === 0
+          ? { "tsvrrpd.io/enabled": "true" }
+          : Object.fromEntries(selectors.filter((x) => x !== "none").map((x) => x.split("=")));
+      expect((pod as { nodeSelector?: object }).nodeSelector ?? {}, `${where}: nodeSelector`).toEqual(wantSelector);
+      expect((c as { image?: string }).image, where).toBe(value("--image") ?? "quay.io/example/tsvrrpd-ipfailover:latest");
+      expect(work.spec!.template!.metadata.labels["tsvrrpd.io/segment"], `${where}: segment label`).toBe(value("--segment"));
+      for (const e of args.filter((a) => a.startsWith("--env="))) {
+        const [k, v] = e.slice(6).split("=");
+        expect((c as Full).env?.find((x) => x.name === k)?.value, where).toBe(v);
+      }
       const opt = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
       const flagValue = (flag: string) => argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
       // The probes ask the control socket the daemon opens.
