@@ -274,7 +274,7 @@ describe("tsvrrpd manifest", () => {
       expect(work.spec!.template!.metadata.labels["tsvrrpd.io/segment"], `${where}: segment label`).toBe(value("--segment"));
       for (const e of args.filter((a) => a.startsWith("--env="))) {
         const [k, v] = e.slice(6).split("=");
-        expect((c as Full).env?.find((x) => x.name === k)?.value, where).toBe(v);
+        expect(c.env?.find((x) => x.name === k)?.value, where).toBe(v);
       }
       const opt = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
       const flagValue = (flag: string) => argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
