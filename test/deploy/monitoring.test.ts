@@ -147,17 +147,24 @@ describe("deploy/monitoring", () => {
   });
 
   it("a rule that is wrong fails promtool's unit tests (the tests can fail)", () => {
-    const rule = parse(readFileSync(dir("prometheus-rule.yaml"), "utf8")) as {
-      spec: { groups: { rules: { alert: string; expr: string }[] }[] };
-    };
-    // Grouping split brain by VRID alone: IPv4 and IPv6 masters of one VRID would be a split brain.
-    const sb = rule.spec.groups[0]!.rules.find((r) => r.alert === "VRRPSplitBrain")!;
-    sb.expr = sb.expr.replace("by (vrid, family, segment)", "by (vrid)");
-    writeFileSync(join(tmp, "rules.yaml"), stringify(rule.spec));
-    copyFileSync(new URL("alerts.promtool.yaml", import.meta.url), join(tmp, "alerts.promtool.yaml"));
-    const test = spawnSync("promtool", ["test", "rules", "alerts.promtool.yaml"], { cwd: tmp, encoding: "utf8", timeout: 60_000 });
-    expect(test.status).not.toBe(0);
-    expect(test.stdout + test.stderr).toContain("VRRPSplitBrain");
+    const wrong: [string, (expr: string) => string][] = [
+      // Split brain grouped by VRID alone: IPv4 and IPv6 masters of one VRID, or masters on two segments, would fire.
+      ["VRRPSplitBrain", (e) => e.replace("by (vrid, family, segment)", "by (vrid)")],
+      // No master, with the labels kept but a MASTER of the VRID on another segment or family masking it.
+      ["VRRPNoMaster", (e) => `${e} unless on (vrid) (max by (vrid) (vrrp_instance_state == bool 2) == 1)`],
+    ];
+    for (const [alert, mutate] of wrong) {
+      const rule = parse(readFileSync(dir("prometheus-rule.yaml"), "utf8")) as {
+        spec: { groups: { rules: { alert: string; expr: string }[] }[] };
+      };
+      const r = rule.spec.groups[0]!.rules.find((x) => x.alert === alert)!;
+      r.expr = mutate(r.expr);
+      writeFileSync(join(tmp, "rules.yaml"), stringify(rule.spec));
+      copyFileSync(new URL("alerts.promtool.yaml", import.meta.url), join(tmp, "alerts.promtool.yaml"));
+      const test = spawnSync("promtool", ["test", "rules", "alerts.promtool.yaml"], { cwd: tmp, encoding: "utf8", timeout: 60_000 });
+      expect(test.status, `${alert}: ${r.expr}`).not.toBe(0);
+      expect(test.stdout + test.stderr).toContain(`alertname: ${alert}`);
+    }
   });
 
   it("every expression in the Grafana dashboard and the rules names metrics the daemon exports", async () => {
