@@ -4,8 +4,8 @@
 //    on change without a restart (--reload-on-change follows kubelet's ..data symlink swap);
 //  - openshift: OPENSHIFT_HA_* variables, as OpenShift's keepalived-ipfailover image takes them.
 // Probes ask the daemon over its control socket (`status --check`, `status --alive`); no pgrep.
-// test/deploy/manifest.test.ts validates every object against the Kubernetes schema and
-// prometheus-operator's, and checks the examples under deploy/kubernetes/ are current.
+// test/deploy/manifests.test.ts validates every object against the Kubernetes schema and
+// prometheus-operator's, and checks the examples under deploy/ (src/kube/examples.ts) are current.
 import { METRICS_PORT_NAME, podMonitor, prometheusRule, SEGMENT_POD_LABEL } from "./monitoring.js";
 
 export type ManifestMode = "conf" | "openshift";

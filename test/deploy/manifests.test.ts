@@ -16,6 +16,7 @@ import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.co
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { EXAMPLES } from "../../src/kube/examples.js";
 import { manifestText } from "../../src/kube/manifest-command.js";
+import { exampleConfig } from "../../src/kube/manifest.js";
 import { configTest } from "../../src/cli.js";
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -199,6 +200,15 @@ describe("tsvrrpd manifest", () => {
     "--image=registry.example/tsvrrpd:1",
     "--metrics-port=9100",
   ]);
+  combos.push([
+    "deployment",
+    "--namespace=edge-ns",
+    "--node-selector=kubernetes.io/os=linux",
+    "--node-selector=node-role.kubernetes.io/edge=",
+    "--image=registry.example/tsvrrpd@sha256:0123",
+    "--metrics=pod-ip",
+    "--segment=lan2",
+  ]);
 
   it("every object it generates, for every mode, kind and metrics choice, validates; tokens off, probes ask the daemon", () => {
     for (const args of combos) {
@@ -219,6 +229,113 @@ describe("tsvrrpd manifest", () => {
     }
   });
 
+  it("the pieces fit: probes on the daemon's socket, the ConfigMap and optional Secret where -f and include read, --reload-on-change, HTTP bound as chosen, the PodMonitor on the pods' port", () => {
+    type Env = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
+    type Full = Container & {
+      command?: string[];
+      args?: string[];
+      env?: Env[];
+      ports?: { name: string; containerPort: number }[];
+      volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+    };
+    type Vol = { name: string; configMap?: { name: string }; secret?: { secretName: string; optional?: boolean } };
+    type Obj = Doc & {
+      metadata: { name: string; namespace: string };
+      spec?: {
+        template?: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+        selector?: { matchLabels: Record<string, string> };
+        podMetricsEndpoints?: { port: string }[];
+        groups?: { rules: { alert: string; expr: string }[] }[];
+      };
+    };
+    for (const args of combos) {
+      const where = args.join(" ");
+      const list = parseDocs(manifestText(args)) as Obj[];
+      const work = list.find((d) => d.kind === "DaemonSet" || d.kind === "Deployment")!;
+      const pod = work.spec!.template!.spec;
+      const c = pod.containers[0] as Full;
+      const vols = (pod.volumes ?? []) as Vol[];
+      const argv = c.args ?? [];
+      const env = new Map((c.env ?? []).map((e) => [e.name, e]));
+      const conf = !args.includes("--mode=openshift");
+      // The options land where they mean something: namespace, kind, replicas, node selector, image, segment, env.
+      const value = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+      for (const d of list) expect(d.metadata.namespace, `${where}: ${d.kind} namespace`).toBe(value("--namespace") ?? "kube-system");
+      const deployment = args[0] === "deployment" || args.includes("--kind=deployment");
+      expect(work.kind, where).toBe(deployment ? "Deployment" : "DaemonSet");
+      if (deployment) expect((work.spec as { replicas?: number }).replicas, where).toBe(Number(value("--replicas") ?? 2));
+      const selectors = args.filter((a) => a.startsWith("--node-selector=")).map((a) => a.slice(16));
+      const wantSelector =
+        selectors.length === 0
+          ? { "tsvrrpd.io/enabled": "true" }
+          : Object.fromEntries(selectors.filter((x) => x !== "none").map((x) => x.split("=")));
+      expect((pod as { nodeSelector?: object }).nodeSelector ?? {}, `${where}: nodeSelector`).toEqual(wantSelector);
+      expect((c as { image?: string }).image, where).toBe(value("--image") ?? "quay.io/example/tsvrrpd-ipfailover:latest");
+      expect(work.spec!.template!.metadata.labels["tsvrrpd.io/segment"], `${where}: segment label`).toBe(value("--segment"));
+      for (const e of args.filter((a) => a.startsWith("--env="))) {
+        const [k, v] = e.slice(6).split("=");
+        expect(c.env?.find((x) => x.name === k)?.value, where).toBe(v);
+      }
+      const opt = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+      const flagValue = (flag: string) => argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+      // The probes ask the control socket the daemon opens.
+      const socket = conf ? opt("--control") : env.get("TSVRRPD_CONTROL_SOCKET")?.value;
+      expect(socket, `${where}: control socket`).toMatch(/^\//);
+      for (const p of [c.readinessProbe, c.livenessProbe, c.startupProbe])
+        expect(p?.exec?.command.slice(-2), `${where}: probe socket`).toEqual(["--socket", socket]);
+      // HTTP: off unless asked, on the pod IP (from the downward API, defined before use) or loopback.
+      const metrics = args.find((a) => a.startsWith("--metrics="))?.slice(10) ?? "off";
+      const port = Number(args.find((a) => a.startsWith("--metrics-port="))?.slice(15) ?? 9650);
+      const http = conf ? flagValue("--http") : env.get("TSVRRPD_HTTP")?.value;
+      const want = { off: undefined, loopback: `127.0.0.1:${port}`, "pod-ip": `[$(POD_IP)]:${port}` }[metrics];
+      expect(http, `${where}: HTTP listen address`).toBe(want);
+      if (metrics === "pod-ip") {
+        const names = (c.env ?? []).map((e) => e.name);
+        expect(env.get("POD_IP")?.valueFrom?.fieldRef?.fieldPath, where).toBe("status.podIP");
+        if (!conf)
+          expect(names.indexOf("POD_IP"), `${where}: $(POD_IP) defined before TSVRRPD_HTTP`).toBeLessThan(names.indexOf("TSVRRPD_HTTP"));
+      } else expect(env.has("POD_IP"), where).toBe(false);
+      expect(c.ports ?? [], `${where}: metrics port`).toEqual(want ? [{ name: "metrics", containerPort: port, protocol: "TCP" }] : []);
+      if (conf) {
+        // keepalived.conf from the generated ConfigMap, mounted where -f reads it; reloaded on change.
+        expect(argv, where).toContain("--reload-on-change");
+        const file = opt("-f")!;
+        const dir = file.slice(0, file.lastIndexOf("/"));
+        const cm = list.find((d) => d.kind === "ConfigMap")!;
+        expect(Object.keys(cm.data ?? {}), where).toEqual([file.slice(dir.length + 1)]);
+        const mount = c.volumeMounts.find((m) => m.mountPath === dir);
+        expect(vols.find((v) => v.name === mount?.name)?.configMap?.name, `${where}: ${dir} is the ConfigMap`).toBe(cm.metadata.name);
+        const secretName = args.find((a) => a.startsWith("--auth-secret="))?.slice(14);
+        const secret = vols.find((v) => v.secret);
+        if (!secretName) expect(secret, where).toBeUndefined();
+        else {
+          // Optional: a pod whose Secret is missing still starts (a configuration without auth_pass).
+          expect(secret?.secret, where).toEqual({ secretName, optional: true, defaultMode: 0o400 });
+          const sm = c.volumeMounts.find((m) => m.name === secret!.name)!;
+          expect(sm.readOnly, where).toBe(true);
+          expect(cm.data![file.slice(dir.length + 1)], `${where}: the example includes the Secret's file`).toContain(
+            `include ${sm.mountPath}/auth.conf`,
+          );
+        }
+      } else {
+        expect(
+          list.some((d) => d.kind === "ConfigMap"),
+          where,
+        ).toBe(false);
+        expect([...env.keys()].filter((k) => k.startsWith("OPENSHIFT_HA_")).length, where).toBeGreaterThan(2);
+      }
+      // The PodMonitor selects these pods on the declared port; the rules' job is its job.
+      const mon = list.find((d) => d.kind === "PodMonitor");
+      if (mon) {
+        const labels = work.spec!.template!.metadata.labels;
+        for (const [k, v] of Object.entries(mon.spec!.selector!.matchLabels)) expect(labels[k], `${where}: selector ${k}`).toBe(v);
+        expect(mon.spec!.podMetricsEndpoints!.map((e) => e.port)).toEqual(["metrics"]);
+        const down = list.find((d) => d.kind === "PrometheusRule")!.spec!.groups![0]!.rules.find((r) => r.alert === "TsvrrpdDown")!;
+        expect(down.expr, where).toBe(`up{job="${mon.metadata.namespace}/${mon.metadata.name}"} == 0`);
+      }
+    }
+  });
+
   it("the ConfigMap's example keepalived.conf passes tsvrrpd -t, also reading auth_pass from the Secret", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-manifest-"));
     try {
@@ -235,6 +352,51 @@ describe("tsvrrpd manifest", () => {
           lines.join("\n"),
         ).toBe(0);
         expect(lines).toEqual([`${join(dir, "keepalived.conf")}: configuration OK (1 instance(s))`]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("README and docs/features.md show plain Kubernetes first, OpenShift second, and their `tsvrrpd manifest` lines run", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const features = readFileSync(new URL("../../docs/features.md", import.meta.url), "utf8");
+    const section = (text: string, heading: string) => {
+      const start = text.indexOf(`\n${heading}\n`);
+      expect(start, heading).toBeGreaterThan(0);
+      const end = text.indexOf("\n## ", start + heading.length + 2);
+      return text.slice(start + heading.length + 2, end < 0 ? undefined : end);
+    };
+    const kube = section(readme, "## Kubernetes and OpenShift");
+    const firstCommand = /```sh\n([^\n]*)/.exec(kube)?.[1] ?? "";
+    expect(firstCommand, "the README's first Kubernetes command").toMatch(/^tsvrrpd manifest /);
+    expect(kube.indexOf("tsvrrpd manifest")).toBeLessThan(kube.search(/openshift/i));
+    // features.md: the plain-Kubernetes section, then OpenShift's; the README's link lands on the first.
+    const headings = [...features.matchAll(/^## (.*)$/gm)].map((m) => m[1]!);
+    const plain = headings.findIndex((h) => /^Plain Kubernetes/.test(h));
+    expect(plain, "a plain-Kubernetes section in docs/features.md").toBeGreaterThanOrEqual(0);
+    expect(plain).toBeLessThan(headings.findIndex((h) => /^OpenShift/.test(h)));
+    const slug = (h: string) =>
+      h
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, "")
+        .replace(/\s/g, "-");
+    const link = /\(docs\/features\.md#([^)]+)\)/.exec(kube)?.[1];
+    expect(link, "the README links the plain-Kubernetes section").toBe(slug(headings[plain]!));
+    // Every documented `tsvrrpd manifest` command line works (with a real keepalived.conf for --config).
+    const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-manifest-"));
+    try {
+      const file = join(dir, "keepalived.conf");
+      writeFileSync(file, exampleConfig({}));
+      const lines = [readme, features].flatMap((t) =>
+        [...t.replace(/\\\n\s*/g, " ").matchAll(/^tsvrrpd manifest (.*?)(?:\s*\|.*)?$/gm)].map((m) => m[1]!),
+      );
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      for (const l of lines) {
+        const args = l.split(/\s+/).map((a) => a.replace(/^--config=keepalived\.conf$/, `--config=${file}`));
+        const list = parseDocs(manifestText(args));
+        expect(list.map((d) => d.kind).slice(0, 3), l).toEqual(["ServiceAccount", "ConfigMap", "DaemonSet"]);
+        validate(list);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

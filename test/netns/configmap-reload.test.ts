@@ -4,6 +4,7 @@
 // priority changed apply with zero transitions anywhere; a broken version is refused and the old
 // one keeps running. The daemon runs the generated DaemonSet's own command line and probes (paths
 // moved into the lab): `status --check` (ready), `status --alive` (the loop answers), /metrics.
+// An instance in FAULT (a failing check on the node) keeps the pod ready and shows in /metrics.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { waitFor } from "../../lab/netns.js";
 import { kubeletWrite } from "../../lab/kubelet-volume.js";
 import { parseAllDocuments } from "yaml";
 import { manifestText } from "../../src/kube/manifest-command.js";
+import { packageVersion } from "../../src/version.js";
 import { BIN, CLI_TIMEOUT_MS, longestSilenceMs, macOf, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("cmr");
@@ -87,7 +89,11 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
     expect(gen.args).toContain(sock);
     const child = lab.spawn("b", gen.command[0]!, [...gen.command.slice(1), ...gen.args, "-D"]);
     let out = "";
-    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    let stdout = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      stdout += d.toString();
+    });
     child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
     const b: Running = { kind: "tsvrrpd", router: "b", child, output: () => out };
     running.push(b);
@@ -115,6 +121,25 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
       `fetch("http://192.0.2.12:9650/metrics").then(async (r) => process.stdout.write(await r.text()))`,
     ]);
     expect(metrics).toContain('vrrp_instance_state{vrrp_instance="VC",vrid="13",interface="eth0",family="4"} 2');
+    // The daemon's registry, not a fixture: no label named instance (Prometheus's own), build info,
+    // and prom-client's process and Node.js series.
+    expect(metrics).not.toMatch(/[{,]instance="/);
+    expect(metrics).toContain(`tsvrrpd_build_info{version="${packageVersion()}",nodejs_version="`);
+    for (const name of ["process_resident_memory_bytes", "process_open_fds", "nodejs_eventloop_lag_seconds"])
+      expect(metrics, name).toMatch(new RegExp(`^${name} \\d`, "m"));
+    // --log-json (the generated args): one JSON object per line, string levels, ISO times, no
+    // internal kl field; keepalived's words stay the message.
+    const records = stdout
+      .slice(0, stdout.lastIndexOf("\n")) // whole lines only: the pipe may hold half of the next
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.length).toBeGreaterThan(3);
+    for (const r of records) {
+      expect(["debug", "info", "warn", "error", "fatal"], JSON.stringify(r)).toContain(r.level);
+      expect(r.time, JSON.stringify(r)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(r, JSON.stringify(r)).not.toHaveProperty("kl");
+    }
+    expect(records).toContainEqual(expect.objectContaining({ level: "info", msg: "(VC) Entering MASTER STATE", instance: "VC" }));
 
     const aSock = join(lab.dir, "a.pid.sock");
     const transitions = () =>
@@ -186,5 +211,41 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
     lab.killAll("b", "SIGKILL");
     await waitFor("b gone", () => probe("--alive").status === 3, 5000);
     expect(probe("--check").status).toBe(3);
+  });
+});
+
+describe("readiness with a failing check", () => {
+  it("an instance in FAULT (its check fails on this node) leaves the pod ready and shows in /metrics", async () => {
+    const { lab, running } = newLab();
+    const cm = join(lab.dir, "configmap");
+    kubeletWrite(cm, {
+      "keepalived.conf":
+        conf([{ name: "VA", vrid: 21, priority: 100, vips: ["198.51.100.21"] }]) +
+        'vrrp_script chk_down {\n  script "/bin/false"\n  interval 1\n  fall 1\n}\n' +
+        "vrrp_instance VF {\n  interface eth0\n  virtual_router_id 22\n  priority 100\n  version 3\n  advert_int 0.1\n" +
+        "  virtual_ipaddress {\n    198.51.100.22\n  }\n  track_script {\n    chk_down\n  }\n}\n",
+    });
+    const gen = generatedContainer(lab.dir, "192.0.2.12");
+    const child = lab.spawn("b", gen.command[0]!, [...gen.command.slice(1), ...gen.args]);
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+    running.push({ kind: "tsvrrpd", router: "b", child, output: () => out });
+    const sock = join(lab.dir, "control.sock");
+    const states = () => {
+      const r = spawnSync(BIN, ["status", "--json", "--socket", sock], { encoding: "utf8", timeout: CLI_TIMEOUT_MS });
+      return r.status === 0 ? (JSON.parse(r.stdout) as { instances: Inst[] }).instances.map((i) => `${i.name}:${i.state}`).sort() : [];
+    };
+    await waitFor("VA MASTER, VF FAULT", () => states().join() === "VA:MASTER,VF:FAULT", 15_000);
+    const cmd = gen.readinessProbe.exec.command;
+    const ready = spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: 15_000 });
+    expect(ready.status, ready.stderr).toBe(0);
+    expect(ready.stdout).toBe("ready: 2 instance(s) past INIT: 1 MASTER, 0 BACKUP, 1 FAULT\n");
+    const metrics = lab.exec("b", process.execPath, [
+      "-e",
+      `fetch("http://192.0.2.12:9650/metrics").then(async (r) => process.stdout.write(await r.text()))`,
+    ]);
+    expect(metrics).toContain('vrrp_instance_state{vrrp_instance="VF",vrid="22",interface="eth0",family="4"} 3');
+    expect(metrics).toContain('vrrp_check_up{check="chk_down"} 0');
   });
 });

@@ -1,6 +1,7 @@
 // The OpenShift drop-in on a namespace LAN: the image layout's entry points (installed the way the
 // Dockerfile installs them), and a mixed cluster of real keepalived running the configuration
-// today's image generates next to tsvrrpd running from the same OPENSHIFT_HA_* variables.
+// today's image generates next to tsvrrpd running from the same OPENSHIFT_HA_* variables; and the
+// container `tsvrrpd manifest --mode=openshift` generates, run with its own env and probes.
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../lab/netns.js";
 import { holdsFor } from "./daemons.js";
 import { failoverBothWays, mixLayout, startMix } from "./openshift-mix.js";
+import { parseAllDocuments } from "yaml";
+import { manifestText } from "../../src/kube/manifest-command.js";
+
+interface GeneratedContainer {
+  env: { name: string; value?: string; valueFrom?: object }[];
+  readinessProbe: { exec: { command: string[] } };
+  livenessProbe: { exec: { command: string[] } };
+}
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const VIPS = ["203.0.113.10", "203.0.113.11", "203.0.113.12"];
@@ -121,6 +130,66 @@ describe("mixed cluster: keepalived with the image's config next to tsvrrpd open
     await waitFor("one master per group, as the priorities say", () => mixLayout(lab), 10_000);
     await holdsFor(1500, () => expect(mixLayout(lab)).toBe(true));
     await failoverBothWays(lab, mix, "tsvrrpd");
+    passed = true;
+  });
+});
+
+describe("tsvrrpd manifest --mode=openshift", () => {
+  it("the generated container's env runs tsvrrpd openshift: its probes answer on TSVRRPD_CONTROL_SOCKET, /metrics on the pod IP, JSON logs", async () => {
+    const lab = newLab();
+    const work = parseAllDocuments(
+      manifestText([
+        "--mode=openshift",
+        "--metrics=pod-ip",
+        "--env=OPENSHIFT_HA_VIRTUAL_IPS=203.0.113.20",
+        "--env=OPENSHIFT_HA_MONITOR_PORT=0",
+      ]),
+    )
+      .map((d) => d.toJSON() as { kind: string; spec: { template: { spec: { containers: GeneratedContainer[] } } } })
+      .find((d) => d.kind === "DaemonSet")!;
+    const c = work.spec.template.spec.containers[0]!;
+    const sock = join(lab.dir, "control.sock");
+    // The pod's env with the downward API and the paths moved into the lab, as kubelet expands $(POD_IP).
+    const env: NodeJS.ProcessEnv = { ...process.env, KEEPALIVED_CONFIG: join(lab.dir, "keepalived.conf"), TSVRRPD_SKIP_MODPROBE: "1" };
+    for (const e of c.env)
+      env[e.name] = e.valueFrom ? "192.0.2.12" : e.value!.replace("$(POD_IP)", "192.0.2.12").replace("/run/tsvrrpd/control.sock", sock);
+    const probe = (p: GeneratedContainer["readinessProbe"]) => {
+      const cmd = p.exec.command.map((a) =>
+        a.replace("/opt/tsvrrpd/bin/tsvrrpd", join(REPO, "bin/tsvrrpd")).replace("/run/tsvrrpd/control.sock", sock),
+      );
+      return spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: 15_000 });
+    };
+    const ts = lab.spawn("b", join(REPO, "bin/tsvrrpd"), ["openshift"], { env });
+    let stdout = "";
+    ts.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+    const errOut = collect(ts);
+    let passed = false;
+    cleanups.push(() => {
+      if (!passed) console.log(`--- tsvrrpd openshift on b:\n${stdout.slice(-3000)}\n${errOut().slice(-3000)}`);
+    });
+    await waitFor("b holds the VIP", () => lab.holdersOf(["203.0.113.20"])[0] === "b", 15_000);
+    await waitFor("ready", () => probe(c.readinessProbe).status === 0, 5000);
+    expect(probe(c.readinessProbe).stdout).toMatch(/^ready: 1 instance\(s\) past INIT: 1 MASTER/);
+    expect(probe(c.livenessProbe).status).toBe(0);
+    const metrics = lab.exec("b", process.execPath, [
+      "-e",
+      `fetch("http://192.0.2.12:9650/metrics").then(async (r) => process.stdout.write(await r.text()))`,
+    ]);
+    expect(metrics).toMatch(/^vrrp_instance_state\{vrrp_instance="k8s_vips_VIP_1",[^}]*\} 2$/m);
+    expect(metrics).toContain("tsvrrpd_build_info{");
+    const records = stdout
+      .slice(0, stdout.lastIndexOf("\n"))
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.length).toBeGreaterThan(2);
+    for (const r of records) {
+      expect(typeof r.level, JSON.stringify(r)).toBe("string");
+      expect(r.time, JSON.stringify(r)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(r, JSON.stringify(r)).not.toHaveProperty("kl");
+    }
+    ts.kill("SIGTERM");
+    await waitFor("stopped", () => ts.exitCode !== null, 15_000);
     passed = true;
   });
 });
