@@ -24,6 +24,7 @@ fi
 prod=$(bash scripts/stage-prod.sh)
 ctx="$repo/.build/image"
 rm -rf "$ctx"
+trap 'rm -rf "$ctx"' EXIT   # also when a step fails
 mkdir -p "$ctx"
 bash scripts/install-image-root.sh "$ctx/rootfs" "$prod"
 cp Dockerfile "$ctx/"
@@ -47,5 +48,4 @@ echo "$commit" > "$ctx/rootfs/opt/tsvrrpd/COMMIT"
 echo "image: building $tag on $base (--network none)" >&2
 podman build --network none --pull=never --build-arg "BASE=$base" --label "org.opencontainers.image.revision=$commit" \
   --label "org.opencontainers.image.version=$version" -t "$tag" "$ctx" >&2
-rm -rf "$ctx"
 echo "$tag"
