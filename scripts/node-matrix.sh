@@ -22,7 +22,8 @@ for line in $lines; do
   echo "node-matrix: Node $ver in $work (log $log)" >&2
   (
     cd "$work" || exit 1
-    export PATH="$node/bin:$PATH" npm_config_nodedir="$node" npm_config_node_gyp="$gyp"
+    # TSVRRPD_NODE_LINE: test/scripts/node-line.test.ts checks the unit tests run on this line.
+    export PATH="$node/bin:$PATH" npm_config_nodedir="$node" npm_config_node_gyp="$gyp" TSVRRPD_NODE_LINE="$line"
     ci="ok" unit="-" pair="-"
     if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
       ci="failed: $(grep -m1 -oE 'npm error path [^ ]*node_modules/[^ /]+' "$log" | sed 's|.*node_modules/||') does not build"
