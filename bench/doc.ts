@@ -152,6 +152,21 @@ interface ScaleRow {
   spuriousBackupAdverts: number;
 }
 
+/** A/B runs of scale.ts in one session (BENCH_KINDS with tsvrrpd-base): the medians table. */
+function scaleKindsAb(file: string, title: string, r: Json): string {
+  const medians = r.medians as Cell[][];
+  return [
+    `## ${title}`,
+    source(
+      file,
+      `BENCH_SIZES=255 BENCH_CHECKS=plain BENCH_REPEAT=${fmt(r.repeat as number)} BENCH_SECONDS=${fmt(r.seconds as number)} BENCH_KINDS=tsvrrpd,tsvrrpd-base[,keepalived] BENCH_BASE_BIN=... BENCH_RESULT=${file.replace(/\.json$/, "")} node dist-bench/bench/scale.js`,
+      r.machine,
+    ),
+    `Conditions recorded in the file: ${String(r.note).replace(/\.?$/, ".")}`,
+    table(medians[0] as string[], medians.slice(1)),
+  ].join("\n\n");
+}
+
 function scaleRunsTable(label: string, rows: ScaleRow[]): Cell[][] {
   return rows.map((x) => [
     label,
@@ -454,6 +469,11 @@ const SECTIONS: [file: string, render: (r: Json) => string][] = [
   ["scale-packet.json", (r) => scaleAb("scale-packet.json", "Steady state before and after the packet layer (issue 28)", r)],
   ["failover-router-ab.json", (r) => failoverAb("failover-router-ab.json", "Failover before and after the router split", r)],
   ["scale-router-ab.json", (r) => scaleAb("scale-router-ab.json", "Steady state before and after the router split", r)],
+  [
+    "scale-driver-ab.json",
+    (r) => scaleKindsAb("scale-driver-ab.json", "Steady state before and after the per-instance driver (issue 30)", r),
+  ],
+  ["scale-driver-ab2.json", (r) => scaleKindsAb("scale-driver-ab2.json", "The same, on a quiet machine (issue 30)", r)],
 ];
 
 /** docs/benchmarks.md, rendered from the JSON files in `dir` (bench/results). */
