@@ -129,6 +129,8 @@ describe("--reload-on-change with a kubelet-style ConfigMap volume", () => {
       expect(metrics, name).toMatch(new RegExp(`^${name} \\d`, "m"));
     // --log-json (the generated args): one JSON object per line, string levels, ISO times, no
     // internal kl field; keepalived's words stay the message.
+    // The status above came over the control socket; the log line may still be in the pipe.
+    await waitFor("VC's MASTER line on stdout", () => stdout.includes('"msg":"(VC) Entering MASTER STATE"'), 5000);
     const records = stdout
       .slice(0, stdout.lastIndexOf("\n")) // whole lines only: the pipe may hold half of the next
       .split("\n")
