@@ -283,8 +283,18 @@ export function sweepStaleLabs(): string[] {
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000, stepMs = 50): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (await check()) return;
+    if (await check()) return drainPipes();
     await new Promise((r) => setTimeout(r, stepMs));
   }
   if (!(await check())) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  return drainPipes();
+}
+
+/**
+ * One turn of the event loop through its poll phase: a check that came true on the kernel's state
+ * (`ip addr`, run synchronously) has not let the loop read what the daemons wrote before that state
+ * changed, and a test reading their output next would miss lines already in the pipe.
+ */
+function drainPipes(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 10));
 }
