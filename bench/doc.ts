@@ -266,6 +266,45 @@ function rssVariants(file: string, title: string, r: Json): string {
   ].join("\n\n");
 }
 
+function backupPath(r: Json): string {
+  const inProc = r.inProcess as { instances: number; usPerAdvertHeard: number }[];
+  const lab = r.lab as {
+    daemon: string;
+    instances: number;
+    backupUserPct: number;
+    backupSysPct: number;
+    userUsPerAdvert: number;
+    perfSamples: number;
+    dsoPct: Record<string, number>;
+  }[];
+  return [
+    "## Where a backup's time goes (issue 33)",
+    source("backup-path.json", `BENCH_SECONDS=${fmt(r.seconds as number)} node dist-bench/bench/backup-path.js`, r.machine),
+    "In process: the router, executor, each instance's driver and the deadline queue as the daemon wires them, no sockets, one advert per instance in turn (median of 5 windows).",
+    table(
+      ["instances", "µs per advert heard"],
+      inProc.map((x) => [x.instances, x.usPerAdvertHeard]),
+    ),
+    `In a lab: the backup of a master of ${fmt(lab[0]?.instances)} instances (VRRPv3, 0.1 s, 255 VRIDs per segment), its CPU from /proc over ${fmt(r.seconds as number)} s and \`perf record\` of it split by where the samples fell (% of samples; JIT is compiled JavaScript, node is V8's runtime, builtins and GC and libuv).`,
+    table(
+      ["daemon", "user %", "system %", "user µs per advert", "perf samples", "kernel", "JIT", "node", "libc", "addon", "keepalived"],
+      lab.map((x) => [
+        x.daemon,
+        x.backupUserPct,
+        x.backupSysPct,
+        x.userUsPerAdvert,
+        x.perfSamples,
+        x.dsoPct.kernel,
+        x.dsoPct.jit,
+        x.dsoPct.node,
+        x.dsoPct.libc,
+        x.dsoPct.addon,
+        x.dsoPct.daemon,
+      ]),
+    ),
+  ].join("\n\n");
+}
+
 function rssFloor(r: Json): string {
   const res = r.results as Record<string, { rssMiB: number; anonMiB: number; fileMiB: number }>;
   return [
@@ -461,6 +500,7 @@ const SECTIONS: [file: string, render: (r: Json) => string][] = [
   ["http-load.json", httpLoad],
   ["rss-variants.json", (r) => rssVariants("rss-variants.json", "Memory: Node's flags", r)],
   ["rss-variants-checks.json", (r) => rssVariants("rss-variants-checks.json", "Memory: Node's flags with checks", r)],
+  ["backup-path.json", backupPath],
   ["rss-floor.json", rssFloor],
   ["anon-split.json", anonSplit],
   ["startup-rss.json", startupRss],

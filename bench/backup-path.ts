@@ -1,0 +1,312 @@
+// Where a backup's time goes per advert heard (issue 33: a 1,020-instance backup costs more CPU
+// than keepalived's). Two measurements:
+// 1. In process, no sockets: the router, the executor, each instance's driver and the deadline
+//    queue (fake timerfd) as the daemon wires them, fed one advert per instance in turn, at 1, 255
+//    and 1,020 instances (µs per advert heard, the median of 5 windows).
+// 2. Real daemons in a lab (root): a master and a backup of N instances (VRRPv3, 0.1 s, 255 VRIDs
+//    per L2 segment), tsvrrpd and keepalived in turn; the backup's user and system CPU over the
+//    window from /proc, and `perf record` of it (tsvrrpd under --perf-basic-prof) split by where
+//    the samples fell: kernel, JIT-compiled JavaScript, the node binary (V8's runtime, builtins, GC,
+//    libuv), libc, the native addon.
+// BENCH_SIZES (default 1,255,1020), BENCH_LAB_SIZE (default 1020; 0 skips part 2), BENCH_SECONDS
+// (default 10).
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { parseKeepalivedConf } from "../src/config/keepalived-conf.js";
+import { DeadlineQueue } from "../src/daemon/deadline-queue.js";
+import { ActionExecutor } from "../src/daemon/executor.js";
+import { DeadlineTiming, InstanceDriver } from "../src/daemon/instance-driver.js";
+import { LinkCache } from "../src/daemon/link-cache.js";
+import { routerConfig } from "../src/daemon/router-config.js";
+import { AdvertEncoder } from "../src/vrrp/packet.js";
+import type { ReceivedPacket } from "../src/vrrp/receive.js";
+import type { RouterAction, RouterInstance } from "../src/vrrp/router-types.js";
+import { VrrpRouter } from "../src/vrrp/router.js";
+import { Lab, waitFor } from "../lab/netns.js";
+import { scaleConf } from "../lab/scale-conf.js";
+import { quantile, table, writeResult } from "./common.js";
+import { addSegment, segments, vipCount } from "./segments.js";
+
+const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
+const SIZES = (process.env.BENCH_SIZES ?? "1,255,1020").split(",").map(Number);
+const LAB_SIZE = Number(process.env.BENCH_LAB_SIZE ?? 1020);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+/** µs per advert heard by a backup of n instances, in process (part 1). */
+function inProcess(n: number): number {
+  const interfaces = segments(n);
+  const { config, diagnostics } = parseKeepalivedConf(
+    scaleConf({
+      instances: n,
+      priority: 100,
+      state: "BACKUP",
+      scripts: false,
+      family: 4,
+      interfaces: interfaces > 1 ? interfaces : undefined,
+    }),
+  );
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.length) throw new Error(`backup-path: ${JSON.stringify(errors[0])}`);
+  let now = 0;
+  const router = new VrrpRouter(routerConfig(config));
+  const log = pino({ level: "silent" });
+  const links = new LinkCache(
+    Array.from({ length: interfaces }, (_, k) => ({ index: 5 + k, name: `eth${k}`, mac: Buffer.alloc(6, 1 + k), up: true })),
+    [],
+  );
+  const drivers = new Map<RouterInstance, InstanceDriver>();
+  const ex = new ActionExecutor({
+    notify: { enqueue: () => undefined },
+    fifo: { write: () => undefined },
+    log,
+    drivers,
+    groups: { groupNotify: () => undefined },
+    linkTimer: { armLinkTimer: () => undefined },
+    staticRoutes: { reinstate: () => undefined },
+  });
+  const run = (actions: readonly RouterAction[]): void => ex.run(actions);
+  const queue = new DeadlineQueue(
+    () => now,
+    () => ({ arm: () => undefined, disarm: () => undefined, close: () => undefined }),
+  );
+  const timing = new DeadlineTiming({ now: () => now, stopping: () => false }, queue);
+  const source = Uint8Array.of(192, 0, 2, 12);
+  for (const ri of router.instances) {
+    const d = new InstanceDriver(ri, log, {
+      netlink: {
+        addAddress: async () => true,
+        delAddress: async () => true,
+        addRoute: async () => true,
+        delRoute: async () => true,
+        addRule: async () => true,
+        delRule: async () => true,
+      },
+      announcer: { announce: () => ({ arp: 0, na: 0, skipped: 0 }) },
+      links,
+      sockets: { socketFor: () => ({ send: () => true }) },
+      notifications: ex,
+      timing,
+      host: { handle: (e, at) => run(router.handle(e, at ?? now)), ipv6Forwarding: () => false },
+    });
+    drivers.set(ri, d);
+  }
+  for (let k = 0; k < interfaces; k++) run(router.handle({ type: "link", ifname: `eth${k}`, present: true, up: true }, 0));
+  for (const ri of router.instances) {
+    drivers.get(ri)!.attach(links.link(ri.spec.interface)!, source);
+    run(router.handle({ type: "source", instance: ri, address: source }, 0));
+    run(router.handle({ type: "start", instance: ri }, 0));
+  }
+  const src = Uint8Array.of(192, 0, 2, 11);
+  const dst = Uint8Array.of(224, 0, 0, 18);
+  const packets: ReceivedPacket[] = router.instances.map((ri) => ({
+    ifname: ri.spec.interface,
+    family: 4,
+    src,
+    dst,
+    ttl: 255,
+    multicast: true,
+    payload: Uint8Array.from(
+      new AdvertEncoder({ version: 3, family: 4, vrid: ri.spec.config.vrid, addresses: [ri.spec.vips[0]!.bytes], src, dst }).encode(
+        200,
+        10,
+      ),
+    ),
+  }));
+  // As the runtime hands adverts to the router: one event object, refilled.
+  const event: { type: "packet"; packet: ReceivedPacket } = { type: "packet", packet: packets[0]! };
+  let next = 0;
+  const step = (): void => {
+    event.packet = packets[next]!;
+    next = (next + 1) % packets.length;
+    now += 100 / packets.length; // every instance hears one advert per 0.1 s
+    run(router.handle(event, now));
+  };
+  for (let k = 0; k < 200_000; k++) step();
+  const windows: number[] = [];
+  for (let w = 0; w < 5; w++) {
+    const count = 200_000;
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < count; k++) step();
+    windows.push(Number(process.hrtime.bigint() - t0) / count / 1000);
+  }
+  const states = new Set(router.instances.map((ri) => ri.vi.state));
+  if (states.size !== 1 || !states.has("BACKUP")) throw new Error(`backup-path: states ${[...states].join(",")}`);
+  return quantile(windows, 0.5);
+}
+
+/** /proc/PID/stat utime and stime (clock ticks, 100 a second). */
+function ticks(pid: number): [number, number] {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return [Number(f[11]), Number(f[12])];
+}
+
+/** perf report's per-DSO split of a recording, as { kernel, jit, node, libc, addon, other } percentages. */
+function dsoSplit(file: string): Record<string, number> {
+  const out = spawnSync("perf", ["report", "-i", file, "--no-children", "--sort", "dso", "--stdio", "-g", "none"], {
+    encoding: "utf8",
+  }).stdout;
+  const split: Record<string, number> = { kernel: 0, jit: 0, node: 0, libc: 0, addon: 0, daemon: 0, other: 0 };
+  for (const line of out.split("\n")) {
+    const m = /^\s+([\d.]+)%\s+(.+?)\s*$/.exec(line);
+    if (!m) continue;
+    const pct = Number(m[1]);
+    const dso = m[2]!;
+    const key = dso.startsWith("[kernel")
+      ? "kernel"
+      : dso.startsWith("[JIT]")
+        ? "jit"
+        : dso === "node"
+          ? "node"
+          : dso.startsWith("libc")
+            ? "libc"
+            : dso.endsWith(".node")
+              ? "addon"
+              : dso === "keepalived"
+                ? "daemon"
+                : "other";
+    split[key] = Math.round((split[key]! + pct) * 100) / 100;
+  }
+  return split;
+}
+
+interface LabRow {
+  daemon: "tsvrrpd" | "keepalived";
+  instances: number;
+  backupUserPct: number;
+  backupSysPct: number;
+  advertsPerSec: number;
+  userUsPerAdvert: number;
+  perfSamples: number;
+  dsoPct: Record<string, number>;
+}
+
+async function inLab(n: number): Promise<LabRow[]> {
+  const lab = new Lab("bbp");
+  process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
+  const rows: LabRow[] = [];
+  try {
+    lab.create([
+      { name: "m", v4: "192.0.2.11/24" },
+      { name: "s", v4: "192.0.2.12/24" },
+    ]);
+    const interfaces = segments(n);
+    for (let k = 1; k < interfaces; k++)
+      addSegment(lab, k, [
+        ["m", 11],
+        ["s", 12],
+      ]);
+    const flags = readFileSync(BIN, "utf8")
+      .split("\n")[0]!
+      .split(/\s+/)
+      .filter((w) => w.startsWith("--"));
+    for (const daemon of ["tsvrrpd", "keepalived"] as const) {
+      const files = { m: join(lab.dir, `m-${daemon}.conf`), s: join(lab.dir, `s-${daemon}.conf`) };
+      const opts = { instances: n, scripts: false, family: 4 as const, interfaces: interfaces > 1 ? interfaces : undefined };
+      writeFileSync(files.m, scaleConf({ ...opts, priority: 200, state: "MASTER" }));
+      writeFileSync(files.s, scaleConf({ ...opts, priority: 100, state: "BACKUP" }));
+      const start = (r: "m" | "s") =>
+        daemon === "keepalived"
+          ? lab.spawn(r, "keepalived", ["-n", "-l", "-f", files[r], "-p", join(lab.dir, `${r}.pid`), "-r", join(lab.dir, `${r}.vpid`)], {
+              stdio: "ignore",
+            })
+          : lab.spawn(
+              r,
+              process.execPath,
+              [
+                ...(r === "s" ? ["--perf-basic-prof"] : []),
+                ...flags,
+                BIN,
+                "-n",
+                "-f",
+                files[r],
+                "-p",
+                join(lab.dir, `${r}.pid`),
+                "--control",
+                join(lab.dir, `${r}.sock`),
+              ],
+              { stdio: "ignore" },
+            );
+      start("m");
+      await waitFor(`the ${daemon} master holds every VIP`, () => vipCount(lab, "m", 4) === n, 60_000, 200);
+      const backup = start("s");
+      await new Promise((r) => setTimeout(r, 20_000)); // past start-up compilation (scale.ts's warm-up)
+      // keepalived's VRRP work runs in its VRRP child (the -r pid file).
+      const pid = daemon === "keepalived" ? Number(readFileSync(join(lab.dir, "s.vpid"), "utf8")) : backup.pid!;
+      const perfFile = join(lab.dir, `${daemon}.perf`);
+      const t0 = ticks(pid);
+      const rec = spawnSync("perf", ["record", "-F", "999", "-g", "-p", String(pid), "-o", perfFile, "--", "sleep", String(SECONDS)], {
+        encoding: "utf8",
+      });
+      const t1 = ticks(pid);
+      const samples = Number(/\((\d+) samples\)/.exec(rec.stderr)?.[1] ?? NaN);
+      const user = (t1[0] - t0[0]) / SECONDS;
+      const sys = (t1[1] - t0[1]) / SECONDS;
+      const advertsPerSec = n * 10;
+      rows.push({
+        daemon,
+        instances: n,
+        backupUserPct: user,
+        backupSysPct: sys,
+        advertsPerSec,
+        userUsPerAdvert: (user / 100 / advertsPerSec) * 1e6,
+        perfSamples: samples,
+        dsoPct: dsoSplit(perfFile),
+      });
+      lab.killAll("m", "SIGKILL");
+      lab.killAll("s", "SIGKILL");
+      await new Promise((r) => setTimeout(r, 1000));
+      // The VIPs a killed daemon left (scale-conf.ts's ranges), so the next daemon starts clean.
+      for (const r of ["m", "s"])
+        for (let k = 0; k < interfaces; k++)
+          for (const range of ["198.18.0.0/16", "198.51.100.0/24", "203.0.113.0/24"])
+            // not 198.19 (the segments' own)
+            lab.exec(r, "ip", ["addr", "flush", "dev", `eth${k}`, "scope", "global", "to", range], true);
+    }
+  } finally {
+    await lab.destroy();
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const inProc = SIZES.map((n) => ({ instances: n, usPerAdvertHeard: inProcess(n) }));
+  console.log(table([["instances", "µs per advert heard, in process"], ...inProc.map((r) => [r.instances, r.usPerAdvertHeard])]));
+  const labRows = LAB_SIZE > 0 ? await inLab(LAB_SIZE) : [];
+  if (labRows.length)
+    console.log(
+      table([
+        [
+          "daemon",
+          "instances",
+          "backup user %",
+          "sys %",
+          "user µs per advert",
+          "kernel %",
+          "JIT %",
+          "node %",
+          "libc %",
+          "addon %",
+          "keepalived %",
+        ],
+        ...labRows.map((r) => [
+          r.daemon,
+          r.instances,
+          r.backupUserPct,
+          r.backupSysPct,
+          r.userUsPerAdvert,
+          r.dsoPct.kernel!,
+          r.dsoPct.jit!,
+          r.dsoPct.node!,
+          r.dsoPct.libc!,
+          r.dsoPct.addon!,
+          r.dsoPct.daemon!,
+        ]),
+      ]),
+    );
+  console.log(`wrote ${writeResult("backup-path", { seconds: SECONDS, inProcess: inProc, lab: labRows })}`);
+}
+
+await main();
