@@ -39,6 +39,9 @@ export function parseKeepalivedDump(out: string): InstanceView[] {
       continue;
     }
     if (!cur) continue;
+    // A log line of keepalived's other processes may land between the dump's lines (they share
+    // the console): the dump's own lines are indented, anything else is not part of it.
+    if (!l.startsWith(" ")) continue;
     const addr = /^ {5}(\S+) dev (\S+)/.exec(l);
     if (into && addr) {
       const [a, p] = addr[1]!.split("/");

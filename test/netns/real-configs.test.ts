@@ -59,24 +59,28 @@ interface Run {
 function run(lab: Lab, cmd: string, args: string[], until?: (out: string) => boolean, timeoutMs = 15_000): Promise<Run> {
   return new Promise((resolve) => {
     const child = lab.spawn(null, cmd, args);
-    let out = "";
+    // Each stream apart: a chunk of one may end mid-line, and the other's must not split that line.
+    let stdout = "";
+    let stderr = "";
     let done = false;
     const finish = (code: number | null) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      resolve({ code, out });
+      resolve({ code, out: stdout + stderr });
     };
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       finish(null);
     }, timeoutMs);
-    const take = (d: Buffer) => {
-      out += d.toString();
-      if (until?.(out)) finish(null);
-    };
-    child.stdout?.on("data", take);
-    child.stderr?.on("data", take);
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (until?.(stdout + stderr)) finish(null);
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (until?.(stdout + stderr)) finish(null);
+    });
     child.on("exit", (code) => finish(code));
   });
 }
