@@ -152,14 +152,14 @@ interface ScaleRow {
   spuriousBackupAdverts: number;
 }
 
-/** A/B runs of scale.ts in one session (BENCH_KINDS with tsvrrpd-base): the medians table. */
-function scaleKindsAb(file: string, title: string, r: Json): string {
+/** Runs of scale.ts in one session, daemons taking turns: the medians table. */
+function scaleMedians(file: string, title: string, env: string, r: Json): string {
   const medians = r.medians as Cell[][];
   return [
     `## ${title}`,
     source(
       file,
-      `BENCH_SIZES=255 BENCH_CHECKS=plain BENCH_REPEAT=${fmt(r.repeat as number)} BENCH_SECONDS=${fmt(r.seconds as number)} BENCH_KINDS=tsvrrpd,tsvrrpd-base[,keepalived] BENCH_BASE_BIN=... BENCH_RESULT=${file.replace(/\.json$/, "")} node dist-bench/bench/scale.js`,
+      `${env} BENCH_REPEAT=${fmt(r.repeat as number)} BENCH_SECONDS=${fmt(r.seconds as number)} BENCH_RESULT=${file.replace(/\.json$/, "")} node dist-bench/bench/scale.js`,
       r.machine,
     ),
     `Conditions recorded in the file: ${String(r.note).replace(/\.?$/, ".")}`,
@@ -511,9 +511,34 @@ const SECTIONS: [file: string, render: (r: Json) => string][] = [
   ["scale-router-ab.json", (r) => scaleAb("scale-router-ab.json", "Steady state before and after the router split", r)],
   [
     "scale-driver-ab.json",
-    (r) => scaleKindsAb("scale-driver-ab.json", "Steady state before and after the per-instance driver (issue 30)", r),
+    (r) =>
+      scaleMedians(
+        "scale-driver-ab.json",
+        "Steady state before and after the per-instance driver (issue 30)",
+        "BENCH_SIZES=255 BENCH_CHECKS=plain BENCH_KINDS=tsvrrpd,tsvrrpd-base,keepalived BENCH_BASE_BIN=...",
+        r,
+      ),
   ],
-  ["scale-driver-ab2.json", (r) => scaleKindsAb("scale-driver-ab2.json", "The same, on a quiet machine (issue 30)", r)],
+  [
+    "scale-driver-ab2.json",
+    (r) =>
+      scaleMedians(
+        "scale-driver-ab2.json",
+        "The same, on a quiet machine (issue 30)",
+        "BENCH_SIZES=255 BENCH_CHECKS=plain BENCH_KINDS=tsvrrpd,tsvrrpd-base BENCH_BASE_BIN=...",
+        r,
+      ),
+  ],
+  [
+    "scale-1020-quiet.json",
+    (r) =>
+      scaleMedians(
+        "scale-1020-quiet.json",
+        "1,020 instances beside keepalived on a quiet machine (issue 33)",
+        "BENCH_SIZES=1020 BENCH_CHECKS=plain BENCH_KINDS=tsvrrpd,keepalived BENCH_TRACE_GC=1",
+        r,
+      ),
+  ],
 ];
 
 /** docs/benchmarks.md, rendered from the JSON files in `dir` (bench/results). */
