@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../lab/netns.js";
 import { scaleConf } from "../lab/scale-conf.js";
 import { table, writeResult } from "./common.js";
-import { addSegment, segments, vipCount } from "./segments.js";
+import { createScaleLab, segments, vipCount } from "./segments.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "255,1020").split(",").map(Number);
 const DUMP_MS = Number(process.env.BENCH_DUMP_MS ?? 60_000);
@@ -146,15 +146,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
   const results: Record<string, unknown>[] = [await bareNode()];
   try {
-    lab.create([
-      { name: "m", v4: "192.0.2.11/24" },
-      { name: "s", v4: "192.0.2.12/24" },
-    ]);
-    for (let k = 1; k < segments(Math.max(...SIZES)); k++)
-      addSegment(lab, k, [
-        ["m", 11],
-        ["s", 12],
-      ]);
+    createScaleLab(lab, Math.max(...SIZES));
     const preload = join(lab.dir, "memdump.mjs");
     writeFileSync(preload, PRELOAD);
     for (const n of SIZES)

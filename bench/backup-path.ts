@@ -14,21 +14,13 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pino } from "pino";
-import { parseKeepalivedConf } from "../src/config/keepalived-conf.js";
-import { DeadlineQueue } from "../src/daemon/deadline-queue.js";
-import { ActionExecutor } from "../src/daemon/executor.js";
-import { DeadlineTiming, InstanceDriver } from "../src/daemon/instance-driver.js";
-import { LinkCache } from "../src/daemon/link-cache.js";
-import { routerConfig } from "../src/daemon/router-config.js";
 import { AdvertEncoder } from "../src/vrrp/packet.js";
 import type { ReceivedPacket } from "../src/vrrp/receive.js";
-import type { RouterAction, RouterInstance } from "../src/vrrp/router-types.js";
-import { VrrpRouter } from "../src/vrrp/router.js";
+import { fakeDaemon } from "../lab/fake-daemon.js";
 import { Lab, waitFor } from "../lab/netns.js";
 import { scaleConf } from "../lab/scale-conf.js";
 import { quantile, table, writeResult } from "./common.js";
-import { addSegment, segments, vipCount } from "./segments.js";
+import { createScaleLab, segments, vipCount } from "./segments.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? "1,255,1020").split(",").map(Number);
@@ -38,7 +30,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** µs per advert heard by a backup of n instances, in process (part 1). */
 function inProcess(n: number): number {
   const interfaces = segments(n);
-  const { config, diagnostics } = parseKeepalivedConf(
+  let now = 0;
+  const { router, run } = fakeDaemon(
     scaleConf({
       instances: n,
       priority: 100,
@@ -47,58 +40,10 @@ function inProcess(n: number): number {
       family: 4,
       interfaces: interfaces > 1 ? interfaces : undefined,
     }),
-  );
-  const errors = diagnostics.filter((d) => d.severity === "error");
-  if (errors.length) throw new Error(`backup-path: ${JSON.stringify(errors[0])}`);
-  let now = 0;
-  const router = new VrrpRouter(routerConfig(config));
-  const log = pino({ level: "silent" });
-  const links = new LinkCache(
-    Array.from({ length: interfaces }, (_, k) => ({ index: 5 + k, name: `eth${k}`, mac: Buffer.alloc(6, 1 + k), up: true })),
-    [],
-  );
-  const drivers = new Map<RouterInstance, InstanceDriver>();
-  const ex = new ActionExecutor({
-    notify: { enqueue: () => undefined },
-    fifo: { write: () => undefined },
-    log,
-    drivers,
-    groups: { groupNotify: () => undefined },
-    linkTimer: { armLinkTimer: () => undefined },
-    staticRoutes: { reinstate: () => undefined },
-  });
-  const run = (actions: readonly RouterAction[]): void => ex.run(actions);
-  const queue = new DeadlineQueue(
     () => now,
-    () => ({ arm: () => undefined, disarm: () => undefined, close: () => undefined }),
+    { send: () => true },
+    Uint8Array.of(192, 0, 2, 12),
   );
-  const timing = new DeadlineTiming({ now: () => now, stopping: () => false }, queue);
-  const source = Uint8Array.of(192, 0, 2, 12);
-  for (const ri of router.instances) {
-    const d = new InstanceDriver(ri, log, {
-      netlink: {
-        addAddress: async () => true,
-        delAddress: async () => true,
-        addRoute: async () => true,
-        delRoute: async () => true,
-        addRule: async () => true,
-        delRule: async () => true,
-      },
-      announcer: { announce: () => ({ arp: 0, na: 0, skipped: 0 }) },
-      links,
-      sockets: { socketFor: () => ({ send: () => true }) },
-      notifications: ex,
-      timing,
-      host: { handle: (e, at) => run(router.handle(e, at ?? now)), ipv6Forwarding: () => false },
-    });
-    drivers.set(ri, d);
-  }
-  for (let k = 0; k < interfaces; k++) run(router.handle({ type: "link", ifname: `eth${k}`, present: true, up: true }, 0));
-  for (const ri of router.instances) {
-    drivers.get(ri)!.attach(links.link(ri.spec.interface)!, source);
-    run(router.handle({ type: "source", instance: ri, address: source }, 0));
-    run(router.handle({ type: "start", instance: ri }, 0));
-  }
   const src = Uint8Array.of(192, 0, 2, 11);
   const dst = Uint8Array.of(224, 0, 0, 18);
   const packets: ReceivedPacket[] = router.instances.map((ri) => ({
@@ -188,16 +133,8 @@ async function inLab(n: number): Promise<LabRow[]> {
   process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
   const rows: LabRow[] = [];
   try {
-    lab.create([
-      { name: "m", v4: "192.0.2.11/24" },
-      { name: "s", v4: "192.0.2.12/24" },
-    ]);
+    createScaleLab(lab, n);
     const interfaces = segments(n);
-    for (let k = 1; k < interfaces; k++)
-      addSegment(lab, k, [
-        ["m", 11],
-        ["s", 12],
-      ]);
     const flags = readFileSync(BIN, "utf8")
       .split("\n")[0]!
       .split(/\s+/)

@@ -23,7 +23,7 @@ import { Lab, waitFor } from "../lab/netns.js";
 import { readPcap } from "../lab/pcap-file.js";
 import { cpuTicks, summary, table, writeResult } from "./common.js";
 import { scaleConf } from "../lab/scale-conf.js";
-import { addSegment, segments, vipCount } from "./segments.js";
+import { createScaleLab, segments, vipCount } from "./segments.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -239,15 +239,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void lab.destroy().then(() => process.exit(130)));
   const results: Result[] = [];
   try {
-    lab.create([
-      { name: "m", v4: "192.0.2.11/24" },
-      { name: "s", v4: "192.0.2.12/24" },
-    ]);
-    for (let k = 1; k < segments(Math.max(...SIZES)); k++)
-      addSegment(lab, k, [
-        ["m", 11],
-        ["s", 12],
-      ]);
+    createScaleLab(lab, Math.max(...SIZES));
     // Slots of (instances, checks, external execs); within a slot the daemons take turns, who goes
     // first alternating, BENCH_REPEAT times: the host's drift falls on both.
     const slots: [number, boolean, number, 4 | 6][] = [];

@@ -17,8 +17,24 @@ export function vipCount(lab: Lab, router: string, family: 4 | 6): number {
   }
 }
 
+/**
+ * The scale benches' lab: master m (192.0.2.11) and backup s (192.0.2.12) on eth0, and the further
+ * segments n instances need (eth1.. on br1.., 198.19.k.11 and .12).
+ */
+export function createScaleLab(lab: Lab, n: number): void {
+  lab.create([
+    { name: "m", v4: "192.0.2.11/24" },
+    { name: "s", v4: "192.0.2.12/24" },
+  ]);
+  for (let k = 1; k < segments(n); k++)
+    addSegment(lab, k, [
+      ["m", 11],
+      ["s", 12],
+    ]);
+}
+
 /** Eth k of each router on its own bridge brk (k >= 1; eth0 on br0 is the lab's own). */
-export function addSegment(lab: Lab, k: number, routers: readonly [string, number][]): void {
+function addSegment(lab: Lab, k: number, routers: readonly [string, number][]): void {
   lab.exec(null, "ip", ["link", "add", `br${k}`, "type", "bridge", "mcast_snooping", "0"]);
   lab.exec(null, "ip", ["link", "set", `br${k}`, "up"]);
   for (const [r, host] of routers) {

@@ -1,14 +1,7 @@
 // Steady-state advert paths without a network, for the allocation test (test/alloc) and bench
-// (bench/alloc.ts): one instance's router, executor and driver (with its deadline entry on a
-// deadline queue whose timer is fake) over fake netlink and announcer, a master sending on its
-// timer and a backup hearing adverts through the socket's parse. Lab code: does not ship.
-import { pino } from "pino";
-import { parseKeepalivedConf } from "../src/config/keepalived-conf.js";
-import { DeadlineQueue } from "../src/daemon/deadline-queue.js";
-import { ActionExecutor } from "../src/daemon/executor.js";
-import { DeadlineTiming, InstanceDriver } from "../src/daemon/instance-driver.js";
-import { LinkCache } from "../src/daemon/link-cache.js";
-import { routerConfig } from "../src/daemon/router-config.js";
+// (bench/alloc.ts): one instance's daemon path (lab/fake-daemon.ts: router, executor, driver,
+// deadline entry on a fake timerfd), a master sending on its timer and a backup hearing adverts
+// through the socket's parse. Lab code: does not ship.
 import { AdvertSocket, type ReceivedAdvert } from "../src/net/advert-socket.js";
 import { writeIpv4Header } from "../src/net/frames.js";
 import { VRRP_GROUP_V4 } from "../src/vrrp/address.js";
@@ -16,8 +9,7 @@ import { VRRP_PROTOCOL } from "../src/vrrp/checksum.js";
 import type { VrrpSocketHandle } from "../src/native/helper.js";
 import { AdvertEncoder, AdvertScratch, decodeAdvertInto } from "../src/vrrp/packet.js";
 import { ReceiveScratch, receive, type ReceivedPacket } from "../src/vrrp/receive.js";
-import type { RouterAction, RouterInstance } from "../src/vrrp/router-types.js";
-import { VrrpRouter } from "../src/vrrp/router.js";
+import { fakeDaemon } from "./fake-daemon.js";
 
 const conf = (state: "MASTER" | "BACKUP", priority: number) => `vrrp_instance VI {
   state ${state}
@@ -36,61 +28,11 @@ const SRC = Uint8Array.of(192, 0, 2, 11);
 const DST = VRRP_GROUP_V4;
 const VIP = Uint8Array.of(198, 18, 0, 7);
 
-/**
- * The router with its one instance started on eth0, the executor and the instance's driver over
- * fake netlink, announcer and socket handle (no network, no root). `now` is the clock the deadline
- * queue and timing read.
- */
+/** The router with its one instance started on eth0, its adverts counted by a fake socket handle. */
 function driver(state: "MASTER" | "BACKUP", priority: number, now: () => number) {
-  const { config, diagnostics } = parseKeepalivedConf(conf(state, priority));
-  const errors = diagnostics.filter((d) => d.severity === "error");
-  if (errors.length) throw new Error(`advert-scenarios: ${JSON.stringify(errors)}`);
-  const router = new VrrpRouter(routerConfig(config));
-  const ri = router.instances[0]!;
-  const log = pino({ level: "silent" });
-  const links = new LinkCache([{ index: 5, name: "eth0", mac: Buffer.alloc(6, 1), up: true }], []);
-  const drivers = new Map<RouterInstance, InstanceDriver>();
-  const ex = new ActionExecutor({
-    notify: { enqueue: () => {} },
-    fifo: { write: () => {} },
-    log,
-    drivers,
-    groups: { groupNotify: () => undefined },
-    linkTimer: { armLinkTimer: () => undefined },
-    staticRoutes: { reinstate: () => undefined },
-  });
-  // The queue's timerfd is fake: wake() is what its poll callback would call.
-  let wake = (): void => undefined;
-  const queue = new DeadlineQueue(
-    now,
-    (onWake) => ((wake = onWake), { arm: () => undefined, disarm: () => undefined, close: () => undefined }),
-  );
   const sock = fakeSocket(undefined, () => {});
-  const d = new InstanceDriver(ri, log, {
-    netlink: {
-      addAddress: async () => true,
-      delAddress: async () => true,
-      addRoute: async () => true,
-      delRoute: async () => true,
-      addRule: async () => true,
-      delRule: async () => true,
-    },
-    announcer: { announce: () => ({ arp: 0, na: 0, skipped: 0 }) },
-    links,
-    sockets: { socketFor: () => sock.socket },
-    notifications: ex,
-    timing: new DeadlineTiming({ now, stopping: () => false }, queue),
-    // As the runtime's handle(): the router's actions for the event go to the executor.
-    host: { handle: (e, at) => run(router.handle(e, at ?? now())), ipv6Forwarding: () => false },
-  });
-  drivers.set(ri, d);
-  const run = (actions: readonly RouterAction[]): void => ex.run(actions);
-  run(router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
-  // Bound as the daemon binds: the driver attached, the router told the address (which keeps it).
-  d.attach(links.link("eth0")!, Uint8Array.of(192, 0, 2, 12));
-  run(router.handle({ type: "source", instance: ri, address: Uint8Array.of(192, 0, 2, 12) }, 0));
-  run(router.handle({ type: "start", instance: ri }, 0));
-  return { router, ri, run, sent: sock.sent, wake: () => wake(), queue };
+  const d = fakeDaemon(conf(state, priority), now, sock.socket, Uint8Array.of(192, 0, 2, 12));
+  return { ...d, ri: d.router.instances[0]!, sent: sock.sent };
 }
 
 /** The master's advert (priority 200) as the backup's socket reads it: IPv4 header, then the VRRP message. */

@@ -15,6 +15,7 @@ import { decodeAdvert, encodeAdvert } from "../../src/vrrp/packet.js";
 import { VRRP_GROUP_V4 } from "../../src/vrrp/address.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
 import { waitFor } from "../../lab/netns.js";
+import { ACCEPTING_NETLINK } from "../../lab/fake-daemon.js";
 
 const instance = (name: string, vrid: number, version: 2 | 3, extra = "") => `vrrp_instance ${name} {
   state BACKUP
@@ -50,14 +51,7 @@ function daemonSide(conf: string) {
   );
   const ios = router.instances.map((ri) => {
     const io = new InstanceDriver(ri, log, {
-      netlink: {
-        addAddress: async () => true,
-        delAddress: async () => true,
-        addRoute: async () => true,
-        delRoute: async () => true,
-        addRule: async () => true,
-        delRule: async () => true,
-      },
+      netlink: ACCEPTING_NETLINK,
       announcer: { announce: (_t, vips) => (announcedForReal.push(vips.length), { arp: vips.length, na: 0, skipped: 0 }) },
       links,
       sockets: { socketFor: () => ({ send: (vrrp) => sent.push(Uint8Array.from(vrrp)) > 0 }) },
