@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../lab/netns.js";
 import { USAGE } from "../../src/cli-args.js";
 import { collect, masterNextToKeepalived, pairConf, type Pair } from "./keepalived-pair.js";
-import { podman, podmanSpawn } from "./podman.js";
+import { podman, podmanSpawn, inLabNamespace } from "./podman.js";
 import { REPO, scratch, version } from "./scratch.js";
 
 const { work, cleanups } = scratch("deb");
@@ -126,12 +126,7 @@ describe("the .deb", () => {
         "--rm",
         "--name",
         name,
-        "--network",
-        `ns:/run/netns/${lab.ns("b")}`,
-        "--cap-drop",
-        "ALL",
-        "--cap-add",
-        "NET_ADMIN,NET_RAW",
+        ...inLabNamespace(lab.ns("b")),
         "--rootfs",
         root,
         "/usr/sbin/tsvrrpd",

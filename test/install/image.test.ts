@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Lab, waitFor } from "../../lab/netns.js";
 import { MIX_VIPS as VIPS, failoverBothWays, mixLayout, startMix } from "../netns/openshift-mix.js";
-import { compressedSize, podman, podmanEnv, podmanSpawn } from "./podman.js";
+import { compressedSize, podman, podmanEnv, podmanSpawn, inLabNamespace } from "./podman.js";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const MB = 1e6;
@@ -64,12 +64,7 @@ function runContainer(lab: Lab, router: string, args: string[]): { name: string;
     "--rm",
     "--name",
     name,
-    "--network",
-    `ns:/run/netns/${lab.ns(router)}`,
-    "--cap-drop",
-    "ALL",
-    "--cap-add",
-    "NET_ADMIN,NET_RAW",
+    ...inLabNamespace(lab.ns(router)),
     "--read-only",
     "--tmpfs",
     "/tmp",
@@ -225,12 +220,7 @@ describe("the image", () => {
       const r = podman([
         "run",
         "--rm",
-        "--network",
-        `ns:/run/netns/${lab.ns("b")}`,
-        "--cap-drop",
-        "ALL",
-        "--cap-add",
-        "NET_ADMIN,NET_RAW",
+        ...inLabNamespace(lab.ns("b")),
         "-e",
         "TSVRRPD_SKIP_MODPROBE=1",
         ...env.flatMap((e) => ["-e", e]),

@@ -14,6 +14,11 @@ export function podman(args: string[], timeout = 120_000): SpawnSyncReturns<stri
   return spawnSync("podman", args, { env: podmanEnv, encoding: "utf8", timeout });
 }
 
+/** `podman run` options for a container in a lab router's network namespace, with only the capabilities VRRP needs. */
+export function inLabNamespace(ns: string): string[] {
+  return ["--network", `ns:/run/netns/${ns}`, "--cap-drop", "ALL", "--cap-add", "NET_ADMIN,NET_RAW"];
+}
+
 export function podmanSpawn(args: string[]): ChildProcess {
   return spawn("podman", args, { env: podmanEnv, stdio: ["ignore", "pipe", "pipe"] });
 }
