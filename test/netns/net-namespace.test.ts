@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { waitFor, type Lab } from "../../lab/netns.js";
+import { defaultControlSocket } from "../../src/operator/control-path.js";
 import { BIN, crash, startDaemon, twoRouterLabs, type Running } from "./daemons.js";
 
 const newLab = twoRouterLabs("netns");
@@ -51,8 +52,13 @@ function startInRoot(lab: Lab, ns: string, priority: number): { child: ChildProc
 const rootHoldsVip = () => readFileSync("/proc/net/fib_trie", "utf8").includes(VIP);
 const nsInode = (lab: Lab, router: string) => `net:[${statSync(`/run/netns/${lab.ns(router)}`).ino}]`;
 
-/** Removes /run/keepalived/NS, and /run/keepalived itself when this run made it and it is empty. */
+/**
+ * Removes /run/keepalived/NS, and /run/keepalived itself when this run made it and it is empty, and
+ * the control socket derived from the default pid file, which a SIGKILLed daemon leaves behind.
+ */
 function removePidDir(ns: string, hadRunDir: boolean): void {
+  const inode = String(statSync(`/run/netns/${ns}`).ino);
+  rmSync(defaultControlSocket(`/run/keepalived/${ns}/keepalived.pid`, inode), { force: true });
   rmSync(`/run/keepalived/${ns}`, { recursive: true, force: true });
   if (!hadRunDir)
     try {
