@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   session.connect();
   const results = [];
   const scenarios = advertScenarios();
-  // Warm-up: every scenario, three times over, before any is sampled: the router's and executor's
+  // Warm-up: every scenario, three times over, before any is sampled: the router's and drivers'
   // code is shared by the master's and the backup's paths, and optimised for both (as in a daemon).
   for (let r = 0; r < 3; r++) for (const s of scenarios) for (let k = 0; k < N; k++) s.step();
   for (const s of scenarios) {

@@ -1,6 +1,6 @@
 // Where a backup's time goes per advert heard (issue 33: a 1,020-instance backup costs more CPU
 // than keepalived's). Two measurements:
-// 1. In process, no sockets: the router, the executor, each instance's driver and the deadline
+// 1. In process, no sockets: the router, each instance's driver (InstanceDrivers) and the deadline
 //    queue (fake timerfd) as the daemon wires them, fed one advert per instance in turn, at 1, 255
 //    and 1,020 instances (µs per advert heard, the median of 5 windows).
 // 2. Real daemons in a lab (root): a master and a backup of N instances (VRRPv3, 0.1 s, 255 VRIDs

@@ -280,7 +280,7 @@ function backupPath(r: Json): string {
   return [
     "## Where a backup's time goes (issue 33)",
     source("backup-path.json", `BENCH_SECONDS=${fmt(r.seconds as number)} node dist-bench/bench/backup-path.js`, r.machine),
-    "In process: the router, executor, each instance's driver and the deadline queue as the daemon wires them, no sockets, one advert per instance in turn (median of 5 windows).",
+    "In process: the router, each instance's driver and the deadline queue as the daemon wires them, no sockets, one advert per instance in turn (median of 5 windows).",
     table(
       ["instances", "µs per advert heard"],
       inProc.map((x) => [x.instances, x.usPerAdvertHeard]),

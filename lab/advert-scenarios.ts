@@ -1,5 +1,5 @@
 // Steady-state advert paths without a network, for the allocation test (test/alloc) and bench
-// (bench/alloc.ts): one instance's daemon path (lab/fake-daemon.ts: router, executor, driver,
+// (bench/alloc.ts): one instance's daemon path (lab/fake-daemon.ts: router, drivers, notifications,
 // deadline entry on a fake timerfd), a master sending on its timer and a backup hearing adverts
 // through the socket's parse. Lab code: does not ship.
 import { AdvertSocket, type ReceivedAdvert } from "../src/net/advert-socket.js";
@@ -141,7 +141,7 @@ export function advertScenarios(): AdvertScenario[] {
       check: (n) => expectCount("accepted", accepted, n),
     },
     {
-      name: "master: timer, router, executor, send",
+      name: "master: timer, router, driver, send",
       step: () => {
         // The queue's timer wakes at the advert deadline (fractional ms, as performance.now() gives)
         // and runs the driver's deadline entry, which hands the router the timer event.
@@ -156,7 +156,7 @@ export function advertScenarios(): AdvertScenario[] {
       },
     },
     {
-      name: "backup: socket parse, router, executor",
+      name: "backup: socket parse, router, driver",
       step: () => {
         backupNow += 100.0137; // fractional ms, as performance.now() gives
         readOne();

@@ -1,17 +1,17 @@
-// The daemon's advert path without a network: a keepalived.conf's router, the executor and each
-// instance's driver, wired as runtime.ts wires them, over fake netlink, announcer and advert
+// The daemon's advert path without a network: a keepalived.conf's router, each instance's driver
+// (InstanceDrivers) and the state notifications, wired as runtime.ts wires them, over fake netlink, announcer and advert
 // socket, with the deadline queue on a fake timerfd. For the allocation scenarios
 // (lab/advert-scenarios.ts) and the per-advert cost bench (bench/backup-path.ts). Lab code: does
 // not ship.
 import { pino } from "pino";
 import { parseKeepalivedConf } from "../src/config/keepalived-conf.js";
 import { DeadlineQueue } from "../src/daemon/deadline-queue.js";
-import { ActionExecutor } from "../src/daemon/executor.js";
-import { DeadlineTiming, InstanceDriver, type AdvertSender } from "../src/daemon/instance-driver.js";
+import { DeadlineTiming, InstanceDriver, InstanceDrivers, type AdvertSender } from "../src/daemon/instance-driver.js";
 import { LinkCache } from "../src/daemon/link-cache.js";
 import type { NetlinkPort } from "../src/daemon/netlink-queue.js";
 import { routerConfig } from "../src/daemon/router-config.js";
-import type { RouterAction, RouterInstance } from "../src/vrrp/router-types.js";
+import { StateNotifications } from "../src/notify/state-notifications.js";
+import type { RouterAction } from "../src/vrrp/router-types.js";
 import { VrrpRouter } from "../src/vrrp/router.js";
 
 /** A netlink port where every request succeeds and nothing reaches the kernel. */
@@ -40,17 +40,21 @@ export function fakeDaemon(conf: string, now: () => number, socket: AdvertSender
     names.map((name, k) => ({ index: 5 + k, name, mac: Buffer.alloc(6, 1 + k), up: true })),
     [],
   );
-  const drivers = new Map<RouterInstance, InstanceDriver>();
-  const ex = new ActionExecutor({
+  const notifications = new StateNotifications({
     notify: { enqueue: () => undefined },
     fifo: { write: () => undefined },
     log,
-    drivers,
     groups: { groupNotify: () => undefined },
-    linkTimer: { armLinkTimer: () => undefined },
-    staticRoutes: { reinstate: () => undefined },
   });
-  const run = (actions: readonly RouterAction[]): void => ex.run(actions);
+  const drivers = new InstanceDrivers(
+    {
+      groupState: (group, state) => notifications.groupState(group, state),
+      armLinkTimer: () => undefined,
+      reinstateStaticRoutes: () => undefined,
+    },
+    log,
+  );
+  const run = (actions: readonly RouterAction[]): void => drivers.run(actions);
   let wake = (): void => undefined;
   const queue = new DeadlineQueue(
     now,
@@ -58,16 +62,15 @@ export function fakeDaemon(conf: string, now: () => number, socket: AdvertSender
   );
   const timing = new DeadlineTiming({ now, stopping: () => false }, queue);
   for (const ri of router.instances)
-    drivers.set(
-      ri,
+    drivers.add(
       new InstanceDriver(ri, log, {
         netlink: ACCEPTING_NETLINK,
         announcer: { announce: () => ({ arp: 0, na: 0, skipped: 0 }) },
         links,
         sockets: { socketFor: () => socket },
-        notifications: ex,
+        notifications,
         timing,
-        // As the runtime's handle(): the router's actions for the event go to the executor.
+        // As the runtime's handle(): the router's actions for the event go to the drivers.
         host: { handle: (e, at) => run(router.handle(e, at ?? now())), ipv6Forwarding: () => false },
       }),
     );

@@ -2,7 +2,9 @@
 // binding and encoder, its deadline entry (InstanceDeadline, below: one entry in the deadline
 // queue on the native helper's timerfd, the master-down timer woken early, warmed up and waited
 // out precisely), its queue of netlink work and its counters; nothing else writes them. Every port
-// is an interface, so unit tests and the takeover warm-up pass their own.
+// is an interface, so unit tests and the takeover warm-up pass their own. InstanceDrivers (below)
+// holds every instance's driver and hands each router action to its driver, or a daemon-wide one
+// to the daemon's port.
 import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
 import type { AnnounceCounts, AnnounceTarget } from "../net/announce.js";
 import type { AddressEvent, LinkInfo } from "../netlink/rtnl.js";
@@ -13,7 +15,7 @@ import { formatAddress, sameAddressBytes } from "../vrrp/address.js";
 import { extraGarpTargets } from "../vrrp/garp-extra.js";
 import type { Action, InstanceEventName, State } from "../vrrp/instance-types.js";
 import { AdvertEncoder, type DropCode } from "../vrrp/packet.js";
-import type { RouterEvent } from "../vrrp/router-types.js";
+import type { RouterAction, RouterEvent, RouterInstance } from "../vrrp/router-types.js";
 import type { VrrpInstance } from "../vrrp/instance.js";
 import type { Deadline, DeadlineQueue } from "./deadline-queue.js";
 import { LatenessWindow } from "./lateness.js";
@@ -36,7 +38,7 @@ export interface AnnouncePort {
   prepare?(ifname: string, ifindex: number): void;
 }
 
-/** Notify scripts, FIFO lines and SNMP traps for the instance (executor.ts StateNotifier). */
+/** Notify scripts, FIFO lines and SNMP traps for the instance (notify/state-notifications.ts StateNotifications). */
 export interface InstanceNotifications {
   state(d: InstanceDriver, from: State, to: State, reason: string): void;
   event(d: InstanceDriver, event: InstanceEventName): void;
@@ -471,6 +473,90 @@ export class InstanceDriver {
   clearStats(): void {
     this.ri.clearStats();
     this.stats.sendErrors = this.stats.announcementsSent = 0;
+  }
+}
+
+// --- every instance's driver ---------------------------------------------------------------------
+
+/** The router's daemon-wide actions (runtime.ts Runtime). */
+export interface DaemonActions {
+  /** A sync group's new state: its notifications (notify/state-notifications.ts). */
+  groupState(group: string, state: State): void;
+  /** interface_up_down_delays: the router's one pending link-change deadline (link-deadline). */
+  armLinkTimer(at: number | undefined): void;
+  /** static_routes / static_rules, put back when the router says so (restore-static-routes). */
+  reinstateStaticRoutes(): void;
+}
+
+/** Every router instance's driver: the router's actions become their method calls. */
+export class InstanceDrivers {
+  private readonly drivers = new Map<RouterInstance, InstanceDriver>();
+
+  constructor(
+    private readonly daemon: DaemonActions,
+    /** The daemon's log, for lines of no instance. */
+    private readonly log: Logger,
+  ) {}
+
+  /** Carries out the router's actions for one event, in order. */
+  run(actions: readonly RouterAction[]): void {
+    // An index loop: run() is on every advert's path, and a for-of's iterator is garbage there.
+    for (let k = 0; k < actions.length; k++) {
+      const a = actions[k]!;
+      switch (a.type) {
+        case "instance":
+          this.drivers.get(a.instance)?.act(a.action);
+          break;
+        case "deadline":
+          this.drivers.get(a.instance)?.schedule();
+          break;
+        case "drop":
+          this.drivers.get(a.instance)?.dropped(a.code, a.detail);
+          break;
+        case "old-checksum":
+          break; // RouterInstance.sendTargets carries the checksum form
+        case "restore-vips":
+          this.drivers.get(a.instance)?.restoreVips();
+          break;
+        case "restore-routes":
+          this.drivers.get(a.instance)?.reinstateRoutes();
+          break;
+        case "restore-static-routes":
+          this.daemon.reinstateStaticRoutes();
+          break;
+        case "group-state":
+          this.daemon.groupState(a.group, a.state);
+          break;
+        case "link-deadline":
+          this.daemon.armLinkTimer(a.at);
+          break;
+        case "log": {
+          const log = (a.instance && this.drivers.get(a.instance)?.log) || this.log;
+          log[a.level](a.fields ?? {}, a.msg);
+          break;
+        }
+      }
+    }
+  }
+
+  add(d: InstanceDriver): void {
+    this.drivers.set(d.ri, d);
+  }
+
+  get(ri: RouterInstance): InstanceDriver | undefined {
+    return this.drivers.get(ri);
+  }
+
+  delete(ri: RouterInstance): void {
+    this.drivers.delete(ri);
+  }
+
+  values(): IterableIterator<InstanceDriver> {
+    return this.drivers.values();
+  }
+
+  get size(): number {
+    return this.drivers.size;
   }
 }
 

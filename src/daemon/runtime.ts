@@ -1,21 +1,23 @@
 // The daemon's life: it opens the host's resources, turns netlink, socket, timer and check events
-// into router events, and hands the router's actions to the executor, which hands each
-// instance's to its driver (instance-driver.ts). Protocol decisions live in the router
-// (src/vrrp/router.ts); this file only wires ports and follows interfaces and reloads.
+// into router events, and hands the router's actions to the drivers (instance-driver.ts
+// InstanceDrivers): each instance's to its driver, the daemon-wide ones back to this file's
+// DaemonActions. Protocol decisions live in the router (src/vrrp/router.ts); this file only wires
+// ports and follows interfaces and reloads.
 import { performance } from "node:perf_hooks";
 import type { DaemonConfig, NotifyScripts } from "../config/model.js";
 import { Announcer } from "../net/announce.js";
 import { Rtnl, type AddressEvent, type LinkEvent } from "../netlink/rtnl.js";
 import { VrrpRouter } from "../vrrp/router.js";
-import type { RouterEvent, RouterInstance } from "../vrrp/router-types.js";
+import type { RouterEvent } from "../vrrp/router-types.js";
+import type { State } from "../vrrp/instance-types.js";
 import type { ReceivedPacket } from "../vrrp/receive.js";
 import { nativeHelper } from "../native/helper.js";
-import { ActionExecutor } from "./executor.js";
-import { DeadlineTiming, InstanceDriver, type DriverPorts } from "./instance-driver.js";
+import { DeadlineTiming, InstanceDriver, InstanceDrivers, type DaemonActions, type DriverPorts } from "./instance-driver.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { ipv6Forwarding, LinkCache } from "./link-cache.js";
 import type { Logger } from "../operator/log.js";
 import { NotifyRunner } from "../notify/notify.js";
+import { StateNotifications } from "../notify/state-notifications.js";
 import { routerConfig, type DaemonInstance, type ResolvedInstance } from "./router-config.js";
 import { instanceStatus, type InstanceStatus } from "../operator/status-view.js";
 import { AdvertSockets } from "./advert-sockets.js";
@@ -50,13 +52,13 @@ export interface RuntimeOptions {
   readonly version?: string;
 }
 
-export class Runtime {
+export class Runtime implements DaemonActions {
   private readonly rtnl = new Rtnl();
   private readonly announcer = new Announcer();
   private readonly sockets: AdvertSockets;
   private readonly links = new LinkCache();
   private router: VrrpRouter<ResolvedInstance>;
-  private readonly drivers = new Map<RouterInstance, InstanceDriver>();
+  private readonly drivers: InstanceDrivers;
   /** What every driver is built with (openTiming(), at start). */
   private ports?: DriverPorts;
   private readonly notify: NotifyRunner;
@@ -66,7 +68,7 @@ export class Runtime {
   readonly snmp: SnmpService;
   private tracking: Tracking;
   private readonly log: Logger;
-  private readonly executor: ActionExecutor;
+  private readonly notifications: StateNotifications;
   /** The deadline queue on the native helper's timerfd: made at start (the helper is required). */
   private timing?: DeadlineTiming;
   private rehearsal?: TakeoverRehearsal;
@@ -86,6 +88,7 @@ export class Runtime {
     options: RuntimeOptions,
   ) {
     this.log = options.log;
+    this.drivers = new InstanceDrivers(this, this.log);
     this.vmacs = new Vmacs(this.rtnl, options.log.child({ component: "vmac" }));
     this.notify = new NotifyRunner(options.log, config.global);
     this.fifos = new NotifyFifos(options.log);
@@ -110,15 +113,12 @@ export class Runtime {
     this.tracking = this.newTracking(config);
     this.firewall = new VipFirewall(config.global.firewall ?? DEFAULT_FIREWALL, this.log.child({ component: "nftables" }));
     this.staticRoutes = new StaticRoutes(new NetlinkQueue(this.rtnl, this.links, this.log.child({ static: true })));
-    this.executor = new ActionExecutor({
+    this.notifications = new StateNotifications({
       notify: this.notify,
       fifo: this.fifos,
       snmp: this.snmp,
       log: this.log,
-      drivers: this.drivers,
       groups: this,
-      linkTimer: this,
-      staticRoutes: this.staticRoutes,
     });
   }
 
@@ -126,7 +126,7 @@ export class Runtime {
     return performance.now();
   }
 
-  /** The driver host's questions (instance-driver.ts DriverHost) and the executor's (ExecutorPorts). */
+  /** The driver host's questions (instance-driver.ts DriverHost) and the notifications' (NotificationPorts). */
   ipv6Forwarding(ifname: string): boolean {
     return ipv6Forwarding(ifname);
   }
@@ -146,13 +146,23 @@ export class Runtime {
   /** One router event, at `now`: its actions are carried out before this returns. */
   handle(e: RouterEvent, now = this.now()): void {
     this.lastEventAt = now;
-    this.executor.run(this.router.handle(e, now));
+    this.drivers.run(this.router.handle(e, now));
   }
 
   /** When the kernel received a packet `ageMs` ago; never before the last event (the router's clock only moves forward). */
   private receivedAt(ageMs: number | undefined): number {
     const now = this.now();
     return ageMs === undefined ? now : Math.max(this.lastEventAt, now - ageMs);
+  }
+
+  /** A sync group's new state (RouterAction group-state): its notify scripts, FIFO line, SNMP trap. */
+  groupState(group: string, state: State): void {
+    this.notifications.groupState(group, state);
+  }
+
+  /** static_routes / static_rules put back (RouterAction restore-static-routes). */
+  reinstateStaticRoutes(): void {
+    this.staticRoutes.reinstate();
   }
 
   /** interface_up_down_delays: the router's one pending link-change deadline (RouterAction link-deadline). */
@@ -242,7 +252,7 @@ export class Runtime {
       links: this.links,
       sockets: this.sockets,
       announcer: this.announcer,
-      notifications: this.executor,
+      notifications: this.notifications,
       timing,
       warmer: this.rehearsal,
       host: this,
@@ -252,7 +262,7 @@ export class Runtime {
   private async startInstance(ri: DaemonInstance): Promise<void> {
     const s = ri.spec;
     const d = new InstanceDriver(ri, this.log.child({ instance: s.name, vrid: s.config.vrid, interface: s.interface }), this.ports!);
-    this.drivers.set(ri, d);
+    this.drivers.add(d);
     const link = this.links.link(s.interface);
     if (link) d.bind(link);
     await d.removeLeftovers();
@@ -344,7 +354,7 @@ export class Runtime {
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
     const removed = plan.removed.flatMap((ri) => this.drivers.get(ri) ?? []);
     for (const d of removed) d.markDeleted();
-    this.executor.run(actions);
+    this.drivers.run(actions);
     for (const d of removed) {
       d.log.info("instance removed by reload; stopping it");
       d.stop();

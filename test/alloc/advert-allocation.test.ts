@@ -45,7 +45,7 @@ function bytesPerStep(step: () => void): number {
 const list = advertScenarios();
 const scenarios = new Map<string, AdvertScenario>(list.map((s) => [s.name, s]));
 // Warm-up: every scenario three times over, so the code the master's and the backup's paths share
-// (router, executor) is compiled for both, as in a daemon, before any is measured.
+// (router, drivers) is compiled for both, as in a daemon, before any is measured.
 for (let r = 0; r < 3; r++) for (const s of list) for (let k = 0; k < N; k++) s.step();
 
 function measure(name: string): number {
@@ -66,11 +66,11 @@ describe("allocation per advert in steady state (issue 33)", () => {
     expect(measure("receive policy")).toBeLessThan(GOAL);
   });
 
-  it("a master: timer to router to executor to the socket's send, per advert sent", () => {
-    expect(measure("master: timer, router, executor, send")).toBeLessThan(GOAL);
+  it("a master: timer to router to driver to the socket's send, per advert sent", () => {
+    expect(measure("master: timer, router, driver, send")).toBeLessThan(GOAL);
   });
 
-  it("a backup: the socket's parse, router and executor, per advert heard", () => {
-    expect(measure("backup: socket parse, router, executor")).toBeLessThan(GOAL);
+  it("a backup: the socket's parse, router and driver, per advert heard", () => {
+    expect(measure("backup: socket parse, router, driver")).toBeLessThan(GOAL);
   });
 });

@@ -5,8 +5,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { DeadlineQueue } from "../../src/daemon/deadline-queue.js";
-import { ActionExecutor } from "../../src/daemon/executor.js";
-import { DeadlineTiming, InstanceDriver } from "../../src/daemon/instance-driver.js";
+import { DeadlineTiming, InstanceDriver, InstanceDrivers } from "../../src/daemon/instance-driver.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
 import { routerConfig } from "../../src/daemon/router-config.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
@@ -43,21 +42,17 @@ function run(body: string): string[] {
     timing: new DeadlineTiming({ now: () => 0, stopping: () => false }, queue),
     host: { handle: () => undefined, ipv6Forwarding: () => false },
   });
-  const ex = new ActionExecutor({
-    notify: { enqueue: () => undefined },
-    fifo: { write: () => undefined },
+  const drivers = new InstanceDrivers(
+    { groupState: () => undefined, armLinkTimer: () => undefined, reinstateStaticRoutes: () => undefined },
     log,
-    drivers: new Map([[ri, driver]]),
-    groups: { groupNotify: () => undefined },
-    linkTimer: { armLinkTimer: () => undefined },
-    staticRoutes: { reinstate: () => undefined },
-  });
-  ex.run([{ type: "instance", instance: ri, action: { type: "add-vips" } }]);
-  ex.run([{ type: "instance", instance: ri, action: { type: "remove-vips" } }]);
+  );
+  drivers.add(driver);
+  drivers.run([{ type: "instance", instance: ri, action: { type: "add-vips" } }]);
+  drivers.run([{ type: "instance", instance: ri, action: { type: "remove-vips" } }]);
   return events;
 }
 
-describe("no_accept and the executor", () => {
+describe("no_accept and the driver", () => {
   it("blocks VIPs and eVIPs before adding them, unblocks after removing them", async () => {
     const events = run(" priority 100\n no_accept");
     await new Promise((r) => setTimeout(r, 10));

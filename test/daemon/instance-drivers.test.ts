@@ -1,20 +1,19 @@
-// The action executor with fake ports: what the router decides becomes the right netlink requests,
-// adverts, announcements, notify jobs and log lines, without root.
+// The drivers (InstanceDrivers) and state notifications with fake ports: what the router decides
+// becomes the right netlink requests, adverts, announcements, notify jobs and log lines, without root.
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { DeadlineQueue } from "../../src/daemon/deadline-queue.js";
-import { ActionExecutor } from "../../src/daemon/executor.js";
-import { DeadlineTiming, InstanceDriver, type AdvertSender } from "../../src/daemon/instance-driver.js";
+import { DeadlineTiming, InstanceDriver, InstanceDrivers, type AdvertSender } from "../../src/daemon/instance-driver.js";
 import { LinkCache } from "../../src/daemon/link-cache.js";
 import { keepalivedText } from "../../src/operator/log.js";
 import type { NotifyJob } from "../../src/notify/notify.js";
+import { StateNotifications } from "../../src/notify/state-notifications.js";
 import { routerConfig } from "../../src/daemon/router-config.js";
 import type { VipRequest } from "../../src/netlink/rtnl.js";
 import { formatAddress } from "../../src/vrrp/address.js";
 import { decodeAdvert } from "../../src/vrrp/packet.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
-import type { RouterInstance } from "../../src/vrrp/router-types.js";
 
 const CONF = `vrrp_sync_group G {
   group {
@@ -64,16 +63,20 @@ function setup(conf = CONF) {
     ],
     [],
   );
-  const drivers = new Map<RouterInstance, InstanceDriver>();
-  const ex = new ActionExecutor({
+  const notifications = new StateNotifications({
     notify: { enqueue: (j) => void jobs.push(j) },
     fifo: { write: (l) => void fifoLines.push(l) },
     log,
-    drivers,
     groups: { groupNotify: (g) => config.syncGroups.find((x) => x.name === g)?.notify },
-    linkTimer: { armLinkTimer: () => undefined },
-    staticRoutes: { reinstate: () => void routeOps.push("reinstate static") },
   });
+  const drivers = new InstanceDrivers(
+    {
+      groupState: (group, state) => notifications.groupState(group, state),
+      armLinkTimer: () => undefined,
+      reinstateStaticRoutes: () => void routeOps.push("reinstate static"),
+    },
+    log,
+  );
   const queue = new DeadlineQueue(
     () => 0,
     () => ({ arm: (ms) => void armed.push(ms), disarm: () => undefined, close: () => undefined }),
@@ -95,27 +98,27 @@ function setup(conf = CONF) {
     },
     links,
     sockets: { socketFor: () => ({ send: (...a) => sock.send(...a) }) },
-    notifications: ex,
+    notifications,
     timing: new DeadlineTiming({ now: () => 0, stopping: () => false }, queue),
     host: {
       handle: () => undefined,
       ipv6Forwarding: () => false,
     },
   });
-  drivers.set(ri, io);
+  drivers.add(io);
   // Bound as the daemon binds: the driver attached, the router told the address (which keeps it).
   io.attach(links.link("eth0")!, Uint8Array.of(192, 0, 2, 11));
   router.handle({ type: "source", instance: ri, address: Uint8Array.of(192, 0, 2, 11) }, 0);
-  return { router, ri, io, ex, sock, sent, added, removed, announced, jobs, fifoLines, routeOps, armed, lines };
+  return { router, ri, io, drivers, sock, sent, added, removed, announced, jobs, fifoLines, routeOps, armed, lines };
 }
 
-describe("action executor", () => {
+describe("the drivers carry out the router's actions", () => {
   it("takes over: adverts to every unicast peer first, then VIPs through netlink, then announcements and notify scripts", async () => {
     const t = setup();
-    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
-    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    t.drivers.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.drivers.run(t.router.handle({ type: "start", instance: t.ri }, 0));
     expect(t.ri.vi.state).toBe("BACKUP");
-    t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+    t.drivers.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
     expect(t.ri.vi.state).toBe("MASTER");
     expect(t.sent.map((s) => s.dst)).toEqual(["192.0.2.12", "192.0.2.13"]);
     // Each copy carries a checksum over its own destination (v2: no pseudo-header, so both decode).
@@ -147,9 +150,9 @@ describe("action executor", () => {
         "    198.51.100.7/24 dev eth0 label eth0:vip\n    203.0.113.7/24 dev eth1\n",
       );
       const t = setup(conf);
-      t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
-      t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
-      t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+      t.drivers.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+      t.drivers.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+      t.drivers.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
       await t.io.settled();
       const count = (ifname: string) => t.announced.filter((a) => a.ifname === ifname).length;
       expect(t.announced).toEqual([
@@ -159,7 +162,7 @@ describe("action executor", () => {
       // The later rounds are the instance's deadlines: the runtime feeds a timer event at each.
       const until = (end: number) => {
         for (let due = t.ri.vi.nextDeadline(); due !== undefined && due <= end; due = t.ri.vi.nextDeadline())
-          t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, due));
+          t.drivers.run(t.router.handle({ type: "timer", instance: t.ri }, due));
       };
       until(10_050);
       expect([count("eth0"), count("eth1")]).toEqual([1, 2]);
@@ -181,9 +184,9 @@ describe("action executor", () => {
   ] as const) {
     it(`an instance a reload deletes is notified ${word}${keyword ? " with notify_deleted" : ""}, not STOP`, async () => {
       const t = setup(CONF.replace("  notify_master /bin/true\n", `  notify_master /bin/true\n  notify_fault /bin/fault\n${keyword}`));
-      t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
-      t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
-      t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+      t.drivers.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+      t.drivers.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+      t.drivers.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
       await t.io.settled();
       t.jobs.length = 0;
       t.fifoLines.length = 0;
@@ -191,7 +194,7 @@ describe("action executor", () => {
       const { plan, actions } = t.router.reload(routerConfig(empty), 11_000);
       expect(plan.removed).toEqual([t.ri]);
       t.io.markDeleted();
-      t.ex.run(actions);
+      t.drivers.run(actions);
       // keepalived 2.2.7 writes no FIFO line for a deleted instance (measured: notify-fifo.test.ts)
       expect(t.fifoLines.filter((l) => l.startsWith("INSTANCE"))).toEqual([]);
       const args = t.jobs.map((j) => [j.script.command, ...j.extraArgs].join(" "));
@@ -202,16 +205,16 @@ describe("action executor", () => {
 
   it("gives up: priority 0, VIPs removed; sends the kernel refused or that threw are counted per instance, not fatal", async () => {
     const t = setup();
-    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
-    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
-    t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+    t.drivers.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.drivers.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    t.drivers.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
     t.sent.length = 0;
     let calls = 0;
     t.sock.send = () => {
       if (++calls === 1) return false; // refused by the kernel (the socket logs it)
       throw Object.assign(new Error("boom"), { code: "SEND" });
     };
-    t.ex.run(t.router.handle({ type: "stop" }, 11_000));
+    t.drivers.run(t.router.handle({ type: "stop" }, 11_000));
     await t.io.settled();
     expect(t.removed).toHaveLength(1);
     expect(t.io.holdsVips).toBe(false);
@@ -221,26 +224,26 @@ describe("action executor", () => {
 
   it("carries out the router's put-backs: a master's deleted VIP, its tracked virtual routes, the static routes", async () => {
     const t = setup(CONF.replace("  virtual_ipaddress {", "  virtual_routes {\n    203.0.113.0/24 dev eth0\n  }\n  virtual_ipaddress {"));
-    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
-    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
-    t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+    t.drivers.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.drivers.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    t.drivers.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
     await t.io.settled();
     expect(t.added).toHaveLength(1);
     t.routeOps.length = 0;
-    t.ex.run(t.router.handle({ type: "address-deleted", ifname: "eth0", address: Uint8Array.of(198, 51, 100, 7) }, 10_100));
+    t.drivers.run(t.router.handle({ type: "address-deleted", ifname: "eth0", address: Uint8Array.of(198, 51, 100, 7) }, 10_100));
     await t.io.settled();
     expect(t.added.map((v) => formatAddress(v.address))).toEqual(["198.51.100.7", "198.51.100.7"]);
-    t.ex.run(t.router.handle({ type: "route-deleted" }, 10_200));
+    t.drivers.run(t.router.handle({ type: "route-deleted" }, 10_200));
     await t.io.settled();
     expect(t.routeOps).toEqual(["reinstate static", "add route 203.0.113.0/24 dev eth0"]);
   });
 
   it("logs a stop in keepalived's console form with the instance named once", async () => {
     const t = setup();
-    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
-    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
-    t.ex.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
-    t.ex.run(t.router.handle({ type: "stop" }, 11_000));
+    t.drivers.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.drivers.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    t.drivers.run(t.router.handle({ type: "timer", instance: t.ri }, 10_000));
+    t.drivers.run(t.router.handle({ type: "stop" }, 11_000));
     await t.io.settled();
     const stop = t.lines.find((l) => l.to === "INIT");
     expect(stop).toBeDefined();
@@ -250,8 +253,8 @@ describe("action executor", () => {
 
   it("logs each drop reason at most every 10 s, while the router counts every one", () => {
     const t = setup();
-    t.ex.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
-    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0));
+    t.drivers.run(t.router.handle({ type: "link", ifname: "eth0", present: true, up: true }, 0));
+    t.drivers.run(t.router.handle({ type: "start", instance: t.ri }, 0));
     const bad = {
       ifname: "eth0",
       family: 4 as const,
@@ -261,7 +264,7 @@ describe("action executor", () => {
       multicast: false,
       payload: Uint8Array.of(0x21, 7, 1, 1),
     };
-    for (let k = 0; k < 5; k++) t.ex.run(t.router.handle({ type: "packet", packet: bad }, 100 + k));
+    for (let k = 0; k < 5; k++) t.drivers.run(t.router.handle({ type: "packet", packet: bad }, 100 + k));
     expect(t.ri.vi.stats.drops.TRUNCATED).toBe(5);
     expect(t.lines.filter((l) => l.msg === "advert dropped (each reason logged at most every 10 s)")).toHaveLength(1);
   });
@@ -303,7 +306,7 @@ describe("status view", () => {
     const { formatStatus } = await import("../../src/status.js");
     const { instanceStatus } = await import("../../src/operator/status-view.js");
     const t = setup();
-    t.ex.run(t.router.handle({ type: "start", instance: t.ri }, 0)); // eth0 unknown to the router: FAULT
+    t.drivers.run(t.router.handle({ type: "start", instance: t.ri }, 0)); // eth0 unknown to the router: FAULT
     t.ri.vi.stats.drops.BAD_TTL = 3;
     t.io.stats.sendErrors = 3;
     const s = instanceStatus(t.io);

@@ -1,72 +1,25 @@
-// Carries out the router's actions: an instance's own go to its driver (instance-driver.ts), the
-// daemon-wide ones (sync group states, log lines) are done here, with the notifications every
-// state change makes: notify scripts, notify FIFO lines, SNMP traps, keepalived's log words.
+// What every state change tells the outside: notify scripts, notify FIFO lines, SNMP traps and
+// keepalived's log words, for instances (the drivers' InstanceNotifications port) and sync groups
+// (the runtime's group-state action).
 import type { NotifyScripts } from "../config/model.js";
 import type { InstanceEventName, State } from "../vrrp/instance-types.js";
-import type { RouterAction, RouterInstance } from "../vrrp/router-types.js";
-import type { InstanceDriver, InstanceNotifications } from "./instance-driver.js";
+import type { InstanceDriver, InstanceNotifications } from "../daemon/instance-driver.js";
 import type { Logger } from "../operator/log.js";
-import type { NotifyJob } from "../notify/notify.js";
-import { fifoLine } from "../notify/notify-fifo.js";
+import type { NotifyJob } from "./notify.js";
+import { fifoLine } from "./notify-fifo.js";
 
-export interface ExecutorPorts {
+export interface NotificationPorts {
   readonly notify: { enqueue(job: NotifyJob): void };
   /** notify_fifo / vrrp_notify_fifo: one line per state change, in order. */
   readonly fifo: { write(line: string): void };
   /** SNMP notifications (vrrpInstanceStateChange, vrrpv3NotifyNewMaster, vrrpSyncGroupStateChange). */
   readonly snmp?: { instanceState(name: string, to: State, reason: string): void; groupState(group: string, state: State): void };
   readonly log: Logger;
-  /** Each router instance's driver. */
-  readonly drivers: ReadonlyMap<RouterInstance, InstanceDriver>;
   readonly groups: { groupNotify(group: string): NotifyScripts | undefined };
-  /** interface_up_down_delays: the router's one pending link-change deadline. */
-  readonly linkTimer: { armLinkTimer(at: number | undefined): void };
-  /** static_routes / static_rules, put back when the router says so (restore-static-routes). */
-  readonly staticRoutes: { reinstate(): void };
 }
 
-export class ActionExecutor implements InstanceNotifications {
-  constructor(private readonly p: ExecutorPorts) {}
-
-  run(actions: readonly RouterAction[]): void {
-    // An index loop: run() is on every advert's path, and a for-of's iterator is garbage there.
-    for (let k = 0; k < actions.length; k++) {
-      const a = actions[k]!;
-      switch (a.type) {
-        case "instance":
-          this.p.drivers.get(a.instance)?.act(a.action);
-          break;
-        case "deadline":
-          this.p.drivers.get(a.instance)?.schedule();
-          break;
-        case "drop":
-          this.p.drivers.get(a.instance)?.dropped(a.code, a.detail);
-          break;
-        case "old-checksum":
-          break; // RouterInstance.sendTargets carries the checksum form
-        case "restore-vips":
-          this.p.drivers.get(a.instance)?.restoreVips();
-          break;
-        case "restore-routes":
-          this.p.drivers.get(a.instance)?.reinstateRoutes();
-          break;
-        case "restore-static-routes":
-          this.p.staticRoutes.reinstate();
-          break;
-        case "group-state":
-          this.groupState(a.group, a.state);
-          break;
-        case "link-deadline":
-          this.p.linkTimer.armLinkTimer(a.at);
-          break;
-        case "log": {
-          const log = (a.instance && this.p.drivers.get(a.instance)?.log) || this.p.log;
-          log[a.level](a.fields ?? {}, a.msg);
-          break;
-        }
-      }
-    }
-  }
+export class StateNotifications implements InstanceNotifications {
+  constructor(private readonly p: NotificationPorts) {}
 
   /** keepalived 2.2.7 vrrp_notify.c send_event_notify: the script (no arguments), then the FIFO
    * line; send_instance_priority_notifies: the FIFO line alone, with the new priority. */
