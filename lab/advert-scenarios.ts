@@ -7,8 +7,7 @@ import { writeIpv4Header } from "../src/net/frames.js";
 import { VRRP_GROUP_V4 } from "../src/vrrp/address.js";
 import { VRRP_PROTOCOL } from "../src/vrrp/checksum.js";
 import type { VrrpSocketHandle } from "../src/native/helper.js";
-import { AdvertEncoder, AdvertScratch, decodeAdvertInto } from "../src/vrrp/packet.js";
-import { ReceiveScratch, receive, type ReceivedPacket } from "../src/vrrp/receive.js";
+import { AdvertEncoder, AdvertScratch, ReceiveScratch, decodeAdvertInto, receive, type ReceivedPacket } from "../src/vrrp/packet.js";
 import { fakeDaemon } from "./fake-daemon.js";
 
 const conf = (state: "MASTER" | "BACKUP", priority: number) => `vrrp_instance VI {

@@ -1,12 +1,11 @@
 // A vrrp_instance while its block is read: every keyword handler fills a field, then
 // completeInstance (instance-complete.ts) applies keepalived's defaults and checks.
 import type { GarpSettings } from "../vrrp/instance-types.js";
-import type { Version } from "../vrrp/packet.js";
+import type { UnicastChecksum, Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
 import type { InstanceDefaults } from "./global-defs.js";
 import type { NotifyScripts, TrackRef, VipSpec } from "./model.js";
 import type { RouteSpec, RuleSpec } from "./route-rule.js";
-import type { UnicastChecksum } from "../vrrp/receive.js";
 
 export interface InstanceDraft {
   /** The instance's name, for keepalived's "(NAME) ..." messages. */

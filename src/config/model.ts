@@ -2,9 +2,8 @@
 // (keepalived-conf.ts) or from OPENSHIFT_HA_* variables.
 import type { Family } from "../vrrp/address.js";
 import type { GarpSettings } from "../vrrp/instance-types.js";
-import type { Version } from "../vrrp/packet.js";
+import type { UnicastChecksum, Version } from "../vrrp/packet.js";
 import type { Location } from "./errors.js";
-import type { UnicastChecksum } from "../vrrp/receive.js";
 import type { RouteSpec, RuleSpec } from "./route-rule.js";
 import type { FirewallSettings } from "../netfilter/vip-block.js";
 

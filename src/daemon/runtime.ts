@@ -10,7 +10,7 @@ import { Rtnl, type AddressEvent, type LinkEvent } from "../netlink/rtnl.js";
 import { VrrpRouter } from "../vrrp/router.js";
 import type { RouterEvent } from "../vrrp/router-types.js";
 import type { State } from "../vrrp/instance-types.js";
-import type { ReceivedPacket } from "../vrrp/receive.js";
+import type { ReceivedPacket } from "../vrrp/packet.js";
 import { nativeHelper } from "../native/helper.js";
 import { DeadlineTiming, InstanceDriver, InstanceDrivers, type DaemonActions, type DriverPorts } from "./instance-driver.js";
 import { DeadlineQueue } from "./deadline-queue.js";

@@ -11,7 +11,7 @@ import { writeIpv4Header } from "./frames.js";
 import { VRRP_PROTOCOL } from "../vrrp/checksum.js";
 import { AH_LENGTH, AH_PROTOCOL, sealAh } from "../vrrp/ipsec-ah.js";
 import { nativeHelper, type VrrpSocketHandle } from "../native/helper.js";
-import type { ReceivedPacket } from "../vrrp/receive.js";
+import type { ReceivedPacket } from "../vrrp/packet.js";
 
 /** n bytes at offset into `out` (the socket's own source and destination arrays, refilled per packet). */
 function copyInto(out: Uint8Array, buf: Uint8Array, offset: number, n: number): void {

@@ -5,9 +5,8 @@ import type { LinkDelay } from "./link-debounce.js";
 import { AhCounter } from "./ipsec-ah.js";
 import { VrrpInstance } from "./instance.js";
 import type { Action, InstanceConfig, State } from "./instance-types.js";
-import type { DropCode } from "./packet.js";
+import type { DropCode, ReceivedPacket, ReceivePolicy } from "./packet.js";
 import type { TrackerState } from "./priority.js";
-import type { ReceivedPacket, ReceivePolicy } from "./receive.js";
 
 export interface TrackedByWeight {
   readonly name: string;

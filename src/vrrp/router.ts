@@ -5,8 +5,7 @@
 import { compareAddressBytes, formatAddress, sameAddressBytes } from "./address.js";
 import { faultLabel, type Action, type FaultSource, type InstanceEvent, type State } from "./instance-types.js";
 import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
-import { ReceiveScratch, receive, sameDelivery, type ReceivedPacket } from "./receive.js";
-import type { Advert, DropCode } from "./packet.js";
+import { ReceiveScratch, receive, sameDelivery, type Advert, type DropCode, type ReceivedPacket } from "./packet.js";
 import {
   DROP_LOG_EVERY_MS,
   RouterInstance,

@@ -1,13 +1,12 @@
 // auth_type AH through the pure receive path and the router: the AH header exactly when
-// configured, ICV and SPI (receive.ts), then keepalived's replay rule per instance (router.ts),
+// configured, ICV and SPI (packet.ts receive), then keepalived's replay rule per instance (router.ts),
 // fed with packets keepalived 2.2.7 sent (test/fixtures/keepalived-2.2.7-ah.json).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { addressBytes } from "../../src/vrrp/address.js";
 import { defaultInstanceConfig } from "../../src/vrrp/instance-types.js";
 import { AH_LENGTH } from "../../src/vrrp/ipsec-ah.js";
-import { AUTH_AH, passwordBytes } from "../../src/vrrp/packet.js";
-import { receive, type ReceivePolicy } from "../../src/vrrp/receive.js";
+import { AUTH_AH, passwordBytes, receive, type ReceivePolicy } from "../../src/vrrp/packet.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
 import type { RouterInstanceSpec } from "../../src/vrrp/router-types.js";
 

@@ -1,4 +1,4 @@
-// receive.ts's policy as a table: which adverts reach an instance's state machine. Multicast TTL /
+// packet.ts's receive() as a table: which adverts reach an instance's state machine. Multicast TTL /
 // hop limit 255 (RFC 5798 7.1, keepalived vrrp.c vrrp_check_packet); unicast sources and their
 // min_ttl/max_ttl only with check_unicast_src (keepalived vrrp.c check_ttl_hl); VRRPv3 IPv4
 // unicast checksums in the old form (224.0.0.18 in the pseudo-header, vrrp.c vrrp_in_chk).
@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseKeepalivedConf } from "../../src/config/keepalived-conf.js";
 import { routerConfig } from "../../src/daemon/router-config.js";
 import { addressBytes } from "../../src/vrrp/address.js";
-import { receive, sameDelivery, type ReceivePolicy, type ReceiveVerdict } from "../../src/vrrp/receive.js";
+import { receive, sameDelivery, type ReceivePolicy, type ReceiveVerdict } from "../../src/vrrp/packet.js";
 import { packet, POLICY } from "./router-table.js";
 
 const PEERS = {

@@ -4,8 +4,7 @@
 import { expect } from "vitest";
 import { addressBytes, type Family } from "../../src/vrrp/address.js";
 import { defaultInstanceConfig, type InstanceConfig } from "../../src/vrrp/instance-types.js";
-import { encodeAdvert, type Version } from "../../src/vrrp/packet.js";
-import type { ReceivedPacket, ReceivePolicy } from "../../src/vrrp/receive.js";
+import { encodeAdvert, type ReceivedPacket, type ReceivePolicy, type Version } from "../../src/vrrp/packet.js";
 import type { TrackerState } from "../../src/vrrp/priority.js";
 import { VrrpRouter } from "../../src/vrrp/router.js";
 import type { RouterAction, RouterConfig, RouterEvent, RouterInstanceSpec } from "../../src/vrrp/router-types.js";
