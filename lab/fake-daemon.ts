@@ -8,7 +8,7 @@ import { parseKeepalivedConf } from "../src/config/keepalived-conf.js";
 import { DeadlineQueue } from "../src/daemon/deadline-queue.js";
 import { DeadlineTiming, InstanceDriver, InstanceDrivers, type AdvertSender } from "../src/daemon/instance-driver.js";
 import { LinkCache } from "../src/daemon/link-cache.js";
-import type { NetlinkPort } from "../src/daemon/netlink-queue.js";
+import type { NetlinkPort } from "../src/daemon/instance-driver.js";
 import { routerConfig } from "../src/daemon/router-config.js";
 import { StateNotifications } from "../src/notify/state-notifications.js";
 import type { RouterAction } from "../src/vrrp/router-types.js";

@@ -12,7 +12,7 @@ import type { RouterEvent } from "../vrrp/router-types.js";
 import type { State } from "../vrrp/instance-types.js";
 import type { ReceivedPacket } from "../vrrp/packet.js";
 import { nativeHelper } from "../native/helper.js";
-import { DeadlineTiming, InstanceDriver, InstanceDrivers, type DaemonActions, type DriverPorts } from "./instance-driver.js";
+import { DeadlineTiming, InstanceDriver, InstanceDrivers, NetlinkQueue, type DaemonActions, type DriverPorts } from "./instance-driver.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { ipv6Forwarding, LinkCache } from "./link-cache.js";
 import type { Logger } from "../operator/log.js";
@@ -29,7 +29,6 @@ import { TakeoverRehearsal } from "./rehearsal.js";
 import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
 import { Vmacs } from "./vmacs.js";
-import { NetlinkQueue } from "./netlink-queue.js";
 import { LatenessWindow } from "./lateness.js";
 
 const EMPTY_LATENESS = new LatenessWindow();

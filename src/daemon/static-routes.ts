@@ -4,17 +4,8 @@
 // when the router says so (VrrpRouter routeDeleted).
 import type { DaemonConfig } from "../config/model.js";
 import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
-import type { NetlinkQueue } from "./netlink-queue.js";
+import { changedRoutes, type NetlinkQueue } from "./instance-driver.js";
 import type { Rtnl } from "../netlink/rtnl.js";
-
-/** Routes and rules compared without where they were written. */
-const key = (r: RouteSpec | RuleSpec): string => JSON.stringify({ ...r, where: undefined, text: undefined });
-
-export function changedRoutes<T extends RouteSpec | RuleSpec>(before: readonly T[], after: readonly T[]): { gone: T[]; added: T[] } {
-  const a = new Set(after.map(key));
-  const b = new Set(before.map(key));
-  return { gone: before.filter((r) => !a.has(key(r))), added: after.filter((r) => !b.has(key(r))) };
-}
 
 /** Any routes or rules at all (the route-deletion watch is opened only then). */
 export function hasRoutes(config: DaemonConfig): boolean {
