@@ -32,10 +32,13 @@ cp "$prod/native/build/Release/tsvrrpd_native.node" "$lib/native/build/Release/"
 install -m 0755 "$node/bin/node" "$lib/node"
 strip "$lib/node" # as dh_strip would
 git rev-parse --short=12 HEAD > "$lib/COMMIT" 2>/dev/null || echo unknown > "$lib/COMMIT"
-cat > "$root/usr/sbin/tsvrrpd" <<'EOS'
+# The runtime flags are bin/tsvrrpd's shebang's.
+flags=$(sed -n '1s/^#!.* node //p' bin/tsvrrpd)
+[ -n "$flags" ] || { echo "deb.sh: no runtime flags in bin/tsvrrpd's first line" >&2; exit 1; }
+cat > "$root/usr/sbin/tsvrrpd" <<EOS
 #!/bin/sh
 # tsvrrpd on the Node runtime it was tested with (the package's own, /usr/lib/tsvrrpd/node).
-exec /usr/lib/tsvrrpd/node --max-semi-space-size=1 --optimize-for-size --no-flush-bytecode /usr/lib/tsvrrpd/bin/tsvrrpd "$@"
+exec /usr/lib/tsvrrpd/node $flags /usr/lib/tsvrrpd/bin/tsvrrpd "\$@"
 EOS
 chmod 0755 "$root/usr/sbin/tsvrrpd"
 install -m 0644 deploy/tsvrrpd.service "$root/lib/systemd/system/tsvrrpd.service"

@@ -32,6 +32,8 @@ ln -sf tsvrrpd "$app/bin/keepalived"
 
 # Thin wrappers at the paths the Deployment and the removal Job use. They find the install
 # relative to themselves, so they work in the image (/) and in a test root alike.
+flags=$(sed -n '1s/^#!.* node //p' "$src/bin/tsvrrpd") # the runtime flags: bin/tsvrrpd's shebang's
+[ -n "$flags" ] || { echo "install-image-root.sh: no runtime flags in bin/tsvrrpd's first line" >&2; exit 1; }
 for pair in "monitor.sh:openshift" "remove-failover.sh:remove-failover"; do
   name=${pair%%:*}
   cmd=${pair#*:}
@@ -39,7 +41,7 @@ for pair in "monitor.sh:openshift" "remove-failover.sh:remove-failover"; do
 #!/bin/sh
 # tsvrrpd in place of keepalived: same environment (OPENSHIFT_HA_*), same paths.
 here=\$(cd "\$(dirname "\$0")" && pwd)
-exec node --max-semi-space-size=1 --optimize-for-size --no-flush-bytecode "\$here/../../../../opt/tsvrrpd/bin/keepalived" $cmd "\$@"
+exec node $flags "\$here/../../../../opt/tsvrrpd/bin/keepalived" $cmd "\$@"
 EOS
   chmod 0755 "$root/var/lib/ipfailover/keepalived/$name"
 done

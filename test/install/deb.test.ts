@@ -98,6 +98,14 @@ describe("the .deb", () => {
     expect(v.stdout).toContain(`tsvrrpd v${version} `);
     expect(v.stdout).toContain(`Running on Node v${readFileSync(join(REPO, ".node-version"), "utf8").trim()} `);
     expect(v.stdout).toMatch(/^Distro: Debian GNU\/Linux 12/m);
+    // The wrapper runs Node with bin/tsvrrpd's shebang flags (one worker thread among them).
+    const flags = readFileSync(join(REPO, "bin/tsvrrpd"), "utf8")
+      .split("\n")[0]!
+      .replace(/^#!.* node /, "");
+    expect(flags).toContain("--v8-pool-size=1");
+    expect(readFileSync(join(root, "usr/sbin/tsvrrpd"), "utf8")).toContain(
+      `exec /usr/lib/tsvrrpd/node ${flags} /usr/lib/tsvrrpd/bin/tsvrrpd "$@"`,
+    );
   });
 
   it("tsvrrpd -t checks a configuration: 0 when fine, 4 with errors", () => {

@@ -112,6 +112,21 @@ describe("the image", () => {
     for (const dev of ["vitest", "typescript", "eslint", "patch-package", "prettier"]) expect(rest).not.toContain(dev);
     const v = podman(["run", "--rm", "--network", "none", "--entrypoint", "node", image, "/opt/tsvrrpd/bin/tsvrrpd", "-v"]);
     expect(v.stdout).toMatch(/^Git commit: [0-9a-f]{12}$/m);
+    // The OpenShift wrappers run Node with bin/tsvrrpd's shebang flags.
+    const flags = readFileSync(join(REPO, "bin/tsvrrpd"), "utf8")
+      .split("\n")[0]!
+      .replace(/^#!.* node /, "");
+    const monitor = podman([
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--entrypoint",
+      "/bin/cat",
+      image,
+      "/var/lib/ipfailover/keepalived/monitor.sh",
+    ]);
+    expect(monitor.stdout).toContain(`exec node ${flags} "$here/`);
   });
 
   it("OpenShift env mode next to keepalived: election, takeover both ways, check and notify from /etc/keepalive, pgrep keepalived, VIPs released on stop", async () => {
