@@ -2,7 +2,7 @@
 // over its Connections): advert dispatch and receive policy, priority and FAULT from trackers,
 // sync groups, reload. Pure: events in, actions out, time injected. The daemon carries the actions
 // out on real sockets and netlink; the simulator on a virtual LAN.
-import { compareAddressBytes, formatAddress, sameAddressBytes } from "./address.js";
+import { compareAddressBytes, formatAddress, sameAddressBytes, type Family } from "./address.js";
 import { faultLabel, type Action, type FaultSource, type InstanceEvent, type State } from "./instance-types.js";
 import { effectivePriority, trackFileEffect, type TrackerState, type WeightedTracker } from "./priority.js";
 import { ReceiveScratch, receive, sameDelivery, type Advert, type DropCode, type ReceivedPacket } from "./packet.js";
@@ -25,11 +25,13 @@ const TIMER: InstanceEvent = { type: "timer" };
 const NONE: readonly RouterInstance[] = [];
 
 /**
- * Which of the router's instances an advert is for. Indexed by VRID: a backup of 255 instances
- * hears 2,550 adverts a second, each matched against its VRID's few instances, not every one.
+ * Which of the router's instances an advert is for. Indexed by interface, family and VRID: a backup
+ * of 1,020 instances hears 10,200 adverts a second, each matched against the instances of its own
+ * interface, family and VRID (usually one), and no other instance's state is read for it.
  */
 class VridIndex {
-  private byVrid = new Map<number, RouterInstance[]>();
+  /** Per interface name: slot `vrid` for IPv4, `256 + vrid` for IPv6. */
+  private byInterface = new Map<string, (RouterInstance[] | undefined)[]>();
 
   constructor(list: readonly RouterInstance[]) {
     this.rebuild(list);
@@ -37,23 +39,27 @@ class VridIndex {
 
   /** After a reload: the instance list changed. */
   rebuild(list: readonly RouterInstance[]): void {
-    this.byVrid = new Map();
+    this.byInterface = new Map();
     for (const i of list) {
-      const same = this.byVrid.get(i.spec.config.vrid);
-      if (same) same.push(i);
-      else this.byVrid.set(i.spec.config.vrid, [i]);
+      const s = i.spec;
+      let slots = this.byInterface.get(s.interface);
+      if (!slots) this.byInterface.set(s.interface, (slots = new Array<RouterInstance[] | undefined>(512).fill(undefined)));
+      (slots[slot(s.config.family, s.config.vrid)] ??= []).push(i);
     }
   }
 
-  of(vrid: number): readonly RouterInstance[] {
-    return this.byVrid.get(vrid) ?? NONE;
+  of(ifname: string, family: Family, vrid: number): readonly RouterInstance[] {
+    return this.byInterface.get(ifname)?.[slot(family, vrid)] ?? NONE;
   }
 }
 
-/** Whether instance `i`, one of the advert's VRID (VridIndex.of), takes it: same family, interface and delivery (multicast or unicast). */
+function slot(family: Family, vrid: number): number {
+  return family === 4 ? vrid : 256 + vrid;
+}
+
+/** Whether instance `i`, one of the advert's interface, family and VRID (VridIndex.of), takes it: same delivery (multicast or unicast). */
 function takes(i: RouterInstance, rx: ReceivedPacket): boolean {
-  const s = i.spec;
-  return s.config.family === rx.family && s.interface === rx.ifname && sameDelivery(s.receive, rx);
+  return sameDelivery(i.spec.receive, rx);
 }
 
 /**
@@ -339,7 +345,7 @@ export class VrrpRouter<S extends RouterInstanceSpec = RouterInstanceSpec> {
     if (rx.payload.length < 2) return;
     const vrid = rx.payload[1]!;
     let matched = false;
-    for (const i of this.vrids.of(vrid)) {
+    for (const i of this.vrids.of(rx.ifname, rx.family, vrid)) {
       const s = i.spec;
       if (!takes(i, rx)) continue;
       matched = true;

@@ -44,6 +44,27 @@ const dispatch: Case[] = [
     ],
   },
   {
+    name: "the same VRID on two interfaces: an advert reaches only its own interface's instance",
+    config: conf([spec("VI_A"), spec("VI_B", { interface: "eth1" })]),
+    steps: [
+      ...linksUp("eth1"),
+      { ev: { start: "VI_A" }, out: ["VI_A INIT>BACKUP"] },
+      { ev: { start: "VI_B" }, out: ["VI_B INIT>BACKUP"] },
+      {
+        at: 100,
+        ev: { packet: packet({ priority: 200, ifname: "eth1" }) },
+        out: [],
+        then: (r) => {
+          expect(r.instance("VI_B")!.vi.stats.advertsReceived).toBe(1);
+          expect(r.instance("VI_A")!.vi.stats.advertsReceived).toBe(0);
+          expect(r.instance("VI_B")!.vi.nextDeadline()).toBeCloseTo(100 + MDI, 6);
+          expect(r.instance("VI_A")!.vi.nextDeadline()).toBeCloseTo(MDI, 6);
+          expect(r.unknownVrid).toBe(0);
+        },
+      },
+    ],
+  },
+  {
     name: "receive policy: a multicast advert with TTL 254 is dropped and counted per instance, before the state machine",
     config: conf([spec("VI_1")]),
     steps: [
