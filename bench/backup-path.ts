@@ -25,9 +25,24 @@ const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? "1,255,1020").split(",").map(Number);
 const LAB_SIZE = Number(process.env.BENCH_LAB_SIZE ?? 1020);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Part 1b: BENCH_ARRIVALS "batch:idleUs,..." at BENCH_ARRIVAL_SIZE instances ("" skips it). */
+const ARRIVALS: Arrival[] = (process.env.BENCH_ARRIVALS ?? "4:0,1:300,4:300,16:300,64:300")
+  .split(",")
+  .filter(Boolean)
+  .map((x) => ({ batch: Number(x.split(":")[0]), idleUs: Number(x.split(":")[1]) }));
+const ARRIVAL_SIZE = Number(process.env.BENCH_ARRIVAL_SIZE ?? 1020);
 
-/** µs per advert heard by a backup of n instances, in process (part 1). */
-function inProcess(n: number): number {
+/**
+ * How the adverts come: `batch` in a row, then the thread sleeps `idleUs` (as the daemon's event
+ * loop does between wakes); unset, back to back.
+ */
+interface Arrival {
+  readonly batch: number;
+  readonly idleUs: number;
+}
+
+/** µs per advert heard by a backup of n instances, in process (part 1), the sleeps not counted. */
+function inProcess(n: number, arrival?: Arrival): number {
   const interfaces = segments(n);
   let now = 0;
   const { router, run } = fakeDaemon(
@@ -70,7 +85,20 @@ function inProcess(n: number): number {
   };
   for (let k = 0; k < 200_000; k++) step();
   const windows: number[] = [];
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (let w = 0; w < 5; w++) {
+    if (arrival) {
+      const count = 20_000;
+      let busy = 0n;
+      for (let k = 0; k < count; k += arrival.batch) {
+        if (arrival.idleUs > 0) Atomics.wait(sleeper, 0, 0, arrival.idleUs / 1000);
+        const t0 = process.hrtime.bigint();
+        for (let j = 0; j < arrival.batch; j++) step();
+        busy += process.hrtime.bigint() - t0;
+      }
+      windows.push(Number(busy) / count / 1000);
+      continue;
+    }
     const count = 200_000;
     const t0 = process.hrtime.bigint();
     for (let k = 0; k < count; k++) step();
@@ -210,6 +238,14 @@ async function inLab(n: number): Promise<LabRow[]> {
 async function main(): Promise<void> {
   const inProc = SIZES.map((n) => ({ instances: n, usPerAdvertHeard: inProcess(n) }));
   console.log(table([["instances", "µs per advert heard, in process"], ...inProc.map((r) => [r.instances, r.usPerAdvertHeard])]));
+  const afterIdle = ARRIVALS.map((a) => ({ instances: ARRIVAL_SIZE, ...a, usPerAdvertHeard: inProcess(ARRIVAL_SIZE, a) }));
+  if (afterIdle.length)
+    console.log(
+      table([
+        ["instances", "adverts per wake", "idle between wakes µs", "µs per advert heard"],
+        ...afterIdle.map((r) => [r.instances, r.batch, r.idleUs, r.usPerAdvertHeard]),
+      ]),
+    );
   const labRows = LAB_SIZE > 0 ? await inLab(LAB_SIZE) : [];
   if (labRows.length)
     console.log(
@@ -242,7 +278,9 @@ async function main(): Promise<void> {
         ]),
       ]),
     );
-  console.log(`wrote ${writeResult("backup-path", { seconds: SECONDS, inProcess: inProc, lab: labRows })}`);
+  console.log(
+    `wrote ${writeResult("backup-path", { seconds: SECONDS, execArgv: process.execArgv, inProcess: inProc, afterIdle, lab: labRows })}`,
+  );
 }
 
 await main();

@@ -268,6 +268,8 @@ function rssVariants(file: string, title: string, r: Json): string {
 
 function backupPath(r: Json): string {
   const inProc = r.inProcess as { instances: number; usPerAdvertHeard: number }[];
+  const flags = ((r.execArgv as string[] | undefined) ?? []).map((f) => `${f} `).join("");
+  const afterIdle = (r.afterIdle as { instances: number; batch: number; idleUs: number; usPerAdvertHeard: number }[] | undefined) ?? [];
   const lab = r.lab as {
     daemon: string;
     instances: number;
@@ -279,12 +281,21 @@ function backupPath(r: Json): string {
   }[];
   return [
     "## Where a backup's time goes (issue 33)",
-    source("backup-path.json", `BENCH_SECONDS=${fmt(r.seconds as number)} node dist-bench/bench/backup-path.js`, r.machine),
+    source("backup-path.json", `BENCH_SECONDS=${fmt(r.seconds as number)} node ${flags}dist-bench/bench/backup-path.js`, r.machine),
     "In process: the router, each instance's driver and the deadline queue as the daemon wires them, no sockets, one advert per instance in turn (median of 5 windows).",
     table(
       ["instances", "µs per advert heard"],
       inProc.map((x) => [x.instances, x.usPerAdvertHeard]),
     ),
+    ...(afterIdle.length
+      ? [
+          `In process again at ${fmt(afterIdle[0]!.instances)} instances, the adverts in batches with the thread asleep between them (Atomics.wait), as the daemon's event loop sleeps between wakes; the sleeps are not counted. Back to back the working set stays in the CPU's caches; after a sleep each advert's instance state, last touched 0.1 s earlier, and the code are fetched again.`,
+          table(
+            ["adverts per wake", "asleep between wakes µs", "µs per advert heard"],
+            afterIdle.map((x) => [x.batch, x.idleUs, x.usPerAdvertHeard]),
+          ),
+        ]
+      : []),
     `In a lab: the backup of a master of ${fmt(lab[0]?.instances)} instances (VRRPv3, 0.1 s, 255 VRIDs per segment), its CPU from /proc over ${fmt(r.seconds as number)} s and \`perf record\` of it split by where the samples fell (% of samples; JIT is compiled JavaScript, node is V8's runtime, builtins and GC and libuv).`,
     table(
       ["daemon", "user %", "system %", "user µs per advert", "perf samples", "kernel", "JIT", "node", "libc", "addon", "keepalived"],
@@ -510,6 +521,16 @@ const SECTIONS: [file: string, render: (r: Json) => string][] = [
   ["failover-router-ab.json", (r) => failoverAb("failover-router-ab.json", "Failover before and after the router split", r)],
   ["scale-router-ab.json", (r) => scaleAb("scale-router-ab.json", "Steady state before and after the router split", r)],
   [
+    "scale-1020-v8pool.json",
+    (r) =>
+      scaleMedians(
+        "scale-1020-v8pool.json",
+        "One V8 worker thread against four at 1,020 instances (issue 33)",
+        "BENCH_SIZES=1020 BENCH_CHECKS=plain BENCH_KINDS=tsvrrpd,tsvrrpd-base,keepalived BENCH_BASE_BIN=...",
+        r,
+      ),
+  ],
+  [
     "scale-driver-ab.json",
     (r) =>
       scaleMedians(
@@ -535,6 +556,16 @@ const SECTIONS: [file: string, render: (r: Json) => string][] = [
       scaleMedians(
         "scale-1020-quiet.json",
         "1,020 instances beside keepalived on a quiet machine (issue 33)",
+        "BENCH_SIZES=1020 BENCH_CHECKS=plain BENCH_KINDS=tsvrrpd,keepalived BENCH_TRACE_GC=1",
+        r,
+      ),
+  ],
+  [
+    "scale-1020-one-worker.json",
+    (r) =>
+      scaleMedians(
+        "scale-1020-one-worker.json",
+        "1,020 instances beside keepalived with one V8 worker thread (issue 33)",
         "BENCH_SIZES=1020 BENCH_CHECKS=plain BENCH_KINDS=tsvrrpd,keepalived BENCH_TRACE_GC=1",
         r,
       ),
