@@ -219,6 +219,16 @@ export function parseGlobal(
         else defaults.vmacAddrPrefix = v;
         break;
       }
+      // keepalived 2.2.7 global_parser.c vrrp_prio_handler / get_priority: -20..19; a missing or
+      // bad value is a config error that keepalived reports and carries on from, with no change.
+      case "vrrp_priority": {
+        const v = st.args[0];
+        if (v === undefined) ctx.warn(st.where, "BAD_VALUE", "No vrrp process priority specified");
+        else if (!/^-?\d+$/.test(v) || Number(v) < -20 || Number(v) > 19)
+          ctx.warn(st.where, "BAD_VALUE", `Invalid vrrp process priority specified (${v}; -20..19)`);
+        else g.vrrpPriority = Number(v);
+        break;
+      }
       case "vrrp_startup_delay": {
         const v = ctx.num(st, 0, 3600);
         if (v !== undefined) g.startupDelayMs = v * 1000;

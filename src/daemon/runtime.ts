@@ -3,7 +3,9 @@
 // InstanceDrivers): each instance's to its driver, the daemon-wide ones back to this file's
 // DaemonActions. Protocol decisions live in the router (src/vrrp/router.ts); this file only wires
 // ports and follows interfaces and reloads.
+import { getPriority, setPriority } from "node:os";
 import { performance } from "node:perf_hooks";
+import { errorFields } from "../error-fields.js";
 import type { DaemonConfig, NotifyScripts } from "../config/model.js";
 import { Announcer } from "../net/announce.js";
 import { Rtnl, type AddressEvent, type LinkEvent } from "../netlink/rtnl.js";
@@ -73,6 +75,8 @@ export class Runtime implements DaemonActions {
   private rehearsal?: TakeoverRehearsal;
   private readonly vmacs: Vmacs;
   private stopped = false;
+  /** The event loop thread's nice value before vrrp_priority changed it. */
+  private originalPriority: number | undefined;
   private lastEventAt = -Infinity;
   /** Counters of drivers a reload removed (daemon totals keep them). */
   private readonly retired = { announcementsSent: 0 };
@@ -179,11 +183,33 @@ export class Runtime implements DaemonActions {
     this.linkTimer.unref();
   }
 
+  /**
+   * vrrp_priority, as keepalived's lib/process.c set_process_priority / reset_process_priority:
+   * setpriority(PRIO_PROCESS, 0), which on Linux is the calling thread, the event loop that runs
+   * every instance. Unset after being set (a reload): back to the nice value found first.
+   */
+  private setPriority(next: number | undefined): void {
+    if (next === undefined && this.originalPriority === undefined) return;
+    this.originalPriority ??= getPriority();
+    const target = next ?? this.originalPriority;
+    try {
+      setPriority(target);
+      if (next !== undefined) this.log.info({ priority: next }, "vrrp_priority: the event loop runs at this nice value");
+    } catch (e) {
+      const f = errorFields(e);
+      this.log.warn(
+        { priority: target, ...f },
+        `Unable to set process priority to ${target} - ${f.code ?? f.err}; running at the current one`,
+      );
+    }
+  }
+
   private newTracking(config: DaemonConfig): Tracking {
     return new Tracking(config, this.log, this);
   }
 
   async start(): Promise<void> {
+    this.setPriority(this.config.global.vrrpPriority);
     this.ports = this.openTiming();
     if (this.config.instances.some((i) => i.vmac || i.addrVmacs?.length)) {
       // use_vmac / use_vmac_addr: the macvlans exist before anything looks at interfaces; the instances run on them.
@@ -349,6 +375,7 @@ export class Runtime implements DaemonActions {
         { table: this.firewall.table },
         "nftables settings changed by reload are not applied (table, priority, counters, ifindex); restart to apply them",
       );
+    if (next.global.vrrpPriority !== this.config.global.vrrpPriority) this.setPriority(next.global.vrrpPriority);
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
     const removed = plan.removed.flatMap((ri) => this.drivers.get(ri) ?? []);

@@ -1,0 +1,66 @@
+// vrrp_priority (keepalived lib/process.c set_process_priority): the nice value of the event loop's
+// thread, which runs every instance, set at start, changed and put back by a reload; a bad value
+// is reported with its file and line and the daemon runs on at the nice value it had.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../lab/netns.js";
+
+const BIN = new URL("../bin/tsvrrpd", import.meta.url).pathname;
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanup.splice(0).reverse()) c();
+});
+
+/** Each thread's name and nice value (/proc/PID/task/TID/stat field 19). */
+function niceByThread(pid: number): { name: string; nice: number; main: boolean }[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { name: readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim(), nice: Number(fields[16]), main: tid === String(pid) };
+  });
+}
+
+async function daemon(global: string): Promise<{ child: ChildProcess; conf: string; output: () => string }> {
+  const dir = mkdtempSync(join(tmpdir(), "tsvrrpd-prio-"));
+  const conf = join(dir, "keepalived.conf");
+  writeFileSync(conf, `global_defs {\n  router_id prio\n${global}}\n`);
+  const pidFile = join(dir, "d.pid");
+  const child = spawn(BIN, ["-n", "-l", "-f", conf, "-p", pidFile, "--control", join(dir, "d.sock")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+  cleanup.push(() => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await waitFor("Startup complete", () => existsSync(pidFile) && out.includes("Startup complete"), 20_000, 50);
+  return { child, conf, output: () => out };
+}
+
+describe("vrrp_priority", () => {
+  it("sets the event loop thread's nice value, a reload changes it and, once removed, puts it back", async () => {
+    const d = await daemon("  vrrp_priority 5\n");
+    const pid = d.child.pid!;
+    const start = niceByThread(pid);
+    expect(start.find((t) => t.main)?.nice).toBe(5);
+    // Only the event loop's thread: V8's worker keeps the nice value it was started with.
+    expect(start.filter((t) => t.name === "node-V8Worker").map((t) => t.nice)).toEqual([0]);
+    writeFileSync(d.conf, "global_defs {\n  router_id prio\n  vrrp_priority 7\n}\n");
+    d.child.kill("SIGHUP");
+    await waitFor("nice 7 after the reload", () => niceByThread(pid).find((t) => t.main)?.nice === 7, 10_000, 50);
+    writeFileSync(d.conf, "global_defs {\n  router_id prio\n}\n");
+    d.child.kill("SIGHUP");
+    await waitFor("nice 0 once vrrp_priority is gone", () => niceByThread(pid).find((t) => t.main)?.nice === 0, 10_000, 50);
+  });
+
+  it("a value out of keepalived's range -20..19 is reported with its line, and the daemon runs at its nice value", async () => {
+    const d = await daemon("  vrrp_priority 25\n");
+    expect(d.output()).toMatch(/Invalid vrrp process priority specified \(25; -20\.\.19\) file=\S+keepalived\.conf line=3/);
+    expect(niceByThread(d.child.pid!).find((t) => t.main)?.nice).toBe(0);
+  });
+});
