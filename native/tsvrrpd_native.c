@@ -14,6 +14,8 @@
 //  - preciseTimer(fn): a timerfd for the deadline heap (precise_timer.c).
 //  - setNetns(path): net_namespace, setns(CLONE_NEWNET) of the main thread (netns.c).
 //  - ifMtu(name): an interface's MTU in the main thread's network namespace (netns.c).
+//  - lockMemory() / unlockMemory(): vrrp_no_swap, mlockall / munlockall (keepalived lib/process.c
+//    set_process_dont_swap).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <fcntl.h>
@@ -24,6 +26,7 @@
 #include <stddef.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <errno.h>
 #include <stdio.h>
@@ -298,6 +301,27 @@ static napi_value ProcEvents(napi_env env, napi_callback_info info) {
 
 extern char **environ;
 
+/* lockMemory() -> 0 or -errno: every page of the process kept in memory as it is touched
+ * (keepalived lib/process.c set_process_dont_swap: MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT). */
+static napi_value LockMemory(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  int flags = MCL_CURRENT | MCL_FUTURE;
+#ifdef MCL_ONFAULT
+  flags |= MCL_ONFAULT;
+#endif
+  CHECK(napi_create_int32(env, mlockall(flags) ? -errno : 0, &out));
+  return out;
+}
+
+/* unlockMemory() -> 0 or -errno (keepalived reset_process_dont_swap: munlockall). */
+static napi_value UnlockMemory(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_int32(env, munlockall() ? -errno : 0, &out));
+  return out;
+}
+
 napi_value PreciseTimerNew(napi_env env, napi_callback_info info); /* precise_timer.c */
 napi_value Spawn(napi_env env, napi_callback_info info);         /* spawn.c */
 napi_value SpawnAsync(napi_env env, napi_callback_info info);    /* spawn.c */
@@ -326,6 +350,8 @@ NAPI_MODULE_INIT() {
       {"packetSocket", NULL, PacketSocket, NULL, NULL, NULL, napi_default, NULL},
       {"setNetns", NULL, SetNetns, NULL, NULL, NULL, napi_default, NULL},
       {"ifMtu", NULL, IfMtu, NULL, NULL, NULL, napi_default, NULL},
+      {"lockMemory", NULL, LockMemory, NULL, NULL, NULL, napi_default, NULL},
+      {"unlockMemory", NULL, UnlockMemory, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

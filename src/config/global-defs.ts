@@ -229,6 +229,10 @@ export function parseGlobal(
         else g.vrrpPriority = Number(v);
         break;
       }
+      // keepalived 2.2.7 global_parser.c vrrp_no_swap_handler: a flag.
+      case "vrrp_no_swap":
+        g.vrrpNoSwap = true;
+        break;
       case "vrrp_startup_delay": {
         const v = ctx.num(st, 0, 3600);
         if (v !== undefined) g.startupDelayMs = v * 1000;

@@ -125,10 +125,11 @@ export const KEYWORDS: readonly KeywordInfo[] = [
     "vrrp_priority",
     "the nice value of the event loop's thread, which runs every instance (Linux nice is per thread); V8's worker thread keeps its own",
   ),
+  ...K("global_defs", "keepalived", "vrrp_no_swap"),
   ...K(
     "global_defs",
     "difference",
-    "max_auto_priority vrrp_no_swap vrrp_rt_priority vrrp_cpu_affinity vrrp_rlimit_rttime vrrp_rlimit_rtime checker_priority checker_no_swap vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier random_seed",
+    "max_auto_priority vrrp_rt_priority vrrp_cpu_affinity vrrp_rlimit_rttime vrrp_rlimit_rtime checker_priority checker_no_swap vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier random_seed",
     NO_EFFECT,
   ),
   ...K(

@@ -303,6 +303,8 @@ export interface GlobalSpec {
   readonly startupDelayMs?: number;
   /** vrrp_priority: the event loop thread's nice value, -20..19 (keepalived lib/process.c set_process_priority). */
   readonly vrrpPriority?: number;
+  /** vrrp_no_swap: the process's memory locked (keepalived lib/process.c set_process_dont_swap). */
+  readonly vrrpNoSwap?: boolean;
   /** HTTP listener for /metrics, /healthz, /status (tsvrrpd extension `http_listen ADDR:PORT`). */
   readonly httpListen?: string;
   /** notify_fifo and vrrp_notify_fifo: each gets every `INSTANCE "VI_1" MASTER 100` line. */

@@ -23,6 +23,7 @@ import { StateNotifications } from "../notify/state-notifications.js";
 import { routerConfig, type DaemonInstance, type ResolvedInstance } from "./router-config.js";
 import { instanceStatus, type InstanceStatus } from "../operator/status-view.js";
 import { AdvertSockets } from "./advert-sockets.js";
+import { errnoName } from "../net/advert-socket.js";
 import { Tracking } from "./tracking.js";
 import { NotifyFifos } from "../notify/notify-fifo.js";
 import { StaticRoutes } from "./static-routes.js";
@@ -204,12 +205,26 @@ export class Runtime implements DaemonActions {
     }
   }
 
+  /**
+   * vrrp_no_swap, as keepalived's lib/process.c set_process_dont_swap (mlockall, and "Unable to
+   * lock process in memory" when it cannot) and reset_process_dont_swap (munlockall, when a reload
+   * removes it).
+   */
+  private setNoSwap(on: boolean): void {
+    const helper = nativeHelper();
+    const rc = on ? helper.lockMemory() : helper.unlockMemory();
+    if (rc === 0) this.log.info(on ? "vrrp_no_swap: the process's memory is locked" : "vrrp_no_swap removed: memory unlocked");
+    else if (on) this.log.warn({ errno: -rc }, `Unable to lock process in memory - ${errnoName(rc)}; running unlocked`);
+    else this.log.warn({ errno: -rc }, `Unable to unlock process memory - ${errnoName(rc)}`);
+  }
+
   private newTracking(config: DaemonConfig): Tracking {
     return new Tracking(config, this.log, this);
   }
 
   async start(): Promise<void> {
     this.setPriority(this.config.global.vrrpPriority);
+    if (this.config.global.vrrpNoSwap) this.setNoSwap(true);
     this.ports = this.openTiming();
     if (this.config.instances.some((i) => i.vmac || i.addrVmacs?.length)) {
       // use_vmac / use_vmac_addr: the macvlans exist before anything looks at interfaces; the instances run on them.
@@ -376,6 +391,7 @@ export class Runtime implements DaemonActions {
         "nftables settings changed by reload are not applied (table, priority, counters, ifindex); restart to apply them",
       );
     if (next.global.vrrpPriority !== this.config.global.vrrpPriority) this.setPriority(next.global.vrrpPriority);
+    if (!next.global.vrrpNoSwap !== !this.config.global.vrrpNoSwap) this.setNoSwap(!!next.global.vrrpNoSwap);
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
     const removed = plan.removed.flatMap((ri) => this.drivers.get(ri) ?? []);

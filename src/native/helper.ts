@@ -43,6 +43,10 @@ export interface NativeHelper {
   setNetns(path: string): number;
   /** The interface's MTU in this (main) thread's network namespace (SIOCGIFMTU), or -errno. */
   ifMtu(name: string): number;
+  /** vrrp_no_swap: mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT): 0 or -errno. */
+  lockMemory(): number;
+  /** munlockall(): 0 or -errno. */
+  unlockMemory(): number;
   /** Runs `fn` on the event loop when `signum` arrives (the watch does not keep the loop alive). */
   watchSignal(signum: number, fn: () => void): void;
   sigrtmin(): number;

@@ -1,6 +1,8 @@
-// vrrp_priority (keepalived lib/process.c set_process_priority): the nice value of the event loop's
-// thread, which runs every instance, set at start, changed and put back by a reload; a bad value
-// is reported with its file and line and the daemon runs on at the nice value it had.
+// keepalived's process tuning for the VRRP process (lib/process.c), on the real daemon:
+// vrrp_priority, the nice value of the event loop's thread, which runs every instance, set at
+// start, changed and put back by a reload (a bad value is reported with its file and line and the
+// daemon runs on at the nice value it had); vrrp_no_swap, the memory locked, unlocked by a reload
+// that removes it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,5 +64,26 @@ describe("vrrp_priority", () => {
     const d = await daemon("  vrrp_priority 25\n");
     expect(d.output()).toMatch(/Invalid vrrp process priority specified \(25; -20\.\.19\) file=\S+keepalived\.conf line=3/);
     expect(niceByThread(d.child.pid!).find((t) => t.main)?.nice).toBe(0);
+  });
+});
+
+/** /proc/PID/status VmLck, kB. */
+function lockedKiB(pid: number): number {
+  return Number(/^VmLck:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+}
+
+describe("vrrp_no_swap", () => {
+  it("locks the process's memory, and a reload that removes it unlocks it", async () => {
+    const d = await daemon("  vrrp_no_swap\n");
+    const pid = d.child.pid!;
+    expect(lockedKiB(pid)).toBeGreaterThan(1024);
+    writeFileSync(d.conf, "global_defs {\n  router_id prio\n}\n");
+    d.child.kill("SIGHUP");
+    await waitFor("VmLck 0 after the reload", () => lockedKiB(pid) === 0, 10_000, 50);
+  });
+
+  it("without it nothing is locked", async () => {
+    const d = await daemon("");
+    expect(lockedKiB(d.child.pid!)).toBe(0);
   });
 });
