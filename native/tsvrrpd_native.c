@@ -16,6 +16,8 @@
 //  - ifMtu(name): an interface's MTU in the main thread's network namespace (netns.c).
 //  - lockMemory() / unlockMemory(): vrrp_no_swap, mlockall / munlockall (keepalived lib/process.c
 //    set_process_dont_swap).
+//  - setRealtime(priority) / setRtTimeLimit(softUs): vrrp_rt_priority and vrrp_rlimit_rttime for
+//    the calling thread (keepalived lib/process.c set_process_priorities).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <fcntl.h>
@@ -26,7 +28,9 @@
 #include <stddef.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <errno.h>
 #include <stdio.h>
@@ -314,6 +318,46 @@ static napi_value LockMemory(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* setRealtime(priority) -> 0 or -errno: SCHED_RR at `priority` for the calling thread, reset on
+ * fork so scripts and later threads start as normal tasks (keepalived set_process_priorities);
+ * 0 puts the thread back to SCHED_OTHER (reset_priority). */
+static napi_value SetRealtime(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  int32_t priority = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &priority) != napi_ok || priority < 0) {
+    napi_throw_type_error(env, NULL, "setRealtime(priority)");
+    return NULL;
+  }
+  struct sched_param sp = {.sched_priority = priority};
+  int rc = sched_setscheduler(0, priority > 0 ? SCHED_RR | SCHED_RESET_ON_FORK : SCHED_OTHER, &sp);
+  CHECK(napi_create_int32(env, rc ? -errno : 0, &out));
+  return out;
+}
+
+/* setRtTimeLimit(softUs) -> 0 or -errno: RLIMIT_RTTIME's soft limit (SIGXCPU when a real-time
+ * thread runs that long without blocking); the hard limit, which kills, is left as it is. 0 puts
+ * the soft limit back to the hard one. */
+static napi_value SetRtTimeLimit(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  double soft = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_double(env, argv[0], &soft) != napi_ok || soft < 0) {
+    napi_throw_type_error(env, NULL, "setRtTimeLimit(softUs)");
+    return NULL;
+  }
+  struct rlimit rl;
+  int rc = getrlimit(RLIMIT_RTTIME, &rl);
+  if (rc == 0) {
+    rl.rlim_cur = soft > 0 && (rl.rlim_max == RLIM_INFINITY || (rlim_t)soft < rl.rlim_max) ? (rlim_t)soft : rl.rlim_max;
+    rc = setrlimit(RLIMIT_RTTIME, &rl);
+  }
+  CHECK(napi_create_int32(env, rc ? -errno : 0, &out));
+  return out;
+}
+
 /* unlockMemory() -> 0 or -errno (keepalived reset_process_dont_swap: munlockall). */
 static napi_value UnlockMemory(napi_env env, napi_callback_info info) {
   (void)info;
@@ -352,6 +396,8 @@ NAPI_MODULE_INIT() {
       {"ifMtu", NULL, IfMtu, NULL, NULL, NULL, napi_default, NULL},
       {"lockMemory", NULL, LockMemory, NULL, NULL, NULL, napi_default, NULL},
       {"unlockMemory", NULL, UnlockMemory, NULL, NULL, NULL, napi_default, NULL},
+      {"setRealtime", NULL, SetRealtime, NULL, NULL, NULL, napi_default, NULL},
+      {"setRtTimeLimit", NULL, SetRtTimeLimit, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

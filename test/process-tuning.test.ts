@@ -16,12 +16,18 @@ afterEach(() => {
   for (const c of cleanup.splice(0).reverse()) c();
 });
 
-/** Each thread's name and nice value (/proc/PID/task/TID/stat field 19). */
-function niceByThread(pid: number): { name: string; nice: number; main: boolean }[] {
+/** Each thread's name, nice value, real-time priority and policy (/proc/PID/task/TID/stat fields 19, 40, 41). */
+function niceByThread(pid: number): { name: string; nice: number; rtPriority: number; policy: number; main: boolean }[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { name: readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim(), nice: Number(fields[16]), main: tid === String(pid) };
+    return {
+      name: readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim(),
+      nice: Number(fields[16]),
+      rtPriority: Number(fields[37]),
+      policy: Number(fields[38]),
+      main: tid === String(pid),
+    };
   });
 }
 
@@ -85,5 +91,28 @@ describe("vrrp_no_swap", () => {
   it("without it nothing is locked", async () => {
     const d = await daemon("");
     expect(lockedKiB(d.child.pid!)).toBe(0);
+  });
+});
+
+const SCHED_RR = 2;
+
+describe("vrrp_rt_priority", () => {
+  it("runs the event loop's thread SCHED_RR with RLIMIT_RTTIME's soft limit at half of vrrp_rlimit_rttime; a reload that removes it puts it back", async () => {
+    const d = await daemon("  vrrp_rt_priority 10\n  vrrp_rlimit_rttime 30000\n");
+    const pid = d.child.pid!;
+    const threads = niceByThread(pid);
+    expect(threads.find((t) => t.main)).toMatchObject({ policy: SCHED_RR, rtPriority: 10 });
+    expect(threads.filter((t) => t.name === "node-V8Worker").map((t) => t.policy)).toEqual([0]);
+    expect(readFileSync(`/proc/${pid}/limits`, "utf8")).toMatch(/^Max realtime timeout\s+15000\s/m);
+    writeFileSync(d.conf, "global_defs {\n  router_id prio\n}\n");
+    d.child.kill("SIGHUP");
+    await waitFor("SCHED_OTHER after the reload", () => niceByThread(pid).find((t) => t.main)?.policy === 0, 10_000, 50);
+    expect(readFileSync(`/proc/${pid}/limits`, "utf8")).toMatch(/^Max realtime timeout\s+unlimited\s/m);
+  });
+
+  it("a priority over 99 is keepalived's warning and is clamped to 99", async () => {
+    const d = await daemon("  vrrp_rt_priority 150\n");
+    expect(d.output()).toMatch(/vrrp process real-time priority 150 greater than maximum 99 - setting to maximum file=\S+ line=3/);
+    expect(niceByThread(d.child.pid!).find((t) => t.main)).toMatchObject({ policy: SCHED_RR, rtPriority: 99 });
   });
 });

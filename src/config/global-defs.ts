@@ -229,6 +229,33 @@ export function parseGlobal(
         else g.vrrpPriority = Number(v);
         break;
       }
+      // keepalived 2.2.7 global_parser.c vrrp_rt_prio_handler / get_realtime_priority: a bad value
+      // is reported and ignored, one outside SCHED_RR's 1..99 is reported and clamped.
+      case "vrrp_rt_priority": {
+        const v = st.args[0];
+        if (v === undefined) ctx.warn(st.where, "BAD_VALUE", "No vrrp process real-time priority specified");
+        else if (!/^-?\d+$/.test(v)) ctx.warn(st.where, "BAD_VALUE", `vrrp process real-time priority '${v}' invalid`);
+        else if (Number(v) < 1) {
+          ctx.warn(st.where, "BAD_VALUE", `vrrp process real-time priority ${v} less than minimum 1 - setting to minimum`);
+          g.vrrpRtPriority = 1;
+        } else if (Number(v) > 99) {
+          ctx.warn(st.where, "BAD_VALUE", `vrrp process real-time priority ${v} greater than maximum 99 - setting to maximum`);
+          g.vrrpRtPriority = 99;
+        } else g.vrrpRtPriority = Number(v);
+        break;
+      }
+      // keepalived 2.2.7 global_parser.c vrrp_rt_rlimit_handler / get_rt_rlimit: 1..2^32-1 µs (1 is
+      // taken as 2, since half of it is the soft limit); the old spelling is deprecated.
+      case "vrrp_rlimit_rttime":
+      case "vrrp_rlimit_rtime": {
+        if (st.keyword === "vrrp_rlimit_rtime")
+          ctx.warn(st.where, "DEPRECATED", "Keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime'");
+        const v = st.args[0];
+        if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 0xffffffff)
+          ctx.warn(st.where, "BAD_VALUE", `Invalid vrrp real-time limit - ${v ?? ""}`);
+        else g.vrrpRlimitRtUs = Math.max(2, Number(v));
+        break;
+      }
       // keepalived 2.2.7 global_parser.c vrrp_no_swap_handler: a flag.
       case "vrrp_no_swap":
         g.vrrpNoSwap = true;

@@ -129,7 +129,19 @@ export const KEYWORDS: readonly KeywordInfo[] = [
   ...K(
     "global_defs",
     "difference",
-    "max_auto_priority vrrp_rt_priority vrrp_cpu_affinity vrrp_rlimit_rttime vrrp_rlimit_rtime checker_priority checker_no_swap vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier random_seed",
+    "vrrp_rt_priority",
+    "SCHED_RR for the event loop's thread, which runs every instance; V8's worker thread stays a normal task",
+  ),
+  ...K(
+    "global_defs",
+    "difference",
+    "vrrp_rlimit_rttime vrrp_rlimit_rtime",
+    "half of it is RLIMIT_RTTIME's soft limit, as keepalived sets it, and running past it is logged (SIGXCPU); the hard limit that would kill the daemon is not lowered, because start-up and reload can compile and collect for longer than keepalived's default 10 ms without blocking",
+  ),
+  ...K(
+    "global_defs",
+    "difference",
+    "max_auto_priority vrrp_cpu_affinity checker_priority checker_no_swap vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier random_seed",
     NO_EFFECT,
   ),
   ...K(

@@ -305,6 +305,10 @@ export interface GlobalSpec {
   readonly vrrpPriority?: number;
   /** vrrp_no_swap: the process's memory locked (keepalived lib/process.c set_process_dont_swap). */
   readonly vrrpNoSwap?: boolean;
+  /** vrrp_rt_priority: SCHED_RR at this priority, 1..99, for the event loop's thread (keepalived set_process_priorities). */
+  readonly vrrpRtPriority?: number;
+  /** vrrp_rlimit_rttime (µs, keepalived's default 10000): half of it is RLIMIT_RTTIME's soft limit when vrrp_rt_priority is set. */
+  readonly vrrpRlimitRtUs?: number;
   /** HTTP listener for /metrics, /healthz, /status (tsvrrpd extension `http_listen ADDR:PORT`). */
   readonly httpListen?: string;
   /** notify_fifo and vrrp_notify_fifo: each gets every `INSTANCE "VI_1" MASTER 100` line. */

@@ -78,6 +78,8 @@ export class Runtime implements DaemonActions {
   private stopped = false;
   /** The event loop thread's nice value before vrrp_priority changed it. */
   private originalPriority: number | undefined;
+  /** A SIGXCPU listener is in place (vrrp_rt_priority): without one the signal ends the process. */
+  private watchingRtTime = false;
   private lastEventAt = -Infinity;
   /** Counters of drivers a reload removed (daemon totals keep them). */
   private readonly retired = { announcementsSent: 0 };
@@ -185,6 +187,41 @@ export class Runtime implements DaemonActions {
   }
 
   /**
+   * vrrp_rt_priority, else vrrp_priority, as keepalived's lib/process.c set_process_priorities: the
+   * real-time policy when one is given (with RLIMIT_RTTIME's soft limit at half of
+   * vrrp_rlimit_rttime, and SIGXCPU logged), the nice value otherwise. `was`: the settings before a
+   * reload, whose real-time policy goes when the new ones have none (reset_priority).
+   */
+  private setScheduling(g: DaemonConfig["global"], was?: DaemonConfig["global"]): void {
+    const helper = nativeHelper();
+    if (was?.vrrpRtPriority && !g.vrrpRtPriority) {
+      helper.setRealtime(0);
+      helper.setRtTimeLimit(0);
+    }
+    if (!g.vrrpRtPriority) {
+      if (g.vrrpPriority !== was?.vrrpPriority || was?.vrrpRtPriority) this.setPriority(g.vrrpPriority);
+      return;
+    }
+    const rc = helper.setRealtime(g.vrrpRtPriority);
+    if (rc !== 0) {
+      this.log.warn(
+        { priority: g.vrrpRtPriority, errno: -rc },
+        `child process: cannot raise priority - ${errnoName(rc)}; running as a normal task`,
+      );
+      return;
+    }
+    this.log.info({ priority: g.vrrpRtPriority }, "vrrp_rt_priority: the event loop runs SCHED_RR at this priority");
+    if (!this.watchingRtTime) {
+      this.watchingRtTime = true;
+      // keepalived lib/signals.c log_sigxcpu: the soft limit was reached; the process runs on.
+      process.on("SIGXCPU", () => this.log.warn("SIGXCPU received: the event loop ran past half of vrrp_rlimit_rttime without blocking"));
+    }
+    const limit = g.vrrpRlimitRtUs ?? 10_000; // keepalived lib/process.h RT_RLIMIT_DEFAULT
+    const lrc = helper.setRtTimeLimit(Math.floor(limit / 2));
+    if (lrc !== 0) this.log.warn({ errno: -lrc }, `child process cannot set realtime rlimit - ${errnoName(lrc)}`);
+  }
+
+  /**
    * vrrp_priority, as keepalived's lib/process.c set_process_priority / reset_process_priority:
    * setpriority(PRIO_PROCESS, 0), which on Linux is the calling thread, the event loop that runs
    * every instance. Unset after being set (a reload): back to the nice value found first.
@@ -223,7 +260,7 @@ export class Runtime implements DaemonActions {
   }
 
   async start(): Promise<void> {
-    this.setPriority(this.config.global.vrrpPriority);
+    this.setScheduling(this.config.global);
     if (this.config.global.vrrpNoSwap) this.setNoSwap(true);
     this.ports = this.openTiming();
     if (this.config.instances.some((i) => i.vmac || i.addrVmacs?.length)) {
@@ -390,7 +427,13 @@ export class Runtime implements DaemonActions {
         { table: this.firewall.table },
         "nftables settings changed by reload are not applied (table, priority, counters, ifindex); restart to apply them",
       );
-    if (next.global.vrrpPriority !== this.config.global.vrrpPriority) this.setPriority(next.global.vrrpPriority);
+    const was = this.config.global;
+    if (
+      next.global.vrrpRtPriority !== was.vrrpRtPriority ||
+      next.global.vrrpRlimitRtUs !== was.vrrpRlimitRtUs ||
+      next.global.vrrpPriority !== was.vrrpPriority
+    )
+      this.setScheduling(next.global, was);
     if (!next.global.vrrpNoSwap !== !this.config.global.vrrpNoSwap) this.setNoSwap(!!next.global.vrrpNoSwap);
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());

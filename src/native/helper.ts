@@ -47,6 +47,10 @@ export interface NativeHelper {
   lockMemory(): number;
   /** munlockall(): 0 or -errno. */
   unlockMemory(): number;
+  /** SCHED_RR at `priority` (1..99) for the calling thread, reset on fork; 0: SCHED_OTHER. 0 or -errno. */
+  setRealtime(priority: number): number;
+  /** RLIMIT_RTTIME's soft limit in µs (SIGXCPU past it); 0: back to the hard limit. 0 or -errno. */
+  setRtTimeLimit(softUs: number): number;
   /** Runs `fn` on the event loop when `signum` arrives (the watch does not keep the loop alive). */
   watchSignal(signum: number, fn: () => void): void;
   sigrtmin(): number;
