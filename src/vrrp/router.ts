@@ -30,8 +30,8 @@ const NONE: readonly RouterInstance[] = [];
  * interface, family and VRID (usually one), and no other instance's state is read for it.
  */
 class VridIndex {
-  /** Per interface name: slot `vrid` for IPv4, `256 + vrid` for IPv6. */
-  private byInterface = new Map<string, (RouterInstance[] | undefined)[]>();
+  /** Per interface name, by slot (`vrid` for IPv4, `256 + vrid` for IPv6): only the slots in use. */
+  private byInterface = new Map<string, Map<number, RouterInstance[]>>();
 
   constructor(list: readonly RouterInstance[]) {
     this.rebuild(list);
@@ -43,13 +43,16 @@ class VridIndex {
     for (const i of list) {
       const s = i.spec;
       let slots = this.byInterface.get(s.interface);
-      if (!slots) this.byInterface.set(s.interface, (slots = new Array<RouterInstance[] | undefined>(512).fill(undefined)));
-      (slots[slot(s.config.family, s.config.vrid)] ??= []).push(i);
+      if (!slots) this.byInterface.set(s.interface, (slots = new Map()));
+      const k = slot(s.config.family, s.config.vrid);
+      const same = slots.get(k);
+      if (same) same.push(i);
+      else slots.set(k, [i]);
     }
   }
 
   of(ifname: string, family: Family, vrid: number): readonly RouterInstance[] {
-    return this.byInterface.get(ifname)?.[slot(family, vrid)] ?? NONE;
+    return this.byInterface.get(ifname)?.get(slot(family, vrid)) ?? NONE;
   }
 }
 
