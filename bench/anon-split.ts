@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../lab/netns.js";
 import { scaleConf } from "../lab/scale-conf.js";
-import { table, writeResult } from "./common.js";
+import { shebangFlags, table, writeResult } from "./common.js";
 import { createScaleLab, segments, vipCount } from "./segments.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "255,1020").split(",").map(Number);
@@ -128,13 +128,9 @@ function row(label: string, role: string, n: number, split: Split, v8?: V8Dump):
 }
 
 async function bareNode(): Promise<Record<string, unknown>> {
-  const child = spawn(
-    process.execPath,
-    ["--max-semi-space-size=1", "--optimize-for-size", "--no-flush-bytecode", "-e", "setTimeout(() => {}, 1e6)"],
-    {
-      stdio: "ignore",
-    },
-  );
+  const child = spawn(process.execPath, [...shebangFlags(), "-e", "setTimeout(() => {}, 1e6)"], {
+    stdio: "ignore",
+  });
   await new Promise((r) => setTimeout(r, 3000));
   const split = smapsSplit(child.pid!);
   child.kill("SIGKILL");

@@ -18,7 +18,7 @@ import { AdvertEncoder, type ReceivedPacket } from "../src/vrrp/packet.js";
 import { fakeDaemon } from "../lab/fake-daemon.js";
 import { Lab, waitFor } from "../lab/netns.js";
 import { scaleConf } from "../lab/scale-conf.js";
-import { quantile, table, writeResult } from "./common.js";
+import { quantile, shebangFlags, table, writeResult } from "./common.js";
 import { createScaleLab, segments, vipCount } from "./segments.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
@@ -162,10 +162,7 @@ async function inLab(n: number): Promise<LabRow[]> {
   try {
     createScaleLab(lab, n);
     const interfaces = segments(n);
-    const flags = readFileSync(BIN, "utf8")
-      .split("\n")[0]!
-      .split(/\s+/)
-      .filter((w) => w.startsWith("--"));
+    const flags = shebangFlags(BIN);
     for (const daemon of ["tsvrrpd", "keepalived"] as const) {
       const files = { m: join(lab.dir, `m-${daemon}.conf`), s: join(lab.dir, `s-${daemon}.conf`) };
       const opts = { instances: n, scripts: false, family: 4 as const, interfaces: interfaces > 1 ? interfaces : undefined };
@@ -236,6 +233,13 @@ async function inLab(n: number): Promise<LabRow[]> {
 }
 
 async function main(): Promise<void> {
+  // Part 1 runs the daemon's code in this process: under the daemon's flags, or its figures are
+  // not the daemon's (--optimize-for-size alone changes them by half).
+  const flags = shebangFlags(BIN);
+  if (!flags.every((f) => process.execArgv.includes(f))) {
+    const r = spawnSync(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], { stdio: "inherit" });
+    process.exit(r.status ?? 1);
+  }
   const inProc = SIZES.map((n) => ({ instances: n, usPerAdvertHeard: inProcess(n) }));
   console.log(table([["instances", "µs per advert heard, in process"], ...inProc.map((r) => [r.instances, r.usPerAdvertHeard])]));
   const afterIdle = ARRIVALS.map((a) => ({ instances: ARRIVAL_SIZE, ...a, usPerAdvertHeard: inProcess(ARRIVAL_SIZE, a) }));

@@ -80,3 +80,9 @@ export function cpuTicks(pid: number | string): number {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return Number(f[11]) + Number(f[12]);
 }
+
+/** The Node flags the daemon runs with: those of bin/tsvrrpd's shebang (the .deb and the image copy them). */
+export function shebangFlags(bin = new URL("../../bin/tsvrrpd", import.meta.url).pathname): string[] {
+  const first = readFileSync(bin, "utf8").split("\n")[0]!;
+  return first.split(/\s+/).filter((w) => w.startsWith("--"));
+}

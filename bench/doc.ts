@@ -289,7 +289,7 @@ function backupPath(r: Json): string {
     ),
     ...(afterIdle.length
       ? [
-          `In process again at ${fmt(afterIdle[0]!.instances)} instances, the adverts in batches with the thread asleep between them (Atomics.wait), as the daemon's event loop sleeps between wakes; the sleeps are not counted. Back to back the working set stays in the CPU's caches; after a sleep each advert's instance state, last touched 0.1 s earlier, and the code are fetched again.`,
+          `In process again at ${fmt(afterIdle[0]!.instances)} instances, the adverts in batches with the thread asleep between them (Atomics.wait), as the daemon's event loop sleeps between wakes; the sleeps are not counted. Back to back the working set stays in the CPU's caches; after a sleep the code, V8's own state and each instance's objects are fetched again.`,
           table(
             ["adverts per wake", "asleep between wakes µs", "µs per advert heard"],
             afterIdle.map((x) => [x.batch, x.idleUs, x.usPerAdvertHeard]),
@@ -567,6 +567,16 @@ const SECTIONS: [file: string, render: (r: Json) => string][] = [
         "scale-1020-one-worker.json",
         "1,020 instances beside keepalived with one V8 worker thread (issue 33)",
         "BENCH_SIZES=1020 BENCH_CHECKS=plain BENCH_KINDS=tsvrrpd,keepalived BENCH_TRACE_GC=1",
+        r,
+      ),
+  ],
+  [
+    "scale-1020-rt.json",
+    (r) =>
+      scaleMedians(
+        "scale-1020-rt.json",
+        "1,020 instances with vrrp_rt_priority (issue 33)",
+        'BENCH_GLOBAL_DEFS="vrrp_rt_priority 10" BENCH_SIZES=1020 BENCH_CHECKS=plain BENCH_KINDS=tsvrrpd,keepalived',
         r,
       ),
   ],

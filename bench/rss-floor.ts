@@ -4,7 +4,7 @@
 // each. Results: bench/results/rss-floor.json.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { table, writeResult } from "./common.js";
+import { shebangFlags, table, writeResult } from "./common.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -23,7 +23,7 @@ const CASES: [string, string][] = [
 
 function sample(code: string): { rss: number; anon: number; file: number } {
   const script = `(async () => { ${code}; const s = require('fs').readFileSync('/proc/self/status', 'utf8'); const g = (k) => Number(new RegExp(k + ':\\\\s+(\\\\d+)').exec(s)[1]); console.log(JSON.stringify({ rss: g('VmRSS'), anon: g('RssAnon'), file: g('RssFile') })); })()`;
-  const r = spawnSync(process.execPath, ["--max-semi-space-size=1", "--optimize-for-size", "--no-flush-bytecode", "-e", script], {
+  const r = spawnSync(process.execPath, [...shebangFlags(), "-e", script], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 30_000,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../lab/netns.js";
 import { scaleConf } from "../lab/scale-conf.js";
-import { cpuTicks, table, writeResult } from "./common.js";
+import { cpuTicks, shebangFlags, table, writeResult } from "./common.js";
 
 const BIN = fileURLToPath(new URL("../../bin/tsvrrpd", import.meta.url));
 const N = Number(process.env.BENCH_INSTANCES ?? 255);
@@ -25,7 +25,7 @@ interface Variant {
 
 // Each variant is the whole node command line before the script; the shipped one is
 // bin/tsvrrpd's shebang.
-const SHIPPED = ["--max-semi-space-size=1", "--optimize-for-size", "--no-flush-bytecode"];
+const SHIPPED = shebangFlags();
 const DEFAULT_VARIANTS: Variant[] = [
   { name: "--max-semi-space-size=1 (before)", env: {}, flags: ["--max-semi-space-size=1"] },
   { name: "shipped", env: {}, flags: SHIPPED },

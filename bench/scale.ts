@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lab, waitFor } from "../lab/netns.js";
 import { readPcap } from "../lab/pcap-file.js";
-import { cpuTicks, summary, table, writeResult } from "./common.js";
+import { cpuTicks, shebangFlags, summary, table, writeResult } from "./common.js";
 import { scaleConf } from "../lab/scale-conf.js";
 import { createScaleLab, segments, vipCount } from "./segments.js";
 
@@ -32,6 +32,8 @@ type Kind = "tsvrrpd" | "tsvrrpd-base" | "keepalived";
 const BASE_BIN = process.env.BENCH_BASE_BIN;
 const TRACE_GC = process.env.BENCH_TRACE_GC === "1";
 const RESULT = process.env.BENCH_RESULT ?? "scale";
+/** BENCH_GLOBAL_DEFS: global_defs lines both daemons get, ";"-separated (e.g. "vrrp_rt_priority 10"). */
+const GLOBAL_DEFS = (process.env.BENCH_GLOBAL_DEFS ?? "").split(";").filter(Boolean);
 const KINDS = (process.env.BENCH_KINDS ?? "tsvrrpd,keepalived").split(",") as Kind[];
 /**
  * From the backup's start to the window (BENCH_WARMUP_MS): V8's compiler and GC threads still took
@@ -44,11 +46,6 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
 const FAMILIES = (process.env.BENCH_FAMILIES ?? "4").split(",").map(Number) as (4 | 6)[];
 
 /** The node flags in bin/tsvrrpd's shebang, to run it as `node --trace-gc FLAGS BIN`. */
-function shebangFlags(bin: string): string[] {
-  const first = readFileSync(bin, "utf8").split("\n")[0]!;
-  return first.split(/\s+/).filter((w) => w.startsWith("--"));
-}
-
 interface GcCount {
   scavenges: number;
   markCompacts: number;
@@ -116,8 +113,8 @@ async function measure(lab: Lab, n: number, kind: Kind, scripts: boolean, tag: s
   const mFile = join(lab.dir, `m-${tag}.conf`);
   const sFile = join(lab.dir, `s-${tag}.conf`);
   const interfaces = segments(n);
-  writeFileSync(mFile, scaleConf({ instances: n, priority: 200, state: "MASTER", scripts, family, interfaces }));
-  writeFileSync(sFile, scaleConf({ instances: n, priority: 100, state: "BACKUP", scripts, family, interfaces }));
+  writeFileSync(mFile, scaleConf({ instances: n, priority: 200, state: "MASTER", scripts, family, interfaces, globalDefs: GLOBAL_DEFS }));
+  writeFileSync(sFile, scaleConf({ instances: n, priority: 100, state: "BACKUP", scripts, family, interfaces, globalDefs: GLOBAL_DEFS }));
   const gcLog = (r: string) => join(lab.dir, `${r}-${tag}.gc`);
   const start = (r: string, file: string) => {
     if (kind !== "keepalived") {

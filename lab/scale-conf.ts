@@ -25,6 +25,8 @@ export interface ScaleConfOptions {
    * (scaleSegmentVip), the benchmarking range. Omitted: every instance on eth0 (scaleVip).
    */
   readonly interfaces?: number;
+  /** More global_defs lines, as written (e.g. "vrrp_rt_priority 10"). */
+  readonly globalDefs?: readonly string[];
 }
 
 /** The IPv4 VIP of VRID `vrid` on interface eth`k` when instances are spread over interfaces: 198.18.k.vrid. */
@@ -33,7 +35,13 @@ export function scaleSegmentVip(k: number, vrid: number): string {
 }
 
 export function scaleConf(o: ScaleConfOptions): string {
-  const out = ["global_defs {", "  vrrp_garp_master_delay 0", ...(o.httpListen ? [`  http_listen ${o.httpListen}`] : []), "}"];
+  const out = [
+    "global_defs {",
+    "  vrrp_garp_master_delay 0",
+    ...(o.httpListen ? [`  http_listen ${o.httpListen}`] : []),
+    ...(o.globalDefs ?? []).map((l) => `  ${l}`),
+    "}",
+  ];
   if (o.scripts) for (let i = 1; i <= o.instances; i++) out.push(`vrrp_script chk_${i} {`, "  script /bin/true", "  interval 1", "}");
   for (let i = 1; i <= o.instances; i++) {
     const k = o.interfaces ? Math.floor((i - 1) / 255) : 0;

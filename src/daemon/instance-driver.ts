@@ -2,10 +2,9 @@
 // binding and encoder, its deadline entry (InstanceDeadline, below: one entry in the deadline
 // queue on the native helper's timerfd, the master-down timer woken early, warmed up and waited
 // out precisely), its queue of netlink work (NetlinkQueue, below) and its counters; nothing else
-// writes them. Every port
-// is an interface, so unit tests and the takeover warm-up pass their own. InstanceDrivers (below)
-// holds every instance's driver and hands each router action to its driver, or a daemon-wide one
-// to the daemon's port.
+// writes them. Every port is an interface, so unit tests and the takeover warm-up pass their own.
+// InstanceDrivers (below) holds every instance's driver and hands each router action to its
+// driver, or a daemon-wide one to the daemon's port.
 import type { RouteSpec, RuleSpec } from "../config/route-rule.js";
 import type { AnnounceCounts, AnnounceTarget } from "../net/announce.js";
 import type { AddressEvent, LinkInfo, VipRequest } from "../netlink/rtnl.js";
