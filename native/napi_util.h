@@ -12,6 +12,14 @@
     }                                                                       \
   } while (0)
 
+/* A JS number from a C int (NULL, an exception pending, if N-API fails). Results are values:
+ * a count, or -errno. */
+static inline napi_value Int(napi_env env, int v) {
+  napi_value out;
+  if (napi_create_int32(env, v, &out) != napi_ok) return NULL;
+  return out;
+}
+
 /* Calls the function behind `fn` from a poll callback, inside the caller's handle scope:
  * napi_make_callback, so microtasks and ticks run after it as for any I/O callback (not a
  * threadsafe function's extra loop turn). The receiver is the global object (napi_make_callback

@@ -130,12 +130,6 @@ static void OnReadable(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-static napi_value Int(napi_env env, int v) {
-  napi_value out;
-  if (napi_create_int32(env, v, &out) != napi_ok) return NULL;
-  return out;
-}
-
 /* { errno, op }: what failed and why, for the caller to word. */
 static napi_value Failure(napi_env env, int err, const char *op) {
   napi_value obj, e, o;

@@ -309,61 +309,52 @@ extern char **environ;
  * (keepalived lib/process.c set_process_dont_swap: MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT). */
 static napi_value LockMemory(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value out;
   int flags = MCL_CURRENT | MCL_FUTURE;
 #ifdef MCL_ONFAULT
   flags |= MCL_ONFAULT;
 #endif
-  CHECK(napi_create_int32(env, mlockall(flags) ? -errno : 0, &out));
-  return out;
+  return Int(env, mlockall(flags) ? -errno : 0);
+}
+
+/* unlockMemory() -> 0 or -errno (keepalived reset_process_dont_swap: munlockall). */
+static napi_value UnlockMemory(napi_env env, napi_callback_info info) {
+  (void)info;
+  return Int(env, munlockall() ? -errno : 0);
+}
+
+/* The one argument of setRealtime / setRtTimeLimit, a number >= 0; false with a TypeError thrown
+ * (naming `usage`) when there is none. */
+static int NonNegativeArg(napi_env env, napi_callback_info info, const char *usage, double *v) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_double(env, argv[0], v) != napi_ok ||
+      !(*v >= 0)) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
 }
 
 /* setRealtime(priority) -> 0 or -errno: SCHED_RR at `priority` for the calling thread, reset on
  * fork so scripts and later threads start as normal tasks (keepalived set_process_priorities);
  * 0 puts the thread back to SCHED_OTHER (reset_priority). */
 static napi_value SetRealtime(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out;
-  int32_t priority = 0;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &priority) != napi_ok || priority < 0) {
-    napi_throw_type_error(env, NULL, "setRealtime(priority)");
-    return NULL;
-  }
-  struct sched_param sp = {.sched_priority = priority};
-  int rc = sched_setscheduler(0, priority > 0 ? SCHED_RR | SCHED_RESET_ON_FORK : SCHED_OTHER, &sp);
-  CHECK(napi_create_int32(env, rc ? -errno : 0, &out));
-  return out;
+  double priority;
+  if (!NonNegativeArg(env, info, "setRealtime(priority)", &priority)) return NULL;
+  struct sched_param sp = {.sched_priority = (int)priority};
+  return Int(env, sched_setscheduler(0, sp.sched_priority > 0 ? SCHED_RR | SCHED_RESET_ON_FORK : SCHED_OTHER, &sp) ? -errno : 0);
 }
 
 /* setRtTimeLimit(softUs) -> 0 or -errno: RLIMIT_RTTIME's soft limit (SIGXCPU when a real-time
  * thread runs that long without blocking); the hard limit, which kills, is left as it is. 0 puts
  * the soft limit back to the hard one. */
 static napi_value SetRtTimeLimit(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out;
-  double soft = 0;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_get_value_double(env, argv[0], &soft) != napi_ok || soft < 0) {
-    napi_throw_type_error(env, NULL, "setRtTimeLimit(softUs)");
-    return NULL;
-  }
+  double soft;
+  if (!NonNegativeArg(env, info, "setRtTimeLimit(softUs)", &soft)) return NULL;
   struct rlimit rl;
-  int rc = getrlimit(RLIMIT_RTTIME, &rl);
-  if (rc == 0) {
-    rl.rlim_cur = soft > 0 && (rl.rlim_max == RLIM_INFINITY || (rlim_t)soft < rl.rlim_max) ? (rlim_t)soft : rl.rlim_max;
-    rc = setrlimit(RLIMIT_RTTIME, &rl);
-  }
-  CHECK(napi_create_int32(env, rc ? -errno : 0, &out));
-  return out;
-}
-
-/* unlockMemory() -> 0 or -errno (keepalived reset_process_dont_swap: munlockall). */
-static napi_value UnlockMemory(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value out;
-  CHECK(napi_create_int32(env, munlockall() ? -errno : 0, &out));
-  return out;
+  if (getrlimit(RLIMIT_RTTIME, &rl) != 0) return Int(env, -errno);
+  rl.rlim_cur = soft > 0 && (rl.rlim_max == RLIM_INFINITY || (rlim_t)soft < rl.rlim_max) ? (rlim_t)soft : rl.rlim_max;
+  return Int(env, setrlimit(RLIMIT_RTTIME, &rl) ? -errno : 0);
 }
 
 napi_value PreciseTimerNew(napi_env env, napi_callback_info info); /* precise_timer.c */
