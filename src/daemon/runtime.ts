@@ -3,9 +3,7 @@
 // InstanceDrivers): each instance's to its driver, the daemon-wide ones back to this file's
 // DaemonActions. Protocol decisions live in the router (src/vrrp/router.ts); this file only wires
 // ports and follows interfaces and reloads.
-import { getPriority, setPriority } from "node:os";
 import { performance } from "node:perf_hooks";
-import { errorFields } from "../error-fields.js";
 import type { DaemonConfig, NotifyScripts } from "../config/model.js";
 import { Announcer } from "../net/announce.js";
 import { Rtnl, type AddressEvent, type LinkEvent } from "../netlink/rtnl.js";
@@ -23,7 +21,6 @@ import { StateNotifications } from "../notify/state-notifications.js";
 import { routerConfig, type DaemonInstance, type ResolvedInstance } from "./router-config.js";
 import { instanceStatus, type InstanceStatus } from "../operator/status-view.js";
 import { AdvertSockets } from "./advert-sockets.js";
-import { errnoName } from "../net/advert-socket.js";
 import { Tracking } from "./tracking.js";
 import { NotifyFifos } from "../notify/notify-fifo.js";
 import { StaticRoutes } from "./static-routes.js";
@@ -33,6 +30,7 @@ import { VipFirewall } from "../netfilter/nft-runner.js";
 import { blocksAddresses, DEFAULT_FIREWALL } from "../netfilter/vip-block.js";
 import { Vmacs } from "./vmacs.js";
 import { LatenessWindow } from "./lateness.js";
+import { ProcessTuning } from "./process-tuning.js";
 
 const EMPTY_LATENESS = new LatenessWindow();
 
@@ -76,10 +74,8 @@ export class Runtime implements DaemonActions {
   private rehearsal?: TakeoverRehearsal;
   private readonly vmacs: Vmacs;
   private stopped = false;
-  /** The event loop thread's nice value before vrrp_priority changed it. */
-  private originalPriority: number | undefined;
-  /** A SIGXCPU listener is in place (vrrp_rt_priority): without one the signal ends the process. */
-  private watchingRtTime = false;
+  /** vrrp_rt_priority, vrrp_priority, vrrp_no_swap. */
+  private readonly tuning: ProcessTuning;
   private lastEventAt = -Infinity;
   /** Counters of drivers a reload removed (daemon totals keep them). */
   private readonly retired = { announcementsSent: 0 };
@@ -95,6 +91,7 @@ export class Runtime implements DaemonActions {
   ) {
     this.log = options.log;
     this.drivers = new InstanceDrivers(this, this.log);
+    this.tuning = new ProcessTuning(this.log);
     this.vmacs = new Vmacs(this.rtnl, options.log.child({ component: "vmac" }));
     this.notify = new NotifyRunner(options.log, config.global);
     this.fifos = new NotifyFifos(options.log);
@@ -186,82 +183,12 @@ export class Runtime implements DaemonActions {
     this.linkTimer.unref();
   }
 
-  /**
-   * vrrp_rt_priority, else vrrp_priority, as keepalived's lib/process.c set_process_priorities: the
-   * real-time policy when one is given (with RLIMIT_RTTIME's soft limit at half of
-   * vrrp_rlimit_rttime, and SIGXCPU logged), the nice value otherwise. `was`: the settings before a
-   * reload, whose real-time policy goes when the new ones have none (reset_priority).
-   */
-  private setScheduling(g: DaemonConfig["global"], was?: DaemonConfig["global"]): void {
-    const helper = nativeHelper();
-    if (was?.vrrpRtPriority && !g.vrrpRtPriority) {
-      helper.setRealtime(0);
-      helper.setRtTimeLimit(0);
-    }
-    if (!g.vrrpRtPriority) {
-      if (g.vrrpPriority !== was?.vrrpPriority || was?.vrrpRtPriority) this.setPriority(g.vrrpPriority);
-      return;
-    }
-    const rc = helper.setRealtime(g.vrrpRtPriority);
-    if (rc !== 0) {
-      this.log.warn(
-        { priority: g.vrrpRtPriority, errno: -rc },
-        `child process: cannot raise priority - ${errnoName(rc)}; running as a normal task`,
-      );
-      return;
-    }
-    this.log.info({ priority: g.vrrpRtPriority }, "vrrp_rt_priority: the event loop runs SCHED_RR at this priority");
-    if (!this.watchingRtTime) {
-      this.watchingRtTime = true;
-      // keepalived lib/signals.c log_sigxcpu: the soft limit was reached; the process runs on.
-      process.on("SIGXCPU", () => this.log.warn("SIGXCPU received: the event loop ran past half of vrrp_rlimit_rttime without blocking"));
-    }
-    const limit = g.vrrpRlimitRtUs ?? 10_000; // keepalived lib/process.h RT_RLIMIT_DEFAULT
-    const lrc = helper.setRtTimeLimit(Math.floor(limit / 2));
-    if (lrc !== 0) this.log.warn({ errno: -lrc }, `child process cannot set realtime rlimit - ${errnoName(lrc)}`);
-  }
-
-  /**
-   * vrrp_priority, as keepalived's lib/process.c set_process_priority / reset_process_priority:
-   * setpriority(PRIO_PROCESS, 0), which on Linux is the calling thread, the event loop that runs
-   * every instance. Unset after being set (a reload): back to the nice value found first.
-   */
-  private setPriority(next: number | undefined): void {
-    if (next === undefined && this.originalPriority === undefined) return;
-    this.originalPriority ??= getPriority();
-    const target = next ?? this.originalPriority;
-    try {
-      setPriority(target);
-      if (next !== undefined) this.log.info({ priority: next }, "vrrp_priority: the event loop runs at this nice value");
-    } catch (e) {
-      const f = errorFields(e);
-      this.log.warn(
-        { priority: target, ...f },
-        `Unable to set process priority to ${target} - ${f.code ?? f.err}; running at the current one`,
-      );
-    }
-  }
-
-  /**
-   * vrrp_no_swap, as keepalived's lib/process.c set_process_dont_swap (mlockall, and "Unable to
-   * lock process in memory" when it cannot) and reset_process_dont_swap (munlockall, when a reload
-   * removes it).
-   */
-  private setNoSwap(on: boolean): void {
-    const helper = nativeHelper();
-    const rc = on ? helper.lockMemory() : helper.unlockMemory();
-    if (rc === 0) this.log.info(on ? "vrrp_no_swap: the process's memory is locked" : "vrrp_no_swap removed: memory unlocked");
-    else if (on) this.log.warn({ errno: -rc }, `Unable to lock process in memory - ${errnoName(rc)}; running unlocked`);
-    else this.log.warn({ errno: -rc }, `Unable to unlock process memory - ${errnoName(rc)}`);
-  }
-
   private newTracking(config: DaemonConfig): Tracking {
     return new Tracking(config, this.log, this);
   }
 
   async start(): Promise<void> {
-    this.setScheduling(this.config.global);
-    if (this.config.global.vrrpNoSwap) this.setNoSwap(true);
+    this.tuning.apply(this.config.global);
     this.ports = this.openTiming();
     if (this.config.instances.some((i) => i.vmac || i.addrVmacs?.length)) {
       // use_vmac / use_vmac_addr: the macvlans exist before anything looks at interfaces; the instances run on them.
@@ -427,14 +354,7 @@ export class Runtime implements DaemonActions {
         { table: this.firewall.table },
         "nftables settings changed by reload are not applied (table, priority, counters, ifindex); restart to apply them",
       );
-    const was = this.config.global;
-    if (
-      next.global.vrrpRtPriority !== was.vrrpRtPriority ||
-      next.global.vrrpRlimitRtUs !== was.vrrpRlimitRtUs ||
-      next.global.vrrpPriority !== was.vrrpPriority
-    )
-      this.setScheduling(next.global, was);
-    if (!next.global.vrrpNoSwap !== !this.config.global.vrrpNoSwap) this.setNoSwap(!!next.global.vrrpNoSwap);
+    this.tuning.apply(next.global, this.config.global);
     this.config = next;
     const { plan, actions } = this.router.reload(routerConfig(next), this.now());
     const removed = plan.removed.flatMap((ri) => this.drivers.get(ri) ?? []);
