@@ -1,8 +1,10 @@
-// keepalived's process tuning for the VRRP process (lib/process.c), on the real daemon:
-// vrrp_priority, the nice value of the event loop's thread, which runs every instance, set at
-// start, changed and put back by a reload (a bad value is reported with its file and line and the
-// daemon runs on at the nice value it had); vrrp_no_swap, the memory locked, unlocked by a reload
-// that removes it.
+// How the daemon's process runs, on the real daemon. bin/tsvrrpd's shebang keeps V8 to one worker
+// thread: with Node's default four, GC and compile workers busy at once on a 2-core host kept the
+// event loop off the CPU long enough to send adverts 10-16 ms late at 1,020 instances
+// (bench/notes.md). And keepalived's tuning of the VRRP process (lib/process.c), each set at start,
+// changed and put back by a reload: vrrp_priority, the nice value of the event loop's thread,
+// which runs every instance (a bad value is reported with its file and line and the daemon runs on
+// at the nice value it had); vrrp_no_swap, the memory locked; vrrp_rt_priority, SCHED_RR.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +19,7 @@ afterEach(() => {
 });
 
 /** Each thread's name, nice value, real-time priority and policy (/proc/PID/task/TID/stat fields 19, 40, 41). */
-function niceByThread(pid: number): { name: string; nice: number; rtPriority: number; policy: number; main: boolean }[] {
+function threadsOf(pid: number): { name: string; nice: number; rtPriority: number; policy: number; main: boolean }[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -50,26 +52,33 @@ async function daemon(global: string): Promise<{ child: ChildProcess; conf: stri
   return { child, conf, output: () => out };
 }
 
+describe("bin/tsvrrpd's runtime flags", () => {
+  it("the daemon has one V8 worker thread", async () => {
+    const d = await daemon("");
+    expect(threadsOf(d.child.pid!).filter((t) => t.name === "node-V8Worker")).toHaveLength(1);
+  });
+});
+
 describe("vrrp_priority", () => {
   it("sets the event loop thread's nice value, a reload changes it and, once removed, puts it back", async () => {
     const d = await daemon("  vrrp_priority 5\n");
     const pid = d.child.pid!;
-    const start = niceByThread(pid);
+    const start = threadsOf(pid);
     expect(start.find((t) => t.main)?.nice).toBe(5);
     // Only the event loop's thread: V8's worker keeps the nice value it was started with.
     expect(start.filter((t) => t.name === "node-V8Worker").map((t) => t.nice)).toEqual([0]);
     writeFileSync(d.conf, "global_defs {\n  router_id prio\n  vrrp_priority 7\n}\n");
     d.child.kill("SIGHUP");
-    await waitFor("nice 7 after the reload", () => niceByThread(pid).find((t) => t.main)?.nice === 7, 10_000, 50);
+    await waitFor("nice 7 after the reload", () => threadsOf(pid).find((t) => t.main)?.nice === 7, 10_000, 50);
     writeFileSync(d.conf, "global_defs {\n  router_id prio\n}\n");
     d.child.kill("SIGHUP");
-    await waitFor("nice 0 once vrrp_priority is gone", () => niceByThread(pid).find((t) => t.main)?.nice === 0, 10_000, 50);
+    await waitFor("nice 0 once vrrp_priority is gone", () => threadsOf(pid).find((t) => t.main)?.nice === 0, 10_000, 50);
   });
 
   it("a value out of keepalived's range -20..19 is reported with its line, and the daemon runs at its nice value", async () => {
     const d = await daemon("  vrrp_priority 25\n");
     expect(d.output()).toMatch(/Invalid vrrp process priority specified \(25; -20\.\.19\) file=\S+keepalived\.conf line=3/);
-    expect(niceByThread(d.child.pid!).find((t) => t.main)?.nice).toBe(0);
+    expect(threadsOf(d.child.pid!).find((t) => t.main)?.nice).toBe(0);
   });
 });
 
@@ -100,19 +109,19 @@ describe("vrrp_rt_priority", () => {
   it("runs the event loop's thread SCHED_RR with RLIMIT_RTTIME's soft limit at half of vrrp_rlimit_rttime; a reload that removes it puts it back", async () => {
     const d = await daemon("  vrrp_rt_priority 10\n  vrrp_rlimit_rttime 30000\n");
     const pid = d.child.pid!;
-    const threads = niceByThread(pid);
+    const threads = threadsOf(pid);
     expect(threads.find((t) => t.main)).toMatchObject({ policy: SCHED_RR, rtPriority: 10 });
     expect(threads.filter((t) => t.name === "node-V8Worker").map((t) => t.policy)).toEqual([0]);
     expect(readFileSync(`/proc/${pid}/limits`, "utf8")).toMatch(/^Max realtime timeout\s+15000\s/m);
     writeFileSync(d.conf, "global_defs {\n  router_id prio\n}\n");
     d.child.kill("SIGHUP");
-    await waitFor("SCHED_OTHER after the reload", () => niceByThread(pid).find((t) => t.main)?.policy === 0, 10_000, 50);
+    await waitFor("SCHED_OTHER after the reload", () => threadsOf(pid).find((t) => t.main)?.policy === 0, 10_000, 50);
     expect(readFileSync(`/proc/${pid}/limits`, "utf8")).toMatch(/^Max realtime timeout\s+unlimited\s/m);
   });
 
   it("a priority over 99 is keepalived's warning and is clamped to 99", async () => {
     const d = await daemon("  vrrp_rt_priority 150\n");
     expect(d.output()).toMatch(/vrrp process real-time priority 150 greater than maximum 99 - setting to maximum file=\S+ line=3/);
-    expect(niceByThread(d.child.pid!).find((t) => t.main)).toMatchObject({ policy: SCHED_RR, rtPriority: 99 });
+    expect(threadsOf(d.child.pid!).find((t) => t.main)).toMatchObject({ policy: SCHED_RR, rtPriority: 99 });
   });
 });
