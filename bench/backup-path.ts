@@ -2,7 +2,9 @@
 // than keepalived's). Two measurements:
 // 1. In process, no sockets: the router, each instance's driver (InstanceDrivers) and the deadline
 //    queue (fake timerfd) as the daemon wires them, fed one advert per instance in turn, at 1, 255
-//    and 1,020 instances (µs per advert heard, the median of 5 windows).
+//    and 1,020 instances (µs per advert heard, the median of 5 windows). 1b: the same at 1,020,
+//    the adverts in batches with the thread asleep between them, as the daemon's event loop sleeps
+//    between wakes. Part 1 runs under bin/tsvrrpd's flags (the bench starts itself again with them).
 // 2. Real daemons in a lab (root): a master and a backup of N instances (VRRPv3, 0.1 s, 255 VRIDs
 //    per L2 segment), tsvrrpd and keepalived in turn; the backup's user and system CPU over the
 //    window from /proc, and `perf record` of it (tsvrrpd under --perf-basic-prof) split by where
